@@ -1,0 +1,19 @@
+//! Unpadded base64url (RFC 7515 §2), strict on input: padding and other alphabets are errors.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Encodes bytes as unpadded base64url.
+pub fn encode(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Decodes unpadded base64url; `=` padding, `+`/`/` and whitespace are rejected.
+pub fn decode(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+/// Encodes `bytes` into `out` (appending), avoiding an intermediate allocation.
+pub fn encode_into(bytes: impl AsRef<[u8]>, out: &mut String) {
+    URL_SAFE_NO_PAD.encode_string(bytes, out);
+}

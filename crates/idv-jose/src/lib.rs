@@ -1,0 +1,29 @@
+//! JOSE for federated-idv: the only place that touches cryptographic primitives.
+//!
+//! Everything in the federation is ES256 on P-256 (HAIP): issuer-signed SD-JWTs, KB-JWTs,
+//! OpenID4VCI proofs, request objects, status lists and the trust list. Encrypted OpenID4VP
+//! responses use JWE `ECDH-ES` with `A128GCM`/`A256GCM`.
+//!
+//! - [`keys`]: [`SigningKey`] and [`PublicKey`], the single seam over the crypto backend
+//!   (aws-lc-rs, chosen by measurement; see ARCHITECTURE.md).
+//! - [`jwk`]: JWK wire form and RFC 7638 thumbprints.
+//! - [`jws`]: compact JWS signing and verification with explicit `typ` checks.
+//! - [`jwt`]: validity-window checks for `iat`/`nbf`/`exp`.
+//! - [`jwe`]: compact JWE with direct ECDH-ES key agreement (RFC 7518 §4.6).
+//! - [`clock`] and [`random`]: time and randomness are injected, never read ambiently.
+
+pub mod base64url;
+pub mod clock;
+mod error;
+pub mod jwe;
+pub mod jwk;
+pub mod jws;
+pub mod jwt;
+pub mod keys;
+pub mod random;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::JoseError;
+pub use jwk::{Jwk, JwkSet};
+pub use keys::{DecryptionKey, PublicKey, SigningKey};
+pub use random::{Random, SystemRandom};
