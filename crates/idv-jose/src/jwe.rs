@@ -106,12 +106,11 @@ pub fn encrypt(
         header.insert("kid".into(), kid.into());
     }
     header.insert("epk".into(), json!(epk));
-    let header_b64 = base64url::encode(serde_json::to_vec(&header).map_err(|e| {
-        JoseError::Json {
+    let header_b64 =
+        base64url::encode(serde_json::to_vec(&header).map_err(|e| JoseError::Json {
             part: "header",
             reason: e.to_string(),
-        }
-    })?);
+        })?);
 
     let cek = agreement::agree_ephemeral(
         ephemeral,
@@ -178,11 +177,17 @@ pub fn decrypt(
             part: "header",
             reason: e.to_string(),
         })?;
-    let alg = header.get("alg").and_then(Value::as_str).unwrap_or_default();
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if alg != ECDH_ES {
         return Err(JoseError::UnsupportedAlgorithm { alg: alg.into() });
     }
-    let enc_name = header.get("enc").and_then(Value::as_str).unwrap_or_default();
+    let enc_name = header
+        .get("enc")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let enc = ContentEncryption::parse(enc_name)
         .filter(|e| accepted.contains(e))
         .ok_or_else(|| JoseError::UnsupportedAlgorithm {
@@ -272,7 +277,13 @@ mod tests {
     #[test]
     fn tampered_ciphertext_fails() {
         let key = DecryptionKey::generate().unwrap();
-        let jwe = encrypt(b"secret", key.public_key(), None, ContentEncryption::A128Gcm).unwrap();
+        let jwe = encrypt(
+            b"secret",
+            key.public_key(),
+            None,
+            ContentEncryption::A128Gcm,
+        )
+        .unwrap();
         let mut parts: Vec<String> = jwe.split('.').map(str::to_owned).collect();
         parts[3] = base64url::encode(b"SECRET");
         assert_eq!(
@@ -285,7 +296,13 @@ mod tests {
     fn other_recipient_cannot_decrypt() {
         let key = DecryptionKey::generate().unwrap();
         let other = DecryptionKey::generate().unwrap();
-        let jwe = encrypt(b"secret", key.public_key(), None, ContentEncryption::A256Gcm).unwrap();
+        let jwe = encrypt(
+            b"secret",
+            key.public_key(),
+            None,
+            ContentEncryption::A256Gcm,
+        )
+        .unwrap();
         assert!(decrypt(&jwe, &other, BOTH).is_err());
     }
 

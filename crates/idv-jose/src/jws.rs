@@ -132,7 +132,7 @@ pub fn sign_claims<T: Serialize + ?Sized>(
 pub struct UnverifiedJws<'a> {
     header: Header,
     signing_input: &'a str,
-    payload_b64: &'a str,
+    payload: Vec<u8>,
     signature: Vec<u8>,
 }
 
@@ -140,7 +140,8 @@ impl<'a> UnverifiedJws<'a> {
     /// Splits and decodes a compact JWS. Only the structure is checked here.
     pub fn parse(compact: &'a str) -> Result<Self, JoseError> {
         let mut parts = compact.split('.');
-        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(JoseError::Malformed { expected: 3 });
         };
@@ -150,11 +151,12 @@ impl<'a> UnverifiedJws<'a> {
                 part: "header",
                 reason: e.to_string(),
             })?;
+        let payload = base64url::decode(p).ok_or(JoseError::Base64 { part: "payload" })?;
         let signature = base64url::decode(s).ok_or(JoseError::Base64 { part: "signature" })?;
         Ok(Self {
             header: Header(header),
             signing_input: &compact[..h.len() + 1 + p.len()],
-            payload_b64: p,
+            payload,
             signature,
         })
     }
@@ -169,25 +171,22 @@ impl<'a> UnverifiedJws<'a> {
     /// # Security
     /// Unauthenticated: use only to find the key to verify with (e.g. `iss`), never as a result.
     pub fn insecure_claims<T: DeserializeOwned>(&self) -> Result<T, JoseError> {
-        decode_payload(self.payload_b64)
+        parse_claims(&self.payload)
     }
 
     /// Checks `alg` is ES256, no `crit`, `typ` is one of `expected_typ`, and the signature.
-    pub fn verify(&self, key: &PublicKey, expected_typ: &[&str]) -> Result<VerifiedJws, JoseError> {
+    pub fn verify(self, key: &PublicKey, expected_typ: &[&str]) -> Result<VerifiedJws, JoseError> {
         self.header.check(expected_typ)?;
         key.verify(self.signing_input.as_bytes(), &self.signature)?;
-        let payload =
-            base64url::decode(self.payload_b64).ok_or(JoseError::Base64 { part: "payload" })?;
         Ok(VerifiedJws {
-            header: self.header.clone(),
-            payload,
+            header: self.header,
+            payload: self.payload,
         })
     }
 }
 
-fn decode_payload<T: DeserializeOwned>(payload_b64: &str) -> Result<T, JoseError> {
-    let bytes = base64url::decode(payload_b64).ok_or(JoseError::Base64 { part: "payload" })?;
-    serde_json::from_slice(&bytes).map_err(|e| JoseError::Json {
+fn parse_claims<T: DeserializeOwned>(payload: &[u8]) -> Result<T, JoseError> {
+    serde_json::from_slice(payload).map_err(|e| JoseError::Json {
         part: "payload",
         reason: e.to_string(),
     })
@@ -213,10 +212,7 @@ impl VerifiedJws {
 
     /// The payload parsed as JSON claims.
     pub fn claims<T: DeserializeOwned>(&self) -> Result<T, JoseError> {
-        serde_json::from_slice(&self.payload).map_err(|e| JoseError::Json {
-            part: "payload",
-            reason: e.to_string(),
-        })
+        parse_claims(&self.payload)
     }
 }
 
@@ -295,7 +291,15 @@ mod tests {
 
     #[test]
     fn malformed_compact_forms_are_errors_not_panics() {
-        for bad in ["", "a", "a.b", "a.b.c.d", "!!.e30.", "e30.e30.!!", "bnVsbA.e30."] {
+        for bad in [
+            "",
+            "a",
+            "a.b",
+            "a.b.c.d",
+            "!!.e30.",
+            "e30.e30.!!",
+            "bnVsbA.e30.",
+        ] {
             assert!(UnverifiedJws::parse(bad).is_err(), "{bad}");
         }
     }
@@ -309,7 +313,9 @@ mod tests {
         let jk_jwk = josekit::jwk::Jwk::from_map(jwk_map).unwrap();
 
         let ours = sign(&Header::es256("test+jwt"), b"payload", &key).unwrap();
-        let verifier = JK_ES256.verifier_from_jwk(&jk_jwk.to_public_key().unwrap()).unwrap();
+        let verifier = JK_ES256
+            .verifier_from_jwk(&jk_jwk.to_public_key().unwrap())
+            .unwrap();
         let (payload, _) = josekit::jws::deserialize_compact(&ours, &verifier).unwrap();
         assert_eq!(payload, b"payload");
 

@@ -91,13 +91,19 @@ mod tests {
             ..Default::default()
         };
         assert!(v.check(159, 60).is_ok());
-        assert_eq!(v.check(160, 60), Err(JoseError::Expired { exp: 100, now: 160 }));
+        assert_eq!(
+            v.check(160, 60),
+            Err(JoseError::Expired { exp: 100, now: 160 })
+        );
     }
 
     #[test]
     fn freshness_window_rejects_old_and_future() {
         assert!(check_fresh(1000, 1000, 300, 60).is_ok());
-        assert!(matches!(check_fresh(600, 1000, 300, 60), Err(JoseError::TooOld { .. })));
+        assert!(matches!(
+            check_fresh(600, 1000, 300, 60),
+            Err(JoseError::TooOld { .. })
+        ));
         assert!(matches!(
             check_fresh(1061, 1000, 300, 60),
             Err(JoseError::IssuedInFuture { .. })

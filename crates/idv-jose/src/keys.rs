@@ -8,11 +8,11 @@ use std::fmt;
 
 use aws_lc_rs::agreement;
 use aws_lc_rs::encoding::AsBigEndian;
-use serde::Deserialize as _;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _,
     ParsedPublicKey,
 };
+use serde::Deserialize as _;
 
 use crate::error::JoseError;
 use crate::jwk::Jwk;
@@ -35,7 +35,9 @@ pub struct PublicKey {
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PublicKey").field(&self.thumbprint()).finish()
+        f.debug_tuple("PublicKey")
+            .field(&self.thumbprint())
+            .finish()
     }
 }
 

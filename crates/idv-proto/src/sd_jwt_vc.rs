@@ -1,0 +1,3 @@
+//! SD-JWT VC (draft-ietf-oauth-sd-jwt-vc) claim types that other crates share.
+
+pub mod status;

@@ -1,0 +1,158 @@
+//! Disclosures (RFC 9901 §4.2): `base64url([salt, name, value])` for object properties and
+//! `base64url([salt, value])` for array elements, identified by the SHA-256 of the encoded form.
+
+use serde_json::Value;
+
+use crate::SdJwtError;
+use crate::sha256_b64;
+
+/// A parsed disclosure with its digest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disclosure {
+    encoded: String,
+    digest: String,
+    name: Option<String>,
+    value: Value,
+}
+
+impl Disclosure {
+    /// Parses an encoded disclosure; `index` is its position, for error messages.
+    ///
+    /// Checks the shape only (a 2- or 3-element array, string salt and name); whether the
+    /// arity fits where it is referenced is checked during processing.
+    pub fn parse(encoded: &str, index: usize) -> Result<Self, SdJwtError> {
+        let invalid = |reason| SdJwtError::InvalidDisclosure { index, reason };
+        let bytes = idv_jose::base64url::decode(encoded).ok_or(invalid("not base64url"))?;
+        let Ok(Value::Array(mut items)) = serde_json::from_slice::<Value>(&bytes) else {
+            return Err(invalid("not a JSON array"));
+        };
+        let (salt, name, value) = match items.len() {
+            2 => {
+                let value = items.pop();
+                (items.pop(), None, value)
+            }
+            3 => {
+                let value = items.pop();
+                let name = match items.pop() {
+                    Some(Value::String(name)) => Some(name),
+                    _ => return Err(invalid("claim name is not a string")),
+                };
+                (items.pop(), name, value)
+            }
+            _ => return Err(invalid("must have 2 or 3 elements")),
+        };
+        if !matches!(salt, Some(Value::String(_))) {
+            return Err(invalid("salt is not a string"));
+        }
+        Ok(Self {
+            digest: sha256_b64(encoded.as_bytes()),
+            encoded: encoded.to_owned(),
+            name,
+            value: value.unwrap_or(Value::Null),
+        })
+    }
+
+    /// A new object-property disclosure `[salt, name, value]`.
+    pub fn property(salt: &str, name: &str, value: Value) -> Self {
+        Self::encode(
+            serde_json::json!([salt, name, value]),
+            Some(name.to_owned()),
+        )
+    }
+
+    /// A new array-element disclosure `[salt, value]`.
+    pub fn element(salt: &str, value: Value) -> Self {
+        Self::encode(serde_json::json!([salt, value]), None)
+    }
+
+    fn encode(array: Value, name: Option<String>) -> Self {
+        let encoded = idv_jose::base64url::encode(array.to_string());
+        let value = match array {
+            Value::Array(mut items) => items.pop().unwrap_or(Value::Null),
+            other => other,
+        };
+        Self {
+            digest: sha256_b64(encoded.as_bytes()),
+            encoded,
+            name,
+            value,
+        }
+    }
+
+    /// The encoded form, exactly as it travels.
+    pub fn encoded(&self) -> &str {
+        &self.encoded
+    }
+
+    /// base64url(SHA-256(encoded)), the value embedded in `_sd` or `...`.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// The claim name for an object property; `None` for an array element.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The disclosed value.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    pub(crate) fn into_parts(self) -> (Option<String>, Value) {
+        (self.name, self.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc9901_digest_vectors() {
+        // standards.md §1.3, recomputed from RFC 9901 §4.2.
+        let d = Disclosure::parse(
+            "WyJfMjZiYzRMVC1hYzZxMktJNmNCVzVlcyIsICJmYW1pbHlfbmFtZSIsICJNw7ZiaXVzIl0",
+            0,
+        )
+        .unwrap();
+        assert_eq!(d.digest(), "X9yH0Ajrdm1Oij4tWso9UzzKJvPoDxwmuEcO3XAdRC0");
+        assert_eq!(d.name(), Some("family_name"));
+        assert_eq!(d.value(), "Möbius");
+
+        let e = Disclosure::parse("WyJsa2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgIkZSIl0", 0).unwrap();
+        assert_eq!(e.digest(), "w0I8EKcdCtUPkGCNUrfwVp2xEgNjtoIDlOxc9-PlOhs");
+        assert_eq!(e.name(), None);
+    }
+
+    #[test]
+    fn created_disclosures_parse_back_identically() {
+        let d = Disclosure::property("c2FsdA", "given_name", "Ada".into());
+        assert_eq!(Disclosure::parse(d.encoded(), 0).unwrap(), d);
+        let e = Disclosure::element("c2FsdA", serde_json::json!({"x": 1}));
+        assert_eq!(Disclosure::parse(e.encoded(), 0).unwrap(), e);
+    }
+
+    #[test]
+    fn malformed_disclosures_are_rejected() {
+        let enc = |v: &str| idv_jose::base64url::encode(v);
+        for bad in [
+            "***".to_owned(),
+            enc("{}"),
+            enc("[]"),
+            enc(r#"["s"]"#),
+            enc(r#"["s","n","v","x"]"#),
+            enc(r#"[1,"n","v"]"#),
+            enc(r#"["s",1,"v"]"#),
+            enc("not json"),
+        ] {
+            assert!(
+                matches!(
+                    Disclosure::parse(&bad, 3),
+                    Err(SdJwtError::InvalidDisclosure { index: 3, .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The disclosure-processing core of RFC 9901 §7.1 step 3–5, shared by holder and verifier.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use idv_proto::claims_path::PathElement;
+use serde_json::{Map, Value};
+
+use crate::SdJwtError;
+use crate::disclosure::Disclosure;
+
+/// Deepest nesting of objects and arrays we process.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// The processed payload, and for each disclosure (in presentation order) the path at which
+/// it was inserted, array indices counted in the processed arrays.
+#[derive(Debug)]
+pub(crate) struct Processed {
+    pub(crate) claims: Map<String, Value>,
+    pub(crate) disclosed_paths: Vec<Vec<PathElement>>,
+}
+
+struct Pending {
+    name: Option<String>,
+    value: Option<Value>,
+}
+
+struct Processor<'d> {
+    by_digest: BTreeMap<&'d str, usize>,
+    pending: Vec<Pending>,
+    paths: Vec<Option<Vec<PathElement>>>,
+    seen: BTreeSet<String>,
+    path: Vec<PathElement>,
+}
+
+/// Replaces every digest that has a disclosure with the disclosed claim, drops the others,
+/// removes `_sd` and `_sd_alg`, and enforces every rejection of §7.1.
+pub(crate) fn process(
+    mut payload: Map<String, Value>,
+    disclosures: Vec<Disclosure>,
+) -> Result<Processed, SdJwtError> {
+    let digests: Vec<String> = disclosures.iter().map(|d| d.digest().to_owned()).collect();
+    let mut by_digest = BTreeMap::new();
+    for (index, digest) in digests.iter().enumerate() {
+        if by_digest.insert(digest.as_str(), index).is_some() {
+            return Err(SdJwtError::DuplicateDisclosure { index });
+        }
+    }
+    let count = disclosures.len();
+    let mut processor = Processor {
+        by_digest,
+        pending: disclosures
+            .into_iter()
+            .map(|d| {
+                let (name, value) = d.into_parts();
+                Pending {
+                    name,
+                    value: Some(value),
+                }
+            })
+            .collect(),
+        paths: vec![None; count],
+        seen: BTreeSet::new(),
+        path: Vec::new(),
+    };
+    payload.remove("_sd_alg");
+    let claims = processor.object(payload, 0)?;
+    let disclosed_paths = processor
+        .paths
+        .into_iter()
+        .enumerate()
+        .map(|(index, path)| path.ok_or(SdJwtError::UnreferencedDisclosure { index }))
+        .collect::<Result<_, _>>()?;
+    Ok(Processed {
+        claims,
+        disclosed_paths,
+    })
+}
+
+impl Processor<'_> {
+    fn value(&mut self, value: Value, depth: usize) -> Result<Value, SdJwtError> {
+        match value {
+            Value::Object(object) => self.object(object, depth + 1).map(Value::Object),
+            Value::Array(array) => self.array(array, depth + 1).map(Value::Array),
+            scalar => Ok(scalar),
+        }
+    }
+
+    /// Claims a digest: it must not have been seen before; returns its disclosure, if any.
+    fn claim_digest(&mut self, digest: String) -> Result<Option<usize>, SdJwtError> {
+        let found = self.by_digest.get(digest.as_str()).copied();
+        if !self.seen.insert(digest.clone()) {
+            return Err(SdJwtError::DuplicateDigest { digest });
+        }
+        Ok(found)
+    }
+
+    /// Takes a disclosure's value and processes it at the current path.
+    fn disclose(&mut self, index: usize, depth: usize) -> Result<Value, SdJwtError> {
+        let value = self.pending[index].value.take().unwrap_or(Value::Null);
+        let value = self.value(value, depth)?;
+        self.paths[index] = Some(self.path.clone());
+        Ok(value)
+    }
+
+    fn object(
+        &mut self,
+        mut object: Map<String, Value>,
+        depth: usize,
+    ) -> Result<Map<String, Value>, SdJwtError> {
+        if depth > MAX_DEPTH {
+            return Err(SdJwtError::TooLarge { limit: "depth" });
+        }
+        if depth > 0 && object.contains_key("_sd_alg") {
+            return Err(SdJwtError::MalformedDigests {
+                reason: "_sd_alg must only appear at the top level",
+            });
+        }
+        let sd = object.remove("_sd");
+        let mut out = Map::with_capacity(object.len());
+        for (name, value) in object {
+            self.path.push(PathElement::Key(name.clone()));
+            let value = self.value(value, depth);
+            self.path.pop();
+            out.insert(name, value?);
+        }
+        let Some(sd) = sd else { return Ok(out) };
+        let Value::Array(digests) = sd else {
+            return Err(SdJwtError::MalformedDigests {
+                reason: "_sd must be an array",
+            });
+        };
+        for digest in digests {
+            let Value::String(digest) = digest else {
+                return Err(SdJwtError::MalformedDigests {
+                    reason: "_sd must contain only strings",
+                });
+            };
+            let Some(index) = self.claim_digest(digest)? else {
+                continue; // a decoy, or a claim the holder chose not to disclose
+            };
+            let Some(name) = self.pending[index].name.clone() else {
+                return Err(SdJwtError::WrongDisclosureArity { index });
+            };
+            if name == "_sd" || name == "..." {
+                return Err(SdJwtError::ReservedClaimName { index, name });
+            }
+            if out.contains_key(&name) {
+                return Err(SdJwtError::ClaimNameCollision { name });
+            }
+            self.path.push(PathElement::Key(name.clone()));
+            let value = self.disclose(index, depth);
+            self.path.pop();
+            out.insert(name, value?);
+        }
+        Ok(out)
+    }
+
+    fn array(&mut self, array: Vec<Value>, depth: usize) -> Result<Vec<Value>, SdJwtError> {
+        if depth > MAX_DEPTH {
+            return Err(SdJwtError::TooLarge { limit: "depth" });
+        }
+        let mut out = Vec::with_capacity(array.len());
+        for element in array {
+            let digest = match &element {
+                Value::Object(o) if o.len() == 1 && o.contains_key("...") => o.get("..."),
+                _ => None,
+            };
+            let index_here = PathElement::Index(out.len() as u64);
+            match digest {
+                None => {
+                    self.path.push(index_here);
+                    let value = self.value(element, depth);
+                    self.path.pop();
+                    out.push(value?);
+                }
+                Some(Value::String(digest)) => {
+                    let Some(index) = self.claim_digest(digest.clone())? else {
+                        continue; // undisclosed element: removed (§7.1 step 3.4)
+                    };
+                    if self.pending[index].name.is_some() {
+                        return Err(SdJwtError::WrongDisclosureArity { index });
+                    }
+                    self.path.push(index_here);
+                    let value = self.disclose(index, depth);
+                    self.path.pop();
+                    out.push(value?);
+                }
+                Some(_) => {
+                    return Err(SdJwtError::MalformedDigests {
+                        reason: "an array element digest must be a string",
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Whether a disclosure at `disclosed` is needed for a request of `requested`: it is on the
+/// way to the requested claim (an ancestor) or inside it (a descendant). `null` in a request
+/// matches every array index.
+pub(crate) fn path_overlaps(disclosed: &[PathElement], requested: &[PathElement]) -> bool {
+    disclosed.iter().zip(requested).all(|(d, r)| match (d, r) {
+        (PathElement::Index(_), PathElement::AllElements) => true,
+        (d, r) => d == r,
+    })
+}
