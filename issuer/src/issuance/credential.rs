@@ -1,0 +1,403 @@
+//! The two credential profiles this issuer offers, both SD-JWT VC (`dc+sd-jwt`, ES256):
+//!
+//! - **identity**: a GPG 45 proofed person: names, birthdate, nationalities, portrait, identity
+//!   document and how it was verified. Every personal claim is selectively disclosable, with
+//!   recursive disclosures inside `document`, `verification` and `address`, and decoys.
+//! - **age**: `age_over_16/18/21/25` booleans only: no name, no birthdate. Issued in batches,
+//!   one credential per holder key, so two presentations cannot be linked by the credential.
+//!
+//! `iss`, `vct`, `cnf`, `status`, `iat` and `exp` stay plain text (SD-JWT VC "Registered JWT
+//! Claims"); `iat` is rounded down to the day so batch credentials are not told apart by it.
+
+use std::fmt;
+
+use idv_jose::{PublicKey, Random, SigningKey};
+use idv_proto::claims_path::{ClaimsPath, PathElement};
+use idv_sdjwt::vc;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::IssuanceError;
+
+/// `vct` of the identity credential.
+pub const IDENTITY_VCT: &str = "urn:dvs:vct:uk-identity:1";
+/// `vct` of the age credential.
+pub const AGE_VCT: &str = "urn:dvs:vct:uk-age:1";
+/// The age thresholds an age credential attests.
+pub const AGE_THRESHOLDS: [u32; 4] = [16, 18, 21, 25];
+
+const DAY: i64 = 86_400;
+
+/// The identity document the person was proofed with.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityDocument {
+    /// `passport`, `irish_passport_card`, `driving_licence`, `national_identity_card`, ...
+    #[serde(rename = "type")]
+    pub document_type: String,
+    /// ISO 3166-1 alpha-2 code of the issuing state.
+    pub issuing_country: String,
+    /// `YYYY-MM-DD`.
+    pub date_of_expiry: String,
+}
+
+/// A person as the provider proofed them (GPG 45), recorded by the operator.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProofedIdentity {
+    /// Given name(s).
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// `YYYY-MM-DD`.
+    pub birthdate: String,
+    /// ISO 3166-1 alpha-2 codes.
+    pub nationalities: Vec<String>,
+    /// The document checked.
+    pub document: IdentityDocument,
+    /// A small JPEG as a `data:image/jpeg;base64,...` URI, for the relying party's photo match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portrait: Option<String>,
+    /// Postal address, when proofed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Map<String, Value>>,
+    /// GPG 45 level of confidence achieved: `low`, `medium`, `high` or `very_high`.
+    pub level_of_confidence: String,
+    /// GPG 45 identity profile, e.g. `M1B`.
+    pub gpg45_profile: String,
+    /// When proofing completed (Unix seconds).
+    pub proofed_at: i64,
+}
+
+impl fmt::Debug for ProofedIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Personal data never reaches a log line.
+        f.debug_struct("ProofedIdentity")
+            .field("level_of_confidence", &self.level_of_confidence)
+            .field("proofed_at", &self.proofed_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The largest portrait we embed (bytes of the data URI).
+pub const MAX_PORTRAIT_BYTES: usize = 96 * 1024;
+
+impl ProofedIdentity {
+    /// Checks the record is complete and well formed; the operator API calls it before storing.
+    pub fn validate(&self) -> Result<(), IssuanceError> {
+        let deny = |reason: &str| {
+            Err(IssuanceError::InvalidRequest {
+                reason: reason.to_owned(),
+            })
+        };
+        if self.given_name.trim().is_empty() || self.family_name.trim().is_empty() {
+            return deny("given_name and family_name are required");
+        }
+        if parse_date(&self.birthdate).is_none() {
+            return deny("birthdate must be YYYY-MM-DD");
+        }
+        if parse_date(&self.document.date_of_expiry).is_none() {
+            return deny("document.date_of_expiry must be YYYY-MM-DD");
+        }
+        let is_country = |c: &String| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase());
+        if self.nationalities.is_empty() || !self.nationalities.iter().all(is_country) {
+            return deny("nationalities must be ISO 3166-1 alpha-2 codes");
+        }
+        if !is_country(&self.document.issuing_country) {
+            return deny("document.issuing_country must be an ISO 3166-1 alpha-2 code");
+        }
+        if !["low", "medium", "high", "very_high"].contains(&self.level_of_confidence.as_str()) {
+            return deny("level_of_confidence must be low, medium, high or very_high");
+        }
+        if let Some(portrait) = &self.portrait
+            && (!portrait.starts_with("data:image/jpeg;base64,")
+                || portrait.len() > MAX_PORTRAIT_BYTES)
+        {
+            return deny("portrait must be a data:image/jpeg;base64 URI of at most 96 KiB");
+        }
+        Ok(())
+    }
+}
+
+/// What every credential carries besides the person's claims.
+#[derive(Debug, Clone)]
+pub struct Envelope<'a> {
+    /// The Credential Issuer Identifier (`iss`).
+    pub issuer: &'a str,
+    /// Issuance time (Unix seconds); rounded down to the day in the credential.
+    pub now: i64,
+    /// Validity in seconds (`exp` = rounded `iat` + validity).
+    pub validity: i64,
+    /// The holder key (`cnf.jwk`).
+    pub holder: &'a PublicKey,
+    /// The `status` claim: where this credential's revocation status is published.
+    pub status: Value,
+}
+
+impl Envelope<'_> {
+    fn claims(&self, vct: &str) -> Map<String, Value> {
+        let iat = self.now - self.now.rem_euclid(DAY);
+        let mut claims = Map::new();
+        claims.insert("iss".into(), self.issuer.into());
+        claims.insert("vct".into(), vct.into());
+        claims.insert("iat".into(), iat.into());
+        claims.insert("exp".into(), (iat + self.validity).into());
+        claims.insert("cnf".into(), vc::cnf(self.holder));
+        claims.insert("status".into(), self.status.clone());
+        claims
+    }
+}
+
+fn key(name: &str) -> PathElement {
+    PathElement::Key(name.to_owned())
+}
+
+fn path(elements: Vec<PathElement>) -> Result<ClaimsPath, IssuanceError> {
+    ClaimsPath::new(elements).map_err(|_| IssuanceError::InvalidRequest {
+        reason: "empty claims path".into(),
+    })
+}
+
+/// Issues an identity credential for `person`.
+pub fn issue_identity(
+    person: &ProofedIdentity,
+    envelope: &Envelope<'_>,
+    signer: &SigningKey,
+    rng: &dyn Random,
+) -> Result<String, IssuanceError> {
+    person.validate()?;
+    let mut claims = envelope.claims(IDENTITY_VCT);
+    claims.insert("given_name".into(), person.given_name.clone().into());
+    claims.insert("family_name".into(), person.family_name.clone().into());
+    claims.insert("birthdate".into(), person.birthdate.clone().into());
+    claims.insert("nationalities".into(), json!(person.nationalities));
+    claims.insert("document".into(), json!(person.document));
+    claims.insert(
+        "verification".into(),
+        json!({
+            "trust_framework": "uk_dvs",
+            "assurance_level": person.level_of_confidence,
+            "gpg45_profile": person.gpg45_profile,
+            "time": person.proofed_at,
+        }),
+    );
+    let mut conceal = Vec::new();
+    for name in [
+        "given_name",
+        "family_name",
+        "birthdate",
+        "nationalities",
+        "document",
+    ] {
+        conceal.push(path(vec![key(name)])?);
+    }
+    conceal.push(path(vec![key("nationalities"), PathElement::AllElements])?);
+    for field in ["type", "issuing_country", "date_of_expiry"] {
+        conceal.push(path(vec![key("document"), key(field)])?);
+    }
+    conceal.push(path(vec![key("verification")])?);
+    for field in ["gpg45_profile", "time"] {
+        conceal.push(path(vec![key("verification"), key(field)])?);
+    }
+    if let Some(portrait) = &person.portrait {
+        claims.insert("portrait".into(), portrait.clone().into());
+        conceal.push(path(vec![key("portrait")])?);
+    }
+    if let Some(address) = &person.address {
+        conceal.push(path(vec![key("address")])?);
+        for field in address.keys() {
+            conceal.push(path(vec![key("address"), key(field)])?);
+        }
+        claims.insert("address".into(), Value::Object(address.clone()));
+    }
+    Ok(vc::issue(signer, rng, claims, &conceal)?)
+}
+
+/// Issues an age credential: only `age_over_N` booleans, each selectively disclosable.
+pub fn issue_age(
+    person: &ProofedIdentity,
+    envelope: &Envelope<'_>,
+    signer: &SigningKey,
+    rng: &dyn Random,
+) -> Result<String, IssuanceError> {
+    let birthdate = parse_date(&person.birthdate).ok_or_else(|| IssuanceError::Denied {
+        reason: "the proofed identity has no valid birthdate".into(),
+    })?;
+    let today = civil_from_days(envelope.now.div_euclid(DAY));
+    let age = age_on(birthdate, today);
+    let mut claims = envelope.claims(AGE_VCT);
+    let mut conceal = Vec::new();
+    for threshold in AGE_THRESHOLDS {
+        let name = format!("age_over_{threshold}");
+        claims.insert(name.clone(), (age >= threshold as i64).into());
+        conceal.push(path(vec![key(&name)])?);
+    }
+    Ok(vc::issue(signer, rng, claims, &conceal)?)
+}
+
+/// `(year, month, day)` from `YYYY-MM-DD`, checking the day exists.
+pub fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let year: i64 = text[..4].parse().ok()?;
+    let month: u32 = text[5..7].parse().ok()?;
+    let day: u32 = text[8..].parse().ok()?;
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days_in_month)
+        .contains(&day)
+        .then_some((year, month, day))
+}
+
+/// Completed years between `birth` and `on`.
+pub fn age_on(birth: (i64, u32, u32), on: (i64, u32, u32)) -> i64 {
+    let had_birthday = (on.1, on.2) >= (birth.1, birth.2);
+    on.0 - birth.0 - i64::from(!had_birthday)
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use idv_jose::random::DeterministicRandom;
+    use idv_sdjwt::holder::HeldSdJwt;
+
+    use super::*;
+
+    // 2026-11-21T12:00:00Z
+    const NOW: i64 = 1_795_219_200 + 12 * 3600;
+
+    fn person(birthdate: &str) -> ProofedIdentity {
+        ProofedIdentity {
+            given_name: "Ada".into(),
+            family_name: "Lovelace".into(),
+            birthdate: birthdate.into(),
+            nationalities: vec!["GB".into()],
+            document: IdentityDocument {
+                document_type: "passport".into(),
+                issuing_country: "GB".into(),
+                date_of_expiry: "2031-01-31".into(),
+            },
+            portrait: Some("data:image/jpeg;base64,/9j/4AAQSkZJRg==".into()),
+            address: None,
+            level_of_confidence: "medium".into(),
+            gpg45_profile: "M1B".into(),
+            proofed_at: NOW - 600,
+        }
+    }
+
+    fn receive(credential: &str, key: &SigningKey) -> HeldSdJwt {
+        HeldSdJwt::receive(credential, key.public_key(), vc::accepted_typ(false), NOW).unwrap()
+    }
+
+    #[test]
+    fn dates_are_computed_without_a_calendar_library() {
+        assert_eq!(civil_from_days(NOW.div_euclid(DAY)), (2026, 11, 21));
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(age_on((2008, 11, 21), (2026, 11, 21)), 18);
+        assert_eq!(age_on((2008, 11, 22), (2026, 11, 21)), 17);
+    }
+
+    #[test]
+    fn identity_credential_carries_every_claim_and_hides_them_all() {
+        let key = SigningKey::generate().unwrap();
+        let holder = SigningKey::generate().unwrap();
+        let rng = DeterministicRandom::new(1);
+        let envelope = Envelope {
+            issuer: "https://idsp.example",
+            now: NOW,
+            validity: 365 * DAY,
+            holder: holder.public_key(),
+            status: json!({"status_list": {"idx": 7, "uri": "https://idsp.example/status/1"}}),
+        };
+        let credential = issue_identity(&person("1990-12-10"), &envelope, &key, &rng).unwrap();
+        let held = receive(&credential, &key);
+        let claims = held.claims();
+        assert_eq!(claims["vct"], IDENTITY_VCT);
+        assert_eq!(claims["given_name"], "Ada");
+        assert_eq!(claims["document"]["type"], "passport");
+        assert_eq!(claims["verification"]["assurance_level"], "medium");
+        assert_eq!(claims["iat"], NOW - 12 * 3600);
+
+        let jwt_payload = credential.split('.').nth(1).unwrap();
+        let plain = String::from_utf8(idv_jose::base64url::decode(jwt_payload).unwrap()).unwrap();
+        for secret in ["Ada", "Lovelace", "1990-12-10", "passport", "M1B", "/9j/"] {
+            assert!(!plain.contains(secret), "{secret} is not concealed");
+        }
+    }
+
+    #[test]
+    fn age_credential_has_only_thresholds() {
+        let key = SigningKey::generate().unwrap();
+        let holder = SigningKey::generate().unwrap();
+        let rng = DeterministicRandom::new(2);
+        let envelope = Envelope {
+            issuer: "https://idsp.example",
+            now: NOW,
+            validity: 90 * DAY,
+            holder: holder.public_key(),
+            status: json!({"status_list": {"idx": 8, "uri": "https://idsp.example/status/1"}}),
+        };
+        let held = receive(
+            &issue_age(&person("2005-11-22"), &envelope, &key, &rng).unwrap(),
+            &key,
+        );
+        let claims = held.claims();
+        assert_eq!(claims["age_over_16"], true);
+        assert_eq!(claims["age_over_18"], true);
+        assert_eq!(claims["age_over_21"], false);
+        assert_eq!(claims["age_over_25"], false);
+        for absent in [
+            "given_name",
+            "family_name",
+            "birthdate",
+            "nationalities",
+            "portrait",
+        ] {
+            assert!(!claims.contains_key(absent));
+        }
+    }
+
+    #[test]
+    fn incomplete_or_malformed_records_are_refused() {
+        let mut bad = person("1990-13-01");
+        assert!(bad.validate().is_err());
+        bad = person("1990-01-01");
+        bad.nationalities = vec!["gb".into()];
+        assert!(bad.validate().is_err());
+        bad = person("1990-01-01");
+        bad.portrait = Some("data:image/png;base64,AAAA".into());
+        assert!(bad.validate().is_err());
+        bad = person("1990-01-01");
+        bad.level_of_confidence = "extreme".into();
+        assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn debug_output_contains_no_personal_data() {
+        let text = format!("{:?}", person("1990-12-10"));
+        assert!(!text.contains("Ada") && !text.contains("1990"));
+    }
+}
