@@ -14,6 +14,10 @@
 //! - **Presentation** (OpenID4VP 1.0, [`oid4vp`]): the verifier signs a Request Object
 //!   ([`oid4vp::authorization_request`]) carrying a [`oid4vp::dcql`] query and its
 //!   [`oid4vp::verifier_metadata`]; the wallet posts an [`oid4vp::authorization_response`].
+//! - **Trust** (our signed DVS trust list, standards.md §8.3, [`trust`]): the operator signs a
+//!   [`trust::trust_list`] of certified services ([`trust::entry`]) and registered relying
+//!   parties ([`trust::relying_party`]), and attests relying parties' keys and purposes
+//!   ([`trust::verifier_attestation`]).
 //! - **Status** (Token Status List): credentials carry a [`sd_jwt_vc::status`] claim pointing
 //!   into a [`status_list`] token.
 //! - Shared: [`claims_path`] pointers (DCQL and issuer metadata), [`jwk_set`], and
@@ -29,3 +33,4 @@ pub mod oid4vci;
 pub mod oid4vp;
 pub mod sd_jwt_vc;
 pub mod status_list;
+pub mod trust;

@@ -1,0 +1,292 @@
+//! Deciding whether a credential's issuer is trusted for a check (standards.md §8.3 step 6).
+//!
+//! The verifier first resolves the key to verify the SD-JWT VC with from the entry of its
+//! (unverified) `iss` ([`find_issuer_key`]): the key comes only from that entry, so a forged
+//! `iss` cannot bring its own key or pick another key-discovery method. After the signature
+//! checks out, [`evaluate_issuer`] applies every rule of the list to that issuer, and
+//! [`check_status_list_uri`] confines the credential's status reference to the issuer's space.
+
+use idv_jose::PublicKey;
+use idv_proto::trust::entry::{
+    CodeStatus, LevelOfConfidence, Organisation, Role, SchemeCode, ServiceEntry, ServiceStatus,
+};
+
+use crate::TrustError;
+use crate::list::{EntryKeys, VerifiedTrustList};
+
+/// End of beta (0.3) certificates: 2026-04-01T00:00:00Z. All 0.3 certificates expired on
+/// 31 March 2026 (trust framework 1.0 §0.c), whatever a list says.
+pub const FRAMEWORK_0_3_END: i64 = 1_775_001_600;
+
+/// What is being decided: this credential, verified with this key, for this check.
+#[derive(Debug, Clone, Copy)]
+pub struct IssuerQuery<'a> {
+    /// The credential's `iss`.
+    pub iss: &'a str,
+    /// The key the credential's signature verified with.
+    pub issuer_key: &'a PublicKey,
+    /// The credential's `vct`.
+    pub vct: &'a str,
+    /// The scheme of the check (decided by the verifier's template, not by the credential).
+    pub scheme: SchemeCode,
+    /// The least level of confidence the check accepts.
+    pub required_loc: LevelOfConfidence,
+    /// The verifier's current time (Unix seconds).
+    pub now: i64,
+    /// The credential's `iat`, when present: the service must have been certified then too.
+    pub issued_at: Option<i64>,
+}
+
+/// A positive decision, to be recorded with the check result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustDecision {
+    /// The register entry that vouched for the issuer.
+    pub entry_id: String,
+    /// The provider.
+    pub organisation: Organisation,
+    /// The certified service's name.
+    pub service_name: String,
+    /// The `list_id` of the list decided on.
+    pub list_id: String,
+    /// The `sequence` of the list decided on.
+    pub sequence: u64,
+    /// The service's highest certified level of confidence.
+    pub max_loc: LevelOfConfidence,
+}
+
+/// The registered keys of the issuer `iss`, to try when the credential names no `kid`.
+pub fn issuer_keys<'l>(
+    list: &'l VerifiedTrustList,
+    iss: &str,
+) -> Result<Vec<&'l PublicKey>, TrustError> {
+    let (_, keys) = entry(list, iss)?;
+    Ok(keys.by_thumbprint.values().collect())
+}
+
+/// The key to verify a credential of `iss` with, before verifying it: the entry key named by
+/// the credential header's `kid` (thumbprint or declared `kid`), or the entry's only key when
+/// there is no `kid`.
+pub fn find_issuer_key<'l>(
+    list: &'l VerifiedTrustList,
+    iss: &str,
+    kid: Option<&str>,
+) -> Result<&'l PublicKey, TrustError> {
+    let (_, keys) = entry(list, iss)?;
+    let not_registered = || TrustError::KeyNotRegistered {
+        iss: iss.to_owned(),
+    };
+    match kid {
+        Some(kid) => keys.find(kid).ok_or_else(not_registered),
+        None => {
+            let mut all = keys.by_thumbprint.values();
+            match (all.next(), all.next()) {
+                (Some(key), None) => Ok(key),
+                (None, _) => Err(not_registered()),
+                (Some(_), Some(_)) => Err(TrustError::IssuerKeyAmbiguous {
+                    iss: iss.to_owned(),
+                }),
+            }
+        }
+    }
+}
+
+/// Applies every rule of standards.md §8.3 step 6 to the issuer of a verified credential.
+pub fn evaluate_issuer(
+    list: &VerifiedTrustList,
+    query: &IssuerQuery<'_>,
+) -> Result<TrustDecision, TrustError> {
+    let (entry, keys) = entry(list, query.iss)?;
+    if !keys.contains(query.issuer_key) {
+        return Err(TrustError::KeyNotRegistered {
+            iss: query.iss.to_owned(),
+        });
+    }
+    if entry.status != ServiceStatus::Certified {
+        return Err(TrustError::ServiceNotCertified {
+            status: entry.status,
+        });
+    }
+    let certificate = &entry.certificate;
+    if query.now >= certificate.expires {
+        return Err(TrustError::CertificateExpired {
+            expires: certificate.expires,
+        });
+    }
+    if query.now < certificate.issued {
+        return Err(TrustError::CertificateNotYetValid {
+            issued: certificate.issued,
+        });
+    }
+    if let Some(issued_at) = query.issued_at
+        && !(certified_at(entry, issued_at)
+            && (certificate.issued..certificate.expires).contains(&issued_at))
+    {
+        return Err(TrustError::NotCertifiedAtIssuance { issued_at });
+    }
+    if !framework_valid(list, &entry.framework_version, query.now) {
+        return Err(TrustError::FrameworkVersionInvalid {
+            version: entry.framework_version.clone(),
+        });
+    }
+    if !required_roles(query.scheme)
+        .iter()
+        .any(|role| entry.roles.contains(role))
+    {
+        return Err(TrustError::RoleMissing {
+            scheme: query.scheme,
+        });
+    }
+    if !entry
+        .supplementary_codes
+        .iter()
+        .any(|code| code.code == query.scheme && code.status == CodeStatus::Certified)
+    {
+        return Err(TrustError::SchemeNotCertified {
+            scheme: query.scheme,
+        });
+    }
+    if entry.max_loc < query.required_loc {
+        return Err(TrustError::LevelOfConfidenceTooLow {
+            max: entry.max_loc,
+            required: query.required_loc,
+        });
+    }
+    if !entry.issuer.vct.iter().any(|vct| vct == query.vct) {
+        return Err(TrustError::VctNotListed {
+            vct: query.vct.to_owned(),
+        });
+    }
+    Ok(TrustDecision {
+        entry_id: entry.entry_id.clone(),
+        organisation: entry.organisation.clone(),
+        service_name: entry.service.name.clone(),
+        list_id: list.list_id().to_owned(),
+        sequence: list.sequence(),
+        max_loc: entry.max_loc,
+    })
+}
+
+/// Checks that a credential's status list URI lies under one of its issuer's registered
+/// prefixes, so an issuer cannot point verifiers at another party's (or an internal) host.
+///
+/// The match is on whole path segments (`…/status` does not cover `…/statusx` or
+/// `….evil.example`), and the remainder may not contain dot segments or backslashes.
+pub fn check_status_list_uri(
+    list: &VerifiedTrustList,
+    iss: &str,
+    uri: &str,
+) -> Result<(), TrustError> {
+    let (entry, _) = entry(list, iss)?;
+    if entry
+        .issuer
+        .status_list_uris_prefix
+        .iter()
+        .any(|prefix| under_prefix(prefix, uri))
+    {
+        Ok(())
+    } else {
+        Err(TrustError::StatusListUriNotAllowed {
+            uri: uri.to_owned(),
+        })
+    }
+}
+
+fn under_prefix(prefix: &str, uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix(prefix) else {
+        return false;
+    };
+    let on_boundary = prefix.ends_with('/')
+        || rest.is_empty()
+        || rest.starts_with('/')
+        || rest.starts_with('?')
+        || rest.starts_with('#');
+    let lowered = rest.to_ascii_lowercase();
+    !prefix.is_empty()
+        && on_boundary
+        && !rest.contains('\\')
+        && !rest
+            .split(['/', '?', '#'])
+            .any(|segment| segment == ".." || segment == ".")
+        && !lowered.contains("%2e")
+        && !lowered.contains("%2f")
+        && !lowered.contains("%5c")
+}
+
+fn entry<'l>(
+    list: &'l VerifiedTrustList,
+    iss: &str,
+) -> Result<(&'l ServiceEntry, &'l EntryKeys), TrustError> {
+    list.entry_position(iss)
+        .ok_or_else(|| TrustError::UnknownIssuer {
+            iss: iss.to_owned(),
+        })
+}
+
+/// The status in force at `t`: the current one from `status_since` on, before that the latest
+/// history change at or before `t`. No record means not certified.
+fn certified_at(entry: &ServiceEntry, t: i64) -> bool {
+    let status = if t >= entry.status_since {
+        Some(entry.status)
+    } else {
+        entry
+            .status_history
+            .iter()
+            .filter(|change| change.since <= t)
+            .max_by_key(|change| change.since)
+            .map(|change| change.status)
+    };
+    status == Some(ServiceStatus::Certified)
+}
+
+fn framework_valid(list: &VerifiedTrustList, version: &str, now: i64) -> bool {
+    if version == "0.3" && now >= FRAMEWORK_0_3_END {
+        return false;
+    }
+    list.claims()
+        .framework_versions_valid
+        .get(version)
+        .is_some_and(|validity| validity.contains(now))
+}
+
+/// RTW, RTR and DBS rely on identity proofing (IDSP); an age attribute may come from an IDSP
+/// or an attribute service provider.
+fn required_roles(scheme: SchemeCode) -> &'static [Role] {
+    match scheme {
+        SchemeCode::Rtw | SchemeCode::Rtr | SchemeCode::Dbs => &[Role::Idsp],
+        SchemeCode::Age => &[Role::Idsp, Role::Asp],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_list_uris_must_stay_under_a_prefix_on_segment_boundaries() {
+        let prefix = "https://id.example.co.uk/status/";
+        assert!(under_prefix(prefix, "https://id.example.co.uk/status/1"));
+        assert!(under_prefix(
+            "https://id.example.co.uk/status",
+            "https://id.example.co.uk/status/1"
+        ));
+        for bad in [
+            "https://id.example.co.uk/admin",
+            "https://id.example.co.uk/status/../admin",
+            "https://id.example.co.uk/status/%2e%2e/admin",
+            "https://id.example.co.uk/status/..%2Fadmin",
+            "https://id.example.co.uk/status/\\..\\admin",
+            "http://id.example.co.uk/status/1",
+        ] {
+            assert!(!under_prefix(prefix, bad), "{bad}");
+        }
+        assert!(!under_prefix(
+            "https://id.example.co.uk",
+            "https://id.example.co.uk.evil.example/status/1"
+        ));
+        assert!(!under_prefix(
+            "https://id.example.co.uk/status",
+            "https://id.example.co.uk/statusx/1"
+        ));
+        assert!(!under_prefix("", "https://anything.example/"));
+    }
+}

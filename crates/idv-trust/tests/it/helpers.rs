@@ -1,0 +1,199 @@
+//! Fixed fixtures: an operator anchor, an issuer, and a §8.3-style list signed on demand.
+
+use idv_jose::jws::{self, Header};
+use idv_jose::{JwkSet, PublicKey, SigningKey};
+use idv_proto::claims_path::ClaimsPath;
+use idv_proto::jwk_set;
+use idv_proto::trust::entry::{
+    Certificate, CodeStatus, IssuerBinding, LevelOfConfidence, Organisation, Role, SchemeCode,
+    Service, ServiceEntry, ServiceStatus, StatusChange, SupplementaryCode,
+};
+use idv_proto::trust::relying_party::{Purpose, RelyingPartyEntry, RelyingPartyStatus};
+use idv_proto::trust::trust_list::{FrameworkValidity, TRUST_LIST_TYP, TrustListClaims};
+use idv_trust::anchors::TrustAnchors;
+use idv_trust::evaluate::IssuerQuery;
+use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
+
+/// 2026-01-01T00:00:00Z.
+pub(crate) const NOW: i64 = 1_767_225_600;
+pub(crate) const DAY: i64 = 24 * 60 * 60;
+pub(crate) const ISS: &str = "https://id.example-idsp.co.uk";
+pub(crate) const RTW_VCT: &str = "https://trust.sim.ofdia.example/vct/uk-rtw/1";
+pub(crate) const AGE_VCT: &str = "https://trust.sim.ofdia.example/vct/uk-age/1";
+pub(crate) const SHOP: &str = "shop.example.co.uk";
+pub(crate) const EMPLOYER: &str = "hr.employer.example.co.uk";
+/// When the issuer's service was first certified.
+pub(crate) const CERTIFIED_SINCE: i64 = NOW - 200 * DAY;
+
+pub(crate) struct Fixture {
+    pub(crate) anchor: SigningKey,
+    pub(crate) anchors: TrustAnchors,
+    pub(crate) issuer: SigningKey,
+}
+
+impl Fixture {
+    pub(crate) fn new() -> Self {
+        let anchor = SigningKey::generate().unwrap();
+        let anchors = TrustAnchors::from_jwks(&JwkSet {
+            keys: vec![anchor.public_key().to_jwk()],
+        })
+        .unwrap();
+        Self {
+            anchor,
+            anchors,
+            issuer: SigningKey::generate().unwrap(),
+        }
+    }
+
+    /// The baseline list: one certified IDSP entry and two relying parties.
+    pub(crate) fn claims(&self) -> TrustListClaims {
+        list_claims(self.issuer.public_key())
+    }
+
+    /// Signs `claims` with the pinned anchor.
+    pub(crate) fn sign(&self, claims: &TrustListClaims) -> String {
+        sign_list(claims, &self.anchor)
+    }
+
+    /// Signs and verifies `claims` at [`NOW`] with the default policy.
+    pub(crate) fn verified(&self, claims: &TrustListClaims) -> VerifiedTrustList {
+        verify_trust_list(
+            &self.sign(claims),
+            &self.anchors,
+            NOW,
+            &ListPolicy::default(),
+        )
+        .unwrap()
+    }
+
+    /// An RTW query at medium LoC for a credential issued a day ago with the issuer key.
+    pub(crate) fn rtw_query(&self) -> IssuerQuery<'_> {
+        IssuerQuery {
+            iss: ISS,
+            issuer_key: self.issuer.public_key(),
+            vct: RTW_VCT,
+            scheme: SchemeCode::Rtw,
+            required_loc: LevelOfConfidence::Medium,
+            now: NOW,
+            issued_at: Some(NOW - DAY),
+        }
+    }
+}
+
+pub(crate) fn sign_list(claims: &TrustListClaims, key: &SigningKey) -> String {
+    let header = Header::es256(TRUST_LIST_TYP).with("kid", key.kid());
+    jws::sign_claims(&header, claims, key).unwrap()
+}
+
+pub(crate) fn path(json: &str) -> ClaimsPath {
+    serde_json::from_str(json).unwrap()
+}
+
+pub(crate) fn list_claims(issuer_key: &PublicKey) -> TrustListClaims {
+    let mut jwk = serde_json::to_value(issuer_key.to_jwk()).unwrap();
+    jwk["kid"] = issuer_key.thumbprint().into();
+    TrustListClaims {
+        iss: "https://trust.sim.ofdia.example".into(),
+        iat: NOW - 60,
+        exp: NOW + DAY,
+        next_update: NOW + 3600,
+        list_id: "uk-dvs-register".into(),
+        sequence: 42,
+        framework_versions_valid: [
+            (
+                "0.3".to_owned(),
+                FrameworkValidity {
+                    from: None,
+                    until: Some(1_775_001_600),
+                },
+            ),
+            ("0.4".to_owned(), FrameworkValidity::default()),
+            (
+                "1.0".to_owned(),
+                FrameworkValidity {
+                    from: Some(NOW - 365 * DAY),
+                    until: None,
+                },
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        entries: vec![ServiceEntry {
+            entry_id: "dvs-000123".into(),
+            organisation: Organisation {
+                name: "Example IDSP Ltd".into(),
+                company_number: Some("01234567".into()),
+            },
+            service: Service {
+                service_id: "svc-01".into(),
+                name: "Example Reusable ID".into(),
+            },
+            roles: vec![Role::Idsp, Role::Hsp],
+            framework_version: "1.0".into(),
+            certificate: Certificate {
+                id: "CAB-7-2026-55".into(),
+                cab: "Example CAB (UKAS 1234)".into(),
+                issued: CERTIFIED_SINCE,
+                expires: NOW + 900 * DAY,
+            },
+            supplementary_codes: [SchemeCode::Rtw, SchemeCode::Rtr, SchemeCode::Age]
+                .into_iter()
+                .map(|code| SupplementaryCode {
+                    code,
+                    status: CodeStatus::Certified,
+                })
+                .collect(),
+            max_loc: LevelOfConfidence::Medium,
+            status: ServiceStatus::Certified,
+            status_since: CERTIFIED_SINCE,
+            status_history: vec![StatusChange {
+                status: ServiceStatus::Certified,
+                since: CERTIFIED_SINCE,
+                reason: None,
+            }],
+            issuer: IssuerBinding {
+                iss: vec![ISS.into()],
+                jwks: jwk_set::JwkSet { keys: vec![jwk] },
+                x5c_roots_sha256: Vec::new(),
+                status_list_uris_prefix: vec![format!("{ISS}/status/")],
+                vct: vec![RTW_VCT.into(), AGE_VCT.into()],
+            },
+        }],
+        relying_parties: vec![
+            RelyingPartyEntry {
+                rp_id: "rp-000007".into(),
+                organisation: Organisation {
+                    name: "Example Off-Licence Ltd".into(),
+                    company_number: None,
+                },
+                client_id: SHOP.into(),
+                status: RelyingPartyStatus::Active,
+                purposes: vec![Purpose {
+                    code: SchemeCode::Age,
+                    claims: vec![path(r#"["age_over_18"]"#)],
+                }],
+            },
+            RelyingPartyEntry {
+                rp_id: "rp-000008".into(),
+                organisation: Organisation {
+                    name: "Example Employer plc".into(),
+                    company_number: Some("07654321".into()),
+                },
+                client_id: EMPLOYER.into(),
+                status: RelyingPartyStatus::Active,
+                purposes: vec![Purpose {
+                    code: SchemeCode::Rtw,
+                    claims: ["given_name", "family_name", "birthdate", "address"]
+                        .into_iter()
+                        .map(|name| ClaimsPath::from_keys([name]).unwrap())
+                        .collect(),
+                }],
+            },
+        ],
+    }
+}
+
+/// The only entry of a baseline list.
+pub(crate) fn entry(claims: &mut TrustListClaims) -> &mut ServiceEntry {
+    &mut claims.entries[0]
+}
