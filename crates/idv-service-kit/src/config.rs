@@ -1,0 +1,357 @@
+//! Layered, typed configuration: defaults → optional TOML file → environment.
+//!
+//! A service describes its settings as one `Serialize + Deserialize + Default` struct of
+//! sections, every struct `#[serde(deny_unknown_fields)]`, and calls [`load`] once in `main`.
+//! Layers, later wins:
+//!
+//! 1. the struct's `Default`;
+//! 2. the TOML file given with `--config FILE` (optional);
+//! 3. environment variables `IDV_<SECTION>__<KEY>` (double underscore between levels, any case:
+//!    `IDV_HTTP__LISTEN=127.0.0.1:9000` sets `http.listen`); `IDV_` variables without `__`
+//!    (such as `IDV_TEST_POSTGRES_URL`) are not configuration;
+//! 4. `DATABASE_URL`, which sets `database.url` (the convention of sqlx and most hosts).
+//!
+//! An environment value takes the type of the default it replaces (a string stays a string
+//! even when it looks like a number); where there is no default it is read as a TOML value
+//! (`8100`, `true`, `["a", "b"]`) and otherwise as a string. Unknown sections or keys, in the
+//! file or the environment, are errors naming their path: a typo must not be silently ignored.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
+
+/// Prefix of configuration environment variables.
+pub const ENV_PREFIX: &str = "IDV_";
+/// Separator between levels in an environment variable name.
+pub const ENV_SEPARATOR: &str = "__";
+
+/// Why configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("config file {} is not valid TOML: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// An environment variable does not fit the setting it names.
+    #[error("environment variable {name}: {reason}")]
+    Env {
+        /// The variable.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+    /// The merged settings do not deserialise into the service's config.
+    #[error("invalid configuration at `{path}`: {message}")]
+    Invalid {
+        /// Dotted path of the offending setting.
+        path: String,
+        /// The deserialiser's message.
+        message: String,
+    },
+    /// A service-specific check failed.
+    #[error("invalid configuration: {0}")]
+    Rejected(String),
+}
+
+/// Loads `T` from its defaults, an optional TOML file and the process environment.
+pub fn load<T>(file: Option<&Path>) -> Result<T, ConfigError>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    load_from(file, std::env::vars())
+}
+
+/// [`load`] with an explicit environment, for tests.
+pub fn load_from<T, I, K, V>(file: Option<&Path>, env: I) -> Result<T, ConfigError>
+where
+    T: Serialize + DeserializeOwned + Default,
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut merged = Value::try_from(T::default())
+        .ok()
+        .and_then(|v| match v {
+            Value::Table(t) => Some(t),
+            _ => None,
+        })
+        .ok_or_else(|| ConfigError::Rejected("defaults are not a table of sections".into()))?;
+
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let table: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: path.to_owned(),
+                message: e.message().to_owned(),
+            })?;
+        merge(&mut merged, table);
+    }
+
+    let mut env: Vec<(String, String)> = env
+        .into_iter()
+        .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+        .collect();
+    // Deterministic order whatever the process environment's order.
+    env.sort();
+    for (name, raw) in &env {
+        if name == "DATABASE_URL" {
+            set(&mut merged, &["database".into(), "url".into()], raw, name)?;
+            continue;
+        }
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        if !rest.contains(ENV_SEPARATOR) {
+            continue;
+        }
+        let path: Vec<String> = rest.split(ENV_SEPARATOR).map(str::to_lowercase).collect();
+        if path.iter().any(String::is_empty) {
+            return Err(ConfigError::Env {
+                name: name.clone(),
+                reason: "empty level in name".into(),
+            });
+        }
+        set(&mut merged, &path, raw, name)?;
+    }
+
+    let deserializer = Value::Table(merged);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| ConfigError::Invalid {
+        path: e.path().to_string(),
+        message: e.inner().message().to_owned(),
+    })
+}
+
+/// Deep merge: tables merge key by key, anything else is replaced.
+fn merge(base: &mut Table, overlay: Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(existing)), Value::Table(incoming)) => merge(existing, incoming),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn set(root: &mut Table, path: &[String], raw: &str, name: &str) -> Result<(), ConfigError> {
+    let env_error = |reason: String| ConfigError::Env {
+        name: name.to_owned(),
+        reason,
+    };
+    let Some((last, parents)) = path.split_last() else {
+        return Err(env_error("no key".into()));
+    };
+    let mut table = root;
+    for part in parents {
+        let entry = table
+            .entry(part.clone())
+            .or_insert_with(|| Value::Table(Table::new()));
+        table = match entry {
+            Value::Table(t) => t,
+            _ => return Err(env_error(format!("`{part}` is a value, not a section"))),
+        };
+    }
+    let value = match table.get(last) {
+        Some(Value::String(_)) => Value::String(raw.to_owned()),
+        Some(Value::Integer(_)) => Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| env_error(format!("`{raw}` is not an integer")))?,
+        ),
+        Some(Value::Float(_)) => Value::Float(
+            raw.trim()
+                .parse()
+                .map_err(|_| env_error(format!("`{raw}` is not a number")))?,
+        ),
+        Some(Value::Boolean(_)) => Value::Boolean(
+            raw.trim()
+                .parse()
+                .map_err(|_| env_error(format!("`{raw}` is not true or false")))?,
+        ),
+        Some(Value::Table(_)) => {
+            return Err(env_error(format!(
+                "`{last}` is a section; set its keys with another `{ENV_SEPARATOR}`"
+            )));
+        }
+        Some(Value::Array(_) | Value::Datetime(_)) | None => {
+            toml_literal(raw).unwrap_or_else(|| Value::String(raw.to_owned()))
+        }
+    };
+    table.insert(last.clone(), value);
+    Ok(())
+}
+
+fn toml_literal(raw: &str) -> Option<Value> {
+    let mut table: Table = format!("v = {raw}").parse().ok()?;
+    table.remove("v")
+}
+
+/// A secret setting (a password in a URL, an API key): `Debug` and `Display` show
+/// `[redacted]`; [`Secret::expose`] is the one way to the value.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Config {
+        http: Http,
+        database: Database,
+    }
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Http {
+        listen: String,
+        port_name: String,
+        max_body: u64,
+    }
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Database {
+        url: Option<Secret>,
+        tags: Vec<String>,
+    }
+
+    impl Default for Config {
+        fn default() -> Self {
+            Self {
+                http: Http {
+                    listen: "127.0.0.1:8000".into(),
+                    port_name: "web".into(),
+                    max_body: 1024,
+                },
+                database: Database {
+                    url: None,
+                    tags: vec![],
+                },
+            }
+        }
+    }
+
+    fn no_env() -> Vec<(String, String)> {
+        vec![]
+    }
+
+    #[test]
+    fn defaults_apply_without_file_or_environment() {
+        let config: Config = load_from(None, no_env()).unwrap();
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn file_overrides_defaults_and_environment_overrides_file() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "[http]\nlisten = \"0.0.0.0:1\"\nmax_body = 5").unwrap();
+        let config: Config = load_from(
+            Some(file.path()),
+            [
+                ("IDV_HTTP__LISTEN", "127.0.0.1:2"),
+                ("IDV_HTTP__PORT_NAME", "8080"),
+                ("IDV_DATABASE__TAGS", "[\"a\", \"b\"]"),
+                ("IDV_TEST_POSTGRES_URL", "ignored: not a config variable"),
+                ("DATABASE_URL", "postgres://u:pw@h/db"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.http.listen, "127.0.0.1:2");
+        assert_eq!(config.http.port_name, "8080", "stays a string");
+        assert_eq!(config.http.max_body, 5);
+        assert_eq!(config.database.tags, ["a", "b"]);
+        assert_eq!(
+            config.database.url.as_ref().unwrap().expose(),
+            "postgres://u:pw@h/db"
+        );
+        assert!(!format!("{config:?}").contains("pw"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_their_path() {
+        let err = load_from::<Config, _, _, _>(None, [("IDV_HTTP__LISTN", "x")]).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { path, message } if path == "http.listn" && message.contains("expected one of `listen`")),
+            "{err}"
+        );
+        let err = load_from::<Config, _, _, _>(None, [("IDV_CACHE__SIZE", "1")]).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { .. }), "{err}");
+    }
+
+    #[test]
+    fn ill_typed_environment_values_are_errors() {
+        let err = load_from::<Config, _, _, _>(None, [("IDV_HTTP__MAX_BODY", "lots")]).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Env { name, .. } if name == "IDV_HTTP__MAX_BODY"),
+            "{err}"
+        );
+        let err = load_from::<Config, _, _, _>(None, [("IDV_HTTP", "x")]);
+        assert!(err.is_ok(), "no separator: not configuration");
+        let err = load_from::<Config, _, _, _>(None, [("IDV_HTTP__", "x")]).unwrap_err();
+        assert!(matches!(err, ConfigError::Env { .. }));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_and_display() {
+        let secret = Secret::new("hunter2");
+        assert_eq!(format!("{secret:?}"), "Secret([redacted])");
+        assert_eq!(secret.to_string(), "[redacted]");
+        assert_eq!(secret.expose(), "hunter2");
+    }
+}

@@ -1,0 +1,161 @@
+//! The HTTP edge every service shares: errors, extractors, `/healthz`, request logging and
+//! serving with graceful shutdown.
+//!
+//! A service's `startup.rs` binds a `TcpListener` (port 0 in tests), builds its `Router` and
+//! calls [`serve`] with [`shutdown_signal`] (or any future, in tests). [`serve`] adds the
+//! [`observe`] layer, which logs one line per request and the cause of every 5xx exactly once.
+
+pub mod error;
+pub mod extract;
+
+use std::future::Future;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+pub use error::ApiError;
+pub use extract::{BearerToken, Form, Json, Path, Query};
+
+use error::ServerErrorCause;
+
+/// `GET /healthz` → `200 {"status":"ok"}`: the process is up and serving.
+pub fn health_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new().route("/healthz", get(healthz))
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// Fallback for unknown paths: 404 `not_found` in our error format.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint")
+}
+
+/// Fallback for a known path with the wrong method: 405 `invalid_request`.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        "method not allowed on this endpoint",
+    )
+}
+
+/// Logs every request once (method, route template, status, latency; never the query string,
+/// headers or bodies) and, for a 5xx, the cause an [`ApiError`] carried.
+pub async fn observe(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "<unmatched>".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if let Some(ServerErrorCause(cause)) = response.extensions().get::<ServerErrorCause>() {
+        tracing::error!(
+            http.method = %method, http.route = %route, http.status = status,
+            error.cause = %cause, "request failed"
+        );
+    } else {
+        tracing::info!(
+            http.method = %method, http.route = %route, http.status = status,
+            latency_us, "request"
+        );
+    }
+    response
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve<F>(listener: TcpListener, router: Router, shutdown: F) -> std::io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let app = router.layer(axum::middleware::from_fn(observe));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on ctrl-c or SIGTERM (what container runtimes send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::routing::get;
+    use serde_json::Value;
+
+    use super::*;
+
+    async fn fails() -> Result<(), ApiError> {
+        Err(ApiError::internal("disk on fire at /var/secret"))
+    }
+
+    #[tokio::test]
+    async fn serve_answers_in_our_format_and_stops_on_shutdown() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = Router::new()
+            .route("/fails", get(fails))
+            .merge(health_routes())
+            .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, router, async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::new();
+        let get_json = |path: &'static str| {
+            let request = client.get(format!("{base}{path}"));
+            async move {
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                (status, response.json::<Value>().await.unwrap())
+            }
+        };
+
+        assert_eq!(
+            get_json("/healthz").await,
+            (200, serde_json::json!({"status": "ok"}))
+        );
+        let (status, body) = get_json("/fails").await;
+        assert_eq!(status, 500);
+        assert_eq!(body, serde_json::json!({"error": "server_error"}), "opaque");
+        let (status, body) = get_json("/nowhere").await;
+        assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+        let response = client.post(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 405);
+
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+}

@@ -1,0 +1,27 @@
+//! Shared plumbing for the federation's four services (trust-framework, issuer, verifier,
+//! wallet-sim): everything a service needs around its use cases, and nothing protocol-specific.
+//!
+//! A service's `main` is: load its typed config ([`config::load`]), start logging
+//! ([`telemetry::init`]), connect and migrate its database ([`db::Database`]), build its router
+//! and [`http::serve`] it until ctrl-c or SIGTERM. At the HTTP edge, handlers extract through
+//! [`http::extract`] (bad input becomes an OAuth-style `invalid_request`, never axum's plain
+//! text) and fail with an [`http::ApiError`], the one place errors become status codes and
+//! `{error, error_description}` bodies.
+//!
+//! - [`db`]: [`db::Database`] over `sqlx::AnyPool` (SQLite or PostgreSQL, portable SQL with `$1`
+//!   placeholders), embedded per-backend migrations ([`migrations!`]).
+//! - [`config`]: defaults → TOML file → `IDV_<SECTION>__<KEY>` environment, into a service's
+//!   `deny_unknown_fields` config; [`config::Secret`] for values that must not be logged.
+//! - [`telemetry`]: `tracing` initialisation (`RUST_LOG`, default `info`, to stderr).
+//! - [`http`]: [`http::ApiError`], extractors, `/healthz`, request logging and graceful serving.
+//!
+//! `axum`, `sqlx` and `tokio` appear only here and in the services; protocol crates stay sans-I/O.
+
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod telemetry;
+
+pub use config::Secret;
+pub use db::{Backend, Database, DbError, Migrations};
+pub use http::ApiError;

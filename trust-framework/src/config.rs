@@ -1,0 +1,279 @@
+//! `TrustFrameworkConfig`: typed, layered settings (defaults → `--config FILE` → environment),
+//! loaded with [`idv_service_kit::config::load`] and checked once by
+//! [`TrustFrameworkConfig::register_settings`].
+//!
+//! ```toml
+//! [http]
+//! listen = "127.0.0.1:8100"              # IDV_HTTP__LISTEN
+//! public_url = "http://127.0.0.1:8100"   # IDV_HTTP__PUBLIC_URL: the lists' and attestations' `iss`
+//!
+//! [database]
+//! url = "postgres://…"                   # IDV_DATABASE__URL or DATABASE_URL;
+//!                                        # default sqlite://<data_dir>/trust-framework.sqlite
+//! data_dir = "./data"                    # IDV_DATABASE__DATA_DIR
+//! max_connections = 10                   # IDV_DATABASE__MAX_CONNECTIONS
+//!
+//! [list]
+//! list_id = "uk-dvs-register"            # IDV_LIST__LIST_ID
+//! validity_secs = 86400                  # IDV_LIST__VALIDITY_SECS: exp - iat (hard expiry)
+//! next_update_secs = 3600                # IDV_LIST__NEXT_UPDATE_SECS: next_update - iat (re-sign)
+//! [list.framework_versions_valid]        # accepted framework versions (file only)
+//! "0.3" = { until = 1775001600 }         # beta certificates expired 31 March 2026
+//! "0.4" = {}
+//! "1.0" = { from = 1772496000 }
+//!
+//! [attestation]
+//! lifetime_secs = 2592000                # IDV_ATTESTATION__LIFETIME_SECS: 30 days
+//! ```
+//!
+//! Logging is set by `RUST_LOG` (default `info`).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use idv_proto::trust::trust_list::FrameworkValidity;
+use idv_service_kit::Secret;
+use idv_service_kit::config::ConfigError;
+use serde::{Deserialize, Serialize};
+
+use crate::register::RegisterSettings;
+
+/// Shortest list lifetime accepted (`exp - iat` and `next_update - iat`), matching the bounds
+/// verifiers apply by default (`idv_trust::list::ListPolicy`): one minute.
+const MIN_LIST_LIFETIME: i64 = idv_trust::list::DEFAULT_MIN_LIFETIME;
+/// Longest list lifetime accepted: seven days.
+const MAX_LIST_LIFETIME: i64 = idv_trust::list::DEFAULT_MAX_LIFETIME;
+
+/// All settings of the trust-framework service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustFrameworkConfig {
+    /// The HTTP listener and public address.
+    pub http: HttpSettings,
+    /// Where the register lives.
+    pub database: DatabaseSettings,
+    /// Trust list publication.
+    pub list: ListSettings,
+    /// Verifier attestations.
+    pub attestation: AttestationSettings,
+}
+
+/// `[http]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Address to bind; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The URL clients reach this service at, without a trailing slash: the `iss` of the
+    /// trust list and of verifier attestations.
+    pub public_url: String,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`; when absent, a SQLite file in `data_dir`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Secret>,
+    /// Folder of the default SQLite file.
+    pub data_dir: PathBuf,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+/// `[list]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListSettings {
+    /// The list's `list_id`; its `sequence` counts per `list_id`.
+    pub list_id: String,
+    /// `exp - iat` of each signed list, in seconds.
+    pub validity_secs: i64,
+    /// `next_update - iat`: the list is re-signed (new `sequence`) this often even unchanged.
+    pub next_update_secs: i64,
+    /// Framework versions a service may be certified against, and when.
+    pub framework_versions_valid: BTreeMap<String, FrameworkValidity>,
+}
+
+/// `[attestation]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationSettings {
+    /// `exp - iat` of a verifier attestation, in seconds.
+    pub lifetime_secs: i64,
+}
+
+impl Default for TrustFrameworkConfig {
+    fn default() -> Self {
+        Self {
+            http: HttpSettings {
+                listen: SocketAddr::from(([127, 0, 0, 1], 8100)),
+                public_url: "http://127.0.0.1:8100".into(),
+            },
+            database: DatabaseSettings {
+                url: None,
+                data_dir: PathBuf::from("./data"),
+                max_connections: 10,
+            },
+            list: ListSettings {
+                list_id: "uk-dvs-register".into(),
+                validity_secs: 24 * 60 * 60,
+                next_update_secs: 60 * 60,
+                framework_versions_valid: BTreeMap::from([
+                    (
+                        // Beta 0.3 certificates expired on 31 March 2026 (standards.md §7.1).
+                        "0.3".to_owned(),
+                        FrameworkValidity {
+                            from: None,
+                            until: Some(1_775_001_600),
+                        },
+                    ),
+                    ("0.4".to_owned(), FrameworkValidity::default()),
+                    (
+                        // 1.0 pre-release, 3 March 2026.
+                        "1.0".to_owned(),
+                        FrameworkValidity {
+                            from: Some(1_772_496_000),
+                            until: None,
+                        },
+                    ),
+                ]),
+            },
+            attestation: AttestationSettings {
+                lifetime_secs: 30 * 24 * 60 * 60,
+            },
+        }
+    }
+}
+
+impl TrustFrameworkConfig {
+    /// Loads defaults, then `file`, then the environment.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        idv_service_kit::config::load(file)
+    }
+
+    /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
+    pub fn database_url(&self) -> Secret {
+        self.database.url.clone().unwrap_or_else(|| {
+            Secret::new(format!(
+                "sqlite://{}",
+                self.database
+                    .data_dir
+                    .join("trust-framework.sqlite")
+                    .display()
+            ))
+        })
+    }
+
+    /// Checks the settings the register depends on and returns them as one value.
+    pub fn register_settings(&self) -> Result<RegisterSettings, ConfigError> {
+        let public_url = self.http.public_url.trim_end_matches('/').to_owned();
+        let parsed = url::Url::parse(&public_url)
+            .map_err(|e| ConfigError::Rejected(format!("http.public_url: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+            return Err(ConfigError::Rejected(
+                "http.public_url must be an http(s) URL with a host".into(),
+            ));
+        }
+        if self.list.list_id.trim().is_empty() {
+            return Err(ConfigError::Rejected(
+                "list.list_id must not be empty".into(),
+            ));
+        }
+        let bounds = MIN_LIST_LIFETIME..=MAX_LIST_LIFETIME;
+        for (name, value) in [
+            ("list.validity_secs", self.list.validity_secs),
+            ("list.next_update_secs", self.list.next_update_secs),
+        ] {
+            if !bounds.contains(&value) {
+                return Err(ConfigError::Rejected(format!(
+                    "{name} must be between {MIN_LIST_LIFETIME} and {MAX_LIST_LIFETIME} seconds \
+                     (what verifiers accept)"
+                )));
+            }
+        }
+        if self.list.next_update_secs > self.list.validity_secs {
+            return Err(ConfigError::Rejected(
+                "list.next_update_secs must not exceed list.validity_secs".into(),
+            ));
+        }
+        if self.list.framework_versions_valid.is_empty() {
+            return Err(ConfigError::Rejected(
+                "list.framework_versions_valid must name at least one version".into(),
+            ));
+        }
+        if self.attestation.lifetime_secs <= 0 {
+            return Err(ConfigError::Rejected(
+                "attestation.lifetime_secs must be positive".into(),
+            ));
+        }
+        Ok(RegisterSettings {
+            public_url,
+            list_id: self.list.list_id.clone(),
+            list_validity_secs: self.list.validity_secs,
+            next_update_secs: self.list.next_update_secs,
+            framework_versions_valid: self.list.framework_versions_valid.clone(),
+            attestation_lifetime_secs: self.attestation.lifetime_secs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(env: &[(&str, &str)]) -> Result<TrustFrameworkConfig, ConfigError> {
+        idv_service_kit::config::load_from(None, env.iter().copied())
+    }
+
+    #[test]
+    fn defaults_are_valid_and_use_a_sqlite_file_in_the_data_dir() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config, TrustFrameworkConfig::default());
+        let settings = config.register_settings().unwrap();
+        assert_eq!(settings.public_url, "http://127.0.0.1:8100");
+        assert_eq!(
+            config.database_url().expose(),
+            "sqlite://./data/trust-framework.sqlite"
+        );
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let config = load(&[
+            ("IDV_HTTP__LISTEN", "0.0.0.0:9000"),
+            ("IDV_LIST__NEXT_UPDATE_SECS", "600"),
+            ("DATABASE_URL", "postgres://tf:pw@db/tf"),
+        ])
+        .unwrap();
+        assert_eq!(config.http.listen.port(), 9000);
+        assert_eq!(config.list.next_update_secs, 600);
+        assert_eq!(config.database_url().expose(), "postgres://tf:pw@db/tf");
+        assert!(!format!("{config:?}").contains("pw"));
+    }
+
+    #[test]
+    fn lifetimes_outside_what_verifiers_accept_are_rejected() {
+        for env in [
+            [("IDV_LIST__NEXT_UPDATE_SECS", "10")],
+            [("IDV_LIST__VALIDITY_SECS", "2592000")],
+            [("IDV_LIST__NEXT_UPDATE_SECS", "172800")],
+        ] {
+            let config = load(&env).unwrap();
+            assert!(config.register_settings().is_err(), "{env:?}");
+        }
+    }
+
+    #[test]
+    fn public_url_must_be_http_with_a_host() {
+        let config = load(&[("IDV_HTTP__PUBLIC_URL", "ftp://x")]).unwrap();
+        assert!(config.register_settings().is_err());
+        let config = load(&[("IDV_HTTP__PUBLIC_URL", "https://trust.example/")]).unwrap();
+        assert_eq!(
+            config.register_settings().unwrap().public_url,
+            "https://trust.example"
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! The HTTP API: the whole route table and the shared state.
+//!
+//! Public (no authentication):
+//! - `GET /trust-list`: the signed list, `application/dvs-trust-list+jwt`.
+//! - `GET /.well-known/trust-anchor`: the anchor's public JWK Set, **for out-of-band pinning
+//!   only**. Verifiers and wallets must pin the anchor from their own configuration and never
+//!   fetch it from here at run time: a key fetched from the list's own server proves nothing.
+//! - `GET /healthz`.
+//!
+//! Operator API (`Authorization: Bearer <operator token>`):
+//! - `POST /v1/providers`, `GET /v1/providers`, `GET /v1/providers/{entry_id}`
+//! - `POST /v1/providers/{entry_id}/codes` `{code}`
+//! - `POST /v1/providers/{entry_id}/suspend|reinstate|withdraw` `{reason}`
+//! - `POST /v1/relying-parties`, `GET /v1/relying-parties`
+//! - `POST /v1/relying-parties/{rp_id}/attestations` `{jwk, redirect_uris?}`
+//!
+//! Errors are `{error, error_description}` (see `http/error.rs`).
+
+mod auth;
+mod error;
+mod providers;
+mod relying_parties;
+mod trust_list;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+
+use crate::register::Register;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The register's use cases.
+    pub register: Register,
+}
+
+/// The route table.
+pub fn router(state: AppState) -> Router {
+    let operator = Router::new()
+        .route(
+            "/v1/providers",
+            post(providers::add_provider).get(providers::list_providers),
+        )
+        .route("/v1/providers/{entry_id}", get(providers::get_provider))
+        .route(
+            "/v1/providers/{entry_id}/codes",
+            post(providers::certify_code),
+        )
+        .route(
+            "/v1/providers/{entry_id}/suspend",
+            post(providers::suspend_provider),
+        )
+        .route(
+            "/v1/providers/{entry_id}/reinstate",
+            post(providers::reinstate_provider),
+        )
+        .route(
+            "/v1/providers/{entry_id}/withdraw",
+            post(providers::withdraw_provider),
+        )
+        .route(
+            "/v1/relying-parties",
+            post(relying_parties::add_relying_party).get(relying_parties::list_relying_parties),
+        )
+        .route(
+            "/v1/relying-parties/{rp_id}/attestations",
+            post(relying_parties::attest_relying_party),
+        )
+        .route_layer(from_fn_with_state(state.clone(), auth::require_operator));
+
+    Router::new()
+        .route("/trust-list", get(trust_list::get_trust_list))
+        .route(
+            "/.well-known/trust-anchor",
+            get(trust_list::get_trust_anchor),
+        )
+        .merge(operator)
+        .merge(health_routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}

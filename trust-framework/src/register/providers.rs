@@ -1,0 +1,389 @@
+//! Certified services: registration, supplementary codes and the status lifecycle.
+//!
+//! Lifecycle (standards.md §7.4; `suspended` models a CAB suspension):
+//!
+//! ```text
+//! certified ──suspend──▶ suspended ──reinstate──▶ certified
+//!     │                      │
+//!     └──────withdraw────────┴──▶ withdrawn (final)
+//! certified | suspended ──certificate expires──▶ expired (final)
+//! ```
+//! Every change is appended to the entry's history with its time and reason.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use idv_jose::PublicKey;
+use idv_proto::trust::entry::{
+    Certificate, IssuerBinding, LevelOfConfidence, Organisation, Role, SchemeCode, Service,
+    ServiceEntry, ServiceStatus,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Register, RegisterError, RegisterSettings};
+use crate::store::StoreError;
+use crate::store::providers::NewEntry;
+
+/// Longest free-text field (names, reasons) accepted.
+const MAX_TEXT: usize = 500;
+
+/// `POST /v1/providers` body and `provider add --file` content: a service to register as
+/// certified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewServiceEntry {
+    /// The provider.
+    pub organisation: Organisation,
+    /// The service.
+    pub service: Service,
+    /// Certified roles (`IDSP`, `ASP`, `HSP`, `OSP`, `COMPONENT`).
+    pub roles: Vec<Role>,
+    /// Framework version of the certificate; one of `list.framework_versions_valid`.
+    pub framework_version: String,
+    /// The CAB certificate.
+    pub certificate: Certificate,
+    /// Highest GPG 45 level of confidence certified.
+    pub max_loc: LevelOfConfidence,
+    /// Issuer identifiers, keys, credential types and status list locations.
+    pub issuer: IssuerBinding,
+    /// Supplementary codes certified from the start.
+    #[serde(default)]
+    pub supplementary_codes: Vec<SchemeCode>,
+}
+
+/// A lifecycle action on an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusAction {
+    /// `certified → suspended`.
+    Suspend,
+    /// `suspended → certified`.
+    Reinstate,
+    /// `certified | suspended → withdrawn`.
+    Withdraw,
+}
+
+impl StatusAction {
+    /// The status this action leads to from `from`, if allowed.
+    pub fn next(self, from: ServiceStatus) -> Option<ServiceStatus> {
+        use ServiceStatus::{Certified, Suspended, Withdrawn};
+        match (self, from) {
+            (Self::Suspend, Certified) => Some(Suspended),
+            (Self::Reinstate, Suspended) => Some(Certified),
+            (Self::Withdraw, Certified | Suspended) => Some(Withdrawn),
+            _ => None,
+        }
+    }
+
+    /// `suspend`, `reinstate` or `withdraw`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Suspend => "suspend",
+            Self::Reinstate => "reinstate",
+            Self::Withdraw => "withdraw",
+        }
+    }
+}
+
+impl fmt::Display for StatusAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Register {
+    /// Registers a certified service; returns the entry with its new `entry_id`.
+    pub async fn add_provider(&self, new: NewServiceEntry) -> Result<ServiceEntry, RegisterError> {
+        let now = self.clock.now();
+        let new = validate(new, &self.settings, now)?;
+        let entry_id = self
+            .store
+            .insert_entry(&NewEntry {
+                organisation: &new.organisation,
+                service: &new.service,
+                roles: &new.roles,
+                framework_version: &new.framework_version,
+                certificate: &new.certificate,
+                max_loc: new.max_loc,
+                issuer: &new.issuer,
+                codes: &new.supplementary_codes,
+                now,
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::IssuerTaken { iss, entry_id } => RegisterError::Conflict(format!(
+                    "issuer `{iss}` is already bound to entry `{entry_id}`"
+                )),
+                other => other.into(),
+            })?;
+        tracing::info!(register.entry_id = %entry_id, "service entry registered");
+        self.load_provider(&entry_id).await
+    }
+
+    /// Every entry.
+    pub async fn providers(&self) -> Result<Vec<ServiceEntry>, RegisterError> {
+        self.store.expire_lapsed_entries(self.clock.now()).await?;
+        Ok(self.store.load_entries().await?)
+    }
+
+    /// One entry.
+    pub async fn provider(&self, entry_id: &str) -> Result<ServiceEntry, RegisterError> {
+        self.store.expire_lapsed_entries(self.clock.now()).await?;
+        self.load_provider(entry_id).await
+    }
+
+    async fn load_provider(&self, entry_id: &str) -> Result<ServiceEntry, RegisterError> {
+        self.store
+            .load_entry(entry_id)
+            .await?
+            .ok_or_else(|| RegisterError::EntryNotFound {
+                entry_id: entry_id.to_owned(),
+            })
+    }
+
+    /// Certifies an entry for a supplementary code.
+    pub async fn certify_code(
+        &self,
+        entry_id: &str,
+        code: SchemeCode,
+    ) -> Result<ServiceEntry, RegisterError> {
+        let now = self.clock.now();
+        self.store.expire_lapsed_entries(now).await?;
+        let entry = self.load_provider(entry_id).await?;
+        if !matches!(
+            entry.status,
+            ServiceStatus::Certified | ServiceStatus::Suspended
+        ) {
+            return Err(RegisterError::Conflict(format!(
+                "entry `{entry_id}` is {}: codes can only be added to a current entry",
+                entry.status
+            )));
+        }
+        if !self.store.insert_code(entry_id, code, now).await? {
+            return Err(RegisterError::Conflict(format!(
+                "entry `{entry_id}` is already certified for {code}"
+            )));
+        }
+        tracing::info!(register.entry_id = %entry_id, register.code = %code, "supplementary code certified");
+        self.load_provider(entry_id).await
+    }
+
+    /// Applies a lifecycle action, recording `reason`.
+    pub async fn change_status(
+        &self,
+        entry_id: &str,
+        action: StatusAction,
+        reason: &str,
+    ) -> Result<ServiceEntry, RegisterError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > MAX_TEXT {
+            return Err(RegisterError::InvalidInput(format!(
+                "reason: required, at most {MAX_TEXT} characters"
+            )));
+        }
+        let now = self.clock.now();
+        self.store.expire_lapsed_entries(now).await?;
+        let entry = self.load_provider(entry_id).await?;
+        let illegal = || RegisterError::IllegalTransition {
+            entry_id: entry_id.to_owned(),
+            action,
+            status: entry.status,
+        };
+        let to = action.next(entry.status).ok_or_else(illegal)?;
+        if !self
+            .store
+            .record_status(entry_id, entry.status, to, now, reason)
+            .await?
+        {
+            return Err(RegisterError::Conflict(format!(
+                "entry `{entry_id}` changed concurrently; read it again and retry"
+            )));
+        }
+        tracing::info!(register.entry_id = %entry_id, register.status = %to, "service status changed");
+        self.load_provider(entry_id).await
+    }
+}
+
+/// Checks a new entry field by field and normalises its issuer keys (each gets `kid` = its
+/// thumbprint when it has none). Errors name the field.
+fn validate(
+    mut new: NewServiceEntry,
+    settings: &RegisterSettings,
+    now: i64,
+) -> Result<NewServiceEntry, RegisterError> {
+    text("organisation.name", &new.organisation.name)?;
+    if let Some(number) = &new.organisation.company_number {
+        // Companies House numbers: eight characters, digits or a two-letter prefix.
+        if number.len() != 8 || !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return invalid("organisation.company_number: eight letters or digits");
+        }
+    }
+    text("service.service_id", &new.service.service_id)?;
+    text("service.name", &new.service.name)?;
+    if new.roles.is_empty() {
+        return invalid("roles: at least one role is required");
+    }
+    unique("roles", new.roles.iter())?;
+    match settings
+        .framework_versions_valid
+        .get(&new.framework_version)
+    {
+        None => {
+            return Err(RegisterError::InvalidInput(format!(
+                "framework_version: `{}` is not one of {:?}",
+                new.framework_version,
+                settings.framework_versions_valid.keys().collect::<Vec<_>>()
+            )));
+        }
+        Some(validity) if validity.until.is_some_and(|until| until <= now) => {
+            return Err(RegisterError::InvalidInput(format!(
+                "framework_version: certificates against `{}` are no longer accepted",
+                new.framework_version
+            )));
+        }
+        Some(_) => {}
+    }
+    text("certificate.id", &new.certificate.id)?;
+    text("certificate.cab", &new.certificate.cab)?;
+    if new.certificate.issued >= new.certificate.expires {
+        return invalid("certificate: issued must be before expires");
+    }
+    if new.certificate.expires <= now {
+        return invalid("certificate: already expired");
+    }
+    validate_issuer(&mut new.issuer)?;
+    unique("supplementary_codes", new.supplementary_codes.iter())?;
+    Ok(new)
+}
+
+fn validate_issuer(issuer: &mut IssuerBinding) -> Result<(), RegisterError> {
+    if issuer.iss.is_empty() {
+        return invalid("issuer.iss: at least one issuer identifier is required");
+    }
+    for (i, iss) in issuer.iss.iter().enumerate() {
+        http_url(&format!("issuer.iss[{i}]"), iss)?;
+    }
+    unique("issuer.iss", issuer.iss.iter())?;
+    if issuer.jwks.keys.is_empty() && issuer.x5c_roots_sha256.is_empty() {
+        return invalid("issuer.jwks: at least one key (or an x5c root pin) is required");
+    }
+    let mut kids = BTreeSet::new();
+    for (i, key) in issuer.jwks.keys.iter_mut().enumerate() {
+        let public = PublicKey::from_jwk_value(key)
+            .map_err(|e| RegisterError::InvalidInput(format!("issuer.jwks.keys[{i}]: {e}")))?;
+        if let Value::Object(members) = key {
+            let kid = members
+                .entry("kid")
+                .or_insert_with(|| Value::String(public.thumbprint()));
+            if !kids.insert(kid.to_string()) {
+                return Err(RegisterError::InvalidInput(format!(
+                    "issuer.jwks.keys[{i}]: duplicate kid {kid}"
+                )));
+            }
+        }
+    }
+    for (i, pin) in issuer.x5c_roots_sha256.iter().enumerate() {
+        if idv_jose::base64url::decode(pin).is_none_or(|d| d.len() != 32) {
+            return Err(RegisterError::InvalidInput(format!(
+                "issuer.x5c_roots_sha256[{i}]: not a base64url SHA-256 digest"
+            )));
+        }
+    }
+    for (i, prefix) in issuer.status_list_uris_prefix.iter().enumerate() {
+        http_url(&format!("issuer.status_list_uris_prefix[{i}]"), prefix)?;
+    }
+    if issuer.vct.is_empty() {
+        return invalid("issuer.vct: at least one credential type is required");
+    }
+    for (i, vct) in issuer.vct.iter().enumerate() {
+        text(&format!("issuer.vct[{i}]"), vct)?;
+    }
+    unique("issuer.vct", issuer.vct.iter())?;
+    Ok(())
+}
+
+fn invalid<T>(message: &str) -> Result<T, RegisterError> {
+    Err(RegisterError::InvalidInput(message.to_owned()))
+}
+
+/// A required, bounded, single-line text.
+pub(crate) fn text(field: &str, value: &str) -> Result<(), RegisterError> {
+    if value.trim().is_empty() {
+        return Err(RegisterError::InvalidInput(format!("{field}: required")));
+    }
+    if value.chars().count() > MAX_TEXT || value.chars().any(char::is_control) {
+        return Err(RegisterError::InvalidInput(format!(
+            "{field}: at most {MAX_TEXT} characters, no control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// An absolute `http(s)` URL with a host and no fragment.
+pub(crate) fn http_url(field: &str, value: &str) -> Result<(), RegisterError> {
+    let bad = |why: &str| Err(RegisterError::InvalidInput(format!("{field}: {why}")));
+    match url::Url::parse(value) {
+        Err(e) => bad(&format!("not a URL ({e})")),
+        Ok(url) if !matches!(url.scheme(), "https" | "http") => bad("must be an http(s) URL"),
+        Ok(url) if url.host().is_none() => bad("must have a host"),
+        Ok(url) if url.fragment().is_some() => bad("must not have a fragment"),
+        Ok(_) => Ok(()),
+    }
+}
+
+pub(crate) fn unique<T: Ord + fmt::Debug>(
+    field: &str,
+    values: impl Iterator<Item = T>,
+) -> Result<(), RegisterError> {
+    let mut seen = BTreeSet::new();
+    for value in values {
+        if let Some(duplicate) = seen.replace(value) {
+            return Err(RegisterError::InvalidInput(format!(
+                "{field}: {duplicate:?} appears twice"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ServiceStatus::*;
+
+    #[test]
+    fn lifecycle_allows_only_its_transitions() {
+        assert_eq!(StatusAction::Suspend.next(Certified), Some(Suspended));
+        assert_eq!(StatusAction::Reinstate.next(Suspended), Some(Certified));
+        assert_eq!(StatusAction::Withdraw.next(Suspended), Some(Withdrawn));
+        assert_eq!(StatusAction::Withdraw.next(Certified), Some(Withdrawn));
+        for final_status in [Withdrawn, Expired, Removed] {
+            for action in [
+                StatusAction::Suspend,
+                StatusAction::Reinstate,
+                StatusAction::Withdraw,
+            ] {
+                assert_eq!(
+                    action.next(final_status),
+                    None,
+                    "{action} from {final_status}"
+                );
+            }
+        }
+        assert_eq!(StatusAction::Reinstate.next(Certified), None);
+        assert_eq!(StatusAction::Suspend.next(Suspended), None);
+    }
+
+    #[test]
+    fn urls_must_be_absolute_http_without_fragment() {
+        assert!(http_url("f", "https://id.example/").is_ok());
+        for bad in [
+            "id.example",
+            "ftp://id.example",
+            "https://id.example/#x",
+            "https://",
+        ] {
+            assert!(http_url("f", bad).is_err(), "{bad}");
+        }
+    }
+}

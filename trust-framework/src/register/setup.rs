@@ -1,0 +1,136 @@
+//! `init` and operator authentication.
+//!
+//! The anchor key signs every list and attestation; verifiers and wallets pin its public key
+//! (or thumbprint) from their own configuration. `init` creates it once and never replaces it:
+//! replacing an anchor is a rollover verifiers must be told about out of band.
+//!
+//! The operator token is a 256-bit random bearer token, shown once by `init`; only its SHA-256
+//! is stored.
+
+use idv_jose::{Clock, Jwk, Random, SigningKey, base64url};
+use idv_service_kit::Secret;
+
+use super::{Register, RegisterError};
+use crate::store::Store;
+
+/// Bytes of entropy in an operator token.
+const TOKEN_BYTES: usize = 32;
+
+/// What `init` found or created.
+#[derive(Debug, Clone)]
+pub struct Initialised {
+    /// The anchor's public JWK, to pin.
+    pub anchor: Jwk,
+    /// Whether this call created the anchor key (false: it existed).
+    pub created_anchor: bool,
+    /// A new operator token, present only when this call created it: shown once.
+    pub operator_token: Option<Secret>,
+}
+
+/// Creates the anchor key and an operator token unless they exist. Idempotent: a second call
+/// changes nothing and returns no token.
+pub async fn initialise(
+    store: &Store,
+    clock: &dyn Clock,
+    random: &dyn Random,
+) -> Result<Initialised, RegisterError> {
+    let now = clock.now();
+    let mut created_anchor = false;
+    if store.active_anchor_key().await?.is_none() {
+        let key = SigningKey::generate().map_err(RegisterError::AnchorKey)?;
+        let private = serde_json::to_string(&key.to_private_jwk())
+            .map_err(|e| RegisterError::Signing(e.to_string()))?;
+        created_anchor = store
+            .insert_anchor_key_if_none(&key.kid(), &private, now)
+            .await?;
+    }
+    let anchor = load_anchor(store).await?;
+    let operator_token = if store.operator_token_hashes().await?.is_empty() {
+        let token = idv_jose::random::token(random, TOKEN_BYTES);
+        store
+            .insert_operator_token(&hash_token(&token), now)
+            .await?;
+        Some(Secret::new(token))
+    } else {
+        None
+    };
+    Ok(Initialised {
+        anchor: public_anchor_jwk(&anchor),
+        created_anchor,
+        operator_token,
+    })
+}
+
+pub(super) async fn load_anchor(store: &Store) -> Result<SigningKey, RegisterError> {
+    let private = store
+        .active_anchor_key()
+        .await?
+        .ok_or(RegisterError::NotInitialised)?;
+    let jwk: Jwk = serde_json::from_str(&private).map_err(|_| {
+        RegisterError::AnchorKey(idv_jose::JoseError::InvalidKey {
+            reason: "stored anchor key is not a JWK",
+        })
+    })?;
+    SigningKey::from_jwk(&jwk).map_err(RegisterError::AnchorKey)
+}
+
+pub(super) fn public_anchor_jwk(key: &SigningKey) -> Jwk {
+    Jwk {
+        kid: Some(key.kid()),
+        alg: Some(idv_jose::jws::ES256.into()),
+        use_: Some("sig".into()),
+        ..key.public_key().to_jwk()
+    }
+}
+
+/// base64url(SHA-256(token)): what is stored and compared.
+fn hash_token(token: &str) -> String {
+    base64url::encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        token.as_bytes(),
+    ))
+}
+
+impl Register {
+    /// Accepts a bearer token that is one of the operator tokens.
+    pub fn authenticate_operator(&self, token: &Secret) -> Result<(), RegisterError> {
+        let presented = hash_token(token.expose());
+        // Compare every stored hash in full: no early exit that would time the match.
+        let matched = self
+            .operator_token_hashes
+            .iter()
+            .fold(false, |found, stored| {
+                found | constant_time_eq(stored.as_bytes(), presented.as_bytes())
+            });
+        if matched {
+            Ok(())
+        } else {
+            Err(RegisterError::Unauthenticated)
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_hash_is_sha256_base64url() {
+        // SHA-256("abc"), RFC 6234 test vector, base64url.
+        assert_eq!(
+            hash_token("abc"),
+            "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+        );
+    }
+
+    #[test]
+    fn constant_time_comparison_is_equality() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+    }
+}

@@ -1,0 +1,114 @@
+//! The startup seam: [`Application::build`] connects the database, opens the register, binds
+//! the listener (port 0 picks a free one, see [`Application::port`]) and builds the router;
+//! `run_until_stopped` serves until ctrl-c or SIGTERM.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use idv_jose::{Clock, SystemClock};
+use idv_service_kit::config::ConfigError;
+use tokio::net::TcpListener;
+
+use crate::config::TrustFrameworkConfig;
+use crate::http::{AppState, router};
+use crate::register::{Register, RegisterError};
+use crate::store::{Store, StoreError};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartupError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database is unreachable or its migrations fail.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The register cannot be opened (e.g. not initialised).
+    #[error(transparent)]
+    Register(#[from] RegisterError),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {address}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A built, not yet serving, trust-framework service.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Builds the service with the system clock.
+    pub async fn build(config: TrustFrameworkConfig) -> Result<Self, StartupError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the service with an injected clock (tests use `ManualClock`).
+    pub async fn build_with_clock(
+        config: TrustFrameworkConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
+        let settings = config.register_settings()?;
+        let store = Store::connect(
+            config.database_url().expose(),
+            config.database.max_connections,
+        )
+        .await?;
+        let register = Register::open(store, clock, settings).await?;
+        let listener = TcpListener::bind(config.http.listen)
+            .await
+            .map_err(|source| StartupError::Bind {
+                address: config.http.listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: config.http.listen,
+            source,
+        })?;
+        Ok(Self {
+            listener,
+            address,
+            state: AppState { register },
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The bound address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until ctrl-c or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(idv_service_kit::http::shutdown_signal())
+            .await
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the
+    /// database pool.
+    pub async fn run_until<F>(self, shutdown: F) -> std::io::Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        tracing::info!(http.address = %self.address, "trust-framework listening");
+        let register = self.state.register.clone();
+        let served =
+            idv_service_kit::http::serve(self.listener, router(self.state), shutdown).await;
+        register.close().await;
+        served
+    }
+}

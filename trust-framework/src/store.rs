@@ -1,0 +1,160 @@
+//! Persistence of the register: the only module with SQL.
+//!
+//! One portable SQL text serves SQLite and PostgreSQL through `sqlx::AnyPool` (conventions in
+//! `idv_service_kit::db`). Schema: `migrations/trust-framework/{sqlite,postgres}/`.
+//!
+//! Concurrency rules, which let any number of instances share one database:
+//! - every mutation runs in one transaction whose **first** statement bumps
+//!   `register_state.revision` (taking the write lock up front, so SQLite never has to upgrade
+//!   a read lock, and PostgreSQL serialises mutations on that row);
+//! - a signed list is saved with a compare-and-swap on (`sequence`, `revision`): two instances
+//!   can never save different content under one `sequence`, and a list built from a register
+//!   that changed meanwhile is never saved (see [`trust_list`]).
+
+pub mod providers;
+pub mod relying_parties;
+pub mod setup;
+pub mod trust_list;
+
+use idv_service_kit::db::{Database, DbError, Migrations, PoolSettings};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row as _, Transaction};
+
+/// The service's migrations, embedded (see `idv_service_kit::migrations!`).
+pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
+    "../migrations/trust-framework",
+    ["0001_create_register.sql"]
+);
+
+/// Failures of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Connecting or migrating failed.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// A statement failed.
+    #[error("database query failed")]
+    Query(#[from] sqlx::Error),
+    /// A stored value does not decode.
+    #[error("stored {what} does not decode: {reason}")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// An `iss` of a new entry is already bound to an entry.
+    #[error("issuer `{iss}` is already bound to entry {entry_id}")]
+    IssuerTaken {
+        /// The `iss`.
+        iss: String,
+        /// The entry holding it.
+        entry_id: String,
+    },
+    /// A relying party with this `client_id` is already registered.
+    #[error("client_id `{client_id}` is already registered")]
+    ClientIdTaken {
+        /// The client identifier.
+        client_id: String,
+    },
+}
+
+/// The register's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Connects to `url` (creating a SQLite file when missing) and applies migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let db = Database::connect_with(
+            url,
+            PoolSettings {
+                max_connections,
+                ..PoolSettings::default()
+            },
+        )
+        .await?;
+        db.migrate(&MIGRATIONS).await?;
+        Ok(Self { db })
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(self.db.pool().begin().await?)
+    }
+}
+
+/// Bumps the register revision: the first statement of every mutating transaction.
+async fn bump_revision(tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE register_state SET revision = revision + 1 WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T, what: &'static str) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+fn from_json<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+/// A serde unit enum (`ServiceStatus`, `SchemeCode`, …) as its wire string.
+fn enum_text<T: Serialize>(value: &T, what: &'static str) -> Result<String, StoreError> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        _ => Err(StoreError::Corrupt {
+            what,
+            reason: "not a string enum".into(),
+        }),
+    }
+}
+
+fn enum_from_text<T: DeserializeOwned>(text: String, what: &'static str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text)).map_err(|e| StoreError::Corrupt {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+fn get<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
+where
+    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    Ok(row.try_get(column)?)
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/trust-framework");
+        idv_service_kit::db::check_migration_folders(&MIGRATIONS, &dir).unwrap();
+    }
+}

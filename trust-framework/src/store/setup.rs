@@ -1,0 +1,60 @@
+//! The anchor signing key and the operator tokens.
+
+use super::{Store, StoreError, get, is_unique_violation};
+
+impl Store {
+    /// The active anchor key's private JWK (JSON), if the register was initialised.
+    pub async fn active_anchor_key(&self) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT private_jwk FROM anchor_keys WHERE status = 'active'")
+            .fetch_optional(self.db.pool())
+            .await?;
+        row.map(|row| get(&row, "private_jwk")).transpose()
+    }
+
+    /// Stores `private_jwk` as the active anchor key unless one is already active; returns
+    /// whether it was stored.
+    pub async fn insert_anchor_key_if_none(
+        &self,
+        kid: &str,
+        private_jwk: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO anchor_keys (kid, private_jwk, status, created_at) \
+             VALUES ($1, $2, 'active', $3)",
+        )
+        .bind(kid)
+        .bind(private_jwk)
+        .bind(now)
+        .execute(self.db.pool())
+        .await;
+        match inserted {
+            Ok(_) => Ok(true),
+            // The partial unique index allows one active key: another `init` won.
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Hashes of every operator token.
+    pub async fn operator_token_hashes(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT token_hash FROM operator_tokens ORDER BY created_at")
+            .fetch_all(self.db.pool())
+            .await?;
+        rows.iter().map(|row| get(row, "token_hash")).collect()
+    }
+
+    /// Stores an operator token's hash.
+    pub async fn insert_operator_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO operator_tokens (token_hash, created_at) VALUES ($1, $2)")
+            .bind(token_hash)
+            .bind(now)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+}
