@@ -127,7 +127,7 @@ impl Default for TrustFrameworkConfig {
                         "0.3".to_owned(),
                         FrameworkValidity {
                             from: None,
-                            until: Some(1_775_001_600),
+                            until: Some(idv_trust::evaluate::FRAMEWORK_0_3_END),
                         },
                     ),
                     ("0.4".to_owned(), FrameworkValidity::default()),

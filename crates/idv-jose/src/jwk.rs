@@ -4,8 +4,6 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::base64url;
-
 /// A JWK in wire form. Unknown members are ignored on input (RFC 7517 §4).
 ///
 /// Only EC P-256 keys are turned into usable keys; see [`crate::PublicKey::from_jwk`].
@@ -73,8 +71,7 @@ impl Jwk {
             serde_json::to_string(x).ok()?,
             serde_json::to_string(y).ok()?,
         );
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
-        Some(base64url::encode(digest.as_ref()))
+        Some(crate::digest::sha256_b64(canonical.as_bytes()))
     }
 }
 

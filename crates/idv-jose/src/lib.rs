@@ -14,6 +14,7 @@
 
 pub mod base64url;
 pub mod clock;
+pub mod digest;
 mod error;
 pub mod jwe;
 pub mod jwk;

@@ -29,7 +29,4 @@ pub use error::SdJwtError;
 pub const SD_ALG: &str = "sha-256";
 
 /// base64url(SHA-256(`input`)): the digest of a disclosure and the `sd_hash` of a presentation.
-pub(crate) fn sha256_b64(input: &[u8]) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input);
-    idv_jose::base64url::encode(digest.as_ref())
-}
+pub(crate) use idv_jose::digest::sha256_b64;

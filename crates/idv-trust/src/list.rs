@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use idv_jose::PublicKey;
-use idv_jose::base64url;
 use idv_jose::jws::{self, UnverifiedJws};
 use idv_proto::trust::entry::ServiceEntry;
 use idv_proto::trust::relying_party::RelyingPartyEntry;
@@ -210,10 +209,7 @@ fn check_window(claims: &TrustListClaims, now: i64, policy: &ListPolicy) -> Resu
     Ok(())
 }
 
-/// base64url(SHA-256(`bytes`)).
-pub(crate) fn sha256_b64(bytes: &[u8]) -> String {
-    base64url::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
-}
+pub(crate) use idv_jose::digest::sha256_b64;
 
 impl VerifiedTrustList {
     fn index(

@@ -7,7 +7,7 @@
 //! The operator token is a 256-bit random bearer token, shown once by `init`; only its SHA-256
 //! is stored.
 
-use idv_jose::{Clock, Jwk, Random, SigningKey, base64url};
+use idv_jose::{Clock, Jwk, Random, SigningKey};
 use idv_service_kit::Secret;
 
 use super::{Register, RegisterError};
@@ -85,10 +85,7 @@ pub(super) fn public_anchor_jwk(key: &SigningKey) -> Jwk {
 
 /// base64url(SHA-256(token)): what is stored and compared.
 fn hash_token(token: &str) -> String {
-    base64url::encode(aws_lc_rs::digest::digest(
-        &aws_lc_rs::digest::SHA256,
-        token.as_bytes(),
-    ))
+    idv_jose::digest::sha256_b64(token.as_bytes())
 }
 
 impl Register {
