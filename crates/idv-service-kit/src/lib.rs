@@ -14,12 +14,14 @@
 //!   `deny_unknown_fields` config; [`config::Secret`] for values that must not be logged.
 //! - [`telemetry`]: `tracing` initialisation (`RUST_LOG`, default `info`, to stderr).
 //! - [`http`]: [`http::ApiError`], extractors, `/healthz`, request logging and graceful serving.
+//! - [`qr`]: QR codes of wallet links as SVG and PNG.
 //!
 //! `axum`, `sqlx` and `tokio` appear only here and in the services; protocol crates stay sans-I/O.
 
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod qr;
 pub mod telemetry;
 
 pub use config::Secret;

@@ -1,90 +1,67 @@
-//! The held trust list: refresh timing, grace until `exp`, and the persisted rollback state
-//! (standards.md §8.3 steps 3–4).
+//! The held trust list: refresh timing, grace until `exp`, and the two-step accept that lets a
+//! service persist the rollback state durably before the new list is used (standards.md §8.3
+//! steps 3–4).
 //!
-//! The service fetches over HTTP when [`TrustListCache::needs_refresh`] says so and hands the
-//! body to [`TrustListCache::accept`]. A failed refresh leaves the held list in use until its
-//! `exp`; from then on [`TrustListCache::current`] fails closed. Share the cache as
-//! `Arc<RwLock<TrustListCache>>`: lookups take the read lock, `accept` the write lock.
+//! A refresh is: [`TrustListCache::needs_refresh`] says a fetch is due; the service fetches the
+//! body and reads the last persisted [`TrustListState`] from its database;
+//! [`TrustListCache::verify`] checks the body against the anchors, the policy and that state,
+//! changing nothing; the service saves [`Candidate::state`] (when [`Candidate::is_new_state`]),
+//! and only then calls [`TrustListCache::install`]. A failed refresh leaves the held list in use
+//! until its `exp`; from then on [`TrustListCache::current`] fails closed.
+//!
+//! Reading the persisted state at every refresh, rather than remembering it, keeps several
+//! instances sharing one database honest: none can accept a list older than one another
+//! instance already accepted.
 
-use std::fmt::Debug;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::TrustError;
 use crate::anchors::TrustAnchors;
 use crate::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
 use crate::rollback::{TrustListState, check_rollback};
 
-/// Where the last accepted [`TrustListState`] is persisted, so that a restart cannot be used
-/// to roll the list back. Services implement it over their database.
-pub trait TrustStateStore: Send + Sync + Debug {
-    /// The last saved state, if any.
-    fn load(&self) -> Result<Option<TrustListState>, TrustError>;
-    /// Replaces the saved state; must be durable when it returns `Ok`.
-    fn save(&self, state: &TrustListState) -> Result<(), TrustError>;
+/// A fetched list that passed verification and the rollback check, not yet in use.
+#[derive(Debug)]
+pub struct Candidate {
+    list: VerifiedTrustList,
+    state: TrustListState,
+    new_state: bool,
 }
 
-/// A [`TrustStateStore`] in memory: for tests and single-process demos only, since it does
-/// not survive a restart.
-#[derive(Debug, Default)]
-pub struct InMemoryTrustStateStore {
-    state: Mutex<Option<TrustListState>>,
-}
+impl Candidate {
+    /// The rollback state to persist before [`TrustListCache::install`].
+    pub fn state(&self) -> &TrustListState {
+        &self.state
+    }
 
-impl InMemoryTrustStateStore {
-    /// A store already holding `state`, as if saved before a restart.
-    pub fn with_state(state: TrustListState) -> Self {
-        Self {
-            state: Mutex::new(Some(state)),
-        }
+    /// Whether [`Self::state`] differs from the persisted state it was checked against (a
+    /// refetch of the same list needs no write).
+    pub fn is_new_state(&self) -> bool {
+        self.new_state
+    }
+
+    /// The verified list.
+    pub fn list(&self) -> &VerifiedTrustList {
+        &self.list
     }
 }
 
-impl TrustStateStore for InMemoryTrustStateStore {
-    fn load(&self) -> Result<Option<TrustListState>, TrustError> {
-        self.state
-            .lock()
-            .map(|state| state.clone())
-            .map_err(|_| poisoned())
-    }
-
-    fn save(&self, state: &TrustListState) -> Result<(), TrustError> {
-        *self.state.lock().map_err(|_| poisoned())? = Some(state.clone());
-        Ok(())
-    }
-}
-
-fn poisoned() -> TrustError {
-    TrustError::Storage {
-        reason: "in-memory state lock poisoned".into(),
-    }
-}
-
-/// The current verified list, the rollback state it was checked against, and the anchors and
-/// policy new lists are verified with.
+/// The current verified list and the anchors and policy new lists are verified with.
 #[derive(Debug)]
 pub struct TrustListCache {
     anchors: TrustAnchors,
     policy: ListPolicy,
-    store: Arc<dyn TrustStateStore>,
-    held: Option<TrustListState>,
-    list: Option<VerifiedTrustList>,
+    list: Option<Arc<VerifiedTrustList>>,
 }
 
 impl TrustListCache {
-    /// A cache with no list yet, loading the persisted state from `store`.
-    pub fn new(
-        anchors: TrustAnchors,
-        policy: ListPolicy,
-        store: Arc<dyn TrustStateStore>,
-    ) -> Result<Self, TrustError> {
-        let held = store.load()?;
-        Ok(Self {
+    /// A cache with no list yet.
+    pub fn new(anchors: TrustAnchors, policy: ListPolicy) -> Self {
+        Self {
             anchors,
             policy,
-            store,
-            held,
             list: None,
-        })
+        }
     }
 
     /// Whether a fetch is due: no list held, or `now >= next_update`.
@@ -96,7 +73,7 @@ impl TrustListCache {
 
     /// The list to decide with at `now`: the held list until its `exp`, even when refreshes
     /// have failed since `next_update`; an error once it has expired or when none is held.
-    pub fn current(&self, now: i64) -> Result<&VerifiedTrustList, TrustError> {
+    pub fn current(&self, now: i64) -> Result<Arc<VerifiedTrustList>, TrustError> {
         let list = self.list.as_ref().ok_or(TrustError::NoList)?;
         if now >= list.exp() {
             return Err(TrustError::ListExpired {
@@ -104,26 +81,30 @@ impl TrustListCache {
                 now,
             });
         }
-        Ok(list)
+        Ok(Arc::clone(list))
     }
 
-    /// The rollback state last accepted (or loaded from the store).
-    pub fn state(&self) -> Option<&TrustListState> {
-        self.held.as_ref()
-    }
-
-    /// Verifies a fetched list, checks it against the held state, persists the new state and
-    /// only then replaces the held list. On any error the held list stays in place.
-    pub fn accept(&mut self, compact: &str, now: i64) -> Result<(), TrustError> {
+    /// Verifies a fetched list and checks it against `persisted`, the last accepted state as
+    /// just read from durable storage. Changes nothing.
+    pub fn verify(
+        &self,
+        compact: &str,
+        persisted: Option<&TrustListState>,
+        now: i64,
+    ) -> Result<Candidate, TrustError> {
         let list = verify_trust_list(compact, &self.anchors, now, &self.policy)?;
-        let state = check_rollback(self.held.as_ref(), &list)?;
-        // Persist first: the durable high-water mark must never lag the list in use.
-        if self.held.as_ref() != Some(&state) {
-            self.store.save(&state)?;
-        }
-        self.held = Some(state);
-        self.list = Some(list);
-        Ok(())
+        let state = check_rollback(persisted, &list)?;
+        let new_state = persisted != Some(&state);
+        Ok(Candidate {
+            list,
+            state,
+            new_state,
+        })
+    }
+
+    /// Puts a candidate in use. Call only after its state is durably persisted.
+    pub fn install(&mut self, candidate: Candidate) {
+        self.list = Some(Arc::new(candidate.list));
     }
 }
 
@@ -136,6 +117,6 @@ mod tests {
     #[test]
     fn cache_can_be_shared_between_threads() {
         assert_send_sync::<TrustListCache>();
-        assert_send_sync::<std::sync::RwLock<TrustListCache>>();
+        assert_send_sync::<Candidate>();
     }
 }

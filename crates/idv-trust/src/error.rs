@@ -137,13 +137,6 @@ pub enum TrustError {
         /// The reused `sequence`.
         sequence: u64,
     },
-    /// The persisted trust state could not be read or written.
-    #[error("trust state storage failed: {reason}")]
-    Storage {
-        /// What the store reported.
-        reason: String,
-    },
-
     // --- Issuer evaluation (standards.md §8.3 step 6) ---
     /// No entry lists this `iss`.
     #[error("issuer {iss:?} is not on the trust list")]

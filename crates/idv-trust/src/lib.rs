@@ -11,7 +11,8 @@
 //! 3. The verified list is checked against the last accepted state, persisted across restarts,
 //!    so an older validly signed list cannot be replayed ([`rollback::check_rollback`]).
 //!    [`cache::TrustListCache`] ties 2–3 together with refresh timing (`next_update`, soft) and
-//!    a grace period that ends at `exp` (hard), after which it fails closed.
+//!    a grace period that ends at `exp` (hard), after which it fails closed; the service
+//!    persists the state between [`cache::TrustListCache::verify`] and `install`.
 //! 4. A verifier resolves the key of a presented credential from the entry of its `iss`
 //!    ([`evaluate::find_issuer_key`]), verifies the SD-JWT VC with it, then decides whether that
 //!    issuer is trusted for the check ([`evaluate::evaluate_issuer`]), recording the list's

@@ -2,7 +2,8 @@
 //! an attack, even though its signature is valid.
 //!
 //! The last accepted [`TrustListState`] must survive restarts, otherwise a restart reopens the
-//! window for a replayed list; services persist it through [`crate::cache::TrustStateStore`].
+//! window for a replayed list; services persist it between [`crate::cache::TrustListCache::verify`]
+//! and [`crate::cache::TrustListCache::install`].
 
 use serde::{Deserialize, Serialize};
 

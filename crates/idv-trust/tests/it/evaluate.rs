@@ -1,20 +1,19 @@
 //! Issuer evaluation (standards.md §8.3 step 6), one test per rule, and the certification
 //! lifecycle across newly signed lists.
 
-use std::sync::Arc;
-
 use idv_jose::SigningKey;
 use idv_proto::trust::entry::{
     CodeStatus, LevelOfConfidence, Role, SchemeCode, ServiceStatus, StatusChange, SupplementaryCode,
 };
 use idv_proto::trust::trust_list::{FrameworkValidity, TrustListClaims};
 use idv_trust::TrustError;
-use idv_trust::cache::{InMemoryTrustStateStore, TrustListCache};
+use idv_trust::cache::TrustListCache;
 use idv_trust::evaluate::{
     FRAMEWORK_0_3_END, IssuerQuery, check_status_list_uri, evaluate_issuer, find_issuer_key,
     issuer_keys,
 };
 use idv_trust::list::{ListPolicy, verify_trust_list};
+use idv_trust::rollback::TrustListState;
 
 use crate::helpers::{AGE_VCT, CERTIFIED_SINCE, DAY, Fixture, ISS, NOW, entry};
 
@@ -72,12 +71,13 @@ fn lifecycle_list(
 fn certified_then_suspended_then_reinstated_then_withdrawn_is_reflected_list_by_list() {
     use ServiceStatus::{Certified, Suspended, Withdrawn};
     let fixture = Fixture::new();
-    let mut cache = TrustListCache::new(
-        fixture.anchors.clone(),
-        ListPolicy::default(),
-        Arc::new(InMemoryTrustStateStore::default()),
-    )
-    .unwrap();
+    let mut cache = TrustListCache::new(fixture.anchors.clone(), ListPolicy::default());
+    let mut persisted: Option<TrustListState> = None;
+    let mut accept = |cache: &mut TrustListCache, compact: String, now| {
+        let candidate = cache.verify(&compact, persisted.as_ref(), now).unwrap();
+        persisted = Some(candidate.state().clone());
+        cache.install(candidate);
+    };
     let issued_before = NOW - DAY;
     let issued_while_suspended = NOW + 90 * 60;
     let query = |now, issued_at| IssuerQuery {
@@ -88,12 +88,14 @@ fn certified_then_suspended_then_reinstated_then_withdrawn_is_reflected_list_by_
     let mut history = vec![(Certified, CERTIFIED_SINCE)];
 
     // Certified.
-    cache
-        .accept(&lifecycle_list(&fixture, 42, NOW, Certified, &history), NOW)
-        .unwrap();
+    accept(
+        &mut cache,
+        lifecycle_list(&fixture, 42, NOW, Certified, &history),
+        NOW,
+    );
     let list = cache.current(NOW).unwrap();
     assert_eq!(
-        evaluate_issuer(list, &query(NOW, issued_before))
+        evaluate_issuer(&list, &query(NOW, issued_before))
             .unwrap()
             .sequence,
         42
@@ -102,11 +104,13 @@ fn certified_then_suspended_then_reinstated_then_withdrawn_is_reflected_list_by_
     // Suspended from NOW + 1 h.
     let t1 = NOW + 2 * HOUR;
     history.push((Suspended, NOW + HOUR));
-    cache
-        .accept(&lifecycle_list(&fixture, 43, t1, Suspended, &history), t1)
-        .unwrap();
+    accept(
+        &mut cache,
+        lifecycle_list(&fixture, 43, t1, Suspended, &history),
+        t1,
+    );
     assert_eq!(
-        evaluate_issuer(cache.current(t1).unwrap(), &query(t1, issued_before)),
+        evaluate_issuer(&cache.current(t1).unwrap(), &query(t1, issued_before)),
         Err(TrustError::ServiceNotCertified { status: Suspended })
     );
 
@@ -114,18 +118,20 @@ fn certified_then_suspended_then_reinstated_then_withdrawn_is_reflected_list_by_
     // during the suspension.
     let t2 = NOW + 4 * HOUR;
     history.push((Certified, NOW + 3 * HOUR));
-    cache
-        .accept(&lifecycle_list(&fixture, 44, t2, Certified, &history), t2)
-        .unwrap();
+    accept(
+        &mut cache,
+        lifecycle_list(&fixture, 44, t2, Certified, &history),
+        t2,
+    );
     let list = cache.current(t2).unwrap();
     assert_eq!(
-        evaluate_issuer(list, &query(t2, issued_before))
+        evaluate_issuer(&list, &query(t2, issued_before))
             .unwrap()
             .sequence,
         44
     );
     assert_eq!(
-        evaluate_issuer(list, &query(t2, issued_while_suspended)),
+        evaluate_issuer(&list, &query(t2, issued_while_suspended)),
         Err(TrustError::NotCertifiedAtIssuance {
             issued_at: issued_while_suspended
         })
@@ -134,11 +140,13 @@ fn certified_then_suspended_then_reinstated_then_withdrawn_is_reflected_list_by_
     // Withdrawn from NOW + 5 h.
     let t3 = NOW + 6 * HOUR;
     history.push((Withdrawn, NOW + 5 * HOUR));
-    cache
-        .accept(&lifecycle_list(&fixture, 45, t3, Withdrawn, &history), t3)
-        .unwrap();
+    accept(
+        &mut cache,
+        lifecycle_list(&fixture, 45, t3, Withdrawn, &history),
+        t3,
+    );
     assert_eq!(
-        evaluate_issuer(cache.current(t3).unwrap(), &query(t3, issued_before)),
+        evaluate_issuer(&cache.current(t3).unwrap(), &query(t3, issued_before)),
         Err(TrustError::ServiceNotCertified { status: Withdrawn })
     );
 }

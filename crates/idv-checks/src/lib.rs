@@ -1,0 +1,1 @@
+//! Check templates and presentation verification (being written).

@@ -1,0 +1,224 @@
+//! Bounded HTTP GETs of signed documents.
+//!
+//! Everything fetched here is attacker-influenced (a status list URI comes from a presented
+//! credential, a request URI from a QR code), so the fetcher: never follows redirects; caps
+//! the body, from `Content-Length` up front and again while streaming; gives up after a
+//! timeout; and refuses URLs that are not `http(s)` or carry credentials. Plain `http` is
+//! allowed only to loopback hosts unless the policy says otherwise, and this build has no TLS
+//! (services here talk over 127.0.0.1; production puts them behind a TLS proxy), so `https`
+//! URLs are refused with an error that says so rather than failing obscurely.
+
+use std::time::Duration;
+
+use url::{Host, Url};
+
+/// Where plain `http` URLs may point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlainHttp {
+    /// Only `127.0.0.0/8`, `::1` and `localhost` (the default: local federations and tests).
+    #[default]
+    Loopback,
+    /// Any host (a lab network without TLS; never in production).
+    AnyHost,
+}
+
+/// Limits of one fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchPolicy {
+    /// Largest body accepted, in bytes.
+    pub max_bytes: usize,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Where plain `http` may go.
+    pub plain_http: PlainHttp,
+}
+
+impl Default for FetchPolicy {
+    fn default() -> Self {
+        Self {
+            max_bytes: 4 * 1024 * 1024,
+            timeout: Duration::from_secs(10),
+            plain_http: PlainHttp::Loopback,
+        }
+    }
+}
+
+/// Why a fetch failed. Descriptions name the URL's host, never its query.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The URL does not parse.
+    #[error("not a valid URL: {reason}")]
+    InvalidUrl {
+        /// The parser's reason.
+        reason: String,
+    },
+    /// The URL's scheme, host or userinfo is not allowed by the policy.
+    #[error("URL not allowed: {reason}")]
+    NotAllowed {
+        /// Which rule.
+        reason: &'static str,
+    },
+    /// The host did not answer, or the connection failed or timed out.
+    #[error("cannot reach {host}: {reason}")]
+    Unreachable {
+        /// The host.
+        host: String,
+        /// What the HTTP client reported.
+        reason: String,
+    },
+    /// The server answered with a non-2xx status (redirects included: never followed).
+    #[error("{host} answered HTTP {status}")]
+    Status {
+        /// The host.
+        host: String,
+        /// The status code.
+        status: u16,
+    },
+    /// The body is larger than the policy allows.
+    #[error("response from {host} exceeds {limit} bytes")]
+    TooLarge {
+        /// The host.
+        host: String,
+        /// The cap.
+        limit: usize,
+    },
+}
+
+/// A successful response.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The body, at most `max_bytes`.
+    pub body: Vec<u8>,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+}
+
+/// An HTTP client with a [`FetchPolicy`]. Cheap to clone (connection pool shared).
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    policy: FetchPolicy,
+}
+
+impl Fetcher {
+    /// A fetcher enforcing `policy`.
+    pub fn new(policy: FetchPolicy) -> Result<Self, FetchError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(policy.timeout)
+            .user_agent(concat!("federated-idv/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| FetchError::Unreachable {
+                host: String::new(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self { client, policy })
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &FetchPolicy {
+        &self.policy
+    }
+
+    /// Checks `url` against the policy without fetching it.
+    pub fn check_url(&self, url: &str) -> Result<Url, FetchError> {
+        let parsed = Url::parse(url).map_err(|e| FetchError::InvalidUrl {
+            reason: e.to_string(),
+        })?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(FetchError::NotAllowed {
+                reason: "URL carries credentials",
+            });
+        }
+        match parsed.scheme() {
+            "http" => {
+                if self.policy.plain_http == PlainHttp::Loopback && !is_loopback(&parsed) {
+                    return Err(FetchError::NotAllowed {
+                        reason: "plain http is allowed only to loopback hosts",
+                    });
+                }
+            }
+            "https" => {
+                return Err(FetchError::NotAllowed {
+                    reason: "https needs TLS, which this build does not include; reach the service through a local TLS-terminating proxy",
+                });
+            }
+            _ => {
+                return Err(FetchError::NotAllowed {
+                    reason: "only http(s) URLs are fetched",
+                });
+            }
+        }
+        Ok(parsed)
+    }
+
+    /// `GET url` with `Accept: accept`, within the policy.
+    pub async fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
+        let parsed = self.check_url(url)?;
+        let host = parsed.host_str().unwrap_or_default().to_owned();
+        let unreachable = |e: reqwest::Error| FetchError::Unreachable {
+            host: host.clone(),
+            reason: without_url(&e),
+        };
+        let mut response = self
+            .client
+            .get(parsed)
+            .header(reqwest::header::ACCEPT, accept)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                host,
+                status: status.as_u16(),
+            });
+        }
+        let limit = self.policy.max_bytes;
+        let too_large = || FetchError::TooLarge {
+            host: host.clone(),
+            limit,
+        };
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(too_large());
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched { body, content_type })
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// reqwest's error text without the URL (which may carry identifiers in its query).
+fn without_url(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    if let Some(url) = error.url() {
+        text = text.replace(url.as_str(), "<url>");
+    }
+    if error.is_timeout() {
+        return "timed out".to_owned();
+    }
+    text
+}

@@ -1,0 +1,15 @@
+//! What the federation's relying services fetch, and how: bounded HTTP GETs ([`http`]), the
+//! trust list with its rollback state persisted in the service's database ([`trust_list`]),
+//! and issuers' status lists cached within policy bounds ([`status_list`]).
+//!
+//! The verifier and the wallet simulator use it; the protocol crates (`idv-trust`,
+//! `idv-status-list`) stay free of I/O and do every check, this crate only moves bytes and
+//! state between them and the network and database.
+
+pub mod http;
+pub mod status_list;
+pub mod trust_list;
+
+pub use http::{FetchError, FetchPolicy, Fetched, Fetcher};
+pub use status_list::{StatusCheck, StatusClientError, StatusListClient};
+pub use trust_list::{TRUST_LIST_STATE_DDL, TrustClientError, TrustListClient};

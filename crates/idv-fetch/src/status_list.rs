@@ -1,0 +1,167 @@
+//! Issuers' status lists, as a verifier (or wallet) resolves a credential's `status` claim:
+//! the URI must lie under the issuer's registered status prefix (so a credential cannot aim
+//! the verifier at another host), the token is fetched, verified with the issuer's key from
+//! the trust list (the token's `kid`, per draft-ietf-oauth-status-list), and cached until its
+//! clamped `ttl` ([`StatusPolicy`]) — never longer, and never beyond `max_entries` lists.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use idv_jose::Clock;
+use idv_jose::jws::UnverifiedJws;
+use idv_proto::sd_jwt_vc::status::StatusListReference;
+use idv_proto::status_list::STATUS_LIST_TOKEN_TYP;
+use idv_status_list::StatusListError;
+use idv_status_list::codec::Status;
+use idv_status_list::verify::{StatusPolicy, VerifiedStatusList, verify_status_list_token};
+use idv_trust::TrustError;
+use idv_trust::evaluate::{check_status_list_uri, find_issuer_key};
+use idv_trust::list::VerifiedTrustList;
+use tokio::sync::RwLock;
+
+use crate::http::{FetchError, Fetcher};
+
+/// Default number of status lists kept in memory.
+pub const DEFAULT_MAX_ENTRIES: usize = 1024;
+
+/// The status of one credential and when it was established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusCheck {
+    /// The status at the credential's index.
+    pub status: Status,
+    /// When this service resolved it (unix seconds).
+    pub checked_at: i64,
+    /// The `iat` of the status list token it was read from.
+    pub list_issued_at: i64,
+}
+
+/// Why a status could not be established. The verifier must treat every one as "not valid".
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StatusClientError {
+    /// The URI is not under the issuer's registered prefix, or the issuer key is unknown.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    /// The token could not be fetched.
+    #[error("status list fetch failed: {0}")]
+    Fetch(#[from] FetchError),
+    /// The token failed verification or the index is out of range.
+    #[error("status list rejected: {0}")]
+    Invalid(#[from] StatusListError),
+    /// The fetched body is not text.
+    #[error("status list token is not UTF-8")]
+    NotText,
+}
+
+#[derive(Debug)]
+struct Cached {
+    list: Arc<VerifiedStatusList>,
+    /// The issuer whose key verified it.
+    iss: String,
+}
+
+/// Resolves statuses, fetching and caching status list tokens. Share it behind an `Arc`.
+#[derive(Debug)]
+pub struct StatusListClient {
+    fetcher: Fetcher,
+    clock: Arc<dyn Clock>,
+    policy: StatusPolicy,
+    max_entries: usize,
+    cache: RwLock<BTreeMap<String, Cached>>,
+}
+
+impl StatusListClient {
+    /// A client verifying tokens under `policy` and caching at most `max_entries` lists.
+    pub fn new(
+        fetcher: Fetcher,
+        clock: Arc<dyn Clock>,
+        policy: StatusPolicy,
+        max_entries: usize,
+    ) -> Self {
+        Self {
+            fetcher,
+            clock,
+            policy,
+            max_entries: max_entries.max(1),
+            cache: RwLock::new(BTreeMap::new()),
+        }
+    }
+
+    /// The status `reference` points to, for a credential issued by `iss` (already verified
+    /// against `trust_list`).
+    pub async fn status(
+        &self,
+        reference: &StatusListReference,
+        iss: &str,
+        trust_list: &VerifiedTrustList,
+    ) -> Result<StatusCheck, StatusClientError> {
+        check_status_list_uri(trust_list, iss, &reference.uri)?;
+        let now = self.clock.now();
+        let list = match self.cached(&reference.uri, iss, now).await {
+            Some(list) => list,
+            None => self.fetch(reference, iss, trust_list).await?,
+        };
+        Ok(StatusCheck {
+            status: list.status(reference.idx)?,
+            checked_at: now,
+            list_issued_at: list.iat(),
+        })
+    }
+
+    async fn cached(&self, uri: &str, iss: &str, now: i64) -> Option<Arc<VerifiedStatusList>> {
+        let cache = self.cache.read().await;
+        let cached = cache.get(uri)?;
+        (cached.iss == iss && cached.list.is_fresh(now)).then(|| Arc::clone(&cached.list))
+    }
+
+    async fn fetch(
+        &self,
+        reference: &StatusListReference,
+        iss: &str,
+        trust_list: &VerifiedTrustList,
+    ) -> Result<Arc<VerifiedStatusList>, StatusClientError> {
+        let fetched = self
+            .fetcher
+            .get(
+                &reference.uri,
+                &format!("application/{STATUS_LIST_TOKEN_TYP}"),
+            )
+            .await?;
+        let token = std::str::from_utf8(&fetched.body).map_err(|_| StatusClientError::NotText)?;
+        let token = token.trim();
+        let kid = UnverifiedJws::parse(token)
+            .map_err(StatusListError::from)?
+            .header()
+            .kid()
+            .map(str::to_owned);
+        let key = find_issuer_key(trust_list, iss, kid.as_deref())?;
+        let list = Arc::new(verify_status_list_token(
+            reference,
+            token,
+            key,
+            self.clock.as_ref(),
+            &self.policy,
+        )?);
+        let now = self.clock.now();
+        let mut cache = self.cache.write().await;
+        cache.retain(|_, cached| cached.list.is_fresh(now));
+        if cache.len() >= self.max_entries {
+            // Full of fresh lists: drop the one that goes stale first.
+            if let Some(oldest) = cache
+                .iter()
+                .min_by_key(|(_, cached)| cached.list.fresh_until())
+                .map(|(uri, _)| uri.clone())
+            {
+                cache.remove(&oldest);
+            }
+        }
+        cache.insert(
+            reference.uri.clone(),
+            Cached {
+                list: Arc::clone(&list),
+                iss: iss.to_owned(),
+            },
+        );
+        Ok(list)
+    }
+}

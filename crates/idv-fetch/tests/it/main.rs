@@ -1,0 +1,12 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly"
+)]
+//! idv-fetch against the real trust-framework service and small local servers, on SQLite and
+//! PostgreSQL.
+
+mod fetcher;
+mod helpers;
+mod status_list;
+mod trust_list;

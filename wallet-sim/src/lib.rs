@@ -1,0 +1,1 @@
+//! wallet-sim (being written).
