@@ -1,0 +1,180 @@
+//! The check record: the evidence of a check, signed by the verifier, that the employer keeps
+//! (for right to work, for the employment plus two years; standards.md §7.6).
+//!
+//! A compact JWS `{"alg":"ES256","typ":"dvs-check-record+jwt","kid":<thumbprint>}` over
+//! [`CheckRecord`]. It carries the outcome, the provider, the level of confidence, the trust
+//! list and status evidence, and a SHA-256 of the VP Token, never the token itself; the
+//! disclosed claims only when the template says the employer keeps them. The employer verifies
+//! it with the verifier's published key ([`verify_check_record`]).
+
+use std::fmt;
+
+use idv_jose::jws::{self, Header, UnverifiedJws};
+use idv_jose::{JoseError, PublicKey, SigningKey};
+use idv_proto::trust::entry::LevelOfConfidence;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::outcome::{CheckOutcome, Provider, TrustListRef};
+use crate::reason::{OutcomeState, Reason};
+use crate::templates::{Template, TemplateRef};
+
+/// JOSE header `typ` of a check record.
+pub const CHECK_RECORD_TYP: &str = "dvs-check-record+jwt";
+
+/// Who signs the record, for which check, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordContext<'a> {
+    /// The verifier's identifier (its public base URL), the record's `iss`.
+    pub issuer: &'a str,
+    /// The check's id, the record's `sub`.
+    pub check_id: &'a str,
+    /// The tenant (employer account) the check belongs to.
+    pub tenant: &'a str,
+    /// Signing time (Unix seconds), the record's `iat`.
+    pub issued_at: i64,
+}
+
+/// The claims of a check record. `Debug` never shows the claims.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRecord {
+    /// The verifier.
+    pub iss: String,
+    /// The check id.
+    pub sub: String,
+    /// When the record was signed.
+    pub iat: i64,
+    /// The tenant the check belongs to.
+    pub tenant: String,
+    /// The template and version.
+    pub template: TemplateRef,
+    /// The verdict.
+    pub state: OutcomeState,
+    /// `state == compliant`.
+    pub compliant: bool,
+    /// Why it is not compliant.
+    pub reasons: Vec<Reason>,
+    /// The provider, when identified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+    /// The level of confidence relied on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_of_confidence: Option<LevelOfConfidence>,
+    /// The trust list the decision was taken on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_list: Option<TrustListRef>,
+    /// When the status list was checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_checked_at: Option<i64>,
+    /// When the presentation was verified.
+    pub checked_at: i64,
+    /// base64url(SHA-256) of the VP Token's JSON serialisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presentation_sha256: Option<String>,
+    /// The disclosed claims, when the template keeps them in the evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Map<String, Value>>,
+}
+
+impl fmt::Debug for CheckRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CheckRecord")
+            .field("iss", &self.iss)
+            .field("sub", &self.sub)
+            .field("tenant", &self.tenant)
+            .field("template", &self.template)
+            .field("state", &self.state)
+            .field(
+                "reasons",
+                &self.reasons.iter().map(|r| r.code).collect::<Vec<_>>(),
+            )
+            .field(
+                "claims",
+                &self
+                    .claims
+                    .as_ref()
+                    .map(|c| format!("<{} claim(s)>", c.len())),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a check record was not signed or not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvidenceError {
+    /// The outcome was produced by another template or version than the one given.
+    #[error("the outcome is for template {outcome:?}, not {template:?}")]
+    TemplateMismatch {
+        /// The outcome's template.
+        outcome: TemplateRef,
+        /// The template given.
+        template: TemplateRef,
+    },
+    /// Signing failed.
+    #[error("signing the check record failed: {0}")]
+    Signing(#[source] JoseError),
+    /// The record's signature, `alg` or `typ` is invalid.
+    #[error("check record rejected: {0}")]
+    Invalid(#[source] JoseError),
+    /// The verified payload is not a check record.
+    #[error("malformed check record: {reason}")]
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Signs the check record of `outcome`, produced with `template`.
+pub fn sign_check_record(
+    outcome: &CheckOutcome,
+    template: &Template,
+    context: &RecordContext<'_>,
+    key: &SigningKey,
+) -> Result<String, EvidenceError> {
+    if outcome.template != template.reference() {
+        return Err(EvidenceError::TemplateMismatch {
+            outcome: outcome.template.clone(),
+            template: template.reference(),
+        });
+    }
+    let record = CheckRecord {
+        iss: context.issuer.to_owned(),
+        sub: context.check_id.to_owned(),
+        iat: context.issued_at,
+        tenant: context.tenant.to_owned(),
+        template: outcome.template.clone(),
+        state: outcome.state,
+        compliant: outcome.compliant,
+        reasons: outcome.reasons.clone(),
+        provider: outcome.provider.clone(),
+        level_of_confidence: outcome.level_of_confidence,
+        trust_list: outcome.trust_list.clone(),
+        status_checked_at: outcome.status_checked_at,
+        checked_at: outcome.checked_at,
+        presentation_sha256: outcome.presentation_sha256.clone(),
+        claims: (template.evidence_includes_claims() && !outcome.claims.is_empty())
+            .then(|| outcome.claims.clone()),
+    };
+    let header = Header::es256(CHECK_RECORD_TYP).with("kid", key.kid());
+    jws::sign_claims(&header, &record, key).map_err(EvidenceError::Signing)
+}
+
+/// Verifies a check record with the verifier's public key: ES256, `typ`
+/// `dvs-check-record+jwt`, signature, then the payload's shape.
+pub fn verify_check_record(
+    jwt: &str,
+    verifier_key: &PublicKey,
+) -> Result<CheckRecord, EvidenceError> {
+    let verified = UnverifiedJws::parse(jwt)
+        .and_then(|jws| jws.verify(verifier_key, &[CHECK_RECORD_TYP]))
+        .map_err(EvidenceError::Invalid)?;
+    // serde's message may quote a value (a claim): report only where parsing stopped.
+    serde_json::from_slice(verified.payload()).map_err(|e| EvidenceError::Malformed {
+        reason: format!(
+            "not a check record (line {}, column {})",
+            e.line(),
+            e.column()
+        ),
+    })
+}

@@ -1,0 +1,176 @@
+//! The signed check record: it verifies, carries claims only where the template keeps them,
+//! and any change breaks it.
+
+use idv_checks::evidence::{
+    CHECK_RECORD_TYP, EvidenceError, RecordContext, sign_check_record, verify_check_record,
+};
+use idv_checks::{OutcomeState, ReasonCode};
+use idv_jose::SigningKey;
+use idv_jose::jws::UnverifiedJws;
+use serde_json::json;
+
+use crate::helpers::*;
+
+fn context(check_id: &str) -> RecordContext<'_> {
+    RecordContext {
+        issuer: "https://verifier.example",
+        check_id,
+        tenant: "tenant-employer-1",
+        issued_at: NOW + 2,
+    }
+}
+
+#[test]
+fn a_right_to_work_record_verifies_and_carries_the_idvt_output() {
+    let f = Fixture::new();
+    let verifier = SigningKey::generate().unwrap();
+    let rtw = f.template("right_to_work");
+    let token = f.vp_token(rtw, &f.identity(&person()));
+    let mut outcome = f.check(rtw, &token);
+    let jwt = sign_check_record(&outcome, rtw, &context("chk_1"), &verifier).unwrap();
+    outcome.evidence = Some(jwt.clone());
+
+    let header = UnverifiedJws::parse(&jwt).unwrap();
+    assert_eq!(header.header().typ(), Some(CHECK_RECORD_TYP));
+    assert_eq!(header.header().kid(), Some(verifier.kid().as_str()));
+
+    let record = verify_check_record(&jwt, verifier.public_key()).unwrap();
+    assert_eq!(record.iss, "https://verifier.example");
+    assert_eq!(record.sub, "chk_1");
+    assert_eq!(record.tenant, "tenant-employer-1");
+    assert_eq!(record.iat, NOW + 2);
+    assert_eq!(
+        (record.template.id.as_str(), record.template.version),
+        ("right_to_work", 1)
+    );
+    assert_eq!(record.state, OutcomeState::Compliant);
+    assert!(record.compliant);
+    assert_eq!(record.provider.unwrap().register_id, REGISTER_ID);
+    assert_eq!(record.trust_list.unwrap().sequence, 42);
+    assert_eq!(record.status_checked_at, Some(NOW + 1));
+    assert_eq!(record.checked_at, NOW);
+    let claims = record.claims.unwrap();
+    assert_eq!(claims["given_name"], "Ada");
+    assert_eq!(
+        claims["document"],
+        json!({ "type": "passport", "date_of_expiry": "2031-01-31" })
+    );
+
+    // The hash of what was presented, never the presentation itself.
+    let expected_hash = idv_jose::digest::sha256_b64(token.to_json_string().as_bytes());
+    assert_eq!(
+        record.presentation_sha256.as_deref(),
+        Some(expected_hash.as_str())
+    );
+    let payload =
+        String::from_utf8(idv_jose::base64url::decode(jwt.split('.').nth(1).unwrap()).unwrap())
+            .unwrap();
+    let presented = &token.0["identity"][0];
+    assert!(!payload.contains(presented.split('~').next().unwrap()));
+    assert!(
+        !format!(
+            "{record:?}",
+            record = verify_check_record(&jwt, verifier.public_key()).unwrap()
+        )
+        .contains("Ada")
+    );
+}
+
+#[test]
+fn a_tampered_or_foreign_record_does_not_verify() {
+    let f = Fixture::new();
+    let verifier = SigningKey::generate().unwrap();
+    let rtw = f.template("right_to_work");
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&person())));
+    let jwt = sign_check_record(&outcome, rtw, &context("chk_2"), &verifier).unwrap();
+
+    // Flip the outcome inside the payload and keep the signature.
+    let (header, rest) = jwt.split_once('.').unwrap();
+    let (payload, signature) = rest.split_once('.').unwrap();
+    let text = String::from_utf8(idv_jose::base64url::decode(payload).unwrap()).unwrap();
+    let forged_text = text.replace("\"given_name\":\"Ada\"", "\"given_name\":\"Eve\"");
+    assert_ne!(forged_text, text);
+    let forged = format!(
+        "{header}.{}.{signature}",
+        idv_jose::base64url::encode(forged_text.as_bytes())
+    );
+    assert!(matches!(
+        verify_check_record(&forged, verifier.public_key()),
+        Err(EvidenceError::Invalid(_))
+    ));
+
+    let other = SigningKey::generate().unwrap();
+    assert!(matches!(
+        verify_check_record(&jwt, other.public_key()),
+        Err(EvidenceError::Invalid(_))
+    ));
+
+    // A token of another type signed by the same key is not a check record.
+    let trust_list_typed = idv_jose::jws::sign_claims(
+        &idv_jose::jws::Header::es256("dvs-trust-list+jwt"),
+        &json!({}),
+        &verifier,
+    )
+    .unwrap();
+    assert!(matches!(
+        verify_check_record(&trust_list_typed, verifier.public_key()),
+        Err(EvidenceError::Invalid(_))
+    ));
+}
+
+#[test]
+fn an_age_record_keeps_the_answer_but_no_claims() {
+    let f = Fixture::new();
+    let verifier = SigningKey::generate().unwrap();
+    let over18 = f.template("age_over_18");
+    let outcome = f.check(over18, &f.vp_token(over18, &f.age("2000-05-05")));
+    assert!(outcome.compliant);
+    let jwt = sign_check_record(&outcome, over18, &context("chk_3"), &verifier).unwrap();
+    let record = verify_check_record(&jwt, verifier.public_key()).unwrap();
+    assert!(record.compliant);
+    assert_eq!(record.claims, None);
+}
+
+#[test]
+fn a_rejection_is_recorded_with_its_code_and_no_claims() {
+    let f = Fixture::new();
+    let verifier = SigningKey::generate().unwrap();
+    let rtw = f.template("right_to_work");
+    let outcome = f.check_with_status(
+        rtw,
+        &f.vp_token(rtw, &f.identity(&person())),
+        idv_status_list::Status::Invalid,
+    );
+    let jwt = sign_check_record(&outcome, rtw, &context("chk_4"), &verifier).unwrap();
+    let record = verify_check_record(&jwt, verifier.public_key()).unwrap();
+    assert_eq!(record.state, OutcomeState::Rejected);
+    assert_eq!(record.reasons[0].code, ReasonCode::CredentialRevoked);
+    assert_eq!(record.claims, None);
+
+    let expired =
+        idv_checks::CheckOutcome::rejected(rtw.reference(), ReasonCode::RequestExpired, NOW);
+    let jwt = sign_check_record(&expired, rtw, &context("chk_5"), &verifier).unwrap();
+    let record = verify_check_record(&jwt, verifier.public_key()).unwrap();
+    assert_eq!(record.reasons[0].code, ReasonCode::RequestExpired);
+    assert_eq!(record.presentation_sha256, None);
+}
+
+#[test]
+fn an_outcome_is_signed_only_with_its_own_template() {
+    let f = Fixture::new();
+    let verifier = SigningKey::generate().unwrap();
+    let outcome = idv_checks::CheckOutcome::rejected(
+        f.template("age_over_18").reference(),
+        ReasonCode::HolderDeclined,
+        NOW,
+    );
+    assert!(matches!(
+        sign_check_record(
+            &outcome,
+            f.template("right_to_work"),
+            &context("chk_6"),
+            &verifier
+        ),
+        Err(EvidenceError::TemplateMismatch { .. })
+    ));
+}

@@ -1,0 +1,228 @@
+//! The right-to-work template: compliant, and every "not eligible" route.
+
+use idv_checks::{OutcomeState, ReasonCode, Step};
+use idv_proto::trust::entry::LevelOfConfidence;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[test]
+fn a_british_passport_holder_proofed_to_medium_is_compliant() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&person())));
+
+    assert_eq!(outcome.state, OutcomeState::Compliant);
+    assert!(outcome.compliant && outcome.reasons.is_empty());
+    assert_eq!(
+        serde_json::Value::Object(outcome.claims.clone()),
+        json!({
+            "given_name": "Ada",
+            "family_name": "Lovelace",
+            "birthdate": "1990-12-10",
+            "portrait": "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==",
+            "nationalities": ["GB"],
+            "document": { "type": "passport", "date_of_expiry": "2031-01-31" },
+            "verification": { "assurance_level": "medium", "gpg45_profile": "M1B" }
+        })
+    );
+    let provider = outcome.provider.as_ref().unwrap();
+    assert_eq!(provider.register_id, REGISTER_ID);
+    assert_eq!(provider.organisation.name, "Example IDSP Ltd");
+    assert_eq!(provider.service, "Example Reusable ID");
+    assert_eq!(outcome.level_of_confidence, Some(LevelOfConfidence::Medium));
+    let list = outcome.trust_list.as_ref().unwrap();
+    assert_eq!(
+        (list.list_id.as_str(), list.sequence),
+        ("uk-dvs-register", 42)
+    );
+    assert_eq!(outcome.status_checked_at, Some(NOW + 1));
+    assert_eq!(outcome.checked_at, NOW);
+    assert_eq!(
+        (outcome.template.id.as_str(), outcome.template.version),
+        ("right_to_work", 1)
+    );
+    assert!(outcome.presentation_sha256.is_some());
+}
+
+#[test]
+fn an_irish_citizen_with_an_irish_passport_card_is_compliant() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let mut irish = person();
+    irish.nationalities = vec!["FR".into(), "IE".into()];
+    irish.document.document_type = "irish_passport_card".into();
+    irish.document.issuing_country = "IE".into();
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&irish)));
+    assert_eq!(outcome.state, OutcomeState::Compliant, "{outcome:?}");
+}
+
+#[test]
+fn claims_the_wallet_discloses_without_being_asked_are_dropped() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let held = f.identity(&person());
+    let mut paths = rtw.requested_claims().to_vec();
+    for extra in [
+        json!(["address"]),
+        json!(["document", "issuing_country"]),
+        json!(["verification", "time"]),
+    ] {
+        paths.push(path(extra));
+    }
+    let presentation = f.present_to(&held, &paths, CLIENT_ID, NONCE, NOW);
+    let outcome = f.check(rtw, &token(rtw, presentation));
+
+    assert!(outcome.compliant, "{outcome:?}");
+    assert!(!outcome.claims.contains_key("address"));
+    assert_eq!(
+        outcome.claims["document"],
+        json!({ "type": "passport", "date_of_expiry": "2031-01-31" })
+    );
+    assert_eq!(
+        outcome.claims["verification"],
+        json!({ "assurance_level": "medium", "gpg45_profile": "M1B" })
+    );
+    for registered in ["iss", "vct", "cnf", "status", "iat", "exp"] {
+        assert!(!outcome.claims.contains_key(registered), "{registered}");
+    }
+    let text = serde_json::to_string(&outcome).unwrap();
+    assert!(
+        !text.contains("Analytical") && !text.contains("N1 9GU"),
+        "{text}"
+    );
+}
+
+#[test]
+fn another_nationality_is_not_eligible_and_points_to_the_share_code_route() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let mut french = person();
+    french.nationalities = vec!["FR".into()];
+    french.document.issuing_country = "FR".into();
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&french)));
+
+    assert_eq!(outcome.state, OutcomeState::NotEligible);
+    assert!(!outcome.compliant);
+    assert_eq!(
+        outcome.codes().collect::<Vec<_>>(),
+        [ReasonCode::NationalityNotEligible]
+    );
+    let reason = &outcome.reasons[0];
+    assert_eq!(reason.step, Step::Rule);
+    assert_eq!(
+        reason.message,
+        "not eligible for a digital check: use the Home Office share code route"
+    );
+    assert!(outcome.claims.is_empty(), "no personal data is kept");
+    assert_eq!(outcome.provider.as_ref().unwrap().register_id, REGISTER_ID);
+}
+
+#[test]
+fn an_expired_passport_is_not_eligible() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let mut expired = person();
+    expired.document.date_of_expiry = "2025-12-31".into();
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&expired)));
+
+    assert_eq!(outcome.state, OutcomeState::NotEligible);
+    assert_eq!(
+        outcome.codes().collect::<Vec<_>>(),
+        [ReasonCode::DocumentExpired]
+    );
+    assert!(outcome.reasons[0].message.contains("share code route"));
+    assert!(outcome.claims.is_empty());
+}
+
+#[test]
+fn a_document_other_than_a_passport_is_not_eligible() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let mut licence = person();
+    licence.document.document_type = "driving_licence".into();
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&licence)));
+    assert_eq!(
+        outcome.codes().collect::<Vec<_>>(),
+        [ReasonCode::DocumentTypeNotEligible]
+    );
+    assert_eq!(outcome.state, OutcomeState::NotEligible);
+}
+
+#[test]
+fn an_identity_proofed_to_low_confidence_is_not_eligible() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let mut low = person();
+    low.level_of_confidence = "low".into();
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&low)));
+
+    assert_eq!(outcome.state, OutcomeState::NotEligible);
+    assert_eq!(
+        outcome.codes().collect::<Vec<_>>(),
+        [ReasonCode::LevelOfConfidenceTooLow]
+    );
+    assert_eq!(outcome.level_of_confidence, Some(LevelOfConfidence::Low));
+}
+
+#[test]
+fn a_credential_cannot_claim_more_confidence_than_its_provider_is_certified_for() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let mut high = person();
+    high.level_of_confidence = "very_high".into();
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&high)));
+    assert!(outcome.compliant);
+    assert_eq!(outcome.level_of_confidence, Some(LevelOfConfidence::Medium));
+}
+
+#[test]
+fn every_failed_eligibility_rule_is_reported() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let mut ineligible = person();
+    ineligible.nationalities = vec!["US".into()];
+    ineligible.document.date_of_expiry = "2020-01-01".into();
+    ineligible.level_of_confidence = "low".into();
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&ineligible)));
+    assert_eq!(
+        outcome.codes().collect::<Vec<_>>(),
+        [
+            ReasonCode::NationalityNotEligible,
+            ReasonCode::DocumentExpired,
+            ReasonCode::LevelOfConfidenceTooLow
+        ]
+    );
+}
+
+#[test]
+fn a_credential_without_a_portrait_does_not_answer_the_request() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let mut no_portrait = person();
+    no_portrait.portrait = None;
+    let held = f.identity(&no_portrait);
+    let paths: Vec<_> = rtw
+        .requested_claims()
+        .iter()
+        .filter(|p| **p != path(json!(["portrait"])))
+        .cloned()
+        .collect();
+    let presentation = f.present_to(&held, &paths, CLIENT_ID, NONCE, NOW);
+    let failure = f.rejection(rtw, &token(rtw, presentation));
+    assert_eq!(failure.code(), ReasonCode::DcqlNotSatisfied);
+}
+
+#[test]
+fn the_templates_ask_for_the_credential_types_the_issuer_issues() {
+    use issuer::issuance::credential;
+    assert_eq!(
+        idv_checks::templates::IDENTITY_VCT,
+        credential::IDENTITY_VCT
+    );
+    assert_eq!(idv_checks::templates::AGE_VCT, credential::AGE_VCT);
+    let f = Fixture::new();
+    for threshold in credential::AGE_THRESHOLDS {
+        assert!(f.templates.get(&format!("age_over_{threshold}")).is_ok());
+    }
+}
