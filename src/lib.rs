@@ -1,0 +1,1 @@
+//! The federation on one machine (being written).
