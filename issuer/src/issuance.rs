@@ -1,7 +1,183 @@
-//! Issuance use cases, independent of HTTP and storage.
+//! The issuer's use cases, shared by the HTTP API and the command line: no axum, no SQL.
+//!
+//! OpenID4VCI 1.0 pre-authorized code flow, as this issuer runs it:
+//!
+//! 1. The operator records a proofed identity ([`identities`]) and creates an offer for it
+//!    ([`offers`]): a `credential_offer_uri` holding a secret offer handle, the
+//!    `openid-credential-offer://` link and QR code for it, and a `tx_code` for a second channel.
+//! 2. The wallet fetches the offer (with the pre-authorized code) and the metadata
+//!    ([`metadata`]), and exchanges the code with the `tx_code` at the token endpoint
+//!    ([`tokens`]): single use, short-lived, and locked after too many wrong `tx_code`s.
+//! 3. The wallet gets a `c_nonce` ([`nonces`]), signs one `openid4vci-proof+jwt` per holder key
+//!    ([`proof`]) and calls the credential endpoint ([`credentials`]), receiving one SD-JWT VC
+//!    ([`credential`] profiles) per key, each at a random index of a Token Status List.
+//! 4. The operator lists issued credentials and revokes, suspends or reinstates them
+//!    ([`lifecycle`]); the next status list token ([`status_lists`]) shows it.
+//!
+//! [`setup`] creates the signing key and operator token; [`keys`] rotates signing keys and
+//! publishes every key a live credential may need. [`configurations`] names the two credential
+//! configurations.
 
+pub mod configurations;
 pub mod credential;
+pub mod credentials;
 mod error;
+pub mod identities;
+pub mod keys;
+pub mod lifecycle;
+pub mod metadata;
+pub mod nonces;
+pub mod offers;
 pub mod proof;
+pub mod setup;
+pub mod status_lists;
+pub mod tokens;
 
-pub use error::IssuanceError;
+use std::sync::Arc;
+
+use idv_jose::{Clock, Random};
+
+pub use error::{IssuanceError, KeyError, OperatorError, TokenError};
+
+use crate::store::Store;
+
+/// Checked settings the use cases need (from [`crate::config::IssuerConfig`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerSettings {
+    /// The Credential Issuer Identifier (no trailing slash): `iss`, `aud` of proofs, base URL.
+    pub public_url: String,
+    /// The issuer's display name.
+    pub display_name: String,
+    /// Locale of display texts.
+    pub locale: String,
+    /// Offer and pre-authorized code lifetime, seconds.
+    pub offer_lifetime_secs: i64,
+    /// Token requests with a `tx_code` per offer.
+    pub max_tx_code_attempts: i64,
+    /// Digits of a `tx_code`.
+    pub tx_code_length: u32,
+    /// Access token lifetime, seconds.
+    pub access_token_lifetime_secs: i64,
+    /// `c_nonce` lifetime, seconds.
+    pub c_nonce_lifetime_secs: i64,
+    /// Oldest acceptable proof `iat`, seconds before now.
+    pub proof_max_age_secs: i64,
+    /// Tolerated clock skew, seconds.
+    pub clock_skew_secs: i64,
+    /// Most proofs per Credential Request.
+    pub batch_size: u32,
+    /// Identity credential validity, seconds.
+    pub identity_validity_secs: i64,
+    /// Age credential validity, seconds.
+    pub age_validity_secs: i64,
+    /// Entries per status list.
+    pub status_list_size: u64,
+    /// `ttl` of status list tokens, seconds.
+    pub status_token_ttl_secs: u64,
+    /// `exp - iat` of status list tokens, seconds.
+    pub status_token_validity_secs: i64,
+}
+
+impl IssuerSettings {
+    /// `<public_url><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+}
+
+/// The issuer over an initialised database: cheap to clone, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    settings: Arc<IssuerSettings>,
+    keys: Arc<keys::KeyRing>,
+    status_tokens: Arc<status_lists::TokenCache>,
+}
+
+impl Issuer {
+    /// Opens the issuer, creating the signing key when the database has none yet (so a
+    /// first `serve` works without `init`; the operator token still comes from `init`).
+    pub async fn open(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        settings: IssuerSettings,
+    ) -> Result<Self, KeyError> {
+        if keys::ensure_signing_key(&store, clock.now()).await? {
+            tracing::info!("signing key created");
+        }
+        Ok(Self {
+            store,
+            clock,
+            random,
+            settings: Arc::new(settings),
+            keys: Arc::new(keys::KeyRing::default()),
+            status_tokens: Arc::new(status_lists::TokenCache::default()),
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &IssuerSettings {
+        &self.settings
+    }
+
+    /// The clock in use.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Closes the database pool.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// A fresh random identifier: 16 bytes as 32 lowercase hex digits (no leading `-`, so it is
+/// safe on command lines, and unguessable, so it reveals nothing about volumes).
+fn random_id(random: &dyn Random) -> String {
+    let mut bytes = [0u8; 16];
+    random.fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// base64url(SHA-256(secret)): how every secret is stored and looked up.
+fn hash_secret(secret: &str) -> String {
+    idv_jose::digest::sha256_b64(secret.as_bytes())
+}
+
+/// Equality that does not stop at the first difference.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use idv_jose::random::DeterministicRandom;
+
+    use super::*;
+
+    #[test]
+    fn ids_are_32_hex_digits() {
+        let id = random_id(&DeterministicRandom::new(1));
+        assert_eq!(id.len(), 32);
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_ne!(id, random_id(&DeterministicRandom::new(2)));
+    }
+
+    #[test]
+    fn secrets_hash_to_sha256_base64url() {
+        // SHA-256("abc"), RFC 6234 test vector, base64url.
+        assert_eq!(
+            hash_secret("abc"),
+            "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+        );
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

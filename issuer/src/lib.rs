@@ -1,11 +1,25 @@
 //! The issuer a certified identity provider (IDSP) runs after it has proofed a person.
 //!
-//! Issuance follows OpenID4VCI 1.0: the operator records a proofed identity and creates a
-//! credential offer; the wallet redeems the pre-authorized code (with its `tx_code`) for an
-//! access token, fetches a `c_nonce`, and sends one `openid4vci-proof+jwt` per holder key to the
-//! credential endpoint, receiving one SD-JWT VC per key.
+//! Issuance follows OpenID4VCI 1.0 (pre-authorized code flow): the operator records a proofed
+//! identity and creates a credential offer (`credential_offer_uri`, an
+//! `openid-credential-offer://` link and QR code, and a `tx_code` sent by another channel); the
+//! wallet redeems the pre-authorized code with the `tx_code` for an access token, fetches a
+//! `c_nonce`, and sends one `openid4vci-proof+jwt` per holder key to the credential endpoint,
+//! receiving one SD-JWT VC (`dc+sd-jwt`, ES256) per key. Each credential points at a random
+//! index of a signed Token Status List, where the operator's revocations and suspensions show.
+//! The issuer keeps the proofing record and credential metadata, never issued SD-JWTs or salts.
 //!
-//! - [`issuance`]: the use cases, free of HTTP and SQL: credential profiles
-//!   ([`issuance::credential`]) and key proofs ([`issuance::proof`]).
+//! - [`config`]: settings and their environment variables.
+//! - [`startup`]: [`startup::Application::build`], the seam tests and `main` use.
+//! - [`http`]: the route table and thin handlers.
+//! - [`issuance`]: the use cases (the protocol flow is described there), shared by the API and
+//!   the CLI.
+//! - [`store`]: the only SQL.
+//! - [`cli`]: the command line (`init`, `serve`, `keys rotate|list`, `registration`).
 
+pub mod cli;
+pub mod config;
+pub mod http;
 pub mod issuance;
+pub mod startup;
+pub mod store;

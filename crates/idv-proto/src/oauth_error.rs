@@ -44,9 +44,9 @@ pub enum OAuthErrorCode {
     UnknownCredentialConfiguration,
     /// OpenID4VCI: unknown `credential_identifier`.
     UnknownCredentialIdentifier,
-    /// OpenID4VCI: the `proofs` parameter is missing or a proof is invalid.
+    /// OpenID4VCI: the `proofs` parameter is missing, or a proof is invalid or lacks a `nonce`.
     InvalidProof,
-    /// OpenID4VCI: a proof carries a missing, stale or unknown `c_nonce`.
+    /// OpenID4VCI: a proof's `c_nonce` is stale, reused or unknown (a missing one is `invalid_proof`).
     InvalidNonce,
     /// OpenID4VCI: the encryption parameters are invalid or unsupported.
     InvalidEncryptionParameters,

@@ -135,13 +135,22 @@ pub struct Envelope<'a> {
 }
 
 impl Envelope<'_> {
+    /// The credential's `iat`: issuance time rounded down to the day.
+    pub fn iat(&self) -> i64 {
+        self.now - self.now.rem_euclid(DAY)
+    }
+
+    /// The credential's `exp`: [`Envelope::iat`] plus the validity.
+    pub fn exp(&self) -> i64 {
+        self.iat() + self.validity
+    }
+
     fn claims(&self, vct: &str) -> Map<String, Value> {
-        let iat = self.now - self.now.rem_euclid(DAY);
         let mut claims = Map::new();
         claims.insert("iss".into(), self.issuer.into());
         claims.insert("vct".into(), vct.into());
-        claims.insert("iat".into(), iat.into());
-        claims.insert("exp".into(), (iat + self.validity).into());
+        claims.insert("iat".into(), self.iat().into());
+        claims.insert("exp".into(), self.exp().into());
         claims.insert("cnf".into(), vc::cnf(self.holder));
         claims.insert("status".into(), self.status.clone());
         claims

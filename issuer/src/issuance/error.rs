@@ -1,14 +1,52 @@
+//! What the use cases refuse or fail with, one enum per audience. Each maps to an HTTP status
+//! and OAuth error code in one place, `crate::http::error`.
+//!
+//! - [`IssuanceError`]: the credential endpoint (OpenID4VCI 1.0 "Credential Error Response",
+//!   RFC 6750 for the access token).
+//! - [`TokenError`]: the token endpoint (RFC 6749 §5.2 as clarified by OpenID4VCI 1.0 "Token
+//!   Error Response", RFC 9396 for `authorization_details`).
+//! - [`OperatorError`]: the operator API and the command line.
+//! - [`KeyError`]: signing keys (always a server-side failure).
+
 use idv_jose::JoseError;
 use idv_sdjwt::SdJwtError;
 use thiserror::Error;
 
-/// Why a credential could not be issued. Each variant maps to one OpenID4VCI error code at the
-/// HTTP edge.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+use crate::store::StoreError;
+
+/// Why a Credential Request was refused or failed. Each variant maps to one OpenID4VCI or
+/// RFC 6750 error code at the HTTP edge.
+#[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum IssuanceError {
-    /// A key proof is malformed, has the wrong `typ`/`alg`/`aud`, a bad signature, or an `iat`
-    /// outside the window (`invalid_proof`).
+    /// The access token is unknown or expired (`invalid_token`, 401).
+    #[error("{reason}")]
+    InvalidToken {
+        /// What is wrong, without the token.
+        reason: &'static str,
+    },
+    /// The access token does not cover this credential configuration (`insufficient_scope`,
+    /// 403): it was not in the offer, or not in the token request's `authorization_details`.
+    #[error("the access token does not authorize credential configuration `{configuration_id}`")]
+    InsufficientScope {
+        /// The configuration asked for.
+        configuration_id: String,
+    },
+    /// No such credential configuration (`unknown_credential_configuration`).
+    #[error("unknown credential configuration `{configuration_id}`")]
+    UnknownConfiguration {
+        /// The configuration asked for.
+        configuration_id: String,
+    },
+    /// The `credential_identifier` was not issued with this access token
+    /// (`unknown_credential_identifier`).
+    #[error("{reason}")]
+    UnknownIdentifier {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A key proof is missing or malformed, has the wrong `typ`/`alg`/`aud`, a bad signature,
+    /// no `nonce`, or an `iat` outside the window (`invalid_proof`).
     #[error("invalid proof {index}: {reason}")]
     InvalidProof {
         /// Position of the proof in `proofs.jwt`.
@@ -16,28 +54,49 @@ pub enum IssuanceError {
         /// What is wrong.
         reason: String,
     },
-    /// A proof's `nonce` is missing or is not a live `c_nonce` (`invalid_nonce`).
-    #[error("proof {index} does not carry a valid c_nonce")]
-    InvalidNonce {
-        /// Position of the proof in `proofs.jwt`.
-        index: usize,
+    /// The `proofs` parameter is missing or of an unsupported proof type (`invalid_proof`).
+    #[error("{reason}")]
+    InvalidProofs {
+        /// What is wrong.
+        reason: String,
     },
-    /// The request itself is unacceptable: no proofs, too many, two proofs for one key
-    /// (`invalid_credential_request`).
+    /// A proof's `nonce` is not a live, unused `c_nonce` (`invalid_nonce`).
+    #[error("a proof does not carry a valid c_nonce: fetch a new one from the nonce endpoint")]
+    InvalidNonce,
+    /// Response encryption was asked for; this issuer does not offer it
+    /// (`invalid_encryption_parameters`).
+    #[error("{reason}")]
+    InvalidEncryptionParameters {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The request itself is unacceptable: malformed, both or neither identifier, too many
+    /// proofs, two proofs for one key (`invalid_credential_request`).
     #[error("invalid credential request: {reason}")]
     InvalidRequest {
         /// What is wrong.
         reason: String,
     },
-    /// The proofed identity lacks what this credential needs (`credential_request_denied`).
+    /// The request is well-formed but will not be honoured (`credential_request_denied`):
+    /// the configuration was already issued under this offer, or the proofing record does not
+    /// support the credential.
     #[error("credential request denied: {reason}")]
     Denied {
         /// Why.
         reason: String,
     },
     /// Building or signing the credential failed (a server error).
-    #[error("credential could not be built: {0}")]
+    #[error("credential could not be built")]
     Credential(#[from] SdJwtError),
+    /// No status list entry could be allocated (a server error).
+    #[error("no status list entry could be allocated")]
+    StatusAllocation,
+    /// The signing key failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl IssuanceError {
@@ -51,4 +110,99 @@ impl IssuanceError {
     pub(crate) fn jose(index: usize, error: &JoseError) -> Self {
         Self::proof(index, error.to_string())
     }
+}
+
+/// Why a Token Request was refused or failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// A parameter is missing, repeated, malformed or not expected: `tx_code` missing when the
+    /// offer requires one, or sent when it does not (`invalid_request`).
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The pre-authorized code is unknown, used, expired or locked, or the `tx_code` is wrong
+    /// (`invalid_grant`).
+    #[error("{0}")]
+    InvalidGrant(String),
+    /// Only the pre-authorized code grant is supported (`unsupported_grant_type`).
+    #[error(
+        "grant_type `{0}` is not supported; use urn:ietf:params:oauth:grant-type:pre-authorized_code"
+    )]
+    UnsupportedGrantType(String),
+    /// `authorization_details` is malformed or asks for what the offer does not grant
+    /// (RFC 9396 `invalid_authorization_details`).
+    #[error("{0}")]
+    InvalidAuthorizationDetails(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why an operator request (API or command line) was refused or failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum OperatorError {
+    /// The input is malformed or not acceptable; the message names the field.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// No such record.
+    #[error("no {what} `{id}`")]
+    NotFound {
+        /// `identity`, `offer` or `credential`.
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// The credential's status does not allow this change (revoked is final).
+    #[error("cannot {action} credential `{credential_id}`: its status is {status}")]
+    IllegalTransition {
+        /// The credential.
+        credential_id: String,
+        /// `revoke`, `suspend` or `reinstate`.
+        action: &'static str,
+        /// Its current status.
+        status: String,
+    },
+    /// The record changed concurrently; read it again and retry.
+    #[error("{0}")]
+    Conflict(String),
+    /// Missing or unknown operator token.
+    #[error("unknown operator token")]
+    Unauthenticated,
+    /// The offer link does not fit in a QR code.
+    #[error("the offer link cannot be drawn as a QR code")]
+    Qr(#[source] idv_service_kit::qr::QrError),
+    /// The signing key failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Signing keys: creation, loading, signing status lists.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// No active signing key exists (run `issuer init`, or start `issuer serve`).
+    #[error("no active signing key: run `issuer init` first")]
+    NoActiveKey,
+    /// A key could not be generated.
+    #[error("a signing key could not be generated")]
+    Generate(#[source] JoseError),
+    /// A stored key does not load.
+    #[error("the stored signing key `{kid}` is unusable")]
+    Unusable {
+        /// Its id.
+        kid: String,
+        /// Why.
+        #[source]
+        source: JoseError,
+    },
+    /// Signing a status list token failed.
+    #[error("a status list token could not be signed")]
+    StatusList(#[source] idv_status_list::StatusListError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }

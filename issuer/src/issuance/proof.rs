@@ -25,7 +25,7 @@ pub struct ProofPolicy<'a> {
     pub batch_size: usize,
 }
 
-/// A verified proof: the holder key to bind, and the `c_nonce` it claims (which the caller
+/// A verified proof: the holder key to bind, and the `c_nonce` it carries (which the caller
 /// must find live and consume exactly once).
 #[derive(Debug, Clone)]
 pub struct VerifiedProof {
@@ -95,7 +95,11 @@ fn verify_proof(
     }
     jwt::check_fresh(claims.iat, policy.now, policy.max_age, policy.skew)
         .map_err(|e| IssuanceError::jose(index, &e))?;
-    let nonce = claims.nonce.ok_or(IssuanceError::InvalidNonce { index })?;
+    // OpenID4VCI 1.0 "Credential Request Errors": a proof without a `c_nonce` is an
+    // `invalid_proof`; `invalid_nonce` is for a nonce that is present but not valid.
+    let nonce = claims
+        .nonce
+        .ok_or_else(|| IssuanceError::proof(index, "the nonce claim (c_nonce) is missing"))?;
     Ok(VerifiedProof { holder_key, nonce })
 }
 
@@ -241,16 +245,16 @@ mod tests {
     }
 
     #[test]
-    fn a_proof_without_nonce_is_an_invalid_nonce() {
+    fn a_proof_without_nonce_is_an_invalid_proof() {
         let key = SigningKey::generate().unwrap();
         let p = proof_with(
             &key,
             Header::es256(PROOF_JWT_TYP).with("jwk", json!(key.public_key().to_jwk())),
             json!({"aud": ISSUER, "iat": NOW}),
         );
-        assert_eq!(
+        assert!(matches!(
             verify_proofs(&[p], &policy()).unwrap_err(),
-            IssuanceError::InvalidNonce { index: 0 }
-        );
+            IssuanceError::InvalidProof { index: 0, .. }
+        ));
     }
 }

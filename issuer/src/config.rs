@@ -1,0 +1,404 @@
+//! `IssuerConfig`: typed, layered settings (defaults → `--config FILE` → environment),
+//! loaded with [`idv_service_kit::config::load`] and checked once by
+//! [`IssuerConfig::issuer_settings`].
+//!
+//! ```toml
+//! [http]
+//! listen = "127.0.0.1:8200"              # IDV_HTTP__LISTEN
+//! public_url = "http://127.0.0.1:8200"   # IDV_HTTP__PUBLIC_URL: the Credential Issuer
+//!                                        # Identifier, every credential's `iss`
+//!
+//! [database]
+//! url = "postgres://…"                   # IDV_DATABASE__URL or DATABASE_URL;
+//!                                        # default sqlite://<data_dir>/issuer.sqlite
+//! data_dir = "./data"                    # IDV_DATABASE__DATA_DIR
+//! max_connections = 10                   # IDV_DATABASE__MAX_CONNECTIONS
+//!
+//! [metadata]
+//! display_name = "Example Identity Service"   # IDV_METADATA__DISPLAY_NAME
+//! locale = "en-GB"                            # IDV_METADATA__LOCALE
+//!
+//! [offers]
+//! lifetime_secs = 900                    # IDV_OFFERS__LIFETIME_SECS: offer and pre-authorized code
+//! max_tx_code_attempts = 5               # IDV_OFFERS__MAX_TX_CODE_ATTEMPTS: then the offer locks
+//! tx_code_length = 6                     # IDV_OFFERS__TX_CODE_LENGTH: digits
+//!
+//! [tokens]
+//! access_token_lifetime_secs = 300       # IDV_TOKENS__ACCESS_TOKEN_LIFETIME_SECS (at most 300)
+//! c_nonce_lifetime_secs = 300            # IDV_TOKENS__C_NONCE_LIFETIME_SECS
+//! proof_max_age_secs = 300               # IDV_TOKENS__PROOF_MAX_AGE_SECS: oldest proof `iat`
+//! clock_skew_secs = 60                   # IDV_TOKENS__CLOCK_SKEW_SECS
+//!
+//! [credentials]
+//! batch_size = 10                        # IDV_CREDENTIALS__BATCH_SIZE: proofs per request
+//! identity_validity_secs = 31536000      # IDV_CREDENTIALS__IDENTITY_VALIDITY_SECS: 365 days
+//! age_validity_secs = 7776000            # IDV_CREDENTIALS__AGE_VALIDITY_SECS: 90 days
+//!
+//! [status]
+//! list_size = 131072                     # IDV_STATUS__LIST_SIZE: entries per list (2 bits each)
+//! token_ttl_secs = 300                   # IDV_STATUS__TOKEN_TTL_SECS: the tokens' `ttl`
+//! token_validity_secs = 86400            # IDV_STATUS__TOKEN_VALIDITY_SECS: `exp - iat`
+//! ```
+//!
+//! Logging is set by `RUST_LOG` (default `info`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use idv_service_kit::Secret;
+use idv_service_kit::config::ConfigError;
+use serde::{Deserialize, Serialize};
+
+use crate::issuance::IssuerSettings;
+
+/// OpenID4VCI security considerations: an access token that is not sender-constrained must not
+/// live longer than five minutes.
+const MAX_ACCESS_TOKEN_LIFETIME: i64 = 300;
+/// Longest `exp - iat` of a status list token relying parties accept by default
+/// (`idv_status_list::StatusPolicy::DEFAULT_MAX_AGE`).
+const MAX_STATUS_TOKEN_VALIDITY: i64 = idv_status_list::StatusPolicy::DEFAULT_MAX_AGE;
+
+/// All settings of the issuer service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerConfig {
+    /// The HTTP listener and public address.
+    pub http: HttpSettings,
+    /// Where the issuer's records live.
+    pub database: DatabaseSettings,
+    /// How wallets display this issuer.
+    pub metadata: MetadataSettings,
+    /// Credential offers and their pre-authorized codes.
+    pub offers: OfferSettings,
+    /// Access tokens, nonces and key proofs.
+    pub tokens: TokenSettings,
+    /// Issued credentials.
+    pub credentials: CredentialSettings,
+    /// Token Status Lists.
+    pub status: StatusSettings,
+}
+
+/// `[http]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Address to bind; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The URL wallets reach this service at, without a trailing slash: the Credential Issuer
+    /// Identifier, the authorization server `issuer` and every credential's `iss`. With a path
+    /// (`https://host/idsp`), a reverse proxy maps `https://host/idsp/…` to this service's `/…`
+    /// and passes `/.well-known/<document>/idsp` through unchanged, where it is served too.
+    pub public_url: String,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`; when absent, a SQLite file in `data_dir`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Secret>,
+    /// Folder of the default SQLite file.
+    pub data_dir: PathBuf,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+/// `[metadata]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetadataSettings {
+    /// The issuer's name as wallets show it.
+    pub display_name: String,
+    /// BCP 47 language tag of the display texts.
+    pub locale: String,
+}
+
+/// `[offers]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfferSettings {
+    /// Seconds an offer and its pre-authorized code stay redeemable.
+    pub lifetime_secs: i64,
+    /// Token requests with a `tx_code` an offer accepts; when all are spent without success,
+    /// the offer is locked.
+    pub max_tx_code_attempts: u32,
+    /// Digits of a `tx_code`.
+    pub tx_code_length: u32,
+}
+
+/// `[tokens]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    /// `expires_in` of access tokens, seconds (at most 300: they are bearer tokens).
+    pub access_token_lifetime_secs: i64,
+    /// Seconds a `c_nonce` stays usable.
+    pub c_nonce_lifetime_secs: i64,
+    /// Oldest `iat` of a key proof, seconds before now.
+    pub proof_max_age_secs: i64,
+    /// Clock skew tolerated on proof `iat`, seconds.
+    pub clock_skew_secs: i64,
+}
+
+/// `[credentials]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialSettings {
+    /// Most proofs (so credentials) in one Credential Request:
+    /// `batch_credential_issuance.batch_size`.
+    pub batch_size: u32,
+    /// `exp - iat` of identity credentials, seconds.
+    pub identity_validity_secs: i64,
+    /// `exp - iat` of age credentials, seconds.
+    pub age_validity_secs: i64,
+}
+
+/// `[status]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusSettings {
+    /// Entries per status list (2 bits each); a list takes new credentials until half full.
+    pub list_size: u64,
+    /// `ttl` of status list tokens: how long relying parties may cache one, seconds.
+    pub token_ttl_secs: u64,
+    /// `exp - iat` of status list tokens, seconds.
+    pub token_validity_secs: i64,
+}
+
+impl Default for IssuerConfig {
+    fn default() -> Self {
+        Self {
+            http: HttpSettings {
+                listen: SocketAddr::from(([127, 0, 0, 1], 8200)),
+                public_url: "http://127.0.0.1:8200".into(),
+            },
+            database: DatabaseSettings {
+                url: None,
+                data_dir: PathBuf::from("./data"),
+                max_connections: 10,
+            },
+            metadata: MetadataSettings {
+                display_name: "Example Identity Service".into(),
+                locale: "en-GB".into(),
+            },
+            offers: OfferSettings {
+                lifetime_secs: 15 * 60,
+                max_tx_code_attempts: 5,
+                tx_code_length: 6,
+            },
+            tokens: TokenSettings {
+                access_token_lifetime_secs: 300,
+                c_nonce_lifetime_secs: 300,
+                proof_max_age_secs: 300,
+                clock_skew_secs: 60,
+            },
+            credentials: CredentialSettings {
+                batch_size: 10,
+                identity_validity_secs: 365 * 24 * 60 * 60,
+                age_validity_secs: 90 * 24 * 60 * 60,
+            },
+            status: StatusSettings {
+                list_size: 1 << 17,
+                token_ttl_secs: 300,
+                token_validity_secs: 24 * 60 * 60,
+            },
+        }
+    }
+}
+
+fn reject<T>(message: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError::Rejected(message.into()))
+}
+
+fn within(
+    name: &str,
+    value: i64,
+    bounds: std::ops::RangeInclusive<i64>,
+) -> Result<(), ConfigError> {
+    if bounds.contains(&value) {
+        Ok(())
+    } else {
+        reject(format!(
+            "{name} must be between {} and {}",
+            bounds.start(),
+            bounds.end()
+        ))
+    }
+}
+
+impl IssuerConfig {
+    /// Loads defaults, then `file`, then the environment.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        idv_service_kit::config::load(file)
+    }
+
+    /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
+    pub fn database_url(&self) -> Secret {
+        self.database.url.clone().unwrap_or_else(|| {
+            Secret::new(format!(
+                "sqlite://{}",
+                self.database.data_dir.join("issuer.sqlite").display()
+            ))
+        })
+    }
+
+    /// Checks the settings the use cases depend on and returns them as one value.
+    pub fn issuer_settings(&self) -> Result<IssuerSettings, ConfigError> {
+        let public_url = self.http.public_url.trim_end_matches('/').to_owned();
+        let parsed = url::Url::parse(&public_url)
+            .map_err(|e| ConfigError::Rejected(format!("http.public_url: {e}")))?;
+        // OpenID4VCI: the Credential Issuer Identifier has no query and no fragment.
+        if !matches!(parsed.scheme(), "http" | "https")
+            || parsed.host().is_none()
+            || parsed.query().is_some()
+            || parsed.fragment().is_some()
+        {
+            return reject(
+                "http.public_url must be an http(s) URL with a host, no query or fragment",
+            );
+        }
+        let display_name = self.metadata.display_name.trim();
+        if display_name.is_empty() || display_name.chars().any(char::is_control) {
+            return reject("metadata.display_name must be a non-empty single line");
+        }
+        if self.metadata.locale.trim().is_empty() {
+            return reject("metadata.locale must not be empty");
+        }
+        let offers = &self.offers;
+        within(
+            "offers.lifetime_secs",
+            offers.lifetime_secs,
+            60..=24 * 60 * 60,
+        )?;
+        within(
+            "offers.max_tx_code_attempts",
+            offers.max_tx_code_attempts.into(),
+            1..=20,
+        )?;
+        within(
+            "offers.tx_code_length",
+            offers.tx_code_length.into(),
+            4..=12,
+        )?;
+        let tokens = &self.tokens;
+        within(
+            "tokens.access_token_lifetime_secs",
+            tokens.access_token_lifetime_secs,
+            10..=MAX_ACCESS_TOKEN_LIFETIME,
+        )?;
+        within(
+            "tokens.c_nonce_lifetime_secs",
+            tokens.c_nonce_lifetime_secs,
+            10..=3600,
+        )?;
+        within(
+            "tokens.proof_max_age_secs",
+            tokens.proof_max_age_secs,
+            10..=3600,
+        )?;
+        within("tokens.clock_skew_secs", tokens.clock_skew_secs, 0..=600)?;
+        let credentials = &self.credentials;
+        // OpenID4VCI: batch_size, when advertised, is at least 2.
+        within(
+            "credentials.batch_size",
+            credentials.batch_size.into(),
+            2..=100,
+        )?;
+        for (name, value) in [
+            (
+                "credentials.identity_validity_secs",
+                credentials.identity_validity_secs,
+            ),
+            (
+                "credentials.age_validity_secs",
+                credentials.age_validity_secs,
+            ),
+        ] {
+            within(name, value, 24 * 60 * 60..=10 * 365 * 24 * 60 * 60)?;
+        }
+        let status = &self.status;
+        if !status.list_size.is_multiple_of(8) || !(16..=1 << 24).contains(&status.list_size) {
+            return reject("status.list_size must be a multiple of 8 between 16 and 16777216");
+        }
+        if status.list_size / 2 < u64::from(credentials.batch_size) {
+            return reject("status.list_size must hold at least two batches (2 × batch_size)");
+        }
+        within(
+            "status.token_validity_secs",
+            status.token_validity_secs,
+            60..=MAX_STATUS_TOKEN_VALIDITY,
+        )?;
+        let ttl = i64::try_from(status.token_ttl_secs).unwrap_or(i64::MAX);
+        within("status.token_ttl_secs", ttl, 1..=status.token_validity_secs)?;
+        Ok(IssuerSettings {
+            public_url,
+            display_name: display_name.to_owned(),
+            locale: self.metadata.locale.clone(),
+            offer_lifetime_secs: offers.lifetime_secs,
+            max_tx_code_attempts: i64::from(offers.max_tx_code_attempts),
+            tx_code_length: offers.tx_code_length,
+            access_token_lifetime_secs: tokens.access_token_lifetime_secs,
+            c_nonce_lifetime_secs: tokens.c_nonce_lifetime_secs,
+            proof_max_age_secs: tokens.proof_max_age_secs,
+            clock_skew_secs: tokens.clock_skew_secs,
+            batch_size: credentials.batch_size,
+            identity_validity_secs: credentials.identity_validity_secs,
+            age_validity_secs: credentials.age_validity_secs,
+            status_list_size: status.list_size,
+            status_token_ttl_secs: status.token_ttl_secs,
+            status_token_validity_secs: status.token_validity_secs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(env: &[(&str, &str)]) -> Result<IssuerConfig, ConfigError> {
+        idv_service_kit::config::load_from(None, env.iter().copied())
+    }
+
+    #[test]
+    fn defaults_are_valid_and_use_a_sqlite_file_in_the_data_dir() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config, IssuerConfig::default());
+        let settings = config.issuer_settings().unwrap();
+        assert_eq!(settings.public_url, "http://127.0.0.1:8200");
+        assert_eq!(settings.batch_size, 10);
+        assert_eq!(
+            config.database_url().expose(),
+            "sqlite://./data/issuer.sqlite"
+        );
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let config = load(&[
+            ("IDV_HTTP__PUBLIC_URL", "https://id.example-idsp.co.uk/"),
+            ("IDV_OFFERS__MAX_TX_CODE_ATTEMPTS", "3"),
+            ("DATABASE_URL", "postgres://issuer:pw@db/issuer"),
+        ])
+        .unwrap();
+        assert_eq!(config.offers.max_tx_code_attempts, 3);
+        let settings = config.issuer_settings().unwrap();
+        assert_eq!(settings.public_url, "https://id.example-idsp.co.uk");
+        assert!(!format!("{config:?}").contains("pw"));
+    }
+
+    #[test]
+    fn unsafe_or_inconsistent_settings_are_rejected() {
+        for env in [
+            [("IDV_TOKENS__ACCESS_TOKEN_LIFETIME_SECS", "3600")],
+            [("IDV_CREDENTIALS__BATCH_SIZE", "1")],
+            [("IDV_STATUS__LIST_SIZE", "100")],
+            [("IDV_STATUS__TOKEN_TTL_SECS", "172800")],
+            [("IDV_HTTP__PUBLIC_URL", "https://id.example/?x=1")],
+            [("IDV_OFFERS__TX_CODE_LENGTH", "2")],
+        ] {
+            let config = load(&env).unwrap();
+            assert!(config.issuer_settings().is_err(), "{env:?}");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The HTTP API: the whole route table and the shared state.
+//!
+//! Public (wallets and verifiers; OpenID4VCI 1.0, SD-JWT VC, Token Status List):
+//! - `GET /.well-known/openid-credential-issuer[/path]`: Credential Issuer Metadata.
+//! - `GET /.well-known/oauth-authorization-server[/path]`: Authorization Server Metadata.
+//! - `GET /.well-known/jwt-vc-issuer[/path]`: `{issuer, jwks}`, the credential signing keys.
+//! - `GET /credential-offer/{offer_id}`: a Credential Offer by reference. The `offer_id` (offer
+//!   handle) is a bearer secret: it leads to the pre-authorized code.
+//! - `POST /token`: pre-authorized code (+ `tx_code`) → access token.
+//! - `POST /nonce`: a fresh `c_nonce`.
+//! - `POST /credential`: `openid4vci-proof+jwt` proofs → SD-JWT VCs.
+//! - `GET /status-lists/{list_id}`: a signed `statuslist+jwt`.
+//! - `GET /healthz`.
+//!
+//! `[/path]` is the path of the Credential Issuer Identifier, when it has one (well-known
+//! segments go between host and path).
+//!
+//! Operator API (`Authorization: Bearer <operator token>`):
+//! - `POST /v1/identities`, `GET /v1/identities/{identity_id}`
+//! - `POST /v1/identities/{identity_id}/offers` `{credential_configuration_ids, tx_code?}`
+//! - `GET /v1/offers/{offer_id}/qr.svg`, `GET /v1/offers/{offer_id}/qr.png`
+//! - `GET /v1/credentials[?identity_id=…]`, `GET /v1/credentials/{credential_id}`
+//! - `POST /v1/credentials/{credential_id}/revoke|suspend|reinstate` `{reason}`
+//!
+//! Errors are `{error, error_description}` with the codes the specifications name (see
+//! `http/error.rs`).
+
+mod auth;
+mod credential;
+mod credential_offer;
+mod credentials;
+mod error;
+mod identities;
+mod metadata;
+mod nonce;
+mod offers;
+mod status_list;
+mod token;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use idv_proto::oid4vci::authorization_server_metadata::AUTHORIZATION_SERVER_WELL_KNOWN;
+use idv_proto::oid4vci::issuer_metadata::CREDENTIAL_ISSUER_WELL_KNOWN;
+use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+
+use crate::issuance::Issuer;
+use crate::issuance::metadata::{
+    CREDENTIAL_PATH, JWT_VC_ISSUER_WELL_KNOWN, NONCE_PATH, TOKEN_PATH,
+};
+use crate::issuance::offers::PATH_PREFIX as OFFER_PATH_PREFIX;
+use crate::issuance::status_lists::PATH_PREFIX as STATUS_LIST_PATH_PREFIX;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The issuer's use cases.
+    pub issuer: Issuer,
+}
+
+/// The path of the Credential Issuer Identifier (`""` when it has none), appended to
+/// well-known paths.
+fn issuer_path(public_url: &str) -> String {
+    url::Url::parse(public_url)
+        .map(|url| url.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}
+
+/// The route table.
+pub fn router(state: AppState) -> Router {
+    let operator = Router::new()
+        .route("/v1/identities", post(identities::record_identity))
+        .route(
+            "/v1/identities/{identity_id}",
+            get(identities::get_identity),
+        )
+        .route(
+            "/v1/identities/{identity_id}/offers",
+            post(identities::create_offer),
+        )
+        .route("/v1/offers/{offer_id}/qr.svg", get(offers::get_qr_svg))
+        .route("/v1/offers/{offer_id}/qr.png", get(offers::get_qr_png))
+        .route("/v1/credentials", get(credentials::list_credentials))
+        .route(
+            "/v1/credentials/{credential_id}",
+            get(credentials::get_credential),
+        )
+        .route(
+            "/v1/credentials/{credential_id}/revoke",
+            post(credentials::revoke_credential),
+        )
+        .route(
+            "/v1/credentials/{credential_id}/suspend",
+            post(credentials::suspend_credential),
+        )
+        .route(
+            "/v1/credentials/{credential_id}/reinstate",
+            post(credentials::reinstate_credential),
+        )
+        .route_layer(from_fn_with_state(state.clone(), auth::require_operator));
+
+    let path = issuer_path(&state.issuer.settings().public_url);
+    let mut public = Router::new();
+    for suffix in std::iter::once("").chain((!path.is_empty()).then_some(path.as_str())) {
+        public = public
+            .route(
+                &format!("{CREDENTIAL_ISSUER_WELL_KNOWN}{suffix}"),
+                get(metadata::get_credential_issuer_metadata),
+            )
+            .route(
+                &format!("{AUTHORIZATION_SERVER_WELL_KNOWN}{suffix}"),
+                get(metadata::get_authorization_server_metadata),
+            )
+            .route(
+                &format!("{JWT_VC_ISSUER_WELL_KNOWN}{suffix}"),
+                get(metadata::get_jwt_vc_issuer_metadata),
+            );
+    }
+    public
+        .route(
+            &format!("{OFFER_PATH_PREFIX}{{offer_id}}"),
+            get(credential_offer::get_credential_offer),
+        )
+        .route(TOKEN_PATH, post(token::exchange_token))
+        .route(NONCE_PATH, post(nonce::create_nonce))
+        .route(CREDENTIAL_PATH, post(credential::issue_credential))
+        .route(
+            &format!("{STATUS_LIST_PATH_PREFIX}{{list_id}}"),
+            get(status_list::get_status_list),
+        )
+        .merge(operator)
+        .merge(health_routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_known_suffix_is_the_identifier_path() {
+        assert_eq!(issuer_path("https://id.example"), "");
+        assert_eq!(issuer_path("https://id.example/"), "");
+        assert_eq!(issuer_path("https://id.example/tenant/1"), "/tenant/1");
+    }
+}

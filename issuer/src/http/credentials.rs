@@ -1,0 +1,86 @@
+//! `/v1/credentials`: issued credentials (metadata only) and their status changes (operator
+//! API).
+
+use axum::extract::State;
+use idv_service_kit::ApiError;
+use idv_service_kit::http::{Json, Path, Query};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use crate::issuance::lifecycle::{CredentialDetails, CredentialSummary, StatusAction};
+
+/// `GET /v1/credentials` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CredentialFilter {
+    identity_id: Option<String>,
+}
+
+/// `GET /v1/credentials` response.
+#[derive(Debug, Serialize)]
+pub(super) struct Credentials {
+    credentials: Vec<CredentialSummary>,
+}
+
+/// `POST /v1/credentials/{credential_id}/revoke|suspend|reinstate` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StatusChange {
+    reason: String,
+}
+
+pub(super) async fn list_credentials(
+    State(state): State<AppState>,
+    Query(filter): Query<CredentialFilter>,
+) -> Result<Json<Credentials>, ApiError> {
+    let credentials = state
+        .issuer
+        .credentials(filter.identity_id.as_deref())
+        .await?;
+    Ok(Json(Credentials { credentials }))
+}
+
+pub(super) async fn get_credential(
+    State(state): State<AppState>,
+    Path(credential_id): Path<String>,
+) -> Result<Json<CredentialDetails>, ApiError> {
+    Ok(Json(state.issuer.credential(&credential_id).await?))
+}
+
+pub(super) async fn revoke_credential(
+    state: State<AppState>,
+    credential_id: Path<String>,
+    body: Json<StatusChange>,
+) -> Result<Json<CredentialDetails>, ApiError> {
+    change_status(state, credential_id, StatusAction::Revoke, body).await
+}
+
+pub(super) async fn suspend_credential(
+    state: State<AppState>,
+    credential_id: Path<String>,
+    body: Json<StatusChange>,
+) -> Result<Json<CredentialDetails>, ApiError> {
+    change_status(state, credential_id, StatusAction::Suspend, body).await
+}
+
+pub(super) async fn reinstate_credential(
+    state: State<AppState>,
+    credential_id: Path<String>,
+    body: Json<StatusChange>,
+) -> Result<Json<CredentialDetails>, ApiError> {
+    change_status(state, credential_id, StatusAction::Reinstate, body).await
+}
+
+async fn change_status(
+    State(state): State<AppState>,
+    Path(credential_id): Path<String>,
+    action: StatusAction,
+    Json(body): Json<StatusChange>,
+) -> Result<Json<CredentialDetails>, ApiError> {
+    Ok(Json(
+        state
+            .issuer
+            .change_credential_status(&credential_id, action, &body.reason)
+            .await?,
+    ))
+}

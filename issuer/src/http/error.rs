@@ -1,0 +1,123 @@
+//! The one place where use-case errors become HTTP responses.
+//!
+//! Credential endpoint: OpenID4VCI 1.0 "Credential Request Errors" (400 with
+//! `invalid_credential_request`, `unknown_credential_configuration`,
+//! `unknown_credential_identifier`, `invalid_proof`, `invalid_nonce`,
+//! `invalid_encryption_parameters`, `credential_request_denied`) and RFC 6750 §3.1 for the
+//! access token (401 `invalid_token`, 403 `insufficient_scope`, each with its
+//! `WWW-Authenticate` challenge). Token endpoint: RFC 6749 §5.2 (400 `invalid_request`,
+//! `invalid_grant`, `unsupported_grant_type`) and RFC 9396 `invalid_authorization_details`.
+//! Operator API: 400 `invalid_request`, 401, 404 `not_found`, 409 `conflict`. Server-side
+//! failures are an opaque 500 whose cause is logged once.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use idv_proto::oauth_error::OAuthErrorCode;
+use idv_service_kit::ApiError;
+
+use crate::issuance::{IssuanceError, KeyError, OperatorError, TokenError};
+use crate::store::StoreError;
+
+fn bad_request(code: OAuthErrorCode, description: impl Into<String>) -> ApiError {
+    ApiError::oauth(StatusCode::BAD_REQUEST, code, description)
+}
+
+impl From<IssuanceError> for ApiError {
+    fn from(error: IssuanceError) -> Self {
+        let description = error.to_string();
+        match error {
+            IssuanceError::InvalidToken { reason } => ApiError::invalid_token(reason),
+            IssuanceError::InsufficientScope { .. } => ApiError::oauth(
+                StatusCode::FORBIDDEN,
+                OAuthErrorCode::InsufficientScope,
+                description,
+            ),
+            IssuanceError::UnknownConfiguration { .. } => {
+                bad_request(OAuthErrorCode::UnknownCredentialConfiguration, description)
+            }
+            IssuanceError::UnknownIdentifier { .. } => {
+                bad_request(OAuthErrorCode::UnknownCredentialIdentifier, description)
+            }
+            IssuanceError::InvalidProof { .. } | IssuanceError::InvalidProofs { .. } => {
+                bad_request(OAuthErrorCode::InvalidProof, description)
+            }
+            IssuanceError::InvalidNonce => bad_request(OAuthErrorCode::InvalidNonce, description),
+            IssuanceError::InvalidEncryptionParameters { .. } => {
+                bad_request(OAuthErrorCode::InvalidEncryptionParameters, description)
+            }
+            IssuanceError::InvalidRequest { .. } => {
+                bad_request(OAuthErrorCode::InvalidCredentialRequest, description)
+            }
+            IssuanceError::Denied { .. } => {
+                bad_request(OAuthErrorCode::CredentialRequestDenied, description)
+            }
+            IssuanceError::Credential(_)
+            | IssuanceError::StatusAllocation
+            | IssuanceError::Key(_)
+            | IssuanceError::Store(_) => ApiError::internal_error(&error),
+        }
+    }
+}
+
+/// A credential endpoint error as a response: RFC 6750 §3 asks for a `WWW-Authenticate`
+/// challenge on `insufficient_scope` too, which [`ApiError`] adds only for 401s.
+pub(super) fn credential_error(error: IssuanceError) -> Response {
+    let insufficient_scope = matches!(error, IssuanceError::InsufficientScope { .. });
+    let mut response = ApiError::from(error).into_response();
+    if insufficient_scope {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"insufficient_scope\""),
+        );
+    }
+    response
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        let description = error.to_string();
+        match error {
+            TokenError::InvalidRequest(_) => {
+                bad_request(OAuthErrorCode::InvalidRequest, description)
+            }
+            TokenError::InvalidGrant(_) => bad_request(OAuthErrorCode::InvalidGrant, description),
+            TokenError::UnsupportedGrantType(_) => {
+                bad_request(OAuthErrorCode::UnsupportedGrantType, description)
+            }
+            TokenError::InvalidAuthorizationDetails(_) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_authorization_details",
+                description,
+            ),
+            TokenError::Store(_) => ApiError::internal_error(&error),
+        }
+    }
+}
+
+impl From<OperatorError> for ApiError {
+    fn from(error: OperatorError) -> Self {
+        match &error {
+            OperatorError::InvalidInput(message) => ApiError::invalid_request(message.clone()),
+            OperatorError::NotFound { .. } => ApiError::not_found(error.to_string()),
+            OperatorError::IllegalTransition { .. } | OperatorError::Conflict(_) => {
+                ApiError::conflict(error.to_string())
+            }
+            OperatorError::Unauthenticated => ApiError::invalid_token(error.to_string()),
+            OperatorError::Qr(_) | OperatorError::Key(_) | OperatorError::Store(_) => {
+                ApiError::internal_error(&error)
+            }
+        }
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(error: KeyError) -> Self {
+        ApiError::internal_error(&error)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::internal_error(&error)
+    }
+}

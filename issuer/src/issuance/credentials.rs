@@ -1,0 +1,319 @@
+//! The credential endpoint (OpenID4VCI 1.0 "Credential Endpoint"): one SD-JWT VC per proven
+//! holder key.
+//!
+//! [`Issuer::authorize_credential_request`] checks the bearer access token first (RFC 6750:
+//! `invalid_token`), then [`Issuer::issue_credentials`] checks the request, in this order:
+//!
+//! 1. no `credential_response_encryption` (not offered: `invalid_encryption_parameters`);
+//! 2. exactly the identifier the token calls for: `credential_configuration_id` normally,
+//!    `credential_identifier` when the token response returned `credential_identifiers`
+//!    (`invalid_credential_request`, `unknown_credential_identifier`); a configuration that
+//!    does not exist is `unknown_credential_configuration`, one the token does not cover is
+//!    RFC 6750 `insufficient_scope` ("Authorization Errors");
+//! 3. `proofs.jwt` present (`invalid_proof`), at most `batch_size`, distinct keys
+//!    (`invalid_credential_request`), each proof valid ([`super::proof`]: `invalid_proof`);
+//! 4. every proof's `nonce` a live, unused `c_nonce`, consumed all at once (`invalid_nonce`);
+//! 5. this configuration not yet issued under this offer (`credential_request_denied`).
+//!
+//! Then, in one database transaction (see [`crate::store::credentials`]), each credential gets
+//! a random status list index and a metadata row, is signed, and the transaction commits only
+//! when all are signed. The response lists the credentials in proof order; nothing of them is
+//! kept but metadata.
+
+use std::collections::BTreeSet;
+
+use idv_jose::PublicKey;
+use idv_proto::oid4vci::credential_request::{CredentialRequest, Proofs};
+use idv_proto::oid4vci::credential_response::{CredentialResponse, IssuedCredential};
+use idv_service_kit::Secret;
+use idv_status_list::allocate::random_free_index;
+use serde_json::json;
+
+use super::configurations::Configuration;
+use super::credential::{Envelope, ProofedIdentity};
+use super::identities::parse_identity;
+use super::keys::ActiveKey;
+use super::proof::{ProofPolicy, VerifiedProof, verify_proofs};
+use super::{IssuanceError, Issuer, hash_secret, random_id};
+use crate::store::credentials::{IssuanceTx, NewCredential};
+use crate::store::offers::StoredAccessToken;
+
+/// Draws of a random index before giving up on a list (each failure means the index was
+/// taken; with the list at most half full, 64 failures in a row have probability 2^-64).
+const INDEX_DRAWS: usize = 64;
+/// Attempts at reserving room in the active list (another request may take it first).
+const RESERVE_ATTEMPTS: usize = 3;
+
+/// A verified access token: what a Credential Request may ask for.
+#[derive(Debug, Clone)]
+pub struct CredentialGrant {
+    token: StoredAccessToken,
+}
+
+impl Issuer {
+    /// Checks the bearer access token of a Credential Request.
+    pub async fn authorize_credential_request(
+        &self,
+        access_token: &Secret,
+    ) -> Result<CredentialGrant, IssuanceError> {
+        let token = self
+            .store
+            .access_token(&hash_secret(access_token.expose()))
+            .await?
+            .ok_or(IssuanceError::InvalidToken {
+                reason: "unknown access token",
+            })?;
+        if self.clock.now() >= token.expires_at {
+            return Err(IssuanceError::InvalidToken {
+                reason: "the access token expired",
+            });
+        }
+        Ok(CredentialGrant { token })
+    }
+
+    /// Issues one credential per proof of `request`, under `grant`.
+    pub async fn issue_credentials(
+        &self,
+        grant: &CredentialGrant,
+        request: CredentialRequest,
+    ) -> Result<CredentialResponse, IssuanceError> {
+        if request.credential_response_encryption.is_some() {
+            return Err(IssuanceError::InvalidEncryptionParameters {
+                reason: "this issuer does not encrypt credential responses \
+                         (its metadata has no credential_response_encryption)"
+                    .into(),
+            });
+        }
+        let configuration = resolve_configuration(&grant.token, &request)?;
+        let proofs = match request.proofs {
+            None => {
+                return Err(IssuanceError::InvalidProofs {
+                    reason: "the proofs parameter is missing".into(),
+                });
+            }
+            Some(Proofs::Jwt(jwts)) => jwts,
+            Some(other) => {
+                return Err(IssuanceError::InvalidProofs {
+                    reason: format!(
+                        "proof type `{}` is not supported; use jwt",
+                        other.proof_type()
+                    ),
+                });
+            }
+        };
+        let now = self.clock.now();
+        let verified = verify_proofs(
+            &proofs,
+            &ProofPolicy {
+                credential_issuer: &self.settings.public_url,
+                now,
+                max_age: self.settings.proof_max_age_secs,
+                skew: self.settings.clock_skew_secs,
+                batch_size: usize::try_from(self.settings.batch_size).unwrap_or(usize::MAX),
+            },
+        )?;
+        let nonces: BTreeSet<String> = verified.iter().map(|p| hash_secret(&p.nonce)).collect();
+        let nonces: Vec<String> = nonces.into_iter().collect();
+        if !self.store.consume_nonces(&nonces, now).await? {
+            return Err(IssuanceError::InvalidNonce);
+        }
+        let stored = self
+            .store
+            .identity(&grant.token.identity_id)
+            .await?
+            .ok_or_else(|| IssuanceError::Denied {
+                reason: "the proofing record behind this offer no longer exists".into(),
+            })?;
+        let person = parse_identity(&stored.record)?;
+        let key = self.active_key().await?;
+
+        let credentials = self
+            .issue_batch(grant, configuration, &person, &key, &verified, now)
+            .await?;
+        tracing::info!(
+            identity.id = %grant.token.identity_id,
+            credential.configuration = configuration.id(),
+            credential.count = credentials.len(),
+            "credentials issued"
+        );
+        Ok(CredentialResponse {
+            credentials: Some(
+                credentials
+                    .into_iter()
+                    .map(|credential| IssuedCredential { credential })
+                    .collect(),
+            ),
+            transaction_id: None,
+            interval: None,
+            notification_id: None,
+        })
+    }
+
+    async fn issue_batch(
+        &self,
+        grant: &CredentialGrant,
+        configuration: Configuration,
+        person: &ProofedIdentity,
+        key: &ActiveKey,
+        proofs: &[VerifiedProof],
+        now: i64,
+    ) -> Result<Vec<String>, IssuanceError> {
+        let count = i64::try_from(proofs.len()).unwrap_or(i64::MAX);
+        for _ in 0..RESERVE_ATTEMPTS {
+            let list = self
+                .status_list_with_room(count)
+                .await?
+                .ok_or(IssuanceError::StatusAllocation)?;
+            let mut tx = self
+                .store
+                .begin_issuance(&grant.token.offer_ref, configuration.id(), now)
+                .await?
+                .ok_or_else(|| IssuanceError::Denied {
+                    reason: format!(
+                        "credentials of configuration {} were already issued for this offer; \
+                         ask the issuer for a new offer",
+                        configuration.id()
+                    ),
+                })?;
+            if !tx.reserve_status_entries(&list.list_id, count).await? {
+                continue;
+            }
+            let mut issued = Vec::with_capacity(proofs.len());
+            for proof in proofs {
+                let batch = Batch {
+                    tx: &mut tx,
+                    grant,
+                    configuration,
+                    key,
+                    list_id: &list.list_id,
+                    list_size: u64::try_from(list.size).unwrap_or(0),
+                    now,
+                };
+                issued.push(self.issue_one(batch, person, &proof.holder_key).await?);
+            }
+            tx.commit().await?;
+            return Ok(issued);
+        }
+        Err(IssuanceError::StatusAllocation)
+    }
+
+    async fn issue_one(
+        &self,
+        batch: Batch<'_>,
+        person: &ProofedIdentity,
+        holder: &PublicKey,
+    ) -> Result<String, IssuanceError> {
+        let envelope = Envelope {
+            issuer: &self.settings.public_url,
+            now: batch.now,
+            validity: batch.configuration.validity(&self.settings),
+            holder,
+            status: serde_json::Value::Null,
+        };
+        let credential_id = random_id(self.random.as_ref());
+        let thumbprint = holder.thumbprint();
+        let row = NewCredential {
+            credential_id: &credential_id,
+            identity_id: &batch.grant.token.identity_id,
+            offer_ref: &batch.grant.token.offer_ref,
+            configuration_id: batch.configuration.id(),
+            vct: batch.configuration.vct(),
+            list_id: batch.list_id,
+            signing_kid: &batch.key.kid,
+            holder_thumbprint: &thumbprint,
+            issued_at: batch.now,
+            expires_at: envelope.exp(),
+        };
+        let mut taken = BTreeSet::new();
+        let mut index = None;
+        for _ in 0..INDEX_DRAWS {
+            let Some(idx) = random_free_index(
+                batch.list_size,
+                |i| taken.contains(&i),
+                self.random.as_ref(),
+            ) else {
+                break;
+            };
+            let stored_idx = i64::try_from(idx).map_err(|_| IssuanceError::StatusAllocation)?;
+            if batch.tx.insert_credential(&row, stored_idx).await? {
+                index = Some(idx);
+                break;
+            }
+            taken.insert(idx);
+        }
+        let idx = index.ok_or(IssuanceError::StatusAllocation)?;
+        let envelope = Envelope {
+            status: json!({"status_list": {"idx": idx, "uri": self.status_list_uri(batch.list_id)}}),
+            ..envelope
+        };
+        batch
+            .configuration
+            .issue(person, &envelope, &batch.key.key, self.random.as_ref())
+    }
+}
+
+/// What every credential of one batch shares.
+struct Batch<'a> {
+    tx: &'a mut IssuanceTx,
+    grant: &'a CredentialGrant,
+    configuration: Configuration,
+    key: &'a ActiveKey,
+    list_id: &'a str,
+    list_size: u64,
+    now: i64,
+}
+
+/// The configuration a request asks for, checked against what the token allows.
+fn resolve_configuration(
+    token: &StoredAccessToken,
+    request: &CredentialRequest,
+) -> Result<Configuration, IssuanceError> {
+    let invalid = |reason: &str| IssuanceError::InvalidRequest {
+        reason: reason.to_owned(),
+    };
+    let id = match (
+        &request.credential_configuration_id,
+        &request.credential_identifier,
+        token.uses_identifiers,
+    ) {
+        (Some(_), Some(_), _) => {
+            return Err(invalid(
+                "send credential_configuration_id or credential_identifier, not both",
+            ));
+        }
+        (None, None, false) => return Err(invalid("credential_configuration_id is missing")),
+        (None, None, true) => return Err(invalid("credential_identifier is missing")),
+        (Some(_), None, true) => {
+            return Err(invalid(
+                "the token response returned credential_identifiers: send credential_identifier \
+                 instead of credential_configuration_id",
+            ));
+        }
+        (None, Some(_), false) => {
+            return Err(IssuanceError::UnknownIdentifier {
+                reason: "no credential_identifiers were issued with this access token: send \
+                         credential_configuration_id"
+                    .into(),
+            });
+        }
+        (None, Some(identifier), true) => {
+            if !token.authorized.contains(identifier) {
+                return Err(IssuanceError::UnknownIdentifier {
+                    reason: format!("unknown credential_identifier `{identifier}`"),
+                });
+            }
+            identifier
+        }
+        (Some(id), None, false) => id,
+    };
+    let configuration =
+        Configuration::from_id(id).ok_or_else(|| IssuanceError::UnknownConfiguration {
+            configuration_id: id.clone(),
+        })?;
+    if !token.authorized.iter().any(|a| a == id) {
+        return Err(IssuanceError::InsufficientScope {
+            configuration_id: id.clone(),
+        });
+    }
+    Ok(configuration)
+}

@@ -1,0 +1,21 @@
+//! `issuer`: a certified identity provider's credential issuer (see `issuer --help`).
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use issuer::cli::{self, Cli};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A server reports its requests; one-shot commands print results, not progress.
+    let serving = matches!(cli.command, cli::Command::Serve);
+    idv_service_kit::telemetry::init(if serving { "info" } else { "warn" });
+    match cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", cli::report(&error));
+            ExitCode::FAILURE
+        }
+    }
+}

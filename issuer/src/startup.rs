@@ -1,0 +1,132 @@
+//! The startup seam: [`Application::build`] connects the database, opens the issuer (creating
+//! its signing key on first start), binds the listener (port 0 picks a free one, see
+//! [`Application::port`]) and builds the router; `run_until_stopped` serves until ctrl-c or
+//! SIGTERM.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use idv_jose::{Clock, Random, SystemClock, SystemRandom};
+use idv_service_kit::config::ConfigError;
+use tokio::net::TcpListener;
+
+use crate::config::IssuerConfig;
+use crate::http::{AppState, router};
+use crate::issuance::{Issuer, KeyError, OperatorError};
+use crate::store::{Store, StoreError};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartupError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database is unreachable or its migrations fail.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The signing key cannot be created or loaded.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {address}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A built, not yet serving, issuer service.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Builds the service with the system clock and randomness.
+    pub async fn build(config: IssuerConfig) -> Result<Self, StartupError> {
+        Self::build_with(config, Arc::new(SystemClock), Arc::new(SystemRandom)).await
+    }
+
+    /// Builds the service with an injected clock (tests use `ManualClock`).
+    pub async fn build_with_clock(
+        config: IssuerConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
+        Self::build_with(config, clock, Arc::new(SystemRandom)).await
+    }
+
+    /// Builds the service with an injected clock and randomness.
+    pub async fn build_with(
+        config: IssuerConfig,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+    ) -> Result<Self, StartupError> {
+        let settings = config.issuer_settings()?;
+        let store = Store::connect(
+            config.database_url().expose(),
+            config.database.max_connections,
+        )
+        .await?;
+        let issuer = Issuer::open(store, clock, random, settings).await?;
+        match issuer.has_operator_token().await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                "no operator token exists: run `issuer init` to create one for the operator API"
+            ),
+            Err(OperatorError::Store(e)) => return Err(e.into()),
+            Err(_) => {}
+        }
+        let listener = TcpListener::bind(config.http.listen)
+            .await
+            .map_err(|source| StartupError::Bind {
+                address: config.http.listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: config.http.listen,
+            source,
+        })?;
+        Ok(Self {
+            listener,
+            address,
+            state: AppState { issuer },
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The bound address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until ctrl-c or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(idv_service_kit::http::shutdown_signal())
+            .await
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the
+    /// database pool.
+    pub async fn run_until<F>(self, shutdown: F) -> std::io::Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        tracing::info!(http.address = %self.address, "issuer listening");
+        let issuer = self.state.issuer.clone();
+        let served =
+            idv_service_kit::http::serve(self.listener, router(self.state), shutdown).await;
+        issuer.close().await;
+        served
+    }
+}

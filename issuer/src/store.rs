@@ -1,0 +1,118 @@
+//! Persistence of the issuer: the only module with SQL.
+//!
+//! One portable SQL text serves SQLite and PostgreSQL through `sqlx::AnyPool` (conventions in
+//! `idv_service_kit::db`). Schema: `migrations/issuer/{sqlite,postgres}/`.
+//!
+//! What is kept, and what never is: the proofing record the provider is accountable for
+//! (`identities`), offers, and for every issued credential only the metadata status management
+//! and accountability need (who, which configuration, status list position, signing key, holder
+//! key thumbprint, times, status history). Issued SD-JWTs, disclosures and salts are never
+//! stored. Pre-authorized codes, offer handles, `tx_code`s, access tokens, `c_nonce`s and
+//! operator tokens are stored as base64url(SHA-256) only.
+//!
+//! Concurrency rules, which let any number of instances share one database:
+//! - everything single-use is consumed by a conditional `UPDATE … WHERE used_at IS NULL` (or
+//!   an attempt counter `WHERE attempts < max`) whose affected-row count decides who won;
+//! - a mutating transaction starts with a write, so SQLite takes its write lock up front and
+//!   never has to upgrade a read lock (which fails under WAL when another writer committed);
+//! - status indices are unique per list (`UNIQUE (list_id, status_idx)`), claimed with
+//!   `INSERT … ON CONFLICT DO NOTHING`, and a list's capacity is reserved by a conditional
+//!   `UPDATE`, so no index is ever handed out twice.
+
+pub mod credentials;
+pub mod identities;
+pub mod offers;
+pub mod setup;
+pub mod status_lists;
+
+use idv_service_kit::db::{Database, DbError, Migrations, PoolSettings};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row as _, Transaction};
+
+/// The service's migrations, embedded (see `idv_service_kit::migrations!`).
+pub static MIGRATIONS: Migrations =
+    idv_service_kit::migrations!("../migrations/issuer", ["0001_create_issuer.sql"]);
+
+/// Failures of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Connecting or migrating failed.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// A statement failed.
+    #[error("database query failed")]
+    Query(#[from] sqlx::Error),
+    /// A stored value does not decode.
+    #[error("stored {what} does not decode: {reason}")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The issuer's database. Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Connects to `url` (creating a SQLite file when missing) and applies migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let db = Database::connect_with(
+            url,
+            PoolSettings {
+                max_connections,
+                ..PoolSettings::default()
+            },
+        )
+        .await?;
+        db.migrate(&MIGRATIONS).await?;
+        Ok(Self { db })
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(self.db.pool().begin().await?)
+    }
+}
+
+fn get<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
+where
+    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    Ok(row.try_get(column)?)
+}
+
+fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        reason: reason.to_string(),
+    }
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/issuer");
+        idv_service_kit::db::check_migration_folders(&MIGRATIONS, &dir).unwrap();
+    }
+}

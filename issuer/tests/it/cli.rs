@@ -1,0 +1,108 @@
+//! The command line: `init`, `keys`, and `registration` in the trust framework's format.
+
+use idv_jose::PublicKey;
+use idv_proto::trust::entry::IssuerBinding;
+use idv_test_support::{TestDb, test_on_both_databases};
+use issuer::cli::{Command, KeysCommand, ListArgs, RegistrationArgs, execute};
+use issuer::config::IssuerConfig;
+use serde_json::{Value, json};
+
+use crate::helpers::{PUBLIC_URL, test_config};
+
+test_on_both_databases!(init_is_idempotent_and_registration_is_what_the_trust_framework_takes);
+
+async fn run(config: &IssuerConfig, command: Command) -> String {
+    let mut out = Vec::new();
+    execute(config.clone(), command, &mut out).await.unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+async fn init_is_idempotent_and_registration_is_what_the_trust_framework_takes(db: TestDb) {
+    let config = test_config(&db);
+    let first = run(&config, Command::Init).await;
+    assert!(
+        first.contains("Created the credential signing key."),
+        "{first}"
+    );
+    assert!(first.contains("Operator API token (shown once"), "{first}");
+    let second = run(&config, Command::Init).await;
+    assert!(second.contains("was not changed"), "{second}");
+    assert!(second.contains("not shown again"), "{second}");
+    let kid = |out: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix("Signing key id (kid): "))
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(kid(&first), kid(&second), "init keeps the signing key");
+
+    let registration = run(
+        &config,
+        Command::Registration(RegistrationArgs {
+            entry_template: None,
+        }),
+    )
+    .await;
+    let binding: IssuerBinding = serde_json::from_str(&registration).unwrap();
+    assert_eq!(binding.iss, [PUBLIC_URL]);
+    assert_eq!(
+        binding.vct,
+        ["urn:dvs:vct:uk-identity:1", "urn:dvs:vct:uk-age:1"]
+    );
+    assert_eq!(
+        binding.status_list_uris_prefix,
+        [format!("{PUBLIC_URL}/status-lists/")]
+    );
+    assert_eq!(binding.jwks.keys.len(), 1);
+    let key = PublicKey::from_jwk_value(&binding.jwks.keys[0]).unwrap();
+    assert_eq!(binding.jwks.keys[0]["kid"], key.thumbprint());
+    assert_eq!(key.thumbprint(), kid(&first));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let template = tmp.path().join("entry.json");
+    std::fs::write(
+        &template,
+        json!({"organisation": {"name": "Example IDSP Ltd"}, "issuer": null}).to_string(),
+    )
+    .unwrap();
+    let entry: Value = serde_json::from_str(
+        &run(
+            &config,
+            Command::Registration(RegistrationArgs {
+                entry_template: Some(template),
+            }),
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(entry["organisation"]["name"], "Example IDSP Ltd");
+    assert_eq!(
+        serde_json::from_value::<IssuerBinding>(entry["issuer"].clone()).unwrap(),
+        binding
+    );
+
+    let rotated: Value =
+        serde_json::from_str(&run(&config, Command::Keys(KeysCommand::Rotate)).await).unwrap();
+    assert_eq!(rotated["retired_kid"], kid(&first));
+    let keys: Value = serde_json::from_str(
+        &run(
+            &config,
+            Command::Keys(KeysCommand::List(ListArgs { json: true })),
+        )
+        .await,
+    )
+    .unwrap();
+    let statuses: Vec<&str> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["active", "retired"]);
+    let table = run(
+        &config,
+        Command::Keys(KeysCommand::List(ListArgs { json: false })),
+    )
+    .await;
+    assert!(table.contains(&kid(&first)), "{table}");
+}

@@ -1,0 +1,555 @@
+//! `POST /credential` (with `POST /nonce`): the whole pre-authorized flow, batch issuance, and
+//! every rejection, each with the error code OpenID4VCI 1.0 or RFC 6750 names.
+
+use std::collections::BTreeSet;
+
+use idv_jose::{Clock as _, SigningKey};
+use idv_proto::claims_path::ClaimsPath;
+use idv_proto::oid4vci::proof::PROOF_JWT_TYP;
+use idv_sdjwt::verify::{UnverifiedSdJwt, VerifyPolicy};
+use idv_test_support::{TestDb, test_on_both_databases};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    AGE, DAY, IDENTITY, PUBLIC_URL, TestApp, expect_error, proof_with, test_config,
+};
+
+test_on_both_databases!(
+    the_pre_authorized_flow_issues_credentials_that_verify,
+    a_batch_of_proofs_yields_credentials_bound_to_distinct_keys,
+    proofs_and_nonces_are_checked_with_exact_error_codes,
+    requests_are_checked_with_exact_error_codes,
+    access_tokens_are_required_and_expire,
+    authorization_details_switch_to_credential_identifiers
+);
+
+fn request(configuration: &str, proofs: &[String]) -> Value {
+    json!({"credential_configuration_id": configuration, "proofs": {"jwt": proofs}})
+}
+
+async fn credentials_of(response: reqwest::Response) -> Vec<String> {
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    body["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["credential"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_pre_authorized_flow_issues_credentials_that_verify(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let (offer, access_token) = app.access_token(&[IDENTITY, AGE]).await;
+    let wallet = app.wallet();
+
+    let holder = SigningKey::generate().unwrap();
+    let nonce = wallet.nonce().await;
+    let response = wallet
+        .credential(
+            &access_token,
+            &request(IDENTITY, &[wallet.proof(&holder, &nonce)]),
+        )
+        .await;
+    let credentials = credentials_of(response).await;
+    assert_eq!(credentials.len(), 1);
+    let held = wallet.receive(&credentials[0], &holder).await;
+    let claims = held.claims();
+    assert_eq!(claims["vct"], "urn:dvs:vct:uk-identity:1");
+    assert_eq!(claims["given_name"], "Ada");
+    assert_eq!(claims["document"]["type"], "passport");
+    assert_eq!(claims["verification"]["assurance_level"], "medium");
+    assert_eq!(held.header().typ(), Some("dc+sd-jwt"));
+    let payload = credentials[0].split('.').nth(1).unwrap();
+    let plain = String::from_utf8(idv_jose::base64url::decode(payload).unwrap()).unwrap();
+    for personal in ["Ada", "Lovelace", "1990-12-10", "passport"] {
+        assert!(
+            !plain.contains(personal),
+            "{personal} is selectively disclosable"
+        );
+    }
+    assert!(claims["exp"].as_i64().unwrap() > app.clock.now() + 364 * DAY);
+
+    // A verifier accepts a presentation of one claim, bound to the holder key.
+    let presented = held
+        .present_bound(
+            &[ClaimsPath::from_keys(["family_name"]).unwrap()],
+            &holder,
+            "x509_hash:verifier",
+            "vp-nonce",
+            app.clock.now(),
+        )
+        .unwrap();
+    let issuer_key = wallet.issuer_key(held.header().kid().unwrap()).await;
+    let verified = UnverifiedSdJwt::parse(&presented)
+        .unwrap()
+        .verify(
+            &issuer_key,
+            &VerifyPolicy {
+                typ: idv_sdjwt::vc::accepted_typ(false),
+                now: app.clock.now(),
+                skew: 60,
+                key_binding: Some(idv_sdjwt::key_binding::KeyBindingPolicy {
+                    audience: "x509_hash:verifier",
+                    nonce: "vp-nonce",
+                    max_age: 300,
+                }),
+            },
+        )
+        .unwrap();
+    assert_eq!(verified.claims()["family_name"], "Lovelace");
+    assert!(verified.claims().get("given_name").is_none());
+    assert_eq!(wallet.status(&held).await, idv_status_list::Status::Valid);
+
+    // The age credential of the same offer, with the same access token.
+    let holder = SigningKey::generate().unwrap();
+    let nonce = wallet.nonce().await;
+    let response = wallet
+        .credential(
+            &access_token,
+            &request(AGE, &[wallet.proof(&holder, &nonce)]),
+        )
+        .await;
+    let credentials = credentials_of(response).await;
+    let held = wallet.receive(&credentials[0], &holder).await;
+    let mut names: Vec<&String> = held.claims().keys().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "age_over_16",
+            "age_over_18",
+            "age_over_21",
+            "age_over_25",
+            "cnf",
+            "exp",
+            "iat",
+            "iss",
+            "status",
+            "vct"
+        ]
+    );
+    assert_eq!(held.claims()["age_over_25"], true);
+
+    // Each configuration is issued once per offer.
+    let nonce = wallet.nonce().await;
+    let response = wallet
+        .credential(
+            &access_token,
+            &request(AGE, &[wallet.proof(&holder, &nonce)]),
+        )
+        .await;
+    expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "credential_request_denied",
+    )
+    .await;
+
+    // The operator sees metadata only.
+    let listed: Value = app
+        .get(&format!(
+            "/v1/credentials?identity_id={}",
+            offer.identity_id
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = listed["credentials"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let text = serde_json::to_string(listed).unwrap();
+    assert!(
+        !text.contains("Ada") && !text.contains('~'),
+        "no claims, no SD-JWT"
+    );
+    let configurations: BTreeSet<&str> = listed
+        .iter()
+        .map(|c| c["credential_configuration_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(configurations, BTreeSet::from([IDENTITY, AGE]));
+    assert_eq!(listed[0]["status"], "valid");
+    assert!(
+        listed[0]["status_list"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{PUBLIC_URL}/status-lists/"))
+    );
+}
+
+async fn a_batch_of_proofs_yields_credentials_bound_to_distinct_keys(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let (_, access_token) = app.access_token(&[AGE]).await;
+    let wallet = app.wallet();
+    let holders: Vec<SigningKey> = (0..5).map(|_| SigningKey::generate().unwrap()).collect();
+    // One c_nonce for the whole batch, as wallets do.
+    let nonce = wallet.nonce().await;
+    let proofs: Vec<String> = holders.iter().map(|k| wallet.proof(k, &nonce)).collect();
+    let response = wallet
+        .credential(&access_token, &request(AGE, &proofs))
+        .await;
+    let credentials = credentials_of(response).await;
+    assert_eq!(credentials.len(), 5);
+    let mut indices = BTreeSet::new();
+    let mut keys = BTreeSet::new();
+    for (credential, holder) in credentials.iter().zip(&holders) {
+        let held = wallet.receive(credential, holder).await;
+        keys.insert(
+            held.claims()["cnf"]["jwk"]["x"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        indices.insert(
+            held.claims()["status"]["status_list"]["idx"]
+                .as_u64()
+                .unwrap(),
+        );
+        assert_eq!(
+            held.claims()["iat"],
+            app.clock.now() - app.clock.now() % DAY
+        );
+    }
+    assert_eq!(keys.len(), 5, "one holder key per credential");
+    assert_eq!(indices.len(), 5, "one status index per credential");
+}
+
+async fn proofs_and_nonces_are_checked_with_exact_error_codes(db: TestDb) {
+    let mut config = test_config(&db);
+    config.tokens.c_nonce_lifetime_secs = 60;
+    let app = TestApp::spawn_with(config).await;
+    let (_, access_token) = app.access_token(&[AGE]).await;
+    let wallet = app.wallet();
+    let holder = SigningKey::generate().unwrap();
+    let now = app.clock.now();
+    let send = |proofs: Vec<String>| {
+        let body = request(AGE, &proofs);
+        let access_token = access_token.clone();
+        let wallet = app.wallet();
+        async move { wallet.credential(&access_token, &body).await }
+    };
+
+    let nonce = wallet.nonce().await;
+    for (why, proof) in [
+        (
+            "wrong aud",
+            proof_with(
+                &holder,
+                PROOF_JWT_TYP,
+                &json!({"aud": "https://other.example", "iat": now, "nonce": nonce}),
+            ),
+        ),
+        (
+            "wrong typ",
+            proof_with(
+                &holder,
+                "JWT",
+                &json!({"aud": PUBLIC_URL, "iat": now, "nonce": nonce}),
+            ),
+        ),
+        (
+            "no nonce",
+            proof_with(
+                &holder,
+                PROOF_JWT_TYP,
+                &json!({"aud": PUBLIC_URL, "iat": now}),
+            ),
+        ),
+        (
+            "stale iat",
+            proof_with(
+                &holder,
+                PROOF_JWT_TYP,
+                &json!({"aud": PUBLIC_URL, "iat": now - 3600, "nonce": nonce}),
+            ),
+        ),
+        ("not a JWT", "eyJhbGciOiJFUzI1NiJ9.e30".to_owned()),
+    ] {
+        let description = expect_error(
+            send(vec![proof]).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_proof",
+        )
+        .await;
+        assert!(!description.is_empty(), "{why}");
+    }
+    let response = wallet
+        .credential(&access_token, &json!({"credential_configuration_id": AGE}))
+        .await;
+    expect_error(response, StatusCode::BAD_REQUEST, "invalid_proof").await;
+    let response = wallet
+        .credential(
+            &access_token,
+            &json!({"credential_configuration_id": AGE, "proofs": {"di_vp": [{}]}}),
+        )
+        .await;
+    expect_error(response, StatusCode::BAD_REQUEST, "invalid_proof").await;
+
+    let response = send(vec![wallet.proof(&holder, "never-issued")]).await;
+    expect_error(response, StatusCode::BAD_REQUEST, "invalid_nonce").await;
+
+    // A stale nonce: fetched, then left past its lifetime.
+    let stale = wallet.nonce().await;
+    app.clock.advance(61);
+    let response = send(vec![wallet.proof(&holder, &stale)]).await;
+    expect_error(response, StatusCode::BAD_REQUEST, "invalid_nonce").await;
+    app.clock.set(now);
+
+    // The refusals above consumed nothing: this nonce still works, once.
+    let response = send(vec![wallet.proof(&holder, &nonce)]).await;
+    assert_eq!(credentials_of(response).await.len(), 1);
+    let (_, second_token) = app.access_token(&[AGE]).await;
+    let response = wallet
+        .credential(
+            &second_token,
+            &request(AGE, &[wallet.proof(&holder, &nonce)]),
+        )
+        .await;
+    expect_error(response, StatusCode::BAD_REQUEST, "invalid_nonce").await;
+}
+
+async fn requests_are_checked_with_exact_error_codes(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let (_, access_token) = app.access_token(&[AGE]).await;
+    let wallet = app.wallet();
+    let holder = SigningKey::generate().unwrap();
+    let nonce = wallet.nonce().await;
+    let proof = wallet.proof(&holder, &nonce);
+
+    let response = wallet
+        .credential(
+            &access_token,
+            &request("uk_passport", std::slice::from_ref(&proof)),
+        )
+        .await;
+    expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "unknown_credential_configuration",
+    )
+    .await;
+    let response = wallet
+        .credential(
+            &access_token,
+            &request(IDENTITY, std::slice::from_ref(&proof)),
+        )
+        .await;
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Bearer error=\"insufficient_scope\""
+    );
+    expect_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
+    let response = wallet
+        .credential(
+            &access_token,
+            &json!({"credential_configuration_id": AGE, "credential_identifier": AGE,
+                    "proofs": {"jwt": [proof]}}),
+        )
+        .await;
+    expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "invalid_credential_request",
+    )
+    .await;
+    let response = wallet
+        .credential(
+            &access_token,
+            &json!({"credential_identifier": AGE, "proofs": {"jwt": [proof]}}),
+        )
+        .await;
+    expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "unknown_credential_identifier",
+    )
+    .await;
+    let response = wallet
+        .credential(&access_token, &json!({"proofs": {"jwt": [proof]}}))
+        .await;
+    expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "invalid_credential_request",
+    )
+    .await;
+    let response = app
+        .client
+        .post(app.url("/credential"))
+        .bearer_auth(&access_token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "invalid_credential_request",
+    )
+    .await;
+    let response = app
+        .client
+        .post(app.url("/credential"))
+        .bearer_auth(&access_token)
+        .header("content-type", "application/jwt")
+        .body("eyJ.eyJ.sig")
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "invalid_credential_request",
+    )
+    .await;
+    let mut encrypted = request(AGE, std::slice::from_ref(&proof));
+    encrypted["credential_response_encryption"] =
+        json!({"jwk": holder.public_key().to_jwk(), "enc": "A256GCM"});
+    let response = wallet.credential(&access_token, &encrypted).await;
+    expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "invalid_encryption_parameters",
+    )
+    .await;
+
+    let eleven: Vec<String> = (0..11)
+        .map(|_| wallet.proof(&SigningKey::generate().unwrap(), &nonce))
+        .collect();
+    let response = wallet
+        .credential(&access_token, &request(AGE, &eleven))
+        .await;
+    let description = expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "invalid_credential_request",
+    )
+    .await;
+    assert!(description.contains("at most 10"), "{description}");
+    let response = wallet
+        .credential(
+            &access_token,
+            &request(AGE, &[proof.clone(), proof.clone()]),
+        )
+        .await;
+    expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "invalid_credential_request",
+    )
+    .await;
+
+    // Unknown members are ignored, as OpenID4VCI requires.
+    let mut body = request(AGE, &[proof]);
+    body["future_parameter"] = json!(true);
+    let response = wallet.credential(&access_token, &body).await;
+    assert_eq!(credentials_of(response).await.len(), 1);
+}
+
+async fn access_tokens_are_required_and_expire(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let (_, access_token) = app.access_token(&[AGE]).await;
+    let wallet = app.wallet();
+    let holder = SigningKey::generate().unwrap();
+    let nonce = wallet.nonce().await;
+    let body = request(AGE, &[wallet.proof(&holder, &nonce)]);
+
+    let response = app
+        .client
+        .post(app.url("/credential"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    expect_error(response, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    let response = wallet.credential("forged-token", &body).await;
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    expect_error(response, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    // The access token is checked before the body.
+    let response = app
+        .client
+        .post(app.url("/credential"))
+        .bearer_auth("forged-token")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::UNAUTHORIZED, "invalid_token").await;
+
+    app.clock.advance(300);
+    let response = wallet.credential(&access_token, &body).await;
+    let description = expect_error(response, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    assert!(description.contains("expired"), "{description}");
+}
+
+async fn authorization_details_switch_to_credential_identifiers(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let offer = app.offer(&[IDENTITY, AGE]).await;
+    let wallet = app.wallet();
+    let response = wallet
+        .token_form(&[
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+            ),
+            ("pre-authorized_code", &offer.code),
+            ("tx_code", offer.tx_code.as_deref().unwrap()),
+            (
+                "authorization_details",
+                r#"[{"type":"openid_credential","credential_configuration_id":"uk_age"}]"#,
+            ),
+        ])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["authorization_details"],
+        json!([{"type": "openid_credential", "credential_configuration_id": AGE,
+                "credential_identifiers": [AGE]}])
+    );
+    let access_token = body["access_token"].as_str().unwrap();
+
+    let holder = SigningKey::generate().unwrap();
+    let nonce = wallet.nonce().await;
+    let proof = wallet.proof(&holder, &nonce);
+    let response = wallet
+        .credential(access_token, &request(AGE, std::slice::from_ref(&proof)))
+        .await;
+    let description = expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "invalid_credential_request",
+    )
+    .await;
+    assert!(
+        description.contains("credential_identifier"),
+        "{description}"
+    );
+    let response = wallet
+        .credential(
+            access_token,
+            &json!({"credential_identifier": IDENTITY, "proofs": {"jwt": [proof]}}),
+        )
+        .await;
+    expect_error(
+        response,
+        StatusCode::BAD_REQUEST,
+        "unknown_credential_identifier",
+    )
+    .await;
+    let response = wallet
+        .credential(
+            access_token,
+            &json!({"credential_identifier": AGE, "proofs": {"jwt": [proof]}}),
+        )
+        .await;
+    let credentials = credentials_of(response).await;
+    wallet.receive(&credentials[0], &holder).await;
+}

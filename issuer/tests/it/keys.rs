@@ -1,0 +1,106 @@
+//! Signing key rotation: old public keys stay in `/.well-known/jwt-vc-issuer` until the last
+//! credential they signed expires.
+
+use std::sync::Arc;
+
+use idv_jose::{Clock, SigningKey, SystemRandom};
+use idv_test_support::{TestDb, test_on_both_databases};
+use issuer::issuance::Issuer;
+use issuer::store::Store;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{AGE, DAY, TestApp};
+
+test_on_both_databases!(rotated_keys_stay_published_until_their_credentials_expire);
+
+async fn issuer_of(app: &TestApp) -> (Issuer, Store) {
+    let store = Store::connect(app.config.database_url().expose(), 2)
+        .await
+        .unwrap();
+    let issuer = Issuer::open(
+        store.clone(),
+        Arc::clone(&app.clock) as Arc<dyn Clock>,
+        Arc::new(SystemRandom),
+        app.config.issuer_settings().unwrap(),
+    )
+    .await
+    .unwrap();
+    (issuer, store)
+}
+
+async fn kids(app: &TestApp) -> Vec<String> {
+    let mut kids: Vec<String> = app
+        .wallet()
+        .issuer_keys()
+        .await
+        .keys
+        .into_iter()
+        .map(|k| k.kid.unwrap())
+        .collect();
+    kids.sort();
+    kids
+}
+
+async fn issue_one(app: &TestApp) -> String {
+    let (_, access_token) = app.access_token(&[AGE]).await;
+    let wallet = app.wallet();
+    let holder = SigningKey::generate().unwrap();
+    let nonce = wallet.nonce().await;
+    let proof = wallet.proof(&holder, &nonce);
+    let response = wallet
+        .credential(
+            &access_token,
+            &json!({"credential_configuration_id": AGE, "proofs": {"jwt": [proof]}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let credential = body["credentials"][0]["credential"].as_str().unwrap();
+    let held = wallet.receive(credential, &holder).await;
+    assert_eq!(
+        wallet.status(&held).await,
+        idv_status_list::Status::Valid,
+        "the status list verifies with a published key"
+    );
+    held.header().kid().unwrap().to_owned()
+}
+
+async fn rotated_keys_stay_published_until_their_credentials_expire(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let (issuer, store) = issuer_of(&app).await;
+    let first = issue_one(&app).await;
+    assert_eq!(kids(&app).await, std::slice::from_ref(&first));
+
+    let rotation = issuer.rotate_signing_key().await.unwrap();
+    assert_eq!(rotation.retired_kid.as_deref(), Some(first.as_str()));
+    let second = issue_one(&app).await;
+    assert_eq!(
+        second, rotation.active_kid,
+        "new credentials use the new key"
+    );
+    let mut both = vec![first.clone(), second.clone()];
+    both.sort();
+    assert_eq!(
+        kids(&app).await,
+        both,
+        "the old key still verifies live credentials"
+    );
+
+    // A key that signed nothing stays only as long as status tokens it signed may be cached.
+    let third = issuer.rotate_signing_key().await.unwrap().active_kid;
+    app.clock.advance(2 * DAY);
+    let mut live = vec![first.clone(), second.clone(), third.clone()];
+    live.sort();
+    assert_eq!(kids(&app).await, live, "both signed live credentials");
+    let fourth = issuer.rotate_signing_key().await.unwrap().active_kid;
+    app.clock.advance(2 * DAY);
+    let mut expected = vec![first.clone(), second.clone(), fourth.clone()];
+    expected.sort();
+    assert_eq!(kids(&app).await, expected, "the unused third key is gone");
+
+    // Age credentials live 90 days: past that, only the active key remains.
+    app.clock.advance(90 * DAY);
+    assert_eq!(kids(&app).await, [fourth]);
+    store.close().await;
+}
