@@ -1,1 +1,36 @@
-//! verifier (being written).
+//! The verifier service: a digital verification service that employers, agencies and shops
+//! (tenants) use to run identity checks against citizens' wallets over OpenID4VP 1.0, trusting
+//! only providers on the signed trust list (design.md "Verifier service", "Checks", "Trust
+//! model").
+//!
+//! Flow: the operator creates a tenant (`verifier tenant add`), has its request-signing key
+//! attested by the trust framework and installs the attestation (`verifier tenant attest`).
+//! The tenant's system calls `POST /v1/checks` with a template (`right_to_work`,
+//! `age_over_18`, …) and shows the returned `openid4vp://` link or QR code. The wallet fetches
+//! the signed request object (`verifier_attestation:` client identifier, DCQL from the
+//! template, a per-request ECDH-ES key) and posts its encrypted response; the verifier
+//! verifies the SD-JWT+KB presentation, the issuer against the trust list and the status list,
+//! applies the template's rules, keeps only the requested claims and a signed evidence
+//! record, and tells the tenant by a signed webhook. A sweeper purges personal data when the
+//! template's retention ends. Every bit of state is in the database (SQLite or PostgreSQL), so
+//! any instance serves any step and a restart loses nothing.
+//!
+//! - [`config`]: settings and their environment variables.
+//! - [`startup`]: [`startup::Application::build`] and the background tasks.
+//! - [`http`]: the route table, thin handlers and the OpenAPI document.
+//! - [`service`]: [`service::Verifier`], the handle the use cases hang off.
+//! - [`tenants`], [`checks`], [`wallet`], [`webhooks`], [`retention`]: the use cases.
+//! - [`store`]: the only SQL.
+//! - [`cli`]: the command line (`serve`, `tenant …`, `trust refresh`, `sweep`).
+
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod retention;
+pub mod service;
+pub mod startup;
+pub mod store;
+pub mod tenants;
+pub mod wallet;
+pub mod webhooks;

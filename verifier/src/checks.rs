@@ -1,0 +1,131 @@
+//! Checks, the employer-facing use cases: create a check from a template, read its state and
+//! result, and erase it.
+//!
+//! A check's life (a compare-and-swap on `state` at every step, see [`crate::store`]):
+//!
+//! ```text
+//! created ──wallet response with the request's state──▶ presented ──verified──▶ completed
+//!    │                                                       │                 (compliant or
+//!    │                                                       │                  not eligible)
+//!    │                                                       └──rejected──────▶ failed
+//!    └──expires_at passes──▶ expired            any state ──DELETE──▶ erased (tombstone)
+//! ```
+//!
+//! `presented` is the single use of the request and its nonce: only one response ever gets
+//! past it. A verifier that dies mid-verification leaves the check `presented`; the sweeper
+//! fails it after `checks.verification_timeout_secs`. Every end state queues a webhook event in
+//! the same transaction.
+//!
+//! Same-device checks (`redirect_uri` given) answer the wallet with
+//! `redirect_uri#response_code=…`; their result is released only to a caller presenting that
+//! code once (`GET /v1/checks/{id}?response_code=…`), which defeats session fixation
+//! (OpenID4VP 1.0 "Session Fixation"; HAIP).
+
+mod create;
+mod error;
+mod record;
+mod view;
+
+pub use create::{CheckRequest, CreatedCheck};
+pub use error::CheckError;
+pub use record::OutcomeRecord;
+pub use view::{CheckView, hash_response_code};
+
+/// The states of a check, as stored and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckState {
+    /// Waiting for the wallet.
+    Created,
+    /// The wallet's response was accepted and is being verified.
+    Presented,
+    /// Verified: compliant or not eligible.
+    Completed,
+    /// Rejected: the presentation or the exchange failed.
+    Failed,
+    /// No response before `expires_at`.
+    Expired,
+    /// Erased on the tenant's request: a tombstone.
+    Erased,
+}
+
+impl CheckState {
+    /// The stored and wire value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Presented => "presented",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Erased => "erased",
+        }
+    }
+
+    /// Parses a stored value.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Created,
+            Self::Presented,
+            Self::Completed,
+            Self::Failed,
+            Self::Expired,
+            Self::Erased,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// The wallet-facing URLs of a check's request.
+pub(crate) fn request_uri(public_url: &str, request_id: &str) -> String {
+    format!("{public_url}/wallet/requests/{request_id}")
+}
+
+/// Where the wallet posts its response.
+pub(crate) fn response_uri(public_url: &str, request_id: &str) -> String {
+    format!("{public_url}/wallet/responses/{request_id}")
+}
+
+/// `openid4vp://?client_id=…&request_uri=…` (OpenID4VP 1.0 "Authorization Request" by
+/// reference; the custom scheme of "Wallet Invocation").
+pub(crate) fn wallet_url(full_client_id: &str, request_uri: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", full_client_id)
+        .append_pair("request_uri", request_uri)
+        .finish();
+    format!("openid4vp://?{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wallet_url_carries_the_full_client_id_and_request_uri_encoded() {
+        let url = wallet_url(
+            "verifier_attestation:employer.example",
+            "https://v.example/wallet/requests/abc",
+        );
+        assert_eq!(
+            url,
+            "openid4vp://?client_id=verifier_attestation%3Aemployer.example\
+             &request_uri=https%3A%2F%2Fv.example%2Fwallet%2Frequests%2Fabc"
+        );
+    }
+
+    #[test]
+    fn states_round_trip() {
+        for state in [
+            "created",
+            "presented",
+            "completed",
+            "failed",
+            "expired",
+            "erased",
+        ] {
+            assert_eq!(CheckState::parse(state).unwrap().as_str(), state);
+        }
+        assert!(CheckState::parse("done").is_none());
+    }
+}

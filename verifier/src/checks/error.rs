@@ -1,0 +1,63 @@
+//! [`CheckError`]: what the check use cases can refuse or fail with. Mapped to HTTP statuses
+//! in one place, `crate::http::error`.
+
+use crate::store::StoreError;
+use crate::tenants::TenantError;
+
+/// A check use case's refusal or failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// The input is malformed; the message names the field.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// No template with this id.
+    #[error("unknown check template `{template}`")]
+    UnknownTemplate {
+        /// The id asked for.
+        template: String,
+    },
+    /// No such check for this tenant (another tenant's checks do not exist for it).
+    #[error("no check `{check_id}`")]
+    NotFound {
+        /// The id asked for.
+        check_id: String,
+    },
+    /// The tenant cannot send requests wallets accept now: no valid attestation, or one whose
+    /// registered purposes or redirect URIs do not cover the check.
+    #[error("{0}")]
+    NotAttested(String),
+    /// The check is not waiting for a wallet any more (QR code of a finished check).
+    #[error("the check is {state}: it no longer waits for a wallet")]
+    NotPending {
+        /// Its state.
+        state: &'static str,
+    },
+    /// The same-device response code is wrong or was used already.
+    #[error("the response code is not valid for this check, or was used already")]
+    InvalidResponseCode,
+    /// Signing, key generation or QR rendering failed.
+    #[error("{0}")]
+    Internal(String),
+    /// A stored value does not decode.
+    #[error("stored {what} does not decode")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<TenantError> for CheckError {
+    fn from(error: TenantError) -> Self {
+        match error {
+            TenantError::Attestation(reason) => Self::NotAttested(format!(
+                "the tenant's verifier attestation is not usable: {reason}"
+            )),
+            TenantError::Store(e) => Self::Store(e),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}

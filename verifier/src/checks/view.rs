@@ -1,0 +1,261 @@
+//! `GET /v1/checks/{id}` (the state and result), the QR codes of a waiting check, and
+//! `DELETE /v1/checks/{id}` (erasure).
+
+use idv_checks::outcome::{Provider, TrustListRef};
+use idv_checks::reason::{OutcomeState, Reason};
+use idv_checks::templates::TemplateRef;
+use idv_proto::trust::entry::LevelOfConfidence;
+use idv_service_kit::Secret;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{CheckError, CheckState, OutcomeRecord, request_uri, wallet_url};
+use crate::service::Verifier;
+use crate::store::checks::CheckRow;
+use crate::tenants::{Tenant, full_client_id};
+
+/// PNG pixels per QR module.
+const PNG_SCALE: u32 = 8;
+
+/// A check as its tenant sees it (design.md "Checks and outcomes").
+#[derive(Clone, PartialEq, Serialize)]
+pub struct CheckView {
+    /// `chk_…`.
+    pub id: String,
+    /// The template and version.
+    pub template: TemplateRef,
+    /// `created`, `presented`, `completed`, `failed`, `expired` or `erased`.
+    pub state: CheckState,
+    /// The tenant's reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry of the wallet request.
+    pub expires_at: i64,
+    /// The wallet link, while the check waits for a wallet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wallet_url: Option<String>,
+    /// When the wallet's response arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub presented_at: Option<i64>,
+    /// When the check ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<i64>,
+    /// Same-device check whose result waits for the response code.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub response_code_required: bool,
+    /// `compliant`, `not_eligible` or `rejected`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<OutcomeState>,
+    /// `outcome == compliant`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compliant: Option<bool>,
+    /// Why not compliant: stable codes with the step that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<Vec<Reason>>,
+    /// The disclosed claims the template requested (compliant checks, until purged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Map<String, Value>>,
+    /// The provider: register id, organisation, service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+    /// The GPG 45 level of confidence relied on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level_of_confidence: Option<LevelOfConfidence>,
+    /// The trust list `sequence` the provider was evaluated on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_list_sequence: Option<u64>,
+    /// The trust list (id and sequence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_list: Option<TrustListRef>,
+    /// When the credential's status list was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_checked_at: Option<i64>,
+    /// The check record JWT signed by the verifier (`dvs-check-record+jwt`), until purged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// When personal data (claims, evidence) is purged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retain_until: Option<i64>,
+    /// When personal data was purged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purged_at: Option<i64>,
+    /// When the check was erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<i64>,
+}
+
+impl std::fmt::Debug for CheckView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckView")
+            .field("id", &self.id)
+            .field("state", &self.state)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A tenant's check. For a finished same-device check the result is shown only once the
+    /// response code has been redeemed: pass it as `response_code` (once).
+    pub async fn check(
+        &self,
+        tenant: &Tenant,
+        check_id: &str,
+        response_code: Option<&Secret>,
+    ) -> Result<CheckView, CheckError> {
+        let mut row = self.tenant_check(tenant, check_id).await?;
+        if let Some(code) = response_code {
+            let redeemed = row.response_code_hash.is_some()
+                && self
+                    .store
+                    .redeem_response_code(check_id, &hash_response_code(code.expose()))
+                    .await?;
+            if !redeemed {
+                return Err(CheckError::InvalidResponseCode);
+            }
+            row.response_code_redeemed = true;
+            row.response_code_hash = None;
+        }
+        view(tenant, &row, &self.settings.public_url)
+    }
+
+    /// The QR code of a waiting check's wallet link, as SVG.
+    pub async fn check_qr_svg(
+        &self,
+        tenant: &Tenant,
+        check_id: &str,
+    ) -> Result<String, CheckError> {
+        let link = self.pending_wallet_url(tenant, check_id).await?;
+        idv_service_kit::qr::svg(&link, "Scan with your wallet to share your credential")
+            .map_err(|e| CheckError::Internal(e.to_string()))
+    }
+
+    /// The QR code of a waiting check's wallet link, as PNG.
+    pub async fn check_qr_png(
+        &self,
+        tenant: &Tenant,
+        check_id: &str,
+    ) -> Result<Vec<u8>, CheckError> {
+        let link = self.pending_wallet_url(tenant, check_id).await?;
+        idv_service_kit::qr::png(&link, PNG_SCALE).map_err(|e| CheckError::Internal(e.to_string()))
+    }
+
+    /// Erases a tenant's check: its personal data, reference, request keys and pending events
+    /// go; a tombstone (id, template, times, `erased`) stays. Idempotent.
+    pub async fn erase_check(&self, tenant: &Tenant, check_id: &str) -> Result<(), CheckError> {
+        let found = self
+            .store
+            .erase_check(&tenant.tenant_id, check_id, self.clock.now())
+            .await?;
+        if !found {
+            return Err(CheckError::NotFound {
+                check_id: check_id.to_owned(),
+            });
+        }
+        tracing::info!(tenant.id = %tenant.tenant_id, check.id = %check_id, "check erased");
+        Ok(())
+    }
+
+    async fn pending_wallet_url(
+        &self,
+        tenant: &Tenant,
+        check_id: &str,
+    ) -> Result<String, CheckError> {
+        let row = self.tenant_check(tenant, check_id).await?;
+        let state = parse_state(&row)?;
+        if state != CheckState::Created || row.expires_at <= self.clock.now() {
+            let state = if state == CheckState::Created {
+                CheckState::Expired
+            } else {
+                state
+            };
+            return Err(CheckError::NotPending {
+                state: state.as_str(),
+            });
+        }
+        Ok(wallet_url(
+            &full_client_id(&tenant.client_id),
+            &request_uri(&self.settings.public_url, &row.request_id),
+        ))
+    }
+
+    async fn tenant_check(&self, tenant: &Tenant, check_id: &str) -> Result<CheckRow, CheckError> {
+        self.store
+            .load_check(&tenant.tenant_id, check_id)
+            .await?
+            .ok_or_else(|| CheckError::NotFound {
+                check_id: check_id.to_owned(),
+            })
+    }
+}
+
+/// base64url(SHA-256(code)): what is stored of a same-device response code.
+pub fn hash_response_code(code: &str) -> String {
+    idv_jose::digest::sha256_b64(code.as_bytes())
+}
+
+fn parse_state(row: &CheckRow) -> Result<CheckState, CheckError> {
+    CheckState::parse(&row.state).ok_or(CheckError::Corrupt {
+        what: "check state",
+    })
+}
+
+fn view(tenant: &Tenant, row: &CheckRow, public_url: &str) -> Result<CheckView, CheckError> {
+    let state = parse_state(row)?;
+    let outcome: Option<OutcomeRecord> = row
+        .outcome
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|_| CheckError::Corrupt { what: "outcome" })?;
+    let claims: Option<Map<String, Value>> = row
+        .claims
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|_| CheckError::Corrupt { what: "claims" })?;
+    let finished = matches!(state, CheckState::Completed | CheckState::Failed);
+    let withheld = finished && row.redirect_uri.is_some() && !row.response_code_redeemed;
+    let shown = if withheld { None } else { outcome };
+    let template_version =
+        u32::try_from(row.template_version).map_err(|_| CheckError::Corrupt {
+            what: "template version",
+        })?;
+    Ok(CheckView {
+        id: row.check_id.clone(),
+        template: TemplateRef {
+            id: row.template.clone(),
+            version: template_version,
+        },
+        state,
+        reference: row.reference.clone(),
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        wallet_url: (state == CheckState::Created).then(|| {
+            wallet_url(
+                &full_client_id(&tenant.client_id),
+                &request_uri(public_url, &row.request_id),
+            )
+        }),
+        presented_at: row.presented_at,
+        finished_at: row.finished_at,
+        response_code_required: withheld,
+        compliant: shown.as_ref().map(|o| o.compliant),
+        reasons: shown.as_ref().map(|o| o.reasons.clone()),
+        provider: shown.as_ref().and_then(|o| o.provider.clone()),
+        level_of_confidence: shown.as_ref().and_then(|o| o.level_of_confidence),
+        trust_list_sequence: shown
+            .as_ref()
+            .and_then(|o| o.trust_list.as_ref().map(|l| l.sequence)),
+        trust_list: shown.as_ref().and_then(|o| o.trust_list.clone()),
+        status_checked_at: shown.as_ref().and_then(|o| o.status_checked_at),
+        outcome: shown.as_ref().map(|o| o.outcome),
+        claims: if withheld { None } else { claims },
+        evidence: if withheld { None } else { row.evidence.clone() },
+        retain_until: row.retain_until,
+        purged_at: row.purged_at,
+        erased_at: row.erased_at,
+    })
+}

@@ -1,0 +1,362 @@
+//! The command line of the `verifier` binary. Every command except `serve` works directly on
+//! the database through the same use cases as the HTTP API.
+//!
+//! ```text
+//! verifier [--config FILE] serve
+//! verifier tenant add --name NAME --client-id ID [--jwk-out FILE] [--json]
+//! verifier tenant list [--json]
+//! verifier tenant show <tenant_id>
+//! verifier tenant attest <tenant_id> <attestation-jwt-file>
+//! verifier tenant api-key <tenant_id>          # an additional API key (rotation)
+//! verifier tenant revoke-keys <tenant_id>      # revoke every API key of the tenant
+//! verifier tenant webhook-secret <tenant_id>   # print the webhook signing secret
+//! verifier trust refresh                       # fetch and accept the trust list now
+//! verifier sweep                               # one expiry and retention pass now
+//! ```
+//! Settings come from `--config` and `IDV_*` variables (see [`crate::config`]).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use idv_jose::{Clock, Random, SystemClock, SystemRandom};
+use idv_service_kit::config::ConfigError;
+use serde::Serialize;
+
+use crate::config::VerifierConfig;
+use crate::retention::SweepError;
+use crate::service::Verifier;
+use crate::startup::{Application, StartupError};
+use crate::tenants::{NewTenant, TenantError, TenantInfo};
+
+/// `verifier`: identity checks over OpenID4VP for employers and shops.
+#[derive(Debug, Parser)]
+#[command(name = "verifier", version, about, long_about = None)]
+pub struct Cli {
+    /// TOML configuration file (IDV_* environment variables override it).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API and the background tasks until ctrl-c or SIGTERM.
+    Serve,
+    /// Tenants (relying parties using this verifier).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// The trust list.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// Expire abandoned checks and purge personal data whose retention ended, once.
+    Sweep,
+}
+
+/// `tenant …`.
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant: request-signing key, API key and webhook secret.
+    Add {
+        /// Display name (e.g. the organisation).
+        #[arg(long)]
+        name: String,
+        /// The client identifier registered with the trust framework (no prefix).
+        #[arg(long = "client-id")]
+        client_id: String,
+        /// Also write the public request-signing JWK to this file (for `rp attest`).
+        #[arg(long = "jwk-out", value_name = "FILE")]
+        jwk_out: Option<PathBuf>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tenants.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one tenant as JSON.
+    Show {
+        /// `tn_…`.
+        tenant_id: String,
+    },
+    /// Install the trust framework's Verifier Attestation for a tenant.
+    Attest {
+        /// `tn_…`.
+        tenant_id: String,
+        /// File holding the compact `verifier-attestation+jwt`.
+        file: PathBuf,
+    },
+    /// Issue an additional API key.
+    ApiKey(TenantArg),
+    /// Revoke every API key of a tenant.
+    RevokeKeys(TenantArg),
+    /// Print the tenant's webhook signing secret.
+    WebhookSecret(TenantArg),
+}
+
+/// A tenant id argument.
+#[derive(Debug, Args)]
+pub struct TenantArg {
+    /// `tn_…`.
+    pub tenant_id: String,
+}
+
+/// `trust …`.
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Fetch, verify and accept the trust list now; print its sequence.
+    Refresh,
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The service could not start or open.
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    /// The server stopped with an I/O error.
+    #[error("the server failed")]
+    Serve(#[source] std::io::Error),
+    /// A tenant use case refused or failed.
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
+    /// The trust list could not be refreshed.
+    #[error(transparent)]
+    Trust(#[from] idv_fetch::TrustClientError),
+    /// The sweep failed.
+    #[error(transparent)]
+    Sweep(#[from] SweepError),
+    /// A file could not be read or written.
+    #[error("cannot access {}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing the output failed.
+    #[error("cannot write output")]
+    Output(#[from] std::io::Error),
+}
+
+/// The error and its causes, `outer: inner: root`, for the terminal.
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+/// Parses the command line's configuration and runs the command, printing to stdout.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let config = VerifierConfig::load(cli.config.as_deref())?;
+    let mut stdout = std::io::stdout().lock();
+    execute(config, cli.command, &mut stdout).await
+}
+
+/// Runs `command` with `config`, writing results to `out`.
+pub async fn execute(
+    config: VerifierConfig,
+    command: Command,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    execute_with(
+        config,
+        command,
+        out,
+        Arc::new(SystemClock),
+        Arc::new(SystemRandom),
+    )
+    .await
+}
+
+/// [`execute`] with an injected clock and randomness (tests).
+pub async fn execute_with(
+    config: VerifierConfig,
+    command: Command,
+    out: &mut dyn Write,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+) -> Result<(), CliError> {
+    if let Command::Serve = command {
+        return Application::build_with(config, clock, random)
+            .await?
+            .run_until_stopped()
+            .await
+            .map_err(CliError::Serve);
+    }
+    let verifier = crate::startup::open(&config, clock, random).await?;
+    let result = dispatch(&verifier, command, out).await;
+    verifier.close().await;
+    result
+}
+
+async fn dispatch(
+    verifier: &Verifier,
+    command: Command,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    match command {
+        Command::Serve => Ok(()),
+        Command::Tenant(command) => tenant(verifier, command, out).await,
+        Command::Trust(TrustCommand::Refresh) => {
+            let list = verifier.trust_list().refresh().await?;
+            writeln!(
+                out,
+                "Trust list {} accepted: sequence {}, next update {}, expires {}.",
+                list.list_id(),
+                list.sequence(),
+                list.next_update(),
+                list.exp()
+            )?;
+            Ok(())
+        }
+        Command::Sweep => {
+            let report = verifier.sweep().await?;
+            writeln!(
+                out,
+                "Expired {} check(s), failed {} interrupted verification(s), purged personal \
+                 data of {} check(s).",
+                report.expired, report.interrupted, report.purged
+            )?;
+            Ok(())
+        }
+    }
+}
+
+async fn tenant(
+    verifier: &Verifier,
+    command: TenantCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    match command {
+        TenantCommand::Add {
+            name,
+            client_id,
+            jwk_out,
+            json,
+        } => {
+            let created = verifier.add_tenant(NewTenant { name, client_id }).await?;
+            let tenant = &created.tenant;
+            if let Some(path) = &jwk_out {
+                let text = pretty(&tenant.request_signing_jwk)?;
+                std::fs::write(path, text + "\n").map_err(|source| CliError::File {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            if json {
+                let value = serde_json::json!({
+                    "tenant": tenant,
+                    "api_key": created.api_key.expose(),
+                    "webhook_secret": created.webhook_secret.expose(),
+                });
+                writeln!(out, "{}", pretty(&value)?)?;
+                return Ok(());
+            }
+            writeln!(
+                out,
+                "Tenant {} created for client_id {} (requests use {}).",
+                tenant.tenant_id, tenant.client_id, tenant.full_client_id
+            )?;
+            writeln!(
+                out,
+                "API key (shown once, store it now): {}",
+                created.api_key.expose()
+            )?;
+            writeln!(
+                out,
+                "Webhook signing secret: {}",
+                created.webhook_secret.expose()
+            )?;
+            writeln!(
+                out,
+                "Request-signing public JWK (the trust framework operator attests it):"
+            )?;
+            writeln!(out, "{}", pretty(&tenant.request_signing_jwk)?)?;
+            writeln!(
+                out,
+                "Next: `trust-framework rp attest <rp_id> --jwk-file <that JWK>`, then \
+                 `verifier tenant attest {} <attestation file>`.",
+                tenant.tenant_id
+            )?;
+        }
+        TenantCommand::List { json } => {
+            let tenants = verifier.tenants().await?;
+            if json {
+                writeln!(out, "{}", pretty(&tenants)?)?;
+            } else {
+                write_tenant_table(&tenants, out)?;
+            }
+        }
+        TenantCommand::Show { tenant_id } => {
+            writeln!(out, "{}", pretty(&verifier.tenant(&tenant_id).await?)?)?;
+        }
+        TenantCommand::Attest { tenant_id, file } => {
+            let jwt = std::fs::read_to_string(&file).map_err(|source| CliError::File {
+                path: file.clone(),
+                source,
+            })?;
+            let tenant = verifier.install_attestation(&tenant_id, &jwt).await?;
+            writeln!(
+                out,
+                "Attestation installed for {}; it expires at {}.",
+                tenant.tenant_id,
+                tenant.attestation_expires_at.unwrap_or_default()
+            )?;
+        }
+        TenantCommand::ApiKey(TenantArg { tenant_id }) => {
+            let key = verifier.new_api_key(&tenant_id).await?;
+            writeln!(out, "API key (shown once, store it now): {}", key.expose())?;
+        }
+        TenantCommand::RevokeKeys(TenantArg { tenant_id }) => {
+            let revoked = verifier.revoke_api_keys(&tenant_id).await?;
+            writeln!(out, "Revoked {revoked} API key(s) of {tenant_id}.")?;
+        }
+        TenantCommand::WebhookSecret(TenantArg { tenant_id }) => {
+            let secret = verifier.webhook_secret(&tenant_id).await?;
+            writeln!(out, "{}", secret.expose())?;
+        }
+    }
+    Ok(())
+}
+
+fn write_tenant_table(tenants: &[TenantInfo], out: &mut dyn Write) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "{:<16} {:<36} {:<12} NAME",
+        "TENANT", "CLIENT_ID", "ATTESTED"
+    )?;
+    for tenant in tenants {
+        let attested = tenant
+            .attestation_expires_at
+            .map_or_else(|| "no".to_owned(), |exp| format!("until {exp}"));
+        writeln!(
+            out,
+            "{:<16} {:<36} {:<12} {}",
+            tenant.tenant_id, tenant.client_id, attested, tenant.name
+        )?;
+    }
+    Ok(())
+}
+
+fn pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::Output(std::io::Error::other(e.to_string())))
+}

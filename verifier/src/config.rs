@@ -1,0 +1,440 @@
+//! `VerifierConfig`: typed, layered settings (defaults → `--config FILE` → environment),
+//! loaded with [`idv_service_kit::config::load`] and checked once by
+//! [`VerifierConfig::settings`].
+//!
+//! ```toml
+//! [http]
+//! listen = "127.0.0.1:8300"              # IDV_HTTP__LISTEN
+//! public_url = "http://127.0.0.1:8300"   # IDV_HTTP__PUBLIC_URL: base of request_uri/response_uri
+//!
+//! [database]
+//! url = "postgres://…"                   # IDV_DATABASE__URL or DATABASE_URL;
+//!                                        # default sqlite://<data_dir>/verifier.sqlite
+//! data_dir = "./data"                    # IDV_DATABASE__DATA_DIR
+//! max_connections = 10                   # IDV_DATABASE__MAX_CONNECTIONS
+//!
+//! [trust]
+//! list_url = "http://127.0.0.1:8100/trust-list"   # IDV_TRUST__LIST_URL
+//! anchors_file = "trust-anchor.json"     # IDV_TRUST__ANCHORS_FILE: pinned anchor JWK or JWK Set
+//! anchors = []                           # IDV_TRUST__ANCHORS: pinned anchor JWKs inline (TOML)
+//! plain_http = "loopback"                # IDV_TRUST__PLAIN_HTTP: where plain-http trust and
+//!                                        # status lists may be fetched from: "loopback" or
+//!                                        # "any_host" (a lab network; TLS terminates at a proxy)
+//!
+//! [checks]
+//! request_lifetime_secs = 600            # IDV_CHECKS__REQUEST_LIFETIME_SECS: a check's expiry
+//! response_mode = "direct_post.jwt"      # IDV_CHECKS__RESPONSE_MODE: or "direct_post"
+//! verification_timeout_secs = 120        # IDV_CHECKS__VERIFICATION_TIMEOUT_SECS: a check left
+//!                                        # `presented` longer (a crash mid-verification) fails
+//!
+//! [retention]                            # how long a finished check's personal data is kept;
+//!                                        # by default each template's own period (right_to_work
+//!                                        # 30 days, age_over_NN 1 day)
+//! default_secs = 604800                  # IDV_RETENTION__DEFAULT_SECS: overrides every template
+//! [retention.templates]                  # per-template overrides (file only), seconds
+//! right_to_work = 2592000
+//! age_over_18 = 0                        # 0: personal data is purged by the next sweep
+//!
+//! [webhooks]
+//! poll_interval_ms = 1000                # IDV_WEBHOOKS__POLL_INTERVAL_MS: outbox scan period
+//! timeout_secs = 10                      # IDV_WEBHOOKS__TIMEOUT_SECS: per delivery attempt
+//! retry_initial_secs = 10                # IDV_WEBHOOKS__RETRY_INITIAL_SECS: first retry delay,
+//! retry_max_secs = 3600                  # IDV_WEBHOOKS__RETRY_MAX_SECS: doubling up to this
+//! max_attempts = 20                      # IDV_WEBHOOKS__MAX_ATTEMPTS: then the event is dead
+//!
+//! [sweeper]
+//! interval_ms = 60000                    # IDV_SWEEPER__INTERVAL_MS: expiry and retention
+//! ```
+//!
+//! Logging is set by `RUST_LOG` (default `info`).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use idv_fetch::http::PlainHttp;
+use idv_jose::{Jwk, JwkSet, PublicKey};
+use idv_proto::oid4vp::authorization_request::ResponseMode;
+use idv_service_kit::Secret;
+use idv_service_kit::config::ConfigError;
+use idv_trust::anchors::TrustAnchors;
+use serde::{Deserialize, Serialize};
+
+/// All settings of the verifier service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifierConfig {
+    /// The HTTP listener and public address.
+    pub http: HttpSettings,
+    /// Where the state lives.
+    pub database: DatabaseSettings,
+    /// The trust list and its pinned anchors.
+    pub trust: TrustSettings,
+    /// Checks and their wallet requests.
+    pub checks: CheckSettings,
+    /// How long personal data is kept.
+    pub retention: RetentionSettings,
+    /// Webhook delivery.
+    pub webhooks: WebhookSettings,
+    /// The background sweeper.
+    pub sweeper: SweeperSettings,
+}
+
+/// `[http]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Address to bind; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The URL wallets and tenants reach this service at, without a trailing slash.
+    pub public_url: String,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`; when absent, a SQLite file in `data_dir`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Secret>,
+    /// Folder of the default SQLite file.
+    pub data_dir: PathBuf,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+/// `[trust]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustSettings {
+    /// Where the signed trust list is fetched.
+    pub list_url: String,
+    /// A file holding the pinned anchor public key(s): one JWK or a JWK Set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchors_file: Option<PathBuf>,
+    /// Pinned anchor public keys given inline.
+    #[serde(default)]
+    pub anchors: Vec<Jwk>,
+    /// Where plain-`http` trust and status lists may be fetched from: `loopback` or `any_host`.
+    pub plain_http: String,
+}
+
+/// `[checks]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSettings {
+    /// Seconds from creation until a check (and its wallet request) expires.
+    pub request_lifetime_secs: i64,
+    /// `direct_post.jwt` (encrypted, the default) or `direct_post`.
+    pub response_mode: String,
+    /// Seconds a check may stay `presented` before it is failed as interrupted.
+    pub verification_timeout_secs: i64,
+}
+
+/// `[retention]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Seconds personal data is kept after a check ends, for every template without an
+    /// override; when absent, each template's own default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_secs: Option<i64>,
+    /// Per-template overrides, by template name.
+    #[serde(default)]
+    pub templates: BTreeMap<String, i64>,
+}
+
+/// `[webhooks]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// How often the outbox is scanned, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Timeout of one delivery attempt, in seconds.
+    pub timeout_secs: u64,
+    /// Delay before the first retry, in seconds; it doubles with every failure.
+    pub retry_initial_secs: i64,
+    /// Longest delay between retries, in seconds.
+    pub retry_max_secs: i64,
+    /// Attempts before an event is given up (kept as `dead` for the operator).
+    pub max_attempts: i64,
+}
+
+/// `[sweeper]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweeperSettings {
+    /// Milliseconds between sweeps (expiry, interrupted verifications, retention).
+    pub interval_ms: u64,
+}
+
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        Self {
+            http: HttpSettings {
+                listen: SocketAddr::from(([127, 0, 0, 1], 8300)),
+                public_url: "http://127.0.0.1:8300".into(),
+            },
+            database: DatabaseSettings {
+                url: None,
+                data_dir: PathBuf::from("./data"),
+                max_connections: 10,
+            },
+            trust: TrustSettings {
+                list_url: "http://127.0.0.1:8100/trust-list".into(),
+                anchors_file: None,
+                anchors: Vec::new(),
+                plain_http: "loopback".into(),
+            },
+            checks: CheckSettings {
+                request_lifetime_secs: 10 * 60,
+                response_mode: ResponseMode::DirectPostJwt.as_str().into(),
+                verification_timeout_secs: 120,
+            },
+            retention: RetentionSettings {
+                default_secs: None,
+                templates: BTreeMap::new(),
+            },
+            webhooks: WebhookSettings {
+                poll_interval_ms: 1000,
+                timeout_secs: 10,
+                retry_initial_secs: 10,
+                retry_max_secs: 60 * 60,
+                max_attempts: 20,
+            },
+            sweeper: SweeperSettings {
+                interval_ms: 60_000,
+            },
+        }
+    }
+}
+
+/// Checked settings the use cases and background tasks need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Public URL, no trailing slash.
+    pub public_url: String,
+    /// The trust list URL.
+    pub trust_list_url: String,
+    /// The pinned anchors.
+    pub anchors: TrustAnchors,
+    /// Where plain-http fetches may go.
+    pub plain_http: PlainHttp,
+    /// Check lifetime, seconds.
+    pub request_lifetime_secs: i64,
+    /// Default response mode of new checks.
+    pub response_mode: ResponseMode,
+    /// Bound on the `presented` state, seconds.
+    pub verification_timeout_secs: i64,
+    /// Retention.
+    pub retention: RetentionSettings,
+    /// Webhook delivery.
+    pub webhooks: WebhookSettings,
+    /// Sweep period.
+    pub sweep_interval: Duration,
+}
+
+/// Shortest check lifetime accepted: one minute (a person must scan and consent).
+const MIN_REQUEST_LIFETIME: i64 = 60;
+/// Longest check lifetime accepted: one day.
+const MAX_REQUEST_LIFETIME: i64 = 24 * 60 * 60;
+
+impl VerifierConfig {
+    /// Loads defaults, then `file`, then the environment.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        idv_service_kit::config::load(file)
+    }
+
+    /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
+    pub fn database_url(&self) -> Secret {
+        self.database.url.clone().unwrap_or_else(|| {
+            Secret::new(format!(
+                "sqlite://{}",
+                self.database.data_dir.join("verifier.sqlite").display()
+            ))
+        })
+    }
+
+    /// The pinned anchors: `trust.anchors` plus the keys in `trust.anchors_file`.
+    pub fn anchors(&self) -> Result<TrustAnchors, ConfigError> {
+        let mut keys = Vec::new();
+        for (i, jwk) in self.trust.anchors.iter().enumerate() {
+            keys.push(
+                PublicKey::from_jwk(jwk)
+                    .map_err(|e| ConfigError::Rejected(format!("trust.anchors[{i}]: {e}")))?,
+            );
+        }
+        if let Some(path) = &self.trust.anchors_file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::Rejected(format!("trust.anchors_file {}: {e}", path.display()))
+            })?;
+            let rejected = |e: String| ConfigError::Rejected(format!("trust.anchors_file: {e}"));
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| rejected(e.to_string()))?;
+            let jwks: Vec<Jwk> = if value.get("keys").is_some() {
+                serde_json::from_value::<JwkSet>(value)
+                    .map_err(|e| rejected(e.to_string()))?
+                    .keys
+            } else {
+                vec![serde_json::from_value(value).map_err(|e| rejected(e.to_string()))?]
+            };
+            for jwk in &jwks {
+                keys.push(PublicKey::from_jwk(jwk).map_err(|e| rejected(e.to_string()))?);
+            }
+        }
+        if keys.is_empty() {
+            return Err(ConfigError::Rejected(
+                "no trust anchor pinned: set trust.anchors_file or trust.anchors".into(),
+            ));
+        }
+        TrustAnchors::from_keys(keys).map_err(|e| ConfigError::Rejected(format!("trust: {e}")))
+    }
+
+    /// Checks every setting and returns them as one value.
+    pub fn settings(&self) -> Result<Settings, ConfigError> {
+        let reject = |m: String| Err(ConfigError::Rejected(m));
+        let public_url = self.http.public_url.trim_end_matches('/').to_owned();
+        http_url("http.public_url", &public_url)?;
+        http_url("trust.list_url", &self.trust.list_url)?;
+        let plain_http = match self.trust.plain_http.as_str() {
+            "loopback" => PlainHttp::Loopback,
+            "any_host" => PlainHttp::AnyHost,
+            _ => return reject("trust.plain_http must be loopback or any_host".into()),
+        };
+        let checks = &self.checks;
+        if !(MIN_REQUEST_LIFETIME..=MAX_REQUEST_LIFETIME).contains(&checks.request_lifetime_secs) {
+            return reject(format!(
+                "checks.request_lifetime_secs must be between {MIN_REQUEST_LIFETIME} and \
+                 {MAX_REQUEST_LIFETIME}"
+            ));
+        }
+        let response_mode = match checks.response_mode.as_str() {
+            "direct_post.jwt" => ResponseMode::DirectPostJwt,
+            "direct_post" => ResponseMode::DirectPost,
+            _ => {
+                return reject(
+                    "checks.response_mode must be direct_post.jwt or direct_post".into(),
+                );
+            }
+        };
+        if checks.verification_timeout_secs <= 0 {
+            return reject("checks.verification_timeout_secs must be positive".into());
+        }
+        if self.retention.default_secs.is_some_and(|s| s < 0)
+            || self.retention.templates.values().any(|s| *s < 0)
+        {
+            return reject("retention periods must not be negative".into());
+        }
+        let webhooks = &self.webhooks;
+        if webhooks.poll_interval_ms == 0
+            || webhooks.timeout_secs == 0
+            || webhooks.retry_initial_secs <= 0
+            || webhooks.retry_max_secs < webhooks.retry_initial_secs
+            || webhooks.max_attempts <= 0
+        {
+            return reject(
+                "webhooks: poll_interval_ms, timeout_secs, retry_initial_secs and max_attempts \
+                 must be positive and retry_max_secs at least retry_initial_secs"
+                    .into(),
+            );
+        }
+        if self.sweeper.interval_ms == 0 {
+            return reject("sweeper.interval_ms must be positive".into());
+        }
+        Ok(Settings {
+            public_url,
+            trust_list_url: self.trust.list_url.clone(),
+            anchors: self.anchors()?,
+            plain_http,
+            request_lifetime_secs: checks.request_lifetime_secs,
+            response_mode,
+            verification_timeout_secs: checks.verification_timeout_secs,
+            retention: self.retention.clone(),
+            webhooks: webhooks.clone(),
+            sweep_interval: Duration::from_millis(self.sweeper.interval_ms),
+        })
+    }
+}
+
+fn http_url(name: &str, value: &str) -> Result<(), ConfigError> {
+    let parsed =
+        url::Url::parse(value).map_err(|e| ConfigError::Rejected(format!("{name}: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(ConfigError::Rejected(format!(
+            "{name} must be an http(s) URL with a host"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use idv_jose::SigningKey;
+
+    use super::*;
+
+    fn load(env: &[(&str, &str)]) -> Result<VerifierConfig, ConfigError> {
+        idv_service_kit::config::load_from(None, env.iter().copied())
+    }
+
+    fn anchor_env() -> String {
+        let jwk = SigningKey::generate().unwrap().public_key().to_jwk();
+        format!(
+            "[{{kty = \"EC\", crv = \"P-256\", x = \"{}\", y = \"{}\"}}]",
+            jwk.x.unwrap(),
+            jwk.y.unwrap()
+        )
+    }
+
+    #[test]
+    fn defaults_need_only_an_anchor() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config, VerifierConfig::default());
+        assert!(config.settings().is_err(), "no anchor pinned");
+        let anchors = anchor_env();
+        let config = load(&[("IDV_TRUST__ANCHORS", anchors.as_str())]).unwrap();
+        let settings = config.settings().unwrap();
+        assert_eq!(settings.plain_http, PlainHttp::Loopback);
+        assert_eq!(settings.anchors.len(), 1);
+        assert_eq!(settings.response_mode, ResponseMode::DirectPostJwt);
+        assert_eq!(
+            config.database_url().expose(),
+            "sqlite://./data/verifier.sqlite"
+        );
+    }
+
+    #[test]
+    fn anchors_file_accepts_a_jwk_or_a_jwk_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SigningKey::generate().unwrap().public_key().to_jwk();
+        for (name, content) in [
+            ("one.json", serde_json::to_string(&key).unwrap()),
+            (
+                "set.json",
+                serde_json::json!({"keys": [key.clone()]}).to_string(),
+            ),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, content).unwrap();
+            let mut config = VerifierConfig::default();
+            config.trust.anchors_file = Some(path);
+            assert_eq!(config.anchors().unwrap().len(), 1);
+        }
+    }
+
+    #[test]
+    fn out_of_range_settings_are_rejected() {
+        let anchors = anchor_env();
+        for (name, value) in [
+            ("IDV_CHECKS__REQUEST_LIFETIME_SECS", "5"),
+            ("IDV_CHECKS__RESPONSE_MODE", "fragment"),
+            ("IDV_WEBHOOKS__MAX_ATTEMPTS", "0"),
+            ("IDV_HTTP__PUBLIC_URL", "ftp://x"),
+            ("IDV_TRUST__PLAIN_HTTP", "everywhere"),
+        ] {
+            let config = load(&[("IDV_TRUST__ANCHORS", anchors.as_str()), (name, value)]).unwrap();
+            assert!(config.settings().is_err(), "{name}={value}");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The HTTP API: the whole route table and the shared state. The OpenAPI 3.1 description of
+//! every route below is `GET /openapi.json` (hand-written next to the routes,
+//! `http/openapi.json`; a test keeps the two in step).
+//!
+//! Tenant API (`Authorization: Bearer <API key>`; a tenant sees only its own checks):
+//! - `POST /v1/checks` `{template, webhook_url?, redirect_uri?, reference?, response_mode?}`
+//! - `GET /v1/checks/{check_id}[?response_code=…]`, `DELETE /v1/checks/{check_id}`
+//! - `GET /v1/checks/{check_id}/qr.svg`, `GET /v1/checks/{check_id}/qr.png`
+//! - `GET /v1/templates`
+//!
+//! Wallet endpoints (OpenID4VP 1.0):
+//! - `GET|POST /wallet/requests/{request_id}`: the signed request object
+//! - `POST /wallet/responses/{request_id}`: the response (`direct_post.jwt` / `direct_post`)
+//!
+//! Public: `GET /.well-known/jwks.json` (the key evidence records are signed with),
+//! `GET /openapi.json`, `GET /healthz`.
+//!
+//! Errors are `{error, error_description}` (see `http/error.rs`).
+
+mod auth;
+mod checks;
+mod error;
+mod meta;
+mod wallet;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+
+use crate::service::Verifier;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub verifier: Verifier,
+}
+
+/// The route table.
+pub fn router(state: AppState) -> Router {
+    let tenant_api = Router::new()
+        .route("/v1/checks", post(checks::create_check))
+        .route(
+            "/v1/checks/{check_id}",
+            get(checks::get_check).delete(checks::delete_check),
+        )
+        .route(
+            "/v1/checks/{check_id}/qr.svg",
+            get(checks::get_check_qr_svg),
+        )
+        .route(
+            "/v1/checks/{check_id}/qr.png",
+            get(checks::get_check_qr_png),
+        )
+        .route("/v1/templates", get(checks::list_templates))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_tenant));
+
+    Router::new()
+        .route(
+            "/wallet/requests/{request_id}",
+            get(wallet::get_request_object).post(wallet::post_request_object),
+        )
+        .route(
+            "/wallet/responses/{request_id}",
+            post(wallet::post_response),
+        )
+        .route("/.well-known/jwks.json", get(meta::get_jwks))
+        .route("/openapi.json", get(meta::get_openapi))
+        .merge(tenant_api)
+        .merge(health_routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// `(METHOD, path)` of every route in this file's route table, read from its source so a
+    /// new route cannot be added without the test seeing it.
+    fn routed() -> BTreeSet<(String, String)> {
+        let source = include_str!("http.rs");
+        let table =
+            &source[source.find("pub fn router").unwrap()..source.find("#[cfg(test)]").unwrap()];
+        let mut routes = BTreeSet::new();
+        for chunk in table.split(".route(").skip(1) {
+            let path = chunk.split('"').nth(1).unwrap().to_owned();
+            let handlers = chunk.split(".route_layer(").next().unwrap();
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let call = format!("{method}(");
+                if handlers
+                    .match_indices(&call)
+                    .any(|(i, _)| i == 0 || !handlers.as_bytes()[i - 1].is_ascii_alphanumeric())
+                {
+                    routes.insert((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        // Merged from idv-service-kit.
+        routes.insert(("GET".into(), "/healthz".into()));
+        routes
+    }
+
+    fn documented() -> BTreeSet<(String, String)> {
+        let doc: serde_json::Value = serde_json::from_str(super::meta::OPENAPI).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut routes = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if item.get(method).is_some() {
+                    routes.insert((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        routes
+    }
+
+    #[test]
+    fn the_openapi_document_lists_every_route_and_nothing_else() {
+        let routed = routed();
+        assert!(routed.len() >= 10, "{routed:?}");
+        assert_eq!(documented(), routed);
+    }
+}

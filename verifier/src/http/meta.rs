@@ -1,0 +1,30 @@
+//! Public documents: the evidence signing keys and the OpenAPI description.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use idv_jose::JwkSet;
+use idv_service_kit::http::Json;
+
+use super::AppState;
+
+/// The OpenAPI 3.1 description of every route (hand-written, kept next to the routes).
+pub(crate) const OPENAPI: &str = include_str!("openapi.json");
+
+/// `GET /.well-known/jwks.json`: the keys check records (`dvs-check-record+jwt`) are signed
+/// with.
+pub(super) async fn get_jwks(State(state): State<AppState>) -> Json<JwkSet> {
+    Json(state.verifier.evidence_jwks())
+}
+
+/// `GET /openapi.json`.
+pub(super) async fn get_openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
+}

@@ -1,0 +1,21 @@
+//! `verifier`: the verifier service's binary (see `verifier --help`).
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use verifier::cli::{self, Cli};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A server reports its requests; one-shot commands print results, not progress.
+    let serving = matches!(cli.command, cli::Command::Serve);
+    idv_service_kit::telemetry::init(if serving { "info" } else { "warn" });
+    match cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", cli::report(&error));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The sweeper: data minimisation and the clean end of abandoned checks.
+//!
+//! Each pass (every `sweeper.interval_secs`, in the background worker of `crate::startup`):
+//! 1. checks still `created` after `expires_at` become `expired` (their request key and
+//!    nonce are dropped; the `check.expired` event is queued);
+//! 2. checks `presented` for longer than `checks.verification_timeout_secs` (the instance
+//!    verifying them died) become `failed`;
+//! 3. the personal data of finished checks (`claims`, the evidence record) is purged once
+//!    `retain_until` passes, leaving the outcome metadata (verdict, reason codes, provider,
+//!    level of confidence, trust list sequence, times).
+//!
+//! Every step is a compare-and-swap, so several instances may sweep the same database.
+
+use idv_checks::reason::ReasonCode;
+
+use crate::checks::{CheckState, OutcomeRecord};
+use crate::service::Verifier;
+use crate::store::StoreError;
+use crate::store::checks::Finish;
+use crate::wallet::WalletError;
+
+/// Why a sweep stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SweepError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An outcome could not be recorded.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<WalletError> for SweepError {
+    fn from(error: WalletError) -> Self {
+        match error {
+            WalletError::Store(e) => Self::Store(e),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Checks handled per step and pass.
+const BATCH: i64 = 100;
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Checks expired.
+    pub expired: usize,
+    /// Interrupted verifications failed.
+    pub interrupted: usize,
+    /// Checks whose personal data was purged.
+    pub purged: u64,
+}
+
+impl Verifier {
+    /// One sweep at the current time.
+    pub async fn sweep(&self) -> Result<SweepReport, SweepError> {
+        let now = self.clock.now();
+        let mut report = SweepReport::default();
+        for due in self.store.expired_checks(now, BATCH).await? {
+            let Some(check) = self.store.load_check(&due.tenant_id, &due.check_id).await? else {
+                continue;
+            };
+            if self.expire(&check, now).await? {
+                report.expired += 1;
+            }
+        }
+        let stalled_before = now - self.settings.verification_timeout_secs;
+        for due in self.store.stalled_checks(stalled_before, BATCH).await? {
+            let Some(check) = self.store.load_check(&due.tenant_id, &due.check_id).await? else {
+                continue;
+            };
+            // The verification never finished, so the status (the last, fetching step) was
+            // never established: the check cannot be relied on.
+            let record = OutcomeRecord::rejected(ReasonCode::StatusUnavailable, now);
+            let outcome =
+                serde_json::to_string(&record).map_err(|e| SweepError::Internal(e.to_string()))?;
+            let event = self.check_event(&check, CheckState::Failed, &record, now);
+            let finish = Finish {
+                state: CheckState::Failed.as_str(),
+                outcome,
+                claims: None,
+                evidence: None,
+                finished_at: now,
+                retain_until: now,
+            };
+            if self
+                .store
+                .finish_check(&check.check_id, &finish, event.as_ref())
+                .await?
+            {
+                tracing::warn!(check.id = %check.check_id, "interrupted verification failed");
+                report.interrupted += 1;
+            }
+        }
+        report.purged = self.store.purge_personal_data(now).await?;
+        if report.purged > 0 {
+            tracing::info!(
+                checks = report.purged,
+                "personal data purged at end of retention"
+            );
+        }
+        Ok(report)
+    }
+}

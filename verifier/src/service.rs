@@ -1,0 +1,192 @@
+//! [`Verifier`]: the handle every use case hangs off (tenants, checks, wallet exchange,
+//! webhooks, retention), shared by the HTTP API, the background tasks and the CLI. No axum,
+//! no SQL: the store does the SQL, `crate::http` the HTTP.
+
+use std::sync::Arc;
+
+use idv_checks::templates::{Template, TemplateError, Templates};
+use idv_fetch::http::{FetchError, FetchPolicy, Fetcher};
+use idv_fetch::status_list::{DEFAULT_MAX_ENTRIES, StatusListClient};
+use idv_fetch::trust_list::TrustListClient;
+use idv_jose::{Clock, Jwk, JwkSet, Random, SigningKey};
+use idv_status_list::verify::StatusPolicy;
+use idv_trust::list::ListPolicy;
+
+use crate::config::Settings;
+use crate::store::{Store, StoreError};
+
+/// `service_keys.purpose` of the key that signs check records.
+const EVIDENCE_KEY: &str = "evidence";
+
+/// Why the verifier could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The evidence key could not be created or loaded.
+    #[error("the evidence signing key is unusable")]
+    EvidenceKey(#[source] idv_jose::JoseError),
+    /// A built-in template does not compile.
+    #[error(transparent)]
+    Templates(#[from] TemplateError),
+    /// The trust and status list fetcher could not be built.
+    #[error(transparent)]
+    Fetcher(#[from] FetchError),
+    /// The webhook HTTP client could not be built.
+    #[error("the webhook HTTP client could not be built: {0}")]
+    WebhookClient(String),
+}
+
+/// The verifier's use cases over its store, clock, randomness and trust sources. Cheap to
+/// clone.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) random: Arc<dyn Random>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) templates: Arc<Templates>,
+    pub(crate) trust: Arc<TrustListClient>,
+    pub(crate) status: Arc<StatusListClient>,
+    pub(crate) evidence_key: Arc<SigningKey>,
+    pub(crate) webhook_client: reqwest::Client,
+}
+
+impl Verifier {
+    /// Opens the verifier on `store`: loads (or creates, once) the evidence signing key and
+    /// prepares the trust list and status list clients. Nothing is fetched yet.
+    pub async fn open(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        settings: Settings,
+    ) -> Result<Self, OpenError> {
+        let evidence_key = load_or_create_key(&store, clock.now()).await?;
+        let templates = Templates::builtin()?;
+        let fetcher = Fetcher::new(FetchPolicy {
+            plain_http: settings.plain_http,
+            ..FetchPolicy::default()
+        })?;
+        let trust = TrustListClient::new(
+            settings.trust_list_url.clone(),
+            settings.anchors.clone(),
+            ListPolicy::default(),
+            fetcher.clone(),
+            store.database().clone(),
+            Arc::clone(&clock),
+        );
+        let status = StatusListClient::new(
+            fetcher,
+            Arc::clone(&clock),
+            StatusPolicy::default(),
+            DEFAULT_MAX_ENTRIES,
+        );
+        let webhook_client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(
+                settings.webhooks.timeout_secs,
+            ))
+            .user_agent(concat!(
+                "federated-idv-verifier/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(|e| FetchError::Unreachable {
+                host: String::new(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            store,
+            clock,
+            random,
+            settings: Arc::new(settings),
+            templates: Arc::new(templates),
+            trust: Arc::new(trust),
+            status: Arc::new(status),
+            evidence_key: Arc::new(evidence_key),
+            webhook_client,
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The templates offered.
+    pub fn templates(&self) -> impl Iterator<Item = &Template> {
+        self.templates.iter()
+    }
+
+    /// The public key set employers verify evidence records with (`kid` = thumbprint).
+    pub fn evidence_jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: vec![Jwk {
+                kid: Some(self.evidence_key.kid()),
+                alg: Some(idv_jose::jws::ES256.into()),
+                use_: Some("sig".into()),
+                ..self.evidence_key.public_key().to_jwk()
+            }],
+        }
+    }
+
+    /// The trust list client (for an operator-triggered refresh).
+    pub fn trust_list(&self) -> &TrustListClient {
+        &self.trust
+    }
+
+    /// Closes the database pool.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// The template (at its version) a check runs.
+    pub(crate) fn template_of(
+        &self,
+        check: &crate::store::checks::CheckRow,
+    ) -> Result<&Template, TemplateError> {
+        let version = u32::try_from(check.template_version).unwrap_or(u32::MAX);
+        self.templates.get_version(&check.template, version)
+    }
+
+    /// Retention of a finished check's personal data for `template`, in seconds: the
+    /// template's configured override, else the configured default, else the template's own.
+    pub(crate) fn retention_secs(&self, template: &Template) -> i64 {
+        let retention = &self.settings.retention;
+        retention
+            .templates
+            .get(template.id())
+            .copied()
+            .or(retention.default_secs)
+            .unwrap_or_else(|| template.default_retention_secs())
+    }
+}
+
+async fn load_or_create_key(store: &Store, now: i64) -> Result<SigningKey, OpenError> {
+    if store.active_service_key(EVIDENCE_KEY).await?.is_none() {
+        let key = SigningKey::generate().map_err(OpenError::EvidenceKey)?;
+        let private = serde_json::to_string(&key.to_private_jwk()).map_err(|_| {
+            OpenError::EvidenceKey(idv_jose::JoseError::InvalidKey {
+                reason: "cannot serialise the key",
+            })
+        })?;
+        // Another instance may win the race; both then load the stored one.
+        store
+            .insert_service_key_if_none(EVIDENCE_KEY, &key.kid(), &private, now)
+            .await?;
+    }
+    let private = store
+        .active_service_key(EVIDENCE_KEY)
+        .await?
+        .ok_or(OpenError::EvidenceKey(idv_jose::JoseError::InvalidKey {
+            reason: "no active evidence key",
+        }))?;
+    let jwk: Jwk = serde_json::from_str(&private).map_err(|_| {
+        OpenError::EvidenceKey(idv_jose::JoseError::InvalidKey {
+            reason: "stored evidence key is not a JWK",
+        })
+    })?;
+    SigningKey::from_jwk(&jwk).map_err(OpenError::EvidenceKey)
+}

@@ -1,0 +1,423 @@
+//! Checks: their wallet request, state machine and result.
+
+use std::fmt;
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+use super::outbox::{NewEvent, insert_event};
+use super::{Store, StoreError, get};
+
+const CHECK_COLUMNS: &str = "check_id, tenant_id, template, template_version, state, reference, \
+     webhook_url, response_mode, redirect_uri, request_id, request_state, nonce, decryption_key, \
+     response_code_hash, response_code_redeemed, created_at, expires_at, presented_at, \
+     finished_at, outcome, claims, evidence, retain_until, purged_at, erased_at";
+
+/// A check to insert, in state `created`.
+#[derive(Clone)]
+pub struct NewCheck {
+    /// `chk_…`.
+    pub check_id: String,
+    /// The owner.
+    pub tenant_id: String,
+    /// Template name.
+    pub template: String,
+    /// Template version.
+    pub template_version: i64,
+    /// The tenant's own reference.
+    pub reference: Option<String>,
+    /// Where events about this check are sent.
+    pub webhook_url: Option<String>,
+    /// `direct_post.jwt` or `direct_post`.
+    pub response_mode: String,
+    /// Same-device flow: where the wallet sends the user back.
+    pub redirect_uri: Option<String>,
+    /// The wallet-facing request id (path of `request_uri` and `response_uri`).
+    pub request_id: String,
+    /// The request's `state` parameter.
+    pub request_state: String,
+    /// The request's `nonce`.
+    pub nonce: String,
+    /// The per-request ECDH-ES private JWK (JSON), for `direct_post.jwt`.
+    pub decryption_key: Option<String>,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry time.
+    pub expires_at: i64,
+}
+
+/// A check as stored. Holds personal data and keys: `Debug` shows ids and state only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CheckRow {
+    /// `chk_…`.
+    pub check_id: String,
+    /// The owner.
+    pub tenant_id: String,
+    /// Template name.
+    pub template: String,
+    /// Template version.
+    pub template_version: i64,
+    /// `created`, `presented`, `completed`, `failed`, `expired` or `erased`.
+    pub state: String,
+    /// The tenant's reference.
+    pub reference: Option<String>,
+    /// Webhook URL.
+    pub webhook_url: Option<String>,
+    /// Response mode.
+    pub response_mode: String,
+    /// Same-device redirect URI.
+    pub redirect_uri: Option<String>,
+    /// Wallet-facing request id.
+    pub request_id: String,
+    /// The request's `state`.
+    pub request_state: String,
+    /// The request's `nonce`, while the request is open.
+    pub nonce: Option<String>,
+    /// The per-request private JWK, while the request is open.
+    pub decryption_key: Option<String>,
+    /// Hash of the same-device response code, until redeemed.
+    pub response_code_hash: Option<String>,
+    /// Whether the response code was redeemed.
+    pub response_code_redeemed: bool,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry time.
+    pub expires_at: i64,
+    /// When the wallet's response arrived.
+    pub presented_at: Option<i64>,
+    /// When the check completed, failed or expired.
+    pub finished_at: Option<i64>,
+    /// Outcome metadata (JSON), no personal data.
+    pub outcome: Option<String>,
+    /// Disclosed, requested claims (JSON): personal data.
+    pub claims: Option<String>,
+    /// The evidence record JWT: personal data.
+    pub evidence: Option<String>,
+    /// When personal data is purged.
+    pub retain_until: Option<i64>,
+    /// When personal data was purged.
+    pub purged_at: Option<i64>,
+    /// When the check was erased.
+    pub erased_at: Option<i64>,
+}
+
+impl fmt::Debug for CheckRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CheckRow")
+            .field("check_id", &self.check_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The end of a verification: `completed` or `failed`, with its result.
+#[derive(Clone)]
+pub struct Finish {
+    /// `completed` or `failed`.
+    pub state: &'static str,
+    /// Outcome metadata (JSON).
+    pub outcome: String,
+    /// Disclosed, requested claims (JSON), if any.
+    pub claims: Option<String>,
+    /// The evidence JWT, if any.
+    pub evidence: Option<String>,
+    /// When.
+    pub finished_at: i64,
+    /// When the personal data is to be purged.
+    pub retain_until: i64,
+}
+
+/// A check whose request expired or whose verification was interrupted, for the sweeper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCheck {
+    /// The check.
+    pub check_id: String,
+    /// Its tenant.
+    pub tenant_id: String,
+}
+
+impl Store {
+    /// Inserts a new check in state `created`.
+    pub async fn insert_check(&self, check: &NewCheck) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO checks (check_id, tenant_id, template, template_version, state, \
+             reference, webhook_url, response_mode, redirect_uri, request_id, request_state, \
+             nonce, decryption_key, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, 'created', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(&check.check_id)
+        .bind(&check.tenant_id)
+        .bind(&check.template)
+        .bind(check.template_version)
+        .bind(&check.reference)
+        .bind(&check.webhook_url)
+        .bind(&check.response_mode)
+        .bind(&check.redirect_uri)
+        .bind(&check.request_id)
+        .bind(&check.request_state)
+        .bind(&check.nonce)
+        .bind(&check.decryption_key)
+        .bind(check.created_at)
+        .bind(check.expires_at)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// A tenant's check; another tenant's check is `None`, exactly like a missing one.
+    pub async fn load_check(
+        &self,
+        tenant_id: &str,
+        check_id: &str,
+    ) -> Result<Option<CheckRow>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CHECK_COLUMNS} FROM checks WHERE check_id = $1 AND tenant_id = $2"
+        )))
+        .bind(check_id)
+        .bind(tenant_id)
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.as_ref().map(check).transpose()
+    }
+
+    /// The check behind a wallet request id.
+    pub async fn load_check_by_request(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<CheckRow>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CHECK_COLUMNS} FROM checks WHERE request_id = $1"
+        )))
+        .bind(request_id)
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.as_ref().map(check).transpose()
+    }
+
+    /// `created → presented`, only while unexpired at `now`: the single use of the request and
+    /// its nonce. Returns whether this call won. Stores the same-device response code hash.
+    pub async fn mark_presented(
+        &self,
+        check_id: &str,
+        now: i64,
+        response_code_hash: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE checks SET state = 'presented', presented_at = $2, response_code_hash = $3 \
+             WHERE check_id = $1 AND state = 'created' AND expires_at > $2",
+        )
+        .bind(check_id)
+        .bind(now)
+        .bind(response_code_hash)
+        .execute(self.db.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// `presented → completed | failed` with the result, dropping the request's key and
+    /// nonce, and queueing `event` in the same transaction. Returns whether this call won
+    /// (false when the check was erased or already finished meanwhile).
+    pub async fn finish_check(
+        &self,
+        check_id: &str,
+        finish: &Finish,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE checks SET state = $2, outcome = $3, claims = $4, evidence = $5, \
+             finished_at = $6, retain_until = $7, decryption_key = NULL, nonce = NULL \
+             WHERE check_id = $1 AND state = 'presented'",
+        )
+        .bind(check_id)
+        .bind(finish.state)
+        .bind(&finish.outcome)
+        .bind(&finish.claims)
+        .bind(&finish.evidence)
+        .bind(finish.finished_at)
+        .bind(finish.retain_until)
+        .execute(&mut *tx)
+        .await?;
+        commit_if_won(tx, done.rows_affected() == 1, event).await
+    }
+
+    /// `created → expired` once `expires_at` has passed, with `outcome` and `event` in the
+    /// same transaction. Returns whether this call won.
+    pub async fn expire_check(
+        &self,
+        check_id: &str,
+        now: i64,
+        outcome: &str,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE checks SET state = 'expired', outcome = $3, finished_at = $2, \
+             decryption_key = NULL, nonce = NULL \
+             WHERE check_id = $1 AND state = 'created' AND expires_at <= $2",
+        )
+        .bind(check_id)
+        .bind(now)
+        .bind(outcome)
+        .execute(&mut *tx)
+        .await?;
+        commit_if_won(tx, done.rows_affected() == 1, event).await
+    }
+
+    /// Checks still `created` whose request expired at `now`.
+    pub async fn expired_checks(&self, now: i64, limit: i64) -> Result<Vec<DueCheck>, StoreError> {
+        self.due(
+            "SELECT check_id, tenant_id FROM checks WHERE state = 'created' AND expires_at <= $1 \
+             ORDER BY expires_at LIMIT $2",
+            now,
+            limit,
+        )
+        .await
+    }
+
+    /// Checks `presented` since before `before`: their verification was interrupted.
+    pub async fn stalled_checks(
+        &self,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<DueCheck>, StoreError> {
+        self.due(
+            "SELECT check_id, tenant_id FROM checks WHERE state = 'presented' \
+             AND presented_at <= $1 ORDER BY presented_at LIMIT $2",
+            before,
+            limit,
+        )
+        .await
+    }
+
+    async fn due(
+        &self,
+        sql: &'static str,
+        time: i64,
+        limit: i64,
+    ) -> Result<Vec<DueCheck>, StoreError> {
+        let rows = sqlx::query(sql)
+            .bind(time)
+            .bind(limit)
+            .fetch_all(self.db.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DueCheck {
+                    check_id: get(row, "check_id")?,
+                    tenant_id: get(row, "tenant_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Drops the personal data of checks whose retention ended by `now`; returns how many.
+    pub async fn purge_personal_data(&self, now: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE checks SET claims = NULL, evidence = NULL, purged_at = $1 \
+             WHERE retain_until <= $1 AND purged_at IS NULL",
+        )
+        .bind(now)
+        .execute(self.db.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Erases a tenant's check: everything but a tombstone (id, template, times) goes, and
+    /// its undelivered events are dropped. Returns whether the check exists.
+    pub async fn erase_check(
+        &self,
+        tenant_id: &str,
+        check_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        // The UPDATE comes first so the transaction takes SQLite's write lock at once.
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE checks SET state = 'erased', erased_at = $3, reference = NULL, \
+             webhook_url = NULL, redirect_uri = NULL, nonce = NULL, decryption_key = NULL, \
+             response_code_hash = NULL, outcome = NULL, claims = NULL, evidence = NULL, \
+             retain_until = NULL WHERE check_id = $1 AND tenant_id = $2 AND state <> 'erased'",
+        )
+        .bind(check_id)
+        .bind(tenant_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            sqlx::query("DELETE FROM webhook_outbox WHERE check_id = $1 AND state = 'pending'")
+                .bind(check_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(true);
+        }
+        tx.rollback().await?;
+        Ok(self.load_check(tenant_id, check_id).await?.is_some())
+    }
+
+    /// Redeems a same-device response code (once). Returns whether `code_hash` matched an
+    /// unredeemed code of the check.
+    pub async fn redeem_response_code(
+        &self,
+        check_id: &str,
+        code_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE checks SET response_code_redeemed = 1, response_code_hash = NULL \
+             WHERE check_id = $1 AND response_code_hash = $2 AND response_code_redeemed = 0",
+        )
+        .bind(check_id)
+        .bind(code_hash)
+        .execute(self.db.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+async fn commit_if_won(
+    mut tx: Transaction<'static, Any>,
+    won: bool,
+    event: Option<&NewEvent>,
+) -> Result<bool, StoreError> {
+    if !won {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    if let Some(event) = event {
+        insert_event(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+fn check(row: &AnyRow) -> Result<CheckRow, StoreError> {
+    Ok(CheckRow {
+        check_id: get(row, "check_id")?,
+        tenant_id: get(row, "tenant_id")?,
+        template: get(row, "template")?,
+        template_version: get(row, "template_version")?,
+        state: get(row, "state")?,
+        reference: get(row, "reference")?,
+        webhook_url: get(row, "webhook_url")?,
+        response_mode: get(row, "response_mode")?,
+        redirect_uri: get(row, "redirect_uri")?,
+        request_id: get(row, "request_id")?,
+        request_state: get(row, "request_state")?,
+        nonce: get(row, "nonce")?,
+        decryption_key: get(row, "decryption_key")?,
+        response_code_hash: get(row, "response_code_hash")?,
+        response_code_redeemed: get::<i64>(row, "response_code_redeemed")? != 0,
+        created_at: get(row, "created_at")?,
+        expires_at: get(row, "expires_at")?,
+        presented_at: get(row, "presented_at")?,
+        finished_at: get(row, "finished_at")?,
+        outcome: get(row, "outcome")?,
+        claims: get(row, "claims")?,
+        evidence: get(row, "evidence")?,
+        retain_until: get(row, "retain_until")?,
+        purged_at: get(row, "purged_at")?,
+        erased_at: get(row, "erased_at")?,
+    })
+}

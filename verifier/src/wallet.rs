@@ -1,0 +1,28 @@
+//! The wallet-facing side of OpenID4VP 1.0: the signed request object and the response.
+//!
+//! 1. The wallet opens `openid4vp://?client_id=verifier_attestation:<client_id>&request_uri=…`
+//!    and fetches the request object ([`request_object`]): `GET` (or `POST` with
+//!    `wallet_nonce`, "`request_uri_method=post`") `/wallet/requests/{request_id}` →
+//!    `application/oauth-authz-req+jwt`, signed ES256 with the tenant's key, the trust
+//!    framework's Verifier Attestation in the `jwt` header, and the template's DCQL query. For
+//!    `direct_post.jwt` its `client_metadata.jwks` holds the request's own ECDH-ES key.
+//! 2. The wallet posts its response to `response_uri` = `/wallet/responses/{request_id}`
+//!    ([`response`]): `response=<JWE>` (`direct_post.jwt`), or `vp_token` and `state`
+//!    (`direct_post`), or an error (`error`, `error_description`, `state`).
+//! 3. A response carrying the request's `state` consumes the request (`created → presented`,
+//!    once); it is then verified ([`verification`]) and the check completes or fails. The
+//!    reply is `{}` (cross-device) or `{"redirect_uri": "…#response_code=…"}` (same-device).
+//!
+//! A response that cannot be tied to the request (unknown request, JWE that does not decrypt,
+//! wrong `state`) is refused without consuming it, so a stray or forged post cannot end the
+//! check; a response after expiry, or a second one, is refused with `request_expired` or
+//! `response_replayed`. Refusals use the OAuth error body, `error_description` starting with
+//! the stable reason code.
+
+mod error;
+pub mod request_object;
+pub mod response;
+mod verification;
+
+pub use error::WalletError;
+pub use response::ResponseForm;

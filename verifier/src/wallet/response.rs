@@ -1,0 +1,310 @@
+//! `POST /wallet/responses/{request_id}` (`application/x-www-form-urlencoded`): the
+//! Authorization Response (OpenID4VP 1.0 "Response Mode direct_post", "Response Mode
+//! direct_post.jwt", "Error Response") and the verifier's `200 application/json` reply.
+
+use std::fmt;
+
+use idv_checks::evidence::{RecordContext, sign_check_record};
+use idv_checks::outcome::CheckOutcome;
+use idv_checks::reason::{OutcomeState, ReasonCode};
+use idv_jose::jwe;
+use idv_proto::oid4vp::authorization_request::ResponseMode;
+use idv_proto::oid4vp::authorization_response::{AuthorizationResponse, ResponseUriReply, VpToken};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::WalletError;
+use super::request_object::{ENC_VALUES, decryption_key, response_mode};
+use crate::checks::{CheckState, OutcomeRecord};
+use crate::service::Verifier;
+use crate::store::checks::{CheckRow, Finish};
+use crate::tenants::full_client_id;
+
+/// Random bytes of a same-device response code (OpenID4VP: fresh, at least 128 bits).
+const RESPONSE_CODE_BYTES: usize = 24;
+/// The OAuth error a wallet sends when the holder declines.
+const ACCESS_DENIED: &str = "access_denied";
+
+/// The form fields a wallet may post. Holds presentations: `Debug` shows only which fields
+/// are present.
+#[derive(Clone, Default, Deserialize)]
+pub struct ResponseForm {
+    /// `direct_post.jwt`: the compact JWE.
+    #[serde(default)]
+    pub response: Option<String>,
+    /// `direct_post`: the VP Token as JSON text.
+    #[serde(default)]
+    pub vp_token: Option<String>,
+    /// The request's `state`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// An error code instead of a presentation.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Error detail (never logged or stored).
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+impl fmt::Debug for ResponseForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseForm")
+            .field("response", &self.response.as_ref().map(|_| "<redacted>"))
+            .field("vp_token", &self.vp_token.as_ref().map(|_| "<redacted>"))
+            .field("state", &self.state.is_some())
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the wallet answered, once read.
+enum Answer {
+    /// A VP Token.
+    Presentation(VpToken),
+    /// An OAuth error code.
+    Error(String),
+    /// Tied to the request by its `state`, but malformed.
+    Malformed,
+}
+
+impl Verifier {
+    /// Receives a wallet's response to the request `request_id`.
+    pub async fn receive_response(
+        &self,
+        request_id: &str,
+        form: ResponseForm,
+    ) -> Result<ResponseUriReply, WalletError> {
+        let check = self
+            .store
+            .load_check_by_request(request_id)
+            .await?
+            .ok_or(WalletError::UnknownRequest)?;
+        let now = self.clock.now();
+        match CheckState::parse(&check.state) {
+            Some(CheckState::Created) if now < check.expires_at => {}
+            Some(CheckState::Created) => {
+                self.expire(&check, now).await?;
+                return Err(WalletError::Expired);
+            }
+            Some(CheckState::Expired) => return Err(WalletError::Expired),
+            Some(CheckState::Presented | CheckState::Completed | CheckState::Failed) => {
+                return Err(WalletError::Replayed);
+            }
+            Some(CheckState::Erased) | None => return Err(WalletError::UnknownRequest),
+        }
+
+        let (state, answer) = read(&check, form)?;
+        // The response proves it answers this request by its `state` (OpenID4VP: the
+        // reference design's request-id); until then it consumes nothing.
+        if !state.is_some_and(|s| constant_time_eq(s.as_bytes(), check.request_state.as_bytes())) {
+            return Err(WalletError::UnknownRequest);
+        }
+        let response_code = check
+            .redirect_uri
+            .as_ref()
+            .map(|_| idv_jose::random::token(self.random.as_ref(), RESPONSE_CODE_BYTES));
+        let code_hash = response_code
+            .as_deref()
+            .map(crate::checks::hash_response_code);
+        if !self
+            .store
+            .mark_presented(&check.check_id, now, code_hash.as_deref())
+            .await?
+        {
+            // Another response won the request, or it expired meanwhile.
+            return Err(if self.clock.now() >= check.expires_at {
+                WalletError::Expired
+            } else {
+                WalletError::Replayed
+            });
+        }
+
+        let outcome = self.conclude(&check, answer).await?;
+        self.finish(&check, outcome).await?;
+        Ok(ResponseUriReply {
+            redirect_uri: match (&check.redirect_uri, response_code) {
+                (Some(uri), Some(code)) => Some(format!("{uri}#response_code={code}")),
+                _ => None,
+            },
+        })
+    }
+
+    /// The outcome of a consumed request.
+    async fn conclude(
+        &self,
+        check: &CheckRow,
+        answer: Answer,
+    ) -> Result<CheckOutcome, WalletError> {
+        let template = self
+            .template_of(check)
+            .map_err(|e| WalletError::Internal(e.to_string()))?;
+        let now = self.clock.now();
+        Ok(match answer {
+            Answer::Presentation(vp_token) => {
+                let nonce = check
+                    .nonce
+                    .as_deref()
+                    .ok_or_else(|| WalletError::Internal("open request without a nonce".into()))?;
+                let tenant = self.tenant(&check.tenant_id).await?;
+                self.verify(
+                    template,
+                    &full_client_id(&tenant.client_id),
+                    nonce,
+                    &vp_token,
+                )
+                .await
+            }
+            Answer::Error(code) if code == ACCESS_DENIED => {
+                CheckOutcome::rejected(template.reference(), ReasonCode::HolderDeclined, now)
+            }
+            Answer::Error(_) => {
+                CheckOutcome::rejected(template.reference(), ReasonCode::WalletError, now)
+            }
+            Answer::Malformed => {
+                CheckOutcome::rejected(template.reference(), ReasonCode::InvalidResponse, now)
+            }
+        })
+    }
+
+    /// `presented → completed | failed`: stores the outcome metadata, the requested claims and
+    /// the signed evidence, and queues the webhook event.
+    async fn finish(&self, check: &CheckRow, outcome: CheckOutcome) -> Result<(), WalletError> {
+        let template = self
+            .template_of(check)
+            .map_err(|e| WalletError::Internal(e.to_string()))?;
+        let now = self.clock.now();
+        let evidence = sign_check_record(
+            &outcome,
+            template,
+            &RecordContext {
+                issuer: &self.settings.public_url,
+                check_id: &check.check_id,
+                tenant: &check.tenant_id,
+                issued_at: now,
+            },
+            &self.evidence_key,
+        )
+        .map_err(|e| WalletError::Internal(e.to_string()))?;
+        let state = if outcome.state == OutcomeState::Rejected {
+            CheckState::Failed
+        } else {
+            CheckState::Completed
+        };
+        let record = OutcomeRecord::of(&outcome);
+        let claims = (!outcome.claims.is_empty())
+            .then(|| serde_json::to_string(&outcome.claims))
+            .transpose()
+            .map_err(|e| WalletError::Internal(e.to_string()))?;
+        let finish = Finish {
+            state: state.as_str(),
+            outcome: serde_json::to_string(&record)
+                .map_err(|e| WalletError::Internal(e.to_string()))?,
+            claims,
+            evidence: Some(evidence),
+            finished_at: now,
+            retain_until: now + self.retention_secs(template),
+        };
+        let event = self.check_event(check, state, &record, now);
+        let finished = self
+            .store
+            .finish_check(&check.check_id, &finish, event.as_ref())
+            .await?;
+        if finished {
+            let codes: Vec<&str> = record.codes().map(ReasonCode::as_str).collect();
+            tracing::info!(
+                check.id = %check.check_id, check.state = state.as_str(),
+                check.outcome = record.outcome.as_str(), check.reasons = ?codes,
+                "check finished"
+            );
+        } else {
+            tracing::info!(check.id = %check.check_id, "check erased during verification");
+        }
+        Ok(())
+    }
+
+    /// `created → expired` (with its event), for a response that came too late.
+    pub(crate) async fn expire(&self, check: &CheckRow, now: i64) -> Result<bool, WalletError> {
+        let record = OutcomeRecord::rejected(ReasonCode::RequestExpired, now);
+        let outcome =
+            serde_json::to_string(&record).map_err(|e| WalletError::Internal(e.to_string()))?;
+        let event = self.check_event(check, CheckState::Expired, &record, now);
+        let expired = self
+            .store
+            .expire_check(&check.check_id, now, &outcome, event.as_ref())
+            .await?;
+        if expired {
+            tracing::info!(check.id = %check.check_id, "check expired");
+        }
+        Ok(expired)
+    }
+}
+
+/// Reads the form in the check's response mode: the `state` it names and what it answers.
+fn read(check: &CheckRow, form: ResponseForm) -> Result<(Option<String>, Answer), WalletError> {
+    let invalid = |why: &str| Err(WalletError::InvalidResponse(why.into()));
+    match response_mode(check)? {
+        ResponseMode::DirectPostJwt => match form.response {
+            Some(jwe) => {
+                if form.vp_token.is_some() || form.error.is_some() {
+                    return invalid("`response` must be the only response parameter");
+                }
+                let key = decryption_key(check)?;
+                let decrypted = jwe::decrypt(jwe.trim(), &key, &ENC_VALUES)
+                    .map_err(|_| WalletError::Decryption)?;
+                let payload: Map<String, Value> = serde_json::from_slice(&decrypted.plaintext)
+                    .map_err(|_| {
+                        WalletError::InvalidResponse(
+                            "the decrypted payload is not a JSON object".into(),
+                        )
+                    })?;
+                let state = payload
+                    .get("state")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                let answer =
+                    match serde_json::from_value::<AuthorizationResponse>(Value::Object(payload)) {
+                        Ok(response) => answer(response.vp_token, response.error),
+                        Err(_) => Answer::Malformed,
+                    };
+                Ok((state, answer))
+            }
+            // A wallet that cannot encrypt may still report an error in the clear.
+            None if form.error.is_some() && form.vp_token.is_none() => {
+                Ok((form.state, answer(None, form.error)))
+            }
+            None if form.vp_token.is_some() => {
+                invalid("this request requires an encrypted response (direct_post.jwt)")
+            }
+            None => invalid("missing `response`"),
+        },
+        ResponseMode::DirectPost => {
+            if form.response.is_some() {
+                return invalid("`response` is for direct_post.jwt; this request uses direct_post");
+            }
+            if form.vp_token.is_none() && form.error.is_none() {
+                return invalid("missing `vp_token` or `error`");
+            }
+            let vp_token = match form.vp_token.as_deref().map(VpToken::from_json_str) {
+                Some(Ok(token)) => Some(token),
+                Some(Err(_)) => return Ok((form.state, Answer::Malformed)),
+                None => None,
+            };
+            Ok((form.state, answer(vp_token, form.error)))
+        }
+        _ => Err(WalletError::Internal(
+            "stored response mode is unknown".into(),
+        )),
+    }
+}
+
+fn answer(vp_token: Option<VpToken>, error: Option<String>) -> Answer {
+    match (vp_token, error) {
+        (Some(token), None) => Answer::Presentation(token),
+        (None, Some(code)) if !code.is_empty() => Answer::Error(code),
+        _ => Answer::Malformed,
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

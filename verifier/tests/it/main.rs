@@ -1,0 +1,17 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly"
+)]
+//! The verifier over real HTTP, each test on SQLite and on PostgreSQL, inside a whole
+//! federation: the real trust framework, certified providers with status lists, and a
+//! conformant wallet (`wallet`) driving OpenID4VP 1.0.
+
+mod checks;
+mod cli;
+mod helpers;
+mod lifecycle;
+mod presentations;
+mod rejections;
+mod wallet;
+mod webhooks;

@@ -1,0 +1,377 @@
+//! Rejections, each with its stable code: status (revoked, suspended), trust (untrusted,
+//! suspended, not certified for the scheme), binding (nonce, audience), the exchange (replay,
+//! expiry, wrong `state`, undecryptable response) and a tampered disclosure.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use idv_jose::Clock;
+use idv_status_list::codec::Status;
+use idv_test_support::{TestDb, test_on_both_databases};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{EMPLOYER, Federation, british_citizen, error_body, reason_codes};
+use crate::wallet::{fetch_request, post_form, present, present_to, respond, run_check, vp_token};
+
+test_on_both_databases!(
+    a_revoked_credential_is_rejected,
+    a_suspended_credential_is_rejected,
+    a_provider_not_on_the_trust_list_is_rejected,
+    a_suspended_provider_is_rejected,
+    a_provider_suspended_later_is_rejected_once_the_list_is_refreshed,
+    a_provider_not_certified_for_the_scheme_is_rejected,
+    a_presentation_for_another_nonce_is_rejected,
+    a_presentation_for_another_audience_is_rejected,
+    a_replayed_response_is_refused_and_changes_nothing,
+    a_tampered_disclosure_is_rejected,
+    a_response_after_expiry_is_refused_and_the_check_expires,
+    responses_not_tied_to_the_request_do_not_consume_it,
+);
+
+/// Runs `template` with `credential` and returns the finished check, asserting it failed
+/// with `code` at `step`.
+async fn assert_failed(fed: &Federation, id: &str, code: &str, step: &str) -> Value {
+    let check = fed.check(id).await;
+    assert_eq!(check["state"], "failed", "{check}");
+    assert_eq!(check["outcome"], "rejected");
+    assert_eq!(check["compliant"], false);
+    assert_eq!(reason_codes(&check), [code], "{check}");
+    assert_eq!(check["reasons"][0]["step"], step);
+    assert!(
+        check.get("claims").is_none(),
+        "no personal data kept: {check}"
+    );
+    check
+}
+
+async fn a_revoked_credential_is_rejected(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_identity("good", &british_citizen());
+    fed.providers["good"].set_status(credential.status_idx, Status::Invalid);
+    let (id, response) = run_check(&fed, "right_to_work", &credential).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let check = assert_failed(&fed, &id, "credential_revoked", "status").await;
+    assert!(check["status_checked_at"].is_i64());
+    fed.stop().await;
+}
+
+async fn a_suspended_credential_is_rejected(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    fed.providers["good"].set_status(credential.status_idx, Status::Suspended);
+    let (id, _) = run_check(&fed, "age_over_18", &credential).await;
+    assert_failed(&fed, &id, "credential_suspended", "status").await;
+    fed.stop().await;
+}
+
+async fn a_provider_not_on_the_trust_list_is_rejected(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_identity("rogue", &british_citizen());
+    let (id, _) = run_check(&fed, "right_to_work", &credential).await;
+    let check = assert_failed(&fed, &id, "issuer_not_trusted", "trust").await;
+    assert!(check.get("provider").is_none());
+    fed.stop().await;
+}
+
+async fn a_suspended_provider_is_rejected(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_identity("suspended", &british_citizen());
+    let (id, _) = run_check(&fed, "right_to_work", &credential).await;
+    let check = assert_failed(&fed, &id, "provider_suspended", "trust").await;
+    // Who it was is still recorded.
+    assert_eq!(
+        check["provider"]["register_id"],
+        fed.providers["suspended"].entry_id.as_deref().unwrap()
+    );
+    fed.stop().await;
+}
+
+async fn a_provider_suspended_later_is_rejected_once_the_list_is_refreshed(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let person = british_citizen();
+    let (first, _) = run_check(&fed, "age_over_18", &fed.issue_age("good", &person)).await;
+    let first = fed.check(&first).await;
+    assert_eq!(first["outcome"], "compliant");
+    let entry_id = fed.providers["good"].entry_id.clone().unwrap();
+    let response = fed
+        .tf_post(
+            &format!("/v1/providers/{entry_id}/suspend"),
+            &json!({"reason": "certificate under review"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // The verifier refreshes its list at `next_update` (one hour here).
+    fed.clock.advance(3601);
+    let (second, _) = run_check(&fed, "age_over_18", &fed.issue_age("good", &person)).await;
+    let second = assert_failed(&fed, &second, "provider_suspended", "trust").await;
+    assert!(
+        second["trust_list_sequence"].as_u64().unwrap()
+            > first["trust_list_sequence"].as_u64().unwrap()
+    );
+    fed.stop().await;
+}
+
+async fn a_provider_not_certified_for_the_scheme_is_rejected(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    // Certified for AGE only, presenting an identity credential for right to work.
+    let credential = fed.issue_identity("ageonly", &british_citizen());
+    let (id, _) = run_check(&fed, "right_to_work", &credential).await;
+    assert_failed(&fed, &id, "provider_not_certified_for_scheme", "trust").await;
+    fed.stop().await;
+}
+
+async fn a_presentation_for_another_nonce_is_rejected(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    // A presentation made for another transaction (replayed from elsewhere).
+    let presentation = present_to(
+        &fed,
+        &credential,
+        &request.requested_paths(),
+        &request.client_id,
+        "another-transactions-nonce",
+    );
+    let response = respond(&fed, &request, vp_token(&request, presentation)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_failed(
+        &fed,
+        created["id"].as_str().unwrap(),
+        "key_binding_nonce_mismatch",
+        "binding",
+    )
+    .await;
+    fed.stop().await;
+}
+
+async fn a_presentation_for_another_audience_is_rejected(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    // The client id without its prefix is not the audience (OpenID4VP: always the full one).
+    let presentation = present_to(
+        &fed,
+        &credential,
+        &request.requested_paths(),
+        EMPLOYER,
+        &request.object.nonce,
+    );
+    respond(&fed, &request, vp_token(&request, presentation)).await;
+    assert_failed(
+        &fed,
+        created["id"].as_str().unwrap(),
+        "key_binding_audience_mismatch",
+        "binding",
+    )
+    .await;
+    fed.stop().await;
+}
+
+async fn a_replayed_response_is_refused_and_changes_nothing(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let id = created["id"].as_str().unwrap();
+    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let presentation = present(&fed, &credential, &request);
+    let payload = idv_proto::oid4vp::authorization_response::AuthorizationResponse {
+        vp_token: Some(vp_token(&request, presentation)),
+        state: Some(request.state().to_owned()),
+        ..Default::default()
+    };
+    let jwe = crate::wallet::encrypt(&request, &payload);
+    let first = post_form(&fed, &request, &[("response", &jwe)]).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let before = fed.check(id).await;
+    assert_eq!(before["outcome"], "compliant");
+
+    let (error, description) = error_body(
+        post_form(&fed, &request, &[("response", &jwe)]).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(error, "invalid_request");
+    assert!(
+        description.starts_with("response_replayed:"),
+        "{description}"
+    );
+    assert_eq!(fed.check(id).await, before);
+    // The request object is gone too.
+    let (error, description) = error_body(
+        fed.client.get(&request.request_uri).send().await.unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(error, "invalid_request_uri");
+    assert!(
+        description.starts_with("response_replayed:"),
+        "{description}"
+    );
+    fed.stop().await;
+}
+
+async fn a_tampered_disclosure_is_rejected(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let mut person = british_citizen();
+    person.nationalities = vec!["FR".into()];
+    let credential = fed.issue_identity("good", &person);
+    let created = fed
+        .create_check(&json!({"template": "right_to_work"}))
+        .await;
+    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let presentation = present(&fed, &credential, &request);
+    // The holder rewrites the nationality disclosure to GB and re-binds the presentation,
+    // so only the disclosure digest can catch it.
+    let parts: Vec<&str> = presentation.split('~').collect();
+    let sd_jwt_parts = &parts[..parts.len() - 1];
+    let mut tampered = Vec::new();
+    let mut changed = false;
+    for part in sd_jwt_parts {
+        let decoded = URL_SAFE_NO_PAD
+            .decode(part)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+        match decoded {
+            Some(Value::Array(mut items))
+                if items.get(1) == Some(&json!("FR")) || items.get(2) == Some(&json!("FR")) =>
+            {
+                let last = items.len() - 1;
+                items[last] = json!("GB");
+                tampered.push(URL_SAFE_NO_PAD.encode(serde_json::to_vec(&items).unwrap()));
+                changed = true;
+            }
+            _ => tampered.push((*part).to_owned()),
+        }
+    }
+    assert!(changed, "no nationality disclosure found");
+    let sd_jwt = format!("{}~", tampered.join("~"));
+    let rebound = idv_sdjwt::key_binding::bind(
+        &sd_jwt,
+        &credential.holder,
+        &request.client_id,
+        &request.object.nonce,
+        fed.clock.now(),
+    )
+    .unwrap();
+    respond(&fed, &request, vp_token(&request, rebound)).await;
+    assert_failed(
+        &fed,
+        created["id"].as_str().unwrap(),
+        "disclosure_invalid",
+        "signature",
+    )
+    .await;
+    fed.stop().await;
+}
+
+async fn a_response_after_expiry_is_refused_and_the_check_expires(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let id = created["id"].as_str().unwrap();
+    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let presentation = present(&fed, &credential, &request);
+    fed.clock.set(created["expires_at"].as_i64().unwrap());
+    let (error, description) = error_body(
+        respond(&fed, &request, vp_token(&request, presentation)).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(error, "invalid_request");
+    assert!(description.starts_with("request_expired:"), "{description}");
+    let check = fed.check(id).await;
+    assert_eq!(check["state"], "expired");
+    assert_eq!(reason_codes(&check), ["request_expired"]);
+    assert_eq!(check["reasons"][0]["step"], "request");
+    let (error, description) = error_body(
+        fed.client.get(&request.request_uri).send().await.unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(error, "invalid_request_uri");
+    assert!(description.starts_with("request_expired:"));
+    let response = fed.get(&format!("/v1/checks/{id}/qr.svg")).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    fed.stop().await;
+}
+
+async fn responses_not_tied_to_the_request_do_not_consume_it(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let id = created["id"].as_str().unwrap();
+    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let presentation = present(&fed, &credential, &request);
+
+    // Another request's state.
+    let payload = idv_proto::oid4vp::authorization_response::AuthorizationResponse {
+        vp_token: Some(vp_token(&request, presentation.clone())),
+        state: Some("not-this-requests-state".into()),
+        ..Default::default()
+    };
+    let jwe = crate::wallet::encrypt(&request, &payload);
+    let (_, description) = error_body(
+        post_form(&fed, &request, &[("response", &jwe)]).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(description.starts_with("request_unknown:"), "{description}");
+    // A JWE for another key.
+    let other = idv_jose::DecryptionKey::generate().unwrap();
+    let foreign = idv_jose::jwe::encrypt(
+        b"{}",
+        other.public_key(),
+        None,
+        idv_jose::jwe::ContentEncryption::A128Gcm,
+    )
+    .unwrap();
+    let (_, description) = error_body(
+        post_form(&fed, &request, &[("response", &foreign)]).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(
+        description.starts_with("response_decryption_failed:"),
+        "{description}"
+    );
+    // A plaintext response where encryption is required.
+    let (_, description) = error_body(
+        post_form(
+            &fed,
+            &request,
+            &[
+                (
+                    "vp_token",
+                    &vp_token(&request, presentation.clone()).to_json_string(),
+                ),
+                ("state", request.state()),
+            ],
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(
+        description.starts_with("invalid_response:"),
+        "{description}"
+    );
+    // An unknown request.
+    let response = fed
+        .client
+        .post(fed.url("/wallet/responses/nope"))
+        .form(&[("response", &jwe)])
+        .send()
+        .await
+        .unwrap();
+    let (_, description) = error_body(response, StatusCode::BAD_REQUEST).await;
+    assert!(description.starts_with("request_unknown:"), "{description}");
+
+    assert_eq!(fed.check(id).await["state"], "created");
+    // The real response still completes the check.
+    let response = respond(&fed, &request, vp_token(&request, presentation)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(fed.check(id).await["outcome"], "compliant");
+    fed.stop().await;
+}
