@@ -72,9 +72,8 @@ impl Verifier {
             let Some(check) = self.store.load_check(&due.tenant_id, &due.check_id).await? else {
                 continue;
             };
-            // The verification never finished, so the status (the last, fetching step) was
-            // never established: the check cannot be relied on.
-            let record = OutcomeRecord::rejected(ReasonCode::StatusUnavailable, now);
+            // The verification never finished: the check cannot be relied on.
+            let record = OutcomeRecord::rejected(ReasonCode::VerificationInterrupted, now);
             let outcome =
                 serde_json::to_string(&record).map_err(|e| SweepError::Internal(e.to_string()))?;
             let event = self.check_event(&check, CheckState::Failed, &record, now);

@@ -7,7 +7,6 @@ use idv_checks::reason::ReasonCode;
 use idv_checks::templates::Template;
 use idv_checks::verify::{Expected, verify_presentation};
 use idv_proto::oid4vp::authorization_response::VpToken;
-use idv_trust::list::VerifiedTrustList;
 
 use crate::service::Verifier;
 
@@ -47,30 +46,20 @@ impl Verifier {
         };
         let mut statuses = Vec::new();
         let mut checked_at = now;
-        if let Some(iss) = issuer_of(&list, &verified.provider().register_id) {
-            for request in verified.status_requests() {
-                match self.status.status(&request.reference, iss, &list).await {
-                    Ok(status) => {
-                        checked_at = status.checked_at;
-                        statuses.push((request.reference.clone(), status.status));
-                    }
-                    // No entry: phase two rejects with `status_unavailable`.
-                    Err(error) => tracing::warn!(%error, "status list unavailable"),
+        for request in verified.status_requests() {
+            match self
+                .status
+                .status(&request.reference, &request.iss, &list)
+                .await
+            {
+                Ok(status) => {
+                    checked_at = status.checked_at;
+                    statuses.push((request.reference.clone(), status.status));
                 }
+                // No entry: phase two rejects with `status_unavailable`.
+                Err(error) => tracing::warn!(%error, "status list unavailable"),
             }
         }
         verified.conclude(&statuses, checked_at)
     }
-}
-
-/// An `iss` of the register entry `entry_id`: the status list client confines the status URI
-/// and picks the token's key by the credential's issuer, and every `iss` of an entry leads to
-/// that same entry (`idv_trust` refuses lists where two entries share one).
-fn issuer_of<'l>(list: &'l VerifiedTrustList, entry_id: &str) -> Option<&'l str> {
-    list.claims()
-        .entries
-        .iter()
-        .find(|entry| entry.entry_id == entry_id)
-        .and_then(|entry| entry.issuer.iss.first())
-        .map(String::as_str)
 }
