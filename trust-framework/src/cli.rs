@@ -6,6 +6,7 @@
 //! trust-framework [--config FILE] serve
 //! trust-framework provider add --file entry.json
 //! trust-framework provider certify <entry_id> <RTW|RTR|DBS|AGE>
+//! trust-framework provider update-issuer <entry_id> --file issuer.json --reason "…"
 //! trust-framework provider suspend|reinstate|withdraw <entry_id> --reason "…"
 //! trust-framework provider list [--json]
 //! trust-framework provider show <entry_id>
@@ -22,7 +23,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use idv_jose::{SystemClock, SystemRandom};
-use idv_proto::trust::entry::{SchemeCode, ServiceEntry};
+use idv_proto::trust::entry::{IssuerBinding, SchemeCode, ServiceEntry};
 use idv_proto::trust::relying_party::RelyingPartyEntry;
 use idv_service_kit::config::ConfigError;
 use serde::Serialize;
@@ -83,6 +84,18 @@ pub enum ProviderCommand {
         /// RTW, RTR, DBS or AGE.
         #[arg(value_parser = parse_code)]
         code: SchemeCode,
+    },
+    /// Replace a service's issuer binding from a JSON file (what `issuer registration`
+    /// prints), e.g. after the issuer rotated its keys.
+    UpdateIssuer {
+        /// The entry, e.g. dvs-000001.
+        entry_id: String,
+        /// The JSON file with the new `issuer` member.
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        /// Why (recorded with the change).
+        #[arg(long)]
+        reason: String,
     },
     /// Suspend a certified service.
     Suspend(StatusArgs),
@@ -312,6 +325,14 @@ async fn provider(
         }
         ProviderCommand::Certify { entry_id, code } => {
             register.certify_code(&entry_id, code).await?
+        }
+        ProviderCommand::UpdateIssuer {
+            entry_id,
+            file,
+            reason,
+        } => {
+            let issuer: IssuerBinding = read_json(&file)?;
+            register.update_issuer(&entry_id, issuer, &reason).await?
         }
         ProviderCommand::Suspend(args) => change(register, args, StatusAction::Suspend).await?,
         ProviderCommand::Reinstate(args) => change(register, args, StatusAction::Reinstate).await?,

@@ -10,6 +10,7 @@
 //! Operator API (`Authorization: Bearer <operator token>`):
 //! - `POST /v1/providers`, `GET /v1/providers`, `GET /v1/providers/{entry_id}`
 //! - `POST /v1/providers/{entry_id}/codes` `{code}`
+//! - `PUT /v1/providers/{entry_id}/issuer` `{issuer, reason}` (keys rotated, …; `iss` fixed)
 //! - `POST /v1/providers/{entry_id}/suspend|reinstate|withdraw` `{reason}`
 //! - `POST /v1/relying-parties`, `GET /v1/relying-parties`
 //! - `POST /v1/relying-parties/{rp_id}/attestations` `{jwk, redirect_uris?}`
@@ -24,7 +25,7 @@ mod trust_list;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
 
 use crate::register::Register;
@@ -47,6 +48,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/providers/{entry_id}/codes",
             post(providers::certify_code),
+        )
+        .route(
+            "/v1/providers/{entry_id}/issuer",
+            put(providers::update_issuer),
         )
         .route(
             "/v1/providers/{entry_id}/suspend",

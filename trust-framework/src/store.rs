@@ -25,7 +25,10 @@ use sqlx::{Any, Row as _, Transaction};
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
 pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
     "../migrations/trust-framework",
-    ["0001_create_register.sql"]
+    [
+        "0001_create_register.sql",
+        "0002_issuer_binding_changes.sql"
+    ]
 );
 
 /// Failures of the store.

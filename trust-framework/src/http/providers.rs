@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use idv_proto::trust::entry::{SchemeCode, ServiceEntry};
+use idv_proto::trust::entry::{IssuerBinding, SchemeCode, ServiceEntry};
 use idv_service_kit::ApiError;
 use idv_service_kit::http::{Json, Path};
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,14 @@ pub(super) struct CertifyCode {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct StatusChange {
+    reason: String,
+}
+
+/// `PUT /v1/providers/{entry_id}/issuer` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IssuerUpdate {
+    issuer: IssuerBinding,
     reason: String,
 }
 
@@ -103,4 +111,17 @@ async fn change_status(
         .change_status(&entry_id, action, &body.reason)
         .await?;
     Ok(Json(entry))
+}
+
+pub(super) async fn update_issuer(
+    State(state): State<AppState>,
+    Path(entry_id): Path<String>,
+    Json(update): Json<IssuerUpdate>,
+) -> Result<Json<ServiceEntry>, ApiError> {
+    Ok(Json(
+        state
+            .register
+            .update_issuer(&entry_id, update.issuer, &update.reason)
+            .await?,
+    ))
 }

@@ -175,12 +175,8 @@ impl Register {
         action: StatusAction,
         reason: &str,
     ) -> Result<ServiceEntry, RegisterError> {
+        reason_text(reason)?;
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > MAX_TEXT {
-            return Err(RegisterError::InvalidInput(format!(
-                "reason: required, at most {MAX_TEXT} characters"
-            )));
-        }
         let now = self.clock.now();
         self.store.expire_lapsed_entries(now).await?;
         let entry = self.load_provider(entry_id).await?;
@@ -202,6 +198,55 @@ impl Register {
         tracing::info!(register.entry_id = %entry_id, register.status = %to, "service status changed");
         self.load_provider(entry_id).await
     }
+}
+
+impl Register {
+    /// Replaces an entry's issuer binding (new keys after a rotation, another status-list
+    /// prefix, more credential types), recording `reason`. The `iss` values cannot change:
+    /// credentials already issued name them, so another identity is another entry.
+    pub async fn update_issuer(
+        &self,
+        entry_id: &str,
+        mut issuer: IssuerBinding,
+        reason: &str,
+    ) -> Result<ServiceEntry, RegisterError> {
+        reason_text(reason)?;
+        validate_issuer(&mut issuer)?;
+        let now = self.clock.now();
+        self.store.expire_lapsed_entries(now).await?;
+        let entry = self.load_provider(entry_id).await?;
+        if !matches!(
+            entry.status,
+            ServiceStatus::Certified | ServiceStatus::Suspended
+        ) {
+            return Err(RegisterError::Conflict(format!(
+                "entry `{entry_id}` is {}: only a current entry's issuer binding can change",
+                entry.status
+            )));
+        }
+        let new_iss: BTreeSet<&String> = issuer.iss.iter().collect();
+        if new_iss != entry.issuer.iss.iter().collect() {
+            return invalid(
+                "issuer.iss: cannot change (credentials already issued name it); register a new entry for another issuer identifier",
+            );
+        }
+        self.store
+            .replace_issuer(entry_id, &issuer, now, reason.trim())
+            .await?;
+        tracing::info!(register.entry_id = %entry_id, "issuer binding updated");
+        self.load_provider(entry_id).await
+    }
+}
+
+/// A required reason: non-blank, bounded.
+fn reason_text(reason: &str) -> Result<(), RegisterError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_TEXT {
+        return Err(RegisterError::InvalidInput(format!(
+            "reason: required, at most {MAX_TEXT} characters"
+        )));
+    }
+    Ok(())
 }
 
 /// Checks a new entry field by field and normalises its issuer keys (each gets `kid` = its

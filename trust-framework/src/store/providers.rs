@@ -188,6 +188,36 @@ impl Store {
         Ok(changed)
     }
 
+    /// Replaces the entry's issuer binding and records the change with its time and reason.
+    pub async fn replace_issuer(
+        &self,
+        entry_id: &str,
+        issuer: &IssuerBinding,
+        now: i64,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let issuer = to_json(issuer, "issuer")?;
+        let mut tx = self.begin().await?;
+        bump_revision(&mut tx).await?;
+        sqlx::query("UPDATE service_entries SET issuer = $2 WHERE entry_id = $1")
+            .bind(entry_id)
+            .bind(&issuer)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO issuer_binding_changes (entry_id, changed_at, issuer, reason) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(entry_id)
+        .bind(now)
+        .bind(&issuer)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Certifies the entry for `code`; `false` when it already was.
     pub async fn insert_code(
         &self,

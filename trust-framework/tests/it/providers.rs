@@ -17,6 +17,7 @@ test_on_both_databases!(
     supplementary_code_certification_is_published_once,
     an_issuer_already_bound_to_an_entry_cannot_be_registered_again,
     an_entry_whose_certificate_lapses_is_published_as_expired,
+    a_rotated_issuer_key_is_published_and_the_iss_cannot_change,
 );
 
 async fn lifecycle_changes_each_appear_in_the_next_signed_list_with_a_higher_sequence(db: TestDb) {
@@ -318,4 +319,78 @@ async fn an_entry_whose_certificate_lapses_is_published_as_expired(db: TestDb) {
     )
     .await;
     assert!(description.contains("expired"), "{description}");
+}
+
+async fn a_rotated_issuer_key_is_published_and_the_iss_cannot_change(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let entry_id = app.add_provider("alpha").await;
+    let before = app.verified_list().await;
+    let old_binding = before
+        .entry_for_issuer("https://alpha.idsp.example")
+        .unwrap()
+        .issuer
+        .clone();
+    let new_key = idv_jose::SigningKey::generate().unwrap();
+    let mut binding = serde_json::to_value(&old_binding).unwrap();
+    binding["jwks"]["keys"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::to_value(new_key.public_key().to_jwk()).unwrap());
+
+    app.clock.advance(60);
+    let path = format!("/v1/providers/{entry_id}/issuer");
+    let response = app
+        .client
+        .put(app.url(&path))
+        .bearer_auth(&app.token)
+        .json(&json!({"issuer": binding, "reason": "scheduled key rotation"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let after = app.verified_list().await;
+    assert!(after.sequence() > before.sequence());
+    let keys = &after
+        .entry_for_issuer("https://alpha.idsp.example")
+        .unwrap()
+        .issuer
+        .jwks
+        .keys;
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[1]["kid"], new_key.public_key().thumbprint());
+    idv_trust::evaluate::find_issuer_key(
+        &after,
+        "https://alpha.idsp.example",
+        Some(&new_key.public_key().thumbprint()),
+    )
+    .unwrap();
+
+    // Another `iss`, or no key at all, is refused and changes nothing.
+    let mut other_iss = binding.clone();
+    other_iss["iss"] = json!(["https://beta.idsp.example"]);
+    let mut no_keys = binding.clone();
+    no_keys["jwks"]["keys"] = json!([]);
+    for (body, expected) in [(other_iss, "issuer.iss"), (no_keys, "issuer.jwks")] {
+        let response = app
+            .client
+            .put(app.url(&path))
+            .bearer_auth(&app.token)
+            .json(&json!({"issuer": body, "reason": "bad"}))
+            .send()
+            .await
+            .unwrap();
+        let (error, description) = error_body(response, StatusCode::BAD_REQUEST).await;
+        assert_eq!(error, "invalid_request");
+        assert!(description.starts_with(expected), "{description}");
+    }
+    // Unauthenticated: refused.
+    let response = app
+        .client
+        .put(app.url(&path))
+        .json(&json!({"issuer": binding, "reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.verified_list().await.sequence(), after.sequence());
 }
