@@ -1,0 +1,309 @@
+//! HTTP for the wallet: bounded GETs through `idv_fetch::Fetcher`, and POSTs (token, nonce,
+//! credential, request URI, response URI) with the same URL policy, timeout, no redirects and
+//! body cap.
+//!
+//! Everything the wallet calls comes from attacker-influenced input (a QR code, an offer,
+//! metadata), hence the caps. Redirects are never followed: OpenID4VP says wallets should not
+//! follow them on the request and response URIs, and nothing else here needs them.
+
+use idv_fetch::{FetchError, FetchPolicy, Fetcher};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Party, RemoteError, WalletError};
+
+/// `application/json`.
+pub const JSON: &str = "application/json";
+/// `application/x-www-form-urlencoded`.
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A response body with its status and content type.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The body (at most the policy's cap).
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The body as the OAuth error object it should be on a 4xx, if it is one.
+    pub fn oauth_error(&self) -> Option<RemoteError> {
+        let value: serde_json::Value = serde_json::from_slice(&self.body).ok()?;
+        let error = value.get("error")?.as_str()?.to_owned();
+        let description = value
+            .get("error_description")
+            .and_then(serde_json::Value::as_str)
+            .map(printable);
+        Some(RemoteError { error, description })
+    }
+}
+
+/// Keeps a remote description to one printable line of bounded length: it is shown on a
+/// terminal and must not be able to forge output.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
+/// The wallet's HTTP client.
+#[derive(Debug, Clone)]
+pub struct Http {
+    fetcher: Fetcher,
+    client: reqwest::Client,
+}
+
+impl Http {
+    /// A client enforcing `policy` on every exchange.
+    pub fn new(policy: FetchPolicy) -> Result<Self, WalletError> {
+        let fetcher = Fetcher::new(policy).map_err(|e| WalletError::Internal(e.to_string()))?;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(policy.timeout)
+            .user_agent(concat!("wallet-sim/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| WalletError::Internal(e.to_string()))?;
+        Ok(Self { fetcher, client })
+    }
+
+    /// The GET side, for `idv_fetch` clients (trust list, status lists).
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// Checks `url` against the policy without calling it.
+    pub fn check_url(&self, url: &str, party: Party) -> Result<url::Url, WalletError> {
+        self.fetcher
+            .check_url(url)
+            .map_err(|e| fetch_error(e, party))
+    }
+
+    /// `GET url`; a non-2xx status is an error.
+    pub async fn get(&self, url: &str, accept: &str, party: Party) -> Result<Reply, WalletError> {
+        let fetched = self
+            .fetcher
+            .get(url, accept)
+            .await
+            .map_err(|e| fetch_error(e, party))?;
+        Ok(Reply {
+            status: 200,
+            content_type: fetched.content_type,
+            body: fetched.body,
+        })
+    }
+
+    /// `GET url` as JSON of type `T`.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        party: Party,
+        what: &'static str,
+    ) -> Result<T, WalletError> {
+        let reply = self.get(url, JSON, party).await?;
+        parse_json(&reply.body, party, what)
+    }
+
+    /// `POST url` with a form body. Any status is returned; only transport failures are errors.
+    pub async fn post_form(
+        &self,
+        url: &str,
+        fields: &[(&str, &str)],
+        accept: &str,
+        bearer: Option<&str>,
+        party: Party,
+    ) -> Result<Reply, WalletError> {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.post(url, FORM, body.into_bytes(), accept, bearer, party)
+            .await
+    }
+
+    /// `POST url` with a JSON body. Any status is returned; only transport failures are errors.
+    pub async fn post_json<T: serde::Serialize + ?Sized>(
+        &self,
+        url: &str,
+        body: &T,
+        bearer: Option<&str>,
+        party: Party,
+    ) -> Result<Reply, WalletError> {
+        let body = serde_json::to_vec(body).map_err(|e| WalletError::Internal(e.to_string()))?;
+        self.post(url, JSON, body, JSON, bearer, party).await
+    }
+
+    async fn post(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        accept: &str,
+        bearer: Option<&str>,
+        party: Party,
+    ) -> Result<Reply, WalletError> {
+        let parsed = self.check_url(url, party)?;
+        let host = parsed.host_str().unwrap_or_default().to_owned();
+        let unreachable = |e: reqwest::Error| WalletError::Unreachable {
+            party,
+            host: host.clone(),
+            reason: without_url(&e),
+        };
+        let mut request = self
+            .client
+            .post(parsed)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .header(reqwest::header::ACCEPT, accept)
+            .body(body);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let mut response = request.send().await.map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let limit = self.fetcher.policy().max_bytes;
+        let too_large = || WalletError::InvalidResponse {
+            party,
+            what: "response",
+            reason: format!("the body exceeds {limit} bytes"),
+        };
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Reply {
+            status,
+            content_type,
+            body,
+        })
+    }
+}
+
+/// Parses a JSON body as `T`, naming the party and document when it does not fit.
+pub fn parse_json<T: DeserializeOwned>(
+    body: &[u8],
+    party: Party,
+    what: &'static str,
+) -> Result<T, WalletError> {
+    serde_json::from_slice(body).map_err(|e| WalletError::InvalidResponse {
+        party,
+        what,
+        reason: e.to_string(),
+    })
+}
+
+/// A non-2xx reply as an error: the OAuth error body when there is one.
+pub fn status_error(reply: &Reply, url: &str, party: Party) -> WalletError {
+    WalletError::HttpStatus {
+        party,
+        host: host_of(url),
+        status: reply.status,
+        remote: reply.oauth_error(),
+    }
+}
+
+/// The host of `url`, for messages (never the path or query: they may carry secrets).
+pub fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}:{p}")))
+        })
+        .unwrap_or_else(|| "(invalid URL)".to_owned())
+}
+
+/// A fetch failure as the wallet reports it, naming the party.
+pub fn fetch_error(error: FetchError, party: Party) -> WalletError {
+    match error {
+        FetchError::Unreachable { host, reason } => WalletError::Unreachable {
+            party,
+            host,
+            reason,
+        },
+        FetchError::Status { host, status } => WalletError::HttpStatus {
+            party,
+            host,
+            status,
+            remote: None,
+        },
+        FetchError::TooLarge { limit, .. } => WalletError::InvalidResponse {
+            party,
+            what: "response",
+            reason: format!("the body exceeds {limit} bytes"),
+        },
+        FetchError::InvalidUrl { reason } => WalletError::UrlNotAllowed { party, reason },
+        FetchError::NotAllowed { reason } => WalletError::UrlNotAllowed {
+            party,
+            reason: reason.to_owned(),
+        },
+        other => WalletError::Internal(other.to_string()),
+    }
+}
+
+/// reqwest's error text without the URL (which may carry identifiers in its query).
+fn without_url(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timed out".to_owned();
+    }
+    let mut text = error.to_string();
+    if let Some(url) = error.url() {
+        text = text.replace(url.as_str(), "<url>");
+    }
+    if error.is_connect() {
+        return format!("connection failed ({text})");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_error_bodies_are_read_and_descriptions_sanitised() {
+        let reply = Reply {
+            status: 400,
+            content_type: Some(JSON.into()),
+            body: br#"{"error":"invalid_grant","error_description":"wrong\u001b[31m code\n"}"#
+                .to_vec(),
+        };
+        assert_eq!(
+            reply.oauth_error(),
+            Some(RemoteError {
+                error: "invalid_grant".into(),
+                description: Some("wrong[31m code".into()),
+            })
+        );
+        let html = Reply {
+            body: b"<html>".to_vec(),
+            ..reply
+        };
+        assert_eq!(html.oauth_error(), None);
+    }
+
+    #[test]
+    fn hosts_are_named_without_path_or_query() {
+        assert_eq!(
+            host_of("http://127.0.0.1:8080/credential-offer/secret?x=1"),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(host_of("not a url"), "(invalid URL)");
+    }
+}

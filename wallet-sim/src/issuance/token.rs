@@ -1,0 +1,79 @@
+//! The token endpoint (pre-authorized code grant, OpenID4VCI 1.0 "Token Endpoint") and the
+//! nonce endpoint ("Nonce Endpoint").
+
+use idv_proto::oid4vci::credential_offer::{
+    PRE_AUTHORIZED_CODE_GRANT_TYPE, PreAuthorizedCodeGrant,
+};
+use idv_proto::oid4vci::nonce::NonceResponse;
+use idv_proto::oid4vci::token::TokenResponse;
+
+use crate::error::{Party, WalletError};
+use crate::http::{Http, JSON, parse_json, status_error};
+
+/// Exchanges the offer's pre-authorized code (and `tx_code`, iff the offer asks for one) for
+/// an access token.
+pub(crate) async fn redeem(
+    http: &Http,
+    token_endpoint: &str,
+    grant: &PreAuthorizedCodeGrant,
+    tx_code: Option<&str>,
+) -> Result<TokenResponse, WalletError> {
+    let mut fields = vec![
+        ("grant_type", PRE_AUTHORIZED_CODE_GRANT_TYPE),
+        ("pre-authorized_code", grant.pre_authorized_code.as_str()),
+    ];
+    if let Some(code) = tx_code {
+        fields.push(("tx_code", code));
+    }
+    let reply = http
+        .post_form(
+            token_endpoint,
+            &fields,
+            JSON,
+            None,
+            Party::AuthorizationServer,
+        )
+        .await?;
+    if reply.is_success() {
+        let token: TokenResponse =
+            parse_json(&reply.body, Party::AuthorizationServer, "token response")?;
+        if !token.token_type.eq_ignore_ascii_case("bearer") {
+            return Err(WalletError::UnsupportedOffer(format!(
+                "the issuer issues `{}` access tokens; this wallet only uses Bearer tokens",
+                token.token_type
+            )));
+        }
+        return Ok(token);
+    }
+    match reply.oauth_error() {
+        // OpenID4VCI 1.0 answers a wrong tx_code with invalid_grant, as it does an unknown,
+        // used or expired code; the 1.1 drafts add invalid_tx_code.
+        Some(remote) if remote.error == "invalid_grant" || remote.error == "invalid_tx_code" => {
+            Err(WalletError::GrantRejected {
+                tx_code_sent: tx_code.is_some(),
+                remote,
+            })
+        }
+        Some(remote) => Err(WalletError::IssuerRefused {
+            party: Party::AuthorizationServer,
+            remote,
+        }),
+        None => Err(status_error(
+            &reply,
+            token_endpoint,
+            Party::AuthorizationServer,
+        )),
+    }
+}
+
+/// A fresh `c_nonce` from the nonce endpoint.
+pub(crate) async fn fetch_nonce(http: &Http, nonce_endpoint: &str) -> Result<String, WalletError> {
+    let reply = http
+        .post_form(nonce_endpoint, &[], JSON, None, Party::Issuer)
+        .await?;
+    if !reply.is_success() {
+        return Err(status_error(&reply, nonce_endpoint, Party::Issuer));
+    }
+    let nonce: NonceResponse = parse_json(&reply.body, Party::Issuer, "nonce response")?;
+    Ok(nonce.c_nonce)
+}

@@ -1,0 +1,567 @@
+//! Presenting credentials: OpenID4VP 1.0 with DCQL, `verifier_attestation:` client
+//! identifiers and `direct_post` / `direct_post.jwt` responses.
+//!
+//! [`Wallet::prepare_presentation`] does everything up to the consent question:
+//! 1. fetch the request object (`GET`, or `POST` with `wallet_metadata` and a `wallet_nonce`
+//!    when `request_uri_method=post`) and authenticate it (`request`); until that succeeds
+//!    nothing is ever sent to the verifier;
+//! 2. check the request's parameters (`response_type`, `response_mode`, `response_uri`
+//!    without `redirect_uri`, `nonce`, `dcql_query`, no `transaction_data`, encryption key);
+//!    violations are answered at the `response_uri` with the OpenID4VP error code;
+//! 3. find the relying party on the trust list (active, same register id as attested) and the
+//!    registered purpose covering every requested claim (`consent::covering_purpose`);
+//!    over-asking is answered with `access_denied` and refused, naming the claims;
+//! 4. select credentials with DCQL (`idv_dcql::select`) among unexpired batches, taking per
+//!    batch the copy presented least (never-presented first: unlinkability); no match is
+//!    answered with `access_denied`;
+//! 5. compute exactly what the verifier would see (`consent::disclosed_view`).
+//!
+//! [`Wallet::respond`] then sends, on approval, one SD-JWT+KB per selected credential (KB-JWT
+//! `aud` = the full client identifier, `nonce` = the request's), marks the copies used and
+//! logs what was shared; on refusal it sends `access_denied`.
+//!
+//! Copies: when every copy of a batch has been presented already, the least presented one
+//! is presented again and a warning says that verifiers can now link the presentations
+//! (receive a fresh batch to avoid it). Refusing instead would leave a person unable to prove
+//! their right to work at the door; the warning keeps the choice theirs.
+
+mod consent;
+mod request;
+mod response;
+
+use std::collections::BTreeMap;
+
+use idv_dcql::DcqlError;
+use idv_dcql::select::{Candidate, select};
+use idv_jose::{Jwk, PublicKey, SigningKey};
+use idv_proto::claims_path::ClaimsPath;
+use idv_proto::oauth_error::OAuthErrorCode;
+use idv_proto::oid4vp::authorization_request::{RequestObject, VP_TOKEN_RESPONSE_TYPE};
+use idv_proto::oid4vp::authorization_response::VpToken;
+use idv_proto::oid4vp::dcql::DcqlQuery;
+use idv_proto::oid4vp::verifier_metadata::DC_SD_JWT_FORMAT;
+use idv_proto::trust::entry::SchemeCode;
+use idv_sdjwt::holder::HeldSdJwt;
+use idv_sdjwt::vc;
+use idv_trust::attestation::check_relying_party_listed;
+use idv_trust::list::VerifiedTrustList;
+use serde::Serialize;
+
+pub use consent::{DisclosedClaim, DisclosedView};
+use consent::{covering_purpose, disclosed_view, requested_claims};
+use request::AuthenticatedRequest;
+use response::Responder;
+
+use crate::error::WalletError;
+use crate::http::host_of;
+use crate::links::parse_presentation_link;
+use crate::store::credentials::{Batch, Copy};
+use crate::store::presentations::PresentationRecord;
+use crate::trust::issuer_standing;
+use crate::wallet::Wallet;
+
+/// Who asks.
+#[derive(Debug, Clone, Serialize)]
+pub struct Requester {
+    /// The registered organisation (from the trust list).
+    pub organisation: String,
+    /// Its register identifier.
+    pub rp_id: String,
+    /// The full client identifier.
+    pub client_id: String,
+    /// The `sequence` of the trust list this was decided on.
+    pub trust_list_sequence: u64,
+}
+
+/// One credential that would be shared.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedCredential {
+    /// The DCQL credential query it answers (the `vp_token` key).
+    pub query_id: String,
+    /// The batch (the id `list` and `show` use).
+    pub credential_id: String,
+    /// The copy that would be presented.
+    pub copy_id: String,
+    /// Display name.
+    pub name: String,
+    /// The issuer, as named by the trust list.
+    pub issuer: String,
+    /// Exactly what the verifier would learn.
+    pub disclosed: DisclosedView,
+    /// Whether this copy was presented before (linkable).
+    pub copy_reused: bool,
+}
+
+/// The consent screen's content.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentSummary {
+    /// Who asks.
+    pub verifier: Requester,
+    /// The registered purpose the request falls under.
+    pub purpose: SchemeCode,
+    /// What would be shared.
+    pub credentials: Vec<SharedCredential>,
+    /// `direct_post` or `direct_post.jwt`.
+    pub response_mode: String,
+    /// The `enc` of an encrypted response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_encryption: Option<String>,
+    /// The host the response goes to.
+    pub response_host: String,
+    /// When the request expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_expires_at: Option<i64>,
+    /// Things the person should know before answering.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Planned {
+    query_id: String,
+    batch: Batch,
+    copy: Copy,
+    issuer_key: PublicKey,
+    paths: Vec<ClaimsPath>,
+}
+
+/// An authenticated, checked request waiting for the person's answer.
+#[derive(Debug)]
+pub struct PreparedPresentation {
+    summary: ConsentSummary,
+    client_id: String,
+    nonce: String,
+    responder: Responder,
+    planned: Vec<Planned>,
+}
+
+impl PreparedPresentation {
+    /// What to show before asking.
+    pub fn summary(&self) -> &ConsentSummary {
+        &self.summary
+    }
+}
+
+/// The person's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Share.
+    Approve,
+    /// Refuse (`access_denied` is sent).
+    Decline,
+}
+
+/// What happened.
+#[derive(Debug, Clone, Serialize)]
+pub struct PresentationOutcome {
+    /// `shared` or `declined`.
+    pub outcome: &'static str,
+    /// Who was answered.
+    pub verifier: Requester,
+    /// The registered purpose.
+    pub purpose: SchemeCode,
+    /// What was shared (empty when declined).
+    pub shared: Vec<SharedCredential>,
+    /// Where the verifier asks the person to continue, if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    /// Warnings from the consent screen.
+    pub warnings: Vec<String>,
+}
+
+impl Wallet {
+    /// Authenticates and checks the request of `link` and prepares what would be shared.
+    pub async fn prepare_presentation(
+        &self,
+        link: &str,
+    ) -> Result<PreparedPresentation, WalletError> {
+        let link = parse_presentation_link(link)?;
+        let trust = self
+            .trust
+            .as_ref()
+            .ok_or_else(|| WalletError::TrustNotConfigured {
+                config_file: self
+                    .data_dir()
+                    .join(crate::config::CONFIG_FILE)
+                    .display()
+                    .to_string(),
+            })?;
+        let list = self.require_trust_list().await?;
+        let wallet_nonce = idv_jose::random::token(self.random.as_ref(), 16);
+        let (jwt, sent_nonce) = request::fetch(&link, &self.http, wallet_nonce).await?;
+        let now = self.clock.now();
+        let authenticated = request::authenticate(
+            &jwt,
+            &link.client_id,
+            sent_nonce.as_deref(),
+            &trust.anchors,
+            now,
+        )?;
+        // The verifier is authenticated: from here on, refusals are also told to it.
+        let responder =
+            Responder::for_request(&authenticated.object, &self.http).ok_or_else(|| {
+                WalletError::InvalidRequest {
+                    reason: format!(
+                        "response_mode `{}` with response_uri {:?} cannot be answered: this \
+                         wallet answers direct_post and direct_post.jwt at an http(s) \
+                         response_uri",
+                        authenticated.object.response_mode, authenticated.object.response_uri
+                    ),
+                }
+            })?;
+        match self.check_request(&authenticated, &responder, &list).await {
+            Ok(prepared) => Ok(prepared),
+            Err((error, Some(code))) => {
+                // Best effort: the local refusal stands whether or not the verifier hears it.
+                if let Err(send_error) = responder
+                    .send_error(&self.http, code, &error.to_string())
+                    .await
+                {
+                    tracing::warn!(error = %send_error, "could not tell the verifier");
+                }
+                Err(error)
+            }
+            Err((error, None)) => Err(error),
+        }
+    }
+
+    async fn check_request(
+        &self,
+        request: &AuthenticatedRequest,
+        responder: &Responder,
+        list: &VerifiedTrustList,
+    ) -> Result<PreparedPresentation, (WalletError, Option<OAuthErrorCode>)> {
+        let object = &request.object;
+        let (query, nonce) = check_parameters(object).map_err(|(e, c)| (e, Some(c)))?;
+        responder.check_can_encrypt().map_err(|why| {
+            (
+                WalletError::InvalidRequest {
+                    reason: format!("the response cannot be encrypted: {why}"),
+                },
+                Some(OAuthErrorCode::InvalidRequest),
+            )
+        })?;
+
+        // Who asks: registered and active on the trust list, as attested.
+        let attestation = &request.attestation;
+        let untrusted = |reason: String| (WalletError::UntrustedVerifier { reason }, None);
+        let rp = check_relying_party_listed(list, attestation.sub())
+            .map_err(|e| untrusted(format!("{e} on the trust list")))?;
+        if rp.rp_id != attestation.claims().rp_id {
+            return Err(untrusted(format!(
+                "the attestation names register entry {}, the trust list {}",
+                attestation.claims().rp_id,
+                rp.rp_id
+            )));
+        }
+        let requester = Requester {
+            organisation: rp.organisation.name.clone(),
+            rp_id: rp.rp_id.clone(),
+            client_id: request.client_id.clone(),
+            trust_list_sequence: list.sequence(),
+        };
+        let purpose = covering_purpose(
+            &rp.organisation.name,
+            &rp.purposes,
+            attestation.purposes(),
+            &requested_claims(&query),
+        )
+        .map_err(|e| (e, Some(OAuthErrorCode::AccessDenied)))?;
+
+        let now = self.clock.now();
+        let (planned, warnings) = self.plan(&query, now).await.map_err(|e| match e {
+            e @ WalletError::NoMatchingCredential { .. } => (e, Some(OAuthErrorCode::AccessDenied)),
+            other => (other, None),
+        })?;
+        let mut credentials = Vec::new();
+        for plan in &planned {
+            let held = held(&plan.copy, &plan.issuer_key, now).map_err(|e| (e, None))?;
+            let disclosed =
+                disclosed_view(&held, &plan.issuer_key, &plan.paths, now).map_err(|e| (e, None))?;
+            let issued_at = idv_jose::jwt::numeric_date(held.claims(), "iat")
+                .ok()
+                .flatten();
+            let standing = issuer_standing(
+                Some(list),
+                plan.batch.iss.as_deref(),
+                &plan.issuer_key,
+                &plan.batch.vct,
+                issued_at,
+                now,
+            );
+            credentials.push(SharedCredential {
+                query_id: plan.query_id.clone(),
+                credential_id: plan.batch.batch_id.clone(),
+                copy_id: plan.copy.credential_id.clone(),
+                name: plan
+                    .batch
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| plan.batch.vct.clone()),
+                issuer: standing.describe(plan.batch.iss.as_deref()),
+                disclosed,
+                copy_reused: plan.copy.presentations > 0,
+            });
+        }
+        Ok(PreparedPresentation {
+            summary: ConsentSummary {
+                verifier: requester,
+                purpose,
+                credentials,
+                response_mode: responder.mode.as_str().to_owned(),
+                response_encryption: responder.content_encryption().map(str::to_owned),
+                response_host: host_of(&responder.response_uri),
+                request_expires_at: object.exp,
+                warnings,
+            },
+            client_id: request.client_id.clone(),
+            nonce,
+            responder: responder.clone(),
+            planned,
+        })
+    }
+
+    /// Chooses the credentials and copies answering `query`.
+    async fn plan(
+        &self,
+        query: &DcqlQuery,
+        now: i64,
+    ) -> Result<(Vec<Planned>, Vec<String>), WalletError> {
+        let mut held = self.store.presentable_copies(now).await?;
+        // The wallet's preference: batches with a never-presented copy, then the newest.
+        held.sort_by_key(|(batch, copy)| (copy.presentations > 0, -batch.received_at));
+        let candidates: Vec<Candidate<'_, usize>> = held
+            .iter()
+            .enumerate()
+            .map(|(index, (batch, copy))| Candidate {
+                handle: index,
+                format: &batch.format,
+                vct: &batch.vct,
+                claims: &copy.claims,
+                holder_binding: true,
+            })
+            .collect();
+        let selection = select(query, &candidates).map_err(|e| match e {
+            DcqlError::NotSatisfiable { .. } | DcqlError::CredentialSetNotSatisfied { .. } => {
+                WalletError::NoMatchingCredential {
+                    reason: describe_unsatisfied(query, &e),
+                }
+            }
+            other => WalletError::InvalidRequest {
+                reason: format!("the DCQL query is invalid: {other}"),
+            },
+        })?;
+        let mut planned = Vec::new();
+        let mut warnings = Vec::new();
+        for (query_id, chosen) in selection.credentials {
+            for selected in chosen {
+                let Some((batch, copy)) = held.get(selected.handle) else {
+                    continue;
+                };
+                if copy.presentations > 0 {
+                    warnings.push(format!(
+                        "every copy of credential {} has been presented before: presenting \
+                         copy {} again lets verifiers link these presentations; receive a \
+                         fresh batch to avoid this",
+                        batch.batch_id, copy.position
+                    ));
+                }
+                planned.push(Planned {
+                    query_id: query_id.clone(),
+                    batch: batch.clone(),
+                    copy: copy.clone(),
+                    issuer_key: issuer_key(batch)?,
+                    paths: selected.disclose,
+                });
+            }
+        }
+        Ok((planned, warnings))
+    }
+
+    /// Sends the answer and records what was shared.
+    pub async fn respond(
+        &self,
+        prepared: PreparedPresentation,
+        decision: Decision,
+    ) -> Result<PresentationOutcome, WalletError> {
+        let PreparedPresentation {
+            summary,
+            client_id,
+            nonce,
+            responder,
+            planned,
+        } = prepared;
+        if decision == Decision::Decline {
+            let delivered = responder
+                .send_error(
+                    &self.http,
+                    OAuthErrorCode::AccessDenied,
+                    "the holder declined to share the requested credentials",
+                )
+                .await?;
+            return Ok(PresentationOutcome {
+                outcome: "declined",
+                verifier: summary.verifier,
+                purpose: summary.purpose,
+                shared: Vec::new(),
+                redirect_uri: delivered.redirect_uri,
+                warnings: summary.warnings,
+            });
+        }
+
+        let now = self.clock.now();
+        let mut vp_token: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for plan in &planned {
+            let held = held(&plan.copy, &plan.issuer_key, now)?;
+            let jwk: Jwk = serde_json::from_str(&plan.copy.holder_key)
+                .map_err(|_| WalletError::Internal("a stored holder key does not decode".into()))?;
+            let holder = SigningKey::from_jwk(&jwk)
+                .map_err(|_| WalletError::Internal("a stored holder key is unusable".into()))?;
+            let presentation = held
+                .present_bound(&plan.paths, &holder, &client_id, &nonce, now)
+                .map_err(|e| WalletError::Internal(e.to_string()))?;
+            vp_token
+                .entry(plan.query_id.clone())
+                .or_default()
+                .push(presentation);
+        }
+        let sent = responder.send_vp_token(&self.http, VpToken(vp_token)).await;
+        // Once the verifier has answered at all, the copies have left the wallet.
+        if matches!(sent, Ok(_) | Err(WalletError::VerifierRejected { .. })) {
+            for plan in &planned {
+                self.store
+                    .mark_presented(&plan.copy.credential_id, now)
+                    .await?;
+                self.store
+                    .log_presentation(&PresentationRecord {
+                        presentation_id: self.new_id(8),
+                        batch_id: plan.batch.batch_id.clone(),
+                        credential_id: plan.copy.credential_id.clone(),
+                        client_id: client_id.clone(),
+                        organisation: summary.verifier.organisation.clone(),
+                        purpose: summary.purpose.as_str().to_owned(),
+                        claims: plan.paths.clone(),
+                        presented_at: now,
+                    })
+                    .await?;
+            }
+        }
+        let delivered = sent?;
+        Ok(PresentationOutcome {
+            outcome: "shared",
+            verifier: summary.verifier,
+            purpose: summary.purpose,
+            shared: summary.credentials,
+            redirect_uri: delivered.redirect_uri,
+            warnings: summary.warnings,
+        })
+    }
+}
+
+/// The request's parameters this wallet needs, or the refusal and the error code to send.
+fn check_parameters(
+    object: &RequestObject,
+) -> Result<(DcqlQuery, String), (WalletError, OAuthErrorCode)> {
+    let invalid = |reason: String, code| (WalletError::InvalidRequest { reason }, code);
+    if object.response_type != VP_TOKEN_RESPONSE_TYPE {
+        return Err(invalid(
+            format!(
+                "response_type `{}` is not supported (only vp_token)",
+                object.response_type
+            ),
+            OAuthErrorCode::UnsupportedResponseType,
+        ));
+    }
+    if object.redirect_uri.is_some() {
+        return Err(invalid(
+            "redirect_uri must not be present with response_uri (direct_post)".into(),
+            OAuthErrorCode::InvalidRequest,
+        ));
+    }
+    let nonce_ok = !object.nonce.is_empty()
+        && object
+            .nonce
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~'));
+    if !nonce_ok {
+        return Err(invalid(
+            "nonce is missing or uses characters outside [A-Za-z0-9-._~]".into(),
+            OAuthErrorCode::InvalidRequest,
+        ));
+    }
+    if object.transaction_data.is_some() {
+        return Err(invalid(
+            "transaction_data is not supported by this wallet".into(),
+            OAuthErrorCode::InvalidTransactionData,
+        ));
+    }
+    let query = match (&object.dcql_query, &object.scope) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "the request has both dcql_query and scope".into(),
+                OAuthErrorCode::InvalidRequest,
+            ));
+        }
+        (Some(query), None) => query.clone(),
+        (None, Some(scope)) => {
+            return Err(invalid(
+                format!("scope `{scope}` is not a DCQL query this wallet knows"),
+                OAuthErrorCode::InvalidScope,
+            ));
+        }
+        (None, None) => {
+            return Err(invalid(
+                "the request has no dcql_query".into(),
+                OAuthErrorCode::InvalidRequest,
+            ));
+        }
+    };
+    if let Some(formats) = object
+        .client_metadata
+        .as_ref()
+        .and_then(|m| m.vp_formats_supported.as_ref())
+        && formats.dc_sd_jwt.is_none()
+    {
+        return Err(invalid(
+            format!("the verifier does not accept {DC_SD_JWT_FORMAT}, the only format held here"),
+            OAuthErrorCode::VpFormatsNotSupported,
+        ));
+    }
+    Ok((query, object.nonce.clone()))
+}
+
+fn describe_unsatisfied(query: &DcqlQuery, error: &DcqlError) -> String {
+    let wanted: Vec<String> = query
+        .credentials
+        .iter()
+        .map(|c| {
+            let types = c
+                .meta
+                .vct_values
+                .as_ref()
+                .map_or_else(|| c.format.clone(), |v| v.join(" or "));
+            format!("`{}` ({types})", c.id)
+        })
+        .collect();
+    format!("{error}; the verifier asks for {}", wanted.join(", "))
+}
+
+fn issuer_key(batch: &Batch) -> Result<PublicKey, WalletError> {
+    serde_json::from_str::<Jwk>(&batch.issuer_jwk)
+        .ok()
+        .and_then(|jwk| PublicKey::from_jwk(&jwk).ok())
+        .ok_or_else(|| {
+            WalletError::Internal(format!(
+                "batch {}: stored issuer key unusable",
+                batch.batch_id
+            ))
+        })
+}
+
+fn held(copy: &Copy, issuer_key: &PublicKey, now: i64) -> Result<HeldSdJwt, WalletError> {
+    HeldSdJwt::receive(&copy.sd_jwt, issuer_key, vc::accepted_typ(true), now).map_err(|e| {
+        WalletError::Internal(format!(
+            "stored credential {} no longer verifies: {e}",
+            copy.credential_id
+        ))
+    })
+}

@@ -1,0 +1,291 @@
+//! The wallet's trust: the trust list URL and the anchor keys pinned in its configuration
+//! (never fetched), the verified list with its rollback state in the wallet's database, and
+//! how an issuer is named from the list.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use idv_fetch::{TrustClientError, TrustListClient};
+use idv_jose::{Clock, Jwk, JwkSet, PublicKey};
+use idv_proto::trust::entry::{CodeStatus, LevelOfConfidence, SchemeCode};
+use idv_trust::anchors::TrustAnchors;
+use idv_trust::evaluate::{IssuerQuery, evaluate_issuer, find_issuer_key};
+use idv_trust::list::{ListPolicy, VerifiedTrustList};
+use serde::Serialize;
+
+use crate::config::WalletSettings;
+use crate::error::{Party, WalletError};
+use crate::http::Http;
+use crate::store::Store;
+
+/// Largest anchor file read.
+const MAX_ANCHOR_FILE: u64 = 64 * 1024;
+
+/// Where the trust list is and which keys may sign it.
+#[derive(Debug, Clone)]
+pub struct TrustSettings {
+    /// The trust list URL.
+    pub list_url: String,
+    /// The pinned anchors.
+    pub anchors: TrustAnchors,
+}
+
+impl TrustSettings {
+    /// From the settings; `None` when neither the URL nor the anchor is configured.
+    pub fn from_settings(
+        settings: &WalletSettings,
+        data_dir: &Path,
+    ) -> Result<Option<Self>, WalletError> {
+        match (&settings.trust_list_url, &settings.trust_anchor) {
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(WalletError::Config(
+                "trust_list_url is set but trust_anchor is not: pin the operator's anchor key \
+                 (--trust-anchor FILE)"
+                    .into(),
+            )),
+            (None, Some(_)) => Err(WalletError::Config(
+                "trust_anchor is set but trust_list_url is not (--trust-list-url URL)".into(),
+            )),
+            (Some(url), Some(anchor)) => Ok(Some(Self {
+                list_url: url.clone(),
+                anchors: read_anchors(&data_dir.join(anchor))?,
+            })),
+        }
+    }
+}
+
+/// Reads a file holding one public JWK or a JWK Set (two keys during an anchor rollover).
+pub fn read_anchors(path: &Path) -> Result<TrustAnchors, WalletError> {
+    let config_error =
+        |why: String| WalletError::Config(format!("trust anchor file {}: {why}", path.display()));
+    let size = std::fs::metadata(path)
+        .map_err(|e| config_error(e.to_string()))?
+        .len();
+    if size > MAX_ANCHOR_FILE {
+        return Err(config_error("too large".into()));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| config_error(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| config_error(format!("not JSON ({e})")))?;
+    let jwks: JwkSet = if value.get("keys").is_some() {
+        serde_json::from_value(value).map_err(|e| config_error(format!("not a JWK Set ({e})")))?
+    } else {
+        let jwk: Jwk =
+            serde_json::from_value(value).map_err(|e| config_error(format!("not a JWK ({e})")))?;
+        JwkSet { keys: vec![jwk] }
+    };
+    TrustAnchors::from_jwks(&jwks).map_err(|e| config_error(e.to_string()))
+}
+
+/// Fetches and verifies the trust list now: pinned anchors, time window, and no rollback
+/// against the last list this wallet accepted (persisted in its database).
+pub async fn fetch_trust_list(
+    settings: &TrustSettings,
+    http: &Http,
+    store: &Store,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<VerifiedTrustList>, WalletError> {
+    let client = TrustListClient::new(
+        settings.list_url.clone(),
+        settings.anchors.clone(),
+        ListPolicy::default(),
+        http.fetcher().clone(),
+        store.database().clone(),
+        clock,
+    );
+    // A wallet command is one short process holding no list yet: fetch now, so that a
+    // failure is reported as what it is rather than as "no list held".
+    client.refresh().await.map_err(|error| match error {
+        TrustClientError::Fetch(fetch) => crate::http::fetch_error(fetch, Party::TrustFramework),
+        other => WalletError::TrustList(other),
+    })
+}
+
+/// How an issuer appears on the trust list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuerStanding {
+    /// Whether a register entry lists the credential's `iss` and signing key.
+    pub on_trust_list: bool,
+    /// The provider's registered organisation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// The certified service's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The register entry id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_id: Option<String>,
+    /// The entry's status (`certified`, `suspended`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Schemes the issuer is trusted for now with this credential (every rule of the list).
+    pub trusted_for: Vec<SchemeCode>,
+    /// Why the issuer is not (fully) trusted, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl IssuerStanding {
+    fn unlisted(note: impl Into<String>) -> Self {
+        Self {
+            on_trust_list: false,
+            organisation: None,
+            service: None,
+            entry_id: None,
+            status: None,
+            trusted_for: Vec::new(),
+            note: Some(note.into()),
+        }
+    }
+
+    /// One line for people, e.g. `Example IDSP Ltd (Example Reusable ID, dvs-000001, certified)`.
+    pub fn describe(&self, iss: Option<&str>) -> String {
+        match (
+            &self.organisation,
+            &self.service,
+            &self.entry_id,
+            &self.status,
+        ) {
+            (Some(organisation), Some(service), Some(entry), Some(status)) => {
+                format!("{organisation} ({service}, register entry {entry}, {status})")
+            }
+            _ => format!(
+                "{} (not on the trust list)",
+                iss.unwrap_or("an issuer without `iss`")
+            ),
+        }
+    }
+}
+
+/// The credential's issuer as named by the trust list: its entry, and for which schemes the
+/// list trusts it now (each certified supplementary code, through `evaluate_issuer`).
+pub fn issuer_standing(
+    list: Option<&VerifiedTrustList>,
+    iss: Option<&str>,
+    key: &PublicKey,
+    vct: &str,
+    issued_at: Option<i64>,
+    now: i64,
+) -> IssuerStanding {
+    let Some(list) = list else {
+        return IssuerStanding::unlisted("no trust list configured");
+    };
+    let Some(iss) = iss else {
+        return IssuerStanding::unlisted("the credential has no `iss`");
+    };
+    let Some(entry) = list.entry_for_issuer(iss) else {
+        return IssuerStanding::unlisted("the issuer is not on the trust list");
+    };
+    let registered_key = find_issuer_key(list, iss, Some(&key.thumbprint())).is_ok();
+    let mut trusted_for: Vec<SchemeCode> = if registered_key {
+        entry
+            .supplementary_codes
+            .iter()
+            .filter(|code| code.status == CodeStatus::Certified)
+            .map(|code| code.code)
+            .filter(|&scheme| {
+                evaluate_issuer(
+                    list,
+                    &IssuerQuery {
+                        iss,
+                        issuer_key: key,
+                        vct,
+                        scheme,
+                        required_loc: LevelOfConfidence::Low,
+                        now,
+                        issued_at,
+                    },
+                )
+                .is_ok()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    trusted_for.sort_unstable();
+    trusted_for.dedup();
+    let note = if !registered_key {
+        Some("signed with a key the trust list does not register for this issuer".to_owned())
+    } else if trusted_for.is_empty() {
+        Some(format!(
+            "not trusted for any scheme with this credential now (entry {})",
+            entry.status
+        ))
+    } else {
+        None
+    };
+    IssuerStanding {
+        on_trust_list: registered_key,
+        organisation: Some(entry.organisation.name.clone()),
+        service: Some(entry.service.name.clone()),
+        entry_id: Some(entry.entry_id.clone()),
+        status: Some(entry.status.as_str().to_owned()),
+        trusted_for,
+        note,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use idv_jose::SigningKey;
+
+    use super::*;
+
+    #[test]
+    fn anchors_are_read_from_a_jwk_or_a_jwk_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (
+            SigningKey::generate().unwrap(),
+            SigningKey::generate().unwrap(),
+        );
+        let single = dir.path().join("anchor.jwk");
+        std::fs::write(
+            &single,
+            serde_json::to_string(&a.public_key().to_jwk()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(read_anchors(&single).unwrap().len(), 1);
+        let set = dir.path().join("anchors.json");
+        let jwks = JwkSet {
+            keys: vec![a.public_key().to_jwk(), b.public_key().to_jwk()],
+        };
+        std::fs::write(&set, serde_json::to_string(&jwks).unwrap()).unwrap();
+        assert_eq!(read_anchors(&set).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_private_key_or_garbage_is_not_an_anchor() {
+        let dir = tempfile::tempdir().unwrap();
+        let private = dir.path().join("private.jwk");
+        let key = SigningKey::generate().unwrap();
+        std::fs::write(
+            &private,
+            serde_json::to_string(&key.to_private_jwk()).unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(
+            read_anchors(&private),
+            Err(WalletError::Config(_))
+        ));
+        let garbage = dir.path().join("garbage");
+        std::fs::write(&garbage, "not json").unwrap();
+        assert!(matches!(
+            read_anchors(&garbage),
+            Err(WalletError::Config(_))
+        ));
+        assert!(read_anchors(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn trust_needs_both_url_and_anchor() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = WalletSettings::default();
+        assert!(
+            TrustSettings::from_settings(&settings, dir.path())
+                .unwrap()
+                .is_none()
+        );
+        settings.trust_list_url = Some("http://127.0.0.1:1/trust-list".into());
+        assert!(TrustSettings::from_settings(&settings, dir.path()).is_err());
+    }
+}

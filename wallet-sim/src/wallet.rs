@@ -1,0 +1,153 @@
+//! The wallet as the commands see it: its database, HTTP client, clock, randomness and trust
+//! settings, opened once per command from the data directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use idv_fetch::FetchPolicy;
+use idv_fetch::http::PlainHttp;
+use idv_jose::{Clock, Random};
+use idv_trust::list::VerifiedTrustList;
+
+use crate::config::{CONFIG_FILE, DATABASE_FILE, WalletSettings, database_url};
+use crate::error::WalletError;
+use crate::http::Http;
+use crate::store::Store;
+use crate::trust::{TrustSettings, fetch_trust_list};
+
+/// An open wallet.
+#[derive(Debug)]
+pub struct Wallet {
+    pub(crate) store: Store,
+    pub(crate) http: Http,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) random: Arc<dyn Random>,
+    pub(crate) trust: Option<TrustSettings>,
+    pub(crate) settings: WalletSettings,
+    data_dir: PathBuf,
+}
+
+impl Wallet {
+    /// Opens (creating when missing) the wallet in `data_dir` with `settings`.
+    pub async fn open(
+        data_dir: &Path,
+        settings: WalletSettings,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+    ) -> Result<Self, WalletError> {
+        let trust = TrustSettings::from_settings(&settings, data_dir)?;
+        let created = !data_dir.exists();
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            WalletError::Config(format!(
+                "cannot create the data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        if created {
+            restrict(data_dir, 0o700)?;
+        }
+        let store = Store::open(&database_url(data_dir)).await?;
+        // The database holds the holder keys: readable by its owner only.
+        restrict(&data_dir.join(DATABASE_FILE), 0o600)?;
+        let http = Http::new(FetchPolicy {
+            max_bytes: usize::try_from(settings.max_response_bytes).unwrap_or(usize::MAX),
+            timeout: Duration::from_secs(settings.http_timeout_secs),
+            plain_http: if settings.plain_http_any_host {
+                PlainHttp::AnyHost
+            } else {
+                PlainHttp::Loopback
+            },
+        })?;
+        Ok(Self {
+            store,
+            http,
+            clock,
+            random,
+            trust,
+            settings,
+            data_dir: data_dir.to_owned(),
+        })
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The current trust list, or `None` when no trust list is configured.
+    pub async fn trust_list(&self) -> Result<Option<Arc<VerifiedTrustList>>, WalletError> {
+        match &self.trust {
+            Some(trust) => Ok(Some(
+                fetch_trust_list(trust, &self.http, &self.store, Arc::clone(&self.clock)).await?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The current trust list; an error when none is configured.
+    pub async fn require_trust_list(&self) -> Result<Arc<VerifiedTrustList>, WalletError> {
+        self.trust_list()
+            .await?
+            .ok_or_else(|| WalletError::TrustNotConfigured {
+                config_file: self.data_dir.join(CONFIG_FILE).display().to_string(),
+            })
+    }
+
+    /// Closes the database.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// A fresh random identifier of `bytes` bytes, lowercase hex.
+    pub(crate) fn new_id(&self, bytes: usize) -> String {
+        let mut buf = vec![0u8; bytes];
+        self.random.fill(&mut buf);
+        buf.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Sets Unix permissions `mode` on `path` (elsewhere the platform's defaults apply).
+fn restrict(path: &Path, mode: u32) -> Result<(), WalletError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| {
+            WalletError::Config(format!(
+                "cannot restrict the permissions of {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use idv_jose::{SystemClock, SystemRandom};
+
+    use super::*;
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_data_directory_and_the_database_are_private_to_their_owner() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let parent = tempfile::tempdir().unwrap();
+        let data_dir = parent.path().join("wallet");
+        let wallet = Wallet::open(
+            &data_dir,
+            WalletSettings::default(),
+            Arc::new(SystemClock),
+            Arc::new(SystemRandom),
+        )
+        .await
+        .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data_dir), 0o700);
+        assert_eq!(mode(&data_dir.join(DATABASE_FILE)), 0o600);
+        assert_eq!(wallet.list().await.unwrap().len(), 0);
+        wallet.close().await;
+    }
+}

@@ -1,0 +1,17 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly"
+)]
+//! wallet-sim end to end: the real binary, with a data directory of its own and `--json`,
+//! against the real trust framework, issuer and verifier on 127.0.0.1 (and, where a verifier
+//! must misbehave, a rogue one written here with the protocol crates); plus the store on
+//! SQLite and PostgreSQL.
+
+mod helpers;
+mod holdings;
+mod present;
+mod receive;
+mod refusals;
+mod rogue;
+mod store;
