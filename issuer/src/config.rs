@@ -42,11 +42,9 @@
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
+pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use serde::{Deserialize, Serialize};
 
 use crate::issuance::IssuerSettings;
@@ -76,32 +74,6 @@ pub struct IssuerConfig {
     pub credentials: CredentialSettings,
     /// Token Status Lists.
     pub status: StatusSettings,
-}
-
-/// `[http]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HttpSettings {
-    /// Address to bind; port 0 picks a free port.
-    pub listen: SocketAddr,
-    /// The URL wallets reach this service at, without a trailing slash: the Credential Issuer
-    /// Identifier, the authorization server `issuer` and every credential's `iss`. With a path
-    /// (`https://host/idsp`), a reverse proxy maps `https://host/idsp/…` to this service's `/…`
-    /// and passes `/.well-known/<document>/idsp` through unchanged, where it is served too.
-    pub public_url: String,
-}
-
-/// `[database]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseSettings {
-    /// `sqlite://…` or `postgres://…`; when absent, a SQLite file in `data_dir`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<Secret>,
-    /// Folder of the default SQLite file.
-    pub data_dir: PathBuf,
-    /// Pool size.
-    pub max_connections: u32,
 }
 
 /// `[metadata]`.
@@ -169,15 +141,8 @@ pub struct StatusSettings {
 impl Default for IssuerConfig {
     fn default() -> Self {
         Self {
-            http: HttpSettings {
-                listen: SocketAddr::from(([127, 0, 0, 1], 8200)),
-                public_url: "http://127.0.0.1:8200".into(),
-            },
-            database: DatabaseSettings {
-                url: None,
-                data_dir: PathBuf::from("./data"),
-                max_connections: 10,
-            },
+            http: HttpSettings::loopback(8200),
+            database: DatabaseSettings::default_sqlite(),
             metadata: MetadataSettings {
                 display_name: "Example Identity Service".into(),
                 locale: "en-GB".into(),
@@ -235,12 +200,7 @@ impl IssuerConfig {
 
     /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
     pub fn database_url(&self) -> Secret {
-        self.database.url.clone().unwrap_or_else(|| {
-            Secret::new(format!(
-                "sqlite://{}",
-                self.database.data_dir.join("issuer.sqlite").display()
-            ))
-        })
+        self.database.url_or_sqlite_file("issuer.sqlite")
     }
 
     /// Checks the settings the use cases depend on and returns them as one value.

@@ -29,12 +29,11 @@
 //! Logging is set by `RUST_LOG` (default `info`).
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use idv_proto::trust::trust_list::FrameworkValidity;
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
+pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use serde::{Deserialize, Serialize};
 
 use crate::register::RegisterSettings;
@@ -57,30 +56,6 @@ pub struct TrustFrameworkConfig {
     pub list: ListSettings,
     /// Verifier attestations.
     pub attestation: AttestationSettings,
-}
-
-/// `[http]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HttpSettings {
-    /// Address to bind; port 0 picks a free port.
-    pub listen: SocketAddr,
-    /// The URL clients reach this service at, without a trailing slash: the `iss` of the
-    /// trust list and of verifier attestations.
-    pub public_url: String,
-}
-
-/// `[database]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseSettings {
-    /// `sqlite://…` or `postgres://…`; when absent, a SQLite file in `data_dir`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<Secret>,
-    /// Folder of the default SQLite file.
-    pub data_dir: PathBuf,
-    /// Pool size.
-    pub max_connections: u32,
 }
 
 /// `[list]`.
@@ -108,15 +83,8 @@ pub struct AttestationSettings {
 impl Default for TrustFrameworkConfig {
     fn default() -> Self {
         Self {
-            http: HttpSettings {
-                listen: SocketAddr::from(([127, 0, 0, 1], 8100)),
-                public_url: "http://127.0.0.1:8100".into(),
-            },
-            database: DatabaseSettings {
-                url: None,
-                data_dir: PathBuf::from("./data"),
-                max_connections: 10,
-            },
+            http: HttpSettings::loopback(8100),
+            database: DatabaseSettings::default_sqlite(),
             list: ListSettings {
                 list_id: "uk-dvs-register".into(),
                 validity_secs: 24 * 60 * 60,
@@ -156,15 +124,7 @@ impl TrustFrameworkConfig {
 
     /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
     pub fn database_url(&self) -> Secret {
-        self.database.url.clone().unwrap_or_else(|| {
-            Secret::new(format!(
-                "sqlite://{}",
-                self.database
-                    .data_dir
-                    .join("trust-framework.sqlite")
-                    .display()
-            ))
-        })
+        self.database.url_or_sqlite_file("trust-framework.sqlite")
     }
 
     /// Checks the settings the register depends on and returns them as one value.

@@ -20,6 +20,10 @@
 //! plain_http = "loopback"                # IDV_TRUST__PLAIN_HTTP: where plain-http trust and
 //!                                        # status lists may be fetched from: "loopback" or
 //!                                        # "any_host" (a lab network; TLS terminates at a proxy)
+//! refresh_secs = 300                     # IDV_TRUST__REFRESH_SECS: refetch the list at least
+//!                                        # this often, so a suspension on the register reaches
+//!                                        # checks sooner than the list's next_update (default:
+//!                                        # unset, at next_update)
 //!
 //! [checks]
 //! request_lifetime_secs = 600            # IDV_CHECKS__REQUEST_LIFETIME_SECS: a check's expiry
@@ -49,7 +53,6 @@
 //! Logging is set by `RUST_LOG` (default `info`).
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -58,6 +61,7 @@ use idv_jose::{Jwk, JwkSet, PublicKey};
 use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
+pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use idv_trust::anchors::TrustAnchors;
 use serde::{Deserialize, Serialize};
 
@@ -81,29 +85,6 @@ pub struct VerifierConfig {
     pub sweeper: SweeperSettings,
 }
 
-/// `[http]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HttpSettings {
-    /// Address to bind; port 0 picks a free port.
-    pub listen: SocketAddr,
-    /// The URL wallets and tenants reach this service at, without a trailing slash.
-    pub public_url: String,
-}
-
-/// `[database]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseSettings {
-    /// `sqlite://…` or `postgres://…`; when absent, a SQLite file in `data_dir`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<Secret>,
-    /// Folder of the default SQLite file.
-    pub data_dir: PathBuf,
-    /// Pool size.
-    pub max_connections: u32,
-}
-
 /// `[trust]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -118,6 +99,9 @@ pub struct TrustSettings {
     pub anchors: Vec<Jwk>,
     /// Where plain-`http` trust and status lists may be fetched from: `loopback` or `any_host`.
     pub plain_http: String,
+    /// Seconds after which the list is fetched again even before its `next_update`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_secs: Option<u64>,
 }
 
 /// `[checks]`.
@@ -172,20 +156,14 @@ pub struct SweeperSettings {
 impl Default for VerifierConfig {
     fn default() -> Self {
         Self {
-            http: HttpSettings {
-                listen: SocketAddr::from(([127, 0, 0, 1], 8300)),
-                public_url: "http://127.0.0.1:8300".into(),
-            },
-            database: DatabaseSettings {
-                url: None,
-                data_dir: PathBuf::from("./data"),
-                max_connections: 10,
-            },
+            http: HttpSettings::loopback(8300),
+            database: DatabaseSettings::default_sqlite(),
             trust: TrustSettings {
                 list_url: "http://127.0.0.1:8100/trust-list".into(),
                 anchors_file: None,
                 anchors: Vec::new(),
                 plain_http: "loopback".into(),
+                refresh_secs: None,
             },
             checks: CheckSettings {
                 request_lifetime_secs: 10 * 60,
@@ -221,6 +199,8 @@ pub struct Settings {
     pub anchors: TrustAnchors,
     /// Where plain-http fetches may go.
     pub plain_http: PlainHttp,
+    /// Refetch the trust list at least this often (seconds), whatever its `next_update`.
+    pub trust_refresh_secs: Option<i64>,
     /// Check lifetime, seconds.
     pub request_lifetime_secs: i64,
     /// Default response mode of new checks.
@@ -239,6 +219,8 @@ pub struct Settings {
 const MIN_REQUEST_LIFETIME: i64 = 60;
 /// Longest check lifetime accepted: one day.
 const MAX_REQUEST_LIFETIME: i64 = 24 * 60 * 60;
+/// The same, for unsigned settings (also the longest `trust.refresh_secs`).
+const MAX_REQUEST_LIFETIME_U64: u64 = 24 * 60 * 60;
 
 impl VerifierConfig {
     /// Loads defaults, then `file`, then the environment.
@@ -248,12 +230,7 @@ impl VerifierConfig {
 
     /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
     pub fn database_url(&self) -> Secret {
-        self.database.url.clone().unwrap_or_else(|| {
-            Secret::new(format!(
-                "sqlite://{}",
-                self.database.data_dir.join("verifier.sqlite").display()
-            ))
-        })
+        self.database.url_or_sqlite_file("verifier.sqlite")
     }
 
     /// The pinned anchors: `trust.anchors` plus the keys in `trust.anchors_file`.
@@ -302,6 +279,15 @@ impl VerifierConfig {
             "any_host" => PlainHttp::AnyHost,
             _ => return reject("trust.plain_http must be loopback or any_host".into()),
         };
+        let trust_refresh_secs = match self.trust.refresh_secs {
+            None => None,
+            Some(secs @ 1..=MAX_REQUEST_LIFETIME_U64) => i64::try_from(secs).ok(),
+            Some(_) => {
+                return reject(format!(
+                    "trust.refresh_secs must be between 1 and {MAX_REQUEST_LIFETIME}"
+                ));
+            }
+        };
         let checks = &self.checks;
         if !(MIN_REQUEST_LIFETIME..=MAX_REQUEST_LIFETIME).contains(&checks.request_lifetime_secs) {
             return reject(format!(
@@ -347,6 +333,7 @@ impl VerifierConfig {
             trust_list_url: self.trust.list_url.clone(),
             anchors: self.anchors()?,
             plain_http,
+            trust_refresh_secs,
             request_lifetime_secs: checks.request_lifetime_secs,
             response_mode,
             verification_timeout_secs: checks.verification_timeout_secs,
@@ -432,6 +419,7 @@ mod tests {
             ("IDV_WEBHOOKS__MAX_ATTEMPTS", "0"),
             ("IDV_HTTP__PUBLIC_URL", "ftp://x"),
             ("IDV_TRUST__PLAIN_HTTP", "everywhere"),
+            ("IDV_TRUST__REFRESH_SECS", "0"),
         ] {
             let config = load(&[("IDV_TRUST__ANCHORS", anchors.as_str()), (name, value)]).unwrap();
             assert!(config.settings().is_err(), "{name}={value}");

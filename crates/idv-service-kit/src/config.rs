@@ -243,6 +243,61 @@ impl From<String> for Secret {
     }
 }
 
+/// `[http]` of every service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Address to bind; port 0 picks a free port.
+    pub listen: std::net::SocketAddr,
+    /// The URL clients reach the service at, without a trailing slash (the `iss` of what the
+    /// service signs, the base of the URLs it publishes).
+    pub public_url: String,
+}
+
+impl HttpSettings {
+    /// Listening on `127.0.0.1:port`, reached at `http://127.0.0.1:port`.
+    pub fn loopback(port: u16) -> Self {
+        Self {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+            public_url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+/// `[database]` of every service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`; when absent, a SQLite file in `data_dir`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Secret>,
+    /// Folder of the default SQLite file.
+    pub data_dir: PathBuf,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+impl DatabaseSettings {
+    /// No URL, the SQLite file in `./data`, ten connections.
+    pub fn default_sqlite() -> Self {
+        Self {
+            url: None,
+            data_dir: PathBuf::from("./data"),
+            max_connections: 10,
+        }
+    }
+
+    /// The database URL: `url`, or `sqlite://<data_dir>/<file_name>`.
+    pub fn url_or_sqlite_file(&self, file_name: &str) -> Secret {
+        self.url.clone().unwrap_or_else(|| {
+            Secret::new(format!(
+                "sqlite://{}",
+                self.data_dir.join(file_name).display()
+            ))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write as _;
