@@ -219,8 +219,8 @@ pub struct Settings {
 const MIN_REQUEST_LIFETIME: i64 = 60;
 /// Longest check lifetime accepted: one day.
 const MAX_REQUEST_LIFETIME: i64 = 24 * 60 * 60;
-/// The same, for unsigned settings (also the longest `trust.refresh_secs`).
-const MAX_REQUEST_LIFETIME_U64: u64 = 24 * 60 * 60;
+/// Longest `trust.refresh_secs` accepted: one day.
+const MAX_TRUST_REFRESH: u64 = 24 * 60 * 60;
 
 impl VerifierConfig {
     /// Loads defaults, then `file`, then the environment.
@@ -281,10 +281,10 @@ impl VerifierConfig {
         };
         let trust_refresh_secs = match self.trust.refresh_secs {
             None => None,
-            Some(secs @ 1..=MAX_REQUEST_LIFETIME_U64) => i64::try_from(secs).ok(),
+            Some(secs @ 1..=MAX_TRUST_REFRESH) => i64::try_from(secs).ok(),
             Some(_) => {
                 return reject(format!(
-                    "trust.refresh_secs must be between 1 and {MAX_REQUEST_LIFETIME}"
+                    "trust.refresh_secs must be between 1 and {MAX_TRUST_REFRESH}"
                 ));
             }
         };

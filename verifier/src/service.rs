@@ -7,10 +7,11 @@ use std::sync::Arc;
 use idv_checks::templates::{Template, TemplateError, Templates};
 use idv_fetch::http::{FetchError, FetchPolicy, Fetcher};
 use idv_fetch::status_list::{DEFAULT_MAX_ENTRIES, StatusListClient};
+use idv_fetch::TrustClientError;
 use idv_fetch::trust_list::TrustListClient;
 use idv_jose::{Clock, Jwk, JwkSet, Random, SigningKey};
 use idv_status_list::verify::StatusPolicy;
-use idv_trust::list::ListPolicy;
+use idv_trust::list::{ListPolicy, VerifiedTrustList};
 
 use crate::config::Settings;
 use crate::store::{Store, StoreError};
@@ -49,6 +50,8 @@ pub struct Verifier {
     pub(crate) settings: Arc<Settings>,
     pub(crate) templates: Arc<Templates>,
     pub(crate) trust: Arc<TrustListClient>,
+    /// When this process last fetched the trust list on `trust.refresh_secs`'s schedule.
+    trust_fetched_at: Arc<tokio::sync::Mutex<Option<i64>>>,
     pub(crate) status: Arc<StatusListClient>,
     pub(crate) evidence_key: Arc<SigningKey>,
     pub(crate) webhook_client: reqwest::Client,
@@ -104,6 +107,7 @@ impl Verifier {
             settings: Arc::new(settings),
             templates: Arc::new(templates),
             trust: Arc::new(trust),
+            trust_fetched_at: Arc::new(tokio::sync::Mutex::new(None)),
             status: Arc::new(status),
             evidence_key: Arc::new(evidence_key),
             webhook_client,
@@ -135,6 +139,25 @@ impl Verifier {
     /// The trust list client (for an operator-triggered refresh).
     pub fn trust_list(&self) -> &TrustListClient {
         &self.trust
+    }
+
+    /// The trust list to decide with: the client's current list, fetched again first when
+    /// `trust.refresh_secs` have passed since this process last fetched it. A failed fetch is
+    /// logged and the held list used (until its `exp`), as at `next_update`.
+    pub(crate) async fn current_trust_list(
+        &self,
+    ) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
+        if let Some(every) = self.settings.trust_refresh_secs {
+            let now = self.clock.now();
+            let mut fetched_at = self.trust_fetched_at.lock().await;
+            if fetched_at.is_none_or(|at| now >= at + every) {
+                *fetched_at = Some(now);
+                if let Err(error) = self.trust.refresh().await {
+                    tracing::warn!(%error, "scheduled trust list refresh failed; using the held list");
+                }
+            }
+        }
+        self.trust.current().await
     }
 
     /// Closes the database pool.

@@ -123,6 +123,18 @@ impl fmt::Debug for VerifiedPresentation {
     }
 }
 
+/// The latest moment a credential with this `iat` can have been issued. Issuers may round
+/// `iat` down to keep the copies of a batch unlinkable (RFC 9901 §10.1; ours round to the
+/// day): an `iat` on a day boundary says only that the credential was issued that day, by now.
+fn latest_issuance(iat: i64, now: i64) -> i64 {
+    const DAY: i64 = 24 * 60 * 60;
+    if iat.rem_euclid(DAY) == 0 {
+        (iat + DAY - 1).min(now).max(iat)
+    } else {
+        iat
+    }
+}
+
 /// Phase one: verifies `vp_token` for `template` against `expected` and the held trust list.
 pub fn verify_presentation(
     template: &Template,
@@ -202,7 +214,7 @@ pub fn verify_presentation(
             scheme: template.scheme(),
             required_loc: template.required_loc(),
             now,
-            issued_at,
+            issued_at: issued_at.map(|iat| latest_issuance(iat, now)),
         },
     )
     .map_err(|e| {

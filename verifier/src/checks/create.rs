@@ -124,7 +124,7 @@ impl Verifier {
         })?;
         // Wallets also look the relying party up on the trust list: a suspended or removed
         // one is refused there, so refuse here. An unavailable list is the wallet's call.
-        match self.trust.current().await {
+        match self.current_trust_list().await {
             Ok(list) => {
                 check_relying_party_listed(&list, &tenant.client_id).map_err(|e| {
                     CheckError::NotAttested(format!(

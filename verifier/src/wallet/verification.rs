@@ -20,7 +20,7 @@ impl Verifier {
         vp_token: &VpToken,
     ) -> CheckOutcome {
         let now = self.clock.now();
-        let list = match self.trust.current().await {
+        let list = match self.current_trust_list().await {
             Ok(list) => list,
             Err(error) => {
                 tracing::warn!(%error, "no usable trust list");

@@ -1,0 +1,279 @@
+//! `World`: the federation as child processes, with the identity provider certified for RTW
+//! and AGE, an employer (right to work) and a shop (age over 18) onboarded, and a citizen's
+//! `wallet-sim` data directory; plus the wallet binary driven with `--json`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use federated_idv::employer::CheckResult;
+use federated_idv::enrol::{self, OnboardedRelyingParty, ProviderSpec};
+use federated_idv::launch::Deployment as _;
+use federated_idv::launch::child::{Binaries, Databases, ExtraSettings, ProcessFederation};
+use federated_idv::operator::{RelyingPartySpec, TrustFrameworkOperator};
+use federated_idv::provider::{AGE, IDENTITY, IssuerOperator, proofed_citizen};
+use idv_jose::{Clock as _, SystemClock};
+use idv_service_kit::Secret;
+use idv_test_support::TestDb;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// Longest wait for a check to finish after the wallet answered.
+pub(crate) const RESULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Where the services keep their data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The running federation and its parties. Fields drop in order: the processes are killed
+/// before their databases and files go.
+pub(crate) struct World {
+    pub(crate) federation: ProcessFederation,
+    pub(crate) operator: TrustFrameworkOperator,
+    pub(crate) provider: IssuerOperator,
+    /// The identity provider's register entry.
+    pub(crate) entry_id: String,
+    pub(crate) employer: OnboardedRelyingParty,
+    pub(crate) shop: OnboardedRelyingParty,
+    pub(crate) wallet: WalletCli,
+    _databases: Vec<TestDb>,
+    _dir: TempDir,
+}
+
+/// Settings of the verifier in every test: it refetches the trust list at least every second,
+/// so a change on the register reaches the next check without waiting for `next_update`.
+fn verifier_settings() -> Vec<(String, String)> {
+    vec![("IDV_TRUST__REFRESH_SECS".into(), "1".into())]
+}
+
+impl World {
+    /// Starts the federation on `backend` and puts everyone on the register.
+    pub(crate) async fn start(backend: Backend) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("idv-e2e-")
+            .tempdir()
+            .unwrap();
+        let mut databases = Vec::new();
+        let database_urls = match backend {
+            Backend::Sqlite => Databases::Sqlite,
+            Backend::Postgres => {
+                for _ in 0..3 {
+                    databases.push(TestDb::postgres().await);
+                }
+                Databases::Urls {
+                    trust_framework: Secret::new(databases[0].url()),
+                    issuer: Secret::new(databases[1].url()),
+                    verifier: Secret::new(databases[2].url()),
+                }
+            }
+        };
+        let bins = Binaries::beside_current_exe().unwrap();
+        let ensure = bins.clone();
+        tokio::task::spawn_blocking(move || ensure.ensure_built())
+            .await
+            .unwrap()
+            .unwrap();
+        let extra = ExtraSettings {
+            verifier: verifier_settings(),
+            ..ExtraSettings::default()
+        };
+        let federation =
+            ProcessFederation::start(&bins, &dir.path().join("services"), &database_urls, &extra)
+                .await
+                .unwrap_or_else(|e| panic!("the federation did not start: {e}"));
+
+        let client = reqwest::Client::new();
+        let endpoints = federation.endpoints().clone();
+        let operator = endpoints.operator(&client);
+        let registered = enrol::register_provider(
+            &federation,
+            &operator,
+            &ProviderSpec {
+                organisation: "Example Identity Ltd".into(),
+                service: "Example Reusable ID".into(),
+                max_loc: "medium".into(),
+                codes: vec!["RTW".into(), "AGE".into()],
+            },
+            SystemClock.now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("registering the provider: {e}\n{}", federation.logs()));
+        let employer = enrol::enrol_relying_party(
+            &federation,
+            &operator,
+            &RelyingPartySpec {
+                organisation: "Example Employer Ltd".into(),
+                client_id: "employer.example.co.uk".into(),
+                templates: vec!["right_to_work".into()],
+            },
+            &client,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("onboarding the employer: {e}\n{}", federation.logs()));
+        let shop = enrol::enrol_relying_party(
+            &federation,
+            &operator,
+            &RelyingPartySpec {
+                organisation: "Example Off-Licence Ltd".into(),
+                client_id: "shop.example.co.uk".into(),
+                templates: vec!["age_over_18".into()],
+            },
+            &client,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("onboarding the shop: {e}\n{}", federation.logs()));
+        let wallet = WalletCli {
+            bins,
+            data_dir: dir.path().join("wallet"),
+            trust_list_url: endpoints.trust_list_url(),
+            anchor_file: endpoints.anchor_file.clone(),
+        };
+        Self {
+            provider: endpoints.provider(&client),
+            operator,
+            entry_id: registered.entry_id,
+            employer,
+            shop,
+            wallet,
+            federation,
+            _databases: databases,
+            _dir: dir,
+        }
+    }
+
+    /// The services' logs, for failure messages.
+    pub(crate) fn logs(&self) -> String {
+        self.federation.logs()
+    }
+
+    /// The provider records the proofed citizen and offers both credentials; the wallet
+    /// receives them (`wallet-sim receive <link> --tx-code <code>`). Returns the identity id.
+    pub(crate) async fn citizen_with_credentials(&self) -> String {
+        let now = SystemClock.now();
+        let identity_id = self
+            .provider
+            .record_identity(&proofed_citizen(now))
+            .await
+            .unwrap();
+        let offer = self
+            .provider
+            .offer(&identity_id, &[IDENTITY, AGE])
+            .await
+            .unwrap();
+        let tx_code = offer.tx_code.clone().unwrap();
+        let received = self
+            .wallet
+            .run(&["receive", &offer.offer_link, "--tx-code", &tx_code])
+            .await;
+        let received = received.success(self);
+        let credentials = received["credentials"].as_array().unwrap();
+        assert_eq!(credentials.len(), 2, "{received:#}");
+        for credential in credentials {
+            assert_eq!(
+                credential["issuer"]["entry_id"], self.entry_id,
+                "the wallet found the issuer on the register: {credential:#}"
+            );
+        }
+        identity_id
+    }
+
+    /// `relying_party` creates a check of `template`; the citizen answers it with
+    /// `wallet-sim present <wallet_url> --approve`; returns the wallet's outcome and the
+    /// relying party's result.
+    pub(crate) async fn check(
+        &self,
+        relying_party: &OnboardedRelyingParty,
+        template: &str,
+    ) -> (WalletRun, CheckResult) {
+        let created = relying_party
+            .employer
+            .create_check(template)
+            .await
+            .unwrap_or_else(|e| panic!("creating a {template} check: {e}\n{}", self.logs()));
+        let presented = self
+            .wallet
+            .run(&["present", &created.wallet_url, "--approve"])
+            .await;
+        let result = relying_party
+            .employer
+            .wait_for_result(&created.id, RESULT_TIMEOUT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\nwallet: {presented:?}\n{}", self.logs()));
+        (presented, result)
+    }
+}
+
+/// The `wallet-sim` binary with the citizen's data directory and the pinned trust settings.
+pub(crate) struct WalletCli {
+    bins: Binaries,
+    pub(crate) data_dir: PathBuf,
+    trust_list_url: String,
+    anchor_file: PathBuf,
+}
+
+/// One `wallet-sim --json` run.
+#[derive(Debug)]
+pub(crate) struct WalletRun {
+    pub(crate) status: Option<i32>,
+    pub(crate) output: Value,
+    pub(crate) stderr: String,
+}
+
+impl WalletRun {
+    /// The JSON output of a successful run.
+    pub(crate) fn success(self, world: &World) -> Value {
+        assert_eq!(
+            self.status,
+            Some(0),
+            "wallet-sim failed: {:#}\n{}\n{}",
+            self.output,
+            self.stderr,
+            world.logs()
+        );
+        self.output
+    }
+}
+
+impl WalletCli {
+    /// `wallet-sim --data-dir … --trust-list-url … --trust-anchor … --json <args>`.
+    pub(crate) async fn run(&self, args: &[&str]) -> WalletRun {
+        let mut command = self.bins.command("wallet-sim");
+        command
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(["--trust-list-url", &self.trust_list_url])
+            .arg("--trust-anchor")
+            .arg(&self.anchor_file)
+            .arg("--json")
+            .args(args);
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .unwrap()
+            .unwrap();
+        WalletRun {
+            status: output.status.code(),
+            output: serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+                Value::String(String::from_utf8_lossy(&output.stdout).into_owned())
+            }),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// The claim paths a `wallet-sim present --json` outcome shows as shared.
+pub(crate) fn shared_claims(presented: &Value) -> Vec<String> {
+    presented["shared"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|credential| {
+            credential["disclosed"]["selected"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|claim| claim["path"].to_string())
+        })
+        .collect()
+}
