@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use idv_checks::templates::{Template, TemplateError, Templates};
+use idv_fetch::TrustClientError;
 use idv_fetch::http::{FetchError, FetchPolicy, Fetcher};
 use idv_fetch::status_list::{DEFAULT_MAX_ENTRIES, StatusListClient};
-use idv_fetch::TrustClientError;
 use idv_fetch::trust_list::TrustListClient;
 use idv_jose::{Clock, Jwk, JwkSet, Random, SigningKey};
 use idv_status_list::verify::StatusPolicy;
