@@ -12,7 +12,7 @@ use idv_proto::oid4vp::dcql::{CredentialQuery, DcqlQuery};
 use serde_json::{Map, Value};
 
 use crate::error::DcqlError;
-use crate::matching::matched_claims;
+use crate::matching::satisfies;
 use crate::validate::validate;
 
 /// One verified presentation, as seen by the query engine.
@@ -117,7 +117,7 @@ fn check_presentations(
         if credential.require_cryptographic_holder_binding && !presented.holder_binding {
             return Err(DcqlError::MissingHolderBinding { id: id() });
         }
-        if matched_claims(credential, presented.claims).is_none() {
+        if !satisfies(credential, presented.claims) {
             return Err(DcqlError::ClaimsNotSatisfied { id: id() });
         }
     }

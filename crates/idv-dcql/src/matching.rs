@@ -3,7 +3,7 @@
 //!
 //! OpenID4VP 1.0 "Selecting Claims" and "Claims Query" (`values`).
 
-use idv_proto::claims_path::ClaimsPath;
+use idv_proto::claims_path::{ClaimsPath, PathElement};
 use idv_proto::oid4vp::dcql::{ClaimsQuery, CredentialQuery};
 use serde_json::Value;
 
@@ -13,6 +13,14 @@ use crate::claims_path::process;
 /// has `values`, at least one selected element equals one of them in type and value
 /// (`18` ≠ `"18"` ≠ `18.0`). A path error counts as "claim absent".
 pub fn claim_satisfied(claim: &ClaimsQuery, claims: &Value) -> bool {
+    // A path without `null` selects at most one element: follow it without collecting.
+    if let Some(selected) = select_one(&claim.path, claims) {
+        return match (selected, &claim.values) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(value), Some(accepted)) => accepted.contains(value),
+        };
+    }
     let Ok(selected) = process(&claim.path, claims) else {
         return false;
     };
@@ -20,6 +28,30 @@ pub fn claim_satisfied(claim: &ClaimsQuery, claims: &Value) -> bool {
         None => true,
         Some(accepted) => selected.iter().any(|value| accepted.contains(value)),
     }
+}
+
+/// For a path without `null`: `Some(Some(value))` when it selects `value`, `Some(None)` when it
+/// selects nothing or is an error (what [`process`] would reject); `None` for a path with
+/// `null`, which [`process`] must handle.
+fn select_one<'a>(path: &ClaimsPath, claims: &'a Value) -> Option<Option<&'a Value>> {
+    let mut selected = claims;
+    for element in path.elements() {
+        let next = match (element, selected) {
+            (PathElement::AllElements, _) => return None,
+            (PathElement::Key(key), Value::Object(object)) => object.get(key),
+            (PathElement::Index(index), Value::Array(items)) => usize::try_from(*index)
+                .ok()
+                .and_then(|index| items.get(index)),
+            _ => None,
+        };
+        match next {
+            Some(value) => selected = value,
+            // A missing key or index, or a key on a non-object (an error in `process`): either
+            // way nothing is selected. A later `null` cannot change that.
+            None => return Some(None),
+        }
+    }
+    Some(Some(selected))
 }
 
 /// The claims `claims` can deliver for `query`, or `None` if it cannot satisfy the query:
@@ -33,20 +65,44 @@ pub fn matched_claims(query: &CredentialQuery, claims: &Value) -> Option<Vec<Cla
     ranked_match(query, claims).map(|(_, paths)| paths)
 }
 
+/// Whether `claims` can satisfy `query` (whether [`matched_claims`] is `Some`), without
+/// building the list of paths.
+pub fn satisfies(query: &CredentialQuery, claims: &Value) -> bool {
+    satisfied_set(query, claims).is_some()
+}
+
 /// Like [`matched_claims`], also returning the position of the satisfied claim set (0 when
 /// there are no claim sets), so that callers can prefer credentials meeting earlier sets.
 pub(crate) fn ranked_match(
     query: &CredentialQuery,
     claims: &Value,
 ) -> Option<(usize, Vec<ClaimsPath>)> {
+    let (rank, members) = satisfied_set(query, claims)?;
+    let claim_queries = query.claims.iter().flatten();
+    let paths = match members {
+        None => dedup_paths(claim_queries),
+        Some(claim_set) => dedup_paths(
+            claim_queries
+                .filter(|claim| claim.id.as_ref().is_some_and(|id| claim_set.contains(id))),
+        ),
+    };
+    Some((rank, paths))
+}
+
+/// The rank of the satisfied claim set and its claim ids (`None`: every claim, when there are
+/// no claim sets), or `None` when `claims` cannot satisfy `query`.
+fn satisfied_set<'q>(
+    query: &'q CredentialQuery,
+    claims: &Value,
+) -> Option<(usize, Option<&'q [String]>)> {
     let Some(claim_queries) = &query.claims else {
-        return Some((0, Vec::new()));
+        return Some((0, None));
     };
     let Some(claim_sets) = &query.claim_sets else {
         return claim_queries
             .iter()
             .all(|claim| claim_satisfied(claim, claims))
-            .then(|| (0, dedup_paths(claim_queries.iter())));
+            .then_some((0, None));
     };
     claim_sets.iter().enumerate().find_map(|(rank, claim_set)| {
         // An id that names no claim makes the set unsatisfiable (validation rejects it anyway).
@@ -55,11 +111,11 @@ pub(crate) fn ranked_match(
                 .iter()
                 .any(|claim| claim.id.as_ref() == Some(id))
         });
-        let members = claim_queries
+        let mut members = claim_queries
             .iter()
             .filter(|claim| claim.id.as_ref().is_some_and(|id| claim_set.contains(id)));
-        (all_known && members.clone().all(|claim| claim_satisfied(claim, claims)))
-            .then(|| (rank, dedup_paths(members)))
+        (all_known && members.all(|claim| claim_satisfied(claim, claims)))
+            .then_some((rank, Some(claim_set.as_slice())))
     })
 }
 

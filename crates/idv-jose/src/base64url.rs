@@ -13,6 +13,12 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
 }
 
+/// Decodes unpadded base64url into `out`, returning the number of bytes written; `None` when
+/// the text is not strict base64url or decodes to more than `out` holds.
+pub fn decode_to_slice(text: &str, out: &mut [u8]) -> Option<usize> {
+    URL_SAFE_NO_PAD.decode_slice(text, out).ok()
+}
+
 /// Encodes `bytes` into `out` (appending), avoiding an intermediate allocation.
 pub fn encode_into(bytes: impl AsRef<[u8]>, out: &mut String) {
     URL_SAFE_NO_PAD.encode_string(bytes, out);

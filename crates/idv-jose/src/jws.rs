@@ -214,6 +214,11 @@ impl VerifiedJws {
     pub fn claims<T: DeserializeOwned>(&self) -> Result<T, JoseError> {
         parse_claims(&self.payload)
     }
+
+    /// The verified header, keeping it without a copy.
+    pub fn into_header(self) -> Header {
+        self.header
+    }
 }
 
 #[cfg(test)]

@@ -83,10 +83,53 @@ impl PublicKey {
         Self::from_sec1(&point_from_jwk(jwk)?)
     }
 
-    /// From a JSON value holding a JWK (as found in `cnf.jwk` or a JOSE header).
+    /// From a JSON value holding a JWK (as found in `cnf.jwk` or a JOSE header). Same rules as
+    /// [`PublicKey::from_jwk`], read in place: a holder key arrives with every presentation.
     pub fn from_jwk_value(value: &serde_json::Value) -> Result<Self, JoseError> {
-        let jwk: Jwk = Jwk::deserialize_value(value)?;
-        Self::from_jwk(&jwk)
+        /// The members of [`Jwk`], borrowed, with the same types (so the same JWKs are refused).
+        #[derive(serde::Deserialize)]
+        struct BorrowedJwk<'a> {
+            kty: &'a str,
+            #[serde(default)]
+            crv: Option<&'a str>,
+            #[serde(default)]
+            x: Option<&'a str>,
+            #[serde(default)]
+            y: Option<&'a str>,
+            #[serde(default)]
+            d: Option<&'a str>,
+            #[serde(default, rename = "kid")]
+            _kid: Option<&'a str>,
+            #[serde(default, rename = "alg")]
+            _alg: Option<&'a str>,
+            #[serde(default, rename = "use")]
+            _use: Option<&'a str>,
+        }
+        let jwk = BorrowedJwk::deserialize(value).map_err(|_| JoseError::InvalidKey {
+            reason: "not a JWK",
+        })?;
+        if jwk.kty != "EC" || jwk.crv != Some("P-256") {
+            return Err(JoseError::InvalidKey {
+                reason: "only EC P-256 keys are supported",
+            });
+        }
+        if jwk.d.is_some() {
+            return Err(JoseError::InvalidKey {
+                reason: "public JWK contains a private key",
+            });
+        }
+        let mut point = [0u8; POINT_LEN];
+        point[0] = 0x04;
+        for (coordinate, at) in [(jwk.x, 1), (jwk.y, 33)] {
+            let written = coordinate
+                .and_then(|text| base64url::decode_to_slice(text, &mut point[at..at + 32]));
+            if written != Some(32) {
+                return Err(JoseError::InvalidKey {
+                    reason: "x and y must be 32-byte base64url coordinates",
+                });
+            }
+        }
+        Self::from_sec1(&point)
     }
 
     /// The public JWK (`kty`, `crv`, `x`, `y` only).
@@ -372,6 +415,43 @@ mod tests {
             PublicKey::from_jwk(&key.to_private_jwk()),
             Err(JoseError::InvalidKey { .. })
         ));
+    }
+
+    #[test]
+    fn a_jwk_value_is_read_by_the_same_rules_as_a_jwk() {
+        let key = SigningKey::generate().unwrap();
+        let public = serde_json::to_value(key.public_key().to_jwk()).unwrap();
+        assert_eq!(
+            &PublicKey::from_jwk_value(&public).unwrap(),
+            key.public_key()
+        );
+        let with = |member: &str, value: serde_json::Value| {
+            let mut jwk = public.clone();
+            jwk[member] = value;
+            PublicKey::from_jwk_value(&jwk)
+        };
+        assert!(with("kid", "k-1".into()).is_ok());
+        for (member, value) in [
+            ("kid", serde_json::json!(7)),
+            ("kty", "RSA".into()),
+            ("crv", "P-384".into()),
+            ("x", base64url::encode([1u8; 31]).into()),
+            ("y", base64url::encode([1u8; 33]).into()),
+            ("y", "AAAA=".into()),
+            ("d", base64url::encode([1u8; 32]).into()),
+            ("x", serde_json::Value::Null),
+        ] {
+            assert!(
+                matches!(
+                    with(member, value.clone()),
+                    Err(JoseError::InvalidKey { .. })
+                ),
+                "{member}: {value}"
+            );
+        }
+        let private = serde_json::to_value(key.to_private_jwk()).unwrap();
+        assert!(PublicKey::from_jwk_value(&private).is_err());
+        assert!(PublicKey::from_jwk_value(&serde_json::json!("not an object")).is_err());
     }
 
     #[test]

@@ -21,34 +21,16 @@ impl Disclosure {
     /// Checks the shape only (a 2- or 3-element array, string salt and name); whether the
     /// arity fits where it is referenced is checked during processing.
     pub fn parse(encoded: &str, index: usize) -> Result<Self, SdJwtError> {
-        let invalid = |reason| SdJwtError::InvalidDisclosure { index, reason };
-        let bytes = idv_jose::base64url::decode(encoded).ok_or(invalid("not base64url"))?;
-        let Ok(Value::Array(mut items)) = serde_json::from_slice::<Value>(&bytes) else {
-            return Err(invalid("not a JSON array"));
-        };
-        let (salt, name, value) = match items.len() {
-            2 => {
-                let value = items.pop();
-                (items.pop(), None, value)
-            }
-            3 => {
-                let value = items.pop();
-                let name = match items.pop() {
-                    Some(Value::String(name)) => Some(name),
-                    _ => return Err(invalid("claim name is not a string")),
-                };
-                (items.pop(), name, value)
-            }
-            _ => return Err(invalid("must have 2 or 3 elements")),
-        };
-        if !matches!(salt, Some(Value::String(_))) {
-            return Err(invalid("salt is not a string"));
-        }
-        Ok(Self {
-            digest: sha256_b64(encoded.as_bytes()),
-            encoded: encoded.to_owned(),
+        let Decoded {
+            digest,
             name,
-            value: value.unwrap_or(Value::Null),
+            value,
+        } = Decoded::parse(encoded, index)?;
+        Ok(Self {
+            encoded: encoded.to_owned(),
+            digest,
+            name,
+            value,
         })
     }
 
@@ -98,9 +80,48 @@ impl Disclosure {
     pub fn value(&self) -> &Value {
         &self.value
     }
+}
 
-    pub(crate) fn into_parts(self) -> (Option<String>, Value) {
-        (self.name, self.value)
+/// What processing needs of a disclosure: its digest, claim name and value, without keeping a
+/// copy of the encoded form (a portrait disclosure is several KiB).
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    pub(crate) digest: String,
+    pub(crate) name: Option<String>,
+    pub(crate) value: Value,
+}
+
+impl Decoded {
+    /// As [`Disclosure::parse`].
+    pub(crate) fn parse(encoded: &str, index: usize) -> Result<Self, SdJwtError> {
+        let invalid = |reason| SdJwtError::InvalidDisclosure { index, reason };
+        let bytes = idv_jose::base64url::decode(encoded).ok_or(invalid("not base64url"))?;
+        let Ok(Value::Array(mut items)) = serde_json::from_slice::<Value>(&bytes) else {
+            return Err(invalid("not a JSON array"));
+        };
+        let (salt, name, value) = match items.len() {
+            2 => {
+                let value = items.pop();
+                (items.pop(), None, value)
+            }
+            3 => {
+                let value = items.pop();
+                let name = match items.pop() {
+                    Some(Value::String(name)) => Some(name),
+                    _ => return Err(invalid("claim name is not a string")),
+                };
+                (items.pop(), name, value)
+            }
+            _ => return Err(invalid("must have 2 or 3 elements")),
+        };
+        if !matches!(salt, Some(Value::String(_))) {
+            return Err(invalid("salt is not a string"));
+        }
+        Ok(Self {
+            digest: sha256_b64(encoded.as_bytes()),
+            name,
+            value: value.unwrap_or(Value::Null),
+        })
     }
 }
 

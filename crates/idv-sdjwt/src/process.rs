@@ -6,7 +6,7 @@ use idv_proto::claims_path::PathElement;
 use serde_json::{Map, Value};
 
 use crate::SdJwtError;
-use crate::disclosure::Disclosure;
+use crate::disclosure::Decoded;
 
 /// Deepest nesting of objects and arrays we process.
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -36,28 +36,32 @@ struct Processor<'d> {
 /// removes `_sd` and `_sd_alg`, and enforces every rejection of §7.1.
 pub(crate) fn process(
     mut payload: Map<String, Value>,
-    disclosures: Vec<Disclosure>,
+    disclosures: Vec<Decoded>,
 ) -> Result<Processed, SdJwtError> {
-    let digests: Vec<String> = disclosures.iter().map(|d| d.digest().to_owned()).collect();
+    let count = disclosures.len();
+    let mut digests = Vec::with_capacity(count);
+    let mut pending = Vec::with_capacity(count);
+    for Decoded {
+        digest,
+        name,
+        value,
+    } in disclosures
+    {
+        digests.push(digest);
+        pending.push(Pending {
+            name,
+            value: Some(value),
+        });
+    }
     let mut by_digest = BTreeMap::new();
     for (index, digest) in digests.iter().enumerate() {
         if by_digest.insert(digest.as_str(), index).is_some() {
             return Err(SdJwtError::DuplicateDisclosure { index });
         }
     }
-    let count = disclosures.len();
     let mut processor = Processor {
         by_digest,
-        pending: disclosures
-            .into_iter()
-            .map(|d| {
-                let (name, value) = d.into_parts();
-                Pending {
-                    name,
-                    value: Some(value),
-                }
-            })
-            .collect(),
+        pending,
         paths: vec![None; count],
         seen: BTreeSet::new(),
         path: Vec::new(),
@@ -88,10 +92,26 @@ impl Processor<'_> {
     /// Claims a digest: it must not have been seen before; returns its disclosure, if any.
     fn claim_digest(&mut self, digest: String) -> Result<Option<usize>, SdJwtError> {
         let found = self.by_digest.get(digest.as_str()).copied();
-        if !self.seen.insert(digest.clone()) {
+        if self.seen.contains(&digest) {
             return Err(SdJwtError::DuplicateDigest { digest });
         }
+        self.seen.insert(digest);
         Ok(found)
+    }
+
+    /// Processes a plain (not disclosed) object or array in place, at `at` below the current
+    /// path. Scalars hold no digests: callers skip them (and the path element they would need).
+    fn nested(
+        &mut self,
+        at: PathElement,
+        value: &mut Value,
+        depth: usize,
+    ) -> Result<(), SdJwtError> {
+        self.path.push(at);
+        let processed = self.value(std::mem::take(value), depth);
+        self.path.pop();
+        *value = processed?;
+        Ok(())
     }
 
     /// Takes a disclosure's value and processes it at the current path.
@@ -115,14 +135,14 @@ impl Processor<'_> {
                 reason: "_sd_alg must only appear at the top level",
             });
         }
+        // Processed in place: the plain claims keep their order and are not re-inserted.
         let sd = object.remove("_sd");
-        let mut out = Map::with_capacity(object.len());
-        for (name, value) in object {
-            self.path.push(PathElement::Key(name.clone()));
-            let value = self.value(value, depth);
-            self.path.pop();
-            out.insert(name, value?);
+        for (name, value) in object.iter_mut() {
+            if is_container(value) {
+                self.nested(PathElement::Key(name.clone()), value, depth)?;
+            }
         }
+        let mut out = object;
         let Some(sd) = sd else { return Ok(out) };
         let Value::Array(digests) = sd else {
             return Err(SdJwtError::MalformedDigests {
@@ -138,7 +158,8 @@ impl Processor<'_> {
             let Some(index) = self.claim_digest(digest)? else {
                 continue; // a decoy, or a claim the holder chose not to disclose
             };
-            let Some(name) = self.pending[index].name.clone() else {
+            // Each disclosure is claimed once (a repeated digest was rejected above).
+            let Some(name) = self.pending[index].name.take() else {
                 return Err(SdJwtError::WrongDisclosureArity { index });
             };
             if name == "_sd" || name == "..." {
@@ -168,10 +189,11 @@ impl Processor<'_> {
             let index_here = PathElement::Index(out.len() as u64);
             match digest {
                 None => {
-                    self.path.push(index_here);
-                    let value = self.value(element, depth);
-                    self.path.pop();
-                    out.push(value?);
+                    let mut element = element;
+                    if is_container(&element) {
+                        self.nested(index_here, &mut element, depth)?;
+                    }
+                    out.push(element);
                 }
                 Some(Value::String(digest)) => {
                     let Some(index) = self.claim_digest(digest.clone())? else {
@@ -194,6 +216,10 @@ impl Processor<'_> {
         }
         Ok(out)
     }
+}
+
+fn is_container(value: &Value) -> bool {
+    matches!(value, Value::Object(_) | Value::Array(_))
 }
 
 /// Whether a disclosure at `disclosed` is needed for a request of `requested`: it is on the

@@ -9,7 +9,7 @@ use idv_jose::{JoseError, PublicKey};
 use idv_proto::claims_path::PathElement;
 use serde_json::{Map, Value};
 
-use crate::disclosure::Disclosure;
+use crate::disclosure::Decoded;
 use crate::key_binding::{self, KeyBindingPolicy};
 use crate::process::process;
 use crate::{SD_ALG, SdJwtError};
@@ -118,7 +118,7 @@ impl<'a> UnverifiedSdJwt<'a> {
             .issuer_jwt
             .verify(issuer_key, policy.typ)
             .map_err(SdJwtError::IssuerJwt)?;
-        let header = verified.header().clone();
+        let header = verified.into_header();
         match self.claims.get("_sd_alg") {
             None => {}
             Some(Value::String(alg)) if alg == SD_ALG => {}
@@ -132,7 +132,7 @@ impl<'a> UnverifiedSdJwt<'a> {
             .disclosures
             .iter()
             .enumerate()
-            .map(|(index, encoded)| Disclosure::parse(encoded, index))
+            .map(|(index, encoded)| Decoded::parse(encoded, index))
             .collect::<Result<Vec<_>, _>>()?;
         let processed = process(self.claims, disclosures)?;
         idv_jose::jwt::Validity::from_claims(&processed.claims)
