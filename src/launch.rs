@@ -158,16 +158,7 @@ pub fn free_port() -> Result<u16, LaunchError> {
 }
 
 /// An error and its causes, `outer: inner: root`.
-pub fn report(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
-}
+pub use idv_service_kit::cli::report;
 
 /// `what` failed with `error` (and its causes).
 pub(crate) fn fail(what: &str, error: &dyn std::error::Error) -> LaunchError {

@@ -18,13 +18,14 @@
 //! Settings come from `--config` and `IDV_*` variables (see [`crate::config`]).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use idv_jose::{SystemClock, SystemRandom};
+pub use idv_service_kit::cli::report;
+use idv_service_kit::cli::{InputError, pretty, read_json};
 use idv_service_kit::config::ConfigError;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::IssuerConfig;
@@ -106,38 +107,12 @@ pub enum CliError {
     /// A signing key operation failed.
     #[error(transparent)]
     Key(#[from] KeyError),
-    /// An input file could not be read.
-    #[error("cannot read {}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// An input file is not the expected JSON.
-    #[error("{}: {message}", path.display())]
-    Json {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
+    /// An input file cannot be used.
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// Writing the output failed.
     #[error("cannot write output")]
     Output(#[from] std::io::Error),
-}
-
-/// The error and its causes, `outer: inner: root`, for the terminal.
-pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
 }
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
@@ -268,10 +243,11 @@ async fn dispatch(issuer: &Issuer, command: Command, out: &mut dyn Write) -> Res
                 Some(path) => {
                     let mut entry = read_json(&path)?;
                     let Value::Object(members) = &mut entry else {
-                        return Err(CliError::Json {
+                        return Err(InputError::Json {
                             path,
                             message: "the entry template must be a JSON object".into(),
-                        });
+                        }
+                        .into());
                     };
                     members.insert("issuer".into(), binding);
                     entry
@@ -281,22 +257,6 @@ async fn dispatch(issuer: &Issuer, command: Command, out: &mut dyn Write) -> Res
             Ok(())
         }
     }
-}
-
-fn pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, CliError> {
-    serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Output(std::io::Error::other(e.to_string())))
-}
-
-fn read_json(path: &Path) -> Result<Value, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| CliError::Json {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
 }
 
 #[cfg(test)]
@@ -313,7 +273,7 @@ mod tests {
     #[test]
     fn commands_parse() {
         let cli = Cli::try_parse_from(["issuer", "--config", "i.toml", "keys", "rotate"]).unwrap();
-        assert_eq!(cli.config.as_deref(), Some(Path::new("i.toml")));
+        assert_eq!(cli.config.as_deref(), Some(std::path::Path::new("i.toml")));
         assert!(matches!(cli.command, Command::Keys(KeysCommand::Rotate)));
         let cli =
             Cli::try_parse_from(["issuer", "registration", "--entry-template", "e.json"]).unwrap();

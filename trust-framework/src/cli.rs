@@ -18,16 +18,17 @@
 //! Settings come from `--config` and `IDV_*` variables (see [`crate::config`]).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use idv_jose::{SystemClock, SystemRandom};
 use idv_proto::trust::entry::{IssuerBinding, SchemeCode, ServiceEntry};
 use idv_proto::trust::relying_party::RelyingPartyEntry;
+pub use idv_service_kit::cli::report;
+use idv_service_kit::cli::{InputError, pretty, read_json};
 use idv_service_kit::config::ConfigError;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::config::TrustFrameworkConfig;
 use crate::register::providers::{NewServiceEntry, StatusAction};
@@ -183,38 +184,12 @@ pub enum CliError {
     /// A use case refused or failed.
     #[error(transparent)]
     Register(#[from] RegisterError),
-    /// An input file could not be read.
-    #[error("cannot read {}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// An input file is not the expected JSON.
-    #[error("{}: {message}", path.display())]
-    Json {
-        /// The file.
-        path: PathBuf,
-        /// The parser's message.
-        message: String,
-    },
+    /// An input file cannot be used.
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// Writing the output failed.
     #[error("cannot write output")]
     Output(#[from] std::io::Error),
-}
-
-/// The error and its causes, `outer: inner: root`, for the terminal.
-pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
 }
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
@@ -463,22 +438,6 @@ fn wire<T: Serialize>(value: &T) -> String {
     }
 }
 
-fn pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, CliError> {
-    serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Output(std::io::Error::other(e.to_string())))
-}
-
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| CliError::Json {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
-}
-
 fn parse_code(value: &str) -> Result<SchemeCode, String> {
     serde_json::from_value(serde_json::Value::String(value.to_ascii_uppercase()))
         .map_err(|_| format!("`{value}` is not one of RTW, RTR, DBS, AGE"))
@@ -508,7 +467,7 @@ mod tests {
             "audit",
         ])
         .unwrap();
-        assert_eq!(cli.config.as_deref(), Some(Path::new("tf.toml")));
+        assert_eq!(cli.config.as_deref(), Some(std::path::Path::new("tf.toml")));
         assert!(matches!(
             cli.command,
             Command::Provider(ProviderCommand::Suspend(StatusArgs { ref entry_id, ref reason }))

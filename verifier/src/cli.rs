@@ -21,8 +21,9 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use idv_jose::{Clock, Random, SystemClock, SystemRandom};
+use idv_service_kit::cli::pretty;
+pub use idv_service_kit::cli::report;
 use idv_service_kit::config::ConfigError;
-use serde::Serialize;
 
 use crate::config::VerifierConfig;
 use crate::retention::SweepError;
@@ -149,18 +150,6 @@ pub enum CliError {
     /// Writing the output failed.
     #[error("cannot write output")]
     Output(#[from] std::io::Error),
-}
-
-/// The error and its causes, `outer: inner: root`, for the terminal.
-pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
 }
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
@@ -354,9 +343,4 @@ fn write_tenant_table(tenants: &[TenantInfo], out: &mut dyn Write) -> Result<(),
         )?;
     }
     Ok(())
-}
-
-fn pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, CliError> {
-    serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Output(std::io::Error::other(e.to_string())))
 }

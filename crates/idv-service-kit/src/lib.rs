@@ -15,9 +15,11 @@
 //! - [`telemetry`]: `tracing` initialisation (`RUST_LOG`, default `info`, to stderr).
 //! - [`http`]: [`http::ApiError`], extractors, `/healthz`, request logging and graceful serving.
 //! - [`qr`]: QR codes of wallet links as SVG and PNG.
+//! - [`cli`]: JSON input files, JSON output and error reports for the services' commands.
 //!
 //! `axum`, `sqlx` and `tokio` appear only here and in the services; protocol crates stay sans-I/O.
 
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;

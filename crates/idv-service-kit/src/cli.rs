@@ -1,0 +1,84 @@
+//! What every service's command line shares: reading a JSON input file, printing JSON, and
+//! reporting an error with its causes on the terminal.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// An input file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// The file could not be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not the expected JSON.
+    #[error("{}: {message}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Reads `path` as JSON of type `T`.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| InputError::Json {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// `value` as indented JSON; an error (a map with non-string keys) becomes an I/O error of the
+/// output.
+pub fn pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, std::io::Error> {
+    serde_json::to_string_pretty(value).map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// The error and its causes, `outer: inner: root`, for the terminal.
+pub fn report(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_names_every_cause() {
+        let error = InputError::Read {
+            path: PathBuf::from("entry.json"),
+            source: std::io::Error::other("no such file"),
+        };
+        assert_eq!(report(&error), "cannot read entry.json: no such file");
+    }
+
+    #[test]
+    fn json_input_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.json");
+        std::fs::write(&path, "{").unwrap();
+        let error = read_json::<serde_json::Value>(&path).unwrap_err();
+        assert!(matches!(error, InputError::Json { .. }));
+        assert!(error.to_string().starts_with(&path.display().to_string()));
+    }
+}
