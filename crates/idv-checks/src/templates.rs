@@ -26,10 +26,7 @@ use serde_json::json;
 
 use crate::retain::RetainPlan;
 
-/// `vct` of the identity credential issued by certified IDSPs.
-pub const IDENTITY_VCT: &str = "urn:dvs:vct:uk-identity:1";
-/// `vct` of the age credential (`age_over_NN` booleans only).
-pub const AGE_VCT: &str = "urn:dvs:vct:uk-age:1";
+pub use idv_proto::sd_jwt_vc::vct::{AGE_VCT, IDENTITY_VCT};
 
 /// Template id of the right-to-work check.
 pub const RIGHT_TO_WORK: &str = "right_to_work";

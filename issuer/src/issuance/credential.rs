@@ -19,10 +19,7 @@ use serde_json::{Map, Value, json};
 
 use super::IssuanceError;
 
-/// `vct` of the identity credential.
-pub const IDENTITY_VCT: &str = "urn:dvs:vct:uk-identity:1";
-/// `vct` of the age credential.
-pub const AGE_VCT: &str = "urn:dvs:vct:uk-age:1";
+pub use idv_proto::sd_jwt_vc::vct::{AGE_VCT, IDENTITY_VCT};
 /// The age thresholds an age credential attests.
 pub const AGE_THRESHOLDS: [u32; 4] = [16, 18, 21, 25];
 
