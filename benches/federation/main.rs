@@ -13,6 +13,8 @@
 //! - [`report`]: reads back this run's medians and prints them as ratios to the bound.
 //! - [`paired`], [`ratios`]: every figure again as a ratio to the bound measured in
 //!   alternation with it, robust to a shared machine.
+//! - [`profile`]: one figure in a loop, for instruction counts under callgrind
+//!   (`IDV_BENCH_PROFILE=<figure id>[:<calls>]`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -25,6 +27,7 @@ mod issuance;
 mod paired;
 mod parts;
 mod presentation;
+mod profile;
 mod ratios;
 mod report;
 mod status_list;
@@ -35,6 +38,10 @@ use criterion::Criterion;
 use crate::fixtures::{CorpusCase, World};
 
 fn main() {
+    if let Some(spec) = std::env::var_os("IDV_BENCH_PROFILE") {
+        profile::run(&spec.to_string_lossy());
+        return;
+    }
     let out = report::output_directory();
     let started = report::mark_start(&out);
     let mut c = Criterion::default().configure_from_args();

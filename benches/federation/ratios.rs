@@ -22,13 +22,13 @@ use crate::presentation::{Corpus, Rtw};
 
 /// Which bound a figure is divided by.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Bound {
+pub(crate) enum Bound {
     Rtw,
     Corpus,
 }
 
 /// A figure's id, its bound, and the function measured.
-type Figure<'a> = (&'static str, Bound, Box<dyn Fn() + 'a>);
+pub(crate) type Figure<'a> = (&'static str, Bound, Box<dyn Fn() + 'a>);
 
 /// Paired ratios by figure id: to the RTW bound, and for the corpus figures to the corpus bound.
 pub(crate) struct PairedRatios {
@@ -38,285 +38,343 @@ pub(crate) struct PairedRatios {
     pub(crate) ours_to_theirs: Option<f64>,
 }
 
+/// What the figures need, prepared once as for criterion.
+pub(crate) struct Prepared<'w> {
+    world: &'w World,
+    case: &'w CorpusCase,
+    rtw_bounds: (AwsLcRs, Ring),
+    corpus: Corpus<'w>,
+    corpus_bounds: (AwsLcRs, Ring),
+    signing_input: &'w [u8],
+    signature: Vec<u8>,
+    point: Vec<u8>,
+    parsed: ParsedPublicKey,
+    rtw: Rtw<'w>,
+    cnf: serde_json::Value,
+    kid: String,
+    policy: idv_trust::list::ListPolicy,
+    clock: ManualClock,
+    status_policy: StatusPolicy,
+    lst: String,
+}
+
+impl<'w> Prepared<'w> {
+    pub(crate) fn new(world: &'w World, case: &'w CorpusCase) -> Self {
+        let issuer_point = world.issuer.public_key().sec1();
+        let corpus = Corpus::new(case);
+        let corpus_point = corpus.issuer_key.sec1().to_vec();
+        let issuer_jwt = world.presentation.split('~').next().unwrap();
+        let (header_payload, signature) = issuer_jwt.rsplit_once('.').unwrap();
+        let claims: StatusListTokenClaims = UnverifiedJws::parse(&world.status_token)
+            .unwrap()
+            .insecure_claims()
+            .unwrap();
+        Self {
+            world,
+            case,
+            rtw_bounds: (AwsLcRs::new(issuer_point), Ring::new(issuer_point)),
+            corpus_bounds: (AwsLcRs::new(&corpus_point), Ring::new(&corpus_point)),
+            corpus,
+            signing_input: header_payload.as_bytes(),
+            signature: idv_jose::base64url::decode(signature).unwrap(),
+            point: issuer_point.to_vec(),
+            parsed: ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, issuer_point).unwrap(),
+            rtw: Rtw::new(world),
+            cnf: world.held_claims["cnf"]["jwk"].clone(),
+            kid: world.issuer.public_key().thumbprint(),
+            policy: trust_list_policy(),
+            clock: ManualClock::new(NOW),
+            status_policy: StatusPolicy::default(),
+            lst: claims.status_list.lst,
+        }
+    }
+
+    fn rtw_bound_aws(&self) {
+        black_box(minimum_work(
+            black_box(&self.world.presentation),
+            &self.rtw_bounds.0,
+        ));
+    }
+
+    fn rtw_bound_ring(&self) {
+        black_box(minimum_work(
+            black_box(&self.world.presentation),
+            &self.rtw_bounds.1,
+        ));
+    }
+
+    fn corpus_bound_aws(&self) {
+        black_box(minimum_work(
+            black_box(&self.case.presentation),
+            &self.corpus_bounds.0,
+        ));
+    }
+
+    fn corpus_bound_ring(&self) {
+        black_box(minimum_work(
+            black_box(&self.case.presentation),
+            &self.corpus_bounds.1,
+        ));
+    }
+
+    fn lookup(&self) {
+        let world = self.world;
+        let key = find_issuer_key(&world.trust_list, black_box(ISS), Some(&self.kid)).unwrap();
+        black_box(
+            evaluate_issuer(
+                &world.trust_list,
+                &IssuerQuery {
+                    iss: ISS,
+                    issuer_key: key,
+                    vct: idv_checks::templates::IDENTITY_VCT,
+                    scheme: SchemeCode::Rtw,
+                    required_loc: LevelOfConfidence::Medium,
+                    now: NOW,
+                    issued_at: Some(NOW - 3600),
+                },
+            )
+            .unwrap(),
+        );
+    }
+
+    /// Every figure with its bound and the function measured.
+    pub(crate) fn figures(&self) -> Vec<Figure<'_>> {
+        let world = self.world;
+        let (signing_input, signature, point) = (self.signing_input, &self.signature, &self.point);
+        let (rtw, corpus, case) = (&self.rtw, &self.corpus, self.case);
+        vec![
+            (
+                "es256/aws_lc_rs_parsed_key",
+                Bound::Rtw,
+                Box::new(move || {
+                    self.parsed
+                        .verify_sig(black_box(signing_input), signature)
+                        .unwrap();
+                }),
+            ),
+            (
+                "es256/aws_lc_rs_with_key_parse",
+                Bound::Rtw,
+                Box::new(move || {
+                    UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, black_box(&point))
+                        .verify(signing_input, signature)
+                        .unwrap();
+                }),
+            ),
+            (
+                "es256/ring_with_key_parse",
+                Bound::Rtw,
+                Box::new(move || {
+                    ring::signature::UnparsedPublicKey::new(
+                        &ring::signature::ECDSA_P256_SHA256_FIXED,
+                        black_box(&point),
+                    )
+                    .verify(signing_input, signature)
+                    .unwrap();
+                }),
+            ),
+            (
+                "es256/idv_jose",
+                Bound::Rtw,
+                Box::new(move || {
+                    world
+                        .issuer
+                        .public_key()
+                        .verify(black_box(signing_input), signature)
+                        .unwrap();
+                }),
+            ),
+            (
+                "es256/aws_lc_rs_sec1_parse",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(
+                        ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, black_box(&point)).unwrap(),
+                    );
+                }),
+            ),
+            (
+                "bound/rtw_aws_lc_rs",
+                Bound::Rtw,
+                Box::new(move || self.rtw_bound_aws()),
+            ),
+            (
+                "bound/rtw_ring",
+                Bound::Rtw,
+                Box::new(move || self.rtw_bound_ring()),
+            ),
+            (
+                "verify/rtw_check",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(rtw.check());
+                }),
+            ),
+            (
+                "verify/rtw_phase_one",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(rtw.phase_one());
+                }),
+            ),
+            (
+                "verify/rtw_sd_jwt_vc",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(rtw.sd_jwt_vc());
+                }),
+            ),
+            (
+                "parts/second_presentation_pass",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(idv_checks::evidence::presentation_sha256(black_box(
+                        &world.vp_token,
+                    )));
+                }),
+            ),
+            (
+                "parts/sd_jwt_parse",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(UnverifiedSdJwt::parse(black_box(&world.presentation)).unwrap());
+                }),
+            ),
+            (
+                "parts/holder_key_from_cnf",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(idv_jose::PublicKey::from_jwk_value(black_box(&self.cnf)).unwrap());
+                }),
+            ),
+            (
+                "bound/corpus01_aws_lc_rs",
+                Bound::Corpus,
+                Box::new(move || self.corpus_bound_aws()),
+            ),
+            (
+                "bound/corpus01_ring",
+                Bound::Corpus,
+                Box::new(move || self.corpus_bound_ring()),
+            ),
+            (
+                "corpus01/idv_sdjwt",
+                Bound::Corpus,
+                Box::new(move || {
+                    black_box(corpus.ours());
+                }),
+            ),
+            (
+                "corpus01/sd_jwt_rs",
+                Bound::Corpus,
+                Box::new(move || {
+                    black_box(corpus.theirs(case.presentation.clone()));
+                }),
+            ),
+            (
+                "issuance/identity_1",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(crate::issuance::issue(world, &world.proofs[..1]));
+                }),
+            ),
+            (
+                "issuance/identity_batch_10",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(crate::issuance::issue(world, &world.proofs));
+                }),
+            ),
+            (
+                "trust_list/verify_and_index_10000",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(
+                        idv_trust::list::verify_trust_list(
+                            black_box(&world.trust_list_jws),
+                            &world.anchors,
+                            NOW,
+                            &self.policy,
+                        )
+                        .unwrap(),
+                    );
+                }),
+            ),
+            (
+                "trust_list/lookup_issuer_key",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(
+                        find_issuer_key(&world.trust_list, black_box(ISS), Some(&self.kid))
+                            .unwrap(),
+                    );
+                }),
+            ),
+            (
+                "trust_list/lookup_and_evaluate_issuer",
+                Bound::Rtw,
+                Box::new(move || self.lookup()),
+            ),
+            (
+                "status_list/verify_and_inflate_1000000",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(
+                        idv_status_list::verify::verify_status_list_token(
+                            &world.status_reference,
+                            black_box(&world.status_token),
+                            world.issuer.public_key(),
+                            &self.clock,
+                            &self.status_policy,
+                        )
+                        .unwrap(),
+                    );
+                }),
+            ),
+            (
+                "status_list/inflate_1000000",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(
+                        StatusListBuf::decode(
+                            StatusBits::Two,
+                            black_box(&self.lst),
+                            StatusPolicy::DEFAULT_MAX_DECOMPRESSED_BYTES,
+                        )
+                        .unwrap(),
+                    );
+                }),
+            ),
+            (
+                "status_list/cached_lookup",
+                Bound::Rtw,
+                Box::new(move || {
+                    black_box(
+                        world.status_cache[STATUS_URI]
+                            .lookup(black_box(&world.status_reference), &self.clock)
+                            .unwrap(),
+                    );
+                }),
+            ),
+        ]
+    }
+}
+
 /// Measures the paired ratio of every figure `wanted` says criterion measured in this run.
 pub(crate) fn measure(
     world: &World,
     case: &CorpusCase,
     wanted: &dyn Fn(&str) -> bool,
 ) -> PairedRatios {
-    let issuer_point = world.issuer.public_key().sec1();
-    let rtw_bounds = (AwsLcRs::new(issuer_point), Ring::new(issuer_point));
-    let corpus = Corpus::new(case);
-    let corpus_point = corpus.issuer_key.sec1();
-    let corpus_bounds = (AwsLcRs::new(corpus_point), Ring::new(corpus_point));
-    let rtw_bound_aws = || {
-        black_box(minimum_work(black_box(&world.presentation), &rtw_bounds.0));
-    };
-    let rtw_bound_ring = || {
-        black_box(minimum_work(black_box(&world.presentation), &rtw_bounds.1));
-    };
-    let corpus_bound_aws = || {
-        black_box(minimum_work(
-            black_box(&case.presentation),
-            &corpus_bounds.0,
-        ));
-    };
-    let corpus_bound_ring = || {
-        black_box(minimum_work(
-            black_box(&case.presentation),
-            &corpus_bounds.1,
-        ));
-    };
-
-    // What the figures need, prepared as for criterion.
-    let issuer_jwt = world.presentation.split('~').next().unwrap();
-    let (header_payload, signature) = issuer_jwt.rsplit_once('.').unwrap();
-    let signature = idv_jose::base64url::decode(signature).unwrap();
-    let signing_input = header_payload.as_bytes();
-    let point = issuer_point.to_vec();
-    let parsed = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point).unwrap();
-    let rtw = Rtw::new(world);
-    let json = world.vp_token.to_json_string();
-    let cnf = world.held_claims["cnf"]["jwk"].clone();
-    let kid = world.issuer.public_key().thumbprint();
-    let policy = trust_list_policy();
-    let clock = ManualClock::new(NOW);
-    let status_policy = StatusPolicy::default();
-    let cached = &world.status_cache[STATUS_URI];
-    let claims: StatusListTokenClaims = UnverifiedJws::parse(&world.status_token)
-        .unwrap()
-        .insecure_claims()
-        .unwrap();
-    let lst = claims.status_list.lst;
-    let lookup = || {
-        let key = find_issuer_key(&world.trust_list, black_box(ISS), Some(&kid)).unwrap();
-        evaluate_issuer(
-            &world.trust_list,
-            &IssuerQuery {
-                iss: ISS,
-                issuer_key: key,
-                vct: idv_checks::templates::IDENTITY_VCT,
-                scheme: SchemeCode::Rtw,
-                required_loc: LevelOfConfidence::Medium,
-                now: NOW,
-                issued_at: Some(NOW - 3600),
-            },
-        )
-        .unwrap()
-    };
-
-    let figures: Vec<Figure<'_>> = vec![
-        (
-            "es256/aws_lc_rs_parsed_key",
-            Bound::Rtw,
-            Box::new(|| {
-                parsed
-                    .verify_sig(black_box(signing_input), &signature)
-                    .unwrap();
-            }),
-        ),
-        (
-            "es256/aws_lc_rs_with_key_parse",
-            Bound::Rtw,
-            Box::new(|| {
-                UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, black_box(&point))
-                    .verify(signing_input, &signature)
-                    .unwrap();
-            }),
-        ),
-        (
-            "es256/ring_with_key_parse",
-            Bound::Rtw,
-            Box::new(|| {
-                ring::signature::UnparsedPublicKey::new(
-                    &ring::signature::ECDSA_P256_SHA256_FIXED,
-                    black_box(&point),
-                )
-                .verify(signing_input, &signature)
-                .unwrap();
-            }),
-        ),
-        (
-            "es256/idv_jose",
-            Bound::Rtw,
-            Box::new(|| {
-                world
-                    .issuer
-                    .public_key()
-                    .verify(black_box(signing_input), &signature)
-                    .unwrap();
-            }),
-        ),
-        (
-            "es256/aws_lc_rs_sec1_parse",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(
-                    ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, black_box(&point)).unwrap(),
-                );
-            }),
-        ),
-        ("bound/rtw_aws_lc_rs", Bound::Rtw, Box::new(rtw_bound_aws)),
-        ("bound/rtw_ring", Bound::Rtw, Box::new(rtw_bound_ring)),
-        (
-            "verify/rtw_check",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(rtw.check());
-            }),
-        ),
-        (
-            "verify/rtw_phase_one",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(rtw.phase_one());
-            }),
-        ),
-        (
-            "verify/rtw_sd_jwt_vc",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(rtw.sd_jwt_vc());
-            }),
-        ),
-        (
-            "parts/vp_token_json_sha256",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(idv_jose::digest::sha256_b64(black_box(json.as_bytes())));
-            }),
-        ),
-        (
-            "parts/vp_token_to_json",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(black_box(&world.vp_token).to_json_string());
-            }),
-        ),
-        (
-            "parts/sd_jwt_parse",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(UnverifiedSdJwt::parse(black_box(&world.presentation)).unwrap());
-            }),
-        ),
-        (
-            "parts/holder_key_from_cnf",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(idv_jose::PublicKey::from_jwk_value(black_box(&cnf)).unwrap());
-            }),
-        ),
-        (
-            "bound/corpus01_aws_lc_rs",
-            Bound::Corpus,
-            Box::new(corpus_bound_aws),
-        ),
-        (
-            "bound/corpus01_ring",
-            Bound::Corpus,
-            Box::new(corpus_bound_ring),
-        ),
-        (
-            "corpus01/idv_sdjwt",
-            Bound::Corpus,
-            Box::new(|| {
-                black_box(corpus.ours());
-            }),
-        ),
-        (
-            "corpus01/sd_jwt_rs",
-            Bound::Corpus,
-            Box::new(|| {
-                black_box(corpus.theirs(case.presentation.clone()));
-            }),
-        ),
-        (
-            "issuance/identity_1",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(crate::issuance::issue(world, &world.proofs[..1]));
-            }),
-        ),
-        (
-            "issuance/identity_batch_10",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(crate::issuance::issue(world, &world.proofs));
-            }),
-        ),
-        (
-            "trust_list/verify_and_index_10000",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(
-                    idv_trust::list::verify_trust_list(
-                        black_box(&world.trust_list_jws),
-                        &world.anchors,
-                        NOW,
-                        &policy,
-                    )
-                    .unwrap(),
-                );
-            }),
-        ),
-        (
-            "trust_list/lookup_issuer_key",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(find_issuer_key(&world.trust_list, black_box(ISS), Some(&kid)).unwrap());
-            }),
-        ),
-        (
-            "trust_list/lookup_and_evaluate_issuer",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(lookup());
-            }),
-        ),
-        (
-            "status_list/verify_and_inflate_1000000",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(
-                    idv_status_list::verify::verify_status_list_token(
-                        &world.status_reference,
-                        black_box(&world.status_token),
-                        world.issuer.public_key(),
-                        &clock,
-                        &status_policy,
-                    )
-                    .unwrap(),
-                );
-            }),
-        ),
-        (
-            "status_list/inflate_1000000",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(
-                    StatusListBuf::decode(
-                        StatusBits::Two,
-                        black_box(&lst),
-                        StatusPolicy::DEFAULT_MAX_DECOMPRESSED_BYTES,
-                    )
-                    .unwrap(),
-                );
-            }),
-        ),
-        (
-            "status_list/cached_lookup",
-            Bound::Rtw,
-            Box::new(|| {
-                black_box(
-                    cached
-                        .lookup(black_box(&world.status_reference), &clock)
-                        .unwrap(),
-                );
-            }),
-        ),
-    ];
-
+    let prepared = Prepared::new(world, case);
+    let figures = prepared.figures();
+    let (corpus, rtw_bound_aws, rtw_bound_ring, corpus_bound_aws, corpus_bound_ring) = (
+        &prepared.corpus,
+        || prepared.rtw_bound_aws(),
+        || prepared.rtw_bound_ring(),
+        || prepared.corpus_bound_aws(),
+        || prepared.corpus_bound_ring(),
+    );
     let mut ratios = PairedRatios {
         to_rtw: BTreeMap::new(),
         to_corpus: BTreeMap::new(),

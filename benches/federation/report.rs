@@ -93,10 +93,9 @@ const FIGURES: &[Figure] = &[
         "RTW presentation: SD-JWT VC + KB-JWT alone",
     ),
     figure(
-        "parts/vp_token_json_sha256",
-        "RTW part: SHA-256 of the VP Token JSON (evidence)",
+        "parts/second_presentation_pass",
+        "RTW part: a second SHA-256 pass over the presentation (not made: the record's digest comes from the sd_hash pass)",
     ),
-    figure("parts/vp_token_to_json", "RTW part: VP Token to JSON text"),
     figure(
         "parts/sd_jwt_parse",
         "RTW part: split and decode the SD-JWT+KB, parse the issuer JWT",

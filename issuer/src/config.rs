@@ -38,6 +38,31 @@
 //! list_size = 131072                     # IDV_STATUS__LIST_SIZE: entries per list (2 bits each)
 //! token_ttl_secs = 300                   # IDV_STATUS__TOKEN_TTL_SECS: the tokens' `ttl`
 //! token_validity_secs = 86400            # IDV_STATUS__TOKEN_VALIDITY_SECS: `exp - iat`
+//!
+//! # Optional: a PEM file of extra CA certificates trusted, with the system's roots, for the
+//! # issuer's outbound https (the OP below), for an OP under a private CA.
+//! [tls]
+//! ca_file = "/etc/idv/private-ca.pem"    # IDV_TLS__CA_FILE
+//!
+//! # Optional: the authorization code flow, citizens signing in at the provider's existing
+//! # OpenID Provider. Without this section only the pre-authorized code flow runs, and the
+//! # metadata advertises nothing else.
+//! [login]
+//! issuer_url = "https://login.example-idsp.co.uk"  # IDV_LOGIN__ISSUER_URL: the OP's issuer
+//!                                        # identifier, exactly (discovery, ID token `iss`)
+//! client_id = "credential-issuer"        # IDV_LOGIN__CLIENT_ID: the issuer's client at the OP
+//! client_secret = "…"                    # IDV_LOGIN__CLIENT_SECRET (client_secret_basic)
+//! scopes = ["openid"]                    # IDV_LOGIN__SCOPES: asked of the OP; must hold openid
+//! request_lifetime_secs = 60             # IDV_LOGIN__REQUEST_LIFETIME_SECS: a request_uri's
+//! sign_in_timeout_secs = 600             # IDV_LOGIN__SIGN_IN_TIMEOUT_SECS: /authorize → callback
+//!
+//! # Wallets (public OAuth clients) allowed to start the flow, each with its redirect URIs,
+//! # compared exactly, except that a loopback one (`http://127.0.0.1/…`, `http://[::1]/…`)
+//! # matches any port (RFC 8252 §7.3). In the environment, as one TOML array:
+//! # IDV_LOGIN__WALLET_CLIENTS='[{client_id = "wallet-sim", redirect_uris = ["http://127.0.0.1/callback"]}]'
+//! [[login.wallet_clients]]
+//! client_id = "wallet-sim"
+//! redirect_uris = ["http://127.0.0.1/callback"]
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
@@ -45,9 +70,12 @@
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
+use idv_service_kit::tls::ClientTls;
+pub use idv_service_kit::tls::TlsSettings;
 use serde::{Deserialize, Serialize};
 
 use crate::issuance::IssuerSettings;
+use crate::issuance::authorization::{AuthorizationSettings, WalletClient};
 
 /// OpenID4VCI security considerations: an access token that is not sender-constrained must not
 /// live longer than five minutes.
@@ -74,6 +102,13 @@ pub struct IssuerConfig {
     pub credentials: CredentialSettings,
     /// Token Status Lists.
     pub status: StatusSettings,
+    /// Trust of outbound https (the OP) besides the system's roots.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub tls: TlsSettings,
+    /// Citizen sign-in at the provider's OpenID Provider, which enables the authorization code
+    /// flow (absent: the pre-authorized code flow only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<LoginSettings>,
 }
 
 /// `[metadata]`.
@@ -138,6 +173,54 @@ pub struct StatusSettings {
     pub token_validity_secs: i64,
 }
 
+/// `[login]`: the provider's OpenID Provider, the issuer's client there, and the wallets that
+/// may use the authorization code flow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginSettings {
+    /// The OP's issuer identifier; its metadata is discovered from
+    /// `<issuer_url>/.well-known/openid-configuration`.
+    pub issuer_url: String,
+    /// The issuer's `client_id` at the OP.
+    pub client_id: String,
+    /// The issuer's `client_secret` at the OP.
+    pub client_secret: Secret,
+    /// Scopes asked of the OP (`openid` at least).
+    #[serde(default = "default_login_scopes")]
+    pub scopes: Vec<String>,
+    /// Seconds a pushed request's `request_uri` stays usable.
+    #[serde(default = "default_request_lifetime")]
+    pub request_lifetime_secs: i64,
+    /// Seconds a person has, from `/authorize`, to sign in at the OP.
+    #[serde(default = "default_sign_in_timeout")]
+    pub sign_in_timeout_secs: i64,
+    /// The wallets allowed to start the flow.
+    #[serde(default)]
+    pub wallet_clients: Vec<WalletClientSettings>,
+}
+
+/// `[[login.wallet_clients]]`: a wallet registered as a public OAuth client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalletClientSettings {
+    /// Its `client_id`.
+    pub client_id: String,
+    /// Its redirect URIs (a loopback `http://127.0.0.1/…` one matches any port).
+    pub redirect_uris: Vec<String>,
+}
+
+fn default_login_scopes() -> Vec<String> {
+    vec!["openid".to_owned()]
+}
+
+fn default_request_lifetime() -> i64 {
+    60
+}
+
+fn default_sign_in_timeout() -> i64 {
+    600
+}
+
 impl Default for IssuerConfig {
     fn default() -> Self {
         Self {
@@ -168,6 +251,8 @@ impl Default for IssuerConfig {
                 token_ttl_secs: 300,
                 token_validity_secs: 24 * 60 * 60,
             },
+            tls: TlsSettings::default(),
+            login: None,
         }
     }
 }
@@ -291,6 +376,11 @@ impl IssuerConfig {
         )?;
         let ttl = i64::try_from(status.token_ttl_secs).unwrap_or(i64::MAX);
         within("status.token_ttl_secs", ttl, 1..=status.token_validity_secs)?;
+        let authorization = self
+            .login
+            .as_ref()
+            .map(|login| login.check(&self.tls))
+            .transpose()?;
         Ok(IssuerSettings {
             public_url,
             display_name: display_name.to_owned(),
@@ -308,8 +398,94 @@ impl IssuerConfig {
             status_list_size: status.list_size,
             status_token_ttl_secs: status.token_ttl_secs,
             status_token_validity_secs: status.token_validity_secs,
+            authorization,
         })
     }
+}
+
+/// Whether `url` is an absolute http(s) URL with a host and no fragment.
+fn is_web_url(url: &url::Url) -> bool {
+    matches!(url.scheme(), "http" | "https") && url.host().is_some() && url.fragment().is_none()
+}
+
+impl LoginSettings {
+    fn check(&self, tls: &TlsSettings) -> Result<AuthorizationSettings, ConfigError> {
+        // Read now, so a bad CA file stops startup rather than every sign-in.
+        ClientTls::from_settings(tls)
+            .map_err(|e| ConfigError::Rejected(format!("tls.ca_file: {e}")))?;
+        // Kept exactly as written: it must equal the `issuer` of the OP's metadata.
+        let issuer_url = self.issuer_url.as_str();
+        match url::Url::parse(issuer_url) {
+            Ok(url) if is_web_url(&url) && url.query().is_none() => {}
+            _ => {
+                return reject("login.issuer_url must be an http(s) URL without query or fragment");
+            }
+        }
+        if self.client_id.trim().is_empty() || self.client_secret.expose().is_empty() {
+            return reject("login.client_id and login.client_secret must not be empty");
+        }
+        if !self.scopes.iter().any(|s| s == "openid")
+            || self
+                .scopes
+                .iter()
+                .any(|s| s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return reject("login.scopes must include openid, each a single word");
+        }
+        within(
+            "login.request_lifetime_secs",
+            self.request_lifetime_secs,
+            10..=600,
+        )?;
+        within(
+            "login.sign_in_timeout_secs",
+            self.sign_in_timeout_secs,
+            60..=3600,
+        )?;
+        let mut wallet_clients: Vec<WalletClient> = Vec::with_capacity(self.wallet_clients.len());
+        for (i, client) in self.wallet_clients.iter().enumerate() {
+            let name = format!("login.wallet_clients[{i}]");
+            if client.client_id.trim().is_empty()
+                || wallet_clients
+                    .iter()
+                    .any(|c| c.client_id == client.client_id)
+            {
+                return reject(format!("{name}.client_id must be non-empty and unique"));
+            }
+            if client.redirect_uris.is_empty() {
+                return reject(format!("{name}.redirect_uris must not be empty"));
+            }
+            for uri in &client.redirect_uris {
+                // RFC 6749 §3.1.2: absolute, no fragment; custom schemes of native apps too.
+                match url::Url::parse(uri) {
+                    Ok(url) if url.fragment().is_none() && !url.cannot_be_a_base() => {}
+                    _ => {
+                        return reject(format!(
+                            "{name}.redirect_uris: `{uri}` is not an absolute URI without fragment"
+                        ));
+                    }
+                }
+            }
+            wallet_clients.push(WalletClient {
+                client_id: client.client_id.clone(),
+                redirect_uris: client.redirect_uris.clone(),
+            });
+        }
+        Ok(AuthorizationSettings {
+            op_issuer_url: issuer_url.to_owned(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            scopes: self.scopes.clone(),
+            request_lifetime_secs: self.request_lifetime_secs,
+            sign_in_timeout_secs: self.sign_in_timeout_secs,
+            wallet_clients,
+            op_tls: tls.clone(),
+        })
+    }
+}
+
+fn is_default(tls: &TlsSettings) -> bool {
+    *tls == TlsSettings::default()
 }
 
 #[cfg(test)]
@@ -359,6 +535,61 @@ mod tests {
         ] {
             let config = load(&env).unwrap();
             assert!(config.issuer_settings().is_err(), "{env:?}");
+        }
+    }
+
+    const LOGIN: [(&str, &str); 3] = [
+        ("IDV_LOGIN__ISSUER_URL", "https://login.example/"),
+        ("IDV_LOGIN__CLIENT_ID", "credential-issuer"),
+        ("IDV_LOGIN__CLIENT_SECRET", "op-secret"),
+    ];
+
+    #[test]
+    fn login_comes_from_the_environment_with_defaults() {
+        let mut env = LOGIN.to_vec();
+        env.push((
+            "IDV_LOGIN__WALLET_CLIENTS",
+            r#"[{client_id = "wallet-sim", redirect_uris = ["http://127.0.0.1/callback"]}]"#,
+        ));
+        let config = load(&env).unwrap();
+        assert!(!format!("{config:?}").contains("op-secret"));
+        let settings = config.issuer_settings().unwrap();
+        let login = settings.authorization.unwrap();
+        assert_eq!(login.op_issuer_url, "https://login.example/");
+        assert_eq!(login.scopes, ["openid"]);
+        assert_eq!(login.request_lifetime_secs, 60);
+        assert_eq!(login.wallet_clients[0].client_id, "wallet-sim");
+        assert_eq!(
+            load(&[]).unwrap().issuer_settings().unwrap().authorization,
+            None
+        );
+    }
+
+    #[test]
+    fn unusable_login_settings_are_rejected() {
+        assert!(load(&LOGIN[..2]).is_err(), "client_secret is required");
+        for extra in [
+            ("IDV_LOGIN__ISSUER_URL", "login.example"),
+            ("IDV_LOGIN__SCOPES", r#"["profile"]"#),
+            ("IDV_LOGIN__SIGN_IN_TIMEOUT_SECS", "5"),
+            (
+                "IDV_LOGIN__WALLET_CLIENTS",
+                r#"[{client_id = "w", redirect_uris = []}]"#,
+            ),
+            (
+                "IDV_LOGIN__WALLET_CLIENTS",
+                r#"[{client_id = "w", redirect_uris = ["/relative"]}]"#,
+            ),
+            (
+                "IDV_LOGIN__WALLET_CLIENTS",
+                r#"[{client_id = "w", redirect_uris = ["http://127.0.0.1/a"]},
+                    {client_id = "w", redirect_uris = ["http://127.0.0.1/b"]}]"#,
+            ),
+        ] {
+            let mut env = LOGIN.to_vec();
+            env.push(extra);
+            let config = load(&env).unwrap();
+            assert!(config.issuer_settings().is_err(), "{extra:?}");
         }
     }
 }

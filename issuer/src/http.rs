@@ -6,18 +6,27 @@
 //! - `GET /.well-known/jwt-vc-issuer[/path]`: `{issuer, jwks}`, the credential signing keys.
 //! - `GET /credential-offer/{offer_id}`: a Credential Offer by reference. The `offer_id` (offer
 //!   handle) is a bearer secret: it leads to the pre-authorized code.
-//! - `POST /token`: pre-authorized code (+ `tx_code`) → access token.
+//! - `POST /token`: pre-authorized code (+ `tx_code`), or authorization code (+ PKCE
+//!   `code_verifier`), → access token.
 //! - `POST /nonce`: a fresh `c_nonce`.
 //! - `POST /credential`: `openid4vci-proof+jwt` proofs → SD-JWT VCs.
 //! - `GET /status-lists/{list_id}`: a signed `statuslist+jwt`.
 //! - `GET /healthz`.
 //!
+//! With `[login]` (the authorization code flow, citizens signing in at the provider's OP):
+//! - `POST /par`: a wallet's pushed authorization request (RFC 9126) → `request_uri`.
+//! - `GET /authorize?client_id&request_uri`: 303 to the OP's sign-in.
+//! - `GET /login/callback`: the OP's redirect; 303 to the wallet with a code or an error.
+//!
 //! `[/path]` is the path of the Credential Issuer Identifier, when it has one (well-known
 //! segments go between host and path).
 //!
 //! Operator API (`Authorization: Bearer <operator token>`):
-//! - `POST /v1/identities`, `GET /v1/identities/{identity_id}`
-//! - `POST /v1/identities/{identity_id}/offers` `{credential_configuration_ids, tx_code?}`
+//! - `POST /v1/identities` (optionally with `login_subject`), `GET /v1/identities/{identity_id}`
+//! - `PUT /v1/identities/{identity_id}/login-subject` `{login_subject}`: link to an OP account
+//!   (`null` unlinks)
+//! - `POST /v1/identities/{identity_id}/offers` `{credential_configuration_ids, tx_code?,
+//!   grant?}` (`grant`: `pre-authorized_code`, or `authorization_code` with `[login]`)
 //! - `GET /v1/offers/{offer_id}/qr.svg`, `GET /v1/offers/{offer_id}/qr.png`
 //! - `GET /v1/credentials[?identity_id=…]`, `GET /v1/credentials/{credential_id}`
 //! - `POST /v1/credentials/{credential_id}/revoke|suspend|reinstate` `{reason}`
@@ -26,6 +35,7 @@
 //! `http/error.rs`).
 
 mod auth;
+mod authorization;
 mod credential;
 mod credential_offer;
 mod credentials;
@@ -39,12 +49,14 @@ mod token;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use idv_proto::oid4vci::authorization_server_metadata::AUTHORIZATION_SERVER_WELL_KNOWN;
 use idv_proto::oid4vci::issuer_metadata::CREDENTIAL_ISSUER_WELL_KNOWN;
 use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
 
 use crate::issuance::Issuer;
+use crate::issuance::authorization::{AUTHORIZE_PATH, PAR_PATH};
+use crate::issuance::login::CALLBACK_PATH;
 use crate::issuance::metadata::{
     CREDENTIAL_PATH, JWT_VC_ISSUER_WELL_KNOWN, NONCE_PATH, TOKEN_PATH,
 };
@@ -73,6 +85,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/identities/{identity_id}",
             get(identities::get_identity),
+        )
+        .route(
+            "/v1/identities/{identity_id}/login-subject",
+            put(identities::set_login_subject),
         )
         .route(
             "/v1/identities/{identity_id}/offers",
@@ -115,6 +131,12 @@ pub fn router(state: AppState) -> Router {
                 &format!("{JWT_VC_ISSUER_WELL_KNOWN}{suffix}"),
                 get(metadata::get_jwt_vc_issuer_metadata),
             );
+    }
+    if state.issuer.settings().authorization.is_some() {
+        public = public
+            .route(PAR_PATH, post(authorization::push_authorization_request))
+            .route(AUTHORIZE_PATH, get(authorization::authorize))
+            .route(CALLBACK_PATH, get(authorization::login_callback));
     }
     public
         .route(

@@ -14,10 +14,18 @@
 //! 4. The operator lists issued credentials and revokes, suspends or reinstates them
 //!    ([`lifecycle`]); the next status list token ([`status_lists`]) shows it.
 //!
+//! With `[login]` configured, wallets may also use the authorization code flow: the citizen
+//! signs in at the provider's existing OpenID Provider instead of typing a `tx_code`
+//! ([`authorization`] describes it; [`login`] is the relying party, [`authorization_codes`] the
+//! codes and their token exchange). The operator links the person's account there to the
+//! proofed identity ([`identities`], `login_subject`).
+//!
 //! [`setup`] creates the signing key and operator token; [`keys`] rotates signing keys and
 //! publishes every key a live credential may need. [`configurations`] names the two credential
 //! configurations.
 
+pub mod authorization;
+pub mod authorization_codes;
 pub mod configurations;
 pub mod credential;
 pub mod credentials;
@@ -25,6 +33,7 @@ mod error;
 pub mod identities;
 pub mod keys;
 pub mod lifecycle;
+pub mod login;
 pub mod metadata;
 pub mod nonces;
 pub mod offers;
@@ -37,7 +46,10 @@ use std::sync::Arc;
 
 use idv_jose::{Clock, Random};
 
-pub use error::{IssuanceError, KeyError, OperatorError, TokenError};
+pub use error::{
+    AuthorizationError, IssuanceError, KeyError, OperatorError, RedirectedError, SignInFailure,
+    TokenError,
+};
 
 use crate::store::Store;
 
@@ -76,6 +88,8 @@ pub struct IssuerSettings {
     pub status_token_ttl_secs: u64,
     /// `exp - iat` of status list tokens, seconds.
     pub status_token_validity_secs: i64,
+    /// The authorization code flow, when `[login]` is configured.
+    pub authorization: Option<authorization::AuthorizationSettings>,
 }
 
 impl IssuerSettings {
@@ -94,6 +108,7 @@ pub struct Issuer {
     settings: Arc<IssuerSettings>,
     keys: Arc<keys::KeyRing>,
     status_tokens: Arc<status_lists::TokenCache>,
+    login: Option<Arc<login::RelyingParty>>,
 }
 
 impl Issuer {
@@ -108,7 +123,12 @@ impl Issuer {
         if keys::ensure_signing_key(&store, clock.now()).await? {
             tracing::info!("signing key created");
         }
+        let login = settings
+            .authorization
+            .as_ref()
+            .map(|authorization| Arc::new(login::RelyingParty::new(authorization)));
         Ok(Self {
+            login,
             store,
             clock,
             random,

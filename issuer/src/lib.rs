@@ -9,6 +9,12 @@
 //! index of a signed Token Status List, where the operator's revocations and suspensions show.
 //! The issuer keeps the proofing record and credential metadata, never issued SD-JWTs or salts.
 //!
+//! With `[login]` configured, wallets may instead use the authorization code flow (OpenID4VCI
+//! 1.0 §5, HAIP where possible: PAR, PKCE S256, RFC 9207 `iss`): the citizen signs in at the
+//! provider's existing OpenID Provider, the issuer being its relying party, and the account's
+//! `sub`, linked by the operator to the proofed identity, decides whose credentials the wallet
+//! receives (see [`issuance::authorization`]).
+//!
 //! - [`config`]: settings and their environment variables.
 //! - [`startup`]: [`startup::Application::build`], the seam tests and `main` use.
 //! - [`http`]: the route table and thin handlers.

@@ -7,8 +7,11 @@
 //! (`identities`), offers, and for every issued credential only the metadata status management
 //! and accountability need (who, which configuration, status list position, signing key, holder
 //! key thumbprint, times, status history). Issued SD-JWTs, disclosures and salts are never
-//! stored. Pre-authorized codes, offer handles, `tx_code`s, access tokens, `c_nonce`s and
-//! operator tokens are stored as base64url(SHA-256) only.
+//! stored. Pre-authorized codes, offer handles, `tx_code`s, `issuer_state`s, `request_uri`
+//! handles, authorization codes, access tokens, `c_nonce`s, operator tokens, and the `state` and
+//! `nonce` sent to the OP are stored as base64url(SHA-256) only. The one secret kept as is, the
+//! PKCE verifier for the OP's code, lives from `/authorize` to the OP's callback (see
+//! [`authorization`]).
 //!
 //! Concurrency rules, which let any number of instances share one database:
 //! - everything single-use is consumed by a conditional `UPDATE … WHERE used_at IS NULL` (or
@@ -19,6 +22,7 @@
 //!   `INSERT … ON CONFLICT DO NOTHING`, and a list's capacity is reserved by a conditional
 //!   `UPDATE`, so no index is ever handed out twice.
 
+pub mod authorization;
 pub mod credentials;
 pub mod identities;
 pub mod offers;
@@ -30,8 +34,10 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row as _, Transaction};
 
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
-pub static MIGRATIONS: Migrations =
-    idv_service_kit::migrations!("../migrations/issuer", ["0001_create_issuer.sql"]);
+pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
+    "../migrations/issuer",
+    ["0001_create_issuer.sql", "0002_authorization_code_flow.sql"]
+);
 
 /// Failures of the store.
 #[derive(Debug, thiserror::Error)]

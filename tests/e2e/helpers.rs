@@ -51,6 +51,11 @@ fn verifier_settings() -> Vec<(String, String)> {
 impl World {
     /// Starts the federation on `backend` and puts everyone on the register.
     pub(crate) async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, Vec::new()).await
+    }
+
+    /// [`World::start`] with extra `IDV_*` settings for the issuer.
+    pub(crate) async fn start_with(backend: Backend, issuer: Vec<(String, String)>) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("idv-e2e-")
             .tempdir()
@@ -76,6 +81,7 @@ impl World {
             .unwrap()
             .unwrap();
         let extra = ExtraSettings {
+            issuer,
             verifier: verifier_settings(),
             ..ExtraSettings::default()
         };
@@ -237,8 +243,8 @@ impl WalletRun {
 }
 
 impl WalletCli {
-    /// `wallet-sim --data-dir … --trust-list-url … --trust-anchor … --json <args>`.
-    pub(crate) async fn run(&self, args: &[&str]) -> WalletRun {
+    /// The `wallet-sim --data-dir … --trust-list-url … --trust-anchor … --json <args>` command.
+    pub(crate) fn command(&self, args: &[&str]) -> std::process::Command {
         let mut command = self.bins.command("wallet-sim");
         command
             .arg("--data-dir")
@@ -248,6 +254,12 @@ impl WalletCli {
             .arg(&self.anchor_file)
             .arg("--json")
             .args(args);
+        command
+    }
+
+    /// Runs [`WalletCli::command`] to its end.
+    pub(crate) async fn run(&self, args: &[&str]) -> WalletRun {
+        let mut command = self.command(args);
         let output = tokio::task::spawn_blocking(move || command.output())
             .await
             .unwrap()

@@ -17,3 +17,4 @@ mod helpers;
 
 mod checks;
 mod lifecycle;
+mod sign_in;

@@ -29,6 +29,7 @@ mod view;
 pub use create::{CheckRequest, CreatedCheck};
 pub use error::CheckError;
 pub use record::OutcomeRecord;
+pub(crate) use view::released_view;
 pub use view::{CheckView, hash_response_code};
 
 /// The states of a check, as stored and shown.

@@ -10,6 +10,10 @@
 //! verifier tenant api-key <tenant_id>          # an additional API key (rotation)
 //! verifier tenant revoke-keys <tenant_id>      # revoke every API key of the tenant
 //! verifier tenant webhook-secret <tenant_id>   # print the webhook signing secret
+//! verifier oidc-client add --tenant <tenant_id> --name NAME --redirect-uri URI [--redirect-uri …]
+//!                         --template T [--template …]   # prints JSON with the client_secret
+//! verifier oidc-client list [--tenant <tenant_id>]       # JSON, no secrets
+//! verifier oidc-client remove <client_id>
 //! verifier trust refresh                       # fetch and accept the trust list now
 //! verifier sweep                               # one expiry and retention pass now
 //! ```
@@ -26,6 +30,8 @@ pub use idv_service_kit::cli::report;
 use idv_service_kit::config::ConfigError;
 
 use crate::config::VerifierConfig;
+use crate::oidc::OidcError;
+use crate::oidc::clients::NewOidcClient;
 use crate::retention::SweepError;
 use crate::service::Verifier;
 use crate::startup::{Application, StartupError};
@@ -51,6 +57,9 @@ pub enum Command {
     /// Tenants (relying parties using this verifier).
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// OpenID Connect clients of tenants (the sign-in bridge).
+    #[command(subcommand)]
+    OidcClient(OidcClientCommand),
     /// The trust list.
     #[command(subcommand)]
     Trust(TrustCommand),
@@ -109,6 +118,37 @@ pub struct TenantArg {
     pub tenant_id: String,
 }
 
+/// `oidc-client …`.
+#[derive(Debug, Subcommand)]
+pub enum OidcClientCommand {
+    /// Register a client for a tenant; prints JSON with its `client_secret` (shown once).
+    Add {
+        /// The tenant whose checks the client runs (`tn_…`).
+        #[arg(long = "tenant", value_name = "TENANT_ID")]
+        tenant_id: String,
+        /// Display name, shown to people on the hand-off page.
+        #[arg(long)]
+        name: String,
+        /// An exact redirect URI (repeat for more).
+        #[arg(long = "redirect-uri", value_name = "URI", required = true)]
+        redirect_uris: Vec<String>,
+        /// A check template the client may run, e.g. `right_to_work` (repeat for more).
+        #[arg(long = "template", value_name = "TEMPLATE", required = true)]
+        templates: Vec<String>,
+    },
+    /// List registered clients as JSON.
+    List {
+        /// Only this tenant's.
+        #[arg(long = "tenant", value_name = "TENANT_ID")]
+        tenant_id: Option<String>,
+    },
+    /// Retire a client: its sign-ins, codes and tokens stop working.
+    Remove {
+        /// `oc_…`.
+        client_id: String,
+    },
+}
+
 /// `trust …`.
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
@@ -132,6 +172,9 @@ pub enum CliError {
     /// A tenant use case refused or failed.
     #[error(transparent)]
     Tenant(#[from] TenantError),
+    /// An OpenID Connect client command refused or failed.
+    #[error(transparent)]
+    Oidc(#[from] OidcError),
     /// The trust list could not be refreshed.
     #[error(transparent)]
     Trust(#[from] idv_fetch::TrustClientError),
@@ -204,6 +247,7 @@ async fn dispatch(
     match command {
         Command::Serve => Ok(()),
         Command::Tenant(command) => tenant(verifier, command, out).await,
+        Command::OidcClient(command) => oidc_client(verifier, command, out).await,
         Command::Trust(TrustCommand::Refresh) => {
             let list = verifier.trust_list().refresh().await?;
             writeln!(
@@ -221,8 +265,8 @@ async fn dispatch(
             writeln!(
                 out,
                 "Expired {} check(s), failed {} interrupted verification(s), purged personal \
-                 data of {} check(s).",
-                report.expired, report.interrupted, report.purged
+                 data of {} check(s), deleted {} ended sign-in session(s).",
+                report.expired, report.interrupted, report.purged, report.sessions
             )?;
             Ok(())
         }
@@ -321,6 +365,43 @@ async fn tenant(
         TenantCommand::WebhookSecret(TenantArg { tenant_id }) => {
             let secret = verifier.webhook_secret(&tenant_id).await?;
             writeln!(out, "{}", secret.expose())?;
+        }
+    }
+    Ok(())
+}
+
+async fn oidc_client(
+    verifier: &Verifier,
+    command: OidcClientCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    match command {
+        OidcClientCommand::Add {
+            tenant_id,
+            name,
+            redirect_uris,
+            templates,
+        } => {
+            let created = verifier
+                .add_oidc_client(NewOidcClient {
+                    tenant_id,
+                    name,
+                    redirect_uris,
+                    templates,
+                })
+                .await?;
+            let mut value = serde_json::to_value(&created.client)
+                .map_err(|e| OidcError::Internal(e.to_string()))?;
+            value["client_secret"] = created.client_secret.expose().into();
+            writeln!(out, "{}", pretty(&value)?)?;
+        }
+        OidcClientCommand::List { tenant_id } => {
+            let clients = verifier.oidc_clients(tenant_id.as_deref()).await?;
+            writeln!(out, "{}", pretty(&clients)?)?;
+        }
+        OidcClientCommand::Remove { client_id } => {
+            verifier.remove_oidc_client(&client_id).await?;
+            writeln!(out, "OpenID Connect client {client_id} removed.")?;
         }
     }
     Ok(())

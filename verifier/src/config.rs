@@ -46,6 +46,10 @@
 //! retry_max_secs = 3600                  # IDV_WEBHOOKS__RETRY_MAX_SECS: doubling up to this
 //! max_attempts = 20                      # IDV_WEBHOOKS__MAX_ATTEMPTS: then the event is dead
 //!
+//! [tls]                                  # optional: extra PEM CA certificates trusted, with
+//! ca_file = "/etc/idv/private-ca.pem"    # the system's roots, by outbound https (trust and
+//!                                        # status lists, webhooks); IDV_TLS__CA_FILE
+//!
 //! [sweeper]
 //! interval_ms = 60000                    # IDV_SWEEPER__INTERVAL_MS: expiry and retention
 //! ```
@@ -62,6 +66,7 @@ use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
+use idv_service_kit::tls::{ClientTls, TlsSettings};
 use idv_trust::anchors::TrustAnchors;
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +88,13 @@ pub struct VerifierConfig {
     pub webhooks: WebhookSettings,
     /// The background sweeper.
     pub sweeper: SweeperSettings,
+    /// Trust of outbound https besides the system's roots.
+    #[serde(default, skip_serializing_if = "is_default_tls")]
+    pub tls: TlsSettings,
+}
+
+fn is_default_tls(tls: &TlsSettings) -> bool {
+    *tls == TlsSettings::default()
 }
 
 /// `[trust]`.
@@ -184,6 +196,7 @@ impl Default for VerifierConfig {
             sweeper: SweeperSettings {
                 interval_ms: 60_000,
             },
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -213,6 +226,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// Sweep period.
     pub sweep_interval: Duration,
+    /// Trust of outbound https (trust and status lists, webhooks).
+    pub tls: ClientTls,
 }
 
 /// Shortest check lifetime accepted: one minute (a person must scan and consent).
@@ -340,6 +355,8 @@ impl VerifierConfig {
             retention: self.retention.clone(),
             webhooks: webhooks.clone(),
             sweep_interval: Duration::from_millis(self.sweeper.interval_ms),
+            tls: ClientTls::from_settings(&self.tls)
+                .map_err(|e| ConfigError::Rejected(format!("tls.ca_file: {e}")))?,
         })
     }
 }

@@ -12,15 +12,24 @@
 //! - `GET|POST /wallet/requests/{request_id}`: the signed request object
 //! - `POST /wallet/responses/{request_id}`: the response (`direct_post.jwt` / `direct_post`)
 //!
-//! Public: `GET /.well-known/jwks.json` (the key evidence records are signed with),
-//! `GET /openapi.json`, `GET /healthz`.
+//! OpenID Provider, the employers' sign-in bridge (see [`crate::oidc`]):
+//! - `GET /.well-known/openid-configuration`: the provider metadata
+//! - `GET|POST /oidc/authorize`: the authorization request → the hand-off page
+//! - `GET /oidc/handoff/{session_id}` (HTML), `…/status` (JSON), `…/cancel`: the hand-off page
+//! - `POST /oidc/token`, `GET|POST /oidc/userinfo`
 //!
-//! Errors are `{error, error_description}` (see `http/error.rs`).
+//! Public: `GET /.well-known/jwks.json` (the keys evidence records and ID tokens are signed
+//! with), `GET /openapi.json`, `GET /healthz`.
+//!
+//! Errors are `{error, error_description}`, except on the pages a person sees, which show an
+//! HTML error page (see `http/error.rs`).
 
 mod auth;
 mod checks;
 mod error;
 mod meta;
+mod oidc;
+mod pages;
 mod wallet;
 
 use axum::Router;
@@ -66,6 +75,28 @@ pub fn router(state: AppState) -> Router {
             post(wallet::post_response),
         )
         .route("/.well-known/jwks.json", get(meta::get_jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            get(meta::get_openid_configuration),
+        )
+        .route(
+            "/oidc/authorize",
+            get(oidc::authorize).post(oidc::authorize_form),
+        )
+        .route("/oidc/handoff/{session_id}", get(oidc::get_handoff_page))
+        .route(
+            "/oidc/handoff/{session_id}/status",
+            get(oidc::get_handoff_status),
+        )
+        .route(
+            "/oidc/handoff/{session_id}/cancel",
+            get(oidc::cancel_handoff),
+        )
+        .route("/oidc/token", post(oidc::exchange_token))
+        .route(
+            "/oidc/userinfo",
+            get(oidc::get_userinfo).post(oidc::get_userinfo),
+        )
         .route("/openapi.json", get(meta::get_openapi))
         .merge(tenant_api)
         .merge(health_routes())

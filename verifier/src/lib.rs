@@ -15,18 +15,25 @@
 //! template's retention ends. Every bit of state is in the database (SQLite or PostgreSQL), so
 //! any instance serves any step and a restart loses nothing.
 //!
+//! Employers whose hiring systems speak OpenID Connect use the same checks through the
+//! OpenID Provider bridge ([`oidc`]): the operator registers a client (`verifier oidc-client
+//! add`), the client sends the candidate to `/oidc/authorize` with `scope=openid
+//! right_to_work`, the candidate presents from the hand-off page, and the client receives an
+//! ES256 ID token carrying the check outcome and the disclosed claims.
+//!
 //! - [`config`]: settings and their environment variables.
 //! - [`startup`]: [`startup::Application::build`] and the background tasks.
 //! - [`http`]: the route table, thin handlers and the OpenAPI document.
 //! - [`service`]: [`service::Verifier`], the handle the use cases hang off.
-//! - [`tenants`], [`checks`], [`wallet`], [`webhooks`], [`retention`]: the use cases.
+//! - [`tenants`], [`checks`], [`wallet`], [`webhooks`], [`retention`], [`oidc`]: the use cases.
 //! - [`store`]: the only SQL.
-//! - [`cli`]: the command line (`serve`, `tenant …`, `trust refresh`, `sweep`).
+//! - [`cli`]: the command line (`serve`, `tenant …`, `oidc-client …`, `trust refresh`, `sweep`).
 
 pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod oidc;
 pub mod retention;
 pub mod service;
 pub mod startup;

@@ -1,13 +1,15 @@
 //! The sweeper: data minimisation and the clean end of abandoned checks.
 //!
-//! Each pass (every `sweeper.interval_secs`, in the background worker of `crate::startup`):
+//! Each pass (every `sweeper.interval_ms`, in the background worker of `crate::startup`):
 //! 1. checks still `created` after `expires_at` become `expired` (their request key and
 //!    nonce are dropped; the `check.expired` event is queued);
 //! 2. checks `presented` for longer than `checks.verification_timeout_secs` (the instance
 //!    verifying them died) become `failed`;
 //! 3. the personal data of finished checks (`claims`, the evidence record) is purged once
 //!    `retain_until` passes, leaving the outcome metadata (verdict, reason codes, provider,
-//!    level of confidence, trust list sequence, times).
+//!    level of confidence, trust list sequence, times);
+//! 4. OpenID Provider authorization sessions are deleted an hour after the session, its code
+//!    and its access token have all expired.
 //!
 //! Every step is a compare-and-swap, so several instances may sweep the same database.
 
@@ -52,6 +54,8 @@ pub struct SweepReport {
     pub interrupted: usize,
     /// Checks whose personal data was purged.
     pub purged: u64,
+    /// Ended authorization sessions deleted.
+    pub sessions: u64,
 }
 
 impl Verifier {
@@ -101,6 +105,10 @@ impl Verifier {
                 "personal data purged at end of retention"
             );
         }
+        report.sessions = self
+            .store
+            .purge_oidc_sessions(now - crate::oidc::ENDED_SESSION_KEPT_SECS)
+            .await?;
         Ok(report)
     }
 }

@@ -1,6 +1,6 @@
 //! [`Verifier`]: the handle every use case hangs off (tenants, checks, wallet exchange,
-//! webhooks, retention), shared by the HTTP API, the background tasks and the CLI. No axum,
-//! no SQL: the store does the SQL, `crate::http` the HTTP.
+//! webhooks, retention, the OpenID Provider bridge), shared by the HTTP API, the background
+//! tasks and the CLI. No axum, no SQL: the store does the SQL, `crate::http` the HTTP.
 
 use std::sync::Arc;
 
@@ -18,6 +18,8 @@ use crate::store::{Store, StoreError};
 
 /// `service_keys.purpose` of the key that signs check records.
 const EVIDENCE_KEY: &str = "evidence";
+/// `service_keys.purpose` of the key that signs ID tokens (the OpenID Provider bridge).
+const ID_TOKEN_KEY: &str = "id_token";
 
 /// Why the verifier could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -26,9 +28,15 @@ pub enum OpenError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The evidence key could not be created or loaded.
-    #[error("the evidence signing key is unusable")]
-    EvidenceKey(#[source] idv_jose::JoseError),
+    /// A signing key (`purpose`) could not be created or loaded.
+    #[error("the {purpose} signing key is unusable")]
+    Key {
+        /// `evidence` or `id_token`.
+        purpose: &'static str,
+        /// Why.
+        #[source]
+        source: idv_jose::JoseError,
+    },
     /// A built-in template does not compile.
     #[error(transparent)]
     Templates(#[from] TemplateError),
@@ -54,24 +62,29 @@ pub struct Verifier {
     trust_fetched_at: Arc<tokio::sync::Mutex<Option<i64>>>,
     pub(crate) status: Arc<StatusListClient>,
     pub(crate) evidence_key: Arc<SigningKey>,
+    pub(crate) id_token_key: Arc<SigningKey>,
     pub(crate) webhook_client: reqwest::Client,
 }
 
 impl Verifier {
-    /// Opens the verifier on `store`: loads (or creates, once) the evidence signing key and
-    /// prepares the trust list and status list clients. Nothing is fetched yet.
+    /// Opens the verifier on `store`: loads (or creates, once) the evidence and ID token
+    /// signing keys and prepares the trust list and status list clients. Nothing is fetched yet.
     pub async fn open(
         store: Store,
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
         settings: Settings,
     ) -> Result<Self, OpenError> {
-        let evidence_key = load_or_create_key(&store, clock.now()).await?;
+        let evidence_key = load_or_create_key(&store, EVIDENCE_KEY, clock.now()).await?;
+        let id_token_key = load_or_create_key(&store, ID_TOKEN_KEY, clock.now()).await?;
         let templates = Templates::builtin()?;
-        let fetcher = Fetcher::new(FetchPolicy {
-            plain_http: settings.plain_http,
-            ..FetchPolicy::default()
-        })?;
+        let fetcher = Fetcher::with_tls(
+            FetchPolicy {
+                plain_http: settings.plain_http,
+                ..FetchPolicy::default()
+            },
+            &settings.tls,
+        )?;
         let trust = TrustListClient::new(
             settings.trust_list_url.clone(),
             settings.anchors.clone(),
@@ -86,8 +99,9 @@ impl Verifier {
             StatusPolicy::default(),
             DEFAULT_MAX_ENTRIES,
         );
-        let webhook_client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        let webhook_client = settings
+            .tls
+            .client_builder()
             .timeout(std::time::Duration::from_secs(
                 settings.webhooks.timeout_secs,
             ))
@@ -110,6 +124,7 @@ impl Verifier {
             trust_fetched_at: Arc::new(tokio::sync::Mutex::new(None)),
             status: Arc::new(status),
             evidence_key: Arc::new(evidence_key),
+            id_token_key: Arc::new(id_token_key),
             webhook_client,
         })
     }
@@ -124,15 +139,17 @@ impl Verifier {
         self.templates.iter()
     }
 
-    /// The public key set employers verify evidence records with (`kid` = thumbprint).
-    pub fn evidence_jwks(&self) -> JwkSet {
+    /// The verifier's public keys (`kid` = thumbprint): first the key evidence records are
+    /// signed with, then the ID token key of the OpenID Provider bridge.
+    pub fn jwks(&self) -> JwkSet {
+        let public = |key: &SigningKey| Jwk {
+            kid: Some(key.kid()),
+            alg: Some(idv_jose::jws::ES256.into()),
+            use_: Some("sig".into()),
+            ..key.public_key().to_jwk()
+        };
         JwkSet {
-            keys: vec![Jwk {
-                kid: Some(self.evidence_key.kid()),
-                alg: Some(idv_jose::jws::ES256.into()),
-                use_: Some("sig".into()),
-                ..self.evidence_key.public_key().to_jwk()
-            }],
+            keys: vec![public(&self.evidence_key), public(&self.id_token_key)],
         }
     }
 
@@ -187,29 +204,27 @@ impl Verifier {
     }
 }
 
-async fn load_or_create_key(store: &Store, now: i64) -> Result<SigningKey, OpenError> {
-    if store.active_service_key(EVIDENCE_KEY).await?.is_none() {
-        let key = SigningKey::generate().map_err(OpenError::EvidenceKey)?;
-        let private = serde_json::to_string(&key.to_private_jwk()).map_err(|_| {
-            OpenError::EvidenceKey(idv_jose::JoseError::InvalidKey {
-                reason: "cannot serialise the key",
-            })
-        })?;
+async fn load_or_create_key(
+    store: &Store,
+    purpose: &'static str,
+    now: i64,
+) -> Result<SigningKey, OpenError> {
+    let unusable = |source| OpenError::Key { purpose, source };
+    let invalid = |reason| unusable(idv_jose::JoseError::InvalidKey { reason });
+    if store.active_service_key(purpose).await?.is_none() {
+        let key = SigningKey::generate().map_err(unusable)?;
+        let private = serde_json::to_string(&key.to_private_jwk())
+            .map_err(|_| invalid("cannot serialise the key"))?;
         // Another instance may win the race; both then load the stored one.
         store
-            .insert_service_key_if_none(EVIDENCE_KEY, &key.kid(), &private, now)
+            .insert_service_key_if_none(purpose, &key.kid(), &private, now)
             .await?;
     }
     let private = store
-        .active_service_key(EVIDENCE_KEY)
+        .active_service_key(purpose)
         .await?
-        .ok_or(OpenError::EvidenceKey(idv_jose::JoseError::InvalidKey {
-            reason: "no active evidence key",
-        }))?;
-    let jwk: Jwk = serde_json::from_str(&private).map_err(|_| {
-        OpenError::EvidenceKey(idv_jose::JoseError::InvalidKey {
-            reason: "stored evidence key is not a JWK",
-        })
-    })?;
-    SigningKey::from_jwk(&jwk).map_err(OpenError::EvidenceKey)
+        .ok_or_else(|| invalid("no active key"))?;
+    let jwk: Jwk =
+        serde_json::from_str(&private).map_err(|_| invalid("stored key is not a JWK"))?;
+    SigningKey::from_jwk(&jwk).map_err(unusable)
 }

@@ -11,6 +11,7 @@
 
 pub mod checks;
 pub mod keys;
+pub mod oidc;
 pub mod outbox;
 pub mod tenants;
 
@@ -19,8 +20,10 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row as _, Transaction};
 
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
-pub static MIGRATIONS: Migrations =
-    idv_service_kit::migrations!("../migrations/verifier", ["0001_create_verifier.sql"]);
+pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
+    "../migrations/verifier",
+    ["0001_create_verifier.sql", "0002_create_oidc.sql"]
+);
 
 /// Failures of the store.
 #[derive(Debug, thiserror::Error)]

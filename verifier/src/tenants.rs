@@ -292,7 +292,8 @@ impl Verifier {
         })
     }
 
-    async fn tenant_row(&self, tenant_id: &str) -> Result<TenantRow, TenantError> {
+    /// The tenant's stored row.
+    pub(crate) async fn tenant_row(&self, tenant_id: &str) -> Result<TenantRow, TenantError> {
         self.store
             .load_tenant(tenant_id)
             .await?

@@ -130,15 +130,16 @@ impl Verifier {
                 secrets.insert(event.tenant_id.clone(), secret);
             }
             let secret = secrets.get(&event.tenant_id).cloned().flatten();
+            // The backoff counts from when the attempt started, however long it took.
+            let started = self.clock.now();
             let attempt = match secret {
-                Some(secret) => self.attempt(&event, &secret).await,
+                Some(secret) => self.attempt(&event, &secret, started).await,
                 None => Err((None, "the tenant no longer exists".to_owned())),
             };
-            let at = self.clock.now();
             match attempt {
                 Ok(status) => {
                     self.store
-                        .mark_event_delivered(&event.event_id, status, at)
+                        .mark_event_delivered(&event.event_id, status, self.clock.now())
                         .await?;
                     tracing::info!(
                         webhook.event_id = %event.event_id, webhook.status = status,
@@ -149,7 +150,7 @@ impl Verifier {
                 Err((status, error)) => {
                     let attempts = event.attempts + 1;
                     let give_up = attempts >= self.settings.webhooks.max_attempts;
-                    let next = at + self.retry_delay(attempts);
+                    let next = started + self.retry_delay(attempts);
                     self.store
                         .mark_event_failed(&event.event_id, status, &error, next, give_up)
                         .await?;
@@ -169,13 +170,13 @@ impl Verifier {
         Ok(report)
     }
 
-    /// One POST; `Ok(status)` on a 2xx, else the status (if any) and why.
+    /// One POST stamped `timestamp`; `Ok(status)` on a 2xx, else the status (if any) and why.
     async fn attempt(
         &self,
         event: &PendingEvent,
         secret: &str,
+        timestamp: i64,
     ) -> Result<i64, (Option<i64>, String)> {
-        let timestamp = self.clock.now();
         let signature = signature::sign(secret, &event.event_id, timestamp, &event.payload)
             .map_err(|e| (None, e.to_string()))?;
         let response = self
@@ -189,7 +190,9 @@ impl Verifier {
             .send()
             .await
             .map_err(|e| {
-                let reason = if e.is_timeout() {
+                let reason = if let Some(tls) = idv_service_kit::tls::tls_failure(&e) {
+                    tls.to_string()
+                } else if e.is_timeout() {
                     "timed out".to_owned()
                 } else if e.is_connect() {
                     "connection failed".to_owned()

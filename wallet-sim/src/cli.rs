@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::config::{WalletConfig, default_data_dir};
 use crate::error::WalletError;
-use crate::issuance::{ReceiveOptions, TxCodePrompt};
+use crate::issuance::{Browser, GrantChoice, ReceiveOptions, SignIn, Source, TxCodePrompt};
 use crate::presentation::Decision;
 use crate::wallet::Wallet;
 
@@ -50,10 +50,28 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Receive credentials from a credential offer (openid-credential-offer://…).
+    /// Receive credentials from a credential offer (openid-credential-offer://…), or ask an
+    /// issuer for them (--issuer, --credential) and sign in at the provider.
+    ///
+    /// When the sign-in is needed, the URL to open is printed on stderr ("Sign in at your
+    /// provider: …"; with --json, one line {"event": "sign_in", "authorization_url": …}) and
+    /// the wallet waits for the browser to come back to it on 127.0.0.1.
     Receive {
         /// The offer link (or its credential_offer_uri).
-        link: String,
+        #[arg(required_unless_present = "issuer", conflicts_with = "issuer")]
+        link: Option<String>,
+        /// Without an offer: the Credential Issuer Identifier to ask (with --credential).
+        #[arg(long, value_name = "URL", requires = "credentials")]
+        issuer: Option<String>,
+        /// Without an offer: a credential configuration to ask for (repeatable).
+        #[arg(long = "credential", value_name = "ID", requires = "issuer")]
+        credentials: Vec<String>,
+        /// The grant to use when the offer carries both.
+        #[arg(long, value_enum, default_value_t = Grant::PreAuthorized)]
+        grant: Grant,
+        /// Ask for the credentials by their OAuth scope rather than authorization_details.
+        #[arg(long)]
+        scope: bool,
         /// The transaction code the issuer sent you by another channel.
         #[arg(long, value_name = "CODE")]
         tx_code: Option<String>,
@@ -84,6 +102,15 @@ pub enum Command {
         /// The credential id (from `list`).
         id: String,
     },
+}
+
+/// `--grant`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Grant {
+    /// The offer's pre-authorized code (and transaction code).
+    PreAuthorized,
+    /// Sign in at the provider (authorization code flow).
+    AuthorizationCode,
 }
 
 /// Runs the command and prints its result; returns the exit status.
@@ -151,6 +178,10 @@ async fn command(wallet: &Wallet, cli: &Cli) -> Result<(), WalletError> {
     match &cli.command {
         Command::Receive {
             link,
+            issuer,
+            credentials,
+            grant,
+            scope,
             tx_code,
             copies,
         } => {
@@ -158,7 +189,29 @@ async fn command(wallet: &Wallet, cli: &Cli) -> Result<(), WalletError> {
                 tx_code: tx_code.clone(),
                 copies: *copies,
             };
-            let outcome = wallet.receive(link, &options, &TerminalPrompt).await?;
+            let source = match (link, issuer) {
+                (Some(link), _) => Source::Offer(link),
+                (None, Some(issuer)) => Source::Issuer {
+                    credential_issuer: issuer,
+                    configuration_ids: credentials,
+                },
+                (None, None) => {
+                    return Err(WalletError::Usage(
+                        "give an offer link, or --issuer and --credential".into(),
+                    ));
+                }
+            };
+            let sign_in = SignIn {
+                grant: match grant {
+                    Grant::PreAuthorized => GrantChoice::PreAuthorized,
+                    Grant::AuthorizationCode => GrantChoice::AuthorizationCode,
+                },
+                by_scope: *scope,
+                browser: &PrintUrl { json: cli.json },
+            };
+            let outcome = wallet
+                .receive_from(source, &options, &sign_in, &TerminalPrompt)
+                .await?;
             output(cli.json, &outcome, || render::received(&outcome, now));
         }
         Command::List => {
@@ -262,5 +315,23 @@ impl TxCodePrompt for TerminalPrompt {
         }
         let _ = std::io::stderr().flush();
         read_line().filter(|code| !code.is_empty())
+    }
+}
+
+/// Shows the authorization URL on stderr, for the person to open in their browser.
+struct PrintUrl {
+    json: bool,
+}
+
+impl Browser for PrintUrl {
+    async fn open(&self, url: &str) -> Result<(), String> {
+        if self.json {
+            eprintln!("{}", json!({"event": "sign_in", "authorization_url": url}));
+        } else {
+            eprintln!("Sign in at your provider: {url}");
+            eprintln!("(waiting for your browser to come back to this wallet…)");
+        }
+        let _ = std::io::stderr().flush();
+        Ok(())
     }
 }

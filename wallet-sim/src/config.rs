@@ -10,9 +10,13 @@
 //! trust_list_url = "http://127.0.0.1:8100/trust-list"   # IDV_WALLET__TRUST_LIST_URL
 //! trust_anchor = "anchor.jwk"       # a JWK or JWK Set file; relative to the data dir
 //! plain_http_any_host = false       # plain http beyond loopback (a lab without TLS only)
+//! ca_file = "private-ca.pem"        # extra PEM CA certificates https trusts besides the
+//!                                   # system's roots; relative to the data dir
 //! http_timeout_secs = 10
 //! max_response_bytes = 4194304
 //! batch_copies = 5                  # copies per credential when the issuer batches
+//! client_id = "wallet-sim"          # the OAuth client identifier in the authorization code flow
+//! sign_in_timeout_secs = 300        # how long to wait for the person to sign in at the provider
 //! ```
 //!
 //! The trust list and its anchors come only from here, never from the network. The data
@@ -53,6 +57,9 @@ pub struct WalletSettings {
     pub trust_anchor: Option<PathBuf>,
     /// Allow plain `http` to hosts other than loopback (never in production).
     pub plain_http_any_host: bool,
+    /// A PEM file of CA certificates `https` trusts besides the system's roots (relative paths
+    /// are taken from the data directory).
+    pub ca_file: Option<PathBuf>,
     /// Timeout of every HTTP exchange, in seconds.
     pub http_timeout_secs: u64,
     /// Largest response body accepted, in bytes.
@@ -60,6 +67,12 @@ pub struct WalletSettings {
     /// Copies requested per credential when the issuer supports batch issuance (capped by
     /// its `batch_size`).
     pub batch_copies: u32,
+    /// The OAuth client identifier sent in the authorization code flow (the issuer registers
+    /// it with the wallet's loopback redirect URI).
+    pub client_id: String,
+    /// How long to wait, in seconds, for the browser to come back from the sign-in at the
+    /// provider.
+    pub sign_in_timeout_secs: u64,
 }
 
 impl Default for WalletSettings {
@@ -68,9 +81,12 @@ impl Default for WalletSettings {
             trust_list_url: None,
             trust_anchor: None,
             plain_http_any_host: false,
+            ca_file: None,
             http_timeout_secs: 10,
             max_response_bytes: 4 * 1024 * 1024,
             batch_copies: 5,
+            client_id: "wallet-sim".to_owned(),
+            sign_in_timeout_secs: 300,
         }
     }
 }
@@ -107,6 +123,21 @@ impl WalletConfig {
         if !(1..=100).contains(&settings.batch_copies) {
             return Err(WalletError::Config(
                 "wallet.batch_copies must be 1 to 100".into(),
+            ));
+        }
+        let client_id = &settings.client_id;
+        if client_id.is_empty()
+            || client_id.len() > 255
+            || !client_id.chars().all(|c| c.is_ascii_graphic())
+        {
+            return Err(WalletError::Config(
+                "wallet.client_id must be 1 to 255 printable ASCII characters without spaces"
+                    .into(),
+            ));
+        }
+        if !(1..=3600).contains(&settings.sign_in_timeout_secs) {
+            return Err(WalletError::Config(
+                "wallet.sign_in_timeout_secs must be 1 to 3600".into(),
             ));
         }
         Ok(())
@@ -169,6 +200,8 @@ mod tests {
             Some(Path::new("anchor.jwk"))
         );
         assert_eq!(config.wallet.http_timeout_secs, 10);
+        assert_eq!(config.wallet.client_id, "wallet-sim");
+        assert_eq!(config.wallet.sign_in_timeout_secs, 300);
     }
 
     #[test]
@@ -176,6 +209,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(WalletConfig::load(dir.path(), env(&[("IDV_WALLET__TRUST_LIST", "x")])).is_err());
         assert!(WalletConfig::load(dir.path(), env(&[("IDV_WALLET__BATCH_COPIES", "0")])).is_err());
+        assert!(WalletConfig::load(dir.path(), env(&[("IDV_WALLET__CLIENT_ID", "a b")])).is_err());
+        assert!(
+            WalletConfig::load(
+                dir.path(),
+                env(&[("IDV_WALLET__SIGN_IN_TIMEOUT_SECS", "0")])
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //!
 //! Exit statuses: `1` internal, `2` bad input (link, arguments, missing `--tx-code`, no consent
 //! answer), `3` unknown credential id, `4` a party or the trust list unreachable, `5` the issuer
-//! refused or sent something unusable, `6` this wallet refused a presentation request, `7` the
-//! verifier refused the response, `8` local configuration or storage.
+//! refused (the sign-in at the provider included) or sent something unusable, `6` this wallet
+//! refused a presentation request or a sign-in response that does not answer its own request,
+//! `7` the verifier refused the response, `8` local configuration or storage, `9` the sign-in
+//! at the provider did not finish (timed out, or the browser could not be opened).
 
 use std::fmt;
 
@@ -18,7 +20,8 @@ use crate::store::StoreError;
 pub enum Party {
     /// The credential issuer (offer, metadata, nonce, credential endpoints).
     Issuer,
-    /// The issuer's authorization server (its metadata and token endpoint).
+    /// The issuer's authorization server (its metadata, pushed authorization request, token
+    /// endpoint and the response it sends the browser back with).
     AuthorizationServer,
     /// The verifier (request URI, response URI).
     Verifier,
@@ -168,6 +171,33 @@ pub enum WalletError {
         /// Its answer.
         remote: RemoteError,
     },
+    /// The authorization server answered the authorization request with an error (RFC 6749
+    /// §4.1.2.1), e.g. `access_denied` when the account signed in with is not linked to a
+    /// proofed identity.
+    #[error("the issuer did not authorise the credentials after sign-in ({remote})")]
+    AuthorizationDenied {
+        /// Its answer.
+        remote: RemoteError,
+    },
+    /// A response at the wallet's redirect URI is not the answer to the wallet's own request
+    /// (`state` or RFC 9207 `iss` mismatch, no code): nothing was sent to the issuer.
+    #[error("the sign-in response was refused: {reason}; nothing was sent to the issuer")]
+    CallbackRefused {
+        /// What does not match.
+        reason: String,
+    },
+    /// The browser did not come back from the sign-in at the provider in time.
+    #[error(
+        "the sign-in at the provider did not finish within {seconds} seconds; run receive \
+         again (the wait is sign_in_timeout_secs in config.toml)"
+    )]
+    SignInTimeout {
+        /// The wait, in seconds.
+        seconds: u64,
+    },
+    /// The hook that opens the authorization URL in a browser failed.
+    #[error("the sign-in page could not be opened: {0}")]
+    Browser(String),
     /// The offer asks for something this wallet does not do.
     #[error("this offer cannot be used: {0}")]
     UnsupportedOffer(String),
@@ -288,6 +318,10 @@ impl WalletError {
             } => "tx_code_or_offer_rejected",
             Self::GrantRejected { .. } => "offer_rejected",
             Self::IssuerRefused { .. } => "issuer_refused",
+            Self::AuthorizationDenied { .. } => "authorization_denied",
+            Self::CallbackRefused { .. } => "callback_refused",
+            Self::SignInTimeout { .. } => "sign_in_timeout",
+            Self::Browser(_) => "browser_failed",
             Self::UnsupportedOffer(_) => "unsupported_offer",
             Self::CredentialRejected(_) => "credential_rejected",
             Self::UnsupportedClientId { .. } => "unsupported_client_id",
@@ -327,6 +361,7 @@ impl WalletError {
             | Self::OfferUnavailable { .. }
             | Self::GrantRejected { .. }
             | Self::IssuerRefused { .. }
+            | Self::AuthorizationDenied { .. }
             | Self::UnsupportedOffer(_)
             | Self::CredentialRejected(_) => 5,
             Self::UnsupportedClientId { .. }
@@ -335,9 +370,11 @@ impl WalletError {
             | Self::InvalidRequest { .. }
             | Self::RequestExpired { .. }
             | Self::BeyondPurpose { .. }
-            | Self::NoMatchingCredential { .. } => 6,
+            | Self::NoMatchingCredential { .. }
+            | Self::CallbackRefused { .. } => 6,
             Self::VerifierRejected { .. } => 7,
             Self::Config(_) | Self::TrustNotConfigured { .. } | Self::Storage(_) => 8,
+            Self::SignInTimeout { .. } | Self::Browser(_) => 9,
         }
     }
 }

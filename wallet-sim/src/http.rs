@@ -1,12 +1,13 @@
 //! HTTP for the wallet: bounded GETs through `idv_fetch::Fetcher`, and POSTs (token, nonce,
-//! credential, request URI, response URI) with the same URL policy, timeout, no redirects and
-//! body cap.
+//! credential, request URI, response URI) with the same URL policy, timeout, no redirects, body
+//! cap and `https` trust (the system's roots and `ca_file`; a failed handshake says why).
 //!
 //! Everything the wallet calls comes from attacker-influenced input (a QR code, an offer,
 //! metadata), hence the caps. Redirects are never followed: OpenID4VP says wallets should not
 //! follow them on the request and response URIs, and nothing else here needs them.
 
 use idv_fetch::{FetchError, FetchPolicy, Fetcher};
+use idv_service_kit::tls::{ClientTls, tls_failure};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Party, RemoteError, WalletError};
@@ -47,7 +48,7 @@ impl Reply {
 
 /// Keeps a remote description to one printable line of bounded length: it is shown on a
 /// terminal and must not be able to forge output.
-fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(300).collect()
 }
 
@@ -59,11 +60,17 @@ pub struct Http {
 }
 
 impl Http {
-    /// A client enforcing `policy` on every exchange.
+    /// A client enforcing `policy` on every exchange, its `https` trusting the system's roots.
     pub fn new(policy: FetchPolicy) -> Result<Self, WalletError> {
-        let fetcher = Fetcher::new(policy).map_err(|e| WalletError::Internal(e.to_string()))?;
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        Self::with_tls(policy, &ClientTls::system())
+    }
+
+    /// A client enforcing `policy` on every exchange, its `https` trusting `tls`.
+    pub fn with_tls(policy: FetchPolicy, tls: &ClientTls) -> Result<Self, WalletError> {
+        let fetcher =
+            Fetcher::with_tls(policy, tls).map_err(|e| WalletError::Internal(e.to_string()))?;
+        let client = tls
+            .client_builder()
             .timeout(policy.timeout)
             .user_agent(concat!("wallet-sim/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -248,6 +255,11 @@ pub fn fetch_error(error: FetchError, party: Party) -> WalletError {
             what: "response",
             reason: format!("the body exceeds {limit} bytes"),
         },
+        FetchError::Tls { host, failure } => WalletError::Unreachable {
+            party,
+            host,
+            reason: failure.to_string(),
+        },
         FetchError::InvalidUrl { reason } => WalletError::UrlNotAllowed { party, reason },
         FetchError::NotAllowed { reason } => WalletError::UrlNotAllowed {
             party,
@@ -259,6 +271,9 @@ pub fn fetch_error(error: FetchError, party: Party) -> WalletError {
 
 /// reqwest's error text without the URL (which may carry identifiers in its query).
 fn without_url(error: &reqwest::Error) -> String {
+    if let Some(failure) = tls_failure(error) {
+        return failure.to_string();
+    }
     if error.is_timeout() {
         return "timed out".to_owned();
     }

@@ -1,28 +1,50 @@
-//! Receiving credentials: the OpenID4VCI 1.0 pre-authorized code flow.
+//! Receiving credentials: OpenID4VCI 1.0, with the pre-authorized code or through the
+//! authorization code flow.
 //!
 //! 1. The offer (`offer`): by value, or fetched from `credential_offer_uri`; untrusted, so
-//!    it is checked before anything is sent.
+//!    it is checked before anything is sent. Its grant decides the flow: the pre-authorized
+//!    code when it carries one (unless [`SignIn::grant`] chooses the other when both are
+//!    offered), else the authorization code flow with its `issuer_state`. Wallet-initiated
+//!    ([`Source::Issuer`]), there is no offer: the authorization code flow, no `issuer_state`.
 //! 2. Discovery (`discovery`): issuer metadata at the well-known URL built from
-//!    `credential_issuer` (whose `credential_issuer` must match), then the authorization
-//!    server's metadata for the token endpoint. Every offered configuration is checked to be
-//!    one this wallet can hold *before* the single-use code is spent.
-//! 3. The token (`token`): `pre-authorized_code` plus `tx_code` iff the offer asks for one.
+//!    `credential_issuer` (whose `credential_issuer` must match), then the metadata of the
+//!    authorization server the grant designates (the first of `authorization_servers`, else
+//!    the issuer), which must support the flow. Every configuration asked for is checked to
+//!    be one this wallet can hold *before* a single-use code is spent.
+//! 3. The token (`token`):
+//!    - pre-authorized: `pre-authorized_code` plus `tx_code` iff the offer asks for one;
+//!    - authorization code: the request (`authorization`: PKCE S256, `state`,
+//!      `authorization_details` or `scope`, `issuer_state`) pushed to the PAR endpoint
+//!      (RFC 9126), the resulting URL opened by a [`Browser`] for the person to sign in at the
+//!      provider, the response taken at a loopback redirect URI (`callback`:
+//!      `http://127.0.0.1:<port>/callback`) only when its `state` and RFC 9207 `iss` answer
+//!      the wallet's own request, then the code exchanged with its `code_verifier`. The wallet
+//!      is a public client (`client_id` from its configuration, no client authentication; no
+//!      wallet attestation or DPoP, which HAIP asks for).
 //! 4. The credentials (`credential`): a `c_nonce` from the nonce endpoint, one fresh P-256
 //!    holder key and one `openid4vci-proof+jwt` per copy (up to the issuer's `batch_size`),
-//!    one credential request per configuration.
+//!    one credential request per configuration (or per `credential_identifier` the token
+//!    response lists).
 //! 5. Each credential is verified on receipt (issuer signature with a key found by
 //!    [`crate::issuer_key`], every disclosure, `vct`, and `cnf` naming one of the keys just
 //!    proven) and stored as one batch: one row per copy with its own key.
+//!
+//! Codes, tokens and the authorization response are never logged.
 
+mod authorization;
+mod callback;
 mod credential;
 mod discovery;
 mod offer;
 mod token;
 
+use std::time::Duration;
+
 use idv_jose::SigningKey;
 use idv_jose::jwt::numeric_date;
-use idv_proto::oid4vci::credential_offer::TxCode;
+use idv_proto::oid4vci::credential_offer::{AuthorizationCodeGrant, CredentialOffer, TxCode};
 use idv_proto::oid4vci::issuer_metadata::{CredentialConfiguration, CredentialIssuerMetadata};
+use idv_proto::oid4vci::token::TokenResponse;
 use idv_proto::sd_jwt_vc::status::StatusClaim;
 use idv_sdjwt::holder::HeldSdJwt;
 use idv_sdjwt::vc;
@@ -30,11 +52,16 @@ use idv_trust::list::VerifiedTrustList;
 use serde::Serialize;
 use serde_json::Value;
 
+use authorization::{AuthorizationRequest, Pkce};
+use callback::{Callback, Expected};
 use credential::{Target, check_configuration, request_credentials};
+use discovery::Discovered;
+use offer::Flow;
+use token::CodeExchange;
 
 use crate::error::WalletError;
 use crate::issuer_key;
-use crate::links::parse_offer_link;
+use crate::links::{OfferLink, parse_offer_link};
 use crate::store::credentials::{NewBatch, NewCopy};
 use crate::trust::{IssuerStanding, issuer_standing};
 use crate::wallet::Wallet;
@@ -101,50 +128,172 @@ pub struct ReceiveOutcome {
     pub warnings: Vec<String>,
 }
 
+/// Where the credentials come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// A credential offer link (or its `credential_offer_uri`).
+    Offer(&'a str),
+    /// No offer: the wallet asks the issuer itself (wallet-initiated authorization code flow).
+    Issuer {
+        /// The Credential Issuer Identifier.
+        credential_issuer: &'a str,
+        /// The credential configurations to ask for.
+        configuration_ids: &'a [String],
+    },
+}
+
+/// Which grant to use when an offer carries both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GrantChoice {
+    /// The pre-authorized code (and `tx_code`): the default.
+    #[default]
+    PreAuthorized,
+    /// The authorization code flow: the person signs in at the provider.
+    AuthorizationCode,
+}
+
+/// Shows the person the authorization URL to sign in at the provider with.
+pub trait Browser {
+    /// Opens `url`. It may return at once (the command line prints the URL) or once the browser
+    /// is back at the wallet's redirect URI (a test driving a browser); the wallet waits for
+    /// the authorization response either way, within `sign_in_timeout_secs`. An error stops the
+    /// flow.
+    fn open(&self, url: &str) -> impl Future<Output = Result<(), String>>;
+}
+
+impl<F, Fut> Browser for F
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    fn open(&self, url: &str) -> impl Future<Output = Result<(), String>> {
+        self(url.to_owned())
+    }
+}
+
+/// How to run the authorization code flow when it is the one used.
+#[derive(Debug, Clone, Copy)]
+pub struct SignIn<'b, B> {
+    /// The grant to use when an offer carries both.
+    pub grant: GrantChoice,
+    /// Name the credentials by their `scope` rather than by `authorization_details`.
+    pub by_scope: bool,
+    /// Opens the authorization URL.
+    pub browser: &'b B,
+}
+
+/// Stands for the browser of a receive that cannot sign anyone in.
+struct NoBrowser;
+
+impl Browser for NoBrowser {
+    async fn open(&self, _: &str) -> Result<(), String> {
+        Err("no browser".into())
+    }
+}
+
 impl Wallet {
-    /// Receives the credentials of the offer `link` and stores them.
+    /// Receives the credentials of the offer `link` and stores them, with its pre-authorized
+    /// code; an offer that needs a sign-in at the provider is refused (see
+    /// [`Wallet::receive_from`]).
     pub async fn receive(
         &self,
         link: &str,
         options: &ReceiveOptions,
         prompt: &dyn TxCodePrompt,
     ) -> Result<ReceiveOutcome, WalletError> {
-        let link = parse_offer_link(link)?;
+        self.receive_with::<NoBrowser>(Source::Offer(link), options, None, prompt)
+            .await
+    }
+
+    /// Receives credentials from an offer or, wallet-initiated, from an issuer, and stores
+    /// them: with the pre-authorized code when the offer carries one (unless `sign_in.grant`
+    /// chooses otherwise), else through the authorization code flow, the person signing in
+    /// at the provider in `sign_in.browser`.
+    pub async fn receive_from<B: Browser>(
+        &self,
+        source: Source<'_>,
+        options: &ReceiveOptions,
+        sign_in: &SignIn<'_, B>,
+        prompt: &dyn TxCodePrompt,
+    ) -> Result<ReceiveOutcome, WalletError> {
+        self.receive_with(source, options, Some(sign_in), prompt)
+            .await
+    }
+
+    async fn receive_with<B: Browser>(
+        &self,
+        source: Source<'_>,
+        options: &ReceiveOptions,
+        sign_in: Option<&SignIn<'_, B>>,
+        prompt: &dyn TxCodePrompt,
+    ) -> Result<ReceiveOutcome, WalletError> {
+        // Wallet-initiated, the request is an offer without grants (as OpenID4VCI reads one).
+        let link = match source {
+            Source::Offer(link) => parse_offer_link(link)?,
+            Source::Issuer {
+                credential_issuer,
+                configuration_ids,
+            } => OfferLink::ByValue(CredentialOffer {
+                credential_issuer: credential_issuer.to_owned(),
+                credential_configuration_ids: configuration_ids.to_vec(),
+                grants: None,
+            }),
+        };
         let trust_list = self.trust_list().await?;
         let offer = offer::resolve(link, &self.http).await?;
-        let grant = offer::check(&offer)?;
-        let discovered =
-            discovery::discover(&offer, grant.authorization_server.as_deref(), &self.http).await?;
+        let flow = offer::check(&offer, sign_in.map(|s| s.grant).unwrap_or_default())?;
+        let discovered = discovery::discover(&offer, &flow, &self.http).await?;
         let metadata = &discovered.metadata;
         for id in &offer.credential_configuration_ids {
             check_configuration(id, configuration(metadata, id)?, metadata)?;
         }
 
         let mut warnings = Vec::new();
-        let tx_code = match (&grant.tx_code, &options.tx_code) {
-            (Some(_), Some(code)) => Some(code.clone()),
-            (Some(description), None) => {
-                Some(
-                    prompt
-                        .ask(description)
-                        .ok_or_else(|| WalletError::TxCodeRequired {
-                            hint: tx_code_hint(description),
-                        })?,
+        let token = match &flow {
+            Flow::PreAuthorized(grant) => {
+                let tx_code = match (&grant.tx_code, &options.tx_code) {
+                    (Some(_), Some(code)) => Some(code.clone()),
+                    (Some(description), None) => {
+                        Some(prompt.ask(description).ok_or_else(|| {
+                            WalletError::TxCodeRequired {
+                                hint: tx_code_hint(description),
+                            }
+                        })?)
+                    }
+                    (None, Some(_)) => {
+                        warnings.push(
+                            "this offer needs no transaction code; --tx-code was ignored".into(),
+                        );
+                        None
+                    }
+                    (None, None) => None,
+                };
+                token::redeem(
+                    &self.http,
+                    &discovered.server.token_endpoint,
+                    grant,
+                    tx_code.as_deref(),
                 )
+                .await?
             }
-            (None, Some(_)) => {
-                warnings.push("this offer needs no transaction code; --tx-code was ignored".into());
-                None
+            Flow::AuthorizationCode(grant) => {
+                let sign_in = sign_in.ok_or_else(|| {
+                    WalletError::UnsupportedOffer(
+                        "it needs a sign-in at the provider (authorization code flow), and no \
+                         browser was given to sign in with"
+                            .into(),
+                    )
+                })?;
+                if options.tx_code.is_some() {
+                    warnings.push(
+                        "signing in at the provider needs no transaction code; --tx-code was \
+                         ignored"
+                            .into(),
+                    );
+                }
+                self.authorize(&discovered, &offer, grant, sign_in).await?
             }
-            (None, None) => None,
         };
-        let token = token::redeem(
-            &self.http,
-            &discovered.token_endpoint,
-            grant,
-            tx_code.as_deref(),
-        )
-        .await?;
 
         let mut targets: Vec<(String, Target)> = Vec::new();
         for detail in token.authorization_details.iter().flatten() {
@@ -201,6 +350,56 @@ impl Wallet {
                 warnings,
             }),
         }
+    }
+
+    /// The authorization code flow up to the access token: the request (pushed when the
+    /// server takes it), the person's sign-in in `sign_in.browser`, the response at the
+    /// loopback redirect URI, and the code exchanged with its PKCE verifier.
+    async fn authorize<B: Browser>(
+        &self,
+        discovered: &Discovered,
+        offer: &CredentialOffer,
+        grant: &AuthorizationCodeGrant,
+        sign_in: &SignIn<'_, B>,
+    ) -> Result<TokenResponse, WalletError> {
+        let server = &discovered.server;
+        let credentials = authorization::credentials(
+            &discovered.metadata,
+            &offer.credential_configuration_ids,
+            sign_in.by_scope,
+        )?;
+        let state = self.new_id(16);
+        let callback = Callback::listen(Expected {
+            state: state.clone(),
+            issuer: server.issuer.clone(),
+            iss_required: server.sends_iss,
+        })
+        .await?;
+        let redirect_uri = callback.redirect_uri().to_owned();
+        let pkce = Pkce::new(self.random.as_ref());
+        let client_id = &self.settings.client_id;
+        let request = AuthorizationRequest {
+            client_id,
+            redirect_uri: &redirect_uri,
+            state: &state,
+            code_challenge: &pkce.challenge,
+            credentials,
+            issuer_state: grant.issuer_state.as_deref(),
+        };
+        let url = authorization::authorization_url(&self.http, server, &request).await?;
+        let timeout = Duration::from_secs(self.settings.sign_in_timeout_secs);
+        let code = callback.wait(sign_in.browser, &url, timeout).await?;
+        token::exchange_code(
+            &self.http,
+            &server.token_endpoint,
+            code.secret(),
+            CodeExchange {
+                redirect_uri: &redirect_uri,
+                code_verifier: &pkce.verifier,
+                client_id,
+            },
+        )
+        .await
     }
 
     #[expect(
@@ -305,7 +504,7 @@ fn configuration<'m>(
             party: crate::error::Party::Issuer,
             what: "credential issuer metadata",
             reason: format!(
-                "the offered configuration `{id}` is not in credential_configurations_supported"
+                "the configuration `{id}` is not in credential_configurations_supported"
             ),
         })
 }

@@ -3,11 +3,13 @@
 //!
 //! The flows, and where each step lives:
 //!
-//! - **Receiving** ([`issuance`], OpenID4VCI 1.0 pre-authorized code flow): an offer link
-//!   ([`links`]) leads to the issuer's metadata ([`well_known`]), a token for the
-//!   pre-authorized code and `tx_code`, a `c_nonce`, and one credential request with a key
-//!   proof per copy: a batch of SD-JWT VCs, each bound to its own holder key. Each is verified
-//!   on receipt with the issuer key found through the trust list, `x5c` or the issuer's JWT VC
+//! - **Receiving** ([`issuance`], OpenID4VCI 1.0): an offer link ([`links`]), or an issuer
+//!   and the configurations to ask it for, leads to the issuer's metadata ([`well_known`]), a
+//!   token — for the offer's pre-authorized code and `tx_code`, or through the authorization
+//!   code flow (PAR, PKCE, the person signing in at the provider in a browser, the response at
+//!   a loopback redirect URI) — a `c_nonce`, and one credential request with a key proof per
+//!   copy: a batch of SD-JWT VCs, each bound to its own holder key. Each is verified on
+//!   receipt with the issuer key found through the trust list, `x5c` or the issuer's JWT VC
 //!   metadata ([`issuer_key`], [`x509`]).
 //! - **Holding** ([`holdings`], [`store`]): batches and copies with their private keys in a
 //!   local SQLite database; `show` names the issuer as the trust list does ([`trust`]) and

@@ -8,6 +8,7 @@ use std::time::Duration;
 use idv_fetch::FetchPolicy;
 use idv_fetch::http::PlainHttp;
 use idv_jose::{Clock, Random};
+use idv_service_kit::tls::ClientTls;
 use idv_trust::list::VerifiedTrustList;
 
 use crate::config::{CONFIG_FILE, DATABASE_FILE, WalletSettings, database_url};
@@ -50,15 +51,23 @@ impl Wallet {
         let store = Store::open(&database_url(data_dir)).await?;
         // The database holds the holder keys: readable by its owner only.
         restrict(&data_dir.join(DATABASE_FILE), 0o600)?;
-        let http = Http::new(FetchPolicy {
-            max_bytes: usize::try_from(settings.max_response_bytes).unwrap_or(usize::MAX),
-            timeout: Duration::from_secs(settings.http_timeout_secs),
-            plain_http: if settings.plain_http_any_host {
-                PlainHttp::AnyHost
-            } else {
-                PlainHttp::Loopback
+        let tls = match &settings.ca_file {
+            Some(file) => ClientTls::with_ca_file(&data_dir.join(file))
+                .map_err(|e| WalletError::Config(e.to_string()))?,
+            None => ClientTls::system(),
+        };
+        let http = Http::with_tls(
+            FetchPolicy {
+                max_bytes: usize::try_from(settings.max_response_bytes).unwrap_or(usize::MAX),
+                timeout: Duration::from_secs(settings.http_timeout_secs),
+                plain_http: if settings.plain_http_any_host {
+                    PlainHttp::AnyHost
+                } else {
+                    PlainHttp::Loopback
+                },
             },
-        })?;
+            &tls,
+        )?;
         Ok(Self {
             store,
             http,

@@ -3,14 +3,27 @@
 //!
 //! A compact JWS `{"alg":"ES256","typ":"dvs-check-record+jwt","kid":<thumbprint>}` over
 //! [`CheckRecord`]. It carries the outcome, the provider, the level of confidence, the trust
-//! list and status evidence, and a SHA-256 of the VP Token, never the token itself; the
-//! disclosed claims only when the template says the employer keeps them. The employer verifies
-//! it with the verifier's published key ([`verify_check_record`]).
+//! list and status evidence, and the SHA-256 of what was presented
+//! ([`presentation_sha256`]), never the presentation itself; the disclosed claims only when
+//! the template says the employer keeps them. The employer verifies it with the verifier's
+//! published key ([`verify_check_record`]); whoever holds a presentation can tell whether a
+//! record is about it ([`CheckRecord::binds`]).
+//!
+//! The presentation digest costs no second pass over the presentation (a right-to-work
+//! SD-JWT+KB is about 8 KiB): the Key Binding JWT's `sd_hash` is a SHA-256 over everything
+//! before the KB-JWT, and the verifier carries that same pass on over the KB-JWT
+//! ([`idv_sdjwt::verify::VerifiedSdJwt::presentation_sha256`]). It is the plain SHA-256 of
+//! the whole presentation, so it binds the record to the presentation as tightly as SHA-256
+//! allows: another presentation (another nonce, audience, disclosure, signature) has another
+//! digest. Digesting the KB-JWT alone would be as strong for a verified presentation, since
+//! the KB-JWT signs `sd_hash` over the rest, but checking it would need that argument; this
+//! needs none.
 
 use std::fmt;
 
 use idv_jose::jws::{self, Header, UnverifiedJws};
 use idv_jose::{JoseError, PublicKey, SigningKey};
+use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::trust::entry::LevelOfConfidence;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -68,7 +81,7 @@ pub struct CheckRecord {
     pub status_checked_at: Option<i64>,
     /// When the presentation was verified.
     pub checked_at: i64,
-    /// base64url(SHA-256) of the VP Token's JSON serialisation.
+    /// base64url(SHA-256) of what was presented ([`presentation_sha256`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presentation_sha256: Option<String>,
     /// The disclosed claims, when the template keeps them in the evidence.
@@ -96,6 +109,25 @@ impl fmt::Debug for CheckRecord {
                     .map(|c| format!("<{} claim(s)>", c.len())),
             )
             .finish_non_exhaustive()
+    }
+}
+
+impl CheckRecord {
+    /// Whether this record is about `vp_token`: its `presentation_sha256` is that of
+    /// `vp_token` ([`presentation_sha256`]). Verify the record first ([`verify_check_record`]).
+    pub fn binds(&self, vp_token: &VpToken) -> bool {
+        self.presentation_sha256.as_deref() == Some(presentation_sha256(vp_token).as_str())
+    }
+}
+
+/// The `presentation_sha256` of a check: base64url(SHA-256) of the one presentation the VP
+/// Token holds (the SD-JWT+KB exactly as the wallet sent it), or, when it does not hold exactly
+/// one (a response refused before any presentation is verified), of the VP Token's JSON text.
+pub fn presentation_sha256(vp_token: &VpToken) -> String {
+    let mut presentations = vp_token.0.values().flatten();
+    match (presentations.next(), presentations.next()) {
+        (Some(presentation), None) => idv_jose::digest::sha256_b64(presentation.as_bytes()),
+        _ => idv_jose::digest::sha256_b64(vp_token.to_json_string().as_bytes()),
     }
 }
 

@@ -4,10 +4,12 @@ use std::fmt;
 
 use idv_dcql::DcqlError;
 use idv_jose::JoseError;
+use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::trust::entry::ServiceStatus;
 use idv_sdjwt::SdJwtError;
 use idv_trust::TrustError;
 
+use crate::evidence::presentation_sha256;
 use crate::outcome::{CheckOutcome, Provider, TrustListRef};
 use crate::reason::{Reason, ReasonCode};
 use crate::templates::TemplateRef;
@@ -32,23 +34,29 @@ impl Cause {
     }
 }
 
-/// What was known about the check when it failed.
+/// What is known about the check so far, while phase one runs.
 #[derive(Debug, Clone)]
-pub(crate) struct Known {
+pub(crate) struct Known<'a> {
     pub(crate) template: TemplateRef,
     pub(crate) checked_at: i64,
-    pub(crate) presentation_sha256: String,
+    /// What was presented: hashed for the outcome only if the check fails here (a verified
+    /// presentation's digest comes from the `sd_hash` pass instead).
+    pub(crate) vp_token: &'a VpToken,
     pub(crate) trust_list: Option<TrustListRef>,
     pub(crate) provider: Option<Provider>,
 }
 
-impl Known {
+impl Known<'_> {
     /// A failure with `code`, keeping what is known so far.
     pub(crate) fn fail(&self, code: ReasonCode, cause: Option<Cause>) -> CheckFailure {
         CheckFailure(Box::new(Failure {
             code,
             cause,
-            known: self.clone(),
+            template: self.template.clone(),
+            checked_at: self.checked_at,
+            presentation_sha256: presentation_sha256(self.vp_token),
+            trust_list: self.trust_list.clone(),
+            provider: self.provider.clone(),
         }))
     }
 }
@@ -57,7 +65,11 @@ impl Known {
 struct Failure {
     code: ReasonCode,
     cause: Option<Cause>,
-    known: Known,
+    template: TemplateRef,
+    checked_at: i64,
+    presentation_sha256: String,
+    trust_list: Option<TrustListRef>,
+    provider: Option<Provider>,
 }
 
 /// A presentation that failed verification: the reason code, and whatever was established
@@ -75,12 +87,15 @@ impl CheckFailure {
 
     /// The rejected outcome to record and report.
     pub fn into_outcome(self) -> CheckOutcome {
-        let Failure { code, known, .. } = *self.0;
-        let mut outcome =
-            CheckOutcome::from_reasons(known.template, vec![Reason::from(code)], known.checked_at);
-        outcome.provider = known.provider;
-        outcome.trust_list = known.trust_list;
-        outcome.presentation_sha256 = Some(known.presentation_sha256);
+        let failure = *self.0;
+        let mut outcome = CheckOutcome::from_reasons(
+            failure.template,
+            vec![Reason::from(failure.code)],
+            failure.checked_at,
+        );
+        outcome.provider = failure.provider;
+        outcome.trust_list = failure.trust_list;
+        outcome.presentation_sha256 = Some(failure.presentation_sha256);
         outcome
     }
 }
@@ -89,7 +104,7 @@ impl fmt::Debug for CheckFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CheckFailure")
             .field("code", &self.0.code)
-            .field("template", &self.0.known.template)
+            .field("template", &self.0.template)
             .field("cause", &self.0.cause)
             .finish_non_exhaustive()
     }

@@ -72,8 +72,8 @@ pub struct CheckOutcome {
     pub status_checked_at: Option<i64>,
     /// When the presentation was verified (Unix seconds).
     pub checked_at: i64,
-    /// base64url(SHA-256) of the VP Token's JSON serialisation: ties the outcome to what was
-    /// presented without keeping it.
+    /// base64url(SHA-256) of what was presented ([`crate::evidence::presentation_sha256`]):
+    /// ties the outcome to the presentation without keeping it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presentation_sha256: Option<String>,
     /// The signed check record (`dvs-check-record+jwt`), once the service has signed it

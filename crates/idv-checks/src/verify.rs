@@ -25,7 +25,6 @@ use std::fmt;
 
 use idv_dcql::check::PresentedCredential;
 use idv_jose::PublicKey;
-use idv_jose::digest::Sha256;
 use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::oid4vp::verifier_metadata::DC_SD_JWT_FORMAT;
 use idv_proto::sd_jwt_vc::status::{StatusClaim, StatusListReference};
@@ -146,7 +145,7 @@ pub fn verify_presentation(
     let mut known = Known {
         template: template.reference(),
         checked_at: now,
-        presentation_sha256: vp_token_sha256(vp_token),
+        vp_token,
         trust_list: None,
         provider: None,
     };
@@ -195,6 +194,11 @@ pub fn verify_presentation(
         .and_then(VerifiedSdJwtVc::from_verified)
         .map_err(|e| sd_jwt_failure(&known, e))?;
     let holder_binding = verified.sd_jwt().key_binding().is_some();
+    // The digest of the presentation, from the `sd_hash` pass (key binding is required).
+    let presentation_sha256 = match verified.sd_jwt().presentation_sha256() {
+        Some(digest) => idv_jose::base64url::encode(digest),
+        None => crate::evidence::presentation_sha256(vp_token),
+    };
     let vct = verified.vct().to_owned();
     let claims = verified.into_sd_jwt().into_claims();
     // Validity claims our profile requires (RFC 9901 §9.7: the verifier must ensure they are
@@ -269,7 +273,7 @@ pub fn verify_presentation(
             issuer_key: issuer_key.clone(),
         },
         claims: template.retain.apply(claims),
-        presentation_sha256: known.presentation_sha256,
+        presentation_sha256,
         checked_at: now,
     })
 }
@@ -296,7 +300,8 @@ impl VerifiedPresentation {
         &self.trust_list
     }
 
-    /// base64url(SHA-256) of the VP Token's JSON serialisation.
+    /// base64url(SHA-256) of the presentation, exactly as presented (see
+    /// [`crate::evidence::presentation_sha256`]).
     pub fn presentation_sha256(&self) -> &str {
         &self.presentation_sha256
     }
@@ -356,76 +361,5 @@ impl VerifiedPresentation {
         outcome.status_checked_at = Some(status_checked_at);
         outcome.presentation_sha256 = Some(self.presentation_sha256);
         outcome
-    }
-}
-
-/// base64url(SHA-256) of `vp_token.to_json_string()`, fed to the hash as it is written instead
-/// of built first: a right-to-work presentation is several KiB, and building and escaping it
-/// byte by byte cost more than hashing it. A string that needs no escaping (a presentation is
-/// base64url, `.` and `~`) is hashed as it is; any other goes through serde_json, so the bytes
-/// are exactly those of `to_json_string`.
-fn vp_token_sha256(vp_token: &VpToken) -> String {
-    let mut hash = Sha256::new();
-    hash.update(b"{");
-    for (position, (id, presentations)) in vp_token.0.iter().enumerate() {
-        if position > 0 {
-            hash.update(b",");
-        }
-        hash_json_string(&mut hash, id);
-        hash.update(b":[");
-        for (position, presentation) in presentations.iter().enumerate() {
-            if position > 0 {
-                hash.update(b",");
-            }
-            hash_json_string(&mut hash, presentation);
-        }
-        hash.update(b"]");
-    }
-    hash.update(b"}");
-    hash.finish_b64()
-}
-
-fn hash_json_string(hash: &mut Sha256, text: &str) {
-    // serde_json escapes exactly the control characters, `"` and `\`. A branch-free fold, so
-    // that the check runs many bytes at a time.
-    let needs_escape = text.bytes().fold(false, |found, b| {
-        found | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if needs_escape {
-        // Writing to a hash cannot fail, nor can serialising a string.
-        serde_json::to_writer(&mut *hash, text).unwrap_or(());
-    } else {
-        hash.update(b"\"");
-        hash.update(text.as_bytes());
-        hash.update(b"\"");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_presentation_hash_is_that_of_the_vp_tokens_json_text() {
-        let tokens = [
-            BTreeMap::new(),
-            BTreeMap::from([("rtw".to_owned(), vec!["eyJh.eyJ.sig~WyJ~".to_owned()])]),
-            BTreeMap::from([
-                ("a".to_owned(), vec![]),
-                (
-                    "b\"q".to_owned(),
-                    vec!["x".to_owned(), "line\nbreak\ttab\u{1}\u{7f}".to_owned()],
-                ),
-                ("c\\".to_owned(), vec!["é😀/".to_owned(), String::new()]),
-            ]),
-        ];
-        for token in tokens.map(VpToken) {
-            assert_eq!(
-                vp_token_sha256(&token),
-                idv_jose::digest::sha256_b64(token.to_json_string().as_bytes()),
-                "{}",
-                token.to_json_string()
-            );
-        }
     }
 }

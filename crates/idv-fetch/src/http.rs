@@ -3,13 +3,14 @@
 //! Everything fetched here is attacker-influenced (a status list URI comes from a presented
 //! credential, a request URI from a QR code), so the fetcher: never follows redirects; caps
 //! the body, from `Content-Length` up front and again while streaming; gives up after a
-//! timeout; and refuses URLs that are not `http(s)` or carry credentials. Plain `http` is
-//! allowed only to loopback hosts unless the policy says otherwise, and this build has no TLS
-//! (services here talk over 127.0.0.1; production puts them behind a TLS proxy), so `https`
-//! URLs are refused with an error that says so rather than failing obscurely.
+//! timeout; and refuses URLs that are not `http(s)` or carry credentials. `https` goes
+//! anywhere, trusting the system's roots and an operator's CA file
+//! ([`idv_service_kit::tls::ClientTls`]); a failed handshake is a [`FetchError::Tls`] that says
+//! why. Plain `http` is allowed only to loopback hosts unless the policy says otherwise.
 
 use std::time::Duration;
 
+use idv_service_kit::tls::{ClientTls, TlsFailure, tls_failure};
 use url::{Host, Url};
 
 /// Where plain `http` URLs may point.
@@ -75,6 +76,14 @@ pub enum FetchError {
         /// The status code.
         status: u16,
     },
+    /// The TLS handshake failed: certificate not trusted, name mismatch, expired.
+    #[error("TLS with {host} failed: {failure}")]
+    Tls {
+        /// The host.
+        host: String,
+        /// Why.
+        failure: TlsFailure,
+    },
     /// The body is larger than the policy allows.
     #[error("response from {host} exceeds {limit} bytes")]
     TooLarge {
@@ -102,10 +111,15 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    /// A fetcher enforcing `policy`.
+    /// A fetcher enforcing `policy`, its `https` trusting the system's roots.
     pub fn new(policy: FetchPolicy) -> Result<Self, FetchError> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        Self::with_tls(policy, &ClientTls::system())
+    }
+
+    /// A fetcher enforcing `policy`, its `https` trusting `tls`.
+    pub fn with_tls(policy: FetchPolicy, tls: &ClientTls) -> Result<Self, FetchError> {
+        let client = tls
+            .client_builder()
             .timeout(policy.timeout)
             .user_agent(concat!("federated-idv/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -139,11 +153,7 @@ impl Fetcher {
                     });
                 }
             }
-            "https" => {
-                return Err(FetchError::NotAllowed {
-                    reason: "https needs TLS, which this build does not include; reach the service through a local TLS-terminating proxy",
-                });
-            }
+            "https" => {}
             _ => {
                 return Err(FetchError::NotAllowed {
                     reason: "only http(s) URLs are fetched",
@@ -157,9 +167,15 @@ impl Fetcher {
     pub async fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
         let parsed = self.check_url(url)?;
         let host = parsed.host_str().unwrap_or_default().to_owned();
-        let unreachable = |e: reqwest::Error| FetchError::Unreachable {
-            host: host.clone(),
-            reason: without_url(&e),
+        let unreachable = |e: reqwest::Error| match tls_failure(&e) {
+            Some(failure) => FetchError::Tls {
+                host: host.clone(),
+                failure,
+            },
+            None => FetchError::Unreachable {
+                host: host.clone(),
+                reason: without_url(&e),
+            },
         };
         let mut response = self
             .client

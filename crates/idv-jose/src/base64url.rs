@@ -23,3 +23,9 @@ pub fn decode_to_slice(text: &str, out: &mut [u8]) -> Option<usize> {
 pub fn encode_into(bytes: impl AsRef<[u8]>, out: &mut String) {
     URL_SAFE_NO_PAD.encode_string(bytes, out);
 }
+
+/// Encodes `bytes` into `out`, returning the number of bytes written; `None` when `out` is too
+/// small. For fixed-size encodings (a SHA-256 digest is 43 characters) without allocating.
+pub fn encode_to_slice(bytes: impl AsRef<[u8]>, out: &mut [u8]) -> Option<usize> {
+    URL_SAFE_NO_PAD.encode_slice(bytes, out).ok()
+}

@@ -45,6 +45,13 @@ impl Sha256 {
     pub fn finish_b64(self) -> String {
         crate::base64url::encode(self.0.finish())
     }
+
+    /// The digest of everything fed.
+    pub fn finish(self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(self.0.finish().as_ref());
+        out
+    }
 }
 
 impl std::io::Write for Sha256 {
@@ -68,7 +75,10 @@ mod tests {
         hash.update(b"hello ");
         hash.update(b"");
         hash.update(b"world");
+        let mut forked = hash.clone();
         assert_eq!(hash.finish_b64(), sha256_b64(b"hello world"));
+        forked.update(b"!");
+        assert_eq!(forked.finish(), sha256(b"hello world!"));
         // RFC 6234 test vector "abc".
         assert_eq!(
             sha256(b"abc")[..4],

@@ -57,7 +57,7 @@ pub fn numeric_date(
             .as_i64()
             .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
             .map(Some)
-            .ok_or(JoseError::Json {
+            .ok_or_else(|| JoseError::Json {
                 part: "payload",
                 reason: format!("{name} is not a NumericDate"),
             }),

@@ -6,6 +6,50 @@ use serde_json::Value;
 use crate::SdJwtError;
 use crate::sha256_b64;
 
+/// A disclosure digest as it appears in `_sd` and `...`: base64url(SHA-256), 43 characters,
+/// held without allocating. Ordered by its first eight bytes first, so that sorting and
+/// searching compare integers (digests are uniformly random; only equal ones go further).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Digest {
+    prefix: u64,
+    text: [u8; DIGEST_LEN],
+}
+
+const DIGEST_LEN: usize = 43;
+
+impl Digest {
+    /// The digest of an encoded disclosure.
+    pub(crate) fn of(encoded: &str) -> Self {
+        let mut text = [0u8; DIGEST_LEN];
+        // 32 bytes always encode to exactly 43 characters.
+        idv_jose::base64url::encode_to_slice(
+            idv_jose::digest::sha256(encoded.as_bytes()),
+            &mut text,
+        );
+        Self::from_bytes(text)
+    }
+
+    /// A digest as found in the payload; `None` when it is not 43 characters long (then it
+    /// is no disclosure's digest).
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        text.as_bytes().try_into().ok().map(Self::from_bytes)
+    }
+
+    fn from_bytes(text: [u8; DIGEST_LEN]) -> Self {
+        let mut prefix = [0u8; 8];
+        prefix.copy_from_slice(&text[..8]);
+        Self {
+            prefix: u64::from_be_bytes(prefix),
+            text,
+        }
+    }
+
+    /// The digest as text.
+    pub(crate) fn to_text(self) -> String {
+        self.text.iter().copied().map(char::from).collect()
+    }
+}
+
 /// A parsed disclosure with its digest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Disclosure {
@@ -28,7 +72,7 @@ impl Disclosure {
         } = Decoded::parse(encoded, index)?;
         Ok(Self {
             encoded: encoded.to_owned(),
-            digest,
+            digest: digest.to_text(),
             name,
             value,
         })
@@ -48,7 +92,8 @@ impl Disclosure {
     }
 
     fn encode(array: Value, name: Option<String>) -> Self {
-        let encoded = idv_jose::base64url::encode(array.to_string());
+        // Serialising a `Value` cannot fail (its keys are strings).
+        let encoded = idv_jose::base64url::encode(serde_json::to_vec(&array).unwrap_or_default());
         let value = match array {
             Value::Array(mut items) => items.pop().unwrap_or(Value::Null),
             other => other,
@@ -86,7 +131,7 @@ impl Disclosure {
 /// copy of the encoded form (a portrait disclosure is several KiB).
 #[derive(Debug)]
 pub(crate) struct Decoded {
-    pub(crate) digest: String,
+    pub(crate) digest: Digest,
     pub(crate) name: Option<String>,
     pub(crate) value: Value,
 }
@@ -95,7 +140,7 @@ impl Decoded {
     /// As [`Disclosure::parse`].
     pub(crate) fn parse(encoded: &str, index: usize) -> Result<Self, SdJwtError> {
         let invalid = |reason| SdJwtError::InvalidDisclosure { index, reason };
-        let bytes = idv_jose::base64url::decode(encoded).ok_or(invalid("not base64url"))?;
+        let bytes = idv_jose::base64url::decode(encoded).ok_or_else(|| invalid("not base64url"))?;
         let Ok(Value::Array(mut items)) = serde_json::from_slice::<Value>(&bytes) else {
             return Err(invalid("not a JSON array"));
         };
@@ -118,7 +163,7 @@ impl Decoded {
             return Err(invalid("salt is not a string"));
         }
         Ok(Self {
-            digest: sha256_b64(encoded.as_bytes()),
+            digest: Digest::of(encoded),
             name,
             value: value.unwrap_or(Value::Null),
         })

@@ -1,7 +1,7 @@
 //! The issuer's side (RFC 9901 §4, §5): conceal claims, add decoys, shuffle, sign.
 
 use idv_jose::jws::{self, Header};
-use idv_jose::{Random, SigningKey, random};
+use idv_jose::{Random, SigningKey};
 use idv_proto::claims_path::{ClaimsPath, PathElement};
 use serde_json::{Map, Value, json};
 
@@ -52,6 +52,7 @@ impl<'a> SdJwtIssuer<'a> {
     ) -> Result<String, SdJwtError> {
         let mut state = Concealer {
             issuer: self,
+            entropy: Entropy::new(self.rng),
             conceal,
             used: vec![false; conceal.len()],
             path: Vec::new(),
@@ -76,20 +77,85 @@ impl<'a> SdJwtIssuer<'a> {
         }
         Ok(out)
     }
+}
 
-    fn salt(&self) -> String {
-        random::token(self.rng, SALT_BYTES)
+/// The issuer's random bytes, drawn from its source a block at a time: an identity credential
+/// needs dozens of salts, decoys and shuffle draws, and one call into the system CSPRNG costs
+/// about as much as copying a block. Every byte is used once.
+struct Entropy<'a> {
+    rng: &'a dyn Random,
+    block: [u8; ENTROPY_BLOCK],
+    next: usize,
+}
+
+/// Bytes drawn from the source at once.
+const ENTROPY_BLOCK: usize = 512;
+
+impl<'a> Entropy<'a> {
+    fn new(rng: &'a dyn Random) -> Self {
+        Self {
+            rng,
+            block: [0; ENTROPY_BLOCK],
+            next: ENTROPY_BLOCK,
+        }
     }
 
-    fn decoy(&self) -> String {
+    /// Fills `out` with fresh random bytes (each byte of the block is handed out once).
+    fn fill(&mut self, out: &mut [u8]) {
+        if out.len() > ENTROPY_BLOCK {
+            self.rng.fill(out);
+            return;
+        }
+        if self.next + out.len() > ENTROPY_BLOCK {
+            self.rng.fill(&mut self.block);
+            self.next = 0;
+        }
+        out.copy_from_slice(&self.block[self.next..self.next + out.len()]);
+        self.next += out.len();
+    }
+
+    /// A salt: 128 random bits, base64url (RFC 9901 §9.3).
+    fn salt(&mut self) -> String {
+        let mut bytes = [0u8; SALT_BYTES];
+        self.fill(&mut bytes);
+        idv_jose::base64url::encode(bytes)
+    }
+
+    /// A decoy digest: the digest of 32 random bytes, like any disclosure's (RFC 9901 §4.2.5).
+    fn decoy(&mut self) -> String {
         let mut bytes = [0u8; 32];
-        self.rng.fill(&mut bytes);
+        self.fill(&mut bytes);
         sha256_b64(&bytes)
+    }
+
+    /// A uniformly random integer in `0..bound` (rejection sampling, no modulo bias).
+    fn below(&mut self, bound: u64) -> u64 {
+        if bound <= 1 {
+            return 0;
+        }
+        let zone = u64::MAX - (u64::MAX % bound);
+        loop {
+            let mut bytes = [0u8; 8];
+            self.fill(&mut bytes);
+            let value = u64::from_be_bytes(bytes);
+            if value < zone {
+                return value % bound;
+            }
+        }
+    }
+
+    /// Shuffles `items` in place (Fisher–Yates).
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            items.swap(i, j);
+        }
     }
 }
 
 struct Concealer<'i, 'a> {
     issuer: &'i SdJwtIssuer<'a>,
+    entropy: Entropy<'a>,
     conceal: &'i [ClaimsPath],
     used: Vec<bool>,
     path: Vec<PathElement>,
@@ -133,7 +199,7 @@ impl Concealer<'_, '_> {
             self.path.pop();
             let value = value?;
             if concealed {
-                let disclosure = Disclosure::property(&self.issuer.salt(), &name, value);
+                let disclosure = Disclosure::property(&self.entropy.salt(), &name, value);
                 digests.push(disclosure.digest().to_owned());
                 self.disclosures.push(disclosure);
             } else {
@@ -142,9 +208,9 @@ impl Concealer<'_, '_> {
         }
         if !digests.is_empty() {
             let (min, max) = self.issuer.decoys;
-            let decoys = min + random::below(self.issuer.rng, (max - min + 1) as u64) as usize;
-            digests.extend((0..decoys).map(|_| self.issuer.decoy()));
-            random::shuffle(self.issuer.rng, &mut digests);
+            let decoys = min + self.entropy.below((max - min + 1) as u64) as usize;
+            digests.extend((0..decoys).map(|_| self.entropy.decoy()));
+            self.entropy.shuffle(&mut digests);
             out.insert("_sd".into(), json!(digests));
         }
         Ok(out)
@@ -159,7 +225,7 @@ impl Concealer<'_, '_> {
             self.path.pop();
             let element = element?;
             if concealed {
-                let disclosure = Disclosure::element(&self.issuer.salt(), element);
+                let disclosure = Disclosure::element(&self.entropy.salt(), element);
                 out.push(json!({ "...": disclosure.digest() }));
                 self.disclosures.push(disclosure);
             } else {
@@ -167,5 +233,57 @@ impl Concealer<'_, '_> {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
+    use idv_jose::random::DeterministicRandom;
+
+    use super::*;
+
+    #[test]
+    fn entropy_hands_out_the_source_bytes_in_order_and_never_twice() {
+        let source = DeterministicRandom::new(3);
+        let mut entropy = Entropy::new(&source);
+        let mut drawn = Vec::new();
+        for _ in 0..60 {
+            let mut piece = [0u8; 20];
+            entropy.fill(&mut piece);
+            drawn.extend_from_slice(&piece);
+        }
+        // 25 pieces of 20 bytes fit a block; the 12 left over are dropped at the refill.
+        let mut stream = vec![0u8; 3 * ENTROPY_BLOCK];
+        DeterministicRandom::new(3).fill(&mut stream);
+        let expected: Vec<u8> = stream
+            .chunks(ENTROPY_BLOCK)
+            .flat_map(|block| block[..500].to_vec())
+            .take(60 * 20)
+            .collect();
+        assert_eq!(drawn, expected);
+    }
+
+    #[test]
+    fn entropy_draws_salts_decoys_and_bounded_integers() {
+        let source = DeterministicRandom::new(4);
+        let mut entropy = Entropy::new(&source);
+        let salt = entropy.salt();
+        assert_eq!(
+            idv_jose::base64url::decode(&salt).unwrap().len(),
+            SALT_BYTES
+        );
+        assert_ne!(salt, entropy.salt());
+        assert_eq!(entropy.decoy().len(), 43);
+        let mut seen = [0usize; 3];
+        for _ in 0..300 {
+            seen[entropy.below(3) as usize] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 50), "{seen:?}");
+        let mut items: Vec<u32> = (0..10).collect();
+        entropy.shuffle(&mut items);
+        items.sort_unstable();
+        assert_eq!(items, (0..10).collect::<Vec<_>>());
     }
 }

@@ -58,11 +58,12 @@ pub fn bind(
     Ok(format!("{sd_jwt}{kb}"))
 }
 
-/// Verifies a KB-JWT against the holder key and `sd_hash_input` (the presentation up to and
-/// including its last `~`), in RFC 9901 §7.3 step 5 order. Returns the KB-JWT's `iat`.
+/// Verifies a KB-JWT against the holder key and `sd_hash`, base64url(SHA-256) of the
+/// presentation up to and including its last `~`, in RFC 9901 §7.3 step 5 order. Returns the
+/// KB-JWT's `iat`.
 pub(crate) fn verify(
     kb_jwt: &str,
-    sd_hash_input: &str,
+    sd_hash: &str,
     holder: &PublicKey,
     policy: &KeyBindingPolicy<'_>,
     now: i64,
@@ -93,7 +94,7 @@ pub(crate) fn verify(
     if required("nonce")?.as_str() != Some(policy.nonce) {
         return Err(SdJwtError::KeyBindingNonce);
     }
-    if required("sd_hash")?.as_str() != Some(sha256_b64(sd_hash_input.as_bytes()).as_str()) {
+    if required("sd_hash")?.as_str() != Some(sd_hash) {
         return Err(SdJwtError::KeyBindingSdHash);
     }
     // The KB-JWT must be valid as a JWT in every other respect (RFC 9901 §7.3 step 5).

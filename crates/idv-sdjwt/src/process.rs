@@ -1,12 +1,16 @@
 //! The disclosure-processing core of RFC 9901 §7.1 step 3–5, shared by holder and verifier.
-
-use std::collections::{BTreeMap, BTreeSet};
+//!
+//! Digests are handled in their fixed-size form ([`Digest`]: the 43 base64url characters of a
+//! SHA-256, compared by an integer prefix first): the disclosures' digests are one sorted
+//! vector searched by bisection, and the digests that name no disclosure (decoys, claims not
+//! disclosed) are collected and checked for repeats once, at the end. No digest is copied into
+//! a `String`.
 
 use idv_proto::claims_path::PathElement;
 use serde_json::{Map, Value};
 
 use crate::SdJwtError;
-use crate::disclosure::Decoded;
+use crate::disclosure::{Decoded, Digest};
 
 /// Deepest nesting of objects and arrays we process.
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -24,11 +28,17 @@ struct Pending {
     value: Option<Value>,
 }
 
-struct Processor<'d> {
-    by_digest: BTreeMap<&'d str, usize>,
+struct Processor {
+    /// The disclosures' digests with their index, sorted by digest.
+    by_digest: Vec<(Digest, usize)>,
     pending: Vec<Pending>,
+    /// Whether a digest has named the disclosure yet (a second one is a repeated digest).
+    claimed: Vec<bool>,
     paths: Vec<Option<Vec<PathElement>>>,
-    seen: BTreeSet<String>,
+    /// The digests seen that name no disclosure, checked for repeats at the end.
+    unmatched: Vec<Digest>,
+    /// Those that are not even 43 characters long (so never a disclosure's), as text.
+    unmatched_odd: Vec<String>,
     path: Vec<PathElement>,
 }
 
@@ -39,35 +49,37 @@ pub(crate) fn process(
     disclosures: Vec<Decoded>,
 ) -> Result<Processed, SdJwtError> {
     let count = disclosures.len();
-    let mut digests = Vec::with_capacity(count);
+    let mut by_digest = Vec::with_capacity(count);
     let mut pending = Vec::with_capacity(count);
-    for Decoded {
-        digest,
-        name,
-        value,
-    } in disclosures
-    {
-        digests.push(digest);
+    for (index, disclosure) in disclosures.into_iter().enumerate() {
+        by_digest.push((disclosure.digest, index));
         pending.push(Pending {
-            name,
-            value: Some(value),
+            name: disclosure.name,
+            value: Some(disclosure.value),
         });
     }
-    let mut by_digest = BTreeMap::new();
-    for (index, digest) in digests.iter().enumerate() {
-        if by_digest.insert(digest.as_str(), index).is_some() {
-            return Err(SdJwtError::DuplicateDisclosure { index });
-        }
+    // Stable: equal digests stay in presentation order, so the first repeat is reported.
+    by_digest.sort_by_key(|(digest, _)| *digest);
+    if let Some(index) = by_digest
+        .windows(2)
+        .filter(|pair| pair[0].0 == pair[1].0)
+        .map(|pair| pair[1].1)
+        .min()
+    {
+        return Err(SdJwtError::DuplicateDisclosure { index });
     }
     let mut processor = Processor {
         by_digest,
         pending,
+        claimed: vec![false; count],
         paths: vec![None; count],
-        seen: BTreeSet::new(),
+        unmatched: Vec::new(),
+        unmatched_odd: Vec::new(),
         path: Vec::new(),
     };
     payload.remove("_sd_alg");
     let claims = processor.object(payload, 0)?;
+    processor.no_repeated_unmatched_digest()?;
     let disclosed_paths = processor
         .paths
         .into_iter()
@@ -80,7 +92,7 @@ pub(crate) fn process(
     })
 }
 
-impl Processor<'_> {
+impl Processor {
     fn value(&mut self, value: Value, depth: usize) -> Result<Value, SdJwtError> {
         match value {
             Value::Object(object) => self.object(object, depth + 1).map(Value::Object),
@@ -89,14 +101,49 @@ impl Processor<'_> {
         }
     }
 
-    /// Claims a digest: it must not have been seen before; returns its disclosure, if any.
-    fn claim_digest(&mut self, digest: String) -> Result<Option<usize>, SdJwtError> {
-        let found = self.by_digest.get(digest.as_str()).copied();
-        if self.seen.contains(&digest) {
-            return Err(SdJwtError::DuplicateDigest { digest });
+    /// Claims a digest: the disclosure it names, if any. A digest naming an already claimed
+    /// disclosure is a repeat; repeats among the others are found at the end.
+    fn claim_digest(&mut self, digest: &str) -> Result<Option<usize>, SdJwtError> {
+        let Some(key) = Digest::parse(digest) else {
+            self.unmatched_odd.push(digest.to_owned());
+            return Ok(None);
+        };
+        match self.by_digest.binary_search_by(|(d, _)| d.cmp(&key)) {
+            Ok(position) => {
+                let index = self.by_digest[position].1;
+                if std::mem::replace(&mut self.claimed[index], true) {
+                    return Err(SdJwtError::DuplicateDigest {
+                        digest: digest.to_owned(),
+                    });
+                }
+                Ok(Some(index))
+            }
+            Err(_) => {
+                self.unmatched.push(key);
+                Ok(None)
+            }
         }
-        self.seen.insert(digest);
-        Ok(found)
+    }
+
+    /// RFC 9901 §7.1 step 4 for the digests that name no disclosure.
+    fn no_repeated_unmatched_digest(&mut self) -> Result<(), SdJwtError> {
+        self.unmatched.sort_unstable();
+        if let Some(pair) = self.unmatched.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(SdJwtError::DuplicateDigest {
+                digest: pair[0].to_text(),
+            });
+        }
+        self.unmatched_odd.sort_unstable();
+        if let Some(pair) = self
+            .unmatched_odd
+            .windows(2)
+            .find(|pair| pair[0] == pair[1])
+        {
+            return Err(SdJwtError::DuplicateDigest {
+                digest: pair[0].clone(),
+            });
+        }
+        Ok(())
     }
 
     /// Processes a plain (not disclosed) object or array in place, at `at` below the current
@@ -149,7 +196,7 @@ impl Processor<'_> {
                 reason: "_sd must be an array",
             });
         };
-        for digest in digests {
+        for digest in &digests {
             let Value::String(digest) = digest else {
                 return Err(SdJwtError::MalformedDigests {
                     reason: "_sd must contain only strings",
@@ -196,7 +243,7 @@ impl Processor<'_> {
                     out.push(element);
                 }
                 Some(Value::String(digest)) => {
-                    let Some(index) = self.claim_digest(digest.clone())? else {
+                    let Some(index) = self.claim_digest(digest)? else {
                         continue; // undisclosed element: removed (§7.1 step 3.4)
                     };
                     if self.pending[index].name.is_some() {

@@ -4,6 +4,7 @@
 //! reads the unverified issuer (`iss`, `kid`) only to resolve the issuer's key by its own trust
 //! rules, then [`UnverifiedSdJwt::verify`] runs every check and yields a [`VerifiedSdJwt`].
 
+use idv_jose::digest::Sha256;
 use idv_jose::jws::{Header, UnverifiedJws};
 use idv_jose::{JoseError, PublicKey};
 use idv_proto::claims_path::PathElement;
@@ -139,26 +140,36 @@ impl<'a> UnverifiedSdJwt<'a> {
             .and_then(|v| v.check(policy.now, policy.skew))
             .map_err(SdJwtError::IssuerJwt)?;
 
-        let key_binding = match (policy.key_binding, self.kb_jwt) {
+        let (key_binding, presentation_sha256) = match (policy.key_binding, self.kb_jwt) {
             (Some(kb_policy), Some(kb_jwt)) => {
                 let holder_key = holder_key(&processed.claims)?;
+                // One pass over the presentation gives both the `sd_hash` (up to the last `~`)
+                // and, carried on over the KB-JWT, the digest of the whole presentation.
+                let mut hash = Sha256::new();
+                hash.update(self.sd_hash_input.as_bytes());
+                let sd_hash = hash.clone().finish_b64();
+                hash.update(kb_jwt.as_bytes());
                 let iat = key_binding::verify(
                     kb_jwt,
-                    self.sd_hash_input,
+                    &sd_hash,
                     &holder_key,
                     &kb_policy,
                     policy.now,
                     policy.skew,
                 )?;
-                Some(VerifiedKeyBinding { iat, holder_key })
+                (
+                    Some(VerifiedKeyBinding { iat, holder_key }),
+                    Some(hash.finish()),
+                )
             }
-            _ => None,
+            _ => (None, None),
         };
         Ok(VerifiedSdJwt {
             header,
             claims: processed.claims,
             disclosed_paths: processed.disclosed_paths,
             key_binding,
+            presentation_sha256,
         })
     }
 }
@@ -190,6 +201,7 @@ pub struct VerifiedSdJwt {
     claims: Map<String, Value>,
     disclosed_paths: Vec<Vec<PathElement>>,
     key_binding: Option<VerifiedKeyBinding>,
+    presentation_sha256: Option<[u8; 32]>,
 }
 
 impl VerifiedSdJwt {
@@ -216,5 +228,13 @@ impl VerifiedSdJwt {
     /// The verified key binding, when the policy required one.
     pub fn key_binding(&self) -> Option<&VerifiedKeyBinding> {
         self.key_binding.as_ref()
+    }
+
+    /// SHA-256 of the whole SD-JWT+KB exactly as presented (`<issuer JWT>~<disclosures>~<KB-JWT>`),
+    /// when a Key Binding JWT was verified; `None` otherwise. It comes from the `sd_hash` pass,
+    /// carried on over the KB-JWT, so it costs no second pass over the presentation: a record
+    /// of the verification can keep it to name exactly what was presented.
+    pub fn presentation_sha256(&self) -> Option<[u8; 32]> {
+        self.presentation_sha256
     }
 }

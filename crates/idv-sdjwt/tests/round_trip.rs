@@ -150,6 +150,16 @@ fn issue_present_verify_round_trip_with_key_binding() {
         verified.sd_jwt().key_binding().unwrap().holder_key,
         *f.holder.public_key()
     );
+    // The digest of the whole presentation comes out of the `sd_hash` pass.
+    assert_eq!(
+        verified.sd_jwt().presentation_sha256(),
+        Some(idv_jose::digest::sha256(presentation.as_bytes()))
+    );
+    let issued = held.present(&[path(&["given_name"])]).unwrap();
+    assert_eq!(
+        f.verify(&issued, false).unwrap().presentation_sha256(),
+        None
+    );
 }
 
 #[test]
@@ -405,6 +415,41 @@ fn a_digest_repeated_inside_a_disclosure_is_rejected() {
         f.verify(&compact, false),
         Err(SdJwtError::DuplicateDigest { .. })
     ));
+}
+
+#[test]
+fn a_repeated_digest_without_a_disclosure_is_rejected() {
+    let f = Fixture::new();
+    let given = Disclosure::property("c2FsdDE", "given_name", json!("Ada"));
+    let decoy = idv_jose::digest::sha256_b64(b"decoy");
+    let odd = "not-a-sha-256-digest";
+    let cases = [
+        // A decoy twice in one `_sd`, or in `_sd` and an array element; a string of another
+        // length (never a disclosure's digest) twice.
+        base_payload(vec![given.digest(), &decoy, &decoy]),
+        json!({"vct": "urn:t", "_sd": [given.digest(), decoy], "list": [{"...": decoy}]}),
+        json!({"vct": "urn:t", "_sd": [given.digest(), odd], "more": {"_sd": [odd]}}),
+    ];
+    for payload in cases {
+        let compact = f.raw(Header::es256(vc::TYP), payload.clone(), &[&given]);
+        assert!(
+            matches!(
+                f.verify(&compact, false),
+                Err(SdJwtError::DuplicateDigest { .. })
+            ),
+            "{payload}"
+        );
+    }
+    // Each once: accepted.
+    let compact = f.raw(
+        Header::es256(vc::TYP),
+        base_payload(vec![given.digest(), &decoy, odd]),
+        &[&given],
+    );
+    assert_eq!(
+        f.verify(&compact, false).unwrap().claims()["given_name"],
+        "Ada"
+    );
 }
 
 #[test]

@@ -15,6 +15,8 @@
 //! - [`telemetry`]: `tracing` initialisation (`RUST_LOG`, default `info`, to stderr).
 //! - [`http`]: [`http::ApiError`], extractors, `/healthz`, request logging and graceful serving.
 //! - [`qr`]: QR codes of wallet links as SVG and PNG.
+//! - [`tls`]: outbound TLS of the services' HTTP clients (system roots plus a `[tls] ca_file`)
+//!   and typed TLS failures.
 //! - [`cli`]: JSON input files, JSON output and error reports for the services' commands.
 //!
 //! `axum`, `sqlx` and `tokio` appear only here and in the services; protocol crates stay sans-I/O.
@@ -23,8 +25,10 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod markup;
 pub mod qr;
 pub mod telemetry;
+pub mod tls;
 
 pub use config::Secret;
 pub use db::{Backend, Database, DbError, Migrations};

@@ -12,6 +12,12 @@
 //!
 //! PostgreSQL tests never skip: when the server at `IDV_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) does not answer, they fail and say so.
+//!
+//! [`oidc_provider`]: a real OpenID Provider (the npm `oidc-provider`, run by node) and a
+//! citizen's browser that signs in there, for relying parties under test.
+
+pub mod oidc_provider;
+pub mod openid_client;
 
 use std::fmt;
 

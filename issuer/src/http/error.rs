@@ -7,6 +7,11 @@
 //! access token (401 `invalid_token`, 403 `insufficient_scope`, each with its
 //! `WWW-Authenticate` challenge). Token endpoint: RFC 6749 §5.2 (400 `invalid_request`,
 //! `invalid_grant`, `unsupported_grant_type`) and RFC 9396 `invalid_authorization_details`.
+//! Token endpoint, authorization code grant: also 401 `invalid_client`. Pushed authorization
+//! requests and `/authorize` (RFC 9126 §2.3, RFC 6749 §4.1.2.1): 400 `invalid_request`,
+//! `unsupported_response_type`, `invalid_scope`, `invalid_authorization_details`, 401
+//! `invalid_client`; once the wallet's redirect URI is trusted, failures go there instead as a
+//! 303 with `error` `access_denied` or `server_error` ([`authorization_error`]).
 //! Operator API: 400 `invalid_request`, 401, 404 `not_found`, 409 `conflict`. Server-side
 //! failures are an opaque 500 whose cause is logged once.
 
@@ -15,7 +20,9 @@ use axum::response::{IntoResponse, Response};
 use idv_proto::oauth_error::OAuthErrorCode;
 use idv_service_kit::ApiError;
 
-use crate::issuance::{IssuanceError, KeyError, OperatorError, TokenError};
+use crate::issuance::{
+    AuthorizationError, IssuanceError, KeyError, OperatorError, SignInFailure, TokenError,
+};
 use crate::store::StoreError;
 
 fn bad_request(code: OAuthErrorCode, description: impl Into<String>) -> ApiError {
@@ -81,6 +88,11 @@ impl From<TokenError> for ApiError {
                 bad_request(OAuthErrorCode::InvalidRequest, description)
             }
             TokenError::InvalidGrant(_) => bad_request(OAuthErrorCode::InvalidGrant, description),
+            TokenError::InvalidClient(_) => ApiError::oauth(
+                StatusCode::UNAUTHORIZED,
+                OAuthErrorCode::InvalidClient,
+                description,
+            ),
             TokenError::UnsupportedGrantType(_) => {
                 bad_request(OAuthErrorCode::UnsupportedGrantType, description)
             }
@@ -92,6 +104,58 @@ impl From<TokenError> for ApiError {
             TokenError::Store(_) => ApiError::internal_error(&error),
         }
     }
+}
+
+/// An authorization flow error as a response: the browser back to the wallet (303 with
+/// `error`, `error_description`, `state` and `iss`) when its redirect URI is trusted, else an
+/// error body.
+pub(super) fn authorization_error(error: AuthorizationError) -> Response {
+    let description = error.to_string();
+    let api_error = match error {
+        AuthorizationError::Redirect(redirected) => {
+            let code = match redirected.failure {
+                SignInFailure::Denied(_) => OAuthErrorCode::AccessDenied,
+                SignInFailure::ServerError(_) => OAuthErrorCode::ServerError,
+            };
+            let location = redirected.to.url(&[
+                ("error", code.as_str()),
+                ("error_description", &description),
+            ]);
+            return match HeaderValue::from_str(&location) {
+                Ok(location) => (
+                    StatusCode::SEE_OTHER,
+                    [
+                        (header::LOCATION, location),
+                        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                    ],
+                )
+                    .into_response(),
+                Err(e) => ApiError::internal_error(&e).into_response(),
+            };
+        }
+        AuthorizationError::NotConfigured => ApiError::not_found(description),
+        AuthorizationError::InvalidClient(_) => ApiError::oauth(
+            StatusCode::UNAUTHORIZED,
+            OAuthErrorCode::InvalidClient,
+            description,
+        ),
+        AuthorizationError::InvalidRequest(_) => {
+            bad_request(OAuthErrorCode::InvalidRequest, description)
+        }
+        AuthorizationError::UnsupportedResponseType(_) => {
+            bad_request(OAuthErrorCode::UnsupportedResponseType, description)
+        }
+        AuthorizationError::InvalidScope(_) => {
+            bad_request(OAuthErrorCode::InvalidScope, description)
+        }
+        AuthorizationError::InvalidAuthorizationDetails(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_authorization_details",
+            description,
+        ),
+        AuthorizationError::Store(e) => ApiError::internal_error(&e),
+    };
+    api_error.into_response()
 }
 
 impl From<OperatorError> for ApiError {

@@ -7,14 +7,16 @@ use idv_service_kit::ApiError;
 use idv_service_kit::http::{Json, Path};
 
 use super::AppState;
-use crate::issuance::credential::ProofedIdentity;
-use crate::issuance::identities::IdentityRecord;
+use crate::issuance::identities::{
+    IdentityRecord, LinkedIdentity, LoginSubjectUpdate, NewIdentity,
+};
 use crate::issuance::offers::OfferRequest;
 
-/// `POST /v1/identities`: 201 `{identity_id, recorded_at}`.
+/// `POST /v1/identities` (a proofed identity, optionally with `login_subject`): 201
+/// `{identity_id, recorded_at}`.
 pub(super) async fn record_identity(
     State(state): State<AppState>,
-    Json(identity): Json<ProofedIdentity>,
+    Json(identity): Json<NewIdentity>,
 ) -> Result<impl IntoResponse, ApiError> {
     let recorded = state.issuer.record_identity(identity).await?;
     let location = format!("/v1/identities/{}", recorded.identity_id);
@@ -31,6 +33,17 @@ pub(super) async fn get_identity(
     Path(identity_id): Path<String>,
 ) -> Result<Json<IdentityRecord>, ApiError> {
     Ok(Json(state.issuer.identity(&identity_id).await?))
+}
+
+/// `PUT /v1/identities/{identity_id}/login-subject` `{login_subject}` (`null` unlinks): 200.
+pub(super) async fn set_login_subject(
+    State(state): State<AppState>,
+    Path(identity_id): Path<String>,
+    Json(update): Json<LoginSubjectUpdate>,
+) -> Result<Json<LinkedIdentity>, ApiError> {
+    Ok(Json(
+        state.issuer.set_login_subject(&identity_id, update).await?,
+    ))
 }
 
 /// `POST /v1/identities/{identity_id}/offers`: 201 with the offer, shown once (`no-store`).

@@ -5,6 +5,9 @@
 //!   RFC 6750 for the access token).
 //! - [`TokenError`]: the token endpoint (RFC 6749 §5.2 as clarified by OpenID4VCI 1.0 "Token
 //!   Error Response", RFC 9396 for `authorization_details`).
+//! - [`AuthorizationError`]: the authorization code flow's browser-facing and pushed-request
+//!   endpoints (RFC 6749 §4.1.2.1, RFC 9126 §2.3, RFC 9396); some are sent to the wallet's
+//!   redirect URI instead ([`AuthorizationError::Redirect`]).
 //! - [`OperatorError`]: the operator API and the command line.
 //! - [`KeyError`]: signing keys (always a server-side failure).
 
@@ -12,6 +15,7 @@ use idv_jose::JoseError;
 use idv_sdjwt::SdJwtError;
 use thiserror::Error;
 
+use super::authorization::WalletRedirect;
 use crate::store::StoreError;
 
 /// Why a Credential Request was refused or failed. Each variant maps to one OpenID4VCI or
@@ -124,10 +128,12 @@ pub enum TokenError {
     /// (`invalid_grant`).
     #[error("{0}")]
     InvalidGrant(String),
-    /// Only the pre-authorized code grant is supported (`unsupported_grant_type`).
-    #[error(
-        "grant_type `{0}` is not supported; use urn:ietf:params:oauth:grant-type:pre-authorized_code"
-    )]
+    /// The client is unknown (`invalid_client`, 401).
+    #[error("{0}")]
+    InvalidClient(String),
+    /// The grant type is not supported: the pre-authorized code grant always is, the
+    /// authorization code grant when `[login]` is configured (`unsupported_grant_type`).
+    #[error("grant_type `{0}` is not supported")]
     UnsupportedGrantType(String),
     /// `authorization_details` is malformed or asks for what the offer does not grant
     /// (RFC 9396 `invalid_authorization_details`).
@@ -136,6 +142,73 @@ pub enum TokenError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why a pushed authorization request, an authorization request or a sign-in callback was
+/// refused or failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum AuthorizationError {
+    /// The issuer has no `[login]` settings: no authorization code flow (`not_found`).
+    #[error("this issuer does not run the authorization code flow")]
+    NotConfigured,
+    /// The wallet's `client_id` is not registered (`invalid_client`, 401).
+    #[error("{0}")]
+    InvalidClient(String),
+    /// A parameter is missing, repeated, malformed or not acceptable; an unknown, used or
+    /// expired `request_uri` or sign-in `state` (`invalid_request`).
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// `response_type` is not `code` (`unsupported_response_type`).
+    #[error("{0}")]
+    UnsupportedResponseType(String),
+    /// The scopes name nothing this issuer can issue here (`invalid_scope`).
+    #[error("{0}")]
+    InvalidScope(String),
+    /// `authorization_details` is malformed or asks for what cannot be issued here
+    /// (`invalid_authorization_details`).
+    #[error("{0}")]
+    InvalidAuthorizationDetails(String),
+    /// The request was valid but did not succeed: the browser goes back to the wallet with
+    /// the error (RFC 6749 §4.1.2.1).
+    #[error("{}", .0.failure)]
+    Redirect(Box<RedirectedError>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An error sent to the wallet's redirect URI.
+#[derive(Debug)]
+pub struct RedirectedError {
+    /// Where the browser goes.
+    pub to: WalletRedirect,
+    /// What went wrong.
+    pub failure: SignInFailure,
+}
+
+/// Why a sign-in did not end with an authorization code.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SignInFailure {
+    /// The person could not be authorized: sign-in cancelled or refused at the OP, an ID token
+    /// that does not verify, no proofed identity linked to the account, an offer for someone
+    /// else (`access_denied`).
+    #[error("{0}")]
+    Denied(String),
+    /// The OP is unreachable or misbehaves, or the issuer failed (`server_error`).
+    #[error("{0}")]
+    ServerError(String),
+}
+
+impl AuthorizationError {
+    /// Sends the browser back to the wallet at `to` with `failure`.
+    pub(crate) fn redirect(to: &WalletRedirect, failure: SignInFailure) -> Self {
+        Self::Redirect(Box::new(RedirectedError {
+            to: to.clone(),
+            failure,
+        }))
+    }
 }
 
 /// Why an operator request (API or command line) was refused or failed.

@@ -5,7 +5,11 @@
 //! - Authorization Server Metadata (RFC 8414, with OpenID4VCI's
 //!   `pre-authorized_grant_anonymous_access_supported` and RFC 9396's
 //!   `authorization_details_types_supported`), at `/.well-known/oauth-authorization-server[/path]`:
-//!   the issuer is its own authorization server, so `authorization_servers` is absent;
+//!   the issuer is its own authorization server, so `authorization_servers` is absent. With
+//!   `[login]` it also advertises the authorization code flow: `authorization_endpoint`, PAR
+//!   (RFC 9126, required), PKCE `S256` only, RFC 9207 `iss` in responses, `response_types`
+//!   `code`, public clients (`token_endpoint_auth_methods_supported` `["none"]`) and the
+//!   configurations' `scope`s;
 //! - JWT VC Issuer Metadata (SD-JWT VC "JWT VC Issuer Metadata"), `{issuer, jwks}`, at
 //!   `/.well-known/jwt-vc-issuer[/path]`.
 //!
@@ -26,6 +30,7 @@ use idv_proto::oid4vci::issuer_metadata::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::authorization::{AUTHORIZATION_CODE_GRANT_TYPE, AUTHORIZE_PATH, PAR_PATH};
 use super::configurations::Configuration;
 use super::{Issuer, IssuerSettings, KeyError};
 
@@ -46,16 +51,6 @@ pub struct JwtVcIssuerMetadata {
     pub issuer: String,
     /// The keys credentials and status lists are signed with.
     pub jwks: JwkSet,
-}
-
-/// Authorization Server Metadata with the RFC 9396 member the shared type lacks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthorizationServerDocument {
-    /// The RFC 8414 / OpenID4VCI members.
-    #[serde(flatten)]
-    pub metadata: AuthorizationServerMetadata,
-    /// `["openid_credential"]`: the token endpoint accepts `authorization_details`.
-    pub authorization_details_types_supported: Vec<String>,
 }
 
 /// The `jwt` proof type name in `proof_types_supported` and `proofs`.
@@ -191,22 +186,53 @@ pub fn credential_issuer_metadata(settings: &IssuerSettings) -> CredentialIssuer
 }
 
 /// The Authorization Server Metadata document.
-pub fn authorization_server_metadata(settings: &IssuerSettings) -> AuthorizationServerDocument {
-    AuthorizationServerDocument {
-        metadata: AuthorizationServerMetadata {
+pub fn authorization_server_metadata(settings: &IssuerSettings) -> AuthorizationServerMetadata {
+    let pre_authorized = PRE_AUTHORIZED_CODE_GRANT_TYPE.to_owned();
+    let login = settings.authorization.is_some();
+    if login {
+        AuthorizationServerMetadata {
+            issuer: settings.public_url.clone(),
+            token_endpoint: Some(settings.url(TOKEN_PATH)),
+            authorization_endpoint: Some(settings.url(AUTHORIZE_PATH)),
+            pushed_authorization_request_endpoint: Some(settings.url(PAR_PATH)),
+            jwks_uri: None,
+            grant_types_supported: Some(vec![
+                AUTHORIZATION_CODE_GRANT_TYPE.to_owned(),
+                pre_authorized,
+            ]),
+            code_challenge_methods_supported: Some(vec!["S256".to_owned()]),
+            response_types_supported: Some(vec!["code".to_owned()]),
+            pre_authorized_grant_anonymous_access_supported: Some(true),
+            authorization_details_types_supported: Some(vec![OPENID_CREDENTIAL_TYPE.to_owned()]),
+            require_pushed_authorization_requests: Some(true),
+            authorization_response_iss_parameter_supported: Some(true),
+            token_endpoint_auth_methods_supported: Some(vec!["none".to_owned()]),
+            scopes_supported: Some(
+                Configuration::ALL
+                    .into_iter()
+                    .map(|c| c.id().to_owned())
+                    .collect(),
+            ),
+        }
+    } else {
+        AuthorizationServerMetadata {
             issuer: settings.public_url.clone(),
             token_endpoint: Some(settings.url(TOKEN_PATH)),
             authorization_endpoint: None,
             pushed_authorization_request_endpoint: None,
             jwks_uri: None,
-            grant_types_supported: Some(vec![PRE_AUTHORIZED_CODE_GRANT_TYPE.to_owned()]),
+            grant_types_supported: Some(vec![pre_authorized]),
             code_challenge_methods_supported: None,
             // RFC 8414 requires the member; with no authorization endpoint, no response type
             // is supported.
             response_types_supported: Some(Vec::new()),
             pre_authorized_grant_anonymous_access_supported: Some(true),
-        },
-        authorization_details_types_supported: vec![OPENID_CREDENTIAL_TYPE.to_owned()],
+            authorization_details_types_supported: Some(vec![OPENID_CREDENTIAL_TYPE.to_owned()]),
+            require_pushed_authorization_requests: None,
+            authorization_response_iss_parameter_supported: None,
+            token_endpoint_auth_methods_supported: None,
+            scopes_supported: None,
+        }
     }
 }
 
@@ -273,5 +299,7 @@ mod tests {
             json["authorization_details_types_supported"][0],
             "openid_credential"
         );
+        assert_eq!(json.get("authorization_endpoint"), None);
+        assert_eq!(json.get("require_pushed_authorization_requests"), None);
     }
 }

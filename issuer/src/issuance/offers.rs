@@ -11,19 +11,27 @@
 //! The `tx_code` (numeric, `offers.tx_code_length` digits) is returned once to the operator,
 //! who sends it to the person by another channel; the database keeps its hash, salted with the
 //! offer. An offer is served until it expires, is redeemed, or is locked by wrong `tx_code`s.
+//!
+//! With `[login]` configured the operator may choose, per offer, the authorization code grant
+//! instead (`"grant": "authorization_code"`): the offer then carries an `issuer_state` (also
+//! derived from the handle, stored hashed) and no pre-authorized code or `tx_code`; the person
+//! proves who they are by signing in at the provider's OP ([`super::authorization`]), as the
+//! account linked to the offer's identity.
 
 use std::fmt;
 
 use idv_proto::oid4vci::credential_offer::{
-    CREDENTIAL_OFFER_SCHEME, CredentialOffer, Grants, InputMode, PreAuthorizedCodeGrant, TxCode,
+    AuthorizationCodeGrant, CREDENTIAL_OFFER_SCHEME, CredentialOffer, Grants, InputMode,
+    PreAuthorizedCodeGrant, TxCode,
 };
 use idv_service_kit::qr;
 use serde::{Deserialize, Serialize};
 
+use super::authorization::issuer_state;
 use super::configurations::Configuration;
 use super::{Issuer, OperatorError, hash_secret};
 use crate::store::StoreError;
-use crate::store::offers::{NewOffer, StoredOffer};
+use crate::store::offers::{AUTHORIZATION_CODE_GRANT, NewOffer, PRE_AUTHORIZED_GRANT, StoredOffer};
 
 /// Path prefix of `credential_offer_uri`s.
 pub const PATH_PREFIX: &str = "/credential-offer/";
@@ -39,13 +47,26 @@ const QR_PNG_SCALE: u32 = 8;
 pub struct OfferRequest {
     /// Configurations to offer: `uk_identity`, `uk_age`, or both.
     pub credential_configuration_ids: Vec<String>,
-    /// Whether the token request must carry a `tx_code` (default: yes).
-    #[serde(default = "required")]
-    pub tx_code: bool,
+    /// How the wallet redeems the offer (default: the pre-authorized code).
+    #[serde(default)]
+    pub grant: OfferGrant,
+    /// Whether the token request must carry a `tx_code` (pre-authorized code offers only;
+    /// default: yes).
+    #[serde(default)]
+    pub tx_code: Option<bool>,
 }
 
-fn required() -> bool {
-    true
+/// The grant an offer carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OfferGrant {
+    /// A pre-authorized code (with a `tx_code`, normally).
+    #[default]
+    #[serde(rename = "pre-authorized_code")]
+    PreAuthorizedCode,
+    /// The authorization code flow with an `issuer_state`: the person signs in at the
+    /// provider's OP (needs `[login]`).
+    #[serde(rename = "authorization_code")]
+    AuthorizationCode,
 }
 
 /// A created offer: everything the operator hands to the person. Shown once.
@@ -62,6 +83,8 @@ pub struct CreatedOffer {
     pub tx_code: Option<String>,
     /// The offered configurations.
     pub credential_configuration_ids: Vec<String>,
+    /// How the wallet redeems it.
+    pub grant: OfferGrant,
     /// When the offer stops being redeemable.
     pub expires_at: i64,
 }
@@ -73,6 +96,7 @@ impl fmt::Debug for CreatedOffer {
                 "credential_configuration_ids",
                 &self.credential_configuration_ids,
             )
+            .field("grant", &self.grant)
             .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
     }
@@ -139,6 +163,20 @@ impl Issuer {
                 )));
             }
         }
+        let wants_tx_code = match (request.grant, request.tx_code) {
+            (OfferGrant::PreAuthorizedCode, tx_code) => tx_code.unwrap_or(true),
+            (OfferGrant::AuthorizationCode, Some(true)) => {
+                return Err(OperatorError::InvalidInput(
+                    "tx_code applies to pre-authorized code offers only".into(),
+                ));
+            }
+            (OfferGrant::AuthorizationCode, _) if self.settings.authorization.is_none() => {
+                return Err(OperatorError::InvalidInput(
+                    "the authorization_code grant needs the [login] settings".into(),
+                ));
+            }
+            (OfferGrant::AuthorizationCode, _) => false,
+        };
         if self.store.identity(identity_id).await?.is_none() {
             return Err(OperatorError::NotFound {
                 what: "identity",
@@ -148,10 +186,12 @@ impl Issuer {
         let now = self.clock.now();
         let handle = idv_jose::random::token(self.random.as_ref(), HANDLE_BYTES);
         let offer_ref = hash_secret(&handle);
-        let tx_code = request.tx_code.then(|| self.new_tx_code());
+        let tx_code = wants_tx_code.then(|| self.new_tx_code());
         let tx_code_hash = tx_code
             .as_deref()
             .map(|code| tx_code_hash(&offer_ref, code));
+        let issuer_state_hash = (request.grant == OfferGrant::AuthorizationCode)
+            .then(|| hash_secret(&issuer_state(&handle)));
         let expires_at = now + self.settings.offer_lifetime_secs;
         self.store
             .insert_offer(&NewOffer {
@@ -160,11 +200,22 @@ impl Issuer {
                 configuration_ids: &ids,
                 code_hash: &hash_secret(&pre_authorized_code(&handle)),
                 tx_code_hash: tx_code_hash.as_deref(),
+                grant_type: match request.grant {
+                    OfferGrant::PreAuthorizedCode => PRE_AUTHORIZED_GRANT,
+                    OfferGrant::AuthorizationCode => AUTHORIZATION_CODE_GRANT,
+                },
+                issuer_state_hash: issuer_state_hash.as_deref(),
                 now,
                 expires_at,
+                redeemed_at: None,
             })
             .await?;
-        tracing::info!(identity.id = %identity_id, offer.configurations = ?ids, "credential offer created");
+        tracing::info!(
+            identity.id = %identity_id,
+            offer.configurations = ?ids,
+            offer.grant = ?request.grant,
+            "credential offer created"
+        );
         let credential_offer_uri = self.settings.url(&format!("{PATH_PREFIX}{handle}"));
         Ok(CreatedOffer {
             offer_link: offer_link(&credential_offer_uri),
@@ -172,6 +223,7 @@ impl Issuer {
             credential_offer_uri,
             tx_code,
             credential_configuration_ids: ids,
+            grant: request.grant,
             expires_at,
         })
     }
@@ -199,22 +251,33 @@ impl Issuer {
         let Some(offer) = self.live_offer(handle).await? else {
             return Ok(None);
         };
-        let tx_code = offer.tx_code_hash.as_ref().map(|_| TxCode {
-            input_mode: Some(InputMode::Numeric),
-            length: Some(self.settings.tx_code_length),
-            description: Some(tx_code_description(self.settings.tx_code_length)),
-        });
-        Ok(Some(CredentialOffer {
-            credential_issuer: self.settings.public_url.clone(),
-            credential_configuration_ids: offer.configuration_ids,
-            grants: Some(Grants {
+        let grants = if offer.grant_type == AUTHORIZATION_CODE_GRANT {
+            Grants {
+                authorization_code: Some(AuthorizationCodeGrant {
+                    issuer_state: Some(issuer_state(handle)),
+                    authorization_server: None,
+                }),
+                pre_authorized_code: None,
+            }
+        } else {
+            let tx_code = offer.tx_code_hash.as_ref().map(|_| TxCode {
+                input_mode: Some(InputMode::Numeric),
+                length: Some(self.settings.tx_code_length),
+                description: Some(tx_code_description(self.settings.tx_code_length)),
+            });
+            Grants {
                 authorization_code: None,
                 pre_authorized_code: Some(PreAuthorizedCodeGrant {
                     pre_authorized_code: pre_authorized_code(handle),
                     tx_code,
                     authorization_server: None,
                 }),
-            }),
+            }
+        };
+        Ok(Some(CredentialOffer {
+            credential_issuer: self.settings.public_url.clone(),
+            credential_configuration_ids: offer.configuration_ids,
+            grants: Some(grants),
         }))
     }
 

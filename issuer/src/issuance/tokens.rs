@@ -1,8 +1,9 @@
 //! The token endpoint: exchanging a pre-authorized code (and its `tx_code`) for an access token
-//! (OpenID4VCI 1.0 "Token Endpoint", RFC 6749 §4.1.3 / §5).
+//! (OpenID4VCI 1.0 "Token Endpoint", RFC 6749 §4.1.3 / §5). With `[login]` configured it also
+//! takes the `authorization_code` grant, described in [`super::authorization_codes`].
 //!
-//! Checks, in order, each answered with the code OpenID4VCI "Token Error Response" names:
-//! `grant_type` is the pre-authorized code grant (`unsupported_grant_type`); the code is
+//! Checks of the pre-authorized grant, in order, each answered with the code OpenID4VCI "Token
+//! Error Response" names: `grant_type` is supported (`unsupported_grant_type`); the code is
 //! present (`invalid_request`); it is known, unused, unexpired and the offer not locked
 //! (`invalid_grant`); a `tx_code` is sent exactly when the offer asked for one
 //! (`invalid_request`); the `tx_code` is right (`invalid_grant`).
@@ -26,13 +27,16 @@
 //! Access tokens are 256-bit random bearer tokens, stored hashed, living at most five minutes.
 
 use idv_proto::oid4vci::authorization_details::{AuthorizationDetail, OPENID_CREDENTIAL_TYPE};
-use idv_proto::oid4vci::credential_offer::PRE_AUTHORIZED_CODE_GRANT_TYPE;
+use idv_proto::oid4vci::credential_offer::{
+    AUTHORIZATION_CODE_GRANT_TYPE, PRE_AUTHORIZED_CODE_GRANT_TYPE,
+};
 use idv_proto::oid4vci::token::{TokenRequest, TokenResponse};
 use serde::Deserialize;
 
+use super::authorization::parse_authorization_details;
 use super::offers::tx_code_hash;
 use super::{Issuer, TokenError, constant_time_eq, hash_secret};
-use crate::store::offers::NewAccessToken;
+use crate::store::offers::{NewAccessToken, PRE_AUTHORIZED_GRANT};
 
 /// Bytes of entropy in an access token.
 const ACCESS_TOKEN_BYTES: usize = 32;
@@ -51,33 +55,11 @@ pub struct TokenExchange {
 
 /// The configurations `authorization_details` asks for, deduplicated, in order.
 fn requested_configurations(details: &str) -> Result<Vec<String>, TokenError> {
-    let invalid = |why: &str| TokenError::InvalidAuthorizationDetails(why.to_owned());
-    let details: Vec<AuthorizationDetail> = serde_json::from_str(details).map_err(|_| {
-        invalid(
-            "authorization_details must be a JSON array of objects with type and \
-             credential_configuration_id",
-        )
-    })?;
-    if details.is_empty() {
-        return Err(invalid("authorization_details must not be empty"));
-    }
-    let mut ids: Vec<String> = Vec::with_capacity(details.len());
-    for detail in details {
-        if detail.detail_type != OPENID_CREDENTIAL_TYPE {
-            return Err(TokenError::InvalidAuthorizationDetails(format!(
-                "authorization_details type `{}` is not supported; use openid_credential",
-                detail.detail_type
-            )));
-        }
-        if !ids.contains(&detail.credential_configuration_id) {
-            ids.push(detail.credential_configuration_id);
-        }
-    }
-    Ok(ids)
+    parse_authorization_details(details).map_err(TokenError::InvalidAuthorizationDetails)
 }
 
 impl Issuer {
-    /// Exchanges a pre-authorized code for an access token.
+    /// Exchanges a pre-authorized code, or an authorization code, for an access token.
     pub async fn exchange_token(
         &self,
         exchange: TokenExchange,
@@ -86,9 +68,24 @@ impl Issuer {
             request,
             authorization_details,
         } = exchange;
-        if request.grant_type != PRE_AUTHORIZED_CODE_GRANT_TYPE {
-            return Err(TokenError::UnsupportedGrantType(request.grant_type));
+        match request.grant_type.as_str() {
+            PRE_AUTHORIZED_CODE_GRANT_TYPE => {
+                self.exchange_pre_authorized_code(request, authorization_details)
+                    .await
+            }
+            AUTHORIZATION_CODE_GRANT_TYPE => {
+                self.exchange_authorization_code(request, authorization_details)
+                    .await
+            }
+            _ => Err(TokenError::UnsupportedGrantType(request.grant_type)),
         }
+    }
+
+    async fn exchange_pre_authorized_code(
+        &self,
+        request: TokenRequest,
+        authorization_details: Option<String>,
+    ) -> Result<TokenResponse, TokenError> {
         let code = request
             .pre_authorized_code
             .as_deref()
@@ -107,6 +104,7 @@ impl Issuer {
             .store
             .offer_by_code(&hash_secret(code))
             .await?
+            .filter(|offer| offer.grant_type == PRE_AUTHORIZED_GRANT)
             .ok_or_else(|| TokenError::InvalidGrant("unknown pre-authorized code".into()))?;
         if offer.redeemed_at.is_some() {
             return Err(TokenError::InvalidGrant(
@@ -182,6 +180,7 @@ impl Issuer {
                     authorized: &authorized,
                     uses_identifiers: requested.is_some(),
                     expires_at: now + lifetime,
+                    code_hash: None,
                 },
                 now,
             )
@@ -217,33 +216,4 @@ fn locked() -> TokenError {
         "the offer is locked after too many wrong tx_code attempts; ask the issuer for a new offer"
             .into(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn authorization_details_name_openid_credential_configurations() {
-        let ids = requested_configurations(
-            r#"[{"type":"openid_credential","credential_configuration_id":"uk_age"},
-                {"type":"openid_credential","credential_configuration_id":"uk_age"}]"#,
-        )
-        .unwrap();
-        assert_eq!(ids, ["uk_age"]);
-        for bad in [
-            "[]",
-            "{}",
-            r#"[{"type":"payment","credential_configuration_id":"uk_age"}]"#,
-            r#"[{"type":"openid_credential"}]"#,
-        ] {
-            assert!(
-                matches!(
-                    requested_configurations(bad),
-                    Err(TokenError::InvalidAuthorizationDetails(_))
-                ),
-                "{bad}"
-            );
-        }
-    }
 }

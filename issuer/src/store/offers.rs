@@ -1,7 +1,19 @@
-//! Credential offers, their single-use grants (pre-authorized codes, `tx_code` attempts),
-//! access tokens and `c_nonce`s.
+//! Credential offers, their single-use grants (pre-authorized codes, `tx_code` attempts,
+//! `issuer_state`s), access tokens and `c_nonce`s.
+//!
+//! Every access token and credential hangs off an offer row. An offer the operator made is
+//! redeemed with its pre-authorized code or through the authorization code flow with its
+//! `issuer_state`; a wallet-initiated authorization gets an offer row, already redeemed, when
+//! its code is exchanged ([`super::authorization::CodeGrantTx::create_grant`]).
+
+use sqlx::AnyConnection;
 
 use super::{Store, StoreError, corrupt, get};
+
+/// `offers.grant_type` of offers redeemed with a pre-authorized code.
+pub const PRE_AUTHORIZED_GRANT: &str = "pre-authorized_code";
+/// `offers.grant_type` of offers redeemed through the authorization code flow.
+pub const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";
 
 /// A new offer to store.
 #[derive(Debug, Clone)]
@@ -16,10 +28,16 @@ pub struct NewOffer<'a> {
     pub code_hash: &'a str,
     /// Hash of the `tx_code`, when one is required.
     pub tx_code_hash: Option<&'a str>,
+    /// [`PRE_AUTHORIZED_GRANT`] or [`AUTHORIZATION_CODE_GRANT`].
+    pub grant_type: &'a str,
+    /// Hash of the `issuer_state`, for authorization code offers.
+    pub issuer_state_hash: Option<&'a str>,
     /// Creation time.
     pub now: i64,
     /// End of redeemability.
     pub expires_at: i64,
+    /// Set for a grant created already redeemed.
+    pub redeemed_at: Option<i64>,
 }
 
 /// An offer as stored.
@@ -33,6 +51,8 @@ pub struct StoredOffer {
     pub configuration_ids: Vec<String>,
     /// Hash of the `tx_code`, when one is required.
     pub tx_code_hash: Option<String>,
+    /// [`PRE_AUTHORIZED_GRANT`] or [`AUTHORIZATION_CODE_GRANT`].
+    pub grant_type: String,
     /// Token requests that carried a `tx_code` so far.
     pub tx_code_attempts: i64,
     /// Creation time.
@@ -54,6 +74,8 @@ pub struct NewAccessToken<'a> {
     pub uses_identifiers: bool,
     /// Expiry.
     pub expires_at: i64,
+    /// Hash of the authorization code it was issued for, if any.
+    pub code_hash: Option<&'a str>,
 }
 
 /// An access token as stored, with its offer's identity.
@@ -75,8 +97,8 @@ pub struct StoredAccessToken {
 macro_rules! select_offer {
     ($where:literal) => {
         concat!(
-            "SELECT offer_ref, identity_id, configuration_ids, tx_code_hash, tx_code_attempts, \
-             created_at, expires_at, redeemed_at FROM offers WHERE ",
+            "SELECT offer_ref, identity_id, configuration_ids, tx_code_hash, grant_type, \
+             tx_code_attempts, created_at, expires_at, redeemed_at FROM offers WHERE ",
             $where
         )
     };
@@ -90,6 +112,7 @@ fn offer_from_row(row: &sqlx::any::AnyRow) -> Result<StoredOffer, StoreError> {
         configuration_ids: serde_json::from_str(&ids)
             .map_err(|e| corrupt("offer configuration ids", e))?,
         tx_code_hash: get(row, "tx_code_hash")?,
+        grant_type: get(row, "grant_type")?,
         tx_code_attempts: get(row, "tx_code_attempts")?,
         created_at: get(row, "created_at")?,
         expires_at: get(row, "expires_at")?,
@@ -100,32 +123,8 @@ fn offer_from_row(row: &sqlx::any::AnyRow) -> Result<StoredOffer, StoreError> {
 impl Store {
     /// Stores an offer and one issuance slot per offered configuration.
     pub async fn insert_offer(&self, offer: &NewOffer<'_>) -> Result<(), StoreError> {
-        let ids = serde_json::to_string(offer.configuration_ids)
-            .map_err(|e| corrupt("offer configuration ids", e))?;
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO offers (offer_ref, identity_id, configuration_ids, code_hash, \
-             tx_code_hash, tx_code_attempts, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
-        )
-        .bind(offer.offer_ref)
-        .bind(offer.identity_id)
-        .bind(&ids)
-        .bind(offer.code_hash)
-        .bind(offer.tx_code_hash)
-        .bind(offer.now)
-        .bind(offer.expires_at)
-        .execute(&mut *tx)
-        .await?;
-        for id in offer.configuration_ids {
-            sqlx::query(
-                "INSERT INTO offer_configurations (offer_ref, configuration_id) VALUES ($1, $2)",
-            )
-            .bind(offer.offer_ref)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_offer_rows(&mut tx, offer).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -134,6 +133,19 @@ impl Store {
     pub async fn offer(&self, offer_ref: &str) -> Result<Option<StoredOffer>, StoreError> {
         let row = sqlx::query(select_offer!("offer_ref = $1"))
             .bind(offer_ref)
+            .fetch_optional(self.db.pool())
+            .await?;
+        row.as_ref().map(offer_from_row).transpose()
+    }
+
+    /// The offer whose `issuer_state` hashes to `issuer_state_hash`.
+    pub async fn offer_by_issuer_state(
+        &self,
+        issuer_state_hash: &str,
+    ) -> Result<Option<StoredOffer>, StoreError> {
+        let row = sqlx::query(select_offer!("issuer_state_hash = $1 AND grant_type = $2"))
+            .bind(issuer_state_hash)
+            .bind(AUTHORIZATION_CODE_GRANT)
             .fetch_optional(self.db.pool())
             .await?;
         row.as_ref().map(offer_from_row).transpose()
@@ -190,27 +202,25 @@ impl Store {
         if redeemed != 1 {
             return Ok(false);
         }
-        let authorized = serde_json::to_string(token.authorized)
-            .map_err(|e| corrupt("authorized configuration ids", e))?;
-        sqlx::query(
-            "INSERT INTO access_tokens \
-             (token_hash, offer_ref, authorized, uses_identifiers, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(token.token_hash)
-        .bind(offer_ref)
-        .bind(&authorized)
-        .bind(i64::from(token.uses_identifiers))
-        .bind(now)
-        .bind(token.expires_at)
-        .execute(&mut *tx)
-        .await?;
+        insert_access_token(&mut tx, offer_ref, token, now).await?;
         sqlx::query("DELETE FROM access_tokens WHERE expires_at < $1")
             .bind(now)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Deletes the access tokens issued for an authorization code (which was replayed);
+    /// returns how many there were.
+    pub async fn revoke_code_tokens(&self, code_hash: &str) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM access_tokens WHERE code_hash = $1")
+                .bind(code_hash)
+                .execute(self.db.pool())
+                .await?
+                .rows_affected(),
+        )
     }
 
     /// The access token with this hash, whatever its expiry.
@@ -292,4 +302,67 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// Inserts an offer and its issuance slots on `conn` (inside the caller's transaction).
+pub(super) async fn insert_offer_rows(
+    conn: &mut AnyConnection,
+    offer: &NewOffer<'_>,
+) -> Result<(), StoreError> {
+    let ids = serde_json::to_string(offer.configuration_ids)
+        .map_err(|e| corrupt("offer configuration ids", e))?;
+    sqlx::query(
+        "INSERT INTO offers (offer_ref, identity_id, configuration_ids, code_hash, \
+         tx_code_hash, tx_code_attempts, grant_type, issuer_state_hash, created_at, expires_at, \
+         redeemed_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, $10)",
+    )
+    .bind(offer.offer_ref)
+    .bind(offer.identity_id)
+    .bind(&ids)
+    .bind(offer.code_hash)
+    .bind(offer.tx_code_hash)
+    .bind(offer.grant_type)
+    .bind(offer.issuer_state_hash)
+    .bind(offer.now)
+    .bind(offer.expires_at)
+    .bind(offer.redeemed_at)
+    .execute(&mut *conn)
+    .await?;
+    for id in offer.configuration_ids {
+        sqlx::query(
+            "INSERT INTO offer_configurations (offer_ref, configuration_id) VALUES ($1, $2)",
+        )
+        .bind(offer.offer_ref)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Inserts an access token for `offer_ref` on `conn` (inside the caller's transaction).
+pub(super) async fn insert_access_token(
+    conn: &mut AnyConnection,
+    offer_ref: &str,
+    token: &NewAccessToken<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let authorized = serde_json::to_string(token.authorized)
+        .map_err(|e| corrupt("authorized configuration ids", e))?;
+    sqlx::query(
+        "INSERT INTO access_tokens \
+         (token_hash, offer_ref, authorized, uses_identifiers, created_at, expires_at, code_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(token.token_hash)
+    .bind(offer_ref)
+    .bind(&authorized)
+    .bind(i64::from(token.uses_identifiers))
+    .bind(now)
+    .bind(token.expires_at)
+    .bind(token.code_hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

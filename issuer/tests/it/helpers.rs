@@ -3,6 +3,8 @@
 //! specifications (not against the issuer's code), using only `idv_jose` keys and the SD-JWT
 //! core to check what it receives.
 
+pub(crate) mod login;
+
 use std::sync::Arc;
 
 use idv_jose::jws::{self, Header};
@@ -61,7 +63,12 @@ impl TestApp {
 
     /// `init` with `config`, then the service.
     pub(crate) async fn spawn_with(config: IssuerConfig) -> Self {
-        let clock = Arc::new(ManualClock::new(T0));
+        Self::spawn_at(config, T0).await
+    }
+
+    /// `init` with `config`, then the service, its clock at `now`.
+    pub(crate) async fn spawn_at(config: IssuerConfig, now: i64) -> Self {
+        let clock = Arc::new(ManualClock::new(now));
         let store = Store::connect(config.database_url().expose(), 2)
             .await
             .unwrap();
@@ -115,6 +122,11 @@ impl TestApp {
 
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// The Credential Issuer Identifier.
+    pub(crate) fn public_url(&self) -> &str {
+        self.config.http.public_url.trim_end_matches('/')
     }
 
     /// A URL the issuer published (under [`PUBLIC_URL`]), reached on the local port.
@@ -299,7 +311,7 @@ impl Wallet<'_> {
         proof_with(
             key,
             PROOF_JWT_TYP,
-            &json!({"aud": PUBLIC_URL, "iat": self.app.clock.now(), "nonce": nonce}),
+            &json!({"aud": self.app.public_url(), "iat": self.app.clock.now(), "nonce": nonce}),
         )
     }
 
@@ -327,7 +339,7 @@ impl Wallet<'_> {
             .json()
             .await
             .unwrap();
-        assert_eq!(body["issuer"], PUBLIC_URL);
+        assert_eq!(body["issuer"], self.app.public_url());
         serde_json::from_value(body["jwks"].clone()).unwrap()
     }
 
@@ -357,7 +369,7 @@ impl Wallet<'_> {
             self.app.clock.now(),
         )
         .unwrap();
-        assert_eq!(held.claims()["iss"], PUBLIC_URL);
+        assert_eq!(held.claims()["iss"], self.app.public_url());
         let cnf = idv_sdjwt::verify::holder_key(held.claims()).unwrap();
         assert_eq!(&cnf, holder.public_key(), "bound to the proven key");
         held

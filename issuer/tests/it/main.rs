@@ -5,8 +5,10 @@
 )]
 //! The issuer over real HTTP, each test on SQLite and on PostgreSQL. The files mirror
 //! `src/http/`; `cli` drives the same issuer through the command line, `keys` the signing key
-//! lifecycle.
+//! lifecycle, `authorization` the authorization code flow against a real OpenID Provider
+//! (node and `tests/node/node_modules`, installed by `.ci/run`).
 
+mod authorization;
 mod cli;
 mod credential;
 mod helpers;

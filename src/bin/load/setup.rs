@@ -1,27 +1,31 @@
-//! The untimed part: the services as child processes of their binaries (so the verifier's
-//! memory is its own), their databases, the register entries, and a citizen's wallet holding
-//! a batch of identity credentials.
+//! The untimed part: the services as child processes of their binaries (so that each one's
+//! memory and CPU time are its own), their databases, the register entries, a proofed citizen
+//! at the issuer, and the offers and credentials the timed part uses.
 
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 
 use federated_idv::citizen::Citizen;
 use federated_idv::employer::Employer;
 use federated_idv::enrol::{self, ProviderSpec};
-use federated_idv::launch::Deployment as _;
 use federated_idv::launch::child::{Binaries, Databases, ExtraSettings, ProcessFederation};
+use federated_idv::launch::{Deployment as _, Endpoints};
 use federated_idv::operator::RelyingPartySpec;
-use federated_idv::provider::{IDENTITY, proofed_citizen};
+use federated_idv::provider::{IDENTITY, IssuerOperator};
 use idv_jose::{Clock as _, SystemClock};
 use idv_service_kit::Secret;
+use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::Failure;
+use crate::vci::Offer;
 
 /// The PostgreSQL server used when neither `--postgres-url` nor a variable names one.
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// The services, each with a database of its own on PostgreSQL.
 const SERVICES: [&str; 3] = ["tf", "issuer", "verifier"];
+/// Characters of the citizen's portrait in base64: a 3,000-byte JPEG, as in the criterion
+/// benchmark's right-to-work presentation.
+const PORTRAIT_BASE64_CHARS: usize = 4_000;
 
 /// Where the services keep their data.
 #[derive(Debug, Clone)]
@@ -124,23 +128,24 @@ fn psql(server: &str, sql: &str) -> Result<(), Failure> {
     }
 }
 
-/// The running federation, the employer and the citizen.
+/// The running federation, the employer, and a proofed citizen at the issuer.
 pub(crate) struct World {
     /// The employer's tenant API.
     pub(crate) employer: Employer,
-    /// The citizen, whose wallet answers every check.
-    pub(crate) citizen: Arc<Citizen>,
-    /// Copies of the identity credential in the wallet.
-    pub(crate) copies: usize,
+    /// The issuer's operator API.
+    provider: IssuerOperator,
+    /// The citizen's proofed identity record at the issuer.
+    identity_id: String,
+    endpoints: Endpoints,
     federation: Option<ProcessFederation>,
     databases: Option<PostgresDatabases>,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl World {
-    /// Starts the services on `backend`, registers the provider and the employer, and issues
-    /// the citizen's identity credentials.
-    pub(crate) async fn start(backend: Backend) -> Result<Self, Failure> {
+    /// Starts the services on `backend` with `extra` settings, registers the provider and the
+    /// employer, and records the citizen's proofed identity at the issuer.
+    pub(crate) async fn start(backend: Backend, extra: ExtraSettings) -> Result<Self, Failure> {
         let dir = tempfile::Builder::new().prefix("idv-load-").tempdir()?;
         let (databases, urls) = match &backend {
             Backend::Sqlite => (None, Databases::Sqlite),
@@ -149,15 +154,15 @@ impl World {
                 (Some(created), urls)
             }
         };
-        let started = Self::start_on(&dir, urls).await;
-        match started {
-            Ok((federation, employer, citizen, copies)) => Ok(Self {
+        match Self::start_on(&dir, urls, &extra).await {
+            Ok((federation, employer, provider, identity_id)) => Ok(Self {
                 employer,
-                citizen: Arc::new(citizen),
-                copies,
+                provider,
+                identity_id,
+                endpoints: federation.endpoints().clone(),
                 federation: Some(federation),
                 databases,
-                _dir: dir,
+                dir,
             }),
             Err(failure) => {
                 if let Some(databases) = databases {
@@ -171,19 +176,15 @@ impl World {
     async fn start_on(
         dir: &TempDir,
         urls: Databases,
-    ) -> Result<(ProcessFederation, Employer, Citizen, usize), Failure> {
+        extra: &ExtraSettings,
+    ) -> Result<(ProcessFederation, Employer, IssuerOperator, String), Failure> {
         let bins = Binaries::beside_current_exe()?;
         let ensure = bins.clone();
         tokio::task::spawn_blocking(move || ensure.ensure_built())
             .await
             .map_err(|e| Failure(format!("building the services: {e}")))??;
-        let federation = ProcessFederation::start(
-            &bins,
-            &dir.path().join("services"),
-            &urls,
-            &ExtraSettings::default(),
-        )
-        .await?;
+        let federation =
+            ProcessFederation::start(&bins, &dir.path().join("services"), &urls, extra).await?;
         let failed = |e: &dyn std::error::Error| {
             Failure(format!(
                 "{}\n{}",
@@ -227,46 +228,103 @@ impl World {
             .record_identity(&proofed_citizen(SystemClock.now()))
             .await
             .map_err(|e| failed(&e))?;
-        let offer = provider
-            .offer(&identity_id, &[IDENTITY])
+        Ok((federation, employer, provider, identity_id))
+    }
+
+    /// A fresh offer of the identity credential to the citizen (with its transaction code).
+    pub(crate) async fn offer(&self) -> Result<Offer, Failure> {
+        let offer = self
+            .provider
+            .offer(&self.identity_id, &[IDENTITY])
             .await
-            .map_err(|e| failed(&e))?;
+            .map_err(|e| Failure(federated_idv::launch::report(&e)))?;
+        Offer::from_link(&offer.offer_link, offer.tx_code.clone()).map_err(Failure)
+    }
+
+    /// The citizen with a wallet-sim wallet that received a batch of identity credentials;
+    /// and how many copies it holds.
+    pub(crate) async fn wallet_sim_citizen(&self) -> Result<(Citizen, usize), Failure> {
+        let endpoints = self.endpoints();
         let citizen = Citizen::open(
-            &dir.path().join("wallet"),
+            &self.dir.path().join("wallet"),
             &endpoints.trust_list_url(),
             &endpoints.anchor,
         )
         .await?;
+        let offer = self
+            .provider
+            .offer(&self.identity_id, &[IDENTITY])
+            .await
+            .map_err(|e| Failure(federated_idv::launch::report(&e)))?;
         let received = citizen
             .receive(&offer.offer_link, offer.tx_code.as_deref())
-            .await
-            .map_err(|e| failed(&e))?;
+            .await?;
         let copies = received.credentials.iter().map(|c| c.copies).sum();
         if copies == 0 {
             return Err(Failure("the wallet received no identity credential".into()));
         }
-        Ok((federation, employer, citizen, copies))
+        Ok((citizen, copies))
     }
 
-    /// The verifier's base URL.
-    pub(crate) fn verifier_url(&self) -> &str {
-        self.federation
-            .as_ref()
-            .map_or("", |f| f.endpoints().verifier.as_str())
+    /// Where the services are.
+    pub(crate) fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
     }
 
-    /// The verifier's process id.
-    pub(crate) fn verifier_pid(&mut self) -> Option<u32> {
-        self.federation.as_mut().and_then(|f| f.verifier().pid())
+    /// The process ids of the trust framework, the issuer and the verifier.
+    pub(crate) fn pids(&mut self) -> Pids {
+        let Some(federation) = self.federation.as_mut() else {
+            return Pids::default();
+        };
+        Pids {
+            trust_framework: federation.trust_framework().pid(),
+            issuer: federation.issuer().pid(),
+            verifier: federation.verifier().pid(),
+        }
     }
 
-    /// Closes the wallet, stops the services and drops the run's databases.
+    /// Stops the services and drops the run's databases.
     pub(crate) async fn stop(&mut self) {
-        self.citizen.close().await;
         // Dropping the federation kills its processes.
         self.federation = None;
         if let Some(databases) = self.databases.take() {
             databases.drop_all();
         }
     }
+}
+
+/// The services' process ids, while they run.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Pids {
+    pub(crate) trust_framework: Option<u32>,
+    pub(crate) issuer: Option<u32>,
+    pub(crate) verifier: Option<u32>,
+}
+
+/// A fictional British citizen with a valid passport and a 3,000-byte portrait, proofed to
+/// GPG 45 medium an hour before `now`.
+fn proofed_citizen(now: i64) -> Value {
+    const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    // A fixed pseudo-random stream (xorshift64): incompressible, like JPEG entropy-coded data.
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let portrait: String = (0..PORTRAIT_BASE64_CHARS)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(BASE64[(state >> 58) as usize])
+        })
+        .collect();
+    json!({
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "birthdate": "1990-12-10",
+        "nationalities": ["GB"],
+        "document": {"type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31"},
+        "portrait": format!("data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD{portrait}"),
+        "address": {"street_address": "12 Analytical Row", "locality": "London", "postal_code": "N1 9GU"},
+        "level_of_confidence": "medium",
+        "gpg45_profile": "M1B",
+        "proofed_at": now - 3600
+    })
 }

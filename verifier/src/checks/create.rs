@@ -190,9 +190,8 @@ impl Verifier {
     }
 }
 
-/// An absolute `http` URL without credentials or fragment. This build has no TLS (see the
-/// workspace's `reqwest` features): `https` endpoints are reached through an egress proxy, so
-/// an `https` URL is refused now rather than failing at every delivery.
+/// An absolute `https` URL, or `http` to a loopback host (a local relay), without credentials
+/// or fragment: a delivery is signed but not encrypted, so it never crosses a network in clear.
 fn webhook_url(value: &str) -> Result<(), CheckError> {
     let invalid = |why: &str| Err(CheckError::InvalidInput(format!("webhook_url: {why}")));
     if value.len() > MAX_TEXT {
@@ -201,14 +200,17 @@ fn webhook_url(value: &str) -> Result<(), CheckError> {
     let Ok(url) = url::Url::parse(value) else {
         return invalid("not an absolute URL");
     };
-    if url.scheme() == "https" {
-        return invalid(
-            "https needs TLS, which this build does not include: give the http URL of an \
-             egress TLS proxy",
-        );
-    }
-    if url.scheme() != "http" || url.host().is_none() {
-        return invalid("must be an http URL with a host");
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => return invalid("must have a host"),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => return invalid("plain http only to a loopback host; use https"),
+        _ => return invalid("must be an https URL"),
     }
     if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
         return invalid("must not carry credentials or a fragment");
@@ -237,13 +239,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn webhook_urls_must_be_plain_http_urls_without_credentials() {
-        assert!(webhook_url("http://127.0.0.1:9/x").is_ok());
-        for bad in [
+    fn webhook_urls_are_https_or_loopback_http_without_credentials() {
+        for good in [
             "https://hooks.example/idv",
+            "http://127.0.0.1:9/x",
+            "http://[::1]:9/x",
+            "http://localhost:9/x",
+        ] {
+            assert!(webhook_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://hooks.example/idv",
             "ftp://x/y",
-            "http://user:pw@hooks.example/",
-            "http://hooks.example/#x",
+            "https://user:pw@hooks.example/",
+            "https://hooks.example/#x",
             "/relative",
         ] {
             assert!(webhook_url(bad).is_err(), "{bad}");

@@ -118,7 +118,7 @@ impl Verifier {
             row.response_code_redeemed = true;
             row.response_code_hash = None;
         }
-        view(tenant, &row, &self.settings.public_url)
+        view(&tenant.client_id, &row, &self.settings.public_url, false)
     }
 
     /// The QR code of a waiting check's wallet link, as SVG.
@@ -202,7 +202,22 @@ fn parse_state(row: &CheckRow) -> Result<CheckState, CheckError> {
     })
 }
 
-fn view(tenant: &Tenant, row: &CheckRow, public_url: &str) -> Result<CheckView, CheckError> {
+/// A check as its tenant's API shows it, but with a same-device result released without the
+/// response code: for the OpenID Provider bridge, whose browser binding does that job.
+pub(crate) fn released_view(
+    tenant_client_id: &str,
+    row: &CheckRow,
+    public_url: &str,
+) -> Result<CheckView, CheckError> {
+    view(tenant_client_id, row, public_url, true)
+}
+
+fn view(
+    tenant_client_id: &str,
+    row: &CheckRow,
+    public_url: &str,
+    released: bool,
+) -> Result<CheckView, CheckError> {
     let state = parse_state(row)?;
     let outcome: Option<OutcomeRecord> = row
         .outcome
@@ -217,7 +232,8 @@ fn view(tenant: &Tenant, row: &CheckRow, public_url: &str) -> Result<CheckView, 
         .transpose()
         .map_err(|_| CheckError::Corrupt { what: "claims" })?;
     let finished = matches!(state, CheckState::Completed | CheckState::Failed);
-    let withheld = finished && row.redirect_uri.is_some() && !row.response_code_redeemed;
+    let withheld =
+        !released && finished && row.redirect_uri.is_some() && !row.response_code_redeemed;
     let shown = if withheld { None } else { outcome };
     let template_version =
         u32::try_from(row.template_version).map_err(|_| CheckError::Corrupt {
@@ -235,7 +251,7 @@ fn view(tenant: &Tenant, row: &CheckRow, public_url: &str) -> Result<CheckView, 
         expires_at: row.expires_at,
         wallet_url: (state == CheckState::Created).then(|| {
             wallet_url(
-                &full_client_id(&tenant.client_id),
+                &full_client_id(tenant_client_id),
                 &request_uri(public_url, &row.request_id),
             )
         }),

@@ -3,11 +3,22 @@
 //! Wallet endpoints answer in the OAuth error format with `error_description` starting with
 //! the stable reason code (`response_replayed: …`), so wallets and tests can branch on it:
 //! `invalid_request_uri` (RFC 9101) at the request URI, `invalid_request` at the response URI.
+//!
+//! The OpenID Provider bridge answers in three ways: its pages (authorization, hand-off) show
+//! an HTML error page and never redirect an unverified request ([`page_error`]); the token
+//! endpoint uses RFC 6749 §5.2, with `WWW-Authenticate: Basic` when Basic authentication
+//! failed ([`token_error`]); the status and userinfo endpoints use the OAuth error body like
+//! every other JSON endpoint.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use idv_service_kit::ApiError;
 
+use super::oidc::{csp_nonce, html};
+use super::pages::message_page;
 use crate::checks::CheckError;
+use crate::oidc::OidcError;
+use crate::service::Verifier;
 use crate::tenants::TenantError;
 use crate::wallet::WalletError;
 
@@ -72,4 +83,102 @@ pub(super) fn wallet_error(error: WalletError, endpoint: WalletEndpoint) -> ApiE
         ),
         _ => ApiError::internal_error(&error),
     }
+}
+
+impl From<OidcError> for ApiError {
+    fn from(error: OidcError) -> Self {
+        match &error {
+            OidcError::UnknownClient
+            | OidcError::InvalidRedirectUri
+            | OidcError::InvalidRequest(_)
+            | OidcError::InvalidInput(_) => ApiError::invalid_request(error.to_string()),
+            OidcError::UnknownSession | OidcError::NotFound { .. } => {
+                ApiError::not_found(error.to_string())
+            }
+            OidcError::OtherBrowser => {
+                ApiError::new(StatusCode::FORBIDDEN, "access_denied", error.to_string())
+            }
+            OidcError::InvalidClient { .. } => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                error.to_string(),
+            ),
+            OidcError::InvalidGrant(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", error.to_string())
+            }
+            OidcError::UnsupportedGrantType => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                error.to_string(),
+            ),
+            OidcError::InvalidToken => ApiError::invalid_token(error.to_string()),
+            OidcError::Tenant(_)
+            | OidcError::Corrupt { .. }
+            | OidcError::Internal(_)
+            | OidcError::Store(_) => ApiError::internal_error(&error),
+        }
+    }
+}
+
+/// A token endpoint error (RFC 6749 §5.2): the OAuth body with `Cache-Control: no-store`, and
+/// a Basic challenge when the client's Basic authentication failed.
+pub(super) fn token_error(error: OidcError) -> Response {
+    let basic = matches!(error, OidcError::InvalidClient { basic: true });
+    let mut response = ApiError::from(error).into_response();
+    if basic {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"federated-idv verifier\""),
+        );
+    }
+    response
+}
+
+/// An error on a page the person sees: an HTML page, never a redirect (the request's
+/// `redirect_uri` is not to be trusted, RFC 6749 §4.1.2.1). 5xx causes are logged here, once.
+pub(super) fn page_error(verifier: &Verifier, error: OidcError) -> Response {
+    let (status, heading, message) = match &error {
+        OidcError::UnknownClient | OidcError::InvalidRedirectUri => (
+            StatusCode::BAD_REQUEST,
+            "This sign-in request is not valid",
+            format!(
+                "The service that sent you here made a request we cannot accept: {error}. \
+                 Go back to it and try again, or contact it if this keeps happening."
+            ),
+        ),
+        OidcError::InvalidRequest(_) => (
+            StatusCode::BAD_REQUEST,
+            "This sign-in request is not valid",
+            format!("The request cannot be accepted: {error}."),
+        ),
+        OidcError::UnknownSession => (
+            StatusCode::BAD_REQUEST,
+            "This sign-in has expired",
+            "This sign-in is unknown or has expired. Go back to the service you came from and \
+             start again."
+                .to_owned(),
+        ),
+        OidcError::OtherBrowser => (
+            StatusCode::FORBIDDEN,
+            "Continue on the device where you started",
+            "This sign-in continues in the browser where it was started. If you scanned the QR \
+             code, go back to that screen: it moves on by itself. You can close this page."
+                .to_owned(),
+        ),
+        _ => {
+            tracing::error!(
+                error.cause = %idv_service_kit::cli::report(&error),
+                "OpenID Provider page failed"
+            );
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The sign-in could not continue because of a problem on our side. Go back to \
+                 the service you came from and try again."
+                    .to_owned(),
+            )
+        }
+    };
+    let nonce = csp_nonce(verifier);
+    html(status, message_page(heading, &message, &nonce), &nonce)
 }

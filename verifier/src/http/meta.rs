@@ -1,4 +1,5 @@
-//! Public documents: the evidence signing keys and the OpenAPI description.
+//! Public documents: the verifier's public keys, the OpenID Provider Metadata and the OpenAPI
+//! description.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -11,10 +12,17 @@ use super::AppState;
 /// The OpenAPI 3.1 description of every route (hand-written, kept next to the routes).
 pub(crate) const OPENAPI: &str = include_str!("openapi.json");
 
-/// `GET /.well-known/jwks.json`: the keys check records (`dvs-check-record+jwt`) are signed
-/// with.
+/// `GET /.well-known/jwks.json`: the keys check records (`dvs-check-record+jwt`) and ID tokens
+/// are signed with.
 pub(super) async fn get_jwks(State(state): State<AppState>) -> Json<JwkSet> {
-    Json(state.verifier.evidence_jwks())
+    Json(state.verifier.jwks())
+}
+
+/// `GET /.well-known/openid-configuration`.
+pub(super) async fn get_openid_configuration(
+    State(state): State<AppState>,
+) -> Json<serde_json::Value> {
+    Json(state.verifier.openid_configuration())
 }
 
 /// `GET /openapi.json`.

@@ -1,4 +1,5 @@
-//! The verifier's own keys (the evidence signing key).
+//! The verifier's own keys: `evidence` signs check records, `id_token` the OpenID Provider
+//! bridge's ID tokens.
 
 use super::{Store, StoreError, get, is_unique_violation};
 

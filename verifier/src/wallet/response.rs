@@ -145,7 +145,8 @@ impl Verifier {
                     .nonce
                     .as_deref()
                     .ok_or_else(|| WalletError::Internal("open request without a nonce".into()))?;
-                let tenant = self.tenant(&check.tenant_id).await?;
+                // Only its client identifier: no need to parse the tenant's private key.
+                let tenant = self.tenant_row(&check.tenant_id).await?;
                 self.verify(
                     template,
                     &full_client_id(&tenant.client_id),

@@ -114,6 +114,8 @@ async fn bad_check_requests_are_rejected(db: TestDb) {
     for body in [
         json!({"template": "right_to_rent"}),
         json!({"template": "age_over_18", "webhook_url": "ftp://hooks.example/x"}),
+        json!({"template": "age_over_18", "webhook_url": "http://hooks.example/x"}),
+        json!({"template": "age_over_18", "webhook_url": "https://user:pw@hooks.example/x"}),
         json!({"template": "age_over_18", "redirect_uri": "https://e.example/cb#frag"}),
         json!({"template": "age_over_18", "response_mode": "fragment"}),
         json!({"template": "age_over_18", "unknown": 1}),
@@ -125,6 +127,12 @@ async fn bad_check_requests_are_rejected(db: TestDb) {
         )
         .await;
         assert_eq!(error, "invalid_request", "{body}");
+    }
+    // https anywhere; plain http only to a loopback relay.
+    for webhook_url in ["https://hooks.example/x", "http://127.0.0.1:9/x"] {
+        let body = json!({"template": "age_over_18", "webhook_url": webhook_url});
+        let response = fed.post_check(&fed.tenant, &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{webhook_url}");
     }
     let (error, _) = error_body(
         fed.get("/v1/checks/chk_unknown").await,
@@ -250,7 +258,8 @@ async fn every_documented_route_is_served(db: TestDb) {
     for (path, item) in doc["paths"].as_object().unwrap() {
         let concrete = path
             .replace("{check_id}", "chk_none")
-            .replace("{request_id}", "none");
+            .replace("{request_id}", "none")
+            .replace("{session_id}", "none");
         for method in ["get", "post", "delete"] {
             if item.get(method).is_none() {
                 continue;
@@ -275,6 +284,6 @@ async fn every_documented_route_is_served(db: TestDb) {
             );
         }
     }
-    assert_eq!(operations, 12);
+    assert_eq!(operations, 21);
     fed.stop().await;
 }

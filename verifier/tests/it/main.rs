@@ -11,6 +11,7 @@ mod checks;
 mod cli;
 mod helpers;
 mod lifecycle;
+mod oidc;
 mod presentations;
 mod rejections;
 mod wallet;

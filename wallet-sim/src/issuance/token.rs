@@ -1,8 +1,9 @@
-//! The token endpoint (pre-authorized code grant, OpenID4VCI 1.0 "Token Endpoint") and the
-//! nonce endpoint ("Nonce Endpoint").
+//! The token endpoint (OpenID4VCI 1.0 "Token Endpoint": the pre-authorized code grant, and the
+//! authorization code grant of RFC 6749 §4.1.3 with the PKCE verifier of RFC 7636 §4.5) and
+//! the nonce endpoint ("Nonce Endpoint").
 
 use idv_proto::oid4vci::credential_offer::{
-    PRE_AUTHORIZED_CODE_GRANT_TYPE, PreAuthorizedCodeGrant,
+    AUTHORIZATION_CODE_GRANT_TYPE, PRE_AUTHORIZED_CODE_GRANT_TYPE, PreAuthorizedCodeGrant,
 };
 use idv_proto::oid4vci::nonce::NonceResponse;
 use idv_proto::oid4vci::token::TokenResponse;
@@ -35,15 +36,7 @@ pub(crate) async fn redeem(
         )
         .await?;
     if reply.is_success() {
-        let token: TokenResponse =
-            parse_json(&reply.body, Party::AuthorizationServer, "token response")?;
-        if !token.token_type.eq_ignore_ascii_case("bearer") {
-            return Err(WalletError::UnsupportedOffer(format!(
-                "the issuer issues `{}` access tokens; this wallet only uses Bearer tokens",
-                token.token_type
-            )));
-        }
-        return Ok(token);
+        return bearer_token(&reply);
     }
     match reply.oauth_error() {
         // OpenID4VCI 1.0 answers a wrong tx_code with invalid_grant, as it does an unknown,
@@ -64,6 +57,65 @@ pub(crate) async fn redeem(
             Party::AuthorizationServer,
         )),
     }
+}
+
+/// What the authorization code grant sends besides the code.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CodeExchange<'a> {
+    /// The `redirect_uri` of the authorization request.
+    pub(crate) redirect_uri: &'a str,
+    /// The PKCE `code_verifier`.
+    pub(crate) code_verifier: &'a str,
+    /// The wallet's `client_id` (a public client: no other authentication).
+    pub(crate) client_id: &'a str,
+}
+
+/// Exchanges an authorization code for an access token.
+pub(crate) async fn exchange_code(
+    http: &Http,
+    token_endpoint: &str,
+    code: &str,
+    exchange: CodeExchange<'_>,
+) -> Result<TokenResponse, WalletError> {
+    let fields = [
+        ("grant_type", AUTHORIZATION_CODE_GRANT_TYPE),
+        ("code", code),
+        ("redirect_uri", exchange.redirect_uri),
+        ("code_verifier", exchange.code_verifier),
+        ("client_id", exchange.client_id),
+    ];
+    let reply = http
+        .post_form(
+            token_endpoint,
+            &fields,
+            JSON,
+            None,
+            Party::AuthorizationServer,
+        )
+        .await?;
+    if reply.is_success() {
+        return bearer_token(&reply);
+    }
+    Err(match reply.oauth_error() {
+        Some(remote) => WalletError::IssuerRefused {
+            party: Party::AuthorizationServer,
+            remote,
+        },
+        None => status_error(&reply, token_endpoint, Party::AuthorizationServer),
+    })
+}
+
+/// A successful token response, which must carry a Bearer token.
+fn bearer_token(reply: &crate::http::Reply) -> Result<TokenResponse, WalletError> {
+    let token: TokenResponse =
+        parse_json(&reply.body, Party::AuthorizationServer, "token response")?;
+    if !token.token_type.eq_ignore_ascii_case("bearer") {
+        return Err(WalletError::UnsupportedOffer(format!(
+            "the issuer issues `{}` access tokens; this wallet only uses Bearer tokens",
+            token.token_type
+        )));
+    }
+    Ok(token)
 }
 
 /// A fresh `c_nonce` from the nonce endpoint.

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use idv_jose::{Clock, Jwk, ManualClock, PublicKey, SystemClock, SystemRandom};
 use idv_service_kit::Secret;
 use idv_test_support::TestDb;
+use idv_test_support::oidc_provider::{OidcClient, OidcProvider};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -203,6 +204,25 @@ impl Issuer {
         body["identity_id"].as_str().unwrap().to_owned()
     }
 
+    /// Records a proofed British citizen whose account at the provider's OP is `subject`;
+    /// returns the identity id.
+    pub(crate) async fn record_linked_identity(&self, subject: &str) -> String {
+        let mut person = person(self.clock.now());
+        person["login_subject"] = json!(subject);
+        let body = self.post("/v1/identities", &person).await;
+        body["identity_id"].as_str().unwrap().to_owned()
+    }
+
+    /// An offer of `ids` to `identity` with the authorization code grant (the citizen signs
+    /// in at the provider); the response carries `offer_link`.
+    pub(crate) async fn sign_in_offer(&self, identity: &str, ids: &[&str]) -> Value {
+        self.post(
+            &format!("/v1/identities/{identity}/offers"),
+            &json!({"credential_configuration_ids": ids, "grant": "authorization_code"}),
+        )
+        .await
+    }
+
     /// A fresh offer of `ids` for a new identity: `(offer response, identity id)`, where the
     /// response carries `offer_link` and `tx_code`.
     pub(crate) async fn offer(&self, ids: &[&str]) -> (Value, String) {
@@ -273,9 +293,14 @@ pub(crate) struct Federation {
     pub(crate) issuer: Issuer,
     pub(crate) verifier: Verifier,
     pub(crate) issuer_iss: String,
+    /// The provider's OpenID Provider, citizens' sign-in (see [`Federation::start_with_sign_in`]).
+    pub(crate) op: Option<OidcProvider>,
     servers: Vec<Server>,
     _dbs: Vec<TestDb>,
 }
+
+/// The wallet's OAuth client at the issuer (wallet-sim's default `client_id`).
+pub(crate) const WALLET_CLIENT_ID: &str = "wallet-sim";
 
 /// The real time, to run the services' clocks on.
 pub(crate) fn real_now() -> i64 {
@@ -284,6 +309,17 @@ pub(crate) fn real_now() -> i64 {
 
 impl Federation {
     pub(crate) async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// The federation with the issuer's authorization code flow: citizens sign in at a real
+    /// `oidc-provider` OP, and wallet-sim is a registered wallet client with a loopback
+    /// redirect URI.
+    pub(crate) async fn start_with_sign_in() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(sign_in: bool) -> Self {
         let client = reqwest::Client::new();
         let mut servers = Vec::new();
 
@@ -333,6 +369,30 @@ impl Federation {
         issuer_config.database.url = Some(Secret::new(issuer_db.url()));
         issuer_config.database.max_connections = 2;
         issuer_config.status.list_size = 1024;
+        let op = if sign_in {
+            let secret = "issuer-secret-at-the-op-0123456789";
+            let op = OidcProvider::start(&[OidcClient::new(
+                "credential-issuer",
+                secret,
+                [format!("{issuer_iss}/login/callback")],
+            )])
+            .await;
+            issuer_config.login = Some(issuer::config::LoginSettings {
+                issuer_url: op.issuer_url().to_owned(),
+                client_id: "credential-issuer".into(),
+                client_secret: Secret::new(secret.to_owned()),
+                scopes: vec!["openid".into()],
+                request_lifetime_secs: 60,
+                sign_in_timeout_secs: 600,
+                wallet_clients: vec![issuer::config::WalletClientSettings {
+                    client_id: WALLET_CLIENT_ID.into(),
+                    redirect_uris: vec!["http://127.0.0.1/callback".into()],
+                }],
+            });
+            Some(op)
+        } else {
+            None
+        };
         let store = issuer::store::Store::connect(issuer_config.database_url().expose(), 2)
             .await
             .unwrap();
@@ -420,6 +480,7 @@ impl Federation {
             issuer,
             verifier,
             issuer_iss,
+            op,
             servers,
             _dbs: vec![tf_db, issuer_db, verifier_db],
         }
@@ -567,6 +628,34 @@ impl Wallet {
         ])
         .await
         .ok()
+    }
+
+    /// The data directory.
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Adds `line` to the `[wallet]` section of config.toml.
+    pub(crate) fn configure(&self, line: &str) {
+        let path = self.dir.path().join("config.toml");
+        let mut config = std::fs::read_to_string(&path).unwrap_or_else(|_| "[wallet]\n".into());
+        config.push_str(line);
+        config.push('\n');
+        std::fs::write(path, config).unwrap();
+    }
+
+    /// The wallet as a library, opened from its data directory as the binary opens it (close
+    /// it before running the binary).
+    pub(crate) async fn open(&self) -> wallet_sim::Wallet {
+        let config = wallet_sim::config::WalletConfig::load(self.dir.path(), Vec::new()).unwrap();
+        wallet_sim::Wallet::open(
+            self.dir.path(),
+            config.wallet,
+            Arc::new(SystemClock),
+            Arc::new(SystemRandom),
+        )
+        .await
+        .unwrap()
     }
 
     /// The wallet's database, opened as the binary opens it.

@@ -2,14 +2,15 @@
 //! and any change breaks it.
 
 use idv_checks::evidence::{
-    CHECK_RECORD_TYP, EvidenceError, RecordContext, sign_check_record, verify_check_record,
+    CHECK_RECORD_TYP, EvidenceError, RecordContext, presentation_sha256, sign_check_record,
+    verify_check_record,
 };
 use idv_checks::{OutcomeState, ReasonCode};
 use idv_jose::SigningKey;
 use idv_jose::jws::UnverifiedJws;
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::helpers::{token as token_of, *};
 
 fn context(check_id: &str) -> RecordContext<'_> {
     RecordContext {
@@ -35,6 +36,7 @@ fn a_right_to_work_record_verifies_and_carries_the_idvt_output() {
     assert_eq!(header.header().kid(), Some(verifier.kid().as_str()));
 
     let record = verify_check_record(&jwt, verifier.public_key()).unwrap();
+    assert!(record.binds(&token));
     assert_eq!(record.iss, "https://verifier.example");
     assert_eq!(record.sub, "chk_1");
     assert_eq!(record.tenant, "tenant-employer-1");
@@ -57,7 +59,8 @@ fn a_right_to_work_record_verifies_and_carries_the_idvt_output() {
     );
 
     // The hash of what was presented, never the presentation itself.
-    let expected_hash = idv_jose::digest::sha256_b64(token.to_json_string().as_bytes());
+    let presented = &token.0["identity"][0];
+    let expected_hash = idv_jose::digest::sha256_b64(presented.as_bytes());
     assert_eq!(
         record.presentation_sha256.as_deref(),
         Some(expected_hash.as_str())
@@ -65,7 +68,6 @@ fn a_right_to_work_record_verifies_and_carries_the_idvt_output() {
     let payload =
         String::from_utf8(idv_jose::base64url::decode(jwt.split('.').nth(1).unwrap()).unwrap())
             .unwrap();
-    let presented = &token.0["identity"][0];
     assert!(!payload.contains(presented.split('~').next().unwrap()));
     assert!(
         !format!(
@@ -116,6 +118,80 @@ fn a_tampered_or_foreign_record_does_not_verify() {
         verify_check_record(&trust_list_typed, verifier.public_key()),
         Err(EvidenceError::Invalid(_))
     ));
+}
+
+#[test]
+fn a_record_binds_exactly_the_presentation_it_was_made_from() {
+    let f = Fixture::new();
+    let verifier = SigningKey::generate().unwrap();
+    let rtw = f.template("right_to_work");
+    let held = f.identity(&person());
+    let token = f.vp_token(rtw, &held);
+    let jwt = sign_check_record(&f.check(rtw, &token), rtw, &context("chk_7"), &verifier).unwrap();
+    let record = verify_check_record(&jwt, verifier.public_key()).unwrap();
+    assert!(record.binds(&token));
+
+    // The same credential and disclosures presented again (another KB-JWT), one disclosure
+    // fewer, or one byte changed: each is another presentation.
+    let again = f.present_to(&held, rtw.requested_claims(), CLIENT_ID, NONCE, NOW + 1);
+    let presented = token.0["identity"][0].clone();
+    // `<issuer JWT>~…~<last disclosure>~<KB-JWT>` without its last disclosure.
+    let (before_kb, kb) = presented.rsplit_once('~').unwrap();
+    let (before_last, _last) = before_kb.rsplit_once('~').unwrap();
+    let fewer = format!("{before_last}~{kb}");
+    let flipped = {
+        let mut bytes = presented.clone().into_bytes();
+        let last = bytes.len() - 1;
+        bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(bytes).unwrap()
+    };
+    for other in [again, fewer, flipped] {
+        assert_ne!(other, presented);
+        assert!(!record.binds(&token_of(rtw, other)));
+    }
+}
+
+#[test]
+fn a_presentation_rejected_in_phase_one_is_bound_by_the_same_digest() {
+    let f = Fixture::new();
+    let verifier = SigningKey::generate().unwrap();
+    let rtw = f.template("right_to_work");
+    let held = f.identity(&person());
+    // Right credential, wrong nonce: refused after the SD-JWT is parsed.
+    let wrong_nonce = token_of(
+        rtw,
+        f.present_to(
+            &held,
+            rtw.requested_claims(),
+            CLIENT_ID,
+            "another-nonce",
+            NOW,
+        ),
+    );
+    let outcome = f.rejection(rtw, &wrong_nonce).into_outcome();
+    assert_eq!(outcome.reasons[0].code, ReasonCode::KeyBindingNonceMismatch);
+    assert_eq!(
+        outcome.presentation_sha256.as_deref(),
+        Some(presentation_sha256(&wrong_nonce).as_str())
+    );
+    let jwt = sign_check_record(&outcome, rtw, &context("chk_8"), &verifier).unwrap();
+    assert!(
+        verify_check_record(&jwt, verifier.public_key())
+            .unwrap()
+            .binds(&wrong_nonce)
+    );
+
+    // Not exactly one presentation: the digest of the VP Token's JSON text.
+    let mut two = wrong_nonce.clone();
+    two.0
+        .get_mut("identity")
+        .unwrap()
+        .push("eyJ.eyJ.sig~".to_owned());
+    let outcome = f.rejection(rtw, &two).into_outcome();
+    assert_eq!(
+        outcome.presentation_sha256.as_deref(),
+        Some(idv_jose::digest::sha256_b64(two.to_json_string().as_bytes()).as_str())
+    );
 }
 
 #[test]

@@ -200,13 +200,18 @@ pub(crate) struct Stage {
 impl Stage {
     pub(crate) async fn start() -> (Self, String) {
         let stage = Self::default();
-        let app = Router::new()
-            .route("/{*name}", get(serve))
-            .with_state(stage.clone());
+        let app = stage.router();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         tokio::spawn(async move { axum::serve(listener, app).await });
         (stage, address)
+    }
+
+    /// The routes answering from this stage's table.
+    pub(crate) fn router(&self) -> Router {
+        Router::new()
+            .route("/{*name}", get(serve))
+            .with_state(self.clone())
     }
 
     pub(crate) fn set(&self, name: &str, reply: Reply) {

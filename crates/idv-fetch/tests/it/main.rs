@@ -9,4 +9,5 @@
 mod fetcher;
 mod helpers;
 mod status_list;
+mod tls;
 mod trust_list;

@@ -1,7 +1,11 @@
 //! `GET /.well-known/oauth-authorization-server[/path]` → Authorization Server Metadata.
 //!
 //! RFC 8414 §2 (the subset we use) plus OpenID4VCI 1.0 "Oauth 2.0 Authorization Server
-//! Metadata" (`pre-authorized_grant_anonymous_access_supported`).
+//! Metadata" (`pre-authorized_grant_anonymous_access_supported`), the members of RFC 9396
+//! (authorization details), RFC 9126 (PAR) and RFC 9207 (`iss` in responses), and the PAR
+//! response.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +45,40 @@ pub struct AuthorizationServerMetadata {
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_authorized_grant_anonymous_access_supported: Option<bool>,
+    /// RFC 9396: the `authorization_details` types the server accepts (`openid_credential`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_details_types_supported: Option<Vec<String>>,
+    /// RFC 9126 §5: authorization requests must be pushed (absent means `false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_pushed_authorization_requests: Option<bool>,
+    /// RFC 9207 §3: authorization responses carry `iss` (absent means `false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_response_iss_parameter_supported: Option<bool>,
+    /// Client authentication methods at the token endpoint (`none` for public clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// The scopes the server knows (OpenID4VCI: one per credential configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes_supported: Option<Vec<String>>,
+}
+
+/// A pushed authorization request's response (RFC 9126 §2.2), `201 Created`. `Debug` leaves
+/// out `request_uri`: it is a bearer handle to the pushed request.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushedAuthorizationResponse {
+    /// The single-use handle the authorization request is then made with
+    /// (`urn:ietf:params:oauth:request_uri:…`).
+    pub request_uri: String,
+    /// Seconds the handle stays valid.
+    pub expires_in: i64,
+}
+
+impl fmt::Debug for PushedAuthorizationResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PushedAuthorizationResponse")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]
@@ -57,7 +95,12 @@ mod tests {
             "grant_types_supported": [PRE_AUTHORIZED_CODE_GRANT_TYPE, "authorization_code"],
             "code_challenge_methods_supported": ["S256"],
             "response_types_supported": ["code"],
-            "pre-authorized_grant_anonymous_access_supported": true
+            "pre-authorized_grant_anonymous_access_supported": true,
+            "authorization_details_types_supported": ["openid_credential"],
+            "require_pushed_authorization_requests": true,
+            "authorization_response_iss_parameter_supported": true,
+            "token_endpoint_auth_methods_supported": ["none"],
+            "scopes_supported": ["uk_identity"]
         });
         let metadata: AuthorizationServerMetadata =
             serde_json::from_value(example.clone()).unwrap();
@@ -65,6 +108,17 @@ mod tests {
             metadata.pre_authorized_grant_anonymous_access_supported,
             Some(true)
         );
+        assert_eq!(metadata.require_pushed_authorization_requests, Some(true));
         assert_eq!(serde_json::to_value(&metadata).unwrap(), example);
+    }
+
+    #[test]
+    fn par_response_reads_rfc_9126_example() {
+        let response: PushedAuthorizationResponse = serde_json::from_value(json!({
+            "request_uri": "urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c",
+            "expires_in": 60
+        }))
+        .unwrap();
+        assert_eq!(response.expires_in, 60);
     }
 }

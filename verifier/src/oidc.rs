@@ -1,0 +1,101 @@
+//! The verifier as an OpenID Provider: the employers' sign-in bridge (OpenID Connect Core 1.0,
+//! authorization code flow; RFC 7636 PKCE S256; RFC 9207 `iss` in the redirect). Any standard
+//! OpenID Connect client library integrates it; nothing here is proprietary.
+//!
+//! 1. The operator registers a client for a tenant (`verifier oidc-client add`): exact redirect
+//!    URIs and the check templates it may run. Its `client_secret` is shown once and stored as
+//!    its SHA-256 ([`clients`]).
+//! 2. The client discovers the provider (`/.well-known/openid-configuration`, [`discovery`])
+//!    and sends the browser to `GET /oidc/authorize` with `scope=openid <template>` (the scope
+//!    selects the template), PKCE S256, `state` and `nonce` ([`authorize`]). A bad `client_id`
+//!    or `redirect_uri` gets an error page, never a redirect; any other error goes back to the
+//!    client. A valid request creates an ordinary check for the client's tenant (the same use
+//!    case as `POST /v1/checks`, so evidence and retention behave the same; its `reference` is
+//!    `oidc:<client_id>`, and like any same-device check the tenant API withholds its result,
+//!    which the sign-in delivers), and an authorization session. The session id names the
+//!    hand-off page but is not enough to use it: the session is bound to the starting browser
+//!    by an `HttpOnly`, `SameSite=Lax` cookie whose secret is stored hashed.
+//! 3. The browser lands on the hand-off page (`/oidc/handoff/{session_id}`, [`handoff`]): the
+//!    QR code for a wallet on another device, and a link to the `openid4vp://` request for a
+//!    wallet on this one (whose redirect after presenting returns to this page). The page
+//!    polls (a meta refresh without JavaScript, a small script with it). Once the check has
+//!    concluded it issues the authorization code (random, stored hashed, single use, valid
+//!    [`CODE_LIFETIME_SECS`]) and sends the browser to `redirect_uri?code=…&state=…&iss=…`. A
+//!    wallet that declines, a check that expires, or the person's "cancel" ends it with
+//!    `error=access_denied`. A check that concluded with a failed outcome still yields a code:
+//!    the ID token says why.
+//! 4. The client exchanges the code at `POST /oidc/token` ([`token`]; `client_secret_basic` or
+//!    `client_secret_post`, the PKCE verifier and the same `redirect_uri`) for an opaque access
+//!    token (hashed at rest, valid [`ACCESS_TOKEN_LIFETIME_SECS`]) and an ID token signed ES256
+//!    with the verifier's own `id_token` key (published in `/.well-known/jwks.json`). A code
+//!    presented twice is refused and the access token issued from it revoked.
+//! 5. `GET|POST /oidc/userinfo` returns the same claims as the ID token, without the protocol
+//!    claims ([`claims`]).
+//!
+//! The claims: `sub` is the check id, so it identifies one check, never a person: two sign-ins
+//! of the same person share nothing. `dvs_check` is the check as `GET /v1/checks/{id}` shows it
+//! (template and version, state, outcome, reason codes, provider, level of confidence, trust
+//! list, evidence record) without its claims, which are top-level claims instead, under their
+//! credential names: OpenID Connect's own where one exists (`given_name`, `family_name`,
+//! `birthdate`), `nationalities` as in OpenID Connect for Identity Assurance, and
+//! `portrait`, `document` and `verification` for the rest of a right-to-work check; an age
+//! check gives only its `age_over_NN`. The claims are read from the check when the tokens are
+//! issued, so a retention period shorter than the sign-in leaves only the outcome.
+//!
+//! Every bit of state is in the database; the sweeper deletes a session
+//! [`ENDED_SESSION_KEPT_SECS`] after the session, its code and its access token have all
+//! expired. Codes, tokens, secrets, `state` and `nonce` are never logged.
+
+pub mod authorize;
+pub mod claims;
+pub mod clients;
+pub mod discovery;
+mod error;
+pub mod handoff;
+mod params;
+pub mod token;
+
+pub use error::OidcError;
+
+/// Seconds an authorization code stays redeemable.
+pub const CODE_LIFETIME_SECS: i64 = 60;
+/// Seconds an access token is accepted at the userinfo endpoint.
+pub const ACCESS_TOKEN_LIFETIME_SECS: i64 = 5 * 60;
+/// Seconds an ID token is valid (`exp - iat`).
+pub const ID_TOKEN_LIFETIME_SECS: i64 = 5 * 60;
+/// Seconds an ended session is kept after its last expiry (session, code, access token), so
+/// that a late visit to its page still gets a proper answer; then the sweeper deletes it.
+pub const ENDED_SESSION_KEPT_SECS: i64 = 60 * 60;
+/// The cookie binding an authorization session to the browser that started it (its path is
+/// the session's hand-off page, so sessions in one browser do not overwrite each other).
+pub const SESSION_COOKIE: &str = "idv_oidc";
+
+/// The authorization endpoint's path.
+pub const AUTHORIZE_PATH: &str = "/oidc/authorize";
+/// The token endpoint's path.
+pub const TOKEN_PATH: &str = "/oidc/token";
+/// The userinfo endpoint's path.
+pub const USERINFO_PATH: &str = "/oidc/userinfo";
+/// The JWK Set's path.
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// The hand-off page of a session (absolute, under `public_url`).
+pub fn handoff_url(public_url: &str, session_id: &str) -> String {
+    format!("{public_url}{}", handoff_path(session_id))
+}
+
+/// The hand-off page's path, also the path of its cookie.
+pub fn handoff_path(session_id: &str) -> String {
+    format!("/oidc/handoff/{session_id}")
+}
+
+/// base64url(SHA-256(value)): what is stored of a client secret, browser secret, code or
+/// access token.
+pub(crate) fn hash_secret(value: &str) -> String {
+    idv_jose::digest::sha256_b64(value.as_bytes())
+}
+
+/// Equality that takes the same time wherever the inputs differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,69 @@
+//! [`OidcError`]: what the OpenID Provider use cases refuse or fail with. Mapped to HTML pages,
+//! OAuth error bodies and statuses in one place, `crate::http::error`.
+
+use crate::store::StoreError;
+use crate::tenants::TenantError;
+
+/// An OpenID Provider use case's refusal or failure. Refusals an authorization request earns
+/// once its client and redirect URI are known are not errors: they go back to the client
+/// (`authorize::Authorization::Refused`).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OidcError {
+    /// The authorization request names no registered client (or names one twice).
+    #[error("the client_id is missing or not registered")]
+    UnknownClient,
+    /// The authorization request's redirect URI is missing, repeated or not registered for the
+    /// client: it cannot be sent back there.
+    #[error("the redirect_uri is missing or not registered for this client")]
+    InvalidRedirectUri,
+    /// No such authorization session: unknown, or deleted after it ended.
+    #[error("this sign-in is unknown or has expired")]
+    UnknownSession,
+    /// The session's cookie is missing or is another browser's.
+    #[error("this sign-in continues in the browser where it was started")]
+    OtherBrowser,
+    /// Token endpoint: the request is malformed; the message says how.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// Token endpoint: client authentication failed. `basic` when the client tried HTTP Basic.
+    #[error("client authentication failed")]
+    InvalidClient {
+        /// The client authenticated (or tried to) with `Authorization: Basic`.
+        basic: bool,
+    },
+    /// Token endpoint: the code is unknown, expired, used, another client's, or its
+    /// `redirect_uri` or PKCE verifier does not match.
+    #[error("{0}")]
+    InvalidGrant(&'static str),
+    /// Token endpoint: a grant type other than `authorization_code`.
+    #[error("only the authorization_code grant type is supported")]
+    UnsupportedGrantType,
+    /// Userinfo: the access token is unknown, expired or revoked.
+    #[error("the access token is unknown, expired or revoked")]
+    InvalidToken,
+    /// Operator input is invalid; the message names the field.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// No registered client with this id (operator commands).
+    #[error("no OpenID Connect client `{client_id}`")]
+    NotFound {
+        /// The id asked for.
+        client_id: String,
+    },
+    /// The client's tenant is unknown or unusable.
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
+    /// A stored value does not decode.
+    #[error("stored {what} does not decode")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+    },
+    /// Signing, encoding or rendering failed.
+    #[error("{0}")]
+    Internal(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,334 @@
+//! The hand-off page's use cases: `GET /oidc/handoff/{session_id}` (the page, or the redirect
+//! back to the client once the check has concluded), `…/status` (what the page's script
+//! polls) and `…/cancel`. Each requires the cookie of the browser that started the session.
+//!
+//! A concluded check (completed, or failed for any reason but the holder declining) issues the
+//! authorization code; a declined, expired, erased or cancelled one ends the session with
+//! `access_denied`. Either way the session ends once (a compare-and-swap on its status); a
+//! later visit gets [`Handoff::Finished`].
+
+use idv_checks::reason::ReasonCode;
+use idv_service_kit::Secret;
+use serde::Serialize;
+
+use super::authorize::ClientRedirect;
+use super::{CODE_LIFETIME_SECS, OidcError, constant_time_eq, hash_secret};
+use crate::checks::{CheckState, OutcomeRecord, request_uri, wallet_url};
+use crate::service::Verifier;
+use crate::store::checks::CheckRow;
+use crate::store::oidc::OidcSessionRow;
+use crate::tenants::full_client_id;
+
+/// Random bytes of an authorization code (256 bits).
+const CODE_BYTES: usize = 32;
+/// Seconds between the page's polls.
+pub const POLL_SECS: u32 = 4;
+/// The QR code's accessible name.
+const QR_TITLE: &str = "QR code: scan it with your wallet app to share your credential";
+
+/// Where a session's check stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    /// Waiting for the wallet.
+    Waiting,
+    /// The wallet presented; verifying.
+    Checking,
+    /// Done: the page moves on (back to the client).
+    Finished,
+}
+
+impl Progress {
+    /// The status line the page shows (and announces) for it.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Waiting => "Waiting for your wallet.",
+            Self::Checking => "Your wallet has answered. Checking your credential…",
+            Self::Finished => "Done. Taking you back…",
+        }
+    }
+}
+
+/// The hand-off page's content.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HandoffPage {
+    /// The session (the page's own URL is `/oidc/handoff/{session_id}`).
+    pub session_id: String,
+    /// The client's display name.
+    pub client_name: String,
+    /// The title of the check the client asks for.
+    pub check_title: String,
+    /// `openid4vp://…`: the request, for a wallet on this device.
+    pub wallet_url: String,
+    /// The same link as a QR code (SVG, titled, `role="img"`).
+    pub qr_svg: String,
+    /// Where the check stands.
+    pub progress: Progress,
+    /// Seconds until the request expires.
+    pub expires_in_secs: i64,
+}
+
+impl std::fmt::Debug for HandoffPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandoffPage")
+            .field("progress", &self.progress)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a visit to the hand-off page leads to.
+#[derive(Debug)]
+pub enum Handoff {
+    /// Still waiting: show the page.
+    Page(HandoffPage),
+    /// Concluded or refused: back to the client with a code or an error.
+    Redirect(ClientRedirect),
+    /// The session already ended; the page says so.
+    Finished {
+        /// The client's display name.
+        client_name: String,
+    },
+}
+
+/// `GET /oidc/handoff/{session_id}/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HandoffStatus {
+    /// `waiting`, `checking` or `finished` (then load the page again).
+    pub status: Progress,
+    /// The status line to show.
+    pub message: &'static str,
+}
+
+/// A session's check, classified.
+enum Outcome {
+    Pending(Progress),
+    /// Concluded: issue the code.
+    Concluded,
+    /// Declined, expired or withdrawn: `access_denied` with this description.
+    Denied(&'static str),
+}
+
+impl Verifier {
+    /// A visit to the hand-off page.
+    pub async fn handoff(
+        &self,
+        session_id: &str,
+        browser_secret: Option<&Secret>,
+    ) -> Result<Handoff, OidcError> {
+        let session = self.bound_session(session_id, browser_secret).await?;
+        let client_name = self.session_client_name(&session).await?;
+        if session.status != "pending" {
+            return Ok(Handoff::Finished { client_name });
+        }
+        let check = self.session_check(&session).await?;
+        let now = self.clock.now();
+        match outcome(&check, now)? {
+            Outcome::Pending(progress) => {
+                let tenant = self.tenant(&session.tenant_id).await?;
+                let wallet_url = wallet_url(
+                    &full_client_id(&tenant.client_id),
+                    &request_uri(&self.settings.public_url, &check.request_id),
+                );
+                let qr_svg = idv_service_kit::qr::svg(&wallet_url, QR_TITLE)
+                    .map_err(|e| OidcError::Internal(e.to_string()))?;
+                let check_title = self
+                    .template_of(&check)
+                    .map_err(|e| OidcError::Internal(e.to_string()))?
+                    .title()
+                    .to_owned();
+                Ok(Handoff::Page(HandoffPage {
+                    session_id: session.session_id,
+                    client_name,
+                    check_title,
+                    wallet_url,
+                    qr_svg,
+                    progress,
+                    expires_in_secs: (check.expires_at - now).max(0),
+                }))
+            }
+            Outcome::Concluded => self.issue_code(&session, client_name, now).await,
+            Outcome::Denied(why) => {
+                if check.state == CheckState::Created.as_str() {
+                    // Expired but not swept yet: end the check as the sweeper would.
+                    self.expire(&check, now)
+                        .await
+                        .map_err(|e| OidcError::Internal(e.to_string()))?;
+                }
+                self.deny(&session, client_name, why, now).await
+            }
+        }
+    }
+
+    /// Where the session's check stands, for the page's script.
+    pub async fn handoff_status(
+        &self,
+        session_id: &str,
+        browser_secret: Option<&Secret>,
+    ) -> Result<HandoffStatus, OidcError> {
+        let session = self.bound_session(session_id, browser_secret).await?;
+        let status = if session.status == "pending" {
+            let check = self.session_check(&session).await?;
+            match outcome(&check, self.clock.now())? {
+                Outcome::Pending(progress) => progress,
+                Outcome::Concluded | Outcome::Denied(_) => Progress::Finished,
+            }
+        } else {
+            Progress::Finished
+        };
+        Ok(HandoffStatus {
+            status,
+            message: status.message(),
+        })
+    }
+
+    /// The person cancels: the check is erased and the client told `access_denied`.
+    pub async fn cancel_handoff(
+        &self,
+        session_id: &str,
+        browser_secret: Option<&Secret>,
+    ) -> Result<Handoff, OidcError> {
+        let session = self.bound_session(session_id, browser_secret).await?;
+        let client_name = self.session_client_name(&session).await?;
+        if session.status != "pending" {
+            return Ok(Handoff::Finished { client_name });
+        }
+        let now = self.clock.now();
+        let handoff = self
+            .deny(
+                &session,
+                client_name,
+                "the person cancelled the sign-in",
+                now,
+            )
+            .await?;
+        // Nothing the wallet sends now can be used: the check goes too.
+        self.store
+            .erase_check(&session.tenant_id, &session.check_id, now)
+            .await?;
+        Ok(handoff)
+    }
+
+    /// The session, if `browser_secret` is the cookie of the browser that started it.
+    async fn bound_session(
+        &self,
+        session_id: &str,
+        browser_secret: Option<&Secret>,
+    ) -> Result<OidcSessionRow, OidcError> {
+        let session = self
+            .store
+            .load_oidc_session(session_id)
+            .await?
+            .ok_or(OidcError::UnknownSession)?;
+        let presented = browser_secret.map(|s| hash_secret(s.expose()));
+        if !presented
+            .is_some_and(|p| constant_time_eq(p.as_bytes(), session.browser_hash.as_bytes()))
+        {
+            return Err(OidcError::OtherBrowser);
+        }
+        Ok(session)
+    }
+
+    /// The session's client's name; a removed client ends its sessions.
+    async fn session_client_name(&self, session: &OidcSessionRow) -> Result<String, OidcError> {
+        Ok(self
+            .registered_client(&session.client_id)
+            .await?
+            .ok_or(OidcError::UnknownSession)?
+            .name)
+    }
+
+    async fn session_check(&self, session: &OidcSessionRow) -> Result<CheckRow, OidcError> {
+        self.store
+            .load_check(&session.tenant_id, &session.check_id)
+            .await?
+            .ok_or(OidcError::Corrupt {
+                what: "session check",
+            })
+    }
+
+    /// `pending → code_issued`: the code, and the browser back to the client with it.
+    async fn issue_code(
+        &self,
+        session: &OidcSessionRow,
+        client_name: String,
+        now: i64,
+    ) -> Result<Handoff, OidcError> {
+        let code = idv_jose::random::token(self.random.as_ref(), CODE_BYTES);
+        if !self
+            .store
+            .issue_oidc_code(
+                &session.session_id,
+                &hash_secret(&code),
+                now,
+                now + CODE_LIFETIME_SECS,
+            )
+            .await?
+        {
+            // Another request (a second tab, the script and a refresh) ended it first.
+            return Ok(Handoff::Finished { client_name });
+        }
+        tracing::info!(
+            oidc.client_id = %session.client_id, check.id = %session.check_id,
+            "authorization code issued"
+        );
+        Ok(Handoff::Redirect(self.client_redirect(
+            &session.redirect_uri,
+            &[("code", &code)],
+            session.state.as_deref(),
+        )?))
+    }
+
+    /// `pending → denied`, and the browser back to the client with `access_denied`.
+    async fn deny(
+        &self,
+        session: &OidcSessionRow,
+        client_name: String,
+        why: &'static str,
+        now: i64,
+    ) -> Result<Handoff, OidcError> {
+        if !self
+            .store
+            .deny_oidc_session(&session.session_id, now)
+            .await?
+        {
+            return Ok(Handoff::Finished { client_name });
+        }
+        tracing::info!(
+            oidc.client_id = %session.client_id, check.id = %session.check_id,
+            "authorization session denied"
+        );
+        Ok(Handoff::Redirect(self.client_redirect(
+            &session.redirect_uri,
+            &[("error", "access_denied"), ("error_description", why)],
+            session.state.as_deref(),
+        )?))
+    }
+}
+
+fn outcome(check: &CheckRow, now: i64) -> Result<Outcome, OidcError> {
+    let state = CheckState::parse(&check.state).ok_or(OidcError::Corrupt {
+        what: "check state",
+    })?;
+    Ok(match state {
+        CheckState::Created if now < check.expires_at => Outcome::Pending(Progress::Waiting),
+        CheckState::Created | CheckState::Expired => {
+            Outcome::Denied("the request expired before the wallet answered")
+        }
+        CheckState::Presented => Outcome::Pending(Progress::Checking),
+        CheckState::Completed => Outcome::Concluded,
+        CheckState::Failed => {
+            let record: Option<OutcomeRecord> = check
+                .outcome
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|_| OidcError::Corrupt { what: "outcome" })?;
+            if record.is_some_and(|r| r.codes().any(|c| c == ReasonCode::HolderDeclined)) {
+                Outcome::Denied("the person declined in their wallet")
+            } else {
+                Outcome::Concluded
+            }
+        }
+        CheckState::Erased => Outcome::Denied("the check was withdrawn"),
+    })
+}

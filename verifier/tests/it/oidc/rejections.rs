@@ -1,0 +1,527 @@
+//! Sign-ins that must not succeed: an unknown client or redirect URI (an error page, never a
+//! redirect), malformed authorization requests (back to the client with the error), token
+//! requests with a wrong secret, a bad PKCE verifier or a reused code, a wallet that declines,
+//! a cancelled or expired sign-in, another browser; and the client's registration commands.
+
+use idv_jose::Clock;
+use idv_test_support::{TestDb, test_on_both_databases};
+use openidconnect::core::{CoreErrorResponseType, CoreGenderClaim};
+use openidconnect::{
+    AuthorizationCode, ClientSecret, PkceCodeVerifier, RequestTokenError, StandardErrorResponse,
+    UserInfoClaims, UserInfoError,
+};
+use reqwest::StatusCode;
+use serde_json::Value;
+use verifier::cli::{Command, OidcClientCommand};
+
+use super::rp::{
+    Browser, DvsClaims, Registered, RelyingParty, back_to_client, http_client, no_redirects,
+    open_handoff, query, register, run_cli, see_other, wallet_presents,
+};
+use crate::helpers::{Federation, british_citizen, error_body};
+use crate::wallet::{fetch_request, post_form};
+
+test_on_both_databases!(
+    an_unknown_client_or_redirect_uri_gets_an_error_page_and_no_redirect,
+    malformed_authorization_requests_go_back_to_the_client_with_the_error,
+    the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes,
+    a_declined_cancelled_or_expired_sign_in_returns_access_denied,
+    clients_are_listed_and_removed_through_the_cli,
+);
+
+const REDIRECT_URI: &str = "https://hr.employer.example.co.uk/oidc/callback";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// The OAuth error of a refused token request.
+fn refused<T, E: std::error::Error + 'static>(
+    result: Result<T, RequestTokenError<E, StandardErrorResponse<CoreErrorResponseType>>>,
+) -> CoreErrorResponseType {
+    match result {
+        Err(RequestTokenError::ServerResponse(response)) => response.error().clone(),
+        Ok(_) => panic!("the token request succeeded"),
+        Err(other) => panic!("{other:?}"),
+    }
+}
+
+/// `/oidc/authorize?…` with these parameters.
+fn authorize_url(fed: &Federation, pairs: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse(&fed.url("/oidc/authorize")).unwrap();
+    url.query_pairs_mut().extend_pairs(pairs);
+    url.into()
+}
+
+/// A valid request's parameters, with `changes` applied (an empty value removes one).
+fn params<'a>(
+    registered: &'a Registered,
+    changes: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", registered.client_id.as_str()),
+        ("redirect_uri", registered.redirect_uri.as_str()),
+        ("scope", "openid right_to_work"),
+        ("state", "st-1"),
+        ("nonce", "n-1"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    for (name, value) in changes {
+        params.retain(|(n, _)| n != name);
+        if !value.is_empty() {
+            params.push((name, value));
+        }
+    }
+    params
+}
+
+async fn an_unknown_client_or_redirect_uri_gets_an_error_page_and_no_redirect(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
+    let http = no_redirects();
+    for changes in [
+        vec![("redirect_uri", "https://attacker.example/cb")],
+        vec![(
+            "redirect_uri",
+            "https://hr.employer.example.co.uk/oidc/callback/",
+        )],
+        vec![("redirect_uri", "")],
+        vec![("client_id", "oc_unknown")],
+        vec![("client_id", "")],
+        // Even with other errors, nothing goes to an unverified redirect URI.
+        vec![
+            ("redirect_uri", "https://attacker.example/cb"),
+            ("code_challenge_method", "plain"),
+        ],
+    ] {
+        let response = http
+            .get(authorize_url(&fed, &params(&registered, &changes)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{changes:?}");
+        assert!(response.headers().get("location").is_none());
+        assert!(response.headers().get("set-cookie").is_none());
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("<h1>This sign-in request is not valid</h1>"),
+            "{html}"
+        );
+        assert!(!html.contains("attacker"));
+    }
+    // A repeated redirect_uri cannot be trusted either.
+    let mut repeated = params(&registered, &[]);
+    repeated.push(("redirect_uri", REDIRECT_URI));
+    let response = http
+        .get(authorize_url(&fed, &repeated))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // The POST form says the same.
+    let response = http
+        .post(fed.url("/oidc/authorize"))
+        .form(&params(&registered, &[("client_id", "oc_unknown")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    fed.stop().await;
+}
+
+async fn malformed_authorization_requests_go_back_to_the_client_with_the_error(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
+    let http = no_redirects();
+    for (changes, error) in [
+        (vec![("scope", "openid")], "invalid_scope"),
+        (vec![("scope", "openid profile")], "invalid_scope"),
+        (vec![("scope", "openid age_over_18")], "invalid_scope"),
+        (vec![("scope", "right_to_work")], "invalid_scope"),
+        (
+            vec![("scope", "openid right_to_work age_over_18")],
+            "invalid_scope",
+        ),
+        (vec![("code_challenge_method", "plain")], "invalid_request"),
+        (vec![("code_challenge_method", "")], "invalid_request"),
+        (vec![("code_challenge", "")], "invalid_request"),
+        (vec![("code_challenge", "short")], "invalid_request"),
+        (
+            vec![("response_type", "token")],
+            "unsupported_response_type",
+        ),
+        (vec![("response_type", "")], "invalid_request"),
+        (vec![("response_mode", "fragment")], "invalid_request"),
+        (vec![("request", "eyJ.x.y")], "request_not_supported"),
+        (vec![("prompt", "none")], "login_required"),
+    ] {
+        let response = http
+            .get(authorize_url(&fed, &params(&registered, &changes)))
+            .send()
+            .await
+            .unwrap();
+        let location = see_other(&response);
+        assert!(
+            location.starts_with(&format!("{REDIRECT_URI}?")),
+            "{location}"
+        );
+        let got = query(&location);
+        assert_eq!(got["error"], error, "{changes:?}: {got:?}");
+        assert!(!got["error_description"].is_empty());
+        assert_eq!(got["state"], "st-1");
+        assert_eq!(got["iss"], fed.url(""));
+        assert!(!got.contains_key("code"));
+        assert!(response.headers().get("set-cookie").is_none());
+    }
+    // A repeated parameter other than client_id and redirect_uri.
+    let mut repeated = params(&registered, &[]);
+    repeated.push(("scope", "openid right_to_work"));
+    let response = http
+        .get(authorize_url(&fed, &repeated))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(query(&see_other(&response))["error"], "invalid_request");
+    // The same valid request by POST starts a session.
+    let response = http
+        .post(fed.url("/oidc/authorize"))
+        .form(&params(&registered, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert!(see_other(&response).starts_with(&fed.url("/oidc/handoff/")));
+    fed.stop().await;
+}
+
+async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
+    let rp = RelyingParty::discover(&fed, &registered).await;
+    let http = http_client(rp.http.clone());
+    let pending = rp.authorize("right_to_work");
+    let mut browser = Browser::new();
+    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let credential = fed.issue_identity("good", &british_citizen());
+    wallet_presents(&fed, &page.wallet_url, &credential).await;
+    let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
+    let code = AuthorizationCode::new(params["code"].clone());
+
+    // A wrong client secret (Basic): invalid_client with a Basic challenge.
+    let wrong = rp
+        .client
+        .clone()
+        .set_client_secret(ClientSecret::new("ocs_wrong".into()));
+    let result = wrong
+        .exchange_code(code.clone())
+        .unwrap()
+        .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.secret().clone()))
+        .request_async(&http)
+        .await;
+    assert_eq!(refused(result), CoreErrorResponseType::InvalidClient);
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", params["code"].as_str()),
+        ("redirect_uri", REDIRECT_URI),
+        ("code_verifier", pending.verifier.secret().as_str()),
+    ];
+    let response = rp
+        .http
+        .post(fed.url("/oidc/token"))
+        .basic_auth(&registered.client_id, Some("ocs_wrong"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic ")
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    // No client authentication at all.
+    let response = rp
+        .http
+        .post(fed.url("/oidc/token"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_body(response, StatusCode::UNAUTHORIZED).await.0,
+        "invalid_client"
+    );
+
+    // A PKCE verifier that is not the challenge's: invalid_grant.
+    let result = rp
+        .client
+        .exchange_code(code.clone())
+        .unwrap()
+        .set_pkce_verifier(PkceCodeVerifier::new("x".repeat(43)))
+        .request_async(&http)
+        .await;
+    assert_eq!(refused(result), CoreErrorResponseType::InvalidGrant);
+    // Another redirect_uri, another grant type.
+    let authenticated = |form: Vec<(&'static str, String)>| {
+        rp.http
+            .post(fed.url("/oidc/token"))
+            .basic_auth(&registered.client_id, Some(&registered.client_secret))
+            .form(&form)
+            .send()
+    };
+    let response = authenticated(vec![
+        ("grant_type", "authorization_code".into()),
+        ("code", params["code"].clone()),
+        (
+            "redirect_uri",
+            "https://hr.employer.example.co.uk/other".into(),
+        ),
+        ("code_verifier", pending.verifier.secret().clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(
+        error_body(response, StatusCode::BAD_REQUEST).await.0,
+        "invalid_grant"
+    );
+    let response = authenticated(vec![
+        ("grant_type", "client_credentials".into()),
+        ("code", params["code"].clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(
+        error_body(response, StatusCode::BAD_REQUEST).await.0,
+        "unsupported_grant_type"
+    );
+
+    // None of those consumed the code: the right request succeeds, once.
+    let verifier = pending.verifier.secret().clone();
+    let tokens = rp
+        .client
+        .exchange_code(code.clone())
+        .unwrap()
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.clone()))
+        .request_async(&http)
+        .await
+        .unwrap();
+    let access_token = openidconnect::OAuth2TokenResponse::access_token(&tokens).clone();
+    let userinfo = |token| async {
+        rp.client
+            .user_info(token, None)
+            .unwrap()
+            .request_async::<DvsClaims, _, CoreGenderClaim>(&http)
+            .await
+    };
+    let claims: UserInfoClaims<DvsClaims, CoreGenderClaim> =
+        userinfo(access_token.clone()).await.unwrap();
+    assert_eq!(claims.additional_claims().dvs_check["outcome"], "compliant");
+    let result = rp
+        .client
+        .exchange_code(code.clone())
+        .unwrap()
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+        .request_async(&http)
+        .await;
+    assert_eq!(refused(result), CoreErrorResponseType::InvalidGrant);
+    // The reuse revoked the access token issued from the code.
+    match userinfo(access_token.clone()).await {
+        Err(UserInfoError::Response(status, _, _)) => {
+            assert_eq!(status.as_u16(), 401);
+        }
+        other => panic!("{other:?}"),
+    }
+    let response = rp
+        .http
+        .get(fed.url("/oidc/userinfo"))
+        .bearer_auth(access_token.secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_body(response, StatusCode::UNAUTHORIZED).await.0,
+        "invalid_token"
+    );
+
+    // A code expires after a minute.
+    let pending = rp.authorize("right_to_work");
+    let mut browser = Browser::new();
+    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let credential = fed.issue_identity("good", &british_citizen());
+    wallet_presents(&fed, &page.wallet_url, &credential).await;
+    let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
+    fed.clock.advance(61);
+    let result = rp
+        .client
+        .exchange_code(AuthorizationCode::new(params["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(pending.verifier)
+        .request_async(&http)
+        .await;
+    assert_eq!(refused(result), CoreErrorResponseType::InvalidGrant);
+    fed.stop().await;
+}
+
+async fn a_declined_cancelled_or_expired_sign_in_returns_access_denied(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
+    let rp = RelyingParty::discover(&fed, &registered).await;
+    let denied = |params: std::collections::BTreeMap<String, String>| {
+        assert_eq!(params["error"], "access_denied", "{params:?}");
+        assert!(!params.contains_key("code"));
+    };
+
+    // The wallet declines.
+    let pending = rp.authorize("right_to_work");
+    let mut browser = Browser::new();
+    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let request = fetch_request(&fed, &page.wallet_url).await;
+    let response = post_form(
+        &fed,
+        &request,
+        &[("error", "access_denied"), ("state", request.state())],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    denied(back_to_client(&fed, &mut browser, &page, &registered, &pending).await);
+    // Afterwards the page only says it has finished.
+    let again = browser.get(&page.url).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert!(again.text().await.unwrap().contains("has finished"));
+
+    // Another browser (no cookie, or another session's) cannot use the page.
+    let pending = rp.authorize("right_to_work");
+    let mut browser = Browser::new();
+    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let mut stranger = Browser::new();
+    let response = stranger.get(&page.url).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.headers().get("location").is_none());
+    let response = stranger.get(&format!("{}/status", page.url)).await;
+    assert_eq!(
+        error_body(response, StatusCode::FORBIDDEN).await.0,
+        "access_denied"
+    );
+    let status: Value = browser
+        .get(&format!("{}/status", page.url))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "waiting");
+
+    // The person cancels: the check is erased, the client told.
+    let cancel = browser.get(&format!("{}/cancel", page.url)).await;
+    let location = see_other(&cancel);
+    let params = query(&location);
+    assert_eq!(params["state"], *pending.state.secret());
+    denied(params);
+    let wallet = url::Url::parse(&page.wallet_url).unwrap();
+    let request_uri: String = wallet
+        .query_pairs()
+        .find(|(k, _)| k == "request_uri")
+        .unwrap()
+        .1
+        .into_owned();
+    let response = fed.client.get(&request_uri).send().await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "the request is gone"
+    );
+
+    // The check expires before the wallet answers.
+    let pending = rp.authorize("right_to_work");
+    let mut browser = Browser::new();
+    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    fed.clock.advance(601);
+    denied(back_to_client(&fed, &mut browser, &page, &registered, &pending).await);
+
+    // An hour after its session, code and token have all expired, the sweeper deletes it.
+    let response = browser.get(&format!("{}/status", page.url)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    fed.clock.advance(verifier::oidc::ENDED_SESSION_KEPT_SECS);
+    let mut gone = false;
+    for _ in 0..200 {
+        let response = browser.get(&format!("{}/status", page.url)).await;
+        if response.status() == StatusCode::NOT_FOUND {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(gone, "the sweeper did not delete the ended session");
+    let response = browser.get(&page.url).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    fed.stop().await;
+}
+
+async fn clients_are_listed_and_removed_through_the_cli(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let registered = register(&fed, REDIRECT_URI, &["right_to_work", "age_over_18"]).await;
+    let listed: Value = serde_json::from_str(
+        &run_cli(
+            &fed,
+            Command::OidcClient(OidcClientCommand::List {
+                tenant_id: Some(fed.tenant.tenant_id.clone()),
+            }),
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["client_id"], registered.client_id.as_str());
+    assert_eq!(
+        listed[0]["templates"],
+        serde_json::json!(["right_to_work", "age_over_18"])
+    );
+    assert!(!listed.to_string().contains(&registered.client_secret));
+    assert!(!listed.to_string().contains("secret"));
+
+    // Bad registrations are refused with the reason.
+    let mut out = Vec::new();
+    for (redirect, template) in [
+        ("http://hr.employer.example/cb", "right_to_work"),
+        (REDIRECT_URI, "right_to_rent"),
+    ] {
+        let result = verifier::cli::execute_with(
+            fed.verifier_config.clone(),
+            Command::OidcClient(OidcClientCommand::Add {
+                tenant_id: fed.tenant.tenant_id.clone(),
+                name: "Bad".into(),
+                redirect_uris: vec![redirect.into()],
+                templates: vec![template.into()],
+            }),
+            &mut out,
+            std::sync::Arc::clone(&fed.clock) as std::sync::Arc<dyn Clock>,
+            std::sync::Arc::new(idv_jose::SystemRandom),
+        )
+        .await;
+        assert!(
+            matches!(result, Err(verifier::cli::CliError::Oidc(_))),
+            "{redirect} {template}"
+        );
+    }
+
+    let removed = run_cli(
+        &fed,
+        Command::OidcClient(OidcClientCommand::Remove {
+            client_id: registered.client_id.clone(),
+        }),
+    )
+    .await;
+    assert!(removed.contains(&registered.client_id));
+    let response = no_redirects()
+        .get(authorize_url(&fed, &params(&registered, &[])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    fed.stop().await;
+}

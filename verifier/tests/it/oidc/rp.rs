@@ -1,0 +1,315 @@
+//! The employer's side: an OpenID Connect relying party built with the `openidconnect` crate
+//! over reqwest (an async closure HTTP client), its registration through the operator's CLI,
+//! and a minimal browser (cookies by path, redirects followed by hand).
+
+use std::sync::Arc;
+
+use idv_jose::{Clock, SystemRandom};
+use openidconnect::core::{
+    CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
+    CoreProviderMetadata, CoreResponseType,
+};
+use openidconnect::{
+    AdditionalClaims, AuthenticationFlow, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IdToken, IdTokenVerifier, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope,
+};
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use verifier::cli::{Command, OidcClientCommand, execute_with};
+
+use crate::helpers::{Federation, IssuedCredential};
+use crate::wallet::{fetch_request, present, respond, vp_token};
+
+/// The claims beyond OpenID Connect's standard ones that a sign-in carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DvsClaims {
+    pub(crate) dvs_check: Value,
+    #[serde(default)]
+    pub(crate) nationalities: Option<Vec<String>>,
+    #[serde(default)]
+    pub(crate) portrait: Option<String>,
+    #[serde(default)]
+    pub(crate) document: Option<Value>,
+    #[serde(default)]
+    pub(crate) verification: Option<Value>,
+    #[serde(default)]
+    pub(crate) age_over_18: Option<bool>,
+}
+
+impl AdditionalClaims for DvsClaims {}
+
+/// An ID token whose additional claims are read as [`DvsClaims`].
+pub(crate) type DvsIdToken =
+    IdToken<DvsClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
+
+/// A client configured from discovery (authorization endpoint set; token and userinfo
+/// endpoints as discovered).
+pub(crate) type DiscoveredClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+pub(crate) use idv_test_support::openid_client::http_client;
+
+/// A reqwest client that does not follow redirects.
+pub(crate) fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A client as registered: what its operator hands the employer.
+#[derive(Clone)]
+pub(crate) struct Registered {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) output: Value,
+}
+
+/// `verifier oidc-client add` on the federation's verifier database.
+pub(crate) async fn register(
+    fed: &Federation,
+    redirect_uri: &str,
+    templates: &[&str],
+) -> Registered {
+    let output = run_cli(
+        fed,
+        Command::OidcClient(OidcClientCommand::Add {
+            tenant_id: fed.tenant.tenant_id.clone(),
+            name: "Example Employer Hiring".into(),
+            redirect_uris: vec![redirect_uri.to_owned()],
+            templates: templates.iter().map(|t| (*t).to_owned()).collect(),
+        }),
+    )
+    .await;
+    let output: Value = serde_json::from_str(&output).unwrap();
+    Registered {
+        client_id: output["client_id"].as_str().unwrap().to_owned(),
+        client_secret: output["client_secret"].as_str().unwrap().to_owned(),
+        redirect_uri: redirect_uri.to_owned(),
+        output,
+    }
+}
+
+/// Runs a CLI command on the verifier's database; returns what it printed.
+pub(crate) async fn run_cli(fed: &Federation, command: Command) -> String {
+    let mut out = Vec::new();
+    execute_with(
+        fed.verifier_config.clone(),
+        command,
+        &mut out,
+        Arc::clone(&fed.clock) as Arc<dyn Clock>,
+        Arc::new(SystemRandom),
+    )
+    .await
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// The relying party: its discovered client and HTTP client.
+pub(crate) struct RelyingParty {
+    pub(crate) client: DiscoveredClient,
+    pub(crate) metadata: CoreProviderMetadata,
+    pub(crate) http: reqwest::Client,
+}
+
+/// One authorization request as the relying party remembers it.
+pub(crate) struct Pending {
+    pub(crate) url: url::Url,
+    pub(crate) state: CsrfToken,
+    pub(crate) nonce: Nonce,
+    pub(crate) verifier: PkceCodeVerifier,
+}
+
+impl RelyingParty {
+    /// Discovers the verifier and configures the client.
+    pub(crate) async fn discover(fed: &Federation, registered: &Registered) -> Self {
+        let http = no_redirects();
+        let issuer = IssuerUrl::new(fed.url("")).unwrap();
+        let metadata = CoreProviderMetadata::discover_async(issuer, &http_client(http.clone()))
+            .await
+            .unwrap();
+        let client = CoreClient::from_provider_metadata(
+            metadata.clone(),
+            ClientId::new(registered.client_id.clone()),
+            Some(ClientSecret::new(registered.client_secret.clone())),
+        )
+        .set_redirect_uri(RedirectUrl::new(registered.redirect_uri.clone()).unwrap());
+        Self {
+            client,
+            metadata,
+            http,
+        }
+    }
+
+    /// An authorization request for `template`, with PKCE S256 and a nonce.
+    pub(crate) fn authorize(&self, template: &str) -> Pending {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state, nonce) = self
+            .client
+            .authorize_url(
+                AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new(template.to_owned()))
+            .set_pkce_challenge(challenge)
+            .url();
+        Pending {
+            url,
+            state,
+            nonce,
+            verifier,
+        }
+    }
+
+    /// The ID token verifier, on the federation's clock.
+    pub(crate) fn id_token_verifier(
+        &self,
+        fed: &Federation,
+    ) -> IdTokenVerifier<'_, openidconnect::core::CoreJsonWebKey> {
+        let clock = Arc::clone(&fed.clock);
+        self.client
+            .id_token_verifier()
+            .set_time_fn(move || chrono::DateTime::from_timestamp(clock.now(), 0).unwrap())
+    }
+}
+
+/// A browser: keeps cookies by path and does not follow redirects on its own.
+pub(crate) struct Browser {
+    http: reqwest::Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    pub(crate) fn new() -> Self {
+        Self {
+            http: no_redirects(),
+            cookies: Vec::new(),
+        }
+    }
+
+    /// `GET url`, with the cookies whose path covers it; remembers any cookie set.
+    pub(crate) async fn get(&mut self, url: &str) -> reqwest::Response {
+        let path = url::Url::parse(url).unwrap().path().to_owned();
+        let mut request = self.http.get(url);
+        let cookies: Vec<&str> = self
+            .cookies
+            .iter()
+            .filter(|(cookie_path, _)| path.starts_with(cookie_path.as_str()))
+            .map(|(_, pair)| pair.as_str())
+            .collect();
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies.join("; "));
+        }
+        let response = request.send().await.unwrap();
+        for value in response.headers().get_all("set-cookie") {
+            let value = value.to_str().unwrap();
+            let pair = value.split(';').next().unwrap().trim().to_owned();
+            let cookie_path = value
+                .split(';')
+                .filter_map(|attr| attr.trim().strip_prefix("Path="))
+                .next()
+                .unwrap_or("/")
+                .to_owned();
+            self.cookies.push((cookie_path, pair));
+        }
+        response
+    }
+
+    /// The cookies set so far (`name=value`, path).
+    pub(crate) fn cookies(&self) -> &[(String, String)] {
+        &self.cookies
+    }
+}
+
+/// The `Location` of a `303 See Other`.
+pub(crate) fn see_other(response: &reqwest::Response) -> String {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// The query parameters of a URL.
+pub(crate) fn query(url: &str) -> std::collections::BTreeMap<String, String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+/// The hand-off page a browser reached from an authorization URL.
+pub(crate) struct HandoffPage {
+    pub(crate) url: String,
+    pub(crate) html: String,
+    pub(crate) wallet_url: String,
+}
+
+/// The browser opens the authorization URL and lands on the hand-off page.
+pub(crate) async fn open_handoff(browser: &mut Browser, authorize_url: &str) -> HandoffPage {
+    let response = browser.get(authorize_url).await;
+    let url = see_other(&response);
+    let page = browser.get(&url).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    let wallet_url = html
+        .split("href=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .find(|href| href.starts_with("openid4vp://"))
+        .unwrap()
+        .replace("&amp;", "&");
+    HandoffPage {
+        url,
+        html,
+        wallet_url,
+    }
+}
+
+/// The wallet presents `credential` to the page's request; returns the wallet's reply.
+pub(crate) async fn wallet_presents(
+    fed: &Federation,
+    wallet_url: &str,
+    credential: &IssuedCredential,
+) -> Value {
+    let request = fetch_request(fed, wallet_url).await;
+    let presentation = present(fed, credential, &request);
+    let response = respond(fed, &request, vp_token(&request, presentation)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// The browser, back on the hand-off page once the check has concluded, is sent to the
+/// client; returns the redirect's query after checking `state` and `iss`.
+pub(crate) async fn back_to_client(
+    fed: &Federation,
+    browser: &mut Browser,
+    page: &HandoffPage,
+    registered: &Registered,
+    pending: &Pending,
+) -> std::collections::BTreeMap<String, String> {
+    let response = browser.get(&page.url).await;
+    let location = see_other(&response);
+    assert!(
+        location.starts_with(&format!("{}?", registered.redirect_uri)),
+        "{location}"
+    );
+    let params = query(&location);
+    assert_eq!(params["state"], *pending.state.secret());
+    assert_eq!(params["iss"], fed.url(""));
+    params
+}
