@@ -117,7 +117,7 @@ impl std::fmt::Debug for CheckResult {
 impl CheckResult {
     /// Whether the check has ended (`completed`, `failed`, `expired` or `erased`).
     pub fn is_finished(&self) -> bool {
-        !matches!(self.state.as_str(), "created" | "presented")
+        self.state != "created"
     }
 
     /// The reason codes, in order.

@@ -4,17 +4,16 @@
 //! A check's life (a compare-and-swap on `state` at every step, see [`crate::store`]):
 //!
 //! ```text
-//! created ──wallet response with the request's state──▶ presented ──verified──▶ completed
-//!    │                                                       │                 (compliant or
-//!    │                                                       │                  not eligible)
-//!    │                                                       └──rejected──────▶ failed
-//!    └──expires_at passes──▶ expired            any state ──DELETE──▶ erased (tombstone)
+//! created ──wallet response with the request's state, verified──▶ completed (compliant or
+//!    │                                                            not eligible)
+//!    │    └──rejected─────────────────────────────────────────▶ failed
+//!    └──expires_at passes──▶ expired                 any state ──DELETE──▶ erased (tombstone)
 //! ```
 //!
-//! `presented` is the single use of the request and its nonce: only one response ever gets
-//! past it. A verifier that dies mid-verification leaves the check `presented`; the sweeper
-//! fails it after `checks.verification_timeout_secs`. Every end state queues a webhook event in
-//! the same transaction.
+//! Storing the outcome is the single use of the request and its nonce: of concurrent
+//! responses exactly one is stored, the others are refused as replays. A verifier that dies
+//! mid-verification stores nothing, so the request stays open for the wallet to answer again
+//! until it expires. Every end state queues a webhook event in the same transaction.
 //!
 //! Same-device checks (`redirect_uri` given) answer the wallet with
 //! `redirect_uri#response_code=…`; their result is released only to a caller presenting that
@@ -36,10 +35,8 @@ pub use view::{CheckView, hash_response_code};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckState {
-    /// Waiting for the wallet.
+    /// Waiting for the wallet (or verifying its response).
     Created,
-    /// The wallet's response was accepted and is being verified.
-    Presented,
     /// Verified: compliant or not eligible.
     Completed,
     /// Rejected: the presentation or the exchange failed.
@@ -55,7 +52,6 @@ impl CheckState {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Created => "created",
-            Self::Presented => "presented",
             Self::Completed => "completed",
             Self::Failed => "failed",
             Self::Expired => "expired",
@@ -67,7 +63,6 @@ impl CheckState {
     pub fn parse(text: &str) -> Option<Self> {
         [
             Self::Created,
-            Self::Presented,
             Self::Completed,
             Self::Failed,
             Self::Expired,
@@ -117,16 +112,10 @@ mod tests {
 
     #[test]
     fn states_round_trip() {
-        for state in [
-            "created",
-            "presented",
-            "completed",
-            "failed",
-            "expired",
-            "erased",
-        ] {
+        for state in ["created", "completed", "failed", "expired", "erased"] {
             assert_eq!(CheckState::parse(state).unwrap().as_str(), state);
         }
         assert!(CheckState::parse("done").is_none());
+        assert!(CheckState::parse("presented").is_none());
     }
 }

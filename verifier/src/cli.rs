@@ -264,9 +264,9 @@ async fn dispatch(
             let report = verifier.sweep().await?;
             writeln!(
                 out,
-                "Expired {} check(s), failed {} interrupted verification(s), purged personal \
-                 data of {} check(s), deleted {} ended sign-in session(s).",
-                report.expired, report.interrupted, report.purged, report.sessions
+                "Expired {} check(s), purged personal data of {} check(s), deleted {} ended \
+                 sign-in session(s).",
+                report.expired, report.purged, report.sessions
             )?;
             Ok(())
         }

@@ -28,8 +28,11 @@
 //! [checks]
 //! request_lifetime_secs = 600            # IDV_CHECKS__REQUEST_LIFETIME_SECS: a check's expiry
 //! response_mode = "direct_post.jwt"      # IDV_CHECKS__RESPONSE_MODE: or "direct_post"
-//! verification_timeout_secs = 120        # IDV_CHECKS__VERIFICATION_TIMEOUT_SECS: a check left
-//!                                        # `presented` longer (a crash mid-verification) fails
+//! tenant_cache_secs = 10                 # IDV_CHECKS__TENANT_CACHE_SECS: how long a server
+//!                                        # keeps a tenant's row and API keys in memory; a
+//!                                        # `verifier tenant attest | revoke-keys | api-key` run
+//!                                        # on the same database takes effect within it (0: no
+//!                                        # cache, every check reads the database; at most 3600)
 //!
 //! [retention]                            # how long a finished check's personal data is kept;
 //!                                        # by default each template's own period (right_to_work
@@ -124,8 +127,8 @@ pub struct CheckSettings {
     pub request_lifetime_secs: i64,
     /// `direct_post.jwt` (encrypted, the default) or `direct_post`.
     pub response_mode: String,
-    /// Seconds a check may stay `presented` before it is failed as interrupted.
-    pub verification_timeout_secs: i64,
+    /// Seconds a tenant's row and its API keys are kept in memory (0: not at all).
+    pub tenant_cache_secs: u64,
 }
 
 /// `[retention]`.
@@ -161,7 +164,7 @@ pub struct WebhookSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SweeperSettings {
-    /// Milliseconds between sweeps (expiry, interrupted verifications, retention).
+    /// Milliseconds between sweeps (expiry, retention).
     pub interval_ms: u64,
 }
 
@@ -180,7 +183,7 @@ impl Default for VerifierConfig {
             checks: CheckSettings {
                 request_lifetime_secs: 10 * 60,
                 response_mode: ResponseMode::DirectPostJwt.as_str().into(),
-                verification_timeout_secs: 120,
+                tenant_cache_secs: 10,
             },
             retention: RetentionSettings {
                 default_secs: None,
@@ -218,8 +221,8 @@ pub struct Settings {
     pub request_lifetime_secs: i64,
     /// Default response mode of new checks.
     pub response_mode: ResponseMode,
-    /// Bound on the `presented` state, seconds.
-    pub verification_timeout_secs: i64,
+    /// Seconds a tenant's row and API keys are cached (0: off).
+    pub tenant_cache_secs: i64,
     /// Retention.
     pub retention: RetentionSettings,
     /// Webhook delivery.
@@ -236,6 +239,9 @@ const MIN_REQUEST_LIFETIME: i64 = 60;
 const MAX_REQUEST_LIFETIME: i64 = 24 * 60 * 60;
 /// Longest `trust.refresh_secs` accepted: one day.
 const MAX_TRUST_REFRESH: u64 = 24 * 60 * 60;
+/// Longest `checks.tenant_cache_secs` accepted: an hour (a revocation by the CLI must not wait
+/// longer).
+const MAX_TENANT_CACHE: u64 = 60 * 60;
 
 impl VerifierConfig {
     /// Loads defaults, then `file`, then the environment.
@@ -319,9 +325,14 @@ impl VerifierConfig {
                 );
             }
         };
-        if checks.verification_timeout_secs <= 0 {
-            return reject("checks.verification_timeout_secs must be positive".into());
-        }
+        let tenant_cache_secs = match i64::try_from(checks.tenant_cache_secs) {
+            Ok(secs) if checks.tenant_cache_secs <= MAX_TENANT_CACHE => secs,
+            _ => {
+                return reject(format!(
+                    "checks.tenant_cache_secs must be between 0 and {MAX_TENANT_CACHE}"
+                ));
+            }
+        };
         if self.retention.default_secs.is_some_and(|s| s < 0)
             || self.retention.templates.values().any(|s| *s < 0)
         {
@@ -351,7 +362,7 @@ impl VerifierConfig {
             trust_refresh_secs,
             request_lifetime_secs: checks.request_lifetime_secs,
             response_mode,
-            verification_timeout_secs: checks.verification_timeout_secs,
+            tenant_cache_secs,
             retention: self.retention.clone(),
             webhooks: webhooks.clone(),
             sweep_interval: Duration::from_millis(self.sweeper.interval_ms),
@@ -402,6 +413,13 @@ mod tests {
         assert_eq!(settings.plain_http, PlainHttp::Loopback);
         assert_eq!(settings.anchors.len(), 1);
         assert_eq!(settings.response_mode, ResponseMode::DirectPostJwt);
+        assert_eq!(settings.tenant_cache_secs, 10);
+        let config = load(&[
+            ("IDV_TRUST__ANCHORS", anchors.as_str()),
+            ("IDV_CHECKS__TENANT_CACHE_SECS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(config.settings().unwrap().tenant_cache_secs, 0);
         assert_eq!(
             config.database_url().expose(),
             "sqlite://./data/verifier.sqlite"
@@ -437,6 +455,7 @@ mod tests {
             ("IDV_HTTP__PUBLIC_URL", "ftp://x"),
             ("IDV_TRUST__PLAIN_HTTP", "everywhere"),
             ("IDV_TRUST__REFRESH_SECS", "0"),
+            ("IDV_CHECKS__TENANT_CACHE_SECS", "3601"),
         ] {
             let config = load(&[("IDV_TRUST__ANCHORS", anchors.as_str()), (name, value)]).unwrap();
             assert!(config.settings().is_err(), "{name}={value}");

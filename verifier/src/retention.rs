@@ -3,22 +3,16 @@
 //! Each pass (every `sweeper.interval_ms`, in the background worker of `crate::startup`):
 //! 1. checks still `created` after `expires_at` become `expired` (their request key and
 //!    nonce are dropped; the `check.expired` event is queued);
-//! 2. checks `presented` for longer than `checks.verification_timeout_secs` (the instance
-//!    verifying them died) become `failed`;
-//! 3. the personal data of finished checks (`claims`, the evidence record) is purged once
+//! 2. the personal data of finished checks (`claims`, the evidence record) is purged once
 //!    `retain_until` passes, leaving the outcome metadata (verdict, reason codes, provider,
 //!    level of confidence, trust list sequence, times);
-//! 4. OpenID Provider authorization sessions are deleted an hour after the session, its code
+//! 3. OpenID Provider authorization sessions are deleted an hour after the session, its code
 //!    and its access token have all expired.
 //!
 //! Every step is a compare-and-swap, so several instances may sweep the same database.
 
-use idv_checks::reason::ReasonCode;
-
-use crate::checks::{CheckState, OutcomeRecord};
 use crate::service::Verifier;
 use crate::store::StoreError;
-use crate::store::checks::Finish;
 use crate::wallet::WalletError;
 
 /// Why a sweep stopped.
@@ -50,8 +44,6 @@ const BATCH: i64 = 100;
 pub struct SweepReport {
     /// Checks expired.
     pub expired: usize,
-    /// Interrupted verifications failed.
-    pub interrupted: usize,
     /// Checks whose personal data was purged.
     pub purged: u64,
     /// Ended authorization sessions deleted.
@@ -69,33 +61,6 @@ impl Verifier {
             };
             if self.expire(&check, now).await? {
                 report.expired += 1;
-            }
-        }
-        let stalled_before = now - self.settings.verification_timeout_secs;
-        for due in self.store.stalled_checks(stalled_before, BATCH).await? {
-            let Some(check) = self.store.load_check(&due.tenant_id, &due.check_id).await? else {
-                continue;
-            };
-            // The verification never finished: the check cannot be relied on.
-            let record = OutcomeRecord::rejected(ReasonCode::VerificationInterrupted, now);
-            let outcome =
-                serde_json::to_string(&record).map_err(|e| SweepError::Internal(e.to_string()))?;
-            let event = self.check_event(&check, CheckState::Failed, &record, now);
-            let finish = Finish {
-                state: CheckState::Failed.as_str(),
-                outcome,
-                claims: None,
-                evidence: None,
-                finished_at: now,
-                retain_until: now,
-            };
-            if self
-                .store
-                .finish_check(&check.check_id, &finish, event.as_ref())
-                .await?
-            {
-                tracing::warn!(check.id = %check.check_id, "interrupted verification failed");
-                report.interrupted += 1;
             }
         }
         report.purged = self.store.purge_personal_data(now).await?;

@@ -15,6 +15,7 @@ use idv_trust::list::{ListPolicy, VerifiedTrustList};
 
 use crate::config::Settings;
 use crate::store::{Store, StoreError};
+use crate::tenants::TenantCache;
 
 /// `service_keys.purpose` of the key that signs check records.
 const EVIDENCE_KEY: &str = "evidence";
@@ -64,6 +65,8 @@ pub struct Verifier {
     pub(crate) evidence_key: Arc<SigningKey>,
     pub(crate) id_token_key: Arc<SigningKey>,
     pub(crate) webhook_client: reqwest::Client,
+    /// API keys, tenant rows and signing material, kept for `checks.tenant_cache_secs`.
+    pub(crate) tenant_cache: Arc<TenantCache>,
 }
 
 impl Verifier {
@@ -114,6 +117,7 @@ impl Verifier {
                 host: String::new(),
                 reason: e.to_string(),
             })?;
+        let tenant_cache = Arc::new(TenantCache::new(settings.tenant_cache_secs));
         Ok(Self {
             store,
             clock,
@@ -126,6 +130,7 @@ impl Verifier {
             evidence_key: Arc::new(evidence_key),
             id_token_key: Arc::new(id_token_key),
             webhook_client,
+            tenant_cache,
         })
     }
 

@@ -13,8 +13,16 @@
 //!
 //! Requests then carry `client_id = verifier_attestation:<client_id>` and the attestation in
 //! the request object's `jwt` header, and wallets' KB-JWTs must name that full client id.
+//!
+//! The per-check lookups ([`Verifier::authenticate`], the tenant's row and its
+//! [`SigningMaterial`]) go through the process's [`TenantCache`]: a change made by the CLI
+//! (another process) reaches a running server within `checks.tenant_cache_secs`; one made
+//! through the same [`Verifier`] at once. Operator actions always read the database.
+
+mod cache;
 
 use std::fmt;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use idv_jose::{Jwk, PublicKey, SigningKey};
@@ -27,6 +35,8 @@ use serde::Serialize;
 use crate::service::Verifier;
 use crate::store::StoreError;
 use crate::store::tenants::TenantRow;
+
+pub(crate) use cache::TenantCache;
 
 /// Longest `client_id` or name accepted.
 const MAX_TEXT: usize = 255;
@@ -140,11 +150,13 @@ impl fmt::Debug for Tenant {
     }
 }
 
-/// A tenant's request-signing material: its key and verified attestation.
+/// A tenant's request-signing material: its key and verified attestation (shared with the
+/// [`TenantCache`], hence the `Arc`s).
+#[derive(Clone)]
 pub(crate) struct SigningMaterial {
-    pub(crate) key: SigningKey,
+    pub(crate) key: Arc<SigningKey>,
     pub(crate) attestation_jwt: String,
-    pub(crate) attestation: VerifiedAttestation,
+    pub(crate) attestation: Arc<VerifiedAttestation>,
 }
 
 /// The full client identifier of a tenant's `client_id`.
@@ -201,9 +213,10 @@ impl Verifier {
         self.store.load_tenants().await?.iter().map(info).collect()
     }
 
-    /// One tenant.
+    /// One tenant, as stored now. Imports the private key to show the public JWK: for the
+    /// operator, not for per-check paths (they use [`Self::tenant_row`]).
     pub async fn tenant(&self, tenant_id: &str) -> Result<TenantInfo, TenantError> {
-        info(&self.tenant_row(tenant_id).await?)
+        info(&self.stored_tenant_row(tenant_id).await?)
     }
 
     /// Installs a Verifier Attestation for a tenant (see the module doc for what is checked).
@@ -212,68 +225,88 @@ impl Verifier {
         tenant_id: &str,
         jwt: &str,
     ) -> Result<TenantInfo, TenantError> {
-        let row = self.tenant_row(tenant_id).await?;
+        let row = self.stored_tenant_row(tenant_id).await?;
         let key = signing_key(&row)?;
         let verified = self
             .verify_attestation(&row, key.public_key(), jwt.trim())
             .map_err(TenantError::Attestation)?;
         let exp = verified.claims().exp;
-        self.store
-            .set_attestation(tenant_id, jwt.trim(), exp)
-            .await?;
+        let stored = self.store.set_attestation(tenant_id, jwt.trim(), exp).await;
+        self.tenant_cache.invalidate(tenant_id);
+        stored?;
         tracing::info!(tenant.id = %tenant_id, attestation.exp = exp, "attestation installed");
         self.tenant(tenant_id).await
     }
 
     /// Adds an API key to a tenant (rotation: add, switch, then revoke the old ones).
     pub async fn new_api_key(&self, tenant_id: &str) -> Result<Secret, TenantError> {
-        self.tenant_row(tenant_id).await?;
+        self.stored_tenant_row(tenant_id).await?;
         let api_key = format!(
             "{API_KEY_PREFIX}{}",
             idv_jose::random::token(self.random.as_ref(), API_KEY_BYTES)
         );
-        self.store
+        let stored = self
+            .store
             .insert_api_key(tenant_id, &hash_api_key(&api_key), self.clock.now())
-            .await?;
+            .await;
+        self.tenant_cache.invalidate(tenant_id);
+        stored?;
         Ok(Secret::new(api_key))
     }
 
-    /// Revokes every API key of a tenant; returns how many were active.
+    /// Revokes every API key of a tenant; returns how many were active. A server running in
+    /// another process refuses them within `checks.tenant_cache_secs`.
     pub async fn revoke_api_keys(&self, tenant_id: &str) -> Result<u64, TenantError> {
-        self.tenant_row(tenant_id).await?;
-        Ok(self
+        self.stored_tenant_row(tenant_id).await?;
+        let revoked = self
             .store
             .revoke_api_keys(tenant_id, self.clock.now())
-            .await?)
+            .await;
+        self.tenant_cache.invalidate(tenant_id);
+        Ok(revoked?)
     }
 
     /// The tenant's webhook signing secret (`whsec_…`), for the operator.
     pub async fn webhook_secret(&self, tenant_id: &str) -> Result<Secret, TenantError> {
         Ok(Secret::new(
-            self.tenant_row(tenant_id).await?.webhook_secret,
+            self.stored_tenant_row(tenant_id).await?.webhook_secret,
         ))
     }
 
-    /// The tenant owning `api_key`.
+    /// The tenant owning `api_key` (cached for `checks.tenant_cache_secs`; an unknown key is
+    /// looked up every time).
     pub async fn authenticate(&self, api_key: &Secret) -> Result<Tenant, TenantError> {
+        let key_hash = hash_api_key(api_key.expose());
+        let now = self.clock.now();
+        if let Some(tenant) = self.tenant_cache.api_key(&key_hash, now) {
+            return Ok(tenant);
+        }
+        let ticket = self.tenant_cache.ticket(now);
         let row = self
             .store
-            .tenant_by_api_key(&hash_api_key(api_key.expose()))
+            .tenant_by_api_key(&key_hash)
             .await?
             .ok_or(TenantError::Unauthenticated)?;
-        Ok(Tenant {
-            tenant_id: row.tenant_id,
-            client_id: row.client_id,
-        })
+        let tenant = Tenant {
+            tenant_id: row.tenant_id.clone(),
+            client_id: row.client_id.clone(),
+        };
+        self.tenant_cache
+            .put_api_key(ticket, key_hash, tenant.clone(), row);
+        Ok(tenant)
     }
 
     /// The tenant's key and its attestation, verified now. `Err` names why requests cannot be
-    /// signed for it.
+    /// signed for it. Reused from the [`TenantCache`] while derived from the row's current
+    /// texts and the attestation still verifies at the clock's now.
     pub(crate) async fn signing_material(
         &self,
         tenant_id: &str,
     ) -> Result<SigningMaterial, TenantError> {
-        let row = self.tenant_row(tenant_id).await?;
+        let row = self.cached_tenant_row(tenant_id).await?;
+        if let Some(material) = self.tenant_cache.signing_material(&row, self.clock.now()) {
+            return Ok(material);
+        }
         let key = signing_key(&row)?;
         let jwt = row.attestation.clone().ok_or_else(|| {
             TenantError::Attestation(
@@ -285,15 +318,34 @@ impl Verifier {
         let attestation = self
             .verify_attestation(&row, key.public_key(), &jwt)
             .map_err(TenantError::Attestation)?;
-        Ok(SigningMaterial {
-            key,
+        let material = SigningMaterial {
+            key: Arc::new(key),
             attestation_jwt: jwt,
-            attestation,
-        })
+            attestation: Arc::new(attestation),
+        };
+        self.tenant_cache.put_signing_material(&row, &material);
+        Ok(material)
     }
 
-    /// The tenant's stored row.
+    /// The tenant's row, as stored at most `checks.tenant_cache_secs` ago.
     pub(crate) async fn tenant_row(&self, tenant_id: &str) -> Result<TenantRow, TenantError> {
+        Ok(TenantRow::clone(&*self.cached_tenant_row(tenant_id).await?))
+    }
+
+    /// [`Self::tenant_row`], shared with the cache.
+    async fn cached_tenant_row(&self, tenant_id: &str) -> Result<Arc<TenantRow>, TenantError> {
+        let now = self.clock.now();
+        if let Some(row) = self.tenant_cache.row(tenant_id, now) {
+            return Ok(row);
+        }
+        let ticket = self.tenant_cache.ticket(now);
+        let row = Arc::new(self.stored_tenant_row(tenant_id).await?);
+        self.tenant_cache.put_row(ticket, Arc::clone(&row));
+        Ok(row)
+    }
+
+    /// The tenant's row as stored now, for operator actions.
+    async fn stored_tenant_row(&self, tenant_id: &str) -> Result<TenantRow, TenantError> {
         self.store
             .load_tenant(tenant_id)
             .await?

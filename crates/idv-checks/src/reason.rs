@@ -162,9 +162,6 @@ reason_codes! {
     /// The wallet answered with another OAuth error.
     WalletError = "wallet_error", Request, Rejected,
         "the wallet reported an error instead of a presentation";
-    /// The service stopped while verifying a received response; the check cannot be relied on.
-    VerificationInterrupted = "verification_interrupted", Request, Rejected,
-        "the verification was interrupted; ask the person to share again";
 
     // --- match: the DCQL query ---
     /// The presented credentials do not satisfy the DCQL query (missing or extra presentation,

@@ -46,7 +46,7 @@ impl OutcomeRecord {
         }
     }
 
-    /// A rejection the service detected itself (expiry, interrupted verification).
+    /// A rejection the service detected itself (expiry).
     pub fn rejected(code: ReasonCode, checked_at: i64) -> Self {
         Self {
             outcome: OutcomeState::Rejected,

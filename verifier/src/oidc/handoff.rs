@@ -32,8 +32,6 @@ const QR_TITLE: &str = "QR code: scan it with your wallet app to share your cred
 pub enum Progress {
     /// Waiting for the wallet.
     Waiting,
-    /// The wallet presented; verifying.
-    Checking,
     /// Done: the page moves on (back to the client).
     Finished,
 }
@@ -43,7 +41,6 @@ impl Progress {
     pub fn message(self) -> &'static str {
         match self {
             Self::Waiting => "Waiting for your wallet.",
-            Self::Checking => "Your wallet has answered. Checking your credential…",
             Self::Finished => "Done. Taking you back…",
         }
     }
@@ -124,7 +121,7 @@ impl Verifier {
         let now = self.clock.now();
         match outcome(&check, now)? {
             Outcome::Pending(progress) => {
-                let tenant = self.tenant(&session.tenant_id).await?;
+                let tenant = self.tenant_row(&session.tenant_id).await?;
                 let wallet_url = wallet_url(
                     &full_client_id(&tenant.client_id),
                     &request_uri(&self.settings.public_url, &check.request_id),
@@ -314,7 +311,6 @@ fn outcome(check: &CheckRow, now: i64) -> Result<Outcome, OidcError> {
         CheckState::Created | CheckState::Expired => {
             Outcome::Denied("the request expired before the wallet answered")
         }
-        CheckState::Presented => Outcome::Pending(Progress::Checking),
         CheckState::Completed => Outcome::Concluded,
         CheckState::Failed => {
             let record: Option<OutcomeRecord> = check

@@ -57,7 +57,7 @@ pub struct CheckRow {
     pub template: String,
     /// Template version.
     pub template_version: i64,
-    /// `created`, `presented`, `completed`, `failed`, `expired` or `erased`.
+    /// `created`, `completed`, `failed`, `expired` or `erased`.
     pub state: String,
     /// The tenant's reference.
     pub reference: Option<String>,
@@ -114,6 +114,10 @@ impl fmt::Debug for CheckRow {
 /// The end of a verification: `completed` or `failed`, with its result.
 #[derive(Clone)]
 pub struct Finish {
+    /// When the wallet's response arrived (it must have arrived before the request expired).
+    pub presented_at: i64,
+    /// Hash of the same-device response code, when the check has a `redirect_uri`.
+    pub response_code_hash: Option<String>,
     /// `completed` or `failed`.
     pub state: &'static str,
     /// Outcome metadata (JSON).
@@ -128,7 +132,7 @@ pub struct Finish {
     pub retain_until: i64,
 }
 
-/// A check whose request expired or whose verification was interrupted, for the sweeper.
+/// A check whose request expired, for the sweeper.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueCheck {
     /// The check.
@@ -195,29 +199,12 @@ impl Store {
         row.as_ref().map(check).transpose()
     }
 
-    /// `created → presented`, only while unexpired at `now`: the single use of the request and
-    /// its nonce. Returns whether this call won. Stores the same-device response code hash.
-    pub async fn mark_presented(
-        &self,
-        check_id: &str,
-        now: i64,
-        response_code_hash: Option<&str>,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE checks SET state = 'presented', presented_at = $2, response_code_hash = $3 \
-             WHERE check_id = $1 AND state = 'created' AND expires_at > $2",
-        )
-        .bind(check_id)
-        .bind(now)
-        .bind(response_code_hash)
-        .execute(self.db.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// `presented → completed | failed` with the result, dropping the request's key and
-    /// nonce, and queueing `event` in the same transaction. Returns whether this call won
-    /// (false when the check was erased or already finished meanwhile).
+    /// `created → completed | failed` with the result, the time the wallet's response arrived
+    /// and the same-device response code hash, dropping the request's key and nonce and
+    /// queueing `event` in the same transaction: the single use of the request and its nonce.
+    /// Wins only while the check is still `created` and its request was unexpired when the
+    /// response arrived; returns whether this call won (false when another response won, or
+    /// the check expired or was erased meanwhile).
     pub async fn finish_check(
         &self,
         check_id: &str,
@@ -227,8 +214,9 @@ impl Store {
         let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE checks SET state = $2, outcome = $3, claims = $4, evidence = $5, \
-             finished_at = $6, retain_until = $7, decryption_key = NULL, nonce = NULL \
-             WHERE check_id = $1 AND state = 'presented'",
+             finished_at = $6, retain_until = $7, presented_at = $8, response_code_hash = $9, \
+             decryption_key = NULL, nonce = NULL \
+             WHERE check_id = $1 AND state = 'created' AND expires_at > $8",
         )
         .bind(check_id)
         .bind(finish.state)
@@ -237,6 +225,8 @@ impl Store {
         .bind(&finish.evidence)
         .bind(finish.finished_at)
         .bind(finish.retain_until)
+        .bind(finish.presented_at)
+        .bind(&finish.response_code_hash)
         .execute(&mut *tx)
         .await?;
         commit_if_won(tx, done.rows_affected() == 1, event).await
@@ -271,21 +261,6 @@ impl Store {
             "SELECT check_id, tenant_id FROM checks WHERE state = 'created' AND expires_at <= $1 \
              ORDER BY expires_at LIMIT $2",
             now,
-            limit,
-        )
-        .await
-    }
-
-    /// Checks `presented` since before `before`: their verification was interrupted.
-    pub async fn stalled_checks(
-        &self,
-        before: i64,
-        limit: i64,
-    ) -> Result<Vec<DueCheck>, StoreError> {
-        self.due(
-            "SELECT check_id, tenant_id FROM checks WHERE state = 'presented' \
-             AND presented_at <= $1 ORDER BY presented_at LIMIT $2",
-            before,
             limit,
         )
         .await

@@ -60,9 +60,7 @@ impl Verifier {
         match CheckState::parse(&check.state) {
             Some(CheckState::Created) if now < check.expires_at => {}
             Some(CheckState::Created | CheckState::Expired) => return Err(WalletError::Expired),
-            Some(CheckState::Presented | CheckState::Completed | CheckState::Failed) => {
-                return Err(WalletError::Replayed);
-            }
+            Some(CheckState::Completed | CheckState::Failed) => return Err(WalletError::Replayed),
             Some(CheckState::Erased) | None => return Err(WalletError::UnknownRequest),
         }
         let template = self
@@ -101,9 +99,7 @@ impl Verifier {
             ..ClientMetadata::default()
         };
         if response_mode == ResponseMode::DirectPostJwt {
-            let key = decryption_key(check)?;
-            let jwk = serde_json::to_value(key.public_jwk())
-                .map_err(|e| WalletError::Internal(e.to_string()))?;
+            let jwk = public_encryption_jwk(check)?;
             metadata.jwks = Some(JwkSet { keys: vec![jwk] });
             metadata.encrypted_response_enc_values_supported =
                 Some(ENC_VALUES.iter().map(|e| e.as_str().to_owned()).collect());
@@ -144,6 +140,18 @@ pub(super) fn response_mode(check: &CheckRow) -> Result<ResponseMode, WalletErro
             "stored response mode is unknown".into(),
         )),
     }
+}
+
+/// The public part of the request's stored ECDH-ES key, as stored: the private JWK without
+/// `d` (no key import, which would recompute the public point).
+fn public_encryption_jwk(check: &CheckRow) -> Result<serde_json::Value, WalletError> {
+    let text = check.decryption_key.as_deref().ok_or_else(|| {
+        WalletError::Internal("open direct_post.jwt request without a key".into())
+    })?;
+    let mut jwk: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+        .map_err(|_| WalletError::Internal("stored decryption key is not a JWK".into()))?;
+    jwk.remove("d");
+    Ok(serde_json::Value::Object(jwk))
 }
 
 /// The request's stored ECDH-ES key.

@@ -87,9 +87,7 @@ impl Verifier {
                 return Err(WalletError::Expired);
             }
             Some(CheckState::Expired) => return Err(WalletError::Expired),
-            Some(CheckState::Presented | CheckState::Completed | CheckState::Failed) => {
-                return Err(WalletError::Replayed);
-            }
+            Some(CheckState::Completed | CheckState::Failed) => return Err(WalletError::Replayed),
             Some(CheckState::Erased) | None => return Err(WalletError::UnknownRequest),
         }
 
@@ -103,30 +101,38 @@ impl Verifier {
             .redirect_uri
             .as_ref()
             .map(|_| idv_jose::random::token(self.random.as_ref(), RESPONSE_CODE_BYTES));
+        let outcome = self.conclude(&check, answer).await?;
+        // The request is consumed when the outcome is stored: of concurrent responses exactly
+        // one is stored; a crash before then leaves the request open for the wallet to answer.
         let code_hash = response_code
             .as_deref()
             .map(crate::checks::hash_response_code);
-        if !self
-            .store
-            .mark_presented(&check.check_id, now, code_hash.as_deref())
-            .await?
-        {
-            // Another response won the request, or it expired meanwhile.
-            return Err(if self.clock.now() >= check.expires_at {
-                WalletError::Expired
-            } else {
-                WalletError::Replayed
-            });
+        if !self.finish(&check, outcome, now, code_hash).await? {
+            return Err(self.lost_race(&check).await?);
         }
-
-        let outcome = self.conclude(&check, answer).await?;
-        self.finish(&check, outcome).await?;
         Ok(ResponseUriReply {
             redirect_uri: match (&check.redirect_uri, response_code) {
                 (Some(uri), Some(code)) => Some(format!("{uri}#response_code={code}")),
                 _ => None,
             },
         })
+    }
+
+    /// Why a verified response could not be stored: the check changed meanwhile.
+    async fn lost_race(&self, check: &CheckRow) -> Result<WalletError, WalletError> {
+        let now = self.clock.now();
+        let current = self
+            .store
+            .load_check(&check.tenant_id, &check.check_id)
+            .await?;
+        Ok(
+            match current.as_ref().and_then(|c| CheckState::parse(&c.state)) {
+                Some(CheckState::Completed | CheckState::Failed) => WalletError::Replayed,
+                Some(CheckState::Expired) => WalletError::Expired,
+                Some(CheckState::Created) if now >= check.expires_at => WalletError::Expired,
+                _ => WalletError::UnknownRequest,
+            },
+        )
     }
 
     /// The outcome of a consumed request.
@@ -167,9 +173,16 @@ impl Verifier {
         })
     }
 
-    /// `presented → completed | failed`: stores the outcome metadata, the requested claims and
-    /// the signed evidence, and queues the webhook event.
-    async fn finish(&self, check: &CheckRow, outcome: CheckOutcome) -> Result<(), WalletError> {
+    /// `created → completed | failed` for a response received at `presented_at`: stores the
+    /// outcome metadata, the requested claims and the signed evidence, and queues the webhook
+    /// event. Returns whether this response's outcome was stored.
+    async fn finish(
+        &self,
+        check: &CheckRow,
+        outcome: CheckOutcome,
+        presented_at: i64,
+        response_code_hash: Option<String>,
+    ) -> Result<bool, WalletError> {
         let template = self
             .template_of(check)
             .map_err(|e| WalletError::Internal(e.to_string()))?;
@@ -197,6 +210,8 @@ impl Verifier {
             .transpose()
             .map_err(|e| WalletError::Internal(e.to_string()))?;
         let finish = Finish {
+            presented_at,
+            response_code_hash,
             state: state.as_str(),
             outcome: serde_json::to_string(&record)
                 .map_err(|e| WalletError::Internal(e.to_string()))?,
@@ -217,10 +232,8 @@ impl Verifier {
                 check.outcome = record.outcome.as_str(), check.reasons = ?codes,
                 "check finished"
             );
-        } else {
-            tracing::info!(check.id = %check.check_id, "check erased during verification");
         }
-        Ok(())
+        Ok(finished)
     }
 
     /// `created → expired` (with its event), for a response that came too late.

@@ -131,6 +131,9 @@ async fn a_tenant_is_created_attested_and_used_through_the_cli(db: TestDb) {
         listed.contains(&tenant_id) && listed.contains("until"),
         "{listed}"
     );
+    // The running server sees the CLI's change within `checks.tenant_cache_secs`.
+    fed.clock
+        .advance(i64::try_from(fed.verifier_config.checks.tenant_cache_secs).unwrap());
 
     // The API key works for the registered purpose, and only for it.
     let response = fed
@@ -178,6 +181,8 @@ async fn a_tenant_is_created_attested_and_used_through_the_cli(db: TestDb) {
     )
     .await
     .unwrap();
+    fed.clock
+        .advance(i64::try_from(fed.verifier_config.checks.tenant_cache_secs).unwrap());
     for tenant in [&shop, &rotated] {
         assert_eq!(
             fed.get_as(tenant, "/v1/templates").await.status(),

@@ -111,7 +111,34 @@ pub(crate) struct Federation {
     verifier: Server,
     tf: Server,
     status_server: Server,
+    /// Holds the providers' status list answers while closed.
+    pub(crate) status_gate: StatusGate,
     _tf_db: TestDb,
+}
+
+/// Lets a test hold the status list server's answers, to catch a verification half-way.
+#[derive(Clone, Default)]
+pub(crate) struct StatusGate {
+    lock: Arc<tokio::sync::RwLock<()>>,
+    requests: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl StatusGate {
+    /// Holds every answer until the guard is dropped.
+    pub(crate) async fn close(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        self.lock.write().await
+    }
+
+    /// Waits until `n` status list requests have arrived (answered or held).
+    pub(crate) async fn wait_for_requests(&self, n: usize) {
+        for _ in 0..300 {
+            if self.requests.load(std::sync::atomic::Ordering::SeqCst) >= n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("expected {n} status list request(s)");
+    }
 }
 
 /// Who is on the trust list, and how.
@@ -201,7 +228,9 @@ impl Federation {
                 )
             })
             .collect();
+        let status_gate = StatusGate::default();
         let status_state = StatusState {
+            gate: status_gate.clone(),
             clock: Arc::clone(&clock),
             lists: Arc::new(lists),
         };
@@ -291,6 +320,7 @@ impl Federation {
             verifier,
             tf,
             status_server,
+            status_gate,
             _tf_db: tf_db,
         }
     }
@@ -498,6 +528,7 @@ where
 #[derive(Clone)]
 struct StatusState {
     clock: Arc<ManualClock>,
+    gate: StatusGate,
     #[expect(clippy::type_complexity, reason = "test fixture")]
     lists: Arc<BTreeMap<String, (SigningKey, Arc<Mutex<StatusListBuf>>, String)>>,
 }
@@ -507,6 +538,11 @@ async fn serve_status_list(
     State(state): State<StatusState>,
     Path(provider): Path<String>,
 ) -> axum::response::Response {
+    state
+        .gate
+        .requests
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let _open = state.gate.lock.read().await;
     let Some((key, list, uri)) = state.lists.get(&provider) else {
         return StatusCode::NOT_FOUND.into_response();
     };

@@ -4,15 +4,21 @@ use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use idv_jose::Clock;
+use std::sync::Arc;
+
+use idv_jose::{Clock, SystemRandom};
+use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
+use verifier::service::Verifier;
 use verifier::store::Store;
+use verifier::wallet::ResponseForm;
 
 use crate::helpers::{DAY, Federation, WebhookReceiver, british_citizen};
-use crate::wallet::{fetch_request, present, respond, vp_token};
+use crate::wallet::{encrypt, fetch_request, post_form, present, respond, vp_token};
 
 test_on_both_databases!(
     a_restart_in_the_middle_of_a_check_loses_nothing,
-    a_verification_interrupted_by_a_crash_fails_cleanly,
+    a_verification_interrupted_by_a_crash_leaves_the_request_open,
+    concurrent_responses_conclude_the_check_once,
     personal_data_is_purged_when_retention_ends_leaving_the_outcome,
 );
 
@@ -41,42 +47,141 @@ async fn a_restart_in_the_middle_of_a_check_loses_nothing(db: TestDb) {
     fed.stop().await;
 }
 
-async fn a_verification_interrupted_by_a_crash_fails_cleanly(db: TestDb) {
+async fn a_verification_interrupted_by_a_crash_leaves_the_request_open(db: TestDb) {
     let fed = Federation::start(&db).await;
     let receiver = WebhookReceiver::start(vec![]).await;
+    let credential = fed.issue_age("good", &british_citizen());
     let created = fed
         .create_check(&json!({"template": "age_over_18", "webhook_url": receiver.url}))
         .await;
     let id = created["id"].as_str().unwrap();
     let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
-    // An instance consumed the response, then died before recording the outcome.
-    let store = Store::connect(db.url(), 1).await.unwrap();
-    let row = store
-        .load_check(&fed.tenant.tenant_id, id)
-        .await
+    let payload = AuthorizationResponse {
+        vp_token: Some(vp_token(&request, present(&fed, &credential, &request))),
+        state: Some(request.state().to_owned()),
+        ..AuthorizationResponse::default()
+    };
+    let form = ResponseForm {
+        response: Some(encrypt(&request, &payload)),
+        ..ResponseForm::default()
+    };
+    let request_id = request
+        .response_uri()
+        .rsplit('/')
+        .next()
         .unwrap()
-        .unwrap();
-    assert!(
-        store
-            .mark_presented(&row.check_id, fed.clock.now(), None)
-            .await
-            .unwrap()
-    );
-    store.close().await;
-    assert_eq!(fed.check(id).await["state"], "presented");
+        .to_owned();
 
-    // The response cannot be replayed meanwhile, and after the timeout the check fails.
-    let credential = fed.issue_age("good", &british_citizen());
-    let presentation = present(&fed, &credential, &request);
-    let response = respond(&fed, &request, vp_token(&request, presentation)).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    fed.clock.advance(121);
-    receiver.wait_for(1).await;
+    // Another instance on the same database takes the response and dies half-way through
+    // verifying it (waiting for the provider's status list).
+    let instance = Verifier::open(
+        Store::connect(db.url(), 2).await.unwrap(),
+        Arc::clone(&fed.clock) as Arc<dyn Clock>,
+        Arc::new(SystemRandom),
+        fed.verifier_config.settings().unwrap(),
+    )
+    .await
+    .unwrap();
+    let held = fed.status_gate.close().await;
+    let dying = tokio::spawn({
+        let instance = instance.clone();
+        let form = form.clone();
+        async move { instance.receive_response(&request_id, form).await }
+    });
+    fed.status_gate.wait_for_requests(1).await;
+    dying.abort();
+    assert!(dying.await.unwrap_err().is_cancelled());
+    instance.close().await;
+    drop(held);
+
+    // Nothing was consumed: the check is still open and the wallet's answer, sent again,
+    // concludes it once, with one event.
+    assert_eq!(fed.check(id).await["state"], "created");
+    let response = post_form(
+        &fed,
+        &request,
+        &[("response", form.response.as_deref().unwrap())],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
     let check = fed.check(id).await;
-    assert_eq!(check["state"], "failed");
-    assert_eq!(check["outcome"], "rejected");
-    let (_, body) = receiver.received.lock().unwrap()[0].clone();
-    assert!(body.contains("check.failed"), "{body}");
+    assert_eq!(check["state"], "completed", "{check}");
+    assert_eq!(check["outcome"], "compliant");
+    receiver.wait_for(1).await;
+    let again = post_form(
+        &fed,
+        &request,
+        &[("response", form.response.as_deref().unwrap())],
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(receiver.count(), 1);
+    fed.stop().await;
+}
+
+async fn concurrent_responses_conclude_the_check_once(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let receiver = WebhookReceiver::start(vec![]).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let created = fed
+        .create_check(&json!({"template": "age_over_18", "webhook_url": receiver.url}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let payload = AuthorizationResponse {
+        vp_token: Some(vp_token(&request, present(&fed, &credential, &request))),
+        state: Some(request.state().to_owned()),
+        ..AuthorizationResponse::default()
+    };
+    let jwe = encrypt(&request, &payload);
+
+    // Both copies arrive while the first verification waits for the status list.
+    let held = fed.status_gate.close().await;
+    let first = tokio::spawn({
+        let (fed_client, uri, jwe) = (
+            fed.client.clone(),
+            request.response_uri().to_owned(),
+            jwe.clone(),
+        );
+        async move {
+            fed_client
+                .post(uri)
+                .form(&[("response", jwe)])
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    fed.status_gate.wait_for_requests(1).await;
+    let second = tokio::spawn({
+        let (fed_client, uri, jwe) = (
+            fed.client.clone(),
+            request.response_uri().to_owned(),
+            jwe.clone(),
+        );
+        async move {
+            fed_client
+                .post(uri)
+                .form(&[("response", jwe)])
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    drop(held);
+    let mut statuses = [
+        first.await.unwrap().status(),
+        second.await.unwrap().status(),
+    ];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::BAD_REQUEST]);
+    let check = fed.check(id).await;
+    assert_eq!(check["state"], "completed", "{check}");
+    receiver.wait_for(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(receiver.count(), 1, "one event for one outcome");
     fed.stop().await;
 }
 

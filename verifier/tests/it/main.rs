@@ -14,5 +14,6 @@ mod lifecycle;
 mod oidc;
 mod presentations;
 mod rejections;
+mod tenant_cache;
 mod wallet;
 mod webhooks;
