@@ -16,6 +16,7 @@ use idv_trust::list::{ListPolicy, VerifiedTrustList};
 use crate::config::Settings;
 use crate::store::{Store, StoreError};
 use crate::tenants::TenantCache;
+use crate::wallet::OpenRequests;
 
 /// `service_keys.purpose` of the key that signs check records.
 const EVIDENCE_KEY: &str = "evidence";
@@ -67,6 +68,8 @@ pub struct Verifier {
     pub(crate) webhook_client: reqwest::Client,
     /// API keys, tenant rows and signing material, kept for `checks.tenant_cache_secs`.
     pub(crate) tenant_cache: Arc<TenantCache>,
+    /// The wallet requests this instance created and that are still open.
+    pub(crate) open_requests: Arc<OpenRequests>,
 }
 
 impl Verifier {
@@ -131,6 +134,7 @@ impl Verifier {
             id_token_key: Arc::new(id_token_key),
             webhook_client,
             tenant_cache,
+            open_requests: Arc::default(),
         })
     }
 

@@ -9,8 +9,8 @@
 //! 2. The wallet posts its response to `response_uri` = `/wallet/responses/{request_id}`
 //!    ([`response`]): `response=<JWE>` (`direct_post.jwt`), or `vp_token` and `state`
 //!    (`direct_post`), or an error (`error`, `error_description`, `state`).
-//! 3. A response carrying the request's `state` consumes the request (`created → presented`,
-//!    once); it is then verified ([`verification`]) and the check completes or fails. The
+//! 3. A response carrying the request's `state` is verified ([`verification`]) and its
+//!    outcome stored (`created → completed | failed`, once: that consumes the request). The
 //!    reply is `{}` (cross-device) or `{"redirect_uri": "…#response_code=…"}` (same-device).
 //!
 //! A response that cannot be tied to the request (unknown request, JWE that does not decrypt,
@@ -20,9 +20,31 @@
 //! the stable reason code.
 
 mod error;
+mod open_requests;
 pub mod request_object;
 pub mod response;
 mod verification;
 
 pub use error::WalletError;
+pub(crate) use open_requests::OpenRequests;
 pub use response::ResponseForm;
+
+use std::sync::Arc;
+
+use crate::service::Verifier;
+use crate::store::checks::CheckRow;
+
+impl Verifier {
+    /// The check whose wallet request is `request_id`: held in memory while open on this
+    /// instance, else read from the database.
+    async fn check_by_request(&self, request_id: &str) -> Result<Arc<CheckRow>, WalletError> {
+        if let Some(open) = self.open_requests.get(request_id) {
+            return Ok(open);
+        }
+        self.store
+            .load_check_by_request(request_id)
+            .await?
+            .map(Arc::new)
+            .ok_or(WalletError::UnknownRequest)
+    }
+}

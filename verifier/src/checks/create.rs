@@ -169,6 +169,7 @@ impl Verifier {
             expires_at,
         };
         self.store.insert_check(&check).await?;
+        self.open_requests.insert(check.to_row(), now);
         tracing::info!(
             tenant.id = %tenant.tenant_id, check.id = %check.check_id,
             check.template = %check.template, "check created"

@@ -149,6 +149,7 @@ impl Verifier {
             .store
             .erase_check(&tenant.tenant_id, check_id, self.clock.now())
             .await?;
+        self.open_requests.remove_check(check_id);
         if !found {
             return Err(CheckError::NotFound {
                 check_id: check_id.to_owned(),

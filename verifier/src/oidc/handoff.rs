@@ -202,6 +202,7 @@ impl Verifier {
         self.store
             .erase_check(&session.tenant_id, &session.check_id, now)
             .await?;
+        self.open_requests.remove_check(&session.check_id);
         Ok(handoff)
     }
 

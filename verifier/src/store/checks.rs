@@ -46,6 +46,39 @@ pub struct NewCheck {
     pub expires_at: i64,
 }
 
+impl NewCheck {
+    /// The row as inserted.
+    pub fn to_row(&self) -> CheckRow {
+        CheckRow {
+            check_id: self.check_id.clone(),
+            tenant_id: self.tenant_id.clone(),
+            template: self.template.clone(),
+            template_version: self.template_version,
+            state: "created".into(),
+            reference: self.reference.clone(),
+            webhook_url: self.webhook_url.clone(),
+            response_mode: self.response_mode.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            request_id: self.request_id.clone(),
+            request_state: self.request_state.clone(),
+            nonce: Some(self.nonce.clone()),
+            decryption_key: self.decryption_key.clone(),
+            response_code_hash: None,
+            response_code_redeemed: false,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            presented_at: None,
+            finished_at: None,
+            outcome: None,
+            claims: None,
+            evidence: None,
+            retain_until: None,
+            purged_at: None,
+            erased_at: None,
+        }
+    }
+}
+
 /// A check as stored. Holds personal data and keys: `Debug` shows ids and state only.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CheckRow {

@@ -51,11 +51,7 @@ impl Verifier {
                 "wallet_nonce: 1 to 256 printable ASCII characters".into(),
             ));
         }
-        let check = self
-            .store
-            .load_check_by_request(request_id)
-            .await?
-            .ok_or(WalletError::UnknownRequest)?;
+        let check = self.check_by_request(request_id).await?;
         let now = self.clock.now();
         match CheckState::parse(&check.state) {
             Some(CheckState::Created) if now < check.expires_at => {}

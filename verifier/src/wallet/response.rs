@@ -74,11 +74,7 @@ impl Verifier {
         request_id: &str,
         form: ResponseForm,
     ) -> Result<ResponseUriReply, WalletError> {
-        let check = self
-            .store
-            .load_check_by_request(request_id)
-            .await?
-            .ok_or(WalletError::UnknownRequest)?;
+        let check = self.check_by_request(request_id).await?;
         let now = self.clock.now();
         match CheckState::parse(&check.state) {
             Some(CheckState::Created) if now < check.expires_at => {}
@@ -225,6 +221,7 @@ impl Verifier {
             .store
             .finish_check(&check.check_id, &finish, event.as_ref())
             .await?;
+        self.open_requests.remove(&check.request_id);
         if finished {
             let codes: Vec<&str> = record.codes().map(ReasonCode::as_str).collect();
             tracing::info!(
@@ -246,6 +243,7 @@ impl Verifier {
             .store
             .expire_check(&check.check_id, now, &outcome, event.as_ref())
             .await?;
+        self.open_requests.remove(&check.request_id);
         if expired {
             tracing::info!(check.id = %check.check_id, "check expired");
         }

@@ -10,15 +10,17 @@ use idv_jose::{Clock, SystemRandom};
 use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
 use verifier::service::Verifier;
 use verifier::store::Store;
+use verifier::tenants::Tenant;
 use verifier::wallet::ResponseForm;
 
-use crate::helpers::{DAY, Federation, WebhookReceiver, british_citizen};
+use crate::helpers::{DAY, EMPLOYER, Federation, WebhookReceiver, british_citizen};
 use crate::wallet::{encrypt, fetch_request, post_form, present, respond, vp_token};
 
 test_on_both_databases!(
     a_restart_in_the_middle_of_a_check_loses_nothing,
     a_verification_interrupted_by_a_crash_leaves_the_request_open,
     concurrent_responses_conclude_the_check_once,
+    a_check_erased_through_another_instance_is_not_concluded_from_memory,
     personal_data_is_purged_when_retention_ends_leaving_the_outcome,
 );
 
@@ -182,6 +184,37 @@ async fn concurrent_responses_conclude_the_check_once(db: TestDb) {
     receiver.wait_for(1).await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(receiver.count(), 1, "one event for one outcome");
+    fed.stop().await;
+}
+
+async fn a_check_erased_through_another_instance_is_not_concluded_from_memory(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let id = created["id"].as_str().unwrap();
+    // The instance that created the check holds its open request in memory.
+    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let other = Verifier::open(
+        Store::connect(db.url(), 2).await.unwrap(),
+        Arc::clone(&fed.clock) as Arc<dyn Clock>,
+        Arc::new(SystemRandom),
+        fed.verifier_config.settings().unwrap(),
+    )
+    .await
+    .unwrap();
+    let tenant = Tenant {
+        tenant_id: fed.tenant.tenant_id.clone(),
+        client_id: EMPLOYER.into(),
+    };
+    other.erase_check(&tenant, id).await.unwrap();
+    other.close().await;
+
+    let presentation = present(&fed, &credential, &request);
+    let response = respond(&fed, &request, vp_token(&request, presentation)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let check = fed.check(id).await;
+    assert_eq!(check["state"], "erased", "{check}");
+    assert!(check.get("claims").is_none() && check.get("outcome").is_none());
     fed.stop().await;
 }
 

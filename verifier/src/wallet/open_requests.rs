@@ -1,0 +1,119 @@
+//! Open wallet requests held in memory by the instance that created them, so that the request
+//! object fetch and the response need no database read there.
+//!
+//! The database stays the truth: the row is written at creation, every state change is a
+//! compare-and-swap on it, and a miss (a check another instance created, a restart, a full
+//! table) reads the row. An entry leaves when its check ends, is erased or expires on this
+//! instance; a change made by another instance is caught by the compare-and-swap that stores
+//! the outcome.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::store::checks::CheckRow;
+
+/// Most requests held; beyond it new ones are read from the database (about 1 KB each).
+const CAPACITY: usize = 10_000;
+
+/// Open requests by `request_id`.
+#[derive(Debug, Default)]
+pub(crate) struct OpenRequests {
+    entries: Mutex<BTreeMap<String, Arc<CheckRow>>>,
+}
+
+impl OpenRequests {
+    /// Holds a freshly created check's request. When full, drops the requests that expired by
+    /// `now` first, and holds nothing if that frees no room.
+    pub(crate) fn insert(&self, check: CheckRow, now: i64) {
+        let mut entries = self.lock();
+        if entries.len() >= CAPACITY {
+            entries.retain(|_, open| open.expires_at > now);
+            if entries.len() >= CAPACITY {
+                return;
+            }
+        }
+        entries.insert(check.request_id.clone(), Arc::new(check));
+    }
+
+    /// The request `request_id`, if held.
+    pub(crate) fn get(&self, request_id: &str) -> Option<Arc<CheckRow>> {
+        self.lock().get(request_id).cloned()
+    }
+
+    /// Forgets the request `request_id` (its check ended).
+    pub(crate) fn remove(&self, request_id: &str) {
+        self.lock().remove(request_id);
+    }
+
+    /// Forgets the request of check `check_id` (erased).
+    pub(crate) fn remove_check(&self, check_id: &str) {
+        self.lock().retain(|_, open| open.check_id != check_id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Arc<CheckRow>>> {
+        // The map stays consistent whatever panicked while holding it.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(request_id: &str, check_id: &str, expires_at: i64) -> CheckRow {
+        CheckRow {
+            check_id: check_id.into(),
+            tenant_id: "tn_1".into(),
+            template: "age_over_18".into(),
+            template_version: 1,
+            state: "created".into(),
+            reference: None,
+            webhook_url: None,
+            response_mode: "direct_post.jwt".into(),
+            redirect_uri: None,
+            request_id: request_id.into(),
+            request_state: "state".into(),
+            nonce: Some("nonce".into()),
+            decryption_key: None,
+            response_code_hash: None,
+            response_code_redeemed: false,
+            created_at: 0,
+            expires_at,
+            presented_at: None,
+            finished_at: None,
+            outcome: None,
+            claims: None,
+            evidence: None,
+            retain_until: None,
+            purged_at: None,
+            erased_at: None,
+        }
+    }
+
+    #[test]
+    fn held_until_removed_by_request_or_by_check() {
+        let requests = OpenRequests::default();
+        requests.insert(open("r1", "c1", 100), 0);
+        requests.insert(open("r2", "c2", 100), 0);
+        assert_eq!(requests.get("r1").unwrap().check_id, "c1");
+        requests.remove("r1");
+        assert!(requests.get("r1").is_none());
+        requests.remove_check("c2");
+        assert!(requests.get("r2").is_none());
+    }
+
+    #[test]
+    fn when_full_expired_requests_make_room_and_otherwise_nothing_is_held() {
+        let requests = OpenRequests::default();
+        for i in 0..CAPACITY {
+            let expires_at = if i == 0 { 10 } else { 100 };
+            requests.insert(open(&format!("r{i}"), &format!("c{i}"), expires_at), 0);
+        }
+        requests.insert(open("late", "c-late", 100), 5);
+        assert!(requests.get("late").is_none(), "full: not held");
+        requests.insert(open("later", "c-later", 100), 10);
+        assert!(requests.get("r0").is_none(), "the expired one made room");
+        assert!(requests.get("later").is_some());
+        assert_eq!(requests.lock().len(), CAPACITY);
+    }
+}
