@@ -139,7 +139,7 @@ pub async fn execute(
             let settings = config.issuer_settings()?;
             let store = Store::connect(
                 config.database_url().expose(),
-                config.database.max_connections,
+                config.database.pool_settings(),
             )
             .await?;
             let issuer = Issuer::open(
@@ -163,7 +163,7 @@ async fn init(config: &IssuerConfig, out: &mut dyn Write) -> Result<(), CliError
     let settings = config.issuer_settings()?;
     let store = Store::connect(
         config.database_url().expose(),
-        config.database.max_connections,
+        config.database.pool_settings(),
     )
     .await?;
     let initialised = initialise(&store, &SystemClock, &SystemRandom).await;

@@ -13,6 +13,9 @@
 //!                                        # default sqlite://<data_dir>/issuer.sqlite
 //! data_dir = "./data"                    # IDV_DATABASE__DATA_DIR
 //! max_connections = 10                   # IDV_DATABASE__MAX_CONNECTIONS
+//! sqlite_synchronous = "full"            # IDV_DATABASE__SQLITE_SYNCHRONOUS: or "normal", no fsync
+//!                                        # per commit (WAL): an OS crash or power loss may
+//!                                        # lose the last commits, a process crash none
 //!
 //! [metadata]
 //! display_name = "Example Identity Service"   # IDV_METADATA__DISPLAY_NAME

@@ -71,7 +71,7 @@ impl Application {
         let settings = config.issuer_settings()?;
         let store = Store::connect(
             config.database_url().expose(),
-            config.database.max_connections,
+            config.database.pool_settings(),
         )
         .await?;
         let issuer = Issuer::open(store, clock, random, settings).await?;

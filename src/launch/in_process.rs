@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use idv_jose::{Clock, SystemClock, SystemRandom};
 use idv_service_kit::Secret;
+use idv_service_kit::db::PoolSettings;
 use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -120,9 +121,12 @@ impl InProcessFederation {
         tf_config.http.listen = listen;
         tf_config.http.public_url = tf_url.clone();
         tf_config.database.data_dir = data_dir.to_owned();
-        let store = trust_framework::store::Store::connect(tf_config.database_url().expose(), 2)
-            .await
-            .map_err(|e| fail("trust-framework init", &e))?;
+        let store = trust_framework::store::Store::connect(
+            tf_config.database_url().expose(),
+            PoolSettings::with_max_connections(2),
+        )
+        .await
+        .map_err(|e| fail("trust-framework init", &e))?;
         let initialised = trust_framework::register::setup::initialise(
             &store,
             register_clock.as_ref(),
@@ -154,9 +158,12 @@ impl InProcessFederation {
         issuer_config.http.public_url = issuer_url.clone();
         issuer_config.database.data_dir = data_dir.to_owned();
         issuer_config.metadata.display_name = "Example Reusable ID".into();
-        let store = issuer::store::Store::connect(issuer_config.database_url().expose(), 2)
-            .await
-            .map_err(|e| fail("issuer init", &e))?;
+        let store = issuer::store::Store::connect(
+            issuer_config.database_url().expose(),
+            PoolSettings::with_max_connections(2),
+        )
+        .await
+        .map_err(|e| fail("issuer init", &e))?;
         let initialised =
             issuer::issuance::setup::initialise(&store, &SystemClock, &SystemRandom).await;
         store.close().await;

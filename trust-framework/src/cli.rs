@@ -216,7 +216,7 @@ pub async fn execute(
             let settings = config.register_settings()?;
             let store = Store::connect(
                 config.database_url().expose(),
-                config.database.max_connections,
+                config.database.pool_settings(),
             )
             .await?;
             let register = Register::open(store, Arc::new(SystemClock), settings).await?;
@@ -231,7 +231,7 @@ async fn init(config: &TrustFrameworkConfig, out: &mut dyn Write) -> Result<(), 
     config.register_settings()?;
     let store = Store::connect(
         config.database_url().expose(),
-        config.database.max_connections,
+        config.database.pool_settings(),
     )
     .await?;
     let initialised = initialise(&store, &SystemClock, &SystemRandom).await;

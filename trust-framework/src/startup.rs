@@ -61,7 +61,7 @@ impl Application {
         let settings = config.register_settings()?;
         let store = Store::connect(
             config.database_url().expose(),
-            config.database.max_connections,
+            config.database.pool_settings(),
         )
         .await?;
         let register = Register::open(store, clock, settings).await?;

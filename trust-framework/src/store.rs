@@ -73,15 +73,8 @@ pub struct Store {
 
 impl Store {
     /// Connects to `url` (creating a SQLite file when missing) and applies migrations.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        let db = Database::connect_with(
-            url,
-            PoolSettings {
-                max_connections,
-                ..PoolSettings::default()
-            },
-        )
-        .await?;
+    pub async fn connect(url: &str, pool: PoolSettings) -> Result<Self, StoreError> {
+        let db = Database::connect_with(url, pool).await?;
         db.migrate(&MIGRATIONS).await?;
         Ok(Self { db })
     }

@@ -12,6 +12,9 @@
 //!                                        # default sqlite://<data_dir>/verifier.sqlite
 //! data_dir = "./data"                    # IDV_DATABASE__DATA_DIR
 //! max_connections = 10                   # IDV_DATABASE__MAX_CONNECTIONS
+//! sqlite_synchronous = "full"            # IDV_DATABASE__SQLITE_SYNCHRONOUS: or "normal", no fsync
+//!                                        # per commit (WAL): an OS crash or power loss may
+//!                                        # lose the last commits, a process crash none
 //!
 //! [trust]
 //! list_url = "http://127.0.0.1:8100/trust-list"   # IDV_TRUST__LIST_URL

@@ -159,7 +159,7 @@ pub async fn open(
     let settings = config.settings()?;
     let store = Store::connect(
         config.database_url().expose(),
-        config.database.max_connections,
+        config.database.pool_settings(),
     )
     .await?;
     Ok(Verifier::open(store, clock, random, settings).await?)

@@ -15,9 +15,9 @@ pub mod oidc;
 pub mod outbox;
 pub mod tenants;
 
-use idv_service_kit::db::{Database, DbError, Migrations, PoolSettings};
+use idv_service_kit::db::{Database, DbError, Migrations, PoolSettings, WriteTx};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row as _, Transaction};
+use sqlx::{Any, Row as _};
 
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
 pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
@@ -51,15 +51,8 @@ pub struct Store {
 
 impl Store {
     /// Connects to `url` (creating a SQLite file when missing) and applies migrations.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        let db = Database::connect_with(
-            url,
-            PoolSettings {
-                max_connections,
-                ..PoolSettings::default()
-            },
-        )
-        .await?;
+    pub async fn connect(url: &str, pool: PoolSettings) -> Result<Self, StoreError> {
+        let db = Database::connect_with(url, pool).await?;
         db.migrate(&MIGRATIONS).await?;
         Ok(Self { db })
     }
@@ -75,8 +68,10 @@ impl Store {
         self.db.close().await;
     }
 
-    async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        Ok(self.db.pool().begin().await?)
+    /// A write transaction: on SQLite one at a time per store, taking the write lock at once
+    /// (see `Database::begin_write`). Every caller writes.
+    async fn begin(&self) -> Result<WriteTx, StoreError> {
+        Ok(self.db.begin_write().await?)
     }
 }
 

@@ -23,6 +23,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
+use crate::db::PoolSettings;
+pub use crate::db::SqliteSynchronous;
+
 /// Prefix of configuration environment variables.
 pub const ENV_PREFIX: &str = "IDV_";
 /// Separator between levels in an environment variable name.
@@ -275,15 +278,31 @@ pub struct DatabaseSettings {
     pub data_dir: PathBuf,
     /// Pool size.
     pub max_connections: u32,
+    /// SQLite's `PRAGMA synchronous`: `full` (default) `fsync`s every commit; `normal` does
+    /// not (WAL mode), so a process crash loses nothing but an operating system crash or a
+    /// power loss may roll back the most recent commits. See [`SqliteSynchronous`]. Ignored for
+    /// PostgreSQL.
+    #[serde(default)]
+    pub sqlite_synchronous: SqliteSynchronous,
 }
 
 impl DatabaseSettings {
-    /// No URL, the SQLite file in `./data`, ten connections.
+    /// No URL, the SQLite file in `./data`, ten connections, `synchronous = FULL`.
     pub fn default_sqlite() -> Self {
         Self {
             url: None,
             data_dir: PathBuf::from("./data"),
             max_connections: 10,
+            sqlite_synchronous: SqliteSynchronous::Full,
+        }
+    }
+
+    /// The pool settings these give (other settings at their defaults).
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.max_connections,
+            sqlite_synchronous: self.sqlite_synchronous,
+            ..PoolSettings::default()
         }
     }
 
@@ -400,6 +419,50 @@ mod tests {
         assert!(err.is_ok(), "no separator: not configuration");
         let err = load_from::<Config, _, _, _>(None, [("IDV_HTTP__", "x")]).unwrap_err();
         assert!(matches!(err, ConfigError::Env { .. }));
+    }
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct ServiceConfig {
+        database: DatabaseSettings,
+    }
+
+    impl Default for ServiceConfig {
+        fn default() -> Self {
+            Self {
+                database: DatabaseSettings::default_sqlite(),
+            }
+        }
+    }
+
+    #[test]
+    fn sqlite_synchronous_is_full_unless_set_to_normal() {
+        let config: ServiceConfig = load_from(None, no_env()).unwrap();
+        assert_eq!(config.database.sqlite_synchronous, SqliteSynchronous::Full);
+        let config: ServiceConfig = load_from(
+            None,
+            [
+                ("IDV_DATABASE__SQLITE_SYNCHRONOUS", "normal"),
+                ("IDV_DATABASE__MAX_CONNECTIONS", "3"),
+            ],
+        )
+        .unwrap();
+        let pool = config.database.pool_settings();
+        assert_eq!(pool.sqlite_synchronous, SqliteSynchronous::Normal);
+        assert_eq!(pool.max_connections, 3);
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "[database]\ndata_dir = \"x\"\nmax_connections = 2").unwrap();
+        let config: ServiceConfig = load_from(Some(file.path()), no_env()).unwrap();
+        assert_eq!(config.database.sqlite_synchronous, SqliteSynchronous::Full);
+        let err = load_from::<ServiceConfig, _, _, _>(
+            None,
+            [("IDV_DATABASE__SQLITE_SYNCHRONOUS", "off")],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { path, .. } if path == "database.sqlite_synchronous"),
+            "{err}"
+        );
     }
 
     #[test]

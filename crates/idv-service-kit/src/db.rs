@@ -9,9 +9,17 @@
 //! `migrations/<service>/sqlite/` and `migrations/<service>/postgres/`, with the same file names.
 //!
 //! **SQLite** file URLs (`sqlite://data/x.sqlite`, `sqlite:///abs/x.sqlite`) get their parent
-//! folder and file created when missing, WAL journalling, foreign keys and a busy timeout.
-//! `sqlite::memory:` gives every pooled connection its own empty database, so such a pool is
-//! held to one connection that never expires.
+//! folder and file created when missing, WAL journalling, foreign keys, a busy timeout and the
+//! configured [`SqliteSynchronous`] level. `sqlite::memory:` gives every pooled connection its
+//! own empty database, so such a pool is held to one connection that never expires.
+//!
+//! **Write transactions** go through [`Database::begin_write`]: on SQLite one at a time per
+//! [`Database`] (an async mutex), each starting with `BEGIN IMMEDIATE`. SQLite allows one writer
+//! per file; without the mutex, concurrent writers of the process would wait for each other in
+//! SQLite's busy handler, which sleeps 1, 2, 5, 10 … 100 ms between tries instead of waking when
+//! the lock is free. `BEGIN IMMEDIATE` takes the write lock at once, so a transaction never has
+//! to upgrade a read lock (which fails under WAL when another writer, e.g. another instance,
+//! committed meanwhile).
 //!
 //! **PostgreSQL** URLs are used as given. No TLS support is compiled in: databases are reached
 //! over loopback or a private network, and production TLS terminates at a proxy.
@@ -24,12 +32,18 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, AssertSqlSafe, Executor as _, SqlSafeStr as _};
+use sqlx::{
+    Any, AnyConnection, AnyPool, AssertSqlSafe, Executor as _, SqlSafeStr as _, Transaction,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// How long a SQLite connection waits for a competing writer before failing with "busy".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -111,6 +125,37 @@ pub enum DbError {
     Migrate(#[source] sqlx::migrate::MigrateError),
 }
 
+/// SQLite's `PRAGMA synchronous` level: when a commit waits for the disk. Ignored for
+/// PostgreSQL (set `synchronous_commit` on the server).
+///
+/// In WAL mode, which every SQLite file database here uses:
+/// - `Full` (the default) `fsync`s the WAL on every commit: a commit that returned survives a
+///   process crash, an operating system crash and a power loss;
+/// - `Normal` does not `fsync` on commit (only at checkpoints): a commit that returned survives
+///   a process crash (the data is in the operating system's cache), but an operating system
+///   crash or a power loss may roll back the most recent commits. The database stays
+///   consistent either way. Commits no longer wait for the disk, which is most of their cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// `fsync` on every commit (durable on power loss).
+    #[default]
+    Full,
+    /// No `fsync` on commit in WAL mode (the last commits may be lost on power loss or an
+    /// operating system crash, never on a process crash).
+    Normal,
+}
+
+impl SqliteSynchronous {
+    /// `FULL` or `NORMAL`, as `PRAGMA synchronous` takes it.
+    pub const fn as_pragma(self) -> &'static str {
+        match self {
+            Self::Full => "FULL",
+            Self::Normal => "NORMAL",
+        }
+    }
+}
+
 /// Pool settings; the defaults suit a service instance.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolSettings {
@@ -118,6 +163,18 @@ pub struct PoolSettings {
     pub max_connections: u32,
     /// How long a request waits for a free connection.
     pub acquire_timeout: Duration,
+    /// SQLite's commit durability (see [`SqliteSynchronous`]); ignored for PostgreSQL.
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+impl PoolSettings {
+    /// The defaults with at most `max_connections` connections.
+    pub fn with_max_connections(max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for PoolSettings {
@@ -125,15 +182,19 @@ impl Default for PoolSettings {
         Self {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(10),
+            sqlite_synchronous: SqliteSynchronous::default(),
         }
     }
 }
 
-/// A connection pool to SQLite or PostgreSQL. Cheap to clone (the pool is shared).
+/// A connection pool to SQLite or PostgreSQL. Cheap to clone (the pool, and for SQLite the
+/// write lock of [`Database::begin_write`], are shared).
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
     backend: Backend,
+    /// Held by the open [`WriteTx`] of this pool, on SQLite.
+    write_lock: Arc<Mutex<()>>,
 }
 
 impl Database {
@@ -160,10 +221,13 @@ impl Database {
                         .max_lifetime(None);
                 }
             }
-            options = options.after_connect(|conn, _meta| {
+            let synchronous = settings.sqlite_synchronous.as_pragma();
+            options = options.after_connect(move |conn, _meta| {
                 Box::pin(async move {
+                    // `synchronous` is per connection, so every pooled connection sets it.
                     let pragmas = format!(
-                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; \
+                         PRAGMA synchronous = {synchronous};",
                         SQLITE_BUSY_TIMEOUT.as_millis()
                     );
                     conn.execute(AssertSqlSafe(pragmas)).await?;
@@ -180,7 +244,11 @@ impl Database {
                 .await
                 .map_err(connect_error)?;
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            write_lock: Arc::new(Mutex::new(())),
+        })
     }
 
     /// The pool, for `sqlx::query(..).execute(db.pool())` in a service's `store` module.
@@ -191,6 +259,32 @@ impl Database {
     /// Which engine this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Starts a transaction that writes. On SQLite it first waits for this [`Database`]'s
+    /// write lock (an async mutex, so waiting costs no connection and no busy-handler sleep),
+    /// then runs `BEGIN IMMEDIATE`, which takes SQLite's write lock at once; the mutex is held
+    /// until the transaction commits, rolls back or is dropped. Other processes writing the
+    /// same file are still arbitrated by SQLite's busy timeout. On PostgreSQL this is a plain
+    /// `BEGIN`, without the mutex.
+    ///
+    /// Do not start a second write transaction on the same [`Database`] while holding one:
+    /// on SQLite it waits for the first forever.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        match self.backend {
+            Backend::Postgres => Ok(WriteTx {
+                tx: Some(self.pool.begin().await?),
+                lock: None,
+            }),
+            Backend::Sqlite => {
+                let lock = Arc::clone(&self.write_lock).lock_owned().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(WriteTx {
+                    tx: Some(tx),
+                    lock: Some(lock),
+                })
+            }
+        }
     }
 
     /// Applies the backend's pending migrations; fails if an applied one was changed.
@@ -211,6 +305,88 @@ impl Database {
     /// Closes every connection (waits for those in use to be returned).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// An open write transaction from [`Database::begin_write`]. It derefs to the connection, so
+/// statements run on it with `.execute(&mut *tx)`, and it coerces to `&mut AnyConnection`.
+///
+/// Dropping it without [`WriteTx::commit`] rolls back. On SQLite the rollback is awaited on a
+/// spawned task before the write lock is released, so the next writer never finds SQLite's
+/// lock still held.
+pub struct WriteTx {
+    /// `Some` until committed or rolled back.
+    tx: Option<Transaction<'static, Any>>,
+    /// This pool's write lock, on SQLite.
+    lock: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Commits, then releases the write lock.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        match self.tx.take() {
+            Some(tx) => tx.commit().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Rolls back, then releases the write lock.
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        match self.tx.take() {
+            Some(tx) => tx.rollback().await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+
+    #[expect(
+        clippy::expect_used,
+        reason = "`tx` is taken only by `commit`, `rollback` and `drop`, which consume the WriteTx"
+    )]
+    fn deref(&self) -> &AnyConnection {
+        self.tx.as_ref().expect("an open WriteTx")
+    }
+}
+
+impl DerefMut for WriteTx {
+    #[expect(
+        clippy::expect_used,
+        reason = "`tx` is taken only by `commit`, `rollback` and `drop`, which consume the WriteTx"
+    )]
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.tx.as_mut().expect("an open WriteTx")
+    }
+}
+
+impl fmt::Debug for WriteTx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteTx")
+            .field("open", &self.tx.is_some())
+            .field("serialised", &self.lock.is_some())
+            .finish()
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        let (Some(tx), Some(lock)) = (self.tx.take(), self.lock.take()) else {
+            // Committed or rolled back (the lock, if any, is released now), or PostgreSQL,
+            // where sqlx rolls back a dropped transaction.
+            return;
+        };
+        // sqlx only queues the ROLLBACK of a dropped transaction; wait for it before letting
+        // the next writer in. Without a runtime (shutdown), sqlx's queued rollback stands.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(error) = tx.rollback().await {
+                    tracing::warn!(%error, "rolling back a dropped write transaction failed");
+                }
+                drop(lock);
+            });
+        }
     }
 }
 
@@ -456,6 +632,181 @@ mod tests {
             .await
             .unwrap();
         assert!(path.exists());
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn every_pooled_sqlite_connection_gets_the_synchronous_setting() {
+        for (setting, expected) in [
+            (None, 2_i64),
+            (Some(SqliteSynchronous::Full), 2),
+            (Some(SqliteSynchronous::Normal), 1),
+        ] {
+            let test_db = idv_test_support::TestDb::sqlite().await;
+            let mut settings = PoolSettings::with_max_connections(4);
+            if let Some(setting) = setting {
+                settings.sqlite_synchronous = setting;
+            }
+            let db = Database::connect_with(test_db.url(), settings)
+                .await
+                .unwrap();
+            // Held at once, so these are four distinct connections.
+            let mut connections = Vec::new();
+            for _ in 0..4 {
+                connections.push(db.pool().acquire().await.unwrap());
+            }
+            for connection in &mut connections {
+                let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(&mut **connection)
+                    .await
+                    .unwrap();
+                assert_eq!(level, expected, "{setting:?}");
+            }
+            drop(connections);
+            db.close().await;
+        }
+    }
+
+    async fn counter_db(max_connections: u32) -> (idv_test_support::TestDb, Database) {
+        let test_db = idv_test_support::TestDb::sqlite().await;
+        let db = Database::connect_with(
+            test_db.url(),
+            PoolSettings::with_max_connections(max_connections),
+        )
+        .await
+        .unwrap();
+        db.migrate(&PORTABLE).await.unwrap();
+        sqlx::query("INSERT INTO t (id, v, n) VALUES (1, 'counter', 0)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        (test_db, db)
+    }
+
+    async fn counter(db: &Database) -> i64 {
+        sqlx::query_scalar("SELECT n FROM t WHERE id = 1")
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_write_transactions_of_one_database_never_interleave() {
+        let (_test_db, db) = counter_db(10).await;
+        let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most_open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (db, open, most_open) = (db.clone(), open.clone(), most_open.clone());
+            tasks.push(tokio::spawn(async move {
+                use std::sync::atomic::Ordering::SeqCst;
+                let mut tx = db.begin_write().await?;
+                let now_open = open.fetch_add(1, SeqCst) + 1;
+                most_open.fetch_max(now_open, SeqCst);
+                // Read, let the others run, then write what was read plus one: a deferred
+                // transaction would have to upgrade its read lock here, and fail as busy
+                // when another one committed meanwhile.
+                let n: i64 = sqlx::query_scalar("SELECT n FROM t WHERE id = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                sqlx::query("UPDATE t SET n = $1 WHERE id = 1")
+                    .bind(n + 1)
+                    .execute(&mut *tx)
+                    .await?;
+                open.fetch_sub(1, SeqCst);
+                tx.commit().await
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(most_open.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(counter(&db).await, 8, "no update lost");
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_waiting_sqlite_writer_starts_after_the_commit_and_holds_no_connection() {
+        let (_test_db, db) = counter_db(2).await;
+        let mut first = db.begin_write().await.unwrap();
+        sqlx::query("UPDATE t SET n = 1 WHERE id = 1")
+            .execute(&mut *first)
+            .await
+            .unwrap();
+        let (began_tx, mut began) = tokio::sync::oneshot::channel();
+        let second = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut tx = db.begin_write().await?;
+                let _ = began_tx.send(());
+                let n: i64 = sqlx::query_scalar("SELECT n FROM t WHERE id = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE t SET n = $1 WHERE id = 1")
+                    .bind(n + 1)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await.map(|()| n)
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(began.try_recv().is_err(), "the second writer waits");
+        // It waits on the mutex, not in SQLite's busy handler on a pooled connection: the
+        // pool's other connection is free for readers, who see the last commit.
+        let mut reader = tokio::time::timeout(Duration::from_secs(1), db.pool().acquire())
+            .await
+            .expect("a free connection")
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT n FROM t WHERE id = 1")
+            .fetch_one(&mut *reader)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+        drop(reader);
+        first.commit().await.unwrap();
+        let seen_by_second = second.await.unwrap().unwrap();
+        assert_eq!(seen_by_second, 1, "began after the first committed");
+        assert_eq!(counter(&db).await, 2);
+        db.close().await;
+    }
+
+    idv_test_support::test_on_both_databases!(
+        a_dropped_write_transaction_rolls_back_and_frees_the_lock
+    );
+
+    async fn a_dropped_write_transaction_rolls_back_and_frees_the_lock(
+        test_db: idv_test_support::TestDb,
+    ) {
+        let db = Database::connect(test_db.url()).await.unwrap();
+        db.migrate(&PORTABLE).await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("INSERT INTO t (id, v) VALUES (1, 'dropped')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        drop(tx);
+        let mut tx = tokio::time::timeout(Duration::from_secs(2), db.begin_write())
+            .await
+            .expect("the lock is free again")
+            .unwrap();
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(count, 0, "rolled back");
+        sqlx::query("INSERT INTO t (id, v) VALUES (1, 'kept')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let rolled_back = db.begin_write().await.unwrap();
+        rolled_back.rollback().await.unwrap();
+        let v: String = sqlx::query_scalar("SELECT v FROM t WHERE id = 1")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(v, "kept");
         db.close().await;
     }
 

@@ -5,7 +5,7 @@
 //! sign-in callback by `login_completed_at IS NULL`, a code by `used_at IS NULL`, so that of
 //! two concurrent attempts (on any instances) exactly one goes on.
 
-use sqlx::{Any, Transaction};
+use idv_service_kit::db::WriteTx;
 
 use super::offers::{NewAccessToken, NewOffer, insert_access_token, insert_offer_rows};
 use super::{Store, StoreError, corrupt, get};
@@ -131,7 +131,7 @@ pub enum CodeClaim {
 /// it without [`CodeGrantTx::commit`] rolls back, leaving the code unspent.
 #[derive(Debug)]
 pub struct CodeGrantTx {
-    tx: Transaction<'static, Any>,
+    tx: WriteTx,
 }
 
 /// Every request column, qualified by `r.`.

@@ -5,7 +5,7 @@
 //! index, and commits only once every credential has been signed. A failure anywhere leaves
 //! nothing behind.
 
-use sqlx::{Any, Transaction};
+use idv_service_kit::db::WriteTx;
 
 use super::{Store, StoreError, get};
 
@@ -123,7 +123,7 @@ fn credential_from_row(row: &sqlx::any::AnyRow) -> Result<StoredCredential, Stor
 /// An open issuance transaction; dropping it without [`IssuanceTx::commit`] rolls back.
 #[derive(Debug)]
 pub struct IssuanceTx {
-    tx: Transaction<'static, Any>,
+    tx: WriteTx,
 }
 
 impl Store {

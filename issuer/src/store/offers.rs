@@ -168,6 +168,7 @@ impl Store {
         offer_ref: &str,
         max_attempts: i64,
     ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.begin().await?;
         let attempt: Option<i64> = sqlx::query_scalar(
             "UPDATE offers SET tx_code_attempts = tx_code_attempts + 1 \
              WHERE offer_ref = $1 AND tx_code_attempts < $2 AND redeemed_at IS NULL \
@@ -175,8 +176,9 @@ impl Store {
         )
         .bind(offer_ref)
         .bind(max_attempts)
-        .fetch_optional(self.db.pool())
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(attempt)
     }
 

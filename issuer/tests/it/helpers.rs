@@ -15,6 +15,7 @@ use idv_proto::sd_jwt_vc::status::StatusListReference;
 use idv_sdjwt::holder::HeldSdJwt;
 use idv_sdjwt::vc;
 use idv_service_kit::Secret;
+use idv_service_kit::db::PoolSettings;
 use idv_status_list::{Status, StatusPolicy};
 use idv_test_support::TestDb;
 use issuer::config::IssuerConfig;
@@ -69,9 +70,12 @@ impl TestApp {
     /// `init` with `config`, then the service, its clock at `now`.
     pub(crate) async fn spawn_at(config: IssuerConfig, now: i64) -> Self {
         let clock = Arc::new(ManualClock::new(now));
-        let store = Store::connect(config.database_url().expose(), 2)
-            .await
-            .unwrap();
+        let store = Store::connect(
+            config.database_url().expose(),
+            PoolSettings::with_max_connections(2),
+        )
+        .await
+        .unwrap();
         let initialised = initialise(&store, clock.as_ref(), &SystemRandom)
             .await
             .unwrap();

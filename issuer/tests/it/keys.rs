@@ -15,9 +15,12 @@ use crate::helpers::{AGE, DAY, TestApp};
 test_on_both_databases!(rotated_keys_stay_published_until_their_credentials_expire);
 
 async fn issuer_of(app: &TestApp) -> (Issuer, Store) {
-    let store = Store::connect(app.config.database_url().expose(), 2)
-        .await
-        .unwrap();
+    let store = Store::connect(
+        app.config.database_url().expose(),
+        idv_service_kit::db::PoolSettings::with_max_connections(2),
+    )
+    .await
+    .unwrap();
     let issuer = Issuer::open(
         store.clone(),
         Arc::clone(&app.clock) as Arc<dyn Clock>,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use idv_jose::{Clock, ManualClock, PublicKey, SigningKey, SystemRandom};
 use idv_service_kit::Secret;
+use idv_service_kit::db::PoolSettings;
 use idv_test_support::TestDb;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
@@ -48,9 +49,12 @@ impl TestApp {
     pub(crate) async fn spawn(db: &TestDb) -> Self {
         let config = test_config(db);
         let clock = Arc::new(ManualClock::new(T0));
-        let store = Store::connect(config.database_url().expose(), 2)
-            .await
-            .unwrap();
+        let store = Store::connect(
+            config.database_url().expose(),
+            PoolSettings::with_max_connections(2),
+        )
+        .await
+        .unwrap();
         let initialised = initialise(&store, clock.as_ref(), &SystemRandom)
             .await
             .unwrap();

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
+use idv_service_kit::db::WriteTx;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 
 use super::outbox::{NewEvent, insert_event};
 use super::{Store, StoreError, get};
@@ -177,6 +177,7 @@ pub struct DueCheck {
 impl Store {
     /// Inserts a new check in state `created`.
     pub async fn insert_check(&self, check: &NewCheck) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO checks (check_id, tenant_id, template, template_version, state, \
              reference, webhook_url, response_mode, redirect_uri, request_id, request_state, \
@@ -197,8 +198,9 @@ impl Store {
         .bind(&check.decryption_key)
         .bind(check.created_at)
         .bind(check.expires_at)
-        .execute(self.db.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -385,7 +387,7 @@ impl Store {
 }
 
 async fn commit_if_won(
-    mut tx: Transaction<'static, Any>,
+    mut tx: WriteTx,
     won: bool,
     event: Option<&NewEvent>,
 ) -> Result<bool, StoreError> {

@@ -1,7 +1,7 @@
 //! The webhook outbox: events written with the change they report, delivered at least once.
 
+use idv_service_kit::db::WriteTx;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 
 use super::{Store, StoreError, get};
 
@@ -52,10 +52,7 @@ pub struct EventStatus {
     pub last_status: Option<i64>,
 }
 
-pub(super) async fn insert_event(
-    tx: &mut Transaction<'static, Any>,
-    event: &NewEvent,
-) -> Result<(), StoreError> {
+pub(super) async fn insert_event(tx: &mut WriteTx, event: &NewEvent) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO webhook_outbox (event_id, tenant_id, check_id, url, payload, state, \
          attempts, next_attempt_at, locked_until, created_at) \

@@ -176,9 +176,12 @@ impl Federation {
         tf_config.http.public_url = "https://trust.sim.ofdia.example".into();
         tf_config.database.url = Some(Secret::new(tf_db.url()));
         tf_config.database.max_connections = 2;
-        let tf_store = trust_framework::store::Store::connect(tf_config.database_url().expose(), 2)
-            .await
-            .unwrap();
+        let tf_store = trust_framework::store::Store::connect(
+            tf_config.database_url().expose(),
+            tf_config.database.pool_settings(),
+        )
+        .await
+        .unwrap();
         let initialised =
             trust_framework::register::setup::initialise(&tf_store, clock.as_ref(), &SystemRandom)
                 .await

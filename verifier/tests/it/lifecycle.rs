@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use idv_jose::{Clock, SystemRandom};
 use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
+use idv_service_kit::db::PoolSettings;
 use verifier::service::Verifier;
 use verifier::store::Store;
 use verifier::tenants::Tenant;
@@ -77,7 +78,9 @@ async fn a_verification_interrupted_by_a_crash_leaves_the_request_open(db: TestD
     // Another instance on the same database takes the response and dies half-way through
     // verifying it (waiting for the provider's status list).
     let instance = Verifier::open(
-        Store::connect(db.url(), 2).await.unwrap(),
+        Store::connect(db.url(), PoolSettings::with_max_connections(2))
+            .await
+            .unwrap(),
         Arc::clone(&fed.clock) as Arc<dyn Clock>,
         Arc::new(SystemRandom),
         fed.verifier_config.settings().unwrap(),
@@ -195,7 +198,9 @@ async fn a_check_erased_through_another_instance_is_not_concluded_from_memory(db
     // The instance that created the check holds its open request in memory.
     let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     let other = Verifier::open(
-        Store::connect(db.url(), 2).await.unwrap(),
+        Store::connect(db.url(), PoolSettings::with_max_connections(2))
+            .await
+            .unwrap(),
         Arc::clone(&fed.clock) as Arc<dyn Clock>,
         Arc::new(SystemRandom),
         fed.verifier_config.settings().unwrap(),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use idv_jose::jws::UnverifiedJws;
 use idv_jose::{Clock, SystemRandom};
 use idv_proto::oid4vp::authorization_request::REQUEST_OBJECT_MEDIA_TYPE;
+use idv_service_kit::db::PoolSettings;
 use idv_test_support::{TestDb, test_on_both_databases};
 use idv_trust::attestation::ATTESTATION_SKEW;
 use reqwest::StatusCode;
@@ -221,9 +222,12 @@ async fn a_revocation_by_another_process_is_honoured_within_the_cache_lifetime(d
         templates_status(&fed, &known_later).await,
         StatusCode::UNAUTHORIZED
     );
-    let store = Store::connect(fed.verifier_config.database_url().expose(), 1)
-        .await
-        .unwrap();
+    let store = Store::connect(
+        fed.verifier_config.database_url().expose(),
+        PoolSettings::with_max_connections(1),
+    )
+    .await
+    .unwrap();
     store
         .insert_api_key(
             &fed.tenant.tenant_id,

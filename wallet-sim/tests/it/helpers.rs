@@ -331,9 +331,12 @@ impl Federation {
         tf_config.http.public_url = "https://trust.sim.ofdia.example".into();
         tf_config.database.url = Some(Secret::new(tf_db.url()));
         tf_config.database.max_connections = 2;
-        let store = trust_framework::store::Store::connect(tf_config.database_url().expose(), 2)
-            .await
-            .unwrap();
+        let store = trust_framework::store::Store::connect(
+            tf_config.database_url().expose(),
+            tf_config.database.pool_settings(),
+        )
+        .await
+        .unwrap();
         let initialised =
             trust_framework::register::setup::initialise(&store, tf_clock.as_ref(), &SystemRandom)
                 .await
@@ -393,9 +396,12 @@ impl Federation {
         } else {
             None
         };
-        let store = issuer::store::Store::connect(issuer_config.database_url().expose(), 2)
-            .await
-            .unwrap();
+        let store = issuer::store::Store::connect(
+            issuer_config.database_url().expose(),
+            issuer_config.database.pool_settings(),
+        )
+        .await
+        .unwrap();
         let issuer_init =
             issuer::issuance::setup::initialise(&store, issuer_clock.as_ref(), &SystemRandom)
                 .await

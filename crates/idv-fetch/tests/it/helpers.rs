@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use idv_fetch::{FetchPolicy, Fetcher, TRUST_LIST_STATE_DDL, TrustListClient};
 use idv_jose::{Clock, ManualClock, PublicKey, SigningKey, SystemRandom};
+use idv_service_kit::db::PoolSettings;
 use idv_service_kit::{Database, Secret};
 use idv_test_support::TestDb;
 use idv_trust::anchors::TrustAnchors;
@@ -48,9 +49,12 @@ impl Framework {
         config.database.url = Some(Secret::new(db.url()));
         config.database.max_connections = 4;
         let clock = Arc::new(ManualClock::new(T0));
-        let store = Store::connect(config.database_url().expose(), 2)
-            .await
-            .unwrap();
+        let store = Store::connect(
+            config.database_url().expose(),
+            PoolSettings::with_max_connections(2),
+        )
+        .await
+        .unwrap();
         let initialised = initialise(&store, clock.as_ref(), &SystemRandom)
             .await
             .unwrap();
