@@ -181,7 +181,7 @@ async fn save_state(db: &Database, state: &TrustListState) -> Result<(), TrustCl
     .bind(&state.payload_hash)
     .bind(state.iat)
     .bind(state.exp)
-    .execute(db.pool())
+    .execute(db.writer().await.pool())
     .await
     .map_err(TrustClientError::Storage)?;
     if saved.rows_affected() == 1 {

@@ -19,7 +19,9 @@
 //! SQLite's busy handler, which sleeps 1, 2, 5, 10 … 100 ms between tries instead of waking when
 //! the lock is free. `BEGIN IMMEDIATE` takes the write lock at once, so a transaction never has
 //! to upgrade a read lock (which fails under WAL when another writer, e.g. another instance,
-//! committed meanwhile).
+//! committed meanwhile). A single writing statement outside a transaction runs on
+//! [`Database::writer`], which waits for the same mutex: every write of the process queues in
+//! one place.
 //!
 //! **PostgreSQL** URLs are used as given. No TLS support is compiled in: databases are reached
 //! over loopback or a private network, and production TLS terminates at a proxy.
@@ -261,6 +263,24 @@ impl Database {
         self.backend
     }
 
+    /// The pool to run one writing statement on, outside a transaction. On SQLite it first
+    /// waits for the write lock that [`Database::begin_write`] takes, so single statements
+    /// queue with the transactions instead of sleeping in SQLite's busy handler while a chain
+    /// of transactions holds the lock; the lock is held while the [`Writer`] lives, so use it
+    /// within the statement: `.execute(db.writer().await.pool())`. On PostgreSQL no wait.
+    ///
+    /// Not while holding a [`WriteTx`] of the same [`Database`]: on SQLite it would wait
+    /// forever.
+    pub async fn writer(&self) -> Writer<'_> {
+        Writer {
+            pool: &self.pool,
+            _lock: match self.backend {
+                Backend::Sqlite => Some(self.write_lock.lock().await),
+                Backend::Postgres => None,
+            },
+        }
+    }
+
     /// Starts a transaction that writes. On SQLite it first waits for this [`Database`]'s
     /// write lock (an async mutex, so waiting costs no connection and no busy-handler sleep),
     /// then runs `BEGIN IMMEDIATE`, which takes SQLite's write lock at once; the mutex is held
@@ -305,6 +325,20 @@ impl Database {
     /// Closes every connection (waits for those in use to be returned).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// The pool, with this [`Database`]'s write lock held on SQLite: see [`Database::writer`].
+#[derive(Debug)]
+pub struct Writer<'a> {
+    pool: &'a AnyPool,
+    _lock: Option<tokio::sync::MutexGuard<'a, ()>>,
+}
+
+impl Writer<'_> {
+    /// The pool, to run the writing statement on.
+    pub fn pool(&self) -> &AnyPool {
+        self.pool
     }
 }
 
@@ -768,6 +802,31 @@ mod tests {
         let seen_by_second = second.await.unwrap().unwrap();
         assert_eq!(seen_by_second, 1, "began after the first committed");
         assert_eq!(counter(&db).await, 2);
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_single_sqlite_write_queues_behind_an_open_write_transaction() {
+        let (_test_db, db) = counter_db(2).await;
+        let mut first = db.begin_write().await.unwrap();
+        sqlx::query("UPDATE t SET n = 1 WHERE id = 1")
+            .execute(&mut *first)
+            .await
+            .unwrap();
+        let single = tokio::spawn({
+            let db = db.clone();
+            async move {
+                sqlx::query("UPDATE t SET n = n + 10 WHERE id = 1")
+                    .execute(db.writer().await.pool())
+                    .await
+            }
+        });
+        // Longer than SQLite's busy timeout would let it wait on a pooled connection.
+        tokio::time::sleep(SQLITE_BUSY_TIMEOUT + Duration::from_millis(500)).await;
+        assert!(!single.is_finished(), "it waits for the transaction");
+        first.commit().await.unwrap();
+        single.await.unwrap().unwrap();
+        assert_eq!(counter(&db).await, 11);
         db.close().await;
     }
 

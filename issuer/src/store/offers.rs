@@ -168,7 +168,6 @@ impl Store {
         offer_ref: &str,
         max_attempts: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let mut tx = self.begin().await?;
         let attempt: Option<i64> = sqlx::query_scalar(
             "UPDATE offers SET tx_code_attempts = tx_code_attempts + 1 \
              WHERE offer_ref = $1 AND tx_code_attempts < $2 AND redeemed_at IS NULL \
@@ -176,9 +175,8 @@ impl Store {
         )
         .bind(offer_ref)
         .bind(max_attempts)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(self.db.writer().await.pool())
         .await?;
-        tx.commit().await?;
         Ok(attempt)
     }
 
@@ -219,7 +217,7 @@ impl Store {
         Ok(
             sqlx::query("DELETE FROM access_tokens WHERE code_hash = $1")
                 .bind(code_hash)
-                .execute(self.db.pool())
+                .execute(self.db.writer().await.pool())
                 .await?
                 .rows_affected(),
         )

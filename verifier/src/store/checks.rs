@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-use idv_service_kit::db::WriteTx;
+use sqlx::Any;
+use sqlx::any::AnyArguments;
 use sqlx::any::AnyRow;
+use sqlx::query::Query;
 
 use super::outbox::{NewEvent, insert_event};
 use super::{Store, StoreError, get};
@@ -177,7 +179,6 @@ pub struct DueCheck {
 impl Store {
     /// Inserts a new check in state `created`.
     pub async fn insert_check(&self, check: &NewCheck) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO checks (check_id, tenant_id, template, template_version, state, \
              reference, webhook_url, response_mode, redirect_uri, request_id, request_state, \
@@ -198,9 +199,8 @@ impl Store {
         .bind(&check.decryption_key)
         .bind(check.created_at)
         .bind(check.expires_at)
-        .execute(&mut *tx)
+        .execute(self.db.writer().await.pool())
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -246,8 +246,7 @@ impl Store {
         finish: &Finish,
         event: Option<&NewEvent>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE checks SET state = $2, outcome = $3, claims = $4, evidence = $5, \
              finished_at = $6, retain_until = $7, presented_at = $8, response_code_hash = $9, \
              decryption_key = NULL, nonce = NULL \
@@ -261,10 +260,8 @@ impl Store {
         .bind(finish.finished_at)
         .bind(finish.retain_until)
         .bind(finish.presented_at)
-        .bind(&finish.response_code_hash)
-        .execute(&mut *tx)
-        .await?;
-        commit_if_won(tx, done.rows_affected() == 1, event).await
+        .bind(&finish.response_code_hash);
+        self.change_state(update, event).await
     }
 
     /// `created → expired` once `expires_at` has passed, with `outcome` and `event` in the
@@ -276,18 +273,15 @@ impl Store {
         outcome: &str,
         event: Option<&NewEvent>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE checks SET state = 'expired', outcome = $3, finished_at = $2, \
              decryption_key = NULL, nonce = NULL \
              WHERE check_id = $1 AND state = 'created' AND expires_at <= $2",
         )
         .bind(check_id)
         .bind(now)
-        .bind(outcome)
-        .execute(&mut *tx)
-        .await?;
-        commit_if_won(tx, done.rows_affected() == 1, event).await
+        .bind(outcome);
+        self.change_state(update, event).await
     }
 
     /// Checks still `created` whose request expired at `now`.
@@ -329,7 +323,7 @@ impl Store {
              WHERE retain_until <= $1 AND purged_at IS NULL",
         )
         .bind(now)
-        .execute(self.db.pool())
+        .execute(self.db.writer().await.pool())
         .await?;
         Ok(done.rows_affected())
     }
@@ -380,26 +374,33 @@ impl Store {
         )
         .bind(check_id)
         .bind(code_hash)
-        .execute(self.db.pool())
+        .execute(self.db.writer().await.pool())
         .await?;
         Ok(done.rows_affected() == 1)
     }
 }
 
-async fn commit_if_won(
-    mut tx: WriteTx,
-    won: bool,
-    event: Option<&NewEvent>,
-) -> Result<bool, StoreError> {
-    if !won {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    if let Some(event) = event {
+impl Store {
+    /// Runs a compare-and-swap `update` of one check and, when it wins, queues `event` in the
+    /// same transaction (without an event, the statement alone). Returns whether it won.
+    async fn change_state<'q>(
+        &self,
+        update: Query<'q, Any, AnyArguments>,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError> {
+        let Some(event) = event else {
+            let done = update.execute(self.db.writer().await.pool()).await?;
+            return Ok(done.rows_affected() == 1);
+        };
+        let mut tx = self.begin().await?;
+        if update.execute(&mut *tx).await?.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(true)
     }
-    tx.commit().await?;
-    Ok(true)
 }
 
 fn check(row: &AnyRow) -> Result<CheckRow, StoreError> {

@@ -32,7 +32,7 @@ impl Store {
         .bind(purpose)
         .bind(private_jwk)
         .bind(now)
-        .execute(self.db.pool())
+        .execute(self.db.writer().await.pool())
         .await;
         match inserted {
             Ok(_) => Ok(true),

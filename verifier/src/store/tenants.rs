@@ -88,7 +88,7 @@ impl Store {
             .bind(api_key_hash)
             .bind(tenant_id)
             .bind(now)
-            .execute(self.db.pool())
+            .execute(self.db.writer().await.pool())
             .await?;
         Ok(())
     }
@@ -100,7 +100,7 @@ impl Store {
         )
         .bind(tenant_id)
         .bind(now)
-        .execute(self.db.pool())
+        .execute(self.db.writer().await.pool())
         .await?;
         Ok(done.rows_affected())
     }
@@ -151,7 +151,7 @@ impl Store {
         .bind(tenant_id)
         .bind(attestation)
         .bind(exp)
-        .execute(self.db.pool())
+        .execute(self.db.writer().await.pool())
         .await?;
         Ok(done.rows_affected() == 1)
     }
