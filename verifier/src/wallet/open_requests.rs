@@ -61,33 +61,23 @@ mod tests {
     use super::*;
 
     fn open(request_id: &str, check_id: &str, expires_at: i64) -> CheckRow {
-        CheckRow {
+        crate::store::checks::NewCheck {
             check_id: check_id.into(),
             tenant_id: "tn_1".into(),
             template: "age_over_18".into(),
             template_version: 1,
-            state: "created".into(),
             reference: None,
             webhook_url: None,
             response_mode: "direct_post.jwt".into(),
             redirect_uri: None,
             request_id: request_id.into(),
             request_state: "state".into(),
-            nonce: Some("nonce".into()),
+            nonce: "nonce".into(),
             decryption_key: None,
-            response_code_hash: None,
-            response_code_redeemed: false,
             created_at: 0,
             expires_at,
-            presented_at: None,
-            finished_at: None,
-            outcome: None,
-            claims: None,
-            evidence: None,
-            retain_until: None,
-            purged_at: None,
-            erased_at: None,
         }
+        .to_row()
     }
 
     #[test]

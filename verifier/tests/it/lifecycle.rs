@@ -15,7 +15,7 @@ use verifier::tenants::Tenant;
 use verifier::wallet::ResponseForm;
 
 use crate::helpers::{DAY, EMPLOYER, Federation, WebhookReceiver, british_citizen};
-use crate::wallet::{encrypt, fetch_request, post_form, present, respond, vp_token};
+use crate::wallet::{WalletRequest, encrypt, fetch_request, post_form, present, respond, vp_token};
 
 test_on_both_databases!(
     a_restart_in_the_middle_of_a_check_loses_nothing,
@@ -53,19 +53,10 @@ async fn a_restart_in_the_middle_of_a_check_loses_nothing(db: TestDb) {
 async fn a_verification_interrupted_by_a_crash_leaves_the_request_open(db: TestDb) {
     let fed = Federation::start(&db).await;
     let receiver = WebhookReceiver::start(vec![]).await;
-    let credential = fed.issue_age("good", &british_citizen());
-    let created = fed
-        .create_check(&json!({"template": "age_over_18", "webhook_url": receiver.url}))
-        .await;
-    let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
-    let payload = AuthorizationResponse {
-        vp_token: Some(vp_token(&request, present(&fed, &credential, &request))),
-        state: Some(request.state().to_owned()),
-        ..AuthorizationResponse::default()
-    };
+    let (id, request, jwe) = answered_age_check(&fed, &receiver).await;
+    let id = id.as_str();
     let form = ResponseForm {
-        response: Some(encrypt(&request, &payload)),
+        response: Some(jwe),
         ..ResponseForm::default()
     };
     let request_id = request
@@ -77,16 +68,7 @@ async fn a_verification_interrupted_by_a_crash_leaves_the_request_open(db: TestD
 
     // Another instance on the same database takes the response and dies half-way through
     // verifying it (waiting for the provider's status list).
-    let instance = Verifier::open(
-        Store::connect(db.url(), PoolSettings::with_max_connections(2))
-            .await
-            .unwrap(),
-        Arc::clone(&fed.clock) as Arc<dyn Clock>,
-        Arc::new(SystemRandom),
-        fed.verifier_config.settings().unwrap(),
-    )
-    .await
-    .unwrap();
+    let instance = another_instance(&fed, &db).await;
     let held = fed.status_gate.close().await;
     let dying = tokio::spawn({
         let instance = instance.clone();
@@ -128,18 +110,8 @@ async fn a_verification_interrupted_by_a_crash_leaves_the_request_open(db: TestD
 async fn concurrent_responses_conclude_the_check_once(db: TestDb) {
     let fed = Federation::start(&db).await;
     let receiver = WebhookReceiver::start(vec![]).await;
-    let credential = fed.issue_age("good", &british_citizen());
-    let created = fed
-        .create_check(&json!({"template": "age_over_18", "webhook_url": receiver.url}))
-        .await;
-    let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
-    let payload = AuthorizationResponse {
-        vp_token: Some(vp_token(&request, present(&fed, &credential, &request))),
-        state: Some(request.state().to_owned()),
-        ..AuthorizationResponse::default()
-    };
-    let jwe = encrypt(&request, &payload);
+    let (id, request, jwe) = answered_age_check(&fed, &receiver).await;
+    let id = id.as_str();
 
     // Both copies arrive while the first verification waits for the status list.
     let held = fed.status_gate.close().await;
@@ -197,16 +169,7 @@ async fn a_check_erased_through_another_instance_is_not_concluded_from_memory(db
     let id = created["id"].as_str().unwrap();
     // The instance that created the check holds its open request in memory.
     let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
-    let other = Verifier::open(
-        Store::connect(db.url(), PoolSettings::with_max_connections(2))
-            .await
-            .unwrap(),
-        Arc::clone(&fed.clock) as Arc<dyn Clock>,
-        Arc::new(SystemRandom),
-        fed.verifier_config.settings().unwrap(),
-    )
-    .await
-    .unwrap();
+    let other = another_instance(&fed, &db).await;
     let tenant = Tenant {
         tenant_id: fed.tenant.tenant_id.clone(),
         client_id: EMPLOYER.into(),
@@ -221,6 +184,39 @@ async fn a_check_erased_through_another_instance_is_not_concluded_from_memory(db
     assert_eq!(check["state"], "erased", "{check}");
     assert!(check.get("claims").is_none() && check.get("outcome").is_none());
     fed.stop().await;
+}
+
+/// An age check with a webhook, its request fetched and the wallet's encrypted answer ready.
+async fn answered_age_check(
+    fed: &Federation,
+    receiver: &WebhookReceiver,
+) -> (String, WalletRequest, String) {
+    let credential = fed.issue_age("good", &british_citizen());
+    let created = fed
+        .create_check(&json!({"template": "age_over_18", "webhook_url": receiver.url}))
+        .await;
+    let request = fetch_request(fed, created["wallet_url"].as_str().unwrap()).await;
+    let payload = AuthorizationResponse {
+        vp_token: Some(vp_token(&request, present(fed, &credential, &request))),
+        state: Some(request.state().to_owned()),
+        ..AuthorizationResponse::default()
+    };
+    let jwe = encrypt(&request, &payload);
+    (created["id"].as_str().unwrap().to_owned(), request, jwe)
+}
+
+/// A second verifier instance on the same database, as another process would be.
+async fn another_instance(fed: &Federation, db: &TestDb) -> Verifier {
+    Verifier::open(
+        Store::connect(db.url(), PoolSettings::with_max_connections(2))
+            .await
+            .unwrap(),
+        Arc::clone(&fed.clock) as Arc<dyn Clock>,
+        Arc::new(SystemRandom),
+        fed.verifier_config.settings().unwrap(),
+    )
+    .await
+    .unwrap()
 }
 
 async fn personal_data_is_purged_when_retention_ends_leaving_the_outcome(db: TestDb) {
