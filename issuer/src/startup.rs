@@ -68,6 +68,23 @@ impl Application {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Self, StartupError> {
+        let listener = TcpListener::bind(config.http.listen)
+            .await
+            .map_err(|source| StartupError::Bind {
+                address: config.http.listen,
+                source,
+            })?;
+        Self::build_on(config, listener, clock, random).await
+    }
+
+    /// Builds the service on a listener already bound (tests that must know the port before
+    /// the service starts keep it bound meanwhile).
+    pub async fn build_on(
+        config: IssuerConfig,
+        listener: TcpListener,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+    ) -> Result<Self, StartupError> {
         let settings = config.issuer_settings()?;
         let store = Store::connect(
             config.database_url().expose(),
@@ -83,12 +100,6 @@ impl Application {
             Err(OperatorError::Store(e)) => return Err(e.into()),
             Err(_) => {}
         }
-        let listener = TcpListener::bind(config.http.listen)
-            .await
-            .map_err(|source| StartupError::Bind {
-                address: config.http.listen,
-                source,
-            })?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind {
             address: config.http.listen,
             source,

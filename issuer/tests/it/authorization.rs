@@ -13,7 +13,7 @@ use crate::helpers::login::{
     LoginApp, WALLET, WALLET_REDIRECT, WEB_WALLET, WEB_WALLET_REDIRECT, WalletRequest,
     config_on_own_port, details, location, login_settings, query,
 };
-use crate::helpers::{AGE, IDENTITY, TestApp, expect_error, person, test_config};
+use crate::helpers::{AGE, IDENTITY, T0, TestApp, expect_error, person, test_config};
 
 test_on_both_databases!(
     a_citizen_signs_in_and_their_wallet_receives_their_credential,
@@ -683,10 +683,10 @@ async fn failed_sign_ins_go_back_to_the_wallet_with_an_error(db: TestDb) {
 }
 
 async fn an_unreachable_provider_is_a_server_error_for_the_wallet(db: TestDb) {
-    let mut config = config_on_own_port(&db);
+    let (mut config, listener) = config_on_own_port(&db).await;
     // Nothing listens on port 9 of 127.0.0.1.
     config.login = Some(login_settings("http://127.0.0.1:9"));
-    let app = TestApp::spawn_with(config).await;
+    let app = TestApp::spawn_on(config, listener, T0).await;
     let wallet = WalletRequest::new();
     let response = crate::helpers::login::no_redirects()
         .post(app.url("/par"))

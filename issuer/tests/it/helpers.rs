@@ -24,6 +24,7 @@ use issuer::startup::Application;
 use issuer::store::Store;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -69,6 +70,12 @@ impl TestApp {
 
     /// `init` with `config`, then the service, its clock at `now`.
     pub(crate) async fn spawn_at(config: IssuerConfig, now: i64) -> Self {
+        let listener = TcpListener::bind(config.http.listen).await.unwrap();
+        Self::spawn_on(config, listener, now).await
+    }
+
+    /// `init` with `config`, then the service on `listener`, its clock at `now`.
+    pub(crate) async fn spawn_on(config: IssuerConfig, listener: TcpListener, now: i64) -> Self {
         let clock = Arc::new(ManualClock::new(now));
         let store = Store::connect(
             config.database_url().expose(),
@@ -81,24 +88,36 @@ impl TestApp {
             .unwrap();
         store.close().await;
         let token = initialised.operator_token.unwrap().expose().to_owned();
-        Self::start(config, clock, token).await
+        Self::start(config, listener, clock, token).await
     }
 
     /// Another instance of the same service on the same database and clock.
     pub(crate) async fn another_instance(&self) -> Self {
+        // On the configured address: the same port again after a restart, a new one for 0.
+        let listener = TcpListener::bind(self.config.http.listen).await.unwrap();
         Self::start(
             self.config.clone(),
+            listener,
             Arc::clone(&self.clock),
             self.token.clone(),
         )
         .await
     }
 
-    async fn start(config: IssuerConfig, clock: Arc<ManualClock>, token: String) -> Self {
-        let app =
-            Application::build_with_clock(config.clone(), Arc::clone(&clock) as Arc<dyn Clock>)
-                .await
-                .unwrap();
+    async fn start(
+        config: IssuerConfig,
+        listener: TcpListener,
+        clock: Arc<ManualClock>,
+        token: String,
+    ) -> Self {
+        let app = Application::build_on(
+            config.clone(),
+            listener,
+            Arc::clone(&clock) as Arc<dyn Clock>,
+            Arc::new(SystemRandom),
+        )
+        .await
+        .unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {

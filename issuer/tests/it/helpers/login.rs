@@ -12,6 +12,7 @@ use idv_test_support::oidc_provider::{OidcClient, OidcProvider};
 use issuer::config::{IssuerConfig, LoginSettings, WalletClientSettings};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
+use tokio::net::TcpListener;
 use url::Url;
 
 use super::{TestApp, person, test_config};
@@ -26,15 +27,6 @@ pub(crate) const WEB_WALLET_REDIRECT: &str = "https://wallet.example/cb";
 /// The issuer's client at the OP.
 const OP_CLIENT_ID: &str = "credential-issuer";
 const OP_CLIENT_SECRET: &str = "issuer-secret-0123456789abcdef";
-
-/// A free port on 127.0.0.1 (the issuer's public URL must be known before it starts).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The `[login]` settings for an OP at `op_issuer_url`.
 pub(crate) fn login_settings(op_issuer_url: &str) -> LoginSettings {
@@ -59,12 +51,15 @@ pub(crate) fn login_settings(op_issuer_url: &str) -> LoginSettings {
 }
 
 /// A test config listening on a fixed free port, which is also its public URL.
-pub(crate) fn config_on_own_port(db: &TestDb) -> IssuerConfig {
-    let port = free_port();
+pub(crate) async fn config_on_own_port(db: &TestDb) -> (IssuerConfig, TcpListener) {
+    // Bound now and kept bound until the issuer serves on it: its public URL (the OP's
+    // redirect URI) must be known before it starts, and no other process may take the port.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
     let mut config = test_config(db);
-    config.http.listen = format!("127.0.0.1:{port}").parse().unwrap();
-    config.http.public_url = format!("http://127.0.0.1:{port}");
-    config
+    config.http.listen = address;
+    config.http.public_url = format!("http://{address}");
+    (config, listener)
 }
 
 pub(crate) struct LoginApp {
@@ -77,13 +72,13 @@ pub(crate) struct LoginApp {
 impl LoginApp {
     /// The OP, then the issuer as its relying party.
     pub(crate) async fn spawn(db: &TestDb) -> Self {
-        let mut config = config_on_own_port(db);
+        let (mut config, listener) = config_on_own_port(db).await;
         let callback = format!("{}/login/callback", config.http.public_url);
         let op =
             OidcProvider::start(&[OidcClient::new(OP_CLIENT_ID, OP_CLIENT_SECRET, [callback])])
                 .await;
         config.login = Some(login_settings(op.issuer_url()));
-        let app = TestApp::spawn_at(config, SystemClock.now()).await;
+        let app = TestApp::spawn_on(config, listener, SystemClock.now()).await;
         Self {
             app,
             op,
