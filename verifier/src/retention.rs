@@ -2,7 +2,8 @@
 //!
 //! Each pass (every `sweeper.interval_ms`, in the background worker of `crate::startup`):
 //! 1. checks still `created` after `expires_at` become `expired` (their request key and
-//!    nonce are dropped; the `check.expired` event is queued);
+//!    nonce are dropped, from the database and from this instance's memory; the
+//!    `check.expired` event is queued);
 //! 2. the personal data of finished checks (`claims`, the evidence record) is purged once
 //!    `retain_until` passes, leaving the outcome metadata (verdict, reason codes, provider,
 //!    level of confidence, trust list sequence, times);
@@ -63,6 +64,8 @@ impl Verifier {
                 report.expired += 1;
             }
         }
+        // Whichever instance expired them, this one holds their requests no longer.
+        self.open_requests.forget_expired(now);
         report.purged = self.store.purge_personal_data(now).await?;
         if report.purged > 0 {
             tracing::info!(

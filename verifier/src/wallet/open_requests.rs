@@ -3,8 +3,8 @@
 //!
 //! The database stays the truth: the row is written at creation, every state change is a
 //! compare-and-swap on it, and a miss (a check another instance created, a restart, a full
-//! table) reads the row. An entry leaves when its check ends, is erased or expires on this
-//! instance; a change made by another instance is caught by the compare-and-swap that stores
+//! table) reads the row. An entry leaves when its check ends or is erased on this instance,
+//! or at the first sweep after its expiry (whichever instance expired the check); a change made by another instance is caught by the compare-and-swap that stores
 //! the outcome.
 
 use std::collections::BTreeMap;
@@ -38,6 +38,11 @@ impl OpenRequests {
     /// The request `request_id`, if held.
     pub(crate) fn get(&self, request_id: &str) -> Option<Arc<CheckRow>> {
         self.lock().get(request_id).cloned()
+    }
+
+    /// Forgets the requests that expired by `now` (their keys with them).
+    pub(crate) fn forget_expired(&self, now: i64) {
+        self.lock().retain(|_, open| open.expires_at > now);
     }
 
     /// Forgets the request `request_id` (its check ended).
@@ -90,6 +95,16 @@ mod tests {
         assert!(requests.get("r1").is_none());
         requests.remove_check("c2");
         assert!(requests.get("r2").is_none());
+    }
+
+    #[test]
+    fn expired_requests_are_forgotten() {
+        let requests = OpenRequests::default();
+        requests.insert(open("r1", "c1", 100), 0);
+        requests.insert(open("r2", "c2", 200), 0);
+        requests.forget_expired(100);
+        assert!(requests.get("r1").is_none());
+        assert!(requests.get("r2").is_some());
     }
 
     #[test]
