@@ -181,7 +181,7 @@ async fn save_state(db: &Database, state: &TrustListState) -> Result<(), TrustCl
     .bind(&state.payload_hash)
     .bind(state.iat)
     .bind(state.exp)
-    .execute(db.writer().await.pool())
+    .execute(&mut *db.writer().await.map_err(TrustClientError::Storage)?)
     .await
     .map_err(TrustClientError::Storage)?;
     if saved.rows_affected() == 1 {

@@ -13,15 +13,17 @@
 //! configured [`SqliteSynchronous`] level. `sqlite::memory:` gives every pooled connection its
 //! own empty database, so such a pool is held to one connection that never expires.
 //!
-//! **Write transactions** go through [`Database::begin_write`]: on SQLite one at a time per
-//! [`Database`] (an async mutex), each starting with `BEGIN IMMEDIATE`. SQLite allows one writer
-//! per file; without the mutex, concurrent writers of the process would wait for each other in
-//! SQLite's busy handler, which sleeps 1, 2, 5, 10 … 100 ms between tries instead of waking when
-//! the lock is free. `BEGIN IMMEDIATE` takes the write lock at once, so a transaction never has
-//! to upgrade a read lock (which fails under WAL when another writer, e.g. another instance,
-//! committed meanwhile). A single writing statement outside a transaction runs on
-//! [`Database::writer`], which waits for the same mutex: every write of the process queues in
-//! one place.
+//! **Writes** go through [`Database::writer`] (single statements) and [`Database::begin_write`]
+//! (transactions). On SQLite both use one connection of their own, behind an async mutex: the
+//! writes of the process queue in one place, one at a time, as SQLite allows one writer per file
+//! anyway. Without the mutex concurrent writers would wait for each other in SQLite's busy
+//! handler, which sleeps 1, 2, 5, 10 … 100 ms between tries instead of waking when the lock is
+//! free; and with a connection of its own, a write is one hop to sqlx's connection thread
+//! rather than a pool acquisition, the statement and a release (each a hop). Its page cache
+//! also stays valid, as no other connection of the process writes. Transactions start with
+//! `BEGIN IMMEDIATE`, which takes SQLite's write lock at once, so a transaction never has to
+//! upgrade a read lock (which fails under WAL when another process committed meanwhile). Reads
+//! use the pool ([`Database::pool`]).
 //!
 //! **PostgreSQL** URLs are used as given. No TLS support is compiled in: databases are reached
 //! over loopback or a private network, and production TLS terminates at a proxy.
@@ -42,8 +44,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::pool::PoolConnection;
 use sqlx::{
-    Any, AnyConnection, AnyPool, AssertSqlSafe, Executor as _, SqlSafeStr as _, Transaction,
+    Any, AnyConnection, AnyPool, AssertSqlSafe, Connection as _, Executor as _, SqlSafeStr as _,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -190,13 +193,14 @@ impl Default for PoolSettings {
 }
 
 /// A connection pool to SQLite or PostgreSQL. Cheap to clone (the pool, and for SQLite the
-/// write lock of [`Database::begin_write`], are shared).
+/// write connection of [`Database::writer`], are shared).
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
     backend: Backend,
-    /// Held by the open [`WriteTx`] of this pool, on SQLite.
-    write_lock: Arc<Mutex<()>>,
+    /// SQLite only: the write lock, holding the connection every write of the process uses
+    /// (`None` inside for an in-memory database, whose writes use its one pooled connection).
+    writes: Option<Arc<Mutex<Option<AnyConnection>>>>,
 }
 
 impl Database {
@@ -205,55 +209,72 @@ impl Database {
         Self::connect_with(url, PoolSettings::default()).await
     }
 
-    /// Connects; for SQLite creates the file when missing and switches it to WAL.
+    /// Connects; for SQLite creates the file when missing, switches it to WAL and opens the
+    /// write connection.
     pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<Self, DbError> {
         let backend = Backend::from_url(url)?;
         install_default_drivers();
+        let connect_error = |source| DbError::Connect { backend, source };
         let mut options = AnyPoolOptions::new()
             .max_connections(settings.max_connections.max(1))
             .acquire_timeout(settings.acquire_timeout);
-        if backend == Backend::Sqlite {
-            match sqlite_file(url) {
-                Some(path) => create_sqlite_file(&path)?,
-                None => {
-                    options = options
-                        .max_connections(1)
-                        .min_connections(1)
-                        .idle_timeout(None)
-                        .max_lifetime(None);
-                }
+        if backend == Backend::Postgres {
+            let pool = options.connect(url).await.map_err(connect_error)?;
+            return Ok(Self {
+                pool,
+                backend,
+                writes: None,
+            });
+        }
+        let file = sqlite_file(url);
+        match &file {
+            Some(path) => create_sqlite_file(path)?,
+            None => {
+                options = options
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
             }
-            let synchronous = settings.sqlite_synchronous.as_pragma();
-            options = options.after_connect(move |conn, _meta| {
+        }
+        let pragmas = sqlite_pragmas(settings.sqlite_synchronous);
+        // A local file does not drop connections: no ping before handing one out (sqlx
+        // still pings on release, which also flushes an interrupted statement).
+        let options = options
+            .test_before_acquire(false)
+            .after_connect(move |conn, _meta| {
+                let pragmas = pragmas.clone();
                 Box::pin(async move {
-                    // `synchronous` is per connection, so every pooled connection sets it.
-                    let pragmas = format!(
-                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; \
-                         PRAGMA synchronous = {synchronous};",
-                        SQLITE_BUSY_TIMEOUT.as_millis()
-                    );
                     conn.execute(AssertSqlSafe(pragmas)).await?;
                     Ok(())
                 })
             });
-        }
-        let connect_error = |source| DbError::Connect { backend, source };
         let pool = options.connect(url).await.map_err(connect_error)?;
-        if backend == Backend::Sqlite && sqlite_file(url).is_some() {
-            // WAL is a property of the file: set once, it stays. Readers then never block the
-            // writer, which the services rely on for concurrent requests.
-            pool.execute("PRAGMA journal_mode = WAL")
-                .await
-                .map_err(connect_error)?;
-        }
+        let write_connection = match file {
+            Some(_) => {
+                // WAL is a property of the file: set once, it stays. Readers then never
+                // block the writer, which the services rely on for concurrent requests.
+                pool.execute("PRAGMA journal_mode = WAL")
+                    .await
+                    .map_err(connect_error)?;
+                let mut conn = AnyConnection::connect(url).await.map_err(connect_error)?;
+                conn.execute(AssertSqlSafe(sqlite_pragmas(settings.sqlite_synchronous)))
+                    .await
+                    .map_err(connect_error)?;
+                Some(conn)
+            }
+            None => None,
+        };
         Ok(Self {
             pool,
             backend,
-            write_lock: Arc::new(Mutex::new(())),
+            writes: Some(Arc::new(Mutex::new(write_connection))),
         })
     }
 
-    /// The pool, for `sqlx::query(..).execute(db.pool())` in a service's `store` module.
+    /// The pool, for reading statements: `sqlx::query(..).fetch_one(db.pool())` in a
+    /// service's `store` module. Writes go through [`Database::writer`] or
+    /// [`Database::begin_write`].
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -263,48 +284,47 @@ impl Database {
         self.backend
     }
 
-    /// The pool to run one writing statement on, outside a transaction. On SQLite it first
-    /// waits for the write lock that [`Database::begin_write`] takes, so single statements
-    /// queue with the transactions instead of sleeping in SQLite's busy handler while a chain
-    /// of transactions holds the lock; the lock is held while the [`Writer`] lives, so use it
-    /// within the statement: `.execute(db.writer().await.pool())`. On PostgreSQL no wait.
+    /// A connection to run writing statements on outside a transaction:
+    /// `.execute(&mut *db.writer().await?)`. On SQLite it is the process's one write
+    /// connection, behind an async mutex that every write of the process queues on (instead
+    /// of sleeping in SQLite's busy handler while another connection writes); it is held while
+    /// the [`Writer`] lives, so use it within the statement. On PostgreSQL it is a pooled
+    /// connection.
     ///
-    /// Not while holding a [`WriteTx`] of the same [`Database`]: on SQLite it would wait
-    /// forever.
-    pub async fn writer(&self) -> Writer<'_> {
-        Writer {
-            pool: &self.pool,
-            _lock: match self.backend {
-                Backend::Sqlite => Some(self.write_lock.lock().await),
-                Backend::Postgres => None,
-            },
+    /// Not while holding a [`WriteTx`] or another [`Writer`] of the same [`Database`]: on
+    /// SQLite it would wait forever.
+    pub async fn writer(&self) -> Result<Writer, sqlx::Error> {
+        let Some(writes) = &self.writes else {
+            return Ok(Writer::Pooled(self.pool.acquire().await?, None));
+        };
+        let lock = Arc::clone(writes).lock_owned().await;
+        if lock.is_some() {
+            return Ok(Writer::Dedicated(lock));
         }
+        Ok(Writer::Pooled(self.pool.acquire().await?, Some(lock)))
     }
 
-    /// Starts a transaction that writes. On SQLite it first waits for this [`Database`]'s
-    /// write lock (an async mutex, so waiting costs no connection and no busy-handler sleep),
-    /// then runs `BEGIN IMMEDIATE`, which takes SQLite's write lock at once; the mutex is held
-    /// until the transaction commits, rolls back or is dropped. Other processes writing the
-    /// same file are still arbitrated by SQLite's busy timeout. On PostgreSQL this is a plain
-    /// `BEGIN`, without the mutex.
+    /// Starts a transaction that writes, on a [`Database::writer`] connection: on SQLite
+    /// with `BEGIN IMMEDIATE`, which takes SQLite's write lock at once (so a transaction
+    /// never has to upgrade a read lock, which fails under WAL when another process
+    /// committed meanwhile), and the process's write mutex held until it commits, rolls back
+    /// or is dropped. Other processes writing the same file are arbitrated by SQLite's busy
+    /// timeout. On PostgreSQL a plain `BEGIN`.
     ///
-    /// Do not start a second write transaction on the same [`Database`] while holding one:
-    /// on SQLite it waits for the first forever.
+    /// Not while holding a [`WriteTx`] or a [`Writer`] of the same [`Database`]: on SQLite it
+    /// would wait forever.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        match self.backend {
-            Backend::Postgres => Ok(WriteTx {
-                tx: Some(self.pool.begin().await?),
-                lock: None,
-            }),
-            Backend::Sqlite => {
-                let lock = Arc::clone(&self.write_lock).lock_owned().await;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx {
-                    tx: Some(tx),
-                    lock: Some(lock),
-                })
-            }
-        }
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        // Open before `BEGIN` is sent: if this future is dropped meanwhile, the drop rolls
+        // back whatever the connection did.
+        let mut tx = WriteTx {
+            writer: Some(self.writer().await?),
+        };
+        tx.execute(begin).await?;
+        Ok(tx)
     }
 
     /// Applies the backend's pending migrations; fails if an applied one was changed.
@@ -324,52 +344,108 @@ impl Database {
 
     /// Closes every connection (waits for those in use to be returned).
     pub async fn close(&self) {
+        if let Some(writes) = &self.writes
+            && let Some(conn) = writes.lock().await.take()
+        {
+            let _ = conn.close().await;
+        }
         self.pool.close().await;
     }
 }
 
-/// The pool, with this [`Database`]'s write lock held on SQLite: see [`Database::writer`].
-#[derive(Debug)]
-pub struct Writer<'a> {
-    pool: &'a AnyPool,
-    _lock: Option<tokio::sync::MutexGuard<'a, ()>>,
+/// The `PRAGMA`s every SQLite connection gets (`synchronous` is per connection).
+fn sqlite_pragmas(synchronous: SqliteSynchronous) -> String {
+    format!(
+        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; PRAGMA synchronous = {};",
+        SQLITE_BUSY_TIMEOUT.as_millis(),
+        synchronous.as_pragma()
+    )
 }
 
-impl Writer<'_> {
-    /// The pool, to run the writing statement on.
-    pub fn pool(&self) -> &AnyPool {
-        self.pool
+/// A connection for writing, from [`Database::writer`]; derefs to the connection.
+#[derive(Debug)]
+pub enum Writer {
+    /// SQLite file: the write lock, holding the write connection (always `Some`).
+    Dedicated(OwnedMutexGuard<Option<AnyConnection>>),
+    /// PostgreSQL, or in-memory SQLite (with the write lock held): a pooled connection.
+    Pooled(
+        PoolConnection<Any>,
+        Option<OwnedMutexGuard<Option<AnyConnection>>>,
+    ),
+}
+
+impl Writer {
+    /// Closes the connection instead of reusing it (its state is unknown); on SQLite the
+    /// writes that follow use the pool, behind the same lock.
+    fn discard(self) {
+        match self {
+            // Dropping a SQLite connection closes it.
+            Self::Dedicated(mut lock) => drop(lock.take()),
+            Self::Pooled(mut conn, _lock) => conn.close_on_drop(),
+        }
+    }
+}
+
+impl Deref for Writer {
+    type Target = AnyConnection;
+
+    #[expect(
+        clippy::expect_used,
+        reason = "a Dedicated writer is made only from a lock holding a connection, which \
+                  only `discard` (consuming the writer) and `Database::close` take out"
+    )]
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Self::Dedicated(lock) => lock.as_ref().expect("the write connection"),
+            Self::Pooled(conn, _) => conn,
+        }
+    }
+}
+
+impl DerefMut for Writer {
+    #[expect(
+        clippy::expect_used,
+        reason = "a Dedicated writer is made only from a lock holding a connection, which \
+                  only `discard` (consuming the writer) and `Database::close` take out"
+    )]
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Self::Dedicated(lock) => lock.as_mut().expect("the write connection"),
+            Self::Pooled(conn, _) => conn,
+        }
     }
 }
 
 /// An open write transaction from [`Database::begin_write`]. It derefs to the connection, so
 /// statements run on it with `.execute(&mut *tx)`, and it coerces to `&mut AnyConnection`.
 ///
-/// Dropping it without [`WriteTx::commit`] rolls back. On SQLite the rollback is awaited on a
-/// spawned task before the write lock is released, so the next writer never finds SQLite's
-/// lock still held.
+/// Dropping it without [`WriteTx::commit`] rolls back: the `ROLLBACK` is awaited on a
+/// spawned task before the connection (and on SQLite the write lock) is released, so the next
+/// writer never finds the transaction still open.
 pub struct WriteTx {
     /// `Some` until committed or rolled back.
-    tx: Option<Transaction<'static, Any>>,
-    /// This pool's write lock, on SQLite.
-    lock: Option<OwnedMutexGuard<()>>,
+    writer: Option<Writer>,
 }
 
 impl WriteTx {
-    /// Commits, then releases the write lock.
+    /// Commits, then releases the connection.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        match self.tx.take() {
-            Some(tx) => tx.commit().await,
-            None => Ok(()),
-        }
+        self.finish("COMMIT").await
     }
 
-    /// Rolls back, then releases the write lock.
+    /// Rolls back, then releases the connection.
     pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        match self.tx.take() {
-            Some(tx) => tx.rollback().await,
-            None => Ok(()),
+        self.finish("ROLLBACK").await
+    }
+
+    /// Runs `COMMIT` or `ROLLBACK`; on failure (or if this future is dropped) the drop rolls
+    /// back.
+    async fn finish(&mut self, statement: &'static str) -> Result<(), sqlx::Error> {
+        if let Some(writer) = &mut self.writer {
+            writer.execute(statement).await?;
+            self.writer = None;
         }
+        Ok(())
     }
 }
 
@@ -378,48 +454,47 @@ impl Deref for WriteTx {
 
     #[expect(
         clippy::expect_used,
-        reason = "`tx` is taken only by `commit`, `rollback` and `drop`, which consume the WriteTx"
+        reason = "`writer` is taken only by `commit`, `rollback` and `drop`, which consume the WriteTx"
     )]
     fn deref(&self) -> &AnyConnection {
-        self.tx.as_ref().expect("an open WriteTx")
+        self.writer.as_ref().expect("an open WriteTx")
     }
 }
 
 impl DerefMut for WriteTx {
     #[expect(
         clippy::expect_used,
-        reason = "`tx` is taken only by `commit`, `rollback` and `drop`, which consume the WriteTx"
+        reason = "`writer` is taken only by `commit`, `rollback` and `drop`, which consume the WriteTx"
     )]
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        self.tx.as_mut().expect("an open WriteTx")
+        self.writer.as_mut().expect("an open WriteTx")
     }
 }
 
 impl fmt::Debug for WriteTx {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WriteTx")
-            .field("open", &self.tx.is_some())
-            .field("serialised", &self.lock.is_some())
+            .field("open", &self.writer.is_some())
             .finish()
     }
 }
 
 impl Drop for WriteTx {
     fn drop(&mut self) {
-        let (Some(tx), Some(lock)) = (self.tx.take(), self.lock.take()) else {
-            // Committed or rolled back (the lock, if any, is released now), or PostgreSQL,
-            // where sqlx rolls back a dropped transaction.
+        let Some(mut writer) = self.writer.take() else {
             return;
         };
-        // sqlx only queues the ROLLBACK of a dropped transaction; wait for it before letting
-        // the next writer in. Without a runtime (shutdown), sqlx's queued rollback stands.
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                if let Err(error) = tx.rollback().await {
-                    tracing::warn!(%error, "rolling back a dropped write transaction failed");
-                }
-                drop(lock);
-            });
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Err(error) = writer.execute("ROLLBACK").await {
+                        tracing::warn!(%error, "rolling back a dropped write transaction failed");
+                        writer.discard();
+                    }
+                });
+            }
+            // No runtime (shutdown): the connection is closed, which ends the transaction.
+            Err(_) => writer.discard(),
         }
     }
 }
@@ -670,7 +745,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn every_pooled_sqlite_connection_gets_the_synchronous_setting() {
+    async fn every_sqlite_connection_gets_the_synchronous_setting() {
         for (setting, expected) in [
             (None, 2_i64),
             (Some(SqliteSynchronous::Full), 2),
@@ -697,6 +772,11 @@ mod tests {
                 assert_eq!(level, expected, "{setting:?}");
             }
             drop(connections);
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut *db.writer().await.unwrap())
+                .await
+                .unwrap();
+            assert_eq!(level, expected, "the write connection, {setting:?}");
             db.close().await;
         }
     }
@@ -817,7 +897,7 @@ mod tests {
             let db = db.clone();
             async move {
                 sqlx::query("UPDATE t SET n = n + 10 WHERE id = 1")
-                    .execute(db.writer().await.pool())
+                    .execute(&mut *db.writer().await?)
                     .await
             }
         });
@@ -870,13 +950,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_in_memory_sqlite_pool_keeps_one_database() {
+    async fn an_in_memory_sqlite_database_is_one_connection_for_reads_and_writes() {
         let db = Database::connect("sqlite::memory:").await.unwrap();
         db.migrate(&PORTABLE).await.unwrap();
+        // Writes use the pool's one connection, so reads see them.
+        sqlx::query("INSERT INTO t (id, v) VALUES (1, 'single')")
+            .execute(&mut *db.writer().await.unwrap())
+            .await
+            .unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("INSERT INTO t (id, v) VALUES (2, 'in a transaction')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
             .fetch_one(db.pool())
             .await
             .unwrap();
-        assert_eq!(count, 0);
+        assert_eq!(count, 2);
     }
 }

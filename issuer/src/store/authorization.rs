@@ -241,7 +241,7 @@ impl Store {
         .bind(sign_in.expires_at)
         .bind(request_ref)
         .bind(client_id)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?
         .rows_affected();
         Ok(started == 1)
@@ -323,7 +323,7 @@ impl Store {
         .bind(identity_id)
         .bind(now)
         .bind(expires_at)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(())
     }

@@ -76,7 +76,7 @@ impl Store {
         .bind(proofed_at)
         .bind(now)
         .bind(login_subject)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await;
         match inserted {
             Ok(_) => Ok(true),
@@ -116,7 +116,7 @@ impl Store {
             sqlx::query("UPDATE identities SET login_subject = $1 WHERE identity_id = $2")
                 .bind(login_subject)
                 .bind(identity_id)
-                .execute(self.db.writer().await.pool())
+                .execute(&mut *self.db.writer().await?)
                 .await;
         match updated {
             Ok(done) if done.rows_affected() == 1 => Ok(Linked::Linked),

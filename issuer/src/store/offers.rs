@@ -175,7 +175,7 @@ impl Store {
         )
         .bind(offer_ref)
         .bind(max_attempts)
-        .fetch_optional(self.db.writer().await.pool())
+        .fetch_optional(&mut *self.db.writer().await?)
         .await?;
         Ok(attempt)
     }
@@ -217,7 +217,7 @@ impl Store {
         Ok(
             sqlx::query("DELETE FROM access_tokens WHERE code_hash = $1")
                 .bind(code_hash)
-                .execute(self.db.writer().await.pool())
+                .execute(&mut *self.db.writer().await?)
                 .await?
                 .rows_affected(),
         )

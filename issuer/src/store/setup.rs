@@ -68,7 +68,7 @@ impl Store {
         .bind(private_jwk)
         .bind(public_jwk)
         .bind(now)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await;
         match inserted {
             Ok(_) => Ok(true),
@@ -161,7 +161,7 @@ impl Store {
         sqlx::query("INSERT INTO operator_tokens (token_hash, created_at) VALUES ($1, $2)")
             .bind(token_hash)
             .bind(now)
-            .execute(self.db.writer().await.pool())
+            .execute(&mut *self.db.writer().await?)
             .await?;
         Ok(())
     }

@@ -64,7 +64,7 @@ impl Store {
             "UPDATE status_lists SET state = 'full' WHERE list_id = $1 AND state = 'active'",
         )
         .bind(list_id)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(())
     }
@@ -89,7 +89,7 @@ impl Store {
         .bind(size)
         .bind(capacity)
         .bind(now)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?
         .rows_affected();
         Ok(inserted == 1)

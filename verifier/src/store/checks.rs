@@ -199,7 +199,7 @@ impl Store {
         .bind(&check.decryption_key)
         .bind(check.created_at)
         .bind(check.expires_at)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(())
     }
@@ -323,7 +323,7 @@ impl Store {
              WHERE retain_until <= $1 AND purged_at IS NULL",
         )
         .bind(now)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(done.rows_affected())
     }
@@ -374,7 +374,7 @@ impl Store {
         )
         .bind(check_id)
         .bind(code_hash)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -389,7 +389,7 @@ impl Store {
         event: Option<&NewEvent>,
     ) -> Result<bool, StoreError> {
         let Some(event) = event else {
-            let done = update.execute(self.db.writer().await.pool()).await?;
+            let done = update.execute(&mut *self.db.writer().await?).await?;
             return Ok(done.rows_affected() == 1);
         };
         let mut tx = self.begin().await?;

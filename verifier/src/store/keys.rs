@@ -32,7 +32,7 @@ impl Store {
         .bind(purpose)
         .bind(private_jwk)
         .bind(now)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await;
         match inserted {
             Ok(_) => Ok(true),

@@ -138,7 +138,7 @@ impl Store {
         .bind(&client.redirect_uris)
         .bind(&client.templates)
         .bind(client.created_at)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(())
     }
@@ -192,7 +192,7 @@ impl Store {
         )
         .bind(client_id)
         .bind(now)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -216,7 +216,7 @@ impl Store {
         .bind(&session.code_challenge)
         .bind(session.created_at)
         .bind(session.expires_at)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(())
     }
@@ -275,7 +275,7 @@ impl Store {
         .bind(code_hash)
         .bind(now)
         .bind(code_expires_at)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -288,7 +288,7 @@ impl Store {
         )
         .bind(session_id)
         .bind(now)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -311,7 +311,7 @@ impl Store {
         .bind(now)
         .bind(access_token_hash)
         .bind(access_token_expires_at)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -328,7 +328,7 @@ impl Store {
         )
         .bind(code_hash)
         .bind(now)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -342,7 +342,7 @@ impl Store {
              AND (access_token_expires_at IS NULL OR access_token_expires_at <= $1)",
         )
         .bind(before)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(done.rows_affected())
     }

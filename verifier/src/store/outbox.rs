@@ -99,7 +99,7 @@ impl Store {
             .bind(&event.event_id)
             .bind(now + lease)
             .bind(now)
-            .execute(self.db.writer().await.pool())
+            .execute(&mut *self.db.writer().await?)
             .await?;
             if done.rows_affected() == 1 {
                 claimed.push(event);
@@ -123,7 +123,7 @@ impl Store {
         .bind(event_id)
         .bind(status)
         .bind(now)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(())
     }
@@ -148,7 +148,7 @@ impl Store {
         .bind(error)
         .bind(next_attempt_at)
         .bind(i64::from(give_up))
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(())
     }

@@ -88,7 +88,7 @@ impl Store {
             .bind(api_key_hash)
             .bind(tenant_id)
             .bind(now)
-            .execute(self.db.writer().await.pool())
+            .execute(&mut *self.db.writer().await?)
             .await?;
         Ok(())
     }
@@ -100,7 +100,7 @@ impl Store {
         )
         .bind(tenant_id)
         .bind(now)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(done.rows_affected())
     }
@@ -151,7 +151,7 @@ impl Store {
         .bind(tenant_id)
         .bind(attestation)
         .bind(exp)
-        .execute(self.db.writer().await.pool())
+        .execute(&mut *self.db.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
