@@ -171,7 +171,7 @@ pub async fn load_state(db: &Database) -> Result<Option<TrustListState>, TrustCl
 async fn save_state(db: &Database, state: &TrustListState) -> Result<(), TrustClientError> {
     let sequence = i64::try_from(state.sequence)
         .map_err(|_| TrustClientError::CorruptState("sequence beyond 2^63"))?;
-    let saved = sqlx::query(
+    let saved = db.write(sqlx::query(
         "INSERT INTO trust_list_state (list_id, sequence, payload_hash, iat, exp) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (list_id) DO UPDATE SET sequence = excluded.sequence, payload_hash = excluded.payload_hash, \
          iat = excluded.iat, exp = excluded.exp WHERE trust_list_state.sequence < excluded.sequence",
@@ -181,7 +181,7 @@ async fn save_state(db: &Database, state: &TrustListState) -> Result<(), TrustCl
     .bind(&state.payload_hash)
     .bind(state.iat)
     .bind(state.exp)
-    .execute(&mut *db.writer().await.map_err(TrustClientError::Storage)?)
+    )
     .await
     .map_err(TrustClientError::Storage)?;
     if saved.rows_affected() == 1 {

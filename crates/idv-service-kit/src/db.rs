@@ -13,17 +13,18 @@
 //! configured [`SqliteSynchronous`] level. `sqlite::memory:` gives every pooled connection its
 //! own empty database, so such a pool is held to one connection that never expires.
 //!
-//! **Writes** go through [`Database::writer`] (single statements) and [`Database::begin_write`]
+//! **Writes** go through [`Database::write`] (single statements) and [`Database::begin_write`]
 //! (transactions). On SQLite both use one connection of their own, behind an async mutex: the
 //! writes of the process queue in one place, one at a time, as SQLite allows one writer per file
 //! anyway. Without the mutex concurrent writers would wait for each other in SQLite's busy
 //! handler, which sleeps 1, 2, 5, 10 … 100 ms between tries instead of waking when the lock is
-//! free; and with a connection of its own, a write is one hop to sqlx's connection thread
-//! rather than a pool acquisition, the statement and a release (each a hop). Its page cache
-//! also stays valid, as no other connection of the process writes. Transactions start with
-//! `BEGIN IMMEDIATE`, which takes SQLite's write lock at once, so a transaction never has to
-//! upgrade a read lock (which fails under WAL when another process committed meanwhile). Reads
-//! use the pool ([`Database::pool`]).
+//! free; with a connection of its own, a write is one hop to sqlx's connection thread rather
+//! than a pool acquisition, the statement and a release (each a hop), and its page cache stays
+//! valid. Single statements queued while a commit runs are committed together (group commit:
+//! one commit and one `fsync` for the group). Transactions start with `BEGIN IMMEDIATE`, which
+//! takes SQLite's write lock at once, so a transaction never has to upgrade a read lock (which
+//! fails under WAL when another process committed meanwhile). Reads use the pool
+//! ([`Database::pool`]).
 //!
 //! **PostgreSQL** URLs are used as given. No TLS support is compiled in: databases are reached
 //! over loopback or a private network, and production TLS terminates at a proxy.
@@ -43,12 +44,17 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{AnyQueryResult, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::pool::PoolConnection;
 use sqlx::{
     Any, AnyConnection, AnyPool, AssertSqlSafe, Connection as _, Executor as _, SqlSafeStr as _,
 };
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, OwnedMutexGuard, mpsc, oneshot};
+
+mod group_commit;
+
+pub use group_commit::Statement;
 
 /// How long a SQLite connection waits for a competing writer before failing with "busy".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -193,7 +199,7 @@ impl Default for PoolSettings {
 }
 
 /// A connection pool to SQLite or PostgreSQL. Cheap to clone (the pool, and for SQLite the
-/// write connection of [`Database::writer`], are shared).
+/// write connection and its group commit queue, are shared).
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
@@ -201,6 +207,8 @@ pub struct Database {
     /// SQLite only: the write lock, holding the connection every write of the process uses
     /// (`None` inside for an in-memory database, whose writes use its one pooled connection).
     writes: Option<Arc<Mutex<Option<AnyConnection>>>>,
+    /// SQLite file only: the queue of single statements, committed in groups.
+    group_commit: Option<mpsc::UnboundedSender<group_commit::Job>>,
 }
 
 impl Database {
@@ -224,6 +232,7 @@ impl Database {
                 pool,
                 backend,
                 writes: None,
+                group_commit: None,
             });
         }
         let file = sqlite_file(url);
@@ -250,7 +259,7 @@ impl Database {
                 })
             });
         let pool = options.connect(url).await.map_err(connect_error)?;
-        let write_connection = match file {
+        let write_connection = match &file {
             Some(_) => {
                 // WAL is a property of the file: set once, it stays. Readers then never
                 // block the writer, which the services rely on for concurrent requests.
@@ -265,15 +274,20 @@ impl Database {
             }
             None => None,
         };
+        let writes = Arc::new(Mutex::new(write_connection));
+        let group_commit = file
+            .is_some()
+            .then(|| group_commit::start(Arc::clone(&writes)));
         Ok(Self {
             pool,
             backend,
-            writes: Some(Arc::new(Mutex::new(write_connection))),
+            writes: Some(writes),
+            group_commit,
         })
     }
 
     /// The pool, for reading statements: `sqlx::query(..).fetch_one(db.pool())` in a
-    /// service's `store` module. Writes go through [`Database::writer`] or
+    /// service's `store` module. Writes go through [`Database::write`] or
     /// [`Database::begin_write`].
     pub fn pool(&self) -> &AnyPool {
         &self.pool
@@ -284,16 +298,44 @@ impl Database {
         self.backend
     }
 
-    /// A connection to run writing statements on outside a transaction:
-    /// `.execute(&mut *db.writer().await?)`. On SQLite it is the process's one write
-    /// connection, behind an async mutex that every write of the process queues on (instead
-    /// of sleeping in SQLite's busy handler while another connection writes); it is held while
-    /// the [`Writer`] lives, so use it within the statement. On PostgreSQL it is a pooled
-    /// connection.
+    /// Runs one writing statement outside a transaction: `db.write(sqlx::query(..).bind(..))`.
+    /// On a SQLite file it joins the statements queued meanwhile in one transaction (group
+    /// commit: one commit, one `fsync`, for all of them), behind the
+    /// same write lock as [`Database::begin_write`], so every write of the process queues in
+    /// one place instead of sleeping in SQLite's busy handler. On PostgreSQL (and in-memory
+    /// SQLite) it runs on its own.
     ///
-    /// Not while holding a [`WriteTx`] or another [`Writer`] of the same [`Database`]: on
-    /// SQLite it would wait forever.
-    pub async fn writer(&self) -> Result<Writer, sqlx::Error> {
+    /// Not while holding a [`WriteTx`] of the same [`Database`]: on SQLite it would wait
+    /// forever.
+    pub async fn write(&self, statement: Statement) -> Result<AnyQueryResult, sqlx::Error> {
+        let Some(queue) = &self.group_commit else {
+            return statement.execute(&mut *self.writer().await?).await;
+        };
+        let (reply, result) = oneshot::channel();
+        queue
+            .send(group_commit::Job::Execute(statement, reply))
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        result.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+
+    /// [`Database::write`] for a statement with `RETURNING`: its first row, if any.
+    pub async fn write_returning(
+        &self,
+        statement: Statement,
+    ) -> Result<Option<AnyRow>, sqlx::Error> {
+        let Some(queue) = &self.group_commit else {
+            return statement.fetch_optional(&mut *self.writer().await?).await;
+        };
+        let (reply, result) = oneshot::channel();
+        queue
+            .send(group_commit::Job::FetchOptional(statement, reply))
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        result.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+
+    /// The connection to write on: on SQLite the write connection with the write lock held
+    /// (or, in memory, the pooled one behind the lock); on PostgreSQL a pooled connection.
+    async fn writer(&self) -> Result<Writer, sqlx::Error> {
         let Some(writes) = &self.writes else {
             return Ok(Writer::Pooled(self.pool.acquire().await?, None));
         };
@@ -311,8 +353,8 @@ impl Database {
     /// or is dropped. Other processes writing the same file are arbitrated by SQLite's busy
     /// timeout. On PostgreSQL a plain `BEGIN`.
     ///
-    /// Not while holding a [`WriteTx`] or a [`Writer`] of the same [`Database`]: on SQLite it
-    /// would wait forever.
+    /// Not while holding a [`WriteTx`] of the same [`Database`]: on SQLite it would wait
+    /// forever.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         let begin = match self.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE",
@@ -364,7 +406,7 @@ fn sqlite_pragmas(synchronous: SqliteSynchronous) -> String {
 
 /// A connection for writing, from [`Database::writer`]; derefs to the connection.
 #[derive(Debug)]
-pub enum Writer {
+enum Writer {
     /// SQLite file: the write lock, holding the write connection (always `Some`).
     Dedicated(OwnedMutexGuard<Option<AnyConnection>>),
     /// PostgreSQL, or in-memory SQLite (with the write lock held): a pooled connection.
@@ -625,6 +667,7 @@ pub fn check_migration_folders(migrations: &Migrations, dir: &Path) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::error::ErrorKind;
 
     #[test]
     fn backend_is_read_from_the_url_scheme() {
@@ -896,8 +939,7 @@ mod tests {
         let single = tokio::spawn({
             let db = db.clone();
             async move {
-                sqlx::query("UPDATE t SET n = n + 10 WHERE id = 1")
-                    .execute(&mut *db.writer().await?)
+                db.write(sqlx::query("UPDATE t SET n = n + 10 WHERE id = 1"))
                     .await
             }
         });
@@ -907,6 +949,125 @@ mod tests {
         first.commit().await.unwrap();
         single.await.unwrap().unwrap();
         assert_eq!(counter(&db).await, 11);
+        db.close().await;
+    }
+
+    /// Queues `statements` in this order behind an open write transaction, then commits it:
+    /// they run as one group. Returns their results.
+    async fn one_group(
+        db: &Database,
+        statements: Vec<Statement>,
+    ) -> Vec<Result<AnyQueryResult, sqlx::Error>> {
+        let open = db.begin_write().await.unwrap();
+        let mut queued = Vec::new();
+        for statement in statements {
+            let db = db.clone();
+            queued.push(tokio::spawn(async move { db.write(statement).await }));
+            // Sent in order: each task sends its statement at its first poll.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        open.commit().await.unwrap();
+        let mut results = Vec::new();
+        for task in queued {
+            results.push(task.await.unwrap());
+        }
+        results
+    }
+
+    #[tokio::test]
+    async fn single_sqlite_writes_commit_in_a_group_each_with_its_own_result() {
+        let (_test_db, db) = counter_db(2).await;
+        let results = one_group(
+            &db,
+            vec![
+                sqlx::query("INSERT INTO t (id, v) VALUES (2, 'two')"),
+                sqlx::query("INSERT INTO t (id, v) VALUES (1, 'taken')"),
+                sqlx::query("UPDATE t SET n = n + 1 WHERE id = 1"),
+                sqlx::query("UPDATE t SET n = n + 1 WHERE id = 99"),
+            ],
+        )
+        .await;
+        assert_eq!(results[0].as_ref().unwrap().rows_affected(), 1);
+        match &results[1] {
+            Err(sqlx::Error::Database(e)) => assert_eq!(e.kind(), ErrorKind::UniqueViolation),
+            other => panic!("expected a unique violation, got {other:?}"),
+        }
+        assert_eq!(results[2].as_ref().unwrap().rows_affected(), 1);
+        assert_eq!(results[3].as_ref().unwrap().rows_affected(), 0);
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, v FROM t ORDER BY id")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(rows, [(1, "counter".to_owned()), (2, "two".to_owned())]);
+        assert_eq!(
+            counter(&db).await,
+            1,
+            "a violation undoes its statement only"
+        );
+        let returned = db
+            .write_returning(sqlx::query(
+                "UPDATE t SET n = n + 1 WHERE id = 1 RETURNING n",
+            ))
+            .await
+            .unwrap()
+            .map(|row| sqlx::Row::get::<i64, _>(&row, 0));
+        assert_eq!(returned, Some(2));
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_failing_statement_other_than_a_violation_rolls_its_group_back() {
+        let (_test_db, db) = counter_db(2).await;
+        let results = one_group(
+            &db,
+            vec![
+                sqlx::query("UPDATE t SET n = 5 WHERE id = 1"),
+                sqlx::query("UPDATE no_such_table SET n = 1"),
+                sqlx::query("UPDATE t SET v = 'after' WHERE id = 1"),
+            ],
+        )
+        .await;
+        for (i, result) in results.iter().enumerate() {
+            let error = result.as_ref().expect_err("the whole group fails");
+            if i == 1 {
+                assert!(matches!(error, sqlx::Error::Database(_)), "{error}");
+            } else {
+                assert!(
+                    error.to_string().contains("rolled back with its group"),
+                    "{error}"
+                );
+            }
+        }
+        assert_eq!(counter(&db).await, 0, "nothing of the group stayed");
+        db.write(sqlx::query("UPDATE t SET n = 7 WHERE id = 1"))
+            .await
+            .unwrap();
+        assert_eq!(counter(&db).await, 7, "writes go on");
+        db.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_concurrent_single_sqlite_writes_all_commit() {
+        let (_test_db, db) = counter_db(4).await;
+        let mut tasks = Vec::new();
+        for id in 2..402_i64 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                db.write(sqlx::query("INSERT INTO t (id, v) VALUES ($1, 'x')").bind(id))
+                    .await?;
+                db.write(sqlx::query("UPDATE t SET n = n + 1 WHERE id = 1"))
+                    .await
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap().unwrap().rows_affected(), 1);
+        }
+        assert_eq!(counter(&db).await, 400);
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(rows, 401);
         db.close().await;
     }
 
@@ -954,8 +1115,7 @@ mod tests {
         let db = Database::connect("sqlite::memory:").await.unwrap();
         db.migrate(&PORTABLE).await.unwrap();
         // Writes use the pool's one connection, so reads see them.
-        sqlx::query("INSERT INTO t (id, v) VALUES (1, 'single')")
-            .execute(&mut *db.writer().await.unwrap())
+        db.write(sqlx::query("INSERT INTO t (id, v) VALUES (1, 'single')"))
             .await
             .unwrap();
         let mut tx = db.begin_write().await.unwrap();

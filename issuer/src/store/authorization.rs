@@ -229,21 +229,24 @@ impl Store {
         sign_in: &NewSignIn<'_>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let started = sqlx::query(
-            "UPDATE authorization_requests SET used_at = $1, login_state_hash = $2, \
+        let started = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE authorization_requests SET used_at = $1, login_state_hash = $2, \
              login_nonce_hash = $3, login_pkce_verifier = $4, login_expires_at = $5 \
              WHERE request_ref = $6 AND client_id = $7 AND used_at IS NULL AND expires_at > $1",
-        )
-        .bind(now)
-        .bind(sign_in.state_hash)
-        .bind(sign_in.nonce_hash)
-        .bind(sign_in.pkce_verifier)
-        .bind(sign_in.expires_at)
-        .bind(request_ref)
-        .bind(client_id)
-        .execute(&mut *self.db.writer().await?)
-        .await?
-        .rows_affected();
+                )
+                .bind(now)
+                .bind(sign_in.state_hash)
+                .bind(sign_in.nonce_hash)
+                .bind(sign_in.pkce_verifier)
+                .bind(sign_in.expires_at)
+                .bind(request_ref)
+                .bind(client_id),
+            )
+            .await?
+            .rows_affected();
         Ok(started == 1)
     }
 
@@ -313,18 +316,20 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO authorization_codes \
+        self.db
+            .write(
+                sqlx::query(
+                    "INSERT INTO authorization_codes \
              (code_hash, request_ref, identity_id, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(code_hash)
-        .bind(request_ref)
-        .bind(identity_id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *self.db.writer().await?)
-        .await?;
+                )
+                .bind(code_hash)
+                .bind(request_ref)
+                .bind(identity_id)
+                .bind(now)
+                .bind(expires_at),
+            )
+            .await?;
         Ok(())
     }
 

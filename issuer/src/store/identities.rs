@@ -65,19 +65,22 @@ impl Store {
         login_subject: Option<&str>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO identities \
+        let inserted = self
+            .db
+            .write(
+                sqlx::query(
+                    "INSERT INTO identities \
              (identity_id, record, level_of_confidence, proofed_at, recorded_at, login_subject) \
              VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(identity_id)
-        .bind(record)
-        .bind(level_of_confidence)
-        .bind(proofed_at)
-        .bind(now)
-        .bind(login_subject)
-        .execute(&mut *self.db.writer().await?)
-        .await;
+                )
+                .bind(identity_id)
+                .bind(record)
+                .bind(level_of_confidence)
+                .bind(proofed_at)
+                .bind(now)
+                .bind(login_subject),
+            )
+            .await;
         match inserted {
             Ok(_) => Ok(true),
             Err(e) if login_subject.is_some() && is_unique_violation(&e) => Ok(false),
@@ -112,12 +115,14 @@ impl Store {
         identity_id: &str,
         login_subject: Option<&str>,
     ) -> Result<Linked, StoreError> {
-        let updated =
-            sqlx::query("UPDATE identities SET login_subject = $1 WHERE identity_id = $2")
-                .bind(login_subject)
-                .bind(identity_id)
-                .execute(&mut *self.db.writer().await?)
-                .await;
+        let updated = self
+            .db
+            .write(
+                sqlx::query("UPDATE identities SET login_subject = $1 WHERE identity_id = $2")
+                    .bind(login_subject)
+                    .bind(identity_id),
+            )
+            .await;
         match updated {
             Ok(done) if done.rows_affected() == 1 => Ok(Linked::Linked),
             Ok(_) => Ok(Linked::NotFound),

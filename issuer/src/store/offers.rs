@@ -168,16 +168,21 @@ impl Store {
         offer_ref: &str,
         max_attempts: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let attempt: Option<i64> = sqlx::query_scalar(
-            "UPDATE offers SET tx_code_attempts = tx_code_attempts + 1 \
-             WHERE offer_ref = $1 AND tx_code_attempts < $2 AND redeemed_at IS NULL \
-             RETURNING tx_code_attempts",
-        )
-        .bind(offer_ref)
-        .bind(max_attempts)
-        .fetch_optional(&mut *self.db.writer().await?)
-        .await?;
-        Ok(attempt)
+        let row = self
+            .db
+            .write_returning(
+                sqlx::query(
+                    "UPDATE offers SET tx_code_attempts = tx_code_attempts + 1 \
+                     WHERE offer_ref = $1 AND tx_code_attempts < $2 AND redeemed_at IS NULL \
+                     RETURNING tx_code_attempts",
+                )
+                .bind(offer_ref)
+                .bind(max_attempts),
+            )
+            .await?;
+        row.as_ref()
+            .map(|row| get(row, "tx_code_attempts"))
+            .transpose()
     }
 
     /// Redeems the offer's pre-authorized code and stores the access token, atomically: of
@@ -214,13 +219,11 @@ impl Store {
     /// Deletes the access tokens issued for an authorization code (which was replayed);
     /// returns how many there were.
     pub async fn revoke_code_tokens(&self, code_hash: &str) -> Result<u64, StoreError> {
-        Ok(
-            sqlx::query("DELETE FROM access_tokens WHERE code_hash = $1")
-                .bind(code_hash)
-                .execute(&mut *self.db.writer().await?)
-                .await?
-                .rows_affected(),
-        )
+        Ok(self
+            .db
+            .write(sqlx::query("DELETE FROM access_tokens WHERE code_hash = $1").bind(code_hash))
+            .await?
+            .rows_affected())
     }
 
     /// The access token with this hash, whatever its expiry.

@@ -60,16 +60,19 @@ impl Store {
         public_jwk: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO signing_keys (kid, private_jwk, public_jwk, status, created_at) \
+        let inserted = self
+            .db
+            .write(
+                sqlx::query(
+                    "INSERT INTO signing_keys (kid, private_jwk, public_jwk, status, created_at) \
              VALUES ($1, $2, $3, 'active', $4)",
-        )
-        .bind(kid)
-        .bind(private_jwk)
-        .bind(public_jwk)
-        .bind(now)
-        .execute(&mut *self.db.writer().await?)
-        .await;
+                )
+                .bind(kid)
+                .bind(private_jwk)
+                .bind(public_jwk)
+                .bind(now),
+            )
+            .await;
         match inserted {
             Ok(_) => Ok(true),
             Err(e) if is_unique_violation(&e) => Ok(false),
@@ -158,10 +161,12 @@ impl Store {
         token_hash: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO operator_tokens (token_hash, created_at) VALUES ($1, $2)")
-            .bind(token_hash)
-            .bind(now)
-            .execute(&mut *self.db.writer().await?)
+        self.db
+            .write(
+                sqlx::query("INSERT INTO operator_tokens (token_hash, created_at) VALUES ($1, $2)")
+                    .bind(token_hash)
+                    .bind(now),
+            )
             .await?;
         Ok(())
     }

@@ -60,11 +60,11 @@ impl Store {
 
     /// Closes `list_id` to new credentials (no-op if another instance already did).
     pub async fn mark_status_list_full(&self, list_id: &str) -> Result<(), StoreError> {
-        sqlx::query(
+        self.db.write(sqlx::query(
             "UPDATE status_lists SET state = 'full' WHERE list_id = $1 AND state = 'active'",
         )
         .bind(list_id)
-        .execute(&mut *self.db.writer().await?)
+        )
         .await?;
         Ok(())
     }
@@ -79,19 +79,22 @@ impl Store {
         capacity: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO status_lists \
+        let inserted = self
+            .db
+            .write(
+                sqlx::query(
+                    "INSERT INTO status_lists \
              (list_id, bits, size, capacity, allocated, revision, state, created_at) \
              VALUES ($1, $2, $3, $4, 0, 0, 'active', $5) ON CONFLICT DO NOTHING",
-        )
-        .bind(list_id)
-        .bind(bits)
-        .bind(size)
-        .bind(capacity)
-        .bind(now)
-        .execute(&mut *self.db.writer().await?)
-        .await?
-        .rows_affected();
+                )
+                .bind(list_id)
+                .bind(bits)
+                .bind(size)
+                .bind(capacity)
+                .bind(now),
+            )
+            .await?
+            .rows_affected();
         Ok(inserted == 1)
     }
 

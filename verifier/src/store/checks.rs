@@ -2,10 +2,8 @@
 
 use std::fmt;
 
-use sqlx::Any;
-use sqlx::any::AnyArguments;
+use idv_service_kit::db::Statement;
 use sqlx::any::AnyRow;
-use sqlx::query::Query;
 
 use super::outbox::{NewEvent, insert_event};
 use super::{Store, StoreError, get};
@@ -179,28 +177,30 @@ pub struct DueCheck {
 impl Store {
     /// Inserts a new check in state `created`.
     pub async fn insert_check(&self, check: &NewCheck) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO checks (check_id, tenant_id, template, template_version, state, \
+        self.db
+            .write(
+                sqlx::query(
+                    "INSERT INTO checks (check_id, tenant_id, template, template_version, state, \
              reference, webhook_url, response_mode, redirect_uri, request_id, request_state, \
              nonce, decryption_key, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, 'created', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(&check.check_id)
-        .bind(&check.tenant_id)
-        .bind(&check.template)
-        .bind(check.template_version)
-        .bind(&check.reference)
-        .bind(&check.webhook_url)
-        .bind(&check.response_mode)
-        .bind(&check.redirect_uri)
-        .bind(&check.request_id)
-        .bind(&check.request_state)
-        .bind(&check.nonce)
-        .bind(&check.decryption_key)
-        .bind(check.created_at)
-        .bind(check.expires_at)
-        .execute(&mut *self.db.writer().await?)
-        .await?;
+                )
+                .bind(&check.check_id)
+                .bind(&check.tenant_id)
+                .bind(&check.template)
+                .bind(check.template_version)
+                .bind(&check.reference)
+                .bind(&check.webhook_url)
+                .bind(&check.response_mode)
+                .bind(&check.redirect_uri)
+                .bind(&check.request_id)
+                .bind(&check.request_state)
+                .bind(&check.nonce)
+                .bind(&check.decryption_key)
+                .bind(check.created_at)
+                .bind(check.expires_at),
+            )
+            .await?;
         Ok(())
     }
 
@@ -318,13 +318,16 @@ impl Store {
 
     /// Drops the personal data of checks whose retention ended by `now`; returns how many.
     pub async fn purge_personal_data(&self, now: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE checks SET claims = NULL, evidence = NULL, purged_at = $1 \
+        let done = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE checks SET claims = NULL, evidence = NULL, purged_at = $1 \
              WHERE retain_until <= $1 AND purged_at IS NULL",
-        )
-        .bind(now)
-        .execute(&mut *self.db.writer().await?)
-        .await?;
+                )
+                .bind(now),
+            )
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -368,14 +371,17 @@ impl Store {
         check_id: &str,
         code_hash: &str,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE checks SET response_code_redeemed = 1, response_code_hash = NULL \
+        let done = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE checks SET response_code_redeemed = 1, response_code_hash = NULL \
              WHERE check_id = $1 AND response_code_hash = $2 AND response_code_redeemed = 0",
-        )
-        .bind(check_id)
-        .bind(code_hash)
-        .execute(&mut *self.db.writer().await?)
-        .await?;
+                )
+                .bind(check_id)
+                .bind(code_hash),
+            )
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 }
@@ -383,13 +389,13 @@ impl Store {
 impl Store {
     /// Runs a compare-and-swap `update` of one check and, when it wins, queues `event` in the
     /// same transaction (without an event, the statement alone). Returns whether it won.
-    async fn change_state<'q>(
+    async fn change_state(
         &self,
-        update: Query<'q, Any, AnyArguments>,
+        update: Statement,
         event: Option<&NewEvent>,
     ) -> Result<bool, StoreError> {
         let Some(event) = event else {
-            let done = update.execute(&mut *self.db.writer().await?).await?;
+            let done = self.db.write(update).await?;
             return Ok(done.rows_affected() == 1);
         };
         let mut tx = self.begin().await?;

@@ -24,16 +24,19 @@ impl Store {
         private_jwk: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO service_keys (kid, purpose, private_jwk, status, created_at) \
+        let inserted = self
+            .db
+            .write(
+                sqlx::query(
+                    "INSERT INTO service_keys (kid, purpose, private_jwk, status, created_at) \
              VALUES ($1, $2, $3, 'active', $4)",
-        )
-        .bind(kid)
-        .bind(purpose)
-        .bind(private_jwk)
-        .bind(now)
-        .execute(&mut *self.db.writer().await?)
-        .await;
+                )
+                .bind(kid)
+                .bind(purpose)
+                .bind(private_jwk)
+                .bind(now),
+            )
+            .await;
         match inserted {
             Ok(_) => Ok(true),
             Err(e) if is_unique_violation(&e) => Ok(false),

@@ -127,7 +127,7 @@ impl fmt::Debug for OidcSessionRow {
 impl Store {
     /// Registers a client.
     pub async fn insert_oidc_client(&self, client: &OidcClientRow) -> Result<(), StoreError> {
-        sqlx::query(
+        self.db.write(sqlx::query(
             "INSERT INTO oidc_clients (client_id, tenant_id, name, secret_hash, redirect_uris, \
              templates, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -138,7 +138,7 @@ impl Store {
         .bind(&client.redirect_uris)
         .bind(&client.templates)
         .bind(client.created_at)
-        .execute(&mut *self.db.writer().await?)
+        )
         .await?;
         Ok(())
     }
@@ -187,19 +187,19 @@ impl Store {
 
     /// Retires a client; returns whether it was registered.
     pub async fn remove_oidc_client(&self, client_id: &str, now: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let done = self.db.write(sqlx::query(
             "UPDATE oidc_clients SET removed_at = $2 WHERE client_id = $1 AND removed_at IS NULL",
         )
         .bind(client_id)
         .bind(now)
-        .execute(&mut *self.db.writer().await?)
+        )
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Starts an authorization session.
     pub async fn insert_oidc_session(&self, session: &NewOidcSession) -> Result<(), StoreError> {
-        sqlx::query(
+        self.db.write(sqlx::query(
             "INSERT INTO oidc_sessions (session_id, browser_hash, client_id, tenant_id, check_id, \
              scope, redirect_uri, state, nonce, code_challenge, status, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12)",
@@ -216,7 +216,7 @@ impl Store {
         .bind(&session.code_challenge)
         .bind(session.created_at)
         .bind(session.expires_at)
-        .execute(&mut *self.db.writer().await?)
+        )
         .await?;
         Ok(())
     }
@@ -267,7 +267,7 @@ impl Store {
         now: i64,
         code_expires_at: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let done = self.db.write(sqlx::query(
             "UPDATE oidc_sessions SET status = 'code_issued', code_hash = $2, finished_at = $3, \
              code_expires_at = $4 WHERE session_id = $1 AND status = 'pending'",
         )
@@ -275,21 +275,24 @@ impl Store {
         .bind(code_hash)
         .bind(now)
         .bind(code_expires_at)
-        .execute(&mut *self.db.writer().await?)
+        )
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// `pending → denied`. Returns whether this call won.
     pub async fn deny_oidc_session(&self, session_id: &str, now: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE oidc_sessions SET status = 'denied', finished_at = $2 \
+        let done = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE oidc_sessions SET status = 'denied', finished_at = $2 \
              WHERE session_id = $1 AND status = 'pending'",
-        )
-        .bind(session_id)
-        .bind(now)
-        .execute(&mut *self.db.writer().await?)
-        .await?;
+                )
+                .bind(session_id)
+                .bind(now),
+            )
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -302,17 +305,20 @@ impl Store {
         access_token_hash: &str,
         access_token_expires_at: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE oidc_sessions SET code_used_at = $2, access_token_hash = $3, \
+        let done = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE oidc_sessions SET code_used_at = $2, access_token_hash = $3, \
              access_token_expires_at = $4 WHERE code_hash = $1 AND code_used_at IS NULL \
              AND code_expires_at > $2",
-        )
-        .bind(code_hash)
-        .bind(now)
-        .bind(access_token_hash)
-        .bind(access_token_expires_at)
-        .execute(&mut *self.db.writer().await?)
-        .await?;
+                )
+                .bind(code_hash)
+                .bind(now)
+                .bind(access_token_hash)
+                .bind(access_token_expires_at),
+            )
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -322,28 +328,34 @@ impl Store {
         code_hash: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE oidc_sessions SET access_token_revoked_at = $2 WHERE code_hash = $1 \
+        let done = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE oidc_sessions SET access_token_revoked_at = $2 WHERE code_hash = $1 \
              AND access_token_hash IS NOT NULL AND access_token_revoked_at IS NULL",
-        )
-        .bind(code_hash)
-        .bind(now)
-        .execute(&mut *self.db.writer().await?)
-        .await?;
+                )
+                .bind(code_hash)
+                .bind(now),
+            )
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Deletes the sessions whose pending period, code and access token had all expired by
     /// `before`; returns how many.
     pub async fn purge_oidc_sessions(&self, before: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "DELETE FROM oidc_sessions WHERE expires_at <= $1 \
+        let done = self
+            .db
+            .write(
+                sqlx::query(
+                    "DELETE FROM oidc_sessions WHERE expires_at <= $1 \
              AND (code_expires_at IS NULL OR code_expires_at <= $1) \
              AND (access_token_expires_at IS NULL OR access_token_expires_at <= $1)",
-        )
-        .bind(before)
-        .execute(&mut *self.db.writer().await?)
-        .await?;
+                )
+                .bind(before),
+            )
+            .await?;
         Ok(done.rows_affected())
     }
 }

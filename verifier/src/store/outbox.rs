@@ -92,15 +92,18 @@ impl Store {
         let mut claimed = Vec::new();
         for row in &rows {
             let event = pending(row)?;
-            let done = sqlx::query(
-                "UPDATE webhook_outbox SET locked_until = $2 \
+            let done = self
+                .db
+                .write(
+                    sqlx::query(
+                        "UPDATE webhook_outbox SET locked_until = $2 \
                  WHERE event_id = $1 AND state = 'pending' AND locked_until <= $3",
-            )
-            .bind(&event.event_id)
-            .bind(now + lease)
-            .bind(now)
-            .execute(&mut *self.db.writer().await?)
-            .await?;
+                    )
+                    .bind(&event.event_id)
+                    .bind(now + lease)
+                    .bind(now),
+                )
+                .await?;
             if done.rows_affected() == 1 {
                 claimed.push(event);
             }
@@ -115,16 +118,18 @@ impl Store {
         status: i64,
         now: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE webhook_outbox SET state = 'delivered', attempts = attempts + 1, \
+        self.db
+            .write(
+                sqlx::query(
+                    "UPDATE webhook_outbox SET state = 'delivered', attempts = attempts + 1, \
              last_status = $2, last_error = NULL, delivered_at = $3, locked_until = 0 \
              WHERE event_id = $1",
-        )
-        .bind(event_id)
-        .bind(status)
-        .bind(now)
-        .execute(&mut *self.db.writer().await?)
-        .await?;
+                )
+                .bind(event_id)
+                .bind(status)
+                .bind(now),
+            )
+            .await?;
         Ok(())
     }
 
@@ -137,19 +142,21 @@ impl Store {
         next_attempt_at: i64,
         give_up: bool,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE webhook_outbox SET attempts = attempts + 1, last_status = $2, \
+        self.db
+            .write(
+                sqlx::query(
+                    "UPDATE webhook_outbox SET attempts = attempts + 1, last_status = $2, \
              last_error = $3, next_attempt_at = $4, locked_until = 0, \
              state = CASE WHEN $5 = 1 THEN 'dead' ELSE 'pending' END \
              WHERE event_id = $1",
-        )
-        .bind(event_id)
-        .bind(status)
-        .bind(error)
-        .bind(next_attempt_at)
-        .bind(i64::from(give_up))
-        .execute(&mut *self.db.writer().await?)
-        .await?;
+                )
+                .bind(event_id)
+                .bind(status)
+                .bind(error)
+                .bind(next_attempt_at)
+                .bind(i64::from(give_up)),
+            )
+            .await?;
         Ok(())
     }
 

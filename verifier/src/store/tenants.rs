@@ -84,23 +84,27 @@ impl Store {
         api_key_hash: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES ($1, $2, $3)")
-            .bind(api_key_hash)
-            .bind(tenant_id)
-            .bind(now)
-            .execute(&mut *self.db.writer().await?)
+        self.db
+            .write(
+                sqlx::query(
+                    "INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES ($1, $2, $3)",
+                )
+                .bind(api_key_hash)
+                .bind(tenant_id)
+                .bind(now),
+            )
             .await?;
         Ok(())
     }
 
     /// Revokes every API key of a tenant; returns how many were active.
     pub async fn revoke_api_keys(&self, tenant_id: &str, now: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query(
+        let done = self.db.write(sqlx::query(
             "UPDATE api_keys SET revoked_at = $2 WHERE tenant_id = $1 AND revoked_at IS NULL",
         )
         .bind(tenant_id)
         .bind(now)
-        .execute(&mut *self.db.writer().await?)
+        )
         .await?;
         Ok(done.rows_affected())
     }
@@ -145,13 +149,13 @@ impl Store {
         attestation: &str,
         exp: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let done = self.db.write(sqlx::query(
             "UPDATE tenants SET attestation = $2, attestation_exp = $3 WHERE tenant_id = $1",
         )
         .bind(tenant_id)
         .bind(attestation)
         .bind(exp)
-        .execute(&mut *self.db.writer().await?)
+        )
         .await?;
         Ok(done.rows_affected() == 1)
     }

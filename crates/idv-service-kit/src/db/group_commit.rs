@@ -1,0 +1,167 @@
+//! Group commit of single writing statements on a SQLite file (see [`super::Database::write`]).
+//!
+//! One task per database takes the statements queued while the previous group was committing
+//! and runs them in one transaction on the write connection, under the same write lock as
+//! [`super::Database::begin_write`]: one commit (with `synchronous = FULL`, one `fsync`) for
+//! the group instead of one per statement. A statement alone runs on its own, without
+//! `BEGIN`/`COMMIT`. Each caller gets its statement's result only once the group's fate is
+//! known: a constraint violation fails that statement alone (SQLite undoes the statement, not
+//! the transaction); any other failure, or a failed commit, rolls the group back and fails
+//! every statement of it.
+
+use std::sync::Arc;
+
+use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
+use sqlx::error::ErrorKind;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Executor as _};
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+/// Most statements committed together.
+const MAX_GROUP: usize = 256;
+
+/// A writing statement, owned.
+pub type Statement = Query<'static, Any, AnyArguments>;
+
+/// A statement and where its result goes.
+pub(super) enum Job {
+    /// `execute`: rows affected.
+    Execute(
+        Statement,
+        oneshot::Sender<Result<AnyQueryResult, sqlx::Error>>,
+    ),
+    /// `fetch_optional`: the first row the statement returns (`RETURNING`).
+    FetchOptional(
+        Statement,
+        oneshot::Sender<Result<Option<AnyRow>, sqlx::Error>>,
+    ),
+}
+
+/// A job that ran, waiting for its group's commit.
+enum Done {
+    Execute(
+        Result<AnyQueryResult, sqlx::Error>,
+        oneshot::Sender<Result<AnyQueryResult, sqlx::Error>>,
+    ),
+    FetchOptional(
+        Result<Option<AnyRow>, sqlx::Error>,
+        oneshot::Sender<Result<Option<AnyRow>, sqlx::Error>>,
+    ),
+}
+
+impl Job {
+    async fn run(self, conn: &mut AnyConnection) -> Done {
+        match self {
+            Self::Execute(statement, reply) => Done::Execute(conn.execute(statement).await, reply),
+            Self::FetchOptional(statement, reply) => {
+                Done::FetchOptional(conn.fetch_optional(statement).await, reply)
+            }
+        }
+    }
+
+    /// Fails without running.
+    fn fail(self, why: &str) {
+        match self {
+            Self::Execute(_, reply) => drop(reply.send(Err(group_error(why)))),
+            Self::FetchOptional(_, reply) => drop(reply.send(Err(group_error(why)))),
+        }
+    }
+}
+
+impl Done {
+    /// The failure that leaves the rest of the group's transaction in place, if any other.
+    fn breaks_group(&self) -> bool {
+        let (Self::Execute(Err(error), _) | Self::FetchOptional(Err(error), _)) = self else {
+            return false;
+        };
+        !matches!(
+            error,
+            sqlx::Error::Database(e) if !matches!(e.kind(), ErrorKind::Other)
+        )
+    }
+
+    /// Hands the result over, or `why` the group failed instead of a success.
+    fn deliver(self, group_failed: Option<&str>) {
+        match (self, group_failed) {
+            (Self::Execute(Ok(_), reply), Some(why)) => drop(reply.send(Err(group_error(why)))),
+            (Self::FetchOptional(Ok(_), reply), Some(why)) => {
+                drop(reply.send(Err(group_error(why))));
+            }
+            (Self::Execute(result, reply), _) => drop(reply.send(result)),
+            (Self::FetchOptional(result, reply), _) => drop(reply.send(result)),
+        }
+    }
+}
+
+fn group_error(why: &str) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(format!(
+        "the write was rolled back with its group: {why}"
+    )))
+}
+
+/// Starts the task committing `jobs` in groups on the connection in `writes`; it ends when
+/// every sender is dropped.
+pub(super) fn start(writes: Arc<Mutex<Option<AnyConnection>>>) -> mpsc::UnboundedSender<Job> {
+    let (sender, jobs) = mpsc::unbounded_channel();
+    tokio::spawn(commit_in_groups(writes, jobs));
+    sender
+}
+
+async fn commit_in_groups(
+    writes: Arc<Mutex<Option<AnyConnection>>>,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
+        let mut lock = writes.lock().await;
+        // What queued while waiting for the lock joins this group.
+        while group.len() < MAX_GROUP
+            && let Ok(job) = jobs.try_recv()
+        {
+            group.push(job);
+        }
+        match lock.as_mut() {
+            Some(conn) => run_group(conn, group.drain(..)).await,
+            None => group
+                .drain(..)
+                .for_each(|job| job.fail("the database is closed")),
+        }
+    }
+}
+
+async fn run_group(conn: &mut AnyConnection, mut group: std::vec::Drain<'_, Job>) {
+    if group.len() == 1 {
+        if let Some(job) = group.next() {
+            job.run(conn).await.deliver(None);
+        }
+        return;
+    }
+    if let Err(error) = conn.execute("BEGIN IMMEDIATE").await {
+        let why = error.to_string();
+        group.for_each(|job| job.fail(&why));
+        return;
+    }
+    let mut done = Vec::with_capacity(group.len());
+    let mut broken = None;
+    for job in group.by_ref() {
+        let ran = job.run(conn).await;
+        let breaks = ran.breaks_group();
+        done.push(ran);
+        if breaks {
+            broken = Some("a statement of the group failed".to_owned());
+            break;
+        }
+    }
+    group.for_each(|job| job.fail("a statement of the group failed"));
+    let failed = match broken {
+        Some(why) => Some(why),
+        None => conn.execute("COMMIT").await.err().map(|e| e.to_string()),
+    };
+    if failed.is_some() {
+        // Already rolled back when SQLite undid the transaction itself.
+        let _ = conn.execute("ROLLBACK").await;
+    }
+    for ran in done {
+        ran.deliver(failed.as_deref());
+    }
+}
