@@ -50,7 +50,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{
     Any, AnyConnection, AnyPool, AssertSqlSafe, Connection as _, Executor as _, SqlSafeStr as _,
 };
-use tokio::sync::{Mutex, OwnedMutexGuard, mpsc, oneshot};
+use tokio::sync::{Mutex, OwnedMutexGuard, mpsc};
 
 mod group_commit;
 
@@ -311,11 +311,7 @@ impl Database {
         let Some(queue) = &self.group_commit else {
             return statement.execute(&mut *self.writer().await?).await;
         };
-        let (reply, result) = oneshot::channel();
-        queue
-            .send(group_commit::Job::Execute(statement, reply))
-            .map_err(|_| sqlx::Error::PoolClosed)?;
-        result.await.map_err(|_| sqlx::Error::PoolClosed)?
+        group_commit::submit(queue, |reply| group_commit::Job::Execute(statement, reply)).await
     }
 
     /// [`Database::write`] for a statement with `RETURNING`: its first row, if any.
@@ -326,11 +322,10 @@ impl Database {
         let Some(queue) = &self.group_commit else {
             return statement.fetch_optional(&mut *self.writer().await?).await;
         };
-        let (reply, result) = oneshot::channel();
-        queue
-            .send(group_commit::Job::FetchOptional(statement, reply))
-            .map_err(|_| sqlx::Error::PoolClosed)?;
-        result.await.map_err(|_| sqlx::Error::PoolClosed)?
+        group_commit::submit(queue, |reply| {
+            group_commit::Job::FetchOptional(statement, reply)
+        })
+        .await
     }
 
     /// The connection to write on: on SQLite the write connection with the write lock held

@@ -99,6 +99,19 @@ fn group_error(why: &str) -> sqlx::Error {
     )))
 }
 
+/// Queues the job `make` builds around its reply channel and waits for its result.
+pub(super) async fn submit<T>(
+    queue: &mpsc::UnboundedSender<Job>,
+    make: impl FnOnce(oneshot::Sender<Result<T, sqlx::Error>>) -> Job,
+) -> Result<T, sqlx::Error> {
+    let (reply, result) = oneshot::channel();
+    // Either end gone means the task is gone (its runtime shut down).
+    queue
+        .send(make(reply))
+        .map_err(|_| sqlx::Error::PoolClosed)?;
+    result.await.map_err(|_| sqlx::Error::PoolClosed)?
+}
+
 /// Starts the task committing `jobs` in groups on the connection in `writes`; it ends when
 /// every sender is dropped.
 pub(super) fn start(writes: Arc<Mutex<Option<AnyConnection>>>) -> mpsc::UnboundedSender<Job> {
