@@ -259,25 +259,25 @@ impl Database {
                 })
             });
         let pool = options.connect(url).await.map_err(connect_error)?;
-        let write_connection = match &file {
-            Some(_) => {
-                // WAL is a property of the file: set once, it stays. Readers then never
-                // block the writer, which the services rely on for concurrent requests.
-                pool.execute("PRAGMA journal_mode = WAL")
-                    .await
-                    .map_err(connect_error)?;
-                let mut conn = AnyConnection::connect(url).await.map_err(connect_error)?;
-                conn.execute(AssertSqlSafe(sqlite_pragmas(settings.sqlite_synchronous)))
-                    .await
-                    .map_err(connect_error)?;
-                Some(conn)
-            }
-            None => None,
-        };
-        let writes = Arc::new(Mutex::new(write_connection));
-        let group_commit = file
-            .is_some()
-            .then(|| group_commit::start(Arc::clone(&writes)));
+        if file.is_none() {
+            return Ok(Self {
+                pool,
+                backend,
+                writes: Some(Arc::new(Mutex::new(None))),
+                group_commit: None,
+            });
+        }
+        // WAL is a property of the file: set once, it stays. Readers then never block the
+        // writer, which the services rely on for concurrent requests.
+        pool.execute("PRAGMA journal_mode = WAL")
+            .await
+            .map_err(connect_error)?;
+        let mut conn = AnyConnection::connect(url).await.map_err(connect_error)?;
+        conn.execute(AssertSqlSafe(sqlite_pragmas(settings.sqlite_synchronous)))
+            .await
+            .map_err(connect_error)?;
+        let writes = Arc::new(Mutex::new(Some(conn)));
+        let group_commit = Some(group_commit::start(pool.clone(), Arc::clone(&writes)));
         Ok(Self {
             pool,
             backend,
@@ -331,14 +331,7 @@ impl Database {
     /// The connection to write on: on SQLite the write connection with the write lock held
     /// (or, in memory, the pooled one behind the lock); on PostgreSQL a pooled connection.
     async fn writer(&self) -> Result<Writer, sqlx::Error> {
-        let Some(writes) = &self.writes else {
-            return Ok(Writer::Pooled(self.pool.acquire().await?, None));
-        };
-        let lock = Arc::clone(writes).lock_owned().await;
-        if lock.is_some() {
-            return Ok(Writer::Dedicated(lock));
-        }
-        Ok(Writer::Pooled(self.pool.acquire().await?, Some(lock)))
+        Writer::acquire(&self.pool, self.writes.as_ref()).await
     }
 
     /// Starts a transaction that writes, on a [`Database::writer`] connection: on SQLite
@@ -412,6 +405,23 @@ enum Writer {
 }
 
 impl Writer {
+    /// The write connection behind the write lock `writes` (SQLite), or, when it holds none
+    /// (in memory, or discarded), a pooled connection behind the lock; without a lock
+    /// (PostgreSQL) a pooled connection.
+    async fn acquire(
+        pool: &AnyPool,
+        writes: Option<&Arc<Mutex<Option<AnyConnection>>>>,
+    ) -> Result<Self, sqlx::Error> {
+        let Some(writes) = writes else {
+            return Ok(Self::Pooled(pool.acquire().await?, None));
+        };
+        let lock = Arc::clone(writes).lock_owned().await;
+        if lock.is_some() {
+            return Ok(Self::Dedicated(lock));
+        }
+        Ok(Self::Pooled(pool.acquire().await?, Some(lock)))
+    }
+
     /// Closes the connection instead of reusing it (its state is unknown); on SQLite the
     /// writes that follow use the pool, behind the same lock.
     fn discard(self) {
@@ -1064,6 +1074,9 @@ mod tests {
             .unwrap();
         assert_eq!(rows, 401);
         db.close().await;
+        let after_close = db.write(sqlx::query("UPDATE t SET n = 0")).await;
+        let error = after_close.expect_err("the database is closed");
+        assert!(error.to_string().contains("closed pool"), "{error}");
     }
 
     idv_test_support::test_on_both_databases!(

@@ -14,7 +14,9 @@ use std::sync::Arc;
 use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
 use sqlx::error::ErrorKind;
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, Executor as _};
+use sqlx::{Any, AnyConnection, AnyPool, Executor as _};
+
+use super::Writer;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Most statements committed together.
@@ -112,69 +114,87 @@ pub(super) async fn submit<T>(
     result.await.map_err(|_| sqlx::Error::PoolClosed)?
 }
 
-/// Starts the task committing `jobs` in groups on the connection in `writes`; it ends when
-/// every sender is dropped.
-pub(super) fn start(writes: Arc<Mutex<Option<AnyConnection>>>) -> mpsc::UnboundedSender<Job> {
+/// Starts the task committing `jobs` in groups on the write connection (see
+/// [`Writer::acquire`]); it ends when every sender is dropped.
+pub(super) fn start(
+    pool: AnyPool,
+    writes: Arc<Mutex<Option<AnyConnection>>>,
+) -> mpsc::UnboundedSender<Job> {
     let (sender, jobs) = mpsc::unbounded_channel();
-    tokio::spawn(commit_in_groups(writes, jobs));
+    tokio::spawn(commit_in_groups(pool, writes, jobs));
     sender
 }
 
 async fn commit_in_groups(
+    pool: AnyPool,
     writes: Arc<Mutex<Option<AnyConnection>>>,
     mut jobs: mpsc::UnboundedReceiver<Job>,
 ) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
-        let mut lock = writes.lock().await;
+        let writer = Writer::acquire(&pool, Some(&writes)).await;
         // What queued while waiting for the lock joins this group.
         while group.len() < MAX_GROUP
             && let Ok(job) = jobs.try_recv()
         {
             group.push(job);
         }
-        match lock.as_mut() {
-            Some(conn) => run_group(conn, group.drain(..)).await,
-            None => group
-                .drain(..)
-                .for_each(|job| job.fail("the database is closed")),
+        match writer {
+            Ok(mut writer) => {
+                if !run_group(&mut writer, group.drain(..)).await {
+                    writer.discard();
+                }
+            }
+            Err(error) => {
+                let why = error.to_string();
+                group.drain(..).for_each(|job| job.fail(&why));
+            }
         }
     }
 }
 
-async fn run_group(conn: &mut AnyConnection, mut group: std::vec::Drain<'_, Job>) {
+/// Runs the group and hands out the results; returns whether the connection is fit for
+/// reuse (false when a failed group could not be rolled back).
+async fn run_group(conn: &mut AnyConnection, mut group: std::vec::Drain<'_, Job>) -> bool {
     if group.len() == 1 {
         if let Some(job) = group.next() {
             job.run(conn).await.deliver(None);
         }
-        return;
+        return true;
     }
     if let Err(error) = conn.execute("BEGIN IMMEDIATE").await {
         let why = error.to_string();
         group.for_each(|job| job.fail(&why));
-        return;
+        return true;
     }
     let mut done = Vec::with_capacity(group.len());
-    let mut broken = None;
+    let mut broken = false;
     for job in group.by_ref() {
         let ran = job.run(conn).await;
-        let breaks = ran.breaks_group();
+        broken = ran.breaks_group();
         done.push(ran);
-        if breaks {
-            broken = Some("a statement of the group failed".to_owned());
+        if broken {
             break;
         }
     }
     group.for_each(|job| job.fail("a statement of the group failed"));
-    let failed = match broken {
-        Some(why) => Some(why),
-        None => conn.execute("COMMIT").await.err().map(|e| e.to_string()),
+    let failed = if broken {
+        Some("a statement of the group failed".to_owned())
+    } else {
+        conn.execute("COMMIT").await.err().map(|e| e.to_string())
     };
-    if failed.is_some() {
-        // Already rolled back when SQLite undid the transaction itself.
-        let _ = conn.execute("ROLLBACK").await;
-    }
+    let reusable = match failed {
+        Some(_) => match conn.execute("ROLLBACK").await {
+            Ok(_) => true,
+            Err(error) => {
+                tracing::warn!(%error, "rolling back a failed write group failed");
+                false
+            }
+        },
+        None => true,
+    };
     for ran in done {
         ran.deliver(failed.as_deref());
     }
+    reusable
 }
