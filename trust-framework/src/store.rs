@@ -16,11 +16,11 @@ pub mod relying_parties;
 pub mod setup;
 pub mod trust_list;
 
-use idv_service_kit::db::{Database, DbError, Migrations, PoolSettings};
+use idv_service_kit::db::{Database, DbError, Migrations, PoolSettings, WriteTx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row as _, Transaction};
+use sqlx::{Any, Row as _};
 
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
 pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
@@ -84,13 +84,13 @@ impl Store {
         self.db.close().await;
     }
 
-    async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        Ok(self.db.pool().begin().await?)
+    async fn begin(&self) -> Result<WriteTx, StoreError> {
+        Ok(self.db.begin_write().await?)
     }
 }
 
 /// Bumps the register revision: the first statement of every mutating transaction.
-async fn bump_revision(tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+async fn bump_revision(tx: &mut WriteTx) -> Result<(), StoreError> {
     sqlx::query("UPDATE register_state SET revision = revision + 1 WHERE id = 1")
         .execute(&mut **tx)
         .await?;

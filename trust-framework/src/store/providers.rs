@@ -6,6 +6,7 @@ use idv_proto::trust::entry::{
     Certificate, CodeStatus, IssuerBinding, LevelOfConfidence, Organisation, Role, SchemeCode,
     Service, ServiceEntry, ServiceStatus, StatusChange, SupplementaryCode,
 };
+use idv_service_kit::db::WriteTx;
 use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, bump_revision, enum_from_text, enum_text, from_json, get, to_json};
@@ -283,7 +284,7 @@ impl Store {
 }
 
 async fn change_status(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut WriteTx,
     entry_id: &str,
     from: ServiceStatus,
     to: ServiceStatus,

@@ -84,16 +84,18 @@ impl Store {
         iat: i64,
         exp: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO verifier_attestations (rp_id, key_thumbprint, iat, exp) \
+        self.db
+            .write(
+                sqlx::query(
+                    "INSERT INTO verifier_attestations (rp_id, key_thumbprint, iat, exp) \
              VALUES ($1, $2, $3, $4)",
-        )
-        .bind(rp_id)
-        .bind(key_thumbprint)
-        .bind(iat)
-        .bind(exp)
-        .execute(self.db.pool())
-        .await?;
+                )
+                .bind(rp_id)
+                .bind(key_thumbprint)
+                .bind(iat)
+                .bind(exp),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -19,15 +19,18 @@ impl Store {
         private_jwk: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO anchor_keys (kid, private_jwk, status, created_at) \
+        let inserted = self
+            .db
+            .write(
+                sqlx::query(
+                    "INSERT INTO anchor_keys (kid, private_jwk, status, created_at) \
              VALUES ($1, $2, 'active', $3)",
-        )
-        .bind(kid)
-        .bind(private_jwk)
-        .bind(now)
-        .execute(self.db.pool())
-        .await;
+                )
+                .bind(kid)
+                .bind(private_jwk)
+                .bind(now),
+            )
+            .await;
         match inserted {
             Ok(_) => Ok(true),
             // The partial unique index allows one active key: another `init` won.
@@ -50,10 +53,12 @@ impl Store {
         token_hash: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO operator_tokens (token_hash, created_at) VALUES ($1, $2)")
-            .bind(token_hash)
-            .bind(now)
-            .execute(self.db.pool())
+        self.db
+            .write(
+                sqlx::query("INSERT INTO operator_tokens (token_hash, created_at) VALUES ($1, $2)")
+                    .bind(token_hash)
+                    .bind(now),
+            )
             .await?;
         Ok(())
     }

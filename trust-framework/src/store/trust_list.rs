@@ -37,12 +37,12 @@ pub struct StoredList {
 impl Store {
     /// Creates the state row of `list_id` when missing (sequence 0, nothing signed).
     pub async fn ensure_list(&self, list_id: &str) -> Result<(), StoreError> {
-        sqlx::query(
+        self.db.write(sqlx::query(
             "INSERT INTO list_state (list_id, sequence, signed_revision) VALUES ($1, 0, -1) \
              ON CONFLICT (list_id) DO NOTHING",
         )
         .bind(list_id)
-        .execute(self.db.pool())
+        )
         .await?;
         Ok(())
     }
@@ -90,24 +90,27 @@ impl Store {
         revision: i64,
         list: &StoredList,
     ) -> Result<bool, StoreError> {
-        let saved = sqlx::query(
-            "UPDATE list_state \
+        let saved = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE list_state \
              SET sequence = $1, signed_revision = $2, jws = $3, iat = $4, exp = $5, \
              next_update = $6 \
              WHERE list_id = $7 AND sequence = $8 \
              AND (SELECT revision FROM register_state WHERE id = 1) = $2",
-        )
-        .bind(previous_sequence + 1)
-        .bind(revision)
-        .bind(&list.jws)
-        .bind(list.iat)
-        .bind(list.exp)
-        .bind(list.next_update)
-        .bind(list_id)
-        .bind(previous_sequence)
-        .execute(self.db.pool())
-        .await?
-        .rows_affected();
+                )
+                .bind(previous_sequence + 1)
+                .bind(revision)
+                .bind(&list.jws)
+                .bind(list.iat)
+                .bind(list.exp)
+                .bind(list.next_update)
+                .bind(list_id)
+                .bind(previous_sequence),
+            )
+            .await?
+            .rows_affected();
         Ok(saved == 1)
     }
 }

@@ -148,7 +148,7 @@ impl Store {
         batch: &NewBatch,
         copies: &[NewCopy],
     ) -> Result<(), StoreError> {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(
             "INSERT INTO batches (batch_id, credential_issuer, configuration_id, format, vct, \
              iss, issuer_jwk, issuer_key_source, display_name, received_at) \
@@ -259,13 +259,13 @@ impl Store {
 
     /// Records that the copy `credential_id` was presented at `now`.
     pub async fn mark_presented(&self, credential_id: &str, now: i64) -> Result<(), StoreError> {
-        sqlx::query(
+        self.db.write(sqlx::query(
             "UPDATE credentials SET presentations = presentations + 1, last_presented_at = $2 \
              WHERE credential_id = $1",
         )
         .bind(credential_id)
         .bind(now)
-        .execute(self.db.pool())
+        )
         .await?;
         Ok(())
     }
@@ -273,7 +273,7 @@ impl Store {
     /// Deletes a batch, its copies (and their keys) and its presentation log. Returns whether
     /// it existed.
     pub async fn delete_batch(&self, batch_id: &str) -> Result<bool, StoreError> {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         // Explicit child deletes: no reliance on the backend enforcing ON DELETE CASCADE.
         sqlx::query("DELETE FROM presentations WHERE batch_id = $1")
             .bind(batch_id)

@@ -31,7 +31,7 @@ pub struct PresentationRecord {
 impl Store {
     /// Logs a presentation.
     pub async fn log_presentation(&self, record: &PresentationRecord) -> Result<(), StoreError> {
-        sqlx::query(
+        self.db.write(sqlx::query(
             "INSERT INTO presentations (presentation_id, batch_id, credential_id, client_id, \
              organisation, purpose, claims, presented_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -44,7 +44,7 @@ impl Store {
         .bind(&record.purpose)
         .bind(to_json(&record.claims, "claims paths")?)
         .bind(record.presented_at)
-        .execute(self.db.pool())
+        )
         .await?;
         Ok(())
     }
