@@ -22,7 +22,11 @@ use sqlx::{Any, Row as _};
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
 pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
     "../migrations/verifier",
-    ["0001_create_verifier.sql", "0002_create_oidc.sql"]
+    [
+        "0001_create_verifier.sql",
+        "0002_create_oidc.sql",
+        "0003_reopen_presented_checks.sql"
+    ]
 );
 
 /// Failures of the store.
@@ -98,5 +102,47 @@ mod tests {
     fn every_migration_file_is_embedded() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/verifier");
         idv_service_kit::db::check_migration_folders(&MIGRATIONS, &dir).unwrap();
+    }
+
+    idv_test_support::test_on_both_databases!(
+        a_check_left_presented_by_an_earlier_version_is_open_again
+    );
+
+    async fn a_check_left_presented_by_an_earlier_version_is_open_again(
+        test_db: idv_test_support::TestDb,
+    ) {
+        let db = Database::connect(test_db.url()).await.unwrap();
+        let before = Migrations {
+            sqlite: &MIGRATIONS.sqlite[..2],
+            postgres: &MIGRATIONS.postgres[..2],
+        };
+        db.migrate(&before).await.unwrap();
+        db.write(sqlx::query(
+            "INSERT INTO tenants (tenant_id, name, client_id, signing_key, webhook_secret, created_at) \
+             VALUES ('t', 'T', 'x509_san_dns:t.example', '{}', 's', 0)",
+        ))
+        .await
+        .unwrap();
+        db.write(sqlx::query(
+            "INSERT INTO checks (check_id, tenant_id, template, template_version, state, \
+             response_mode, request_id, request_state, nonce, created_at, expires_at, \
+             presented_at, response_code_hash) \
+             VALUES ('chk_1', 't', 'rtw', 1, 'presented', 'direct_post.jwt', 'r', 's', 'n', \
+             0, 600, 10, 'h')",
+        ))
+        .await
+        .unwrap();
+        db.migrate(&MIGRATIONS).await.unwrap();
+        let (state, presented_at, code): (String, Option<i64>, Option<String>) = sqlx::query_as(
+            "SELECT state, presented_at, response_code_hash FROM checks WHERE check_id = 'chk_1'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            (state.as_str(), presented_at, code),
+            ("created", None, None)
+        );
+        db.close().await;
     }
 }

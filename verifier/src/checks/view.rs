@@ -24,7 +24,7 @@ pub struct CheckView {
     pub id: String,
     /// The template and version.
     pub template: TemplateRef,
-    /// `created`, `presented`, `completed`, `failed`, `expired` or `erased`.
+    /// `created`, `completed`, `failed`, `expired` or `erased`.
     pub state: CheckState,
     /// The tenant's reference.
     #[serde(skip_serializing_if = "Option::is_none")]
