@@ -36,7 +36,11 @@ use sqlx::{Any, Row as _};
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
 pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
     "../migrations/issuer",
-    ["0001_create_issuer.sql", "0002_authorization_code_flow.sql"]
+    [
+        "0001_create_issuer.sql",
+        "0002_authorization_code_flow.sql",
+        "0003_index_authorization_codes.sql"
+    ]
 );
 
 /// Failures of the store.
