@@ -44,6 +44,7 @@ pub mod tokens;
 
 use std::sync::Arc;
 
+use idv_jose::digest::constant_time_eq;
 use idv_jose::{Clock, Random};
 
 pub use error::{
@@ -165,11 +166,6 @@ fn random_id(random: &dyn Random) -> String {
 /// base64url(SHA-256(secret)): how every secret is stored and looked up.
 fn hash_secret(secret: &str) -> String {
     idv_jose::digest::sha256_b64(secret.as_bytes())
-}
-
-/// Equality that does not stop at the first difference.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

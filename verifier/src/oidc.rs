@@ -94,8 +94,3 @@ pub fn handoff_path(session_id: &str) -> String {
 pub(crate) fn hash_secret(value: &str) -> String {
     idv_jose::digest::sha256_b64(value.as_bytes())
 }
-
-/// Equality that takes the same time wherever the inputs differ.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}

@@ -7,6 +7,7 @@
 //! The operator token is a 256-bit random bearer token, shown once by `init`; only its SHA-256
 //! is stored.
 
+use idv_jose::digest::constant_time_eq;
 use idv_jose::{Clock, Jwk, Random, SigningKey};
 use idv_service_kit::Secret;
 
@@ -105,10 +106,6 @@ impl Register {
             Err(RegisterError::Unauthenticated)
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

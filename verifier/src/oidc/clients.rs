@@ -7,7 +7,9 @@ use std::fmt;
 use idv_service_kit::Secret;
 use serde::Serialize;
 
-use super::{OidcError, constant_time_eq, hash_secret};
+use idv_jose::digest::constant_time_eq;
+
+use super::{OidcError, hash_secret};
 use crate::service::Verifier;
 use crate::store::oidc::OidcClientRow;
 use crate::tenants::TenantError;

@@ -12,7 +12,9 @@ use idv_service_kit::Secret;
 use serde::Serialize;
 
 use super::authorize::ClientRedirect;
-use super::{CODE_LIFETIME_SECS, OidcError, constant_time_eq, hash_secret};
+use idv_jose::digest::constant_time_eq;
+
+use super::{CODE_LIFETIME_SECS, OidcError, hash_secret};
 use crate::checks::{CheckState, OutcomeRecord, request_uri, wallet_url};
 use crate::service::Verifier;
 use crate::store::checks::CheckRow;

@@ -12,6 +12,7 @@
 //! the request had one), `at_hash`, then the sign-in claims ([`super::claims`]).
 
 use base64::Engine as _;
+use idv_jose::digest::constant_time_eq;
 use idv_jose::jws::{self, Header};
 use idv_service_kit::Secret;
 use serde::Serialize;
@@ -19,9 +20,7 @@ use serde_json::{Map, Value};
 
 use super::authorize::is_pkce_value;
 use super::params::Params;
-use super::{
-    ACCESS_TOKEN_LIFETIME_SECS, ID_TOKEN_LIFETIME_SECS, OidcError, constant_time_eq, hash_secret,
-};
+use super::{ACCESS_TOKEN_LIFETIME_SECS, ID_TOKEN_LIFETIME_SECS, OidcError, hash_secret};
 use crate::service::Verifier;
 
 /// Random bytes of an access token (256 bits).

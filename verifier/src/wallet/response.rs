@@ -7,6 +7,7 @@ use std::fmt;
 use idv_checks::evidence::{RecordContext, sign_check_record};
 use idv_checks::outcome::CheckOutcome;
 use idv_checks::reason::{OutcomeState, ReasonCode};
+use idv_jose::digest::constant_time_eq;
 use idv_jose::jwe;
 use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_proto::oid4vp::authorization_response::{AuthorizationResponse, ResponseUriReply, VpToken};
@@ -315,8 +316,4 @@ fn answer(vp_token: Option<VpToken>, error: Option<String>) -> Answer {
         (None, Some(code)) if !code.is_empty() => Answer::Error(code),
         _ => Answer::Malformed,
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
