@@ -303,7 +303,7 @@ impl Verifier {
         &self,
         tenant_id: &str,
     ) -> Result<SigningMaterial, TenantError> {
-        let row = self.cached_tenant_row(tenant_id).await?;
+        let row = self.tenant_row(tenant_id).await?;
         if let Some(material) = self.tenant_cache.signing_material(&row, self.clock.now()) {
             return Ok(material);
         }
@@ -327,13 +327,9 @@ impl Verifier {
         Ok(material)
     }
 
-    /// The tenant's row, as stored at most `checks.tenant_cache_secs` ago.
-    pub(crate) async fn tenant_row(&self, tenant_id: &str) -> Result<TenantRow, TenantError> {
-        Ok(TenantRow::clone(&*self.cached_tenant_row(tenant_id).await?))
-    }
-
-    /// [`Self::tenant_row`], shared with the cache.
-    async fn cached_tenant_row(&self, tenant_id: &str) -> Result<Arc<TenantRow>, TenantError> {
+    /// The tenant's row, as stored at most `checks.tenant_cache_secs` ago (shared with the
+    /// cache).
+    pub(crate) async fn tenant_row(&self, tenant_id: &str) -> Result<Arc<TenantRow>, TenantError> {
         let now = self.clock.now();
         if let Some(row) = self.tenant_cache.row(tenant_id, now) {
             return Ok(row);

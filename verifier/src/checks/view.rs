@@ -118,7 +118,12 @@ impl Verifier {
             row.response_code_redeemed = true;
             row.response_code_hash = None;
         }
-        view(&tenant.client_id, &row, &self.settings.public_url, false)
+        view(
+            Some(&tenant.client_id),
+            &row,
+            &self.settings.public_url,
+            false,
+        )
     }
 
     /// The QR code of a waiting check's wallet link, as SVG.
@@ -204,17 +209,15 @@ fn parse_state(row: &CheckRow) -> Result<CheckState, CheckError> {
 }
 
 /// A check as its tenant's API shows it, but with a same-device result released without the
-/// response code: for the OpenID Provider bridge, whose browser binding does that job.
-pub(crate) fn released_view(
-    tenant_client_id: &str,
-    row: &CheckRow,
-    public_url: &str,
-) -> Result<CheckView, CheckError> {
-    view(tenant_client_id, row, public_url, true)
+/// response code and without a wallet link: for the OpenID Provider bridge, whose browser
+/// binding does that job.
+pub(crate) fn released_view(row: &CheckRow, public_url: &str) -> Result<CheckView, CheckError> {
+    view(None, row, public_url, true)
 }
 
+/// The view; `wallet_url` only for an open check and when the tenant's `client_id` is given.
 fn view(
-    tenant_client_id: &str,
+    tenant_client_id: Option<&str>,
     row: &CheckRow,
     public_url: &str,
     released: bool,
@@ -250,12 +253,14 @@ fn view(
         reference: row.reference.clone(),
         created_at: row.created_at,
         expires_at: row.expires_at,
-        wallet_url: (state == CheckState::Created).then(|| {
-            wallet_url(
-                &full_client_id(tenant_client_id),
-                &request_uri(public_url, &row.request_id),
-            )
-        }),
+        wallet_url: tenant_client_id
+            .filter(|_| state == CheckState::Created)
+            .map(|client_id| {
+                wallet_url(
+                    &full_client_id(client_id),
+                    &request_uri(public_url, &row.request_id),
+                )
+            }),
         presented_at: row.presented_at,
         finished_at: row.finished_at,
         response_code_required: withheld,

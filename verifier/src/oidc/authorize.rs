@@ -157,17 +157,11 @@ impl Verifier {
             );
         }
 
-        let tenant = self
-            .store
-            .load_tenant(&client.tenant_id)
-            .await?
-            .map(|row| Tenant {
-                tenant_id: row.tenant_id,
-                client_id: row.client_id,
-            })
-            .ok_or(OidcError::Corrupt {
-                what: "client tenant",
-            })?;
+        let row = self.tenant_row(&client.tenant_id).await?;
+        let tenant = Tenant {
+            tenant_id: row.tenant_id.clone(),
+            client_id: row.client_id.clone(),
+        };
         let random = self.random.as_ref();
         let session_id = idv_jose::random::token(random, SESSION_ID_BYTES);
         let browser_secret = idv_jose::random::token(random, BROWSER_SECRET_BYTES);

@@ -74,14 +74,7 @@ impl Verifier {
             .load_check(&session.tenant_id, &session.check_id)
             .await?
             .ok_or(corrupt)?;
-        let tenant =
-            self.store
-                .load_tenant(&session.tenant_id)
-                .await?
-                .ok_or(OidcError::Corrupt {
-                    what: "session tenant",
-                })?;
-        let view = released_view(&tenant.client_id, &check, &self.settings.public_url)
+        let view = released_view(&check, &self.settings.public_url)
             .map_err(|e| OidcError::Internal(e.to_string()))?;
         let Value::Object(mut dvs_check) =
             serde_json::to_value(&view).map_err(|e| OidcError::Internal(e.to_string()))?

@@ -23,7 +23,7 @@ use crate::tenants::full_client_id;
 
 /// Random bytes of an authorization code (256 bits).
 const CODE_BYTES: usize = 32;
-/// Seconds between the page's polls.
+/// Seconds between reloads of the page without script (the script polls its status faster).
 pub const POLL_SECS: u32 = 4;
 /// The QR code's accessible name.
 const QR_TITLE: &str = "QR code: scan it with your wallet app to share your credential";
@@ -92,7 +92,7 @@ pub enum Handoff {
 /// `GET /oidc/handoff/{session_id}/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HandoffStatus {
-    /// `waiting`, `checking` or `finished` (then load the page again).
+    /// `waiting` or `finished` (then load the page again).
     pub status: Progress,
     /// The status line to show.
     pub message: &'static str,
@@ -100,7 +100,8 @@ pub struct HandoffStatus {
 
 /// A session's check, classified.
 enum Outcome {
-    Pending(Progress),
+    /// The wallet has not answered yet.
+    Pending,
     /// Concluded: issue the code.
     Concluded,
     /// Declined, expired or withdrawn: `access_denied` with this description.
@@ -122,7 +123,7 @@ impl Verifier {
         let check = self.session_check(&session).await?;
         let now = self.clock.now();
         match outcome(&check, now)? {
-            Outcome::Pending(progress) => {
+            Outcome::Pending => {
                 let tenant = self.tenant_row(&session.tenant_id).await?;
                 let wallet_url = wallet_url(
                     &full_client_id(&tenant.client_id),
@@ -141,7 +142,7 @@ impl Verifier {
                     check_title,
                     wallet_url,
                     qr_svg,
-                    progress,
+                    progress: Progress::Waiting,
                     expires_in_secs: (check.expires_at - now).max(0),
                 }))
             }
@@ -168,7 +169,7 @@ impl Verifier {
         let status = if session.status == "pending" {
             let check = self.session_check(&session).await?;
             match outcome(&check, self.clock.now())? {
-                Outcome::Pending(progress) => progress,
+                Outcome::Pending => Progress::Waiting,
                 Outcome::Concluded | Outcome::Denied(_) => Progress::Finished,
             }
         } else {
@@ -310,7 +311,7 @@ fn outcome(check: &CheckRow, now: i64) -> Result<Outcome, OidcError> {
         what: "check state",
     })?;
     Ok(match state {
-        CheckState::Created if now < check.expires_at => Outcome::Pending(Progress::Waiting),
+        CheckState::Created if now < check.expires_at => Outcome::Pending,
         CheckState::Created | CheckState::Expired => {
             Outcome::Denied("the request expired before the wallet answered")
         }
