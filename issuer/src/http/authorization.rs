@@ -10,12 +10,13 @@
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
+
 use axum::response::{IntoResponse, Response};
 use idv_service_kit::http::{Form, Json, Query};
 use serde::Deserialize;
 
 use super::AppState;
-use super::error::authorization_error;
+use super::error::{authorization_error, see_other};
 use crate::issuance::authorization::PushedAuthorizationRequest;
 use crate::issuance::login::SignInCallback;
 
@@ -24,22 +25,6 @@ use crate::issuance::login::SignInCallback;
 pub(super) struct AuthorizeQuery {
     client_id: Option<String>,
     request_uri: Option<String>,
-}
-
-/// A 303 to `location`, never cached.
-fn see_other(location: &str) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(location) => (
-            StatusCode::SEE_OTHER,
-            [
-                (header::LOCATION, location),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            ],
-        )
-            .into_response(),
-        // Built from parsed URLs, so always a valid header; never panic on it.
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
 }
 
 pub(super) async fn push_authorization_request(

@@ -121,17 +121,7 @@ pub(super) fn authorization_error(error: AuthorizationError) -> Response {
                 ("error", code.as_str()),
                 ("error_description", &description),
             ]);
-            return match HeaderValue::from_str(&location) {
-                Ok(location) => (
-                    StatusCode::SEE_OTHER,
-                    [
-                        (header::LOCATION, location),
-                        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                    ],
-                )
-                    .into_response(),
-                Err(e) => ApiError::internal_error(&e).into_response(),
-            };
+            return see_other(&location);
         }
         AuthorizationError::NotConfigured => ApiError::not_found(description),
         AuthorizationError::InvalidClient(_) => ApiError::oauth(
@@ -183,5 +173,21 @@ impl From<KeyError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         ApiError::internal_error(&error)
+    }
+}
+
+/// A 303 to `location`, never cached.
+pub(super) fn see_other(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(location) => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, location),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+        )
+            .into_response(),
+        // Built from parsed URLs, so always a valid header; never panic on it.
+        Err(e) => ApiError::internal_error(&e).into_response(),
     }
 }

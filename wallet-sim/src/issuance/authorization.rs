@@ -26,9 +26,7 @@ pub(crate) struct Pkce {
 impl Pkce {
     /// A fresh verifier from `random`.
     pub(crate) fn new(random: &dyn Random) -> Self {
-        let mut bytes = [0u8; 32];
-        random.fill(&mut bytes);
-        let verifier = idv_jose::base64url::encode(bytes);
+        let verifier = idv_jose::random::token(random, 32);
         let challenge = idv_jose::digest::sha256_b64(verifier.as_bytes());
         Self {
             verifier,
