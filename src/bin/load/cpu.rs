@@ -3,8 +3,13 @@
 
 use std::time::Duration;
 
-/// Ticks per second of `/proc` times.
+/// Ticks per second of `/proc` times (asked once).
 fn ticks_per_second() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(ask_ticks_per_second)
+}
+
+fn ask_ticks_per_second() -> u64 {
     std::process::Command::new("getconf")
         .arg("CLK_TCK")
         .output()

@@ -315,16 +315,12 @@ fn proofed_citizen(now: i64) -> Value {
             char::from(BASE64[(state >> 58) as usize])
         })
         .collect();
-    json!({
-        "given_name": "Ada",
-        "family_name": "Lovelace",
-        "birthdate": "1990-12-10",
-        "nationalities": ["GB"],
-        "document": {"type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31"},
-        "portrait": format!("data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD{portrait}"),
-        "address": {"street_address": "12 Analytical Row", "locality": "London", "postal_code": "N1 9GU"},
-        "level_of_confidence": "medium",
-        "gpg45_profile": "M1B",
-        "proofed_at": now - 3600
-    })
+    let mut citizen = federated_idv::provider::proofed_citizen(now);
+    citizen["portrait"] = json!(format!(
+        "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD{portrait}"
+    ));
+    citizen["address"] = json!({
+        "street_address": "12 Analytical Row", "locality": "London", "postal_code": "N1 9GU"
+    });
+    citizen
 }
