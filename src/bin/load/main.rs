@@ -126,19 +126,21 @@ struct Args {
     #[arg(long, default_value_t = 200)]
     crypto_iterations: usize,
     /// A setting for the verifier, as its `IDV_*` variable (repeatable), e.g.
-    /// `IDV_DATABASE__MAX_CONNECTIONS=4`.
+    /// `IDV_DATABASE__MAX_CONNECTIONS=4`, or `TOKIO_WORKER_THREADS=N` (its runtime's threads).
     #[arg(long, value_name = "NAME=VALUE", value_parser = setting)]
     verifier_env: Vec<(String, String)>,
-    /// A setting for the issuer, as its `IDV_*` variable (repeatable).
+    /// A setting for the issuer, as its `IDV_*` variable or `TOKIO_WORKER_THREADS` (repeatable).
     #[arg(long, value_name = "NAME=VALUE", value_parser = setting)]
     issuer_env: Vec<(String, String)>,
 }
 
-/// `NAME=VALUE` with an `IDV_` name.
+/// `NAME=VALUE` with an `IDV_` name or `TOKIO_WORKER_THREADS` (read by `#[tokio::main]`).
 fn setting(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
-        Some((name, value)) if name.starts_with("IDV_") => Ok((name.to_owned(), value.to_owned())),
-        _ => Err("expected IDV_<NAME>=<VALUE>".to_owned()),
+        Some((name, value)) if name.starts_with("IDV_") || name == "TOKIO_WORKER_THREADS" => {
+            Ok((name.to_owned(), value.to_owned()))
+        }
+        _ => Err("expected IDV_<NAME>=<VALUE> or TOKIO_WORKER_THREADS=<N>".to_owned()),
     }
 }
 
