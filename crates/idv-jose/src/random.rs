@@ -69,13 +69,23 @@ pub fn token(rng: &dyn Random, bytes: usize) -> String {
 
 /// A uniformly random integer in `0..bound` (rejection sampling, no modulo bias).
 pub fn below(rng: &dyn Random, bound: u64) -> u64 {
+    below_from(&mut |buf: &mut [u8]| rng.fill(buf), bound)
+}
+
+/// Shuffles `items` in place (Fisher–Yates).
+pub fn shuffle<T>(rng: &dyn Random, items: &mut [T]) {
+    shuffle_from(&mut |buf: &mut [u8]| rng.fill(buf), items);
+}
+
+/// [`below`] with its random bytes from `fill` (a caller's own buffered source).
+pub fn below_from(fill: &mut impl FnMut(&mut [u8]), bound: u64) -> u64 {
     if bound <= 1 {
         return 0;
     }
     let zone = u64::MAX - (u64::MAX % bound);
     loop {
         let mut buf = [0u8; 8];
-        rng.fill(&mut buf);
+        fill(&mut buf);
         let v = u64::from_be_bytes(buf);
         if v < zone {
             return v % bound;
@@ -83,10 +93,10 @@ pub fn below(rng: &dyn Random, bound: u64) -> u64 {
     }
 }
 
-/// Shuffles `items` in place (Fisher–Yates).
-pub fn shuffle<T>(rng: &dyn Random, items: &mut [T]) {
+/// [`shuffle`] with its random bytes from `fill`.
+pub fn shuffle_from<T>(fill: &mut impl FnMut(&mut [u8]), items: &mut [T]) {
     for i in (1..items.len()).rev() {
-        let j = below(rng, i as u64 + 1) as usize;
+        let j = below_from(fill, i as u64 + 1) as usize;
         items.swap(i, j);
     }
 }

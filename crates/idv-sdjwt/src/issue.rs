@@ -128,28 +128,14 @@ impl<'a> Entropy<'a> {
         sha256_b64(&bytes)
     }
 
-    /// A uniformly random integer in `0..bound` (rejection sampling, no modulo bias).
+    /// A uniformly random integer in `0..bound`.
     fn below(&mut self, bound: u64) -> u64 {
-        if bound <= 1 {
-            return 0;
-        }
-        let zone = u64::MAX - (u64::MAX % bound);
-        loop {
-            let mut bytes = [0u8; 8];
-            self.fill(&mut bytes);
-            let value = u64::from_be_bytes(bytes);
-            if value < zone {
-                return value % bound;
-            }
-        }
+        idv_jose::random::below_from(&mut |buf: &mut [u8]| self.fill(buf), bound)
     }
 
     /// Shuffles `items` in place (Fisher–Yates).
     fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i as u64 + 1) as usize;
-            items.swap(i, j);
-        }
+        idv_jose::random::shuffle_from(&mut |buf: &mut [u8]| self.fill(buf), items);
     }
 }
 
