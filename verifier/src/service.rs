@@ -213,6 +213,7 @@ impl Verifier {
     }
 }
 
+/// The active key for `purpose`, read once; created and stored if there is none.
 async fn load_or_create_key(
     store: &Store,
     purpose: &'static str,
@@ -220,19 +221,25 @@ async fn load_or_create_key(
 ) -> Result<SigningKey, OpenError> {
     let unusable = |source| OpenError::Key { purpose, source };
     let invalid = |reason| unusable(idv_jose::JoseError::InvalidKey { reason });
-    if store.active_service_key(purpose).await?.is_none() {
-        let key = SigningKey::generate().map_err(unusable)?;
-        let private = serde_json::to_string(&key.to_private_jwk())
-            .map_err(|_| invalid("cannot serialise the key"))?;
-        // Another instance may win the race; both then load the stored one.
-        store
-            .insert_service_key_if_none(purpose, &key.kid(), &private, now)
-            .await?;
-    }
-    let private = store
-        .active_service_key(purpose)
-        .await?
-        .ok_or_else(|| invalid("no active key"))?;
+    let private = match store.active_service_key(purpose).await? {
+        Some(private) => private,
+        None => {
+            let key = SigningKey::generate().map_err(unusable)?;
+            let private = serde_json::to_string(&key.to_private_jwk())
+                .map_err(|_| invalid("cannot serialise the key"))?;
+            if store
+                .insert_service_key_if_none(purpose, &key.kid(), &private, now)
+                .await?
+            {
+                return Ok(key);
+            }
+            // Another instance won the race: use the key it stored.
+            store
+                .active_service_key(purpose)
+                .await?
+                .ok_or_else(|| invalid("no active key"))?
+        }
+    };
     let jwk: Jwk =
         serde_json::from_str(&private).map_err(|_| invalid("stored key is not a JWK"))?;
     SigningKey::from_jwk(&jwk).map_err(unusable)

@@ -8,7 +8,7 @@ use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_trust::attestation::{check_relying_party_listed, check_within_purpose};
 use serde::{Deserialize, Serialize};
 
-use super::{CheckError, request_uri, wallet_url};
+use super::{CheckError, is_loopback_host, request_uri, wallet_url};
 use crate::service::Verifier;
 use crate::store::checks::NewCheck;
 use crate::tenants::{Tenant, full_client_id};
@@ -191,8 +191,9 @@ impl Verifier {
     }
 }
 
-/// An absolute `https` URL, or `http` to a loopback host (a local relay), without credentials
-/// or fragment: a delivery is signed but not encrypted, so it never crosses a network in clear.
+/// An absolute `https` URL, or `http` to a loopback host ([`is_loopback_host`]: a local relay),
+/// without credentials or fragment: a delivery is signed but not encrypted, so it never crosses
+/// a network in clear.
 fn webhook_url(value: &str) -> Result<(), CheckError> {
     let invalid = |why: &str| Err(CheckError::InvalidInput(format!("webhook_url: {why}")));
     if value.len() > MAX_TEXT {
@@ -201,15 +202,12 @@ fn webhook_url(value: &str) -> Result<(), CheckError> {
     let Ok(url) = url::Url::parse(value) else {
         return invalid("not an absolute URL");
     };
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => return invalid("must have a host"),
-    };
+    if url.host().is_none() {
+        return invalid("must have a host");
+    }
     match url.scheme() {
         "https" => {}
-        "http" if loopback => {}
+        "http" if is_loopback_host(&url) => {}
         "http" => return invalid("plain http only to a loopback host; use https"),
         _ => return invalid("must be an https URL"),
     }
@@ -246,11 +244,15 @@ mod tests {
             "http://127.0.0.1:9/x",
             "http://[::1]:9/x",
             "http://localhost:9/x",
+            "http://127.0.0.2:9/x",
         ] {
             assert!(webhook_url(good).is_ok(), "{good}");
         }
         for bad in [
             "http://hooks.example/idv",
+            "http://127.0.0.1.evil.example/x",
+            "http://localhost.evil.example/x",
+            "http://[::2]/x",
             "ftp://x/y",
             "https://user:pw@hooks.example/",
             "https://hooks.example/#x",

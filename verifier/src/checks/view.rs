@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::{CheckError, CheckState, OutcomeRecord, request_uri, wallet_url};
 use crate::service::Verifier;
+use crate::store::StoreError;
 use crate::store::checks::CheckRow;
 use crate::tenants::{Tenant, full_client_id};
 
@@ -151,10 +152,8 @@ impl Verifier {
     /// go; a tombstone (id, template, times, `erased`) stays. Idempotent.
     pub async fn erase_check(&self, tenant: &Tenant, check_id: &str) -> Result<(), CheckError> {
         let found = self
-            .store
-            .erase_check(&tenant.tenant_id, check_id, self.clock.now())
+            .erase(&tenant.tenant_id, check_id, self.clock.now())
             .await?;
-        self.open_requests.remove_check(check_id);
         if !found {
             return Err(CheckError::NotFound {
                 check_id: check_id.to_owned(),
@@ -162,6 +161,19 @@ impl Verifier {
         }
         tracing::info!(tenant.id = %tenant.tenant_id, check.id = %check_id, "check erased");
         Ok(())
+    }
+
+    /// Erases a check in the store and forgets its open request, so that nothing a wallet
+    /// sends now can be used. Returns whether the check exists.
+    pub(crate) async fn erase(
+        &self,
+        tenant_id: &str,
+        check_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let found = self.store.erase_check(tenant_id, check_id, now).await?;
+        self.open_requests.remove_check(check_id);
+        Ok(found)
     }
 
     async fn pending_wallet_url(

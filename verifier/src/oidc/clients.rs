@@ -10,6 +10,7 @@ use serde::Serialize;
 use idv_jose::digest::constant_time_eq;
 
 use super::{OidcError, hash_secret};
+use crate::checks::is_loopback_host;
 use crate::service::Verifier;
 use crate::store::oidc::OidcClientRow;
 use crate::tenants::TenantError;
@@ -198,8 +199,8 @@ impl Verifier {
 }
 
 /// A redirect URI a client may register (OAuth 2.0 Security BCP; RFC 8252 for apps): absolute,
-/// no fragment; `https`, `http` on a loopback host only, or an app's private-use scheme
-/// (reverse domain name, so with a dot).
+/// no fragment; `https`, `http` on a loopback host ([`is_loopback_host`]) only, or an app's
+/// private-use scheme (reverse domain name, so with a dot).
 fn check_redirect_uri(value: &str) -> Result<(), OidcError> {
     let invalid = |why: &str| {
         Err(OidcError::InvalidInput(format!(
@@ -217,8 +218,8 @@ fn check_redirect_uri(value: &str) -> Result<(), OidcError> {
     }
     match url.scheme() {
         "https" if url.host().is_some() => Ok(()),
-        "http" if matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost")) => Ok(()),
-        "http" => invalid("plain http only on a loopback host (127.0.0.1, [::1], localhost)"),
+        "http" if is_loopback_host(&url) => Ok(()),
+        "http" => invalid("plain http only on a loopback host (127.0.0.0/8, [::1], localhost)"),
         scheme if scheme.contains('.') => Ok(()),
         _ => invalid("use https, http on loopback, or an app's reverse-domain scheme"),
     }
@@ -266,12 +267,16 @@ mod tests {
             "http://127.0.0.1:8080/cb",
             "http://localhost/cb",
             "http://[::1]:9/cb",
+            "http://127.0.0.2/cb",
             "com.employer.hr:/oidc",
         ] {
             assert!(check_redirect_uri(good).is_ok(), "{good}");
         }
         for bad in [
             "http://hr.employer.example/cb",
+            "http://127.0.0.1.evil.example/cb",
+            "http://localhost.evil.example/cb",
+            "http://[::2]/cb",
             "https://hr.employer.example/cb#x",
             "javascript:alert(1)",
             "data:text/html,x",

@@ -202,10 +202,8 @@ impl Verifier {
             )
             .await?;
         // Nothing the wallet sends now can be used: the check goes too.
-        self.store
-            .erase_check(&session.tenant_id, &session.check_id, now)
+        self.erase(&session.tenant_id, &session.check_id, now)
             .await?;
-        self.open_requests.remove_check(&session.check_id);
         Ok(handoff)
     }
 

@@ -13,11 +13,11 @@ use std::time::Duration;
 use axum::extract::{RawQuery, State};
 use axum::response::Html;
 use idv_test_support::{TestDb, test_on_both_databases};
-use openidconnect::{AuthorizationCode, TokenResponse as _};
+use openidconnect::AuthType;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-use super::rp::{DvsIdToken, RelyingParty, http_client, query, register, wallet_presents};
+use super::rp::{Redeemed, RelyingParty, query, register, wallet_presents};
 use crate::helpers::{Federation, british_citizen};
 
 test_on_both_databases!(the_handoff_page_works_in_a_headless_browser_with_and_without_javascript);
@@ -150,18 +150,9 @@ async fn the_handoff_page_works_in_a_headless_browser_with_and_without_javascrip
     assert_eq!(redirects, 1, "the client got one redirect");
 
     // The code the page delivered is a real one.
-    let tokens = rp
-        .client
-        .exchange_code(AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(pending.verifier)
-        .request_async(&http_client(rp.http.clone()))
-        .await
-        .unwrap();
-    let id_token: DvsIdToken = tokens.id_token().unwrap().to_string().parse().unwrap();
-    let claims = id_token
-        .claims(&rp.id_token_verifier(&fed), &pending.nonce)
-        .unwrap();
+    let Redeemed { claims, .. } = rp
+        .redeem(&fed, AuthType::BasicAuth, &pending, &params["code"])
+        .await;
     assert_eq!(claims.additional_claims().dvs_check["outcome"], "compliant");
     fed.stop().await;
 }

@@ -5,15 +5,12 @@
 use idv_jose::Clock as _;
 use idv_test_support::{TestDb, test_on_both_databases};
 use openidconnect::core::{CoreGenderClaim, CoreJsonWebKey};
-use openidconnect::{
-    AccessTokenHash, AuthType, AuthorizationCode, OAuth2TokenResponse, TokenResponse as _,
-    UserInfoClaims,
-};
+use openidconnect::{AccessTokenHash, AuthType, OAuth2TokenResponse, UserInfoClaims};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::rp::{
-    Browser, DvsClaims, DvsIdToken, RelyingParty, back_to_client, http_client, open_handoff,
+    Browser, DvsClaims, Redeemed, RelyingParty, SignIn, back_to_client, http_client, open_handoff,
     register, wallet_presents,
 };
 use crate::helpers::{Federation, british_citizen};
@@ -72,9 +69,16 @@ async fn an_openidconnect_client_signs_a_candidate_in_and_reads_the_right_to_wor
     );
 
     // The candidate's browser goes to the verifier, the wallet presents, the browser returns.
-    let pending = rp.authorize("right_to_work");
-    let mut browser = Browser::new();
-    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let credential = fed.issue_identity("good", &british_citizen());
+    let SignIn {
+        pending,
+        browser,
+        page,
+        wallet_reply,
+        params,
+    } = rp
+        .sign_in(&fed, &registered, "right_to_work", &credential)
+        .await;
     assert!(
         page.html.contains("Example Employer Hiring"),
         "{}",
@@ -82,26 +86,21 @@ async fn an_openidconnect_client_signs_a_candidate_in_and_reads_the_right_to_wor
     );
     let (cookie_path, cookie) = &browser.cookies()[0];
     assert!(page.url.ends_with(cookie_path.as_str()) && cookie.starts_with("idv_oidc="));
-    let credential = fed.issue_identity("good", &british_citizen());
-    let reply = wallet_presents(&fed, &page.wallet_url, &credential).await;
     // The wallet on this device sends the person back to the same hand-off page.
-    let back = reply["redirect_uri"].as_str().unwrap();
+    let back = wallet_reply["redirect_uri"].as_str().unwrap();
     assert!(
         back.starts_with(&format!("{}#response_code=", page.url)),
         "{back}"
     );
-    let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
 
     // The employer's system exchanges the code (client_secret_basic, PKCE) and verifies.
-    let http = http_client(rp.http.clone());
-    let tokens = rp
-        .client
-        .exchange_code(AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(pending.verifier)
-        .request_async(&http)
-        .await
-        .unwrap();
+    let Redeemed {
+        tokens,
+        id_token,
+        claims,
+    } = rp
+        .redeem(&fed, AuthType::BasicAuth, &pending, &params["code"])
+        .await;
     assert_eq!(tokens.expires_in().unwrap().as_secs(), 300);
     let scopes: Vec<String> = tokens
         .scopes()
@@ -110,9 +109,7 @@ async fn an_openidconnect_client_signs_a_candidate_in_and_reads_the_right_to_wor
         .map(|s| s.to_string())
         .collect();
     assert_eq!(scopes, ["openid", "right_to_work"]);
-    let id_token: DvsIdToken = tokens.id_token().unwrap().to_string().parse().unwrap();
     let verifier = rp.id_token_verifier(&fed);
-    let claims = id_token.claims(&verifier, &pending.nonce).unwrap();
     let key: &CoreJsonWebKey = id_token.signing_key(&verifier).unwrap();
     let at_hash =
         AccessTokenHash::from_token(tokens.access_token(), id_token.signing_alg().unwrap(), key)
@@ -166,7 +163,7 @@ async fn an_openidconnect_client_signs_a_candidate_in_and_reads_the_right_to_wor
             Some(claims.subject().clone()),
         )
         .unwrap()
-        .request_async(&http)
+        .request_async(&http_client(rp.http.clone()))
         .await
         .unwrap();
     assert_eq!(
@@ -193,27 +190,20 @@ async fn an_age_sign_in_discloses_only_the_age_claim(db: TestDb) {
     let fed = Federation::start(&db).await;
     let registered = register(&fed, REDIRECT_URI, &["age_over_18"]).await;
     let rp = RelyingParty::discover(&fed, &registered).await;
-    let pending = rp.authorize("age_over_18");
-    let mut browser = Browser::new();
-    let page = open_handoff(&mut browser, pending.url.as_str()).await;
     let credential = fed.issue_age("good", &british_citizen());
-    wallet_presents(&fed, &page.wallet_url, &credential).await;
-    let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
+    let SignIn {
+        pending, params, ..
+    } = rp
+        .sign_in(&fed, &registered, "age_over_18", &credential)
+        .await;
 
     // client_secret_post this time.
-    let client = rp.client.clone().set_auth_type(AuthType::RequestBody);
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(pending.verifier)
-        .request_async(&http_client(rp.http.clone()))
-        .await
-        .unwrap();
-    let raw = tokens.id_token().unwrap().to_string();
-    let id_token: DvsIdToken = raw.parse().unwrap();
-    let claims = id_token
-        .claims(&rp.id_token_verifier(&fed), &pending.nonce)
-        .unwrap();
+    let Redeemed {
+        id_token, claims, ..
+    } = rp
+        .redeem(&fed, AuthType::RequestBody, &pending, &params["code"])
+        .await;
+    let raw = id_token.to_string();
     assert_eq!(claims.additional_claims().age_over_18, Some(true));
     assert_eq!(claims.additional_claims().dvs_check["outcome"], "compliant");
     assert!(claims.given_name().is_none() && claims.birthdate().is_none());
@@ -244,27 +234,18 @@ async fn a_failed_check_still_yields_a_code_and_the_id_token_says_why(db: TestDb
     let fed = Federation::start(&db).await;
     let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
     let rp = RelyingParty::discover(&fed, &registered).await;
-    let pending = rp.authorize("right_to_work");
-    let mut browser = Browser::new();
-    let page = open_handoff(&mut browser, pending.url.as_str()).await;
     // A credential from a provider the register has suspended.
     let credential = fed.issue_identity("suspended", &british_citizen());
-    wallet_presents(&fed, &page.wallet_url, &credential).await;
-    let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
+    let SignIn {
+        pending, params, ..
+    } = rp
+        .sign_in(&fed, &registered, "right_to_work", &credential)
+        .await;
     assert!(params.contains_key("code"), "{params:?}");
 
-    let tokens = rp
-        .client
-        .exchange_code(AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(pending.verifier)
-        .request_async(&http_client(rp.http.clone()))
-        .await
-        .unwrap();
-    let id_token: DvsIdToken = tokens.id_token().unwrap().to_string().parse().unwrap();
-    let claims = id_token
-        .claims(&rp.id_token_verifier(&fed), &pending.nonce)
-        .unwrap();
+    let Redeemed { claims, .. } = rp
+        .redeem(&fed, AuthType::BasicAuth, &pending, &params["code"])
+        .await;
     let check = &claims.additional_claims().dvs_check;
     assert_eq!(check["state"], "failed", "{check}");
     assert_eq!(check["outcome"], "rejected");
@@ -300,18 +281,9 @@ async fn a_restart_at_any_step_of_a_sign_in_loses_nothing(db: TestDb) {
     let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
     fed.restart_verifier().await;
     // The ID token key survives the restart too: the keys discovered before still verify.
-    let tokens = rp
-        .client
-        .exchange_code(AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(pending.verifier)
-        .request_async(&http_client(rp.http.clone()))
-        .await
-        .unwrap();
-    let id_token: DvsIdToken = tokens.id_token().unwrap().to_string().parse().unwrap();
-    let claims = id_token
-        .claims(&rp.id_token_verifier(&fed), &pending.nonce)
-        .unwrap();
+    let Redeemed { claims, .. } = rp
+        .redeem(&fed, AuthType::BasicAuth, &pending, &params["code"])
+        .await;
     assert_eq!(claims.additional_claims().dvs_check["outcome"], "compliant");
     fed.stop().await;
 }

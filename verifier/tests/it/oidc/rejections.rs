@@ -15,8 +15,8 @@ use serde_json::Value;
 use verifier::cli::{Command, OidcClientCommand};
 
 use super::rp::{
-    Browser, DvsClaims, Registered, RelyingParty, back_to_client, http_client, no_redirects,
-    open_handoff, query, register, run_cli, see_other, wallet_presents,
+    Browser, DvsClaims, Registered, RelyingParty, SignIn, back_to_client, http_client,
+    no_redirects, open_handoff, query, register, run_cli, see_other,
 };
 use crate::helpers::{Federation, british_citizen, error_body};
 use crate::wallet::{fetch_request, post_form};
@@ -203,12 +203,12 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
     let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
     let rp = RelyingParty::discover(&fed, &registered).await;
     let http = http_client(rp.http.clone());
-    let pending = rp.authorize("right_to_work");
-    let mut browser = Browser::new();
-    let page = open_handoff(&mut browser, pending.url.as_str()).await;
     let credential = fed.issue_identity("good", &british_citizen());
-    wallet_presents(&fed, &page.wallet_url, &credential).await;
-    let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
+    let SignIn {
+        pending, params, ..
+    } = rp
+        .sign_in(&fed, &registered, "right_to_work", &credential)
+        .await;
     let code = AuthorizationCode::new(params["code"].clone());
 
     // A wrong client secret (Basic): invalid_client with a Basic challenge.
@@ -350,12 +350,12 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
     );
 
     // A code expires after a minute.
-    let pending = rp.authorize("right_to_work");
-    let mut browser = Browser::new();
-    let page = open_handoff(&mut browser, pending.url.as_str()).await;
     let credential = fed.issue_identity("good", &british_citizen());
-    wallet_presents(&fed, &page.wallet_url, &credential).await;
-    let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
+    let SignIn {
+        pending, params, ..
+    } = rp
+        .sign_in(&fed, &registered, "right_to_work", &credential)
+        .await;
     fed.clock.advance(61);
     let result = rp
         .client

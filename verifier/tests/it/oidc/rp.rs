@@ -7,12 +7,13 @@ use std::sync::Arc;
 use idv_jose::{Clock, SystemRandom};
 use openidconnect::core::{
     CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata, CoreResponseType,
+    CoreProviderMetadata, CoreResponseType, CoreTokenResponse,
 };
 use openidconnect::{
-    AdditionalClaims, AuthenticationFlow, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
-    EndpointNotSet, EndpointSet, IdToken, IdTokenVerifier, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope,
+    AdditionalClaims, AuthType, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret,
+    CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdToken, IdTokenClaims,
+    IdTokenVerifier, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    TokenResponse as _,
 };
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -171,6 +172,63 @@ impl RelyingParty {
         }
     }
 
+    /// A sign-in up to the code: the relying party asks for `template`, a new browser lands
+    /// on the hand-off page, the wallet on this device presents `credential` to the page's
+    /// request, and the browser, back on the page, is sent to the client ([`back_to_client`]
+    /// checks `state` and `iss`).
+    pub(crate) async fn sign_in(
+        &self,
+        fed: &Federation,
+        registered: &Registered,
+        template: &str,
+        credential: &IssuedCredential,
+    ) -> SignIn {
+        let pending = self.authorize(template);
+        let mut browser = Browser::new();
+        let page = open_handoff(&mut browser, pending.url.as_str()).await;
+        let wallet_reply = wallet_presents(fed, &page.wallet_url, credential).await;
+        let params = back_to_client(fed, &mut browser, &page, registered, &pending).await;
+        SignIn {
+            pending,
+            browser,
+            page,
+            wallet_reply,
+            params,
+        }
+    }
+
+    /// The employer's system redeems the redirect's `code` with `pending`'s PKCE verifier,
+    /// authenticating with `auth`, and verifies the ID token (signature against the JWKS,
+    /// issuer, audience, `pending`'s nonce, times on the federation's clock).
+    pub(crate) async fn redeem(
+        &self,
+        fed: &Federation,
+        auth: AuthType,
+        pending: &Pending,
+        code: &str,
+    ) -> Redeemed {
+        let tokens = self
+            .client
+            .clone()
+            .set_auth_type(auth)
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .unwrap()
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.secret().clone()))
+            .request_async(&http_client(self.http.clone()))
+            .await
+            .unwrap();
+        let id_token: DvsIdToken = tokens.id_token().unwrap().to_string().parse().unwrap();
+        let claims = id_token
+            .claims(&self.id_token_verifier(fed), &pending.nonce)
+            .unwrap()
+            .clone();
+        Redeemed {
+            tokens,
+            id_token,
+            claims,
+        }
+    }
+
     /// The ID token verifier, on the federation's clock.
     pub(crate) fn id_token_verifier(
         &self,
@@ -181,6 +239,24 @@ impl RelyingParty {
             .id_token_verifier()
             .set_time_fn(move || chrono::DateTime::from_timestamp(clock.now(), 0).unwrap())
     }
+}
+
+/// A sign-in that reached the client's redirect URI ([`RelyingParty::sign_in`]).
+pub(crate) struct SignIn {
+    pub(crate) pending: Pending,
+    pub(crate) browser: Browser,
+    pub(crate) page: HandoffPage,
+    /// What the wallet got back from its response.
+    pub(crate) wallet_reply: Value,
+    /// The redirect's query: `code` (or `error`), `state`, `iss`.
+    pub(crate) params: std::collections::BTreeMap<String, String>,
+}
+
+/// A redeemed code ([`RelyingParty::redeem`]): the token response and its ID token, verified.
+pub(crate) struct Redeemed {
+    pub(crate) tokens: CoreTokenResponse,
+    pub(crate) id_token: DvsIdToken,
+    pub(crate) claims: IdTokenClaims<DvsClaims, CoreGenderClaim>,
 }
 
 /// A browser: keeps cookies by path and does not follow redirects on its own.
