@@ -55,7 +55,7 @@ pub use error::{
 use crate::store::Store;
 
 /// Checked settings the use cases need (from [`crate::config::IssuerConfig`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct IssuerSettings {
     /// The Credential Issuer Identifier (no trailing slash): `iss`, `aud` of proofs, base URL.
     pub public_url: String,

@@ -1,13 +1,15 @@
-//! HTTP for the wallet: bounded GETs through `idv_fetch::Fetcher`, and POSTs (token, nonce,
-//! credential, request URI, response URI) with the same URL policy, timeout, no redirects, body
-//! cap and `https` trust (the system's roots and `ca_file`; a failed handshake says why).
+//! HTTP for the wallet, all through one `idv_fetch::Fetcher`: bounded GETs, and POSTs (token,
+//! nonce, credential, request URI, response URI) with the same URL policy, timeout, no
+//! redirects, body cap and `https` trust (the system's roots and `ca_file`; a failed handshake
+//! says why).
 //!
 //! Everything the wallet calls comes from attacker-influenced input (a QR code, an offer,
 //! metadata), hence the caps. Redirects are never followed: OpenID4VP says wallets should not
 //! follow them on the request and response URIs, and nothing else here needs them.
 
 use idv_fetch::{FetchError, FetchPolicy, Fetcher};
-use idv_service_kit::tls::{ClientTls, tls_failure};
+use idv_service_kit::tls::ClientTls;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Party, RemoteError, WalletError};
@@ -56,7 +58,6 @@ pub(crate) fn printable(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Http {
     fetcher: Fetcher,
-    client: reqwest::Client,
 }
 
 impl Http {
@@ -69,13 +70,7 @@ impl Http {
     pub fn with_tls(policy: FetchPolicy, tls: &ClientTls) -> Result<Self, WalletError> {
         let fetcher =
             Fetcher::with_tls(policy, tls).map_err(|e| WalletError::Internal(e.to_string()))?;
-        let client = tls
-            .client_builder()
-            .timeout(policy.timeout)
-            .user_agent(concat!("wallet-sim/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| WalletError::Internal(e.to_string()))?;
-        Ok(Self { fetcher, client })
+        Ok(Self { fetcher })
     }
 
     /// The GET side, for `idv_fetch` clients (trust list, status lists).
@@ -154,50 +149,34 @@ impl Http {
     ) -> Result<Reply, WalletError> {
         let parsed = self.check_url(url, party)?;
         let host = parsed.host_str().unwrap_or_default().to_owned();
-        let unreachable = |e: reqwest::Error| WalletError::Unreachable {
-            party,
-            host: host.clone(),
-            reason: without_url(&e),
+        // A value with control characters (say, a malformed token) is refused unsent.
+        let header = |value: &str| {
+            HeaderValue::from_str(value).map_err(|_| WalletError::Unreachable {
+                party,
+                host: host.clone(),
+                reason: "invalid request header".into(),
+            })
         };
-        let mut request = self
-            .client
-            .post(parsed)
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .header(reqwest::header::ACCEPT, accept)
-            .body(body);
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, header(content_type)?);
+        headers.insert(ACCEPT, header(accept)?);
         if let Some(token) = bearer {
-            request = request.bearer_auth(token);
+            let mut value = header(&format!("Bearer {token}"))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
         }
-        let mut response = request.send().await.map_err(unreachable)?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let limit = self.fetcher.policy().max_bytes;
-        let too_large = || WalletError::InvalidResponse {
-            party,
-            what: "response",
-            reason: format!("the body exceeds {limit} bytes"),
-        };
-        if response
-            .content_length()
-            .is_some_and(|len| len > limit as u64)
-        {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let mut request = reqwest::Request::new(reqwest::Method::POST, parsed);
+        *request.headers_mut() = headers;
+        *request.body_mut() = Some(body.into());
+        let response = self
+            .fetcher
+            .send(request)
+            .await
+            .map_err(|e| fetch_error(e, party))?;
         Ok(Reply {
-            status,
-            content_type,
-            body,
+            status: response.status.as_u16(),
+            content_type: response.content_type(),
+            body: response.body,
         })
     }
 }
@@ -267,24 +246,6 @@ pub fn fetch_error(error: FetchError, party: Party) -> WalletError {
         },
         other => WalletError::Internal(other.to_string()),
     }
-}
-
-/// reqwest's error text without the URL (which may carry identifiers in its query).
-fn without_url(error: &reqwest::Error) -> String {
-    if let Some(failure) = tls_failure(error) {
-        return failure.to_string();
-    }
-    if error.is_timeout() {
-        return "timed out".to_owned();
-    }
-    let mut text = error.to_string();
-    if let Some(url) = error.url() {
-        text = text.replace(url.as_str(), "<url>");
-    }
-    if error.is_connect() {
-        return format!("connection failed ({text})");
-    }
-    text
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Bounded HTTP GETs of signed documents.
+//! Bounded HTTP: GETs of signed documents ([`Fetcher::get`]) and any other exchange
+//! ([`Fetcher::send`]: the wallet's POSTs, the issuer's calls to its OpenID Provider).
 //!
 //! Everything fetched here is attacker-influenced (a status list URI comes from a presented
 //! credential, a request URI from a QR code), so the fetcher: never follows redirects; caps
@@ -103,6 +104,27 @@ pub struct Fetched {
     pub content_type: Option<String>,
 }
 
+/// A response of [`Fetcher::send`], its body read within the cap.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The HTTP status.
+    pub status: reqwest::StatusCode,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body, at most `max_bytes`.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The `Content-Type` header, if any.
+    pub fn content_type(&self) -> Option<String> {
+        self.headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
 /// An HTTP client with a [`FetchPolicy`]. Cheap to clone (connection pool shared).
 #[derive(Debug, Clone)]
 pub struct Fetcher {
@@ -140,14 +162,19 @@ impl Fetcher {
         let parsed = Url::parse(url).map_err(|e| FetchError::InvalidUrl {
             reason: e.to_string(),
         })?;
-        if !parsed.username().is_empty() || parsed.password().is_some() {
+        self.check_allowed(&parsed)?;
+        Ok(parsed)
+    }
+
+    fn check_allowed(&self, url: &Url) -> Result<(), FetchError> {
+        if !url.username().is_empty() || url.password().is_some() {
             return Err(FetchError::NotAllowed {
                 reason: "URL carries credentials",
             });
         }
-        match parsed.scheme() {
+        match url.scheme() {
             "http" => {
-                if self.policy.plain_http == PlainHttp::Loopback && !is_loopback(&parsed) {
+                if self.policy.plain_http == PlainHttp::Loopback && !is_loopback(url) {
                     return Err(FetchError::NotAllowed {
                         reason: "plain http is allowed only to loopback hosts",
                     });
@@ -160,37 +187,40 @@ impl Fetcher {
                 });
             }
         }
-        Ok(parsed)
+        Ok(())
     }
 
-    /// `GET url` with `Accept: accept`, within the policy.
+    /// `GET url` with `Accept: accept`, through [`Self::send`]; a non-2xx status is an error.
     pub async fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
         let parsed = self.check_url(url)?;
         let host = parsed.host_str().unwrap_or_default().to_owned();
-        let unreachable = |e: reqwest::Error| match tls_failure(&e) {
-            Some(failure) => FetchError::Tls {
-                host: host.clone(),
-                failure,
-            },
-            None => FetchError::Unreachable {
-                host: host.clone(),
-                reason: without_url(&e),
-            },
-        };
-        let mut response = self
+        let request = self
             .client
             .get(parsed)
             .header(reqwest::header::ACCEPT, accept)
-            .send()
-            .await
-            .map_err(unreachable)?;
-        let status = response.status();
-        if !status.is_success() {
+            .build()
+            .map_err(|e| transport_error(&host, &e))?;
+        let response = self.send(request).await?;
+        if !response.status.is_success() {
             return Err(FetchError::Status {
                 host,
-                status: status.as_u16(),
+                status: response.status.as_u16(),
             });
         }
+        Ok(Fetched {
+            content_type: response.content_type(),
+            body: response.body,
+        })
+    }
+
+    /// Sends `request` within the policy (its URL checked, no redirects, the timeout) and
+    /// reads the answer's body up to `max_bytes`, refusing a larger one by `Content-Length` up
+    /// front and again while streaming. Any status is returned: the caller judges it.
+    pub async fn send(&self, request: reqwest::Request) -> Result<Response, FetchError> {
+        self.check_allowed(request.url())?;
+        let host = request.url().host_str().unwrap_or_default().to_owned();
+        let transport = |e: reqwest::Error| transport_error(&host, &e);
+        let mut response = self.client.execute(request).await.map_err(transport)?;
         let limit = self.policy.max_bytes;
         let too_large = || FetchError::TooLarge {
             host: host.clone(),
@@ -202,19 +232,34 @@ impl Fetcher {
         {
             return Err(too_large());
         }
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len() + chunk.len() > limit {
                 return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched { body, content_type })
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// A client failure with `host`: a TLS handshake that failed, or else unreachable.
+fn transport_error(host: &str, error: &reqwest::Error) -> FetchError {
+    match tls_failure(error) {
+        Some(failure) => FetchError::Tls {
+            host: host.to_owned(),
+            failure,
+        },
+        None => FetchError::Unreachable {
+            host: host.to_owned(),
+            reason: without_url(error),
+        },
     }
 }
 
@@ -229,12 +274,15 @@ fn is_loopback(url: &Url) -> bool {
 
 /// reqwest's error text without the URL (which may carry identifiers in its query).
 fn without_url(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timed out".to_owned();
+    }
     let mut text = error.to_string();
     if let Some(url) = error.url() {
         text = text.replace(url.as_str(), "<url>");
     }
-    if error.is_timeout() {
-        return "timed out".to_owned();
+    if error.is_connect() {
+        return format!("connection failed ({text})");
     }
     text
 }

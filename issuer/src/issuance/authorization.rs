@@ -55,7 +55,7 @@ const REQUEST_HANDLE_BYTES: usize = 32;
 const MAX_STATE: usize = 512;
 
 /// Checked `[login]` settings (from [`crate::config::LoginSettings`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct AuthorizationSettings {
     /// The OP's issuer identifier (no trailing slash).
     pub op_issuer_url: String,
@@ -71,8 +71,8 @@ pub struct AuthorizationSettings {
     pub sign_in_timeout_secs: i64,
     /// Registered wallets.
     pub wallet_clients: Vec<WalletClient>,
-    /// Trust of the OP's https besides the system's roots (`[tls]`).
-    pub op_tls: idv_service_kit::tls::TlsSettings,
+    /// The HTTP client for the OP (its `https` trusting `[tls]`), built once at start-up.
+    pub op_http: idv_fetch::Fetcher,
 }
 
 impl AuthorizationSettings {

@@ -15,10 +15,10 @@
 //! pushed request (or the token request) used `authorization_details`, the token response
 //! returns them with `credential_identifiers`.
 
-use idv_proto::oid4vci::authorization_details::{AuthorizationDetail, OPENID_CREDENTIAL_TYPE};
 use idv_proto::oid4vci::token::{TokenRequest, TokenResponse};
 
 use super::authorization::parse_authorization_details;
+use super::tokens::token_response;
 use super::{Issuer, TokenError, constant_time_eq, hash_secret, random_id};
 use crate::store::StoreError;
 use crate::store::authorization::CodeClaim;
@@ -28,8 +28,6 @@ use crate::store::offers::{AUTHORIZATION_CODE_GRANT, NewAccessToken, NewOffer};
 pub const CODE_LIFETIME_SECS: i64 = 60;
 /// Bytes of entropy in an authorization code.
 const CODE_BYTES: usize = 32;
-/// Bytes of entropy in an access token.
-const ACCESS_TOKEN_BYTES: usize = 32;
 
 /// Whether `verifier` has RFC 7636 §4.1's syntax: 43 to 128 unreserved characters.
 fn is_code_verifier(verifier: &str) -> bool {
@@ -183,7 +181,7 @@ impl Issuer {
                 offer_ref
             }
         };
-        let access_token = idv_jose::random::token(self.random.as_ref(), ACCESS_TOKEN_BYTES);
+        let access_token = self.new_access_token();
         let lifetime = self.settings.access_token_lifetime_secs;
         tx.insert_access_token(
             &offer_ref,
@@ -203,24 +201,11 @@ impl Issuer {
             client.id = %client_id,
             "authorization code exchanged"
         );
-        Ok(TokenResponse {
+        Ok(token_response(
             access_token,
-            token_type: "Bearer".into(),
-            expires_in: u64::try_from(lifetime).ok(),
-            authorization_details: uses_identifiers.then(|| {
-                authorized
-                    .iter()
-                    .map(|id| AuthorizationDetail {
-                        detail_type: OPENID_CREDENTIAL_TYPE.into(),
-                        credential_identifiers: Some(vec![id.clone()]),
-                        credential_configuration_id: id.clone(),
-                        locations: None,
-                        claims: None,
-                    })
-                    .collect()
-            }),
-            c_nonce: None,
-        })
+            lifetime,
+            uses_identifiers.then_some(authorized.as_slice()),
+        ))
     }
 }
 

@@ -25,6 +25,8 @@
 
 mod op_http;
 
+pub(crate) use op_http::client as op_client;
+
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
     CoreClientAuthMethod, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
@@ -116,7 +118,7 @@ pub struct RelyingParty {
     client_secret: ClientSecret,
     scopes: Vec<String>,
     sign_in_timeout_secs: i64,
-    http: Option<reqwest::Client>,
+    http: idv_fetch::Fetcher,
     discovered: RwLock<Option<(OpMetadata, i64)>>,
 }
 
@@ -143,7 +145,7 @@ impl RelyingParty {
             client_secret: ClientSecret::new(settings.client_secret.expose().to_owned()),
             scopes: settings.scopes.clone(),
             sign_in_timeout_secs: settings.sign_in_timeout_secs,
-            http: op_http::client(&settings.op_tls),
+            http: settings.op_http.clone(),
             discovered: RwLock::new(None),
         }
     }

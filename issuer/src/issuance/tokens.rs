@@ -169,7 +169,7 @@ impl Issuer {
             }
         }
 
-        let access_token = idv_jose::random::token(self.random.as_ref(), ACCESS_TOKEN_BYTES);
+        let access_token = self.new_access_token();
         let lifetime = self.settings.access_token_lifetime_secs;
         let redeemed = self
             .store
@@ -191,23 +191,38 @@ impl Issuer {
             ));
         }
         tracing::info!(identity.id = %offer.identity_id, "pre-authorized code redeemed");
-        Ok(TokenResponse {
-            access_token,
-            token_type: "Bearer".into(),
-            expires_in: u64::try_from(lifetime).ok(),
-            authorization_details: requested.map(|ids| {
-                ids.into_iter()
-                    .map(|id| AuthorizationDetail {
-                        detail_type: OPENID_CREDENTIAL_TYPE.into(),
-                        credential_identifiers: Some(vec![id.clone()]),
-                        credential_configuration_id: id,
-                        locations: None,
-                        claims: None,
-                    })
-                    .collect()
-            }),
-            c_nonce: None,
-        })
+        Ok(token_response(access_token, lifetime, requested.as_deref()))
+    }
+
+    /// A fresh access token (stored hashed by the caller).
+    pub(super) fn new_access_token(&self) -> String {
+        idv_jose::random::token(self.random.as_ref(), ACCESS_TOKEN_BYTES)
+    }
+}
+
+/// The token response of either grant: a bearer `access_token` living `lifetime` seconds,
+/// with `authorization_details` naming each of `identifiers` when the grant uses them.
+pub(super) fn token_response(
+    access_token: String,
+    lifetime: i64,
+    identifiers: Option<&[String]>,
+) -> TokenResponse {
+    TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: u64::try_from(lifetime).ok(),
+        authorization_details: identifiers.map(|ids| {
+            ids.iter()
+                .map(|id| AuthorizationDetail {
+                    detail_type: OPENID_CREDENTIAL_TYPE.into(),
+                    credential_identifiers: Some(vec![id.clone()]),
+                    credential_configuration_id: id.clone(),
+                    locations: None,
+                    claims: None,
+                })
+                .collect()
+        }),
+        c_nonce: None,
     }
 }
 

@@ -5,7 +5,9 @@
 
 use idv_jose::SigningKey;
 use idv_test_support::{TestDb, test_on_both_databases};
-use reqwest::StatusCode;
+use issuer::config::IssuerConfig;
+use issuer::startup::Application;
+use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -25,6 +27,51 @@ test_on_both_databases!(
     operators_link_provider_accounts_to_identities,
     metadata_advertises_the_authorization_code_flow
 );
+
+/// A CA file for the OP that cannot be read, or holds no certificate, stops start-up with an
+/// error naming the file (not every sign-in later).
+#[tokio::test]
+async fn a_bad_ca_file_for_the_provider_stops_start_up() {
+    let not_pem = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(not_pem.path(), "not a certificate").unwrap();
+    for ca_file in [
+        std::path::PathBuf::from("/nonexistent/op-ca.pem"),
+        not_pem.path().to_owned(),
+    ] {
+        let mut config = IssuerConfig::default();
+        config.http.listen = "127.0.0.1:0".parse().unwrap();
+        config.tls.ca_file = Some(ca_file.clone());
+        config.login = Some(login_settings("https://login.example"));
+        let error = Application::build(config).await.unwrap_err().to_string();
+        assert!(error.contains("tls.ca_file"), "{error}");
+        assert!(error.contains(&ca_file.display().to_string()), "{error}");
+    }
+}
+
+/// Asserts `response` is a 400 with OAuth error `code` and a description mentioning `mention`.
+async fn bad_request(response: Response, code: &str, mention: &str) {
+    let description = expect_error(response, StatusCode::BAD_REQUEST, code).await;
+    assert!(description.contains(mention), "{mention:?}: {description}");
+}
+
+/// Asserts `response` is the token endpoint's `invalid_grant` mentioning `mention`.
+async fn invalid_grant(response: Response, mention: &str) {
+    bad_request(response, "invalid_grant", mention).await;
+}
+
+/// Asserts `response` is a 303; returns where it redirects.
+fn see_other(response: &Response) -> Url {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    Url::parse(&location(response)).unwrap()
+}
+
+/// Asserts `back` returns `wallet`'s request with `access_denied` saying `mention`, no code.
+fn expect_access_denied(wallet: &WalletRequest, back: &Url, issuer: &str, mention: &str) {
+    let params = wallet.check_redirect(back, issuer);
+    assert_eq!(params["error"], "access_denied");
+    assert!(params["error_description"].contains(mention), "{back}");
+    assert!(!params.contains_key("code"));
+}
 
 /// `POST /credential` with one proof of a fresh key; returns the credentials and the key.
 async fn credential(
@@ -63,9 +110,8 @@ async fn a_citizen_signs_in_and_their_wallet_receives_their_credential(db: TestD
     let response = login
         .get(&login.authorization_url(WALLET, &request_uri))
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let to_op = see_other(&response);
     assert_eq!(response.headers()["cache-control"], "no-store");
-    let to_op = Url::parse(&location(&response)).unwrap();
     assert!(to_op.as_str().starts_with(login.op.issuer_url()));
     let sent = query(&to_op);
     assert_eq!(sent["client_id"], "credential-issuer");
@@ -86,9 +132,7 @@ async fn a_citizen_signs_in_and_their_wallet_receives_their_credential(db: TestD
     assert!(callback.starts_with(&login.app.url("/login/callback")));
 
     login.restart().await;
-    let response = login.get(&callback).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let back = Url::parse(&location(&response)).unwrap();
+    let back = see_other(&login.get(&callback).await);
     let params = wallet.check_redirect(&back, login.app.public_url());
     let code = params["code"].clone();
     assert!(!params.contains_key("error"));
@@ -196,13 +240,7 @@ async fn an_offer_with_issuer_state_is_redeemed_by_its_person_signing_in(db: Tes
         .push(&other, &[("scope", AGE), ("issuer_state", &issuer_state)])
         .await;
     let back = login.sign_in(&other, &request_uri, "citizen-grace").await;
-    let params = other.check_redirect(&back, app.public_url());
-    assert_eq!(params["error"], "access_denied");
-    assert!(
-        params["error_description"].contains("someone else"),
-        "{back}"
-    );
-    assert!(!params.contains_key("code"));
+    expect_access_denied(&other, &back, app.public_url(), "someone else");
 
     // Its person signs in; the scope narrows the offer to the age credential.
     let wallet = WalletRequest::new();
@@ -259,20 +297,8 @@ async fn the_token_endpoint_checks_pkce_redirect_uri_client_and_reuse(db: TestDb
         verifier: WalletRequest::new().verifier,
         ..wallet.clone()
     };
-    let description = expect_error(
-        login.token(&wrong, &code).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
-    assert!(description.contains("code_verifier"), "{description}");
-    let description = expect_error(
-        login.token(&wallet, &code).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
-    assert!(description.contains("already used"), "{description}");
+    invalid_grant(login.token(&wrong, &code).await, "code_verifier").await;
+    invalid_grant(login.token(&wallet, &code).await, "already used").await;
 
     // Another redirect_uri (even the same loopback path on another port) is refused.
     let wallet = WalletRequest::new();
@@ -281,13 +307,7 @@ async fn the_token_endpoint_checks_pkce_redirect_uri_client_and_reuse(db: TestDb
         redirect_uri: "http://127.0.0.1:49153/callback".into(),
         ..wallet.clone()
     };
-    let description = expect_error(
-        login.token(&moved, &code).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
-    assert!(description.contains("redirect_uri"), "{description}");
+    invalid_grant(login.token(&moved, &code).await, "redirect_uri").await;
 
     // Unknown and other clients; missing parameters.
     let wallet = WalletRequest::new();
@@ -310,37 +330,19 @@ async fn the_token_endpoint_checks_pkce_redirect_uri_client_and_reuse(db: TestDb
             ("client_id", WALLET),
         ])
         .await;
-    let description = expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
-    assert!(description.contains("code_verifier"), "{description}");
+    bad_request(response, "invalid_request", "code_verifier").await;
     let web = WalletRequest {
         client_id: WEB_WALLET.into(),
         ..wallet.clone()
     };
-    let description = expect_error(
-        login.token(&web, &code).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
-    assert!(description.contains("another client"), "{description}");
-    expect_error(
-        login.token(&wallet, "not-a-code").await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
+    invalid_grant(login.token(&web, &code).await, "another client").await;
+    invalid_grant(login.token(&wallet, "not-a-code").await, "unknown").await;
 
     // A code used twice: refused, and the access token it gave is revoked.
     let wallet = WalletRequest::new();
     let code = login.code(&wallet, &scope, "citizen-ada").await;
     let (access_token, _) = login.access_token(&wallet, &code).await;
-    let description = expect_error(
-        login.token(&wallet, &code).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
-    assert!(description.contains("already used"), "{description}");
+    invalid_grant(login.token(&wallet, &code).await, "already used").await;
     let app = &login.app;
     let nonce = app.wallet().nonce().await;
     let holder = SigningKey::generate().unwrap();
@@ -365,13 +367,7 @@ async fn the_token_endpoint_checks_pkce_redirect_uri_client_and_reuse(db: TestDb
     let wallet = WalletRequest::new();
     let code = login.code(&wallet, &scope, "citizen-ada").await;
     app.clock.advance(61);
-    let description = expect_error(
-        login.token(&wallet, &code).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
-    assert!(description.contains("expired"), "{description}");
+    invalid_grant(login.token(&wallet, &code).await, "expired").await;
 
     // authorization_details at the token endpoint narrow within what was authorized.
     let wallet = WalletRequest::new();
@@ -519,8 +515,7 @@ async fn pushed_requests_and_request_uris_are_checked(db: TestDb) {
     let response = login
         .get(&login.authorization_url(WEB_WALLET, &request_uri))
         .await;
-    let description = expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
-    assert!(description.contains("client_id"), "{description}");
+    bad_request(response, "invalid_request", "client_id").await;
     let response = login
         .get(&login.authorization_url(WALLET, &request_uri))
         .await;
@@ -528,8 +523,7 @@ async fn pushed_requests_and_request_uris_are_checked(db: TestDb) {
     let response = login
         .get(&login.authorization_url(WALLET, &request_uri))
         .await;
-    let description = expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
-    assert!(description.contains("already used"), "{description}");
+    bad_request(response, "invalid_request", "already used").await;
     let expiring = login.push(&wallet, &age).await;
     login.app.clock.advance(60);
     let response = login.get(&login.authorization_url(WALLET, &expiring)).await;
@@ -562,13 +556,12 @@ async fn failed_sign_ins_go_back_to_the_wallet_with_an_error(db: TestDb) {
     let back = login
         .sign_in(&wallet, &request_uri, "citizen-unknown")
         .await;
-    let params = wallet.check_redirect(&back, app.public_url());
-    assert_eq!(params["error"], "access_denied");
-    assert!(
-        params["error_description"].contains("no proofed identity is linked"),
-        "{back}"
+    expect_access_denied(
+        &wallet,
+        &back,
+        app.public_url(),
+        "no proofed identity is linked",
     );
-    assert!(!params.contains_key("code"));
 
     // A tampered state is not redirected anywhere; the real one still works, once.
     let wallet = WalletRequest::new();
@@ -588,16 +581,9 @@ async fn failed_sign_ins_go_back_to_the_wallet_with_an_error(db: TestDb) {
         })
         .collect();
     tampered.query_pairs_mut().clear().extend_pairs(pairs);
-    let description = expect_error(
-        login.get(tampered.as_str()).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-    )
-    .await;
-    assert!(description.contains("sign-in"), "{description}");
-    let response = login.get(callback.as_str()).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let back = Url::parse(&location(&response)).unwrap();
+    let response = login.get(tampered.as_str()).await;
+    bad_request(response, "invalid_request", "sign-in").await;
+    let back = see_other(&login.get(callback.as_str()).await);
     assert!(
         wallet
             .check_redirect(&back, app.public_url())
@@ -628,9 +614,7 @@ async fn failed_sign_ins_go_back_to_the_wallet_with_an_error(db: TestDb) {
         })
         .collect();
     crossed.query_pairs_mut().clear().extend_pairs(pairs);
-    let response = login.get(crossed.as_str()).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let back = Url::parse(&location(&response)).unwrap();
+    let back = see_other(&login.get(crossed.as_str()).await);
     let params = second.check_redirect(&back, app.public_url());
     assert_eq!(params["error"], "server_error");
     assert!(!back.as_str().contains(&first_code), "no OP code leaks");
@@ -706,8 +690,7 @@ async fn an_unreachable_provider_is_a_server_error_for_the_wallet(db: TestDb) {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let back = Url::parse(&location(&response)).unwrap();
+    let back = see_other(&response);
     let params = wallet.check_redirect(&back, app.public_url());
     assert_eq!(params["error"], "server_error");
 }
@@ -796,8 +779,7 @@ async fn operators_link_provider_accounts_to_identities(db: TestDb) {
             &json!({"credential_configuration_ids": [AGE], "grant": "authorization_code"}),
         )
         .await;
-    let description = expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
-    assert!(description.contains("[login]"), "{description}");
+    bad_request(response, "invalid_request", "[login]").await;
     for path in ["/par", "/authorize", "/login/callback"] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");

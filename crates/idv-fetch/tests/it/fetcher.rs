@@ -106,3 +106,86 @@ async fn unreachable_host_and_error_status_are_typed() {
     assert!(matches!(error, FetchError::Unreachable { .. }), "{error}");
     assert!(!error.to_string().contains("secret"), "{error}");
 }
+
+/// A server on 127.0.0.1 answering every request with `status` and `body`, sent in chunks
+/// without `Content-Length` (so only the check while streaming sees its size); its address.
+async fn chunked_server(status: &'static str, body: String) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            // The request: its head, then as many bytes as its Content-Length says.
+            let mut request = Vec::new();
+            let mut buffer = [0_u8; 1024];
+            let head_end = loop {
+                match tcp.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break None,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+                if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break Some(at + 4);
+                }
+            };
+            let Some(head_end) = head_end else { continue };
+            let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            while request.len() < head_end + length {
+                match tcp.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let mut response = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+            );
+            for chunk in body.as_bytes().chunks(512) {
+                response.push_str(&format!("{:x}\r\n", chunk.len()));
+                response.push_str(std::str::from_utf8(chunk).unwrap());
+                response.push_str("\r\n");
+            }
+            response.push_str("0\r\n\r\n");
+            let _ = tcp.write_all(response.as_bytes()).await;
+            let _ = tcp.shutdown().await;
+        }
+    });
+    address
+}
+
+fn post(url: &str, body: &'static str) -> reqwest::Request {
+    let mut request = reqwest::Request::new(reqwest::Method::POST, url.parse().unwrap());
+    *request.body_mut() = Some(body.into());
+    request
+}
+
+#[tokio::test]
+async fn send_returns_any_status_and_refuses_a_streamed_body_over_the_cap() {
+    let fetcher = Fetcher::new(FetchPolicy {
+        max_bytes: 1024,
+        ..FetchPolicy::default()
+    })
+    .unwrap();
+    let within = chunked_server("400 Bad Request", "x".repeat(1024)).await;
+    let response = fetcher.send(post(&within, "form")).await.unwrap();
+    assert_eq!(response.status, reqwest::StatusCode::BAD_REQUEST);
+    assert_eq!(response.content_type().as_deref(), Some("text/plain"));
+    assert_eq!(response.body, "x".repeat(1024).as_bytes());
+
+    let over = chunked_server("200 OK", "x".repeat(1025)).await;
+    let error = fetcher.send(post(&over, "form")).await.unwrap_err();
+    assert!(
+        matches!(error, FetchError::TooLarge { limit: 1024, .. }),
+        "{error}"
+    );
+
+    // The URL policy holds as for GETs: nothing is sent.
+    let error = fetcher
+        .send(post("http://example.com/token", "form"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, FetchError::NotAllowed { .. }), "{error}");
+}

@@ -1,12 +1,14 @@
-//! The HTTP client `openidconnect` calls the OP through (an async closure over reqwest):
-//! redirects are never followed, every exchange has a timeout, and answers are read up to
-//! [`MAX_RESPONSE_BYTES`], checked before and while reading. `https` trusts the system's roots
-//! and `[tls] ca_file` ([`idv_service_kit::tls`]); a failed handshake says why (certificate not
-//! trusted, name mismatch) in [`OpHttpError::Tls`].
+//! The HTTP client `openidconnect` calls the OP through: an [`idv_fetch::Fetcher`], built once
+//! at start-up ([`client`]), so redirects are never followed, every exchange has a timeout, and
+//! answers are read up to [`MAX_RESPONSE_BYTES`], checked before and while reading. `https`
+//! trusts the system's roots and `[tls] ca_file` ([`idv_service_kit::tls`]); a failed handshake
+//! says why (certificate not trusted, name mismatch) in [`OpHttpError::Tls`].
 
 use std::time::Duration;
 
-use idv_service_kit::tls::{ClientTls, TlsFailure, TlsSettings, tls_failure};
+use idv_fetch::http::PlainHttp;
+use idv_fetch::{FetchError, FetchPolicy, Fetcher};
+use idv_service_kit::tls::{ClientTls, TlsFailure};
 use openidconnect::{HttpRequest, HttpResponse};
 
 /// Largest OP answer read (discovery document, JWKS, token response).
@@ -28,56 +30,42 @@ pub(crate) enum OpHttpError {
     TooLarge,
 }
 
-/// A reqwest client for the OP: no redirects, timeouts, `https` trusting `tls`. `None`
-/// (logged) when it cannot be built: never fall back to a client that follows redirects.
-pub(crate) fn client(tls: &TlsSettings) -> Option<reqwest::Client> {
-    ClientTls::from_settings(tls)
-        .inspect_err(|e| tracing::error!(error = %e, "no TLS trust for the OP"))
-        .ok()?
-        .client_builder()
-        .timeout(TIMEOUT)
-        .connect_timeout(TIMEOUT)
-        .build()
-        .inspect_err(|e| tracing::error!(error = %e, "no HTTP client for the OP"))
-        .ok()
-}
-
-/// reqwest's error without its URL (the messages stay free of query strings).
-fn transport(error: reqwest::Error) -> OpHttpError {
-    match tls_failure(&error) {
-        Some(failure) => OpHttpError::Tls(failure),
-        None => OpHttpError::Transport(error.without_url().to_string()),
+impl From<FetchError> for OpHttpError {
+    fn from(error: FetchError) -> Self {
+        match error {
+            FetchError::Tls { failure, .. } => Self::Tls(failure),
+            FetchError::TooLarge { .. } => Self::TooLarge,
+            FetchError::Unreachable { reason, .. } => Self::Transport(reason),
+            other => Self::Transport(other.to_string()),
+        }
     }
 }
 
-/// Sends one of `openidconnect`'s requests and reads the answer, bounded.
+/// The client for the OP, its `https` trusting `tls`. Plain `http` may go to any host, as
+/// `[login] issuer_url` allows.
+pub(crate) fn client(tls: &ClientTls) -> Result<Fetcher, FetchError> {
+    Fetcher::with_tls(
+        FetchPolicy {
+            max_bytes: MAX_RESPONSE_BYTES,
+            timeout: TIMEOUT,
+            plain_http: PlainHttp::AnyHost,
+        },
+        tls,
+    )
+}
+
+/// Sends one of `openidconnect`'s requests and reads the answer, bounded. `client` is a cheap
+/// clone, taken by value: a future borrowing it would fail the handlers' `Send` bounds.
 pub(crate) async fn send(
-    client: Option<reqwest::Client>,
+    client: Fetcher,
     request: HttpRequest,
 ) -> Result<HttpResponse, OpHttpError> {
-    let client =
-        client.ok_or_else(|| OpHttpError::Transport("no HTTP client could be built".into()))?;
-    let request = reqwest::Request::try_from(request).map_err(transport)?;
-    let mut response = client.execute(request).await.map_err(transport)?;
-    let limit = u64::try_from(MAX_RESPONSE_BYTES).unwrap_or(u64::MAX);
-    if response
-        .content_length()
-        .is_some_and(|length| length > limit)
-    {
-        return Err(OpHttpError::TooLarge);
-    }
-    let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport)? {
-        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-            return Err(OpHttpError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let mut answer = HttpResponse::new(body);
-    *answer.status_mut() = status;
-    *answer.headers_mut() = headers;
+    let request = reqwest::Request::try_from(request)
+        .map_err(|e| OpHttpError::Transport(e.without_url().to_string()))?;
+    let response = client.send(request).await?;
+    let mut answer = HttpResponse::new(response.body);
+    *answer.status_mut() = response.status;
+    *answer.headers_mut() = response.headers;
     Ok(answer)
 }
 
@@ -164,15 +152,13 @@ mod tests {
     #[tokio::test]
     async fn an_https_op_is_reached_with_the_configured_ca_and_refused_without_it() {
         let (ca_file, url) = https_op().await;
-        let tls = TlsSettings {
-            ca_file: Some(ca_file.path().to_owned()),
-        };
-        let answer = send(client(&tls), get(&url)).await.unwrap();
+        let tls = ClientTls::with_ca_file(ca_file.path()).unwrap();
+        let answer = send(client(&tls).unwrap(), get(&url)).await.unwrap();
         assert_eq!(answer.status(), 200);
         assert_eq!(answer.body(), DISCOVERY.as_bytes());
 
         let error = send(
-            client(&TlsSettings::default()),
+            client(&ClientTls::system()).unwrap(),
             get(&format!("{url}?state=secret")),
         )
         .await
@@ -182,13 +168,5 @@ mod tests {
             "{error:?}"
         );
         assert!(!error.to_string().contains("secret"), "{error}");
-    }
-
-    #[test]
-    fn no_client_is_built_from_an_unreadable_ca_file() {
-        let tls = TlsSettings {
-            ca_file: Some("/nonexistent/ca.pem".into()),
-        };
-        assert!(client(&tls).is_none());
     }
 }
