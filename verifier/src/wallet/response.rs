@@ -264,22 +264,7 @@ fn read(check: &CheckRow, form: ResponseForm) -> Result<(Option<String>, Answer)
                 let key = decryption_key(check)?;
                 let decrypted = jwe::decrypt(jwe.trim(), &key, &ENC_VALUES)
                     .map_err(|_| WalletError::Decryption)?;
-                let payload: Map<String, Value> = serde_json::from_slice(&decrypted.plaintext)
-                    .map_err(|_| {
-                        WalletError::InvalidResponse(
-                            "the decrypted payload is not a JSON object".into(),
-                        )
-                    })?;
-                let state = payload
-                    .get("state")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                let answer =
-                    match serde_json::from_value::<AuthorizationResponse>(Value::Object(payload)) {
-                        Ok(response) => answer(response.vp_token, response.error),
-                        Err(_) => Answer::Malformed,
-                    };
-                Ok((state, answer))
+                read_decrypted(&decrypted.plaintext)
             }
             // A wallet that cannot encrypt may still report an error in the clear.
             None if form.error.is_some() && form.vp_token.is_none() => {
@@ -310,10 +295,72 @@ fn read(check: &CheckRow, form: ResponseForm) -> Result<(Option<String>, Answer)
     }
 }
 
+/// Reads the decrypted payload of a `direct_post.jwt` response: its `state` and what it
+/// answers. A payload that is a JSON object but not an Authorization Response is still tied
+/// to its request by `state`, and answers [`Answer::Malformed`].
+fn read_decrypted(plaintext: &[u8]) -> Result<(Option<String>, Answer), WalletError> {
+    // One pass for a well-formed payload (the 10 kB presentation is not copied through a
+    // `Value`); the slower path only for the rest.
+    if let Ok(response) = serde_json::from_slice::<AuthorizationResponse>(plaintext) {
+        return Ok((response.state, answer(response.vp_token, response.error)));
+    }
+    let payload: Map<String, Value> = serde_json::from_slice(plaintext).map_err(|_| {
+        WalletError::InvalidResponse("the decrypted payload is not a JSON object".into())
+    })?;
+    let state = payload
+        .get("state")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let answer = match serde_json::from_value::<AuthorizationResponse>(Value::Object(payload)) {
+        Ok(response) => answer(response.vp_token, response.error),
+        Err(_) => Answer::Malformed,
+    };
+    Ok((state, answer))
+}
+
 fn answer(vp_token: Option<VpToken>, error: Option<String>) -> Answer {
     match (vp_token, error) {
         (Some(token), None) => Answer::Presentation(token),
         (None, Some(code)) if !code.is_empty() => Answer::Error(code),
         _ => Answer::Malformed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decrypted_payload_yields_its_state_and_answer() {
+        let (state, answer) =
+            read_decrypted(br#"{"state":"s1","vp_token":{"rtw":["eyJ..~"]}}"#).unwrap();
+        assert_eq!(state.as_deref(), Some("s1"));
+        assert!(matches!(answer, Answer::Presentation(token) if token.0["rtw"] == ["eyJ..~"]));
+
+        let (state, answer) = read_decrypted(br#"{"state":"s2","error":"access_denied"}"#).unwrap();
+        assert_eq!(state.as_deref(), Some("s2"));
+        assert!(matches!(answer, Answer::Error(code) if code == ACCESS_DENIED));
+    }
+
+    #[test]
+    fn a_malformed_response_keeps_its_state_and_a_non_object_is_refused() {
+        for payload in [
+            &br#"{"state":"s3","vp_token":"not an object"}"#[..],
+            br#"{"state":"s3","vp_token":{"rtw":["a"]},"error":"access_denied"}"#,
+            br#"{"state":"s3"}"#,
+        ] {
+            let (state, answer) = read_decrypted(payload).unwrap();
+            assert_eq!(state.as_deref(), Some("s3"));
+            assert!(matches!(answer, Answer::Malformed));
+        }
+        let (state, answer) = read_decrypted(br#"{"state":7,"vp_token":{}}"#).unwrap();
+        assert_eq!(state, None);
+        assert!(matches!(answer, Answer::Malformed));
+        for payload in [&b"[1]"[..], b"\"text\"", b"{", b""] {
+            assert!(matches!(
+                read_decrypted(payload),
+                Err(WalletError::InvalidResponse(_))
+            ));
+        }
     }
 }
