@@ -93,63 +93,9 @@ pub(crate) fn wallet_url(full_client_id: &str, request_uri: &str) -> String {
     format!("openid4vp://?{query}")
 }
 
-/// Whether `url`'s host is this machine's loopback interface, where plain `http` never crosses
-/// a network (the one rule for webhook URLs and OpenID Connect redirect URIs): an IPv4 address
-/// in 127.0.0.0/8, the IPv6 address `::1`, or the name `localhost` (RFC 8252 §7.3, and §8.3
-/// for `localhost`, which RFC 6761 §6.3 keeps on loopback). The host is the one the URL parser
-/// resolved (`127.1` is 127.0.0.1, names are lowercased), never a prefix of the text, so
-/// `127.0.0.1.evil.example` and `localhost.evil.example` are ordinary names. Names under
-/// `localhost` (`app.localhost`), `localhost.` with its root dot and IPv4-mapped IPv6
-/// addresses are not loopback here: not every resolver or stack keeps them there.
-pub(crate) fn is_loopback_host(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn loopback_hosts_are_127_0_0_0_8_ipv6_1_and_localhost_only() {
-        let loopback = |url: &str| is_loopback_host(&url::Url::parse(url).unwrap());
-        for yes in [
-            "http://127.0.0.1/",
-            "http://127.0.0.1:8080/cb",
-            "http://127.255.255.254/",
-            "http://127.1/",
-            "http://[::1]:9/",
-            "http://[0:0:0:0:0:0:0:1]/",
-            "http://localhost/",
-            "http://LocalHost:9/",
-            "https://localhost/",
-        ] {
-            assert!(loopback(yes), "{yes}");
-        }
-        for no in [
-            "http://127.0.0.1.evil.example/",
-            "http://localhost.evil.example/",
-            "http://evil-localhost/",
-            "http://evil.example/?127.0.0.1",
-            "http://127.0.0.1@evil.example/",
-            "http://sub.localhost/",
-            "http://localhost./",
-            "http://[::2]/",
-            "http://[::]/",
-            "http://[::ffff:127.0.0.1]/",
-            "http://0.0.0.0/",
-            "http://128.0.0.1/",
-            "http://10.0.0.1/",
-            "com.employer.app:/cb",
-            "mailto:a@localhost",
-        ] {
-            assert!(!loopback(no), "{no}");
-        }
-    }
 
     #[test]
     fn wallet_url_carries_the_full_client_id_and_request_uri_encoded() {

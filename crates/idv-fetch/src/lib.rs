@@ -10,6 +10,6 @@ pub mod http;
 pub mod status_list;
 pub mod trust_list;
 
-pub use http::{FetchError, FetchPolicy, Fetched, Fetcher};
+pub use http::{FetchError, FetchPolicy, Fetched, Fetcher, is_loopback_host};
 pub use status_list::{StatusCheck, StatusClientError, StatusListClient};
 pub use trust_list::{TRUST_LIST_STATE_DDL, TrustClientError, TrustListClient};

@@ -3,12 +3,13 @@
 //! serve the wallet and a restart loses nothing).
 
 use idv_checks::templates::TemplateRef;
+use idv_fetch::is_loopback_host;
 use idv_jose::DecryptionKey;
 use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_trust::attestation::{check_relying_party_listed, check_within_purpose};
 use serde::{Deserialize, Serialize};
 
-use super::{CheckError, is_loopback_host, request_uri, wallet_url};
+use super::{CheckError, request_uri, wallet_url};
 use crate::service::Verifier;
 use crate::store::checks::NewCheck;
 use crate::tenants::{Tenant, full_client_id};

@@ -4,13 +4,12 @@
 
 use std::fmt;
 
+use idv_fetch::is_loopback_host;
+use idv_jose::digest::constant_time_eq;
 use idv_service_kit::Secret;
 use serde::Serialize;
 
-use idv_jose::digest::constant_time_eq;
-
 use super::{OidcError, hash_secret};
-use crate::checks::is_loopback_host;
 use crate::service::Verifier;
 use crate::store::oidc::OidcClientRow;
 use crate::tenants::TenantError;

@@ -4,12 +4,10 @@
 //! authorization server has a pushed authorization request endpoint (RFC 9126), the request is
 //! pushed there and the URL the browser opens carries only `client_id` and `request_uri`.
 
-use idv_fetch::http::PlainHttp;
 use idv_jose::Random;
 use idv_proto::oid4vci::authorization_details::{AuthorizationDetail, OPENID_CREDENTIAL_TYPE};
 use idv_proto::oid4vci::authorization_server_metadata::PushedAuthorizationResponse;
 use idv_proto::oid4vci::issuer_metadata::CredentialIssuerMetadata;
-use url::{Host, Url};
 
 use super::discovery::AuthorizationServer;
 use crate::error::{Party, WalletError};
@@ -130,7 +128,7 @@ pub(crate) async fn authorization_url(
         .authorization_endpoint
         .as_deref()
         .ok_or_else(|| invalid("authorization_endpoint is missing"))?;
-    let mut url = browser_url(endpoint, http.fetcher().policy().plain_http)?;
+    let mut url = http.check_url(endpoint, Party::AuthorizationServer)?;
     let parameters = match &server.par_endpoint {
         Some(par_endpoint) => {
             let request_uri = push(http, par_endpoint, request).await?;
@@ -153,31 +151,6 @@ pub(crate) async fn authorization_url(
     };
     url.query_pairs_mut().extend_pairs(parameters);
     Ok(url.into())
-}
-
-/// The authorization endpoint as the person's browser may open it: `https`, or plain `http`
-/// where the wallet's policy allows it (loopback, unless any host is allowed).
-fn browser_url(endpoint: &str, plain_http: PlainHttp) -> Result<Url, WalletError> {
-    let refused = |reason: &str| WalletError::UrlNotAllowed {
-        party: Party::AuthorizationServer,
-        reason: format!("authorization_endpoint {reason}"),
-    };
-    let url = Url::parse(endpoint).map_err(|_| refused("is not a URL"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(refused("carries credentials"));
-    }
-    let loopback = match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(url),
-        "http" if loopback || plain_http == PlainHttp::AnyHost => Ok(url),
-        "http" => Err(refused("is plain http to a host beyond loopback")),
-        _ => Err(refused("is not an https URL")),
-    }
 }
 
 /// Pushes the request; returns its `request_uri`.
@@ -222,6 +195,7 @@ async fn push(
 #[cfg(test)]
 mod tests {
     use idv_fetch::FetchPolicy;
+    use idv_fetch::http::PlainHttp;
     use idv_jose::SystemRandom;
     use serde_json::json;
 
@@ -339,6 +313,5 @@ mod tests {
             let url = authorization_url(&http, &other, &request).await;
             assert_eq!(url.is_ok(), allowed, "{endpoint}: {url:?}");
         }
-        assert!(browser_url("http://idsp.example/authorize", PlainHttp::AnyHost).is_ok());
     }
 }
