@@ -21,6 +21,7 @@ pub mod jwk;
 pub mod jws;
 pub mod jwt;
 pub mod keys;
+pub mod pkce;
 pub mod random;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -228,14 +228,6 @@ pub(crate) fn parse_authorization_details(details: &str) -> Result<Vec<String>, 
     Ok(ids)
 }
 
-/// Whether `value` is a base64url SHA-256 digest (43 characters, no padding).
-fn is_s256_challenge(value: &str) -> bool {
-    value.len() == 43
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// The `issuer_state` served in an authorization code offer with this handle.
 pub(crate) fn issuer_state(offer_handle: &str) -> String {
     hash_secret(&format!("issuer_state:{offer_handle}"))
@@ -344,7 +336,7 @@ impl Issuer {
             .code_challenge
             .as_deref()
             .ok_or_else(|| invalid("PKCE is required: code_challenge is missing"))?;
-        if !is_s256_challenge(code_challenge) {
+        if !idv_jose::pkce::is_s256_challenge(code_challenge) {
             return Err(invalid(
                 "code_challenge must be base64url(SHA-256(code_verifier)), 43 characters",
             ));
@@ -498,21 +490,5 @@ mod tests {
             requested_configurations(&details, None),
             Err(AuthorizationError::InvalidAuthorizationDetails(_))
         ));
-    }
-
-    #[test]
-    fn challenges_are_s256_digests() {
-        // RFC 7636 appendix B.
-        assert!(is_s256_challenge(
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        ));
-        assert_eq!(
-            hash_secret("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        );
-        assert!(!is_s256_challenge(
-            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk="
-        ));
-        assert!(!is_s256_challenge("plain"));
     }
 }

@@ -12,13 +12,11 @@
 //! the request had one), `at_hash`, then the sign-in claims ([`super::claims`]).
 
 use base64::Engine as _;
-use idv_jose::digest::constant_time_eq;
 use idv_jose::jws::{self, Header};
 use idv_service_kit::Secret;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::authorize::is_pkce_value;
 use super::params::Params;
 use super::{ACCESS_TOKEN_LIFETIME_SECS, ID_TOKEN_LIFETIME_SECS, OidcError, hash_secret};
 use crate::service::Verifier;
@@ -109,10 +107,7 @@ impl Verifier {
                 "redirect_uri is not the authorization request's",
             ));
         }
-        let challenge = idv_jose::digest::sha256_b64(code_verifier.as_bytes());
-        if !is_pkce_value(code_verifier)
-            || !constant_time_eq(challenge.as_bytes(), session.code_challenge.as_bytes())
-        {
+        if !idv_jose::pkce::verifies(code_verifier, &session.code_challenge) {
             return Err(OidcError::InvalidGrant(
                 "the code_verifier does not match the code_challenge",
             ));

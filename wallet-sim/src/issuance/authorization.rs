@@ -25,7 +25,7 @@ impl Pkce {
     /// A fresh verifier from `random`.
     pub(crate) fn new(random: &dyn Random) -> Self {
         let verifier = idv_jose::random::token(random, 32);
-        let challenge = idv_jose::digest::sha256_b64(verifier.as_bytes());
+        let challenge = idv_jose::pkce::s256_challenge(&verifier);
         Self {
             verifier,
             challenge,
