@@ -15,9 +15,9 @@
 //! 4. every proof's `nonce` a live, unused `c_nonce`, consumed all at once (`invalid_nonce`);
 //! 5. this configuration not yet issued under this offer (`credential_request_denied`).
 //!
-//! Then, in one database transaction (see [`crate::store::credentials`]), each credential gets
-//! a random status list index and a metadata row, is signed, and the transaction commits only
-//! when all are signed. The response lists the credentials in proof order; nothing of them is
+//! Each credential is signed at a random status list index first; then one database
+//! transaction (see [`crate::store::credentials`]) stores a metadata row per credential, signing
+//! again any whose index another request took meanwhile, and commits only when all are stored. The response lists the credentials in proof order; nothing of them is
 //! kept but metadata.
 
 use std::collections::BTreeSet;
@@ -149,6 +149,10 @@ impl Issuer {
         })
     }
 
+    /// Signs one credential per proof and stores their metadata in one transaction. The
+    /// credentials are signed before the transaction, which holds the database's write lock,
+    /// each at a random index of the list that is free as far as this batch knows; an index
+    /// another request took meanwhile is drawn and signed again inside it.
     async fn issue_batch(
         &self,
         grant: &CredentialGrant,
@@ -164,6 +168,23 @@ impl Issuer {
                 .status_list_with_room(count)
                 .await?
                 .ok_or(IssuanceError::StatusAllocation)?;
+            let batch = Batch {
+                grant,
+                configuration,
+                person,
+                key,
+                list_id: &list.list_id,
+                list_size: u64::try_from(list.size).unwrap_or(0),
+                now,
+            };
+            let mut taken = BTreeSet::new();
+            let mut signed = Vec::with_capacity(proofs.len());
+            for proof in proofs {
+                let credential = self.sign_one(&batch, &proof.holder_key, &taken)?;
+                taken.insert(credential.idx);
+                signed.push(credential);
+            }
+
             let mut tx = self
                 .store
                 .begin_issuance(&grant.token.offer_ref, configuration.id(), now)
@@ -178,18 +199,18 @@ impl Issuer {
             if !tx.reserve_status_entries(&list.list_id, count).await? {
                 continue;
             }
-            let mut issued = Vec::with_capacity(proofs.len());
-            for proof in proofs {
-                let batch = Batch {
-                    tx: &mut tx,
-                    grant,
-                    configuration,
-                    key,
-                    list_id: &list.list_id,
-                    list_size: u64::try_from(list.size).unwrap_or(0),
-                    now,
-                };
-                issued.push(self.issue_one(batch, person, &proof.holder_key).await?);
+            let mut issued = Vec::with_capacity(signed.len());
+            for (proof, mut credential) in proofs.iter().zip(signed) {
+                let mut draws = 1;
+                while !self.insert(&mut tx, &batch, &credential).await? {
+                    if draws == INDEX_DRAWS {
+                        return Err(IssuanceError::StatusAllocation);
+                    }
+                    draws += 1;
+                    credential = self.sign_one(&batch, &proof.holder_key, &taken)?;
+                    taken.insert(credential.idx);
+                }
+                issued.push(credential.jwt);
             }
             tx.commit().await?;
             return Ok(issued);
@@ -197,70 +218,83 @@ impl Issuer {
         Err(IssuanceError::StatusAllocation)
     }
 
-    async fn issue_one(
+    /// Signs the credential of `holder` at a random index of the batch's list not in `taken`.
+    fn sign_one(
         &self,
-        batch: Batch<'_>,
-        person: &ProofedIdentity,
+        batch: &Batch<'_>,
         holder: &PublicKey,
-    ) -> Result<String, IssuanceError> {
+        taken: &BTreeSet<u64>,
+    ) -> Result<SignedCredential, IssuanceError> {
+        let idx = random_free_index(
+            batch.list_size,
+            |i| taken.contains(&i),
+            self.random.as_ref(),
+        )
+        .ok_or(IssuanceError::StatusAllocation)?;
         let envelope = Envelope {
             issuer: &self.settings.public_url,
             now: batch.now,
             validity: batch.configuration.validity(&self.settings),
             holder,
-            status: serde_json::Value::Null,
+            status: json!({"status_list": {"idx": idx, "uri": self.status_list_uri(batch.list_id)}}),
         };
-        let credential_id = random_id(self.random.as_ref());
-        let thumbprint = holder.thumbprint();
+        let jwt = batch.configuration.issue(
+            batch.person,
+            &envelope,
+            &batch.key.key,
+            self.random.as_ref(),
+        )?;
+        Ok(SignedCredential {
+            credential_id: random_id(self.random.as_ref()),
+            holder_thumbprint: holder.thumbprint(),
+            expires_at: envelope.exp(),
+            idx,
+            jwt,
+        })
+    }
+
+    /// Stores the metadata of `credential`; `false` when its index was taken meanwhile.
+    async fn insert(
+        &self,
+        tx: &mut IssuanceTx,
+        batch: &Batch<'_>,
+        credential: &SignedCredential,
+    ) -> Result<bool, IssuanceError> {
         let row = NewCredential {
-            credential_id: &credential_id,
+            credential_id: &credential.credential_id,
             identity_id: &batch.grant.token.identity_id,
             offer_ref: &batch.grant.token.offer_ref,
             configuration_id: batch.configuration.id(),
             vct: batch.configuration.vct(),
             list_id: batch.list_id,
             signing_kid: &batch.key.kid,
-            holder_thumbprint: &thumbprint,
+            holder_thumbprint: &credential.holder_thumbprint,
             issued_at: batch.now,
-            expires_at: envelope.exp(),
+            expires_at: credential.expires_at,
         };
-        let mut taken = BTreeSet::new();
-        let mut index = None;
-        for _ in 0..INDEX_DRAWS {
-            let Some(idx) = random_free_index(
-                batch.list_size,
-                |i| taken.contains(&i),
-                self.random.as_ref(),
-            ) else {
-                break;
-            };
-            let stored_idx = i64::try_from(idx).map_err(|_| IssuanceError::StatusAllocation)?;
-            if batch.tx.insert_credential(&row, stored_idx).await? {
-                index = Some(idx);
-                break;
-            }
-            taken.insert(idx);
-        }
-        let idx = index.ok_or(IssuanceError::StatusAllocation)?;
-        let envelope = Envelope {
-            status: json!({"status_list": {"idx": idx, "uri": self.status_list_uri(batch.list_id)}}),
-            ..envelope
-        };
-        batch
-            .configuration
-            .issue(person, &envelope, &batch.key.key, self.random.as_ref())
+        let idx = i64::try_from(credential.idx).map_err(|_| IssuanceError::StatusAllocation)?;
+        Ok(tx.insert_credential(&row, idx).await?)
     }
 }
 
 /// What every credential of one batch shares.
 struct Batch<'a> {
-    tx: &'a mut IssuanceTx,
     grant: &'a CredentialGrant,
     configuration: Configuration,
+    person: &'a ProofedIdentity,
     key: &'a ActiveKey,
     list_id: &'a str,
     list_size: u64,
     now: i64,
+}
+
+/// A credential signed at a status list index, before its metadata is stored.
+struct SignedCredential {
+    credential_id: String,
+    holder_thumbprint: String,
+    expires_at: i64,
+    idx: u64,
+    jwt: String,
 }
 
 /// The configuration a request asks for, checked against what the token allows.

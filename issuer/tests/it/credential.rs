@@ -18,6 +18,7 @@ use crate::helpers::{
 test_on_both_databases!(
     the_pre_authorized_flow_issues_credentials_that_verify,
     a_batch_of_proofs_yields_credentials_bound_to_distinct_keys,
+    credentials_signed_before_storing_never_share_a_status_index,
     proofs_and_nonces_are_checked_with_exact_error_codes,
     requests_are_checked_with_exact_error_codes,
     access_tokens_are_required_and_expire,
@@ -214,6 +215,38 @@ async fn a_batch_of_proofs_yields_credentials_bound_to_distinct_keys(db: TestDb)
     }
     assert_eq!(keys.len(), 5, "one holder key per credential");
     assert_eq!(indices.len(), 5, "one status index per credential");
+}
+
+async fn credentials_signed_before_storing_never_share_a_status_index(db: TestDb) {
+    // Lists of 16 entries, filled to half: a batch's indices are drawn before its transaction,
+    // so the second batch of each list usually draws one the first took, and signs it again.
+    let mut config = test_config(&db);
+    config.status.list_size = 16;
+    config.credentials.batch_size = 4;
+    let app = TestApp::spawn_with(config).await;
+    let wallet = app.wallet();
+    let mut entries = BTreeSet::new();
+    for _ in 0..10 {
+        let (_, access_token) = app.access_token(&[AGE]).await;
+        let holders: Vec<SigningKey> = (0..4).map(|_| SigningKey::generate().unwrap()).collect();
+        let nonce = wallet.nonce().await;
+        let proofs: Vec<String> = holders.iter().map(|k| wallet.proof(k, &nonce)).collect();
+        let response = wallet
+            .credential(&access_token, &request(AGE, &proofs))
+            .await;
+        let credentials = credentials_of(response).await;
+        assert_eq!(credentials.len(), 4);
+        for (credential, holder) in credentials.iter().zip(&holders) {
+            let held = wallet.receive(credential, holder).await;
+            let status = &held.claims()["status"]["status_list"];
+            let idx = status["idx"].as_u64().unwrap();
+            assert!(idx < 16);
+            entries.insert((status["uri"].as_str().unwrap().to_owned(), idx));
+        }
+    }
+    assert_eq!(entries.len(), 40, "one status entry per credential");
+    let lists: BTreeSet<&str> = entries.iter().map(|(uri, _)| uri.as_str()).collect();
+    assert_eq!(lists.len(), 5, "eight credentials per list of 16");
 }
 
 async fn proofs_and_nonces_are_checked_with_exact_error_codes(db: TestDb) {
