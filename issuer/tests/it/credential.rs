@@ -180,11 +180,12 @@ async fn the_pre_authorized_flow_issues_credentials_that_verify(db: TestDb) {
     );
 }
 
-async fn a_batch_of_proofs_yields_credentials_bound_to_distinct_keys(db: TestDb) {
-    let app = TestApp::spawn(&db).await;
+/// A fresh offer of the age credential redeemed with `n` proofs of fresh holder keys: the keys
+/// and the `n` credentials, in proof order.
+async fn age_batch(app: &TestApp, n: usize) -> (Vec<SigningKey>, Vec<String>) {
     let (_, access_token) = app.access_token(&[AGE]).await;
     let wallet = app.wallet();
-    let holders: Vec<SigningKey> = (0..5).map(|_| SigningKey::generate().unwrap()).collect();
+    let holders: Vec<SigningKey> = (0..n).map(|_| SigningKey::generate().unwrap()).collect();
     // One c_nonce for the whole batch, as wallets do.
     let nonce = wallet.nonce().await;
     let proofs: Vec<String> = holders.iter().map(|k| wallet.proof(k, &nonce)).collect();
@@ -192,7 +193,14 @@ async fn a_batch_of_proofs_yields_credentials_bound_to_distinct_keys(db: TestDb)
         .credential(&access_token, &request(AGE, &proofs))
         .await;
     let credentials = credentials_of(response).await;
-    assert_eq!(credentials.len(), 5);
+    assert_eq!(credentials.len(), n);
+    (holders, credentials)
+}
+
+async fn a_batch_of_proofs_yields_credentials_bound_to_distinct_keys(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let wallet = app.wallet();
+    let (holders, credentials) = age_batch(&app, 5).await;
     let mut indices = BTreeSet::new();
     let mut keys = BTreeSet::new();
     for (credential, holder) in credentials.iter().zip(&holders) {
@@ -227,15 +235,7 @@ async fn credentials_signed_before_storing_never_share_a_status_index(db: TestDb
     let wallet = app.wallet();
     let mut entries = BTreeSet::new();
     for _ in 0..10 {
-        let (_, access_token) = app.access_token(&[AGE]).await;
-        let holders: Vec<SigningKey> = (0..4).map(|_| SigningKey::generate().unwrap()).collect();
-        let nonce = wallet.nonce().await;
-        let proofs: Vec<String> = holders.iter().map(|k| wallet.proof(k, &nonce)).collect();
-        let response = wallet
-            .credential(&access_token, &request(AGE, &proofs))
-            .await;
-        let credentials = credentials_of(response).await;
-        assert_eq!(credentials.len(), 4);
+        let (holders, credentials) = age_batch(&app, 4).await;
         for (credential, holder) in credentials.iter().zip(&holders) {
             let held = wallet.receive(credential, holder).await;
             let status = &held.claims()["status"]["status_list"];
