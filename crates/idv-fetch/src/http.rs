@@ -192,6 +192,8 @@ impl Fetcher {
 
     /// `GET url` with `Accept: accept`, through [`Self::send`]; a non-2xx status is an error.
     pub async fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
+        // Checked here, not only in `send`: reqwest's builder moves a URL's credentials into an
+        // `Authorization` header, where `send` would no longer see them.
         let parsed = self.check_url(url)?;
         let host = parsed.host_str().unwrap_or_default().to_owned();
         let request = self
