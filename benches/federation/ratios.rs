@@ -13,7 +13,7 @@ use idv_proto::status_list::StatusListTokenClaims;
 use idv_proto::trust::entry::{LevelOfConfidence, SchemeCode};
 use idv_sdjwt::verify::UnverifiedSdJwt;
 use idv_status_list::{StatusBits, StatusListBuf, StatusPolicy};
-use idv_trust::evaluate::{IssuerQuery, evaluate_issuer, find_issuer_key};
+use idv_trust::evaluate::{IssuanceWindow, IssuerQuery, evaluate_issuer, find_issuer_key};
 
 use crate::bound::{AwsLcRs, Ring, minimum_work};
 use crate::fixtures::{CorpusCase, ISS, NOW, STATUS_URI, World, trust_list_policy};
@@ -130,7 +130,7 @@ impl<'w> Prepared<'w> {
                     scheme: SchemeCode::Rtw,
                     required_loc: LevelOfConfidence::Medium,
                     now: NOW,
-                    issued_at: Some(NOW - 3600),
+                    issued: Some(IssuanceWindow::from_iat(NOW - 3600, NOW)),
                 },
             )
             .unwrap(),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use criterion::Criterion;
 use idv_proto::trust::entry::{LevelOfConfidence, SchemeCode};
-use idv_trust::evaluate::{IssuerQuery, evaluate_issuer, find_issuer_key};
+use idv_trust::evaluate::{IssuanceWindow, IssuerQuery, evaluate_issuer, find_issuer_key};
 use idv_trust::list::verify_trust_list;
 
 use crate::fixtures::{ISS, NOW, World, trust_list_policy};
@@ -25,7 +25,7 @@ pub(crate) fn trust_list(c: &mut Criterion, world: &World) {
                 scheme: SchemeCode::Rtw,
                 required_loc: LevelOfConfidence::Medium,
                 now: NOW,
-                issued_at: Some(NOW - 3600),
+                issued: Some(IssuanceWindow::from_iat(NOW - 3600, NOW)),
             },
         )
         .unwrap()

@@ -4,9 +4,12 @@
 //! A check's life (a compare-and-swap on `state` at every step, see [`crate::store`]):
 //!
 //! ```text
-//! created ──wallet response with the request's state, verified──▶ completed (compliant or
+//! created ──wallet response with the request's state, verified──▶ completed (compliant,
+//!    │                                                            awaiting_confirmation or
 //!    │                                                            not eligible)
 //!    │    └──rejected─────────────────────────────────────────▶ failed
+//!    │   completed (awaiting_confirmation) ──confirmation──▶ completed (compliant)
+//!    │                                      └──not matched──▶ failed (holder_not_matched)
 //!    └──expires_at passes──▶ expired                 any state ──DELETE──▶ erased (tombstone)
 //! ```
 //!
@@ -20,11 +23,13 @@
 //! code once (`GET /v1/checks/{id}?response_code=…`), which defeats session fixation
 //! (OpenID4VP 1.0 "Session Fixation"; HAIP).
 
+mod confirm;
 mod create;
 mod error;
 mod record;
 mod view;
 
+pub use confirm::ConfirmationRequest;
 pub use create::{CheckRequest, CreatedCheck};
 pub use error::CheckError;
 pub use record::OutcomeRecord;
@@ -37,7 +42,7 @@ pub use view::{CheckView, hash_response_code};
 pub enum CheckState {
     /// Waiting for the wallet (or verifying its response).
     Created,
-    /// Verified: compliant or not eligible.
+    /// Verified: compliant, awaiting the relying party's confirmation, or not eligible.
     Completed,
     /// Rejected: the presentation or the exchange failed.
     Failed,

@@ -6,6 +6,7 @@
 //! - `POST /v1/checks` `{template, webhook_url?, redirect_uri?, reference?, response_mode?}`
 //! - `GET /v1/checks/{check_id}[?response_code=…]`, `DELETE /v1/checks/{check_id}`
 //! - `GET /v1/checks/{check_id}/qr.svg`, `GET /v1/checks/{check_id}/qr.png`
+//! - `POST /v1/checks/{check_id}/confirmation` `{decision, method, checker_name, start_date?}`
 //! - `GET /v1/templates`
 //!
 //! Wallet endpoints (OpenID4VP 1.0):
@@ -61,6 +62,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/checks/{check_id}/qr.png",
             get(checks::get_check_qr_png),
+        )
+        .route(
+            "/v1/checks/{check_id}/confirmation",
+            post(checks::confirm_check),
         )
         .route("/v1/templates", get(checks::list_templates))
         .route_layer(from_fn_with_state(state.clone(), auth::require_tenant));

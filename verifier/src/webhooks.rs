@@ -77,17 +77,19 @@ pub struct DeliveryReport {
 }
 
 impl Verifier {
-    /// The outbox event of `check` entering `state`, when it has a webhook URL.
+    /// The outbox event `check.<name>` of `check` entering `state`, when it has a webhook
+    /// URL (`name` is the state, or `confirmed` for the relying party's confirmation).
     pub(crate) fn check_event(
         &self,
         check: &CheckRow,
+        name: &str,
         state: CheckState,
         record: &OutcomeRecord,
         now: i64,
     ) -> Option<NewEvent> {
         let url = check.webhook_url.clone()?;
         let event = Event {
-            event_type: format!("check.{}", state.as_str()),
+            event_type: format!("check.{name}"),
             timestamp: rfc3339(now),
             data: EventData {
                 check_id: &check.check_id,

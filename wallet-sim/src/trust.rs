@@ -9,7 +9,7 @@ use idv_fetch::{TrustClientError, TrustListClient};
 use idv_jose::{Clock, Jwk, JwkSet, PublicKey};
 use idv_proto::trust::entry::{CodeStatus, LevelOfConfidence, SchemeCode};
 use idv_trust::anchors::TrustAnchors;
-use idv_trust::evaluate::{IssuerQuery, evaluate_issuer, find_issuer_key};
+use idv_trust::evaluate::{IssuanceWindow, IssuerQuery, evaluate_issuer, find_issuer_key};
 use idv_trust::list::{ListPolicy, VerifiedTrustList};
 use serde::Serialize;
 
@@ -193,7 +193,7 @@ pub fn issuer_standing(
                         scheme,
                         required_loc: LevelOfConfidence::Low,
                         now,
-                        issued_at,
+                        issued: issued_at.map(|iat| IssuanceWindow::from_iat(iat, now)),
                     },
                 )
                 .is_ok()

@@ -28,6 +28,7 @@ use idv_proto::trust::entry::LevelOfConfidence;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::confirmation::Confirmation;
 use crate::outcome::{CheckOutcome, Provider, TrustListRef};
 use crate::reason::{OutcomeState, Reason};
 use crate::templates::{Template, TemplateRef};
@@ -84,6 +85,10 @@ pub struct CheckRecord {
     /// base64url(SHA-256) of what was presented ([`presentation_sha256`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presentation_sha256: Option<String>,
+    /// The relying party's confirmation that the person is the holder: who compared, how,
+    /// when, and the start date (templates with the confirmation step, once recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<Confirmation>,
     /// The disclosed claims, when the template keeps them in the evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<Map<String, Value>>,
@@ -113,6 +118,27 @@ impl fmt::Debug for CheckRecord {
 }
 
 impl CheckRecord {
+    /// The outcome this record states, for a service that keeps only the signed record and
+    /// must take the check a step further (the relying party's confirmation). The claims are
+    /// those the record carries (none when the template keeps them out of the evidence).
+    pub fn into_outcome(self) -> CheckOutcome {
+        CheckOutcome {
+            template: self.template,
+            state: self.state,
+            compliant: self.compliant,
+            reasons: self.reasons,
+            claims: self.claims.unwrap_or_default(),
+            provider: self.provider,
+            level_of_confidence: self.level_of_confidence,
+            trust_list: self.trust_list,
+            status_checked_at: self.status_checked_at,
+            checked_at: self.checked_at,
+            presentation_sha256: self.presentation_sha256,
+            confirmation: self.confirmation,
+            evidence: None,
+        }
+    }
+
     /// Whether this record is about `vp_token`: its `presentation_sha256` is that of
     /// `vp_token` ([`presentation_sha256`]). Verify the record first ([`verify_check_record`]).
     pub fn binds(&self, vp_token: &VpToken) -> bool {
@@ -185,6 +211,7 @@ pub fn sign_check_record(
         status_checked_at: outcome.status_checked_at,
         checked_at: outcome.checked_at,
         presentation_sha256: outcome.presentation_sha256.clone(),
+        confirmation: outcome.confirmation.clone(),
         claims: (template.evidence_includes_claims() && !outcome.claims.is_empty())
             .then(|| outcome.claims.clone()),
     };

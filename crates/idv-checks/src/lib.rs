@@ -14,7 +14,10 @@
 //!    [`CheckFailure`].
 //! 3. The service fetches and verifies those status lists, then phase two,
 //!    [`VerifiedPresentation::conclude`], applies revocation and suspension and the template's
-//!    rules (right-to-work eligibility, age threshold) into a [`CheckOutcome`].
+//!    rules (every shown claim validated, right-to-work and right-to-rent eligibility, age
+//!    threshold and level of confidence) into a [`CheckOutcome`].
+//!    Right to work and right to rent conclude awaiting the relying party's confirmation that
+//!    the person is the holder ([`confirmation`]); only that makes them compliant.
 //! 4. [`evidence::sign_check_record`] signs the outcome as a `dvs-check-record+jwt` the
 //!    employer keeps; [`evidence::verify_check_record`] checks one.
 //!
@@ -24,8 +27,10 @@
 //! compliant outcome's `claims` (and, for templates that keep them, in the evidence).
 //!
 //! Modules: [`templates`], [`verify`], [`outcome`], [`reason`], [`rules`] (the scheme rules),
-//! [`evidence`].
+//! [`confirmation`], [`evidence`].
 
+mod claims;
+pub mod confirmation;
 pub mod evidence;
 mod failure;
 pub mod outcome;
@@ -35,6 +40,7 @@ pub mod rules;
 pub mod templates;
 pub mod verify;
 
+pub use confirmation::{Confirmation, ConfirmationDecision, ConfirmationError, ConfirmationMethod};
 pub use failure::CheckFailure;
 pub use outcome::{CheckOutcome, Provider, TrustListRef};
 pub use reason::{OutcomeState, Reason, ReasonCode, Step};

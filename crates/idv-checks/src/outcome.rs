@@ -7,6 +7,7 @@ use idv_trust::evaluate::TrustDecision;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::confirmation::Confirmation;
 use crate::reason::{OutcomeState, Reason, ReasonCode};
 use crate::templates::TemplateRef;
 
@@ -48,13 +49,14 @@ pub struct TrustListRef {
 pub struct CheckOutcome {
     /// The template and version the check ran.
     pub template: TemplateRef,
-    /// Compliant, not eligible (another route must be used) or rejected.
+    /// Compliant, awaiting the relying party's confirmation, not eligible (another route must
+    /// be used) or rejected.
     pub state: OutcomeState,
     /// `state == compliant`, for callers that only need a yes or no.
     pub compliant: bool,
     /// Why the check is not compliant; empty when it is.
     pub reasons: Vec<Reason>,
-    /// The requested claims, when compliant.
+    /// The requested claims, when compliant or awaiting confirmation.
     #[serde(default)]
     pub claims: Map<String, Value>,
     /// The provider that issued the credential, when it was identified on the trust list.
@@ -76,6 +78,10 @@ pub struct CheckOutcome {
     /// ties the outcome to the presentation without keeping it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presentation_sha256: Option<String>,
+    /// The relying party's confirmation that the person is the holder, once recorded
+    /// (templates with the confirmation step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<Confirmation>,
     /// The signed check record (`dvs-check-record+jwt`), once the service has signed it
     /// (see [`crate::evidence::sign_check_record`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -109,6 +115,7 @@ impl CheckOutcome {
             status_checked_at: None,
             checked_at,
             presentation_sha256: None,
+            confirmation: None,
             evidence: None,
         }
     }
@@ -144,6 +151,7 @@ impl fmt::Debug for CheckOutcome {
             .field("trust_list", &self.trust_list)
             .field("status_checked_at", &self.status_checked_at)
             .field("checked_at", &self.checked_at)
+            .field("confirmation", &self.confirmation)
             .field("evidence", &self.evidence.as_ref().map(|_| "<signed>"))
             .finish()
     }

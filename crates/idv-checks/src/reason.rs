@@ -9,6 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use idv_proto::claims_path::ClaimsPath;
 use serde::{Deserialize, Serialize};
 
 /// The step of a check that produced a reason (design.md "Checks and outcomes").
@@ -29,6 +30,9 @@ pub enum Step {
     Trust,
     /// The template's scheme rules over the verified claims.
     Rule,
+    /// The relying party's own step after a verified presentation: satisfying itself that
+    /// the person in front of it is the credential's holder (right to work, right to rent).
+    Confirmation,
 }
 
 impl Step {
@@ -42,6 +46,7 @@ impl Step {
             Self::Status => "status",
             Self::Trust => "trust",
             Self::Rule => "rule",
+            Self::Confirmation => "confirmation",
         }
     }
 }
@@ -56,8 +61,15 @@ impl fmt::Display for Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeState {
-    /// Every check passed and the scheme's rules accept the person.
+    /// Every check passed and the scheme's rules accept the person (for a template with the
+    /// relying party's confirmation step, after that step).
     Compliant,
+    /// The presentation verified and the scheme's rules accept it, but the relying party must
+    /// still satisfy itself that the person is the credential's holder (compare the photo in
+    /// person or by live video call) before it can rely on the check: right to work and right
+    /// to rent give a statutory excuse only after that step (Home Office, employer's guide to
+    /// right to work checks, IDVT).
+    AwaitingConfirmation,
     /// The presentation verified, but the scheme's rules do not accept it (e.g. right to work
     /// for a nationality outside the digital route): another route must be used.
     NotEligible,
@@ -70,6 +82,7 @@ impl OutcomeState {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Compliant => "compliant",
+            Self::AwaitingConfirmation => "awaiting_confirmation",
             Self::NotEligible => "not_eligible",
             Self::Rejected => "rejected",
         }
@@ -82,9 +95,18 @@ impl fmt::Display for OutcomeState {
     }
 }
 
-/// The fixed message of the right-to-work "not eligible" outcomes.
-const SHARE_CODE_ROUTE: &str =
-    "not eligible for a digital check: use the Home Office share code route";
+/// The advice of right-to-work and right-to-rent outcomes a British or Irish citizen's
+/// document cannot pass: they cannot use a share code (Home Office, employer's guide to right
+/// to work checks: the online service is not available to British or Irish citizens).
+macro_rules! manual_check {
+    ($what:literal) => {
+        concat!(
+            "not eligible for a digital check: ",
+            $what,
+            "; a British or Irish citizen needs a manual check of their original document"
+        )
+    };
+}
 
 macro_rules! reason_codes {
     ($(
@@ -261,27 +283,43 @@ reason_codes! {
         "the credential's status list is not hosted by its provider";
 
     // --- rule: the template's scheme rules ---
-    /// Right to work: no nationality eligible for the digital route (British or Irish).
+    /// Right to work or rent: the holder is neither British nor Irish, the only citizens the
+    /// digital (IDVT) route covers.
     NationalityNotEligible = "nationality_not_eligible", Rule, NotEligible,
-        SHARE_CODE_ROUTE;
-    /// Right to work: the document is not a passport or an Irish passport card.
+        "not eligible for a digital check: it covers British and Irish citizens only; anyone \
+         else proves their right with a Home Office share code";
+    /// Right to work or rent: the document is not a passport or an Irish passport card.
     DocumentTypeNotEligible = "document_type_not_eligible", Rule, NotEligible,
-        "not eligible for a digital check: the identity document must be a passport or an \
-         Irish passport card; use a manual document check or the Home Office share code route";
-    /// Right to work: the document had expired at the time of the check.
+        manual_check!("it accepts only a British or Irish passport or an Irish passport card");
+    /// Right to work or rent: the passport or passport card was not issued by the United
+    /// Kingdom or Ireland (an Irish passport card by Ireland), or not by a country whose
+    /// nationality the holder has.
+    DocumentCountryNotEligible = "document_country_not_eligible", Rule, NotEligible,
+        manual_check!("it accepts only a British passport, or an Irish passport or passport \
+                       card, held by a citizen of the country that issued it");
+    /// Right to work or rent: the document had expired at the time of the check.
     DocumentExpired = "document_expired", Rule, NotEligible,
-        "not eligible for a digital check: the identity document has expired; use a manual \
-         document check or the Home Office share code route";
+        manual_check!("the passport or passport card has expired");
     /// The identity was proofed below the level of confidence the scheme requires.
     LevelOfConfidenceTooLow = "level_of_confidence_too_low", Rule, NotEligible,
-        "not eligible for a digital check: the identity was not verified to the required \
-         level of confidence; use a manual document check or the Home Office share code route";
+        "not eligible for a digital check: the identity was not verified to the level of \
+         confidence the check requires; use another accepted proof (for right to work or \
+         rent, a British or Irish citizen needs a manual check of their original document)";
     /// Age: the holder does not meet the threshold.
     AgeThresholdNotMet = "age_threshold_not_met", Rule, NotEligible,
         "the holder does not meet the age threshold";
-    /// A claim a rule needs has an unusable value.
+    /// A claim the check relies on or shows has an unusable value (wrong type, not a real
+    /// date, a date in the future where that is impossible, an unknown code); the reason's
+    /// `claim` names it.
     ClaimInvalid = "claim_invalid", Rule, Rejected,
         "a claim the check relies on has an invalid value";
+
+    // --- confirmation: the relying party's step after a verified presentation ---
+    /// The relying party found that the person is not the credential's holder (the photo or
+    /// date of birth does not match the person in front of it).
+    HolderNotMatched = "holder_not_matched", Confirmation, Rejected,
+        "the checker found that the person is not the holder of the credential: the check \
+         cannot be relied on";
 }
 
 impl fmt::Display for ReasonCode {
@@ -316,6 +354,19 @@ pub struct Reason {
     pub step: Step,
     /// A fixed explanation; never personal data.
     pub message: String,
+    /// The claim a [`ReasonCode::ClaimInvalid`] is about (a claims path, never its value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<ClaimsPath>,
+}
+
+impl Reason {
+    /// [`ReasonCode::ClaimInvalid`] about the claim at `path`.
+    pub fn claim_invalid(path: ClaimsPath) -> Self {
+        Self {
+            claim: Some(path),
+            ..Self::from(ReasonCode::ClaimInvalid)
+        }
+    }
 }
 
 impl From<ReasonCode> for Reason {
@@ -324,6 +375,7 @@ impl From<ReasonCode> for Reason {
             code,
             step: code.step(),
             message: code.message().to_owned(),
+            claim: None,
         }
     }
 }
@@ -361,12 +413,30 @@ mod tests {
             if code.verdict() == OutcomeState::NotEligible {
                 assert_eq!(code.step(), Step::Rule, "{code}");
             }
-            assert_ne!(code.verdict(), OutcomeState::Compliant, "{code}");
+            assert!(
+                matches!(
+                    code.verdict(),
+                    OutcomeState::NotEligible | OutcomeState::Rejected
+                ),
+                "{code}"
+            );
         }
-        assert_eq!(
-            ReasonCode::NationalityNotEligible.message(),
-            "not eligible for a digital check: use the Home Office share code route"
+        assert!(
+            ReasonCode::NationalityNotEligible
+                .message()
+                .contains("Home Office share code")
         );
+        // British and Irish citizens cannot use a share code: their documents' reasons point
+        // them to a manual check.
+        for code in [
+            ReasonCode::DocumentTypeNotEligible,
+            ReasonCode::DocumentCountryNotEligible,
+            ReasonCode::DocumentExpired,
+            ReasonCode::LevelOfConfidenceTooLow,
+        ] {
+            assert!(code.message().contains("manual check"), "{code}");
+            assert!(!code.message().contains("share code"), "{code}");
+        }
     }
 
     #[test]

@@ -4,12 +4,18 @@
 //! Credentials Query Language") plus the scheme rules applied to the verified claims
 //! (design.md "Checks (verifier templates) and outcomes"):
 //!
-//! - `right_to_work` (v1): an identity credential from an IDSP certified for RTW at LoC medium
-//!   or above; British or Irish nationality, passport or Irish passport card unexpired at the
-//!   time of the check. Returns name, birthdate and portrait (the employer's photo match), the
-//!   nationalities, the document's type and expiry, and the level of confidence.
-//! - `age_over_16`, `age_over_18`, `age_over_21`, `age_over_25` (v1): an age credential,
-//!   requesting the one threshold claim only: never a name or a birthdate.
+//! - `right_to_work` (v2): an identity credential from an IDSP certified for RTW at LoC medium
+//!   or above; a British passport, or an Irish passport or passport card, held by a citizen of
+//!   the issuing country and unexpired at the time of the check (Home Office, employer's guide
+//!   to right to work checks, IDVT). Returns name, birthdate and portrait (the employer's photo
+//!   match), the nationalities, the document's type, issuing country and expiry, and the
+//!   level of confidence and GPG 45 profile.
+//! - `right_to_rent` (v1, England): the same claims and document rule for a landlord or letting
+//!   agent, from an IDSP certified for RTR (Home Office, landlord's guide to right to rent
+//!   checks).
+//! - `age_over_16`, `age_over_18`, `age_over_21`, `age_over_25` (v2): an age credential,
+//!   requesting the one threshold claim and the level of confidence the identity behind it
+//!   was verified to: never a name or a birthdate.
 //!
 //! A changed query or rule is a new version; the version goes into every outcome and evidence
 //! record.
@@ -30,15 +36,18 @@ pub use idv_proto::sd_jwt_vc::vct::{AGE_VCT, IDENTITY_VCT};
 
 /// Template id of the right-to-work check.
 pub const RIGHT_TO_WORK: &str = "right_to_work";
+/// Template id of the right-to-rent check (England).
+pub const RIGHT_TO_RENT: &str = "right_to_rent";
 
 const DAY: i64 = 24 * 60 * 60;
 
 /// Which rules turn verified claims into an outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rule {
-    /// Nationality GB or IE; passport or Irish passport card, unexpired; LoC ≥ required.
-    RightToWork,
-    /// The named `age_over_NN` claim is `true`.
+    /// A British passport, or an Irish passport or passport card, of a citizen of the issuing
+    /// country, unexpired; LoC ≥ required (right to work, right to rent).
+    IdvtDocument,
+    /// The named `age_over_NN` claim is `true`; LoC ≥ required.
     AgeOver {
         /// The claim name, e.g. `age_over_18`.
         claim: &'static str,
@@ -64,6 +73,7 @@ pub struct Template {
     required_loc: LevelOfConfidence,
     default_retention_secs: i64,
     evidence_includes_claims: bool,
+    confirmation_required: bool,
     query: DcqlQuery,
     credential_query_id: String,
     requested: Vec<ClaimsPath>,
@@ -129,6 +139,12 @@ impl Template {
         self.evidence_includes_claims
     }
 
+    /// Whether a verified presentation still needs the relying party's confirmation that the
+    /// person is the holder ([`crate::confirmation`]) before it is compliant.
+    pub fn confirmation_required(&self) -> bool {
+        self.confirmation_required
+    }
+
     /// The DCQL query to put in the request object (validated).
     pub fn dcql_query(&self) -> &DcqlQuery {
         &self.query
@@ -190,16 +206,24 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// The built-in templates: `right_to_work` and `age_over_{16,18,21,25}`, version 1.
+    /// The built-in templates: `right_to_work` (v2), `right_to_rent` (v1) and
+    /// `age_over_{16,18,21,25}` (v2).
+    ///
+    /// Earlier versions are withdrawn, not kept: `right_to_work` v1 accepted any passport of
+    /// a British or Irish citizen and age v1 relied on the provider's certification alone. A
+    /// check created on a withdrawn version cannot finish ([`TemplateError::UnknownVersion`]).
     pub fn builtin() -> Result<Self, TemplateError> {
-        let mut templates = vec![right_to_work_v1()?];
+        let mut templates = vec![
+            idvt_document(RIGHT_TO_WORK, 2, SchemeCode::Rtw)?,
+            idvt_document(RIGHT_TO_RENT, 1, SchemeCode::Rtr)?,
+        ];
         for (claim, title) in [
             ("age_over_16", "Age over 16"),
             ("age_over_18", "Age over 18"),
             ("age_over_21", "Age over 21"),
             ("age_over_25", "Age over 25"),
         ] {
-            templates.push(age_over_v1(claim, title)?);
+            templates.push(age_over(claim, title)?);
         }
         Ok(Self { templates })
     }
@@ -242,6 +266,7 @@ struct Definition {
     required_loc: LevelOfConfidence,
     default_retention_secs: i64,
     evidence_includes_claims: bool,
+    confirmation_required: bool,
     query: serde_json::Value,
     rule: Rule,
 }
@@ -282,6 +307,7 @@ fn compile(definition: Definition) -> Result<Template, TemplateError> {
         required_loc: definition.required_loc,
         default_retention_secs: definition.default_retention_secs,
         evidence_includes_claims: definition.evidence_includes_claims,
+        confirmation_required: definition.confirmation_required,
         retain: RetainPlan::new(&requested),
         query,
         credential_query_id,
@@ -290,7 +316,13 @@ fn compile(definition: Definition) -> Result<Template, TemplateError> {
     })
 }
 
-fn right_to_work_v1() -> Result<Template, TemplateError> {
+/// Right to work or right to rent through IDVT: the same claims and document rule, under the
+/// scheme's own supplementary code.
+fn idvt_document(
+    id: &'static str,
+    version: u32,
+    scheme: SchemeCode,
+) -> Result<Template, TemplateError> {
     let claims: Vec<_> = [
         json!(["given_name"]),
         json!(["family_name"]),
@@ -298,6 +330,7 @@ fn right_to_work_v1() -> Result<Template, TemplateError> {
         json!(["portrait"]),
         json!(["nationalities"]),
         json!(["document", "type"]),
+        json!(["document", "issuing_country"]),
         json!(["document", "date_of_expiry"]),
         json!(["verification", "assurance_level"]),
         json!(["verification", "gpg45_profile"]),
@@ -305,14 +338,22 @@ fn right_to_work_v1() -> Result<Template, TemplateError> {
     .into_iter()
     .map(|path| json!({ "path": path }))
     .collect();
+    let title = match scheme {
+        SchemeCode::Rtr => {
+            "Right to rent in England (British or Irish citizen, identity document validation \
+             technology)"
+        }
+        _ => "Right to work (British or Irish citizen, identity document validation technology)",
+    };
     compile(Definition {
-        id: RIGHT_TO_WORK,
-        version: 1,
-        title: "Right to work (British or Irish citizen, identity document validation technology)",
-        scheme: SchemeCode::Rtw,
+        id,
+        version,
+        title,
+        scheme,
         required_loc: LevelOfConfidence::Medium,
         default_retention_secs: 30 * DAY,
         evidence_includes_claims: true,
+        confirmation_required: true,
         query: json!({ "credentials": [{
             "id": "identity",
             "format": idv_proto::oid4vp::verifier_metadata::DC_SD_JWT_FORMAT,
@@ -320,28 +361,34 @@ fn right_to_work_v1() -> Result<Template, TemplateError> {
             "require_cryptographic_holder_binding": true,
             "claims": claims,
         }] }),
-        rule: Rule::RightToWork,
+        rule: Rule::IdvtDocument,
     })
 }
 
-/// An age check named after, and requesting only, the credential's `claim` (`age_over_NN`).
-fn age_over_v1(claim: &'static str, title: &'static str) -> Result<Template, TemplateError> {
+/// An age check named after, and requesting only, the credential's `claim` (`age_over_NN`)
+/// and the level of confidence it rests on.
+fn age_over(claim: &'static str, title: &'static str) -> Result<Template, TemplateError> {
     compile(Definition {
         id: claim,
-        version: 1,
+        version: 2,
         title,
         scheme: SchemeCode::Age,
-        // Alcohol sales by digital identity require identity verified to medium (standards.md
-        // §7.8); the age credential states no level, so the provider's certification decides.
+        // An age attestation for a sale of alcohol or other age-restricted goods must rest on
+        // an identity verified to at least GPG 45 medium confidence; the credential states its
+        // level, and the provider's certified maximum caps it.
         required_loc: LevelOfConfidence::Medium,
         default_retention_secs: DAY,
         evidence_includes_claims: false,
+        confirmation_required: false,
         query: json!({ "credentials": [{
             "id": "age",
             "format": idv_proto::oid4vp::verifier_metadata::DC_SD_JWT_FORMAT,
             "meta": { "vct_values": [AGE_VCT] },
             "require_cryptographic_holder_binding": true,
-            "claims": [{ "path": [claim] }],
+            "claims": [
+                { "path": [claim] },
+                { "path": ["verification", "assurance_level"] },
+            ],
         }] }),
         rule: Rule::AgeOver { claim },
     })
@@ -357,12 +404,15 @@ mod tests {
         let rtw = templates.get("right_to_work").unwrap();
         assert_eq!(
             (rtw.version(), rtw.scheme(), rtw.required_loc()),
-            (1, SchemeCode::Rtw, LevelOfConfidence::Medium)
+            (2, SchemeCode::Rtw, LevelOfConfidence::Medium)
         );
+        let rtr = templates.get(RIGHT_TO_RENT).unwrap();
+        assert_eq!((rtr.version(), rtr.scheme()), (1, SchemeCode::Rtr));
+        assert_eq!(rtr.requested_claims(), rtw.requested_claims());
         assert!(rtw.evidence_includes_claims());
         assert_eq!(rtw.credential_query_id(), "identity");
         assert_eq!(
-            templates.get_version("right_to_work", 1).unwrap().id(),
+            templates.get_version("right_to_work", 2).unwrap().id(),
             "right_to_work"
         );
         for id in ["age_over_16", "age_over_18", "age_over_21", "age_over_25"] {
@@ -370,27 +420,31 @@ mod tests {
             assert_eq!(age.scheme(), SchemeCode::Age);
             assert_eq!(
                 age.requested_claims(),
-                [ClaimsPath::from_keys([id]).unwrap()]
+                [
+                    ClaimsPath::from_keys([id]).unwrap(),
+                    ClaimsPath::from_keys(["verification", "assurance_level"]).unwrap()
+                ]
             );
             assert!(!age.evidence_includes_claims());
         }
-        assert_eq!(templates.iter().count(), 5);
+        assert_eq!(templates.iter().count(), 6);
     }
 
     #[test]
     fn unknown_ids_and_versions_are_typed_errors() {
         let templates = Templates::builtin().unwrap();
         assert_eq!(
-            templates.get("right_to_rent").unwrap_err(),
+            templates.get("right_to_vote").unwrap_err(),
             TemplateError::Unknown {
-                id: "right_to_rent".into()
+                id: "right_to_vote".into()
             }
         );
+        // Version 1 accepted a French passport of a British and French citizen: withdrawn.
         assert_eq!(
-            templates.get_version("right_to_work", 2).unwrap_err(),
+            templates.get_version("right_to_work", 1).unwrap_err(),
             TemplateError::UnknownVersion {
                 id: "right_to_work".into(),
-                version: 2
+                version: 1
             }
         );
         assert!(matches!(
@@ -416,7 +470,12 @@ mod tests {
         let rtw = templates.get(RIGHT_TO_WORK).unwrap();
         let purpose = rtw.purpose();
         assert_eq!(purpose.code, SchemeCode::Rtw);
-        assert_eq!(purpose.claims.len(), 9);
+        assert_eq!(purpose.claims.len(), 10);
+        assert!(
+            purpose
+                .claims
+                .contains(&ClaimsPath::from_keys(["document", "issuing_country"]).unwrap())
+        );
         assert!(
             purpose
                 .claims

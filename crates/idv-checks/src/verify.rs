@@ -33,14 +33,14 @@ use idv_sdjwt::key_binding::KeyBindingPolicy;
 use idv_sdjwt::vc::{self, VerifiedSdJwtVc};
 use idv_sdjwt::verify::{DEFAULT_KB_MAX_AGE, DEFAULT_SKEW, UnverifiedSdJwt, VerifyPolicy};
 use idv_status_list::Status;
-use idv_trust::evaluate::{self, IssuerQuery};
+use idv_trust::evaluate::{self, IssuanceWindow, IssuerQuery};
 use idv_trust::list::VerifiedTrustList;
 use serde::Deserialize as _;
 use serde_json::{Map, Value};
 
 use crate::failure::{Cause, CheckFailure, Known, sd_jwt_code, trust_code};
 use crate::outcome::{CheckOutcome, Provider, TrustListRef};
-use crate::reason::{Reason, ReasonCode};
+use crate::reason::{OutcomeState, Reason, ReasonCode};
 use crate::rules;
 use crate::templates::{Rule, Template, TemplateRef};
 
@@ -101,6 +101,7 @@ pub struct VerifiedPresentation {
     template: TemplateRef,
     rule: Rule,
     required_loc: LevelOfConfidence,
+    confirmation_required: bool,
     provider: Provider,
     provider_max_loc: LevelOfConfidence,
     trust_list: TrustListRef,
@@ -119,18 +120,6 @@ impl fmt::Debug for VerifiedPresentation {
             .field("claims", &format_args!("<{} claim(s)>", self.claims.len()))
             .field("checked_at", &self.checked_at)
             .finish_non_exhaustive()
-    }
-}
-
-/// The latest moment a credential with this `iat` can have been issued. Issuers may round
-/// `iat` down to keep the copies of a batch unlinkable (RFC 9901 §10.1; ours round to the
-/// day): an `iat` on a day boundary says only that the credential was issued that day, by now.
-fn latest_issuance(iat: i64, now: i64) -> i64 {
-    const DAY: i64 = 24 * 60 * 60;
-    if iat.rem_euclid(DAY) == 0 {
-        (iat + DAY - 1).min(now).max(iat)
-    } else {
-        iat
     }
 }
 
@@ -218,7 +207,7 @@ pub fn verify_presentation(
             scheme: template.scheme(),
             required_loc: template.required_loc(),
             now,
-            issued_at: issued_at.map(|iat| latest_issuance(iat, now)),
+            issued: issued_at.map(|iat| IssuanceWindow::from_iat(iat, now)),
         },
     )
     .map_err(|e| {
@@ -264,6 +253,7 @@ pub fn verify_presentation(
         template: known.template,
         rule: template.rule,
         required_loc: template.required_loc(),
+        confirmation_required: template.confirmation_required(),
         provider: Provider::from(&decision),
         provider_max_loc: decision.max_loc,
         trust_list: trust_list_ref,
@@ -316,8 +306,9 @@ impl VerifiedPresentation {
     /// `statuses` pairs each resolved reference with the status read from its verified list;
     /// a reference without an entry (the fetch or verification failed) rejects the check with
     /// [`ReasonCode::StatusUnavailable`]. Revoked, suspended or unknown statuses reject it;
-    /// only a valid one lets the rules run. Claims stay in the outcome only when it is
-    /// compliant.
+    /// only a valid one lets the rules run. A template with the relying party's confirmation
+    /// step concludes [`OutcomeState::AwaitingConfirmation`] where it would be compliant.
+    /// Claims stay in the outcome only when it is compliant or awaiting confirmation.
     pub fn conclude(
         self,
         statuses: &[(StatusListReference, Status)],
@@ -335,7 +326,7 @@ impl VerifiedPresentation {
             None => Some(ReasonCode::StatusUnavailable),
         };
         let (reasons, level_of_confidence) = match status_failure {
-            Some(code) => (vec![code], None),
+            Some(code) => (vec![Reason::from(code)], None),
             None => {
                 let result = rules::evaluate(
                     self.rule,
@@ -347,12 +338,15 @@ impl VerifiedPresentation {
                 (result.reasons, result.level_of_confidence)
             }
         };
-        let mut outcome = CheckOutcome::from_reasons(
-            self.template,
-            reasons.into_iter().map(Reason::from).collect(),
-            self.checked_at,
-        );
-        if outcome.compliant {
+        let mut outcome = CheckOutcome::from_reasons(self.template, reasons, self.checked_at);
+        if outcome.compliant && self.confirmation_required {
+            outcome.state = OutcomeState::AwaitingConfirmation;
+            outcome.compliant = false;
+        }
+        if matches!(
+            outcome.state,
+            OutcomeState::Compliant | OutcomeState::AwaitingConfirmation
+        ) {
             outcome.claims = self.claims;
         }
         outcome.provider = Some(self.provider);

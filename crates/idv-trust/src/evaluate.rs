@@ -33,8 +33,40 @@ pub struct IssuerQuery<'a> {
     pub required_loc: LevelOfConfidence,
     /// The verifier's current time (Unix seconds).
     pub now: i64,
-    /// The credential's `iat`, when present: the service must have been certified then too.
-    pub issued_at: Option<i64>,
+    /// When the credential was issued, from its `iat`: the service must have been certified
+    /// throughout that window too.
+    pub issued: Option<IssuanceWindow>,
+}
+
+/// The span of time in which a credential may have been issued.
+///
+/// Issuers may round `iat` down to keep the copies of a batch unlinkable (RFC 9901 §10.1;
+/// SD-JWT VC allows it): an `iat` on a UTC day boundary says only that the credential was
+/// issued that day, by now. A provider suspended for part of that day may have issued it
+/// while suspended, so certification is required over the whole window, not at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssuanceWindow {
+    /// The earliest moment of issuance (Unix seconds).
+    pub earliest: i64,
+    /// The latest moment of issuance (Unix seconds), inclusive.
+    pub latest: i64,
+}
+
+impl IssuanceWindow {
+    /// The window of a credential whose `iat` is `iat`, judged at `now`: the rest of the UTC
+    /// day (up to `now`) for an `iat` on a day boundary, otherwise the instant `iat`.
+    pub fn from_iat(iat: i64, now: i64) -> Self {
+        const DAY: i64 = 24 * 60 * 60;
+        let latest = if iat.rem_euclid(DAY) == 0 {
+            (iat + DAY - 1).min(now).max(iat)
+        } else {
+            iat
+        };
+        Self {
+            earliest: iat,
+            latest,
+        }
+    }
 }
 
 /// A positive decision, to be recorded with the check result.
@@ -117,11 +149,14 @@ pub fn evaluate_issuer(
             issued: certificate.issued,
         });
     }
-    if let Some(issued_at) = query.issued_at
-        && !(certified_at(entry, issued_at)
-            && (certificate.issued..certificate.expires).contains(&issued_at))
+    if let Some(window) = query.issued
+        && !(certified_throughout(entry, window)
+            && certificate.issued <= window.earliest
+            && window.latest < certificate.expires)
     {
-        return Err(TrustError::NotCertifiedAtIssuance { issued_at });
+        return Err(TrustError::NotCertifiedAtIssuance {
+            issued_at: window.earliest,
+        });
     }
     if !framework_valid(list, &entry.framework_version, query.now) {
         return Err(TrustError::FrameworkVersionInvalid {
@@ -223,9 +258,9 @@ fn entry<'l>(
 }
 
 /// The status in force at `t`: the current one from `status_since` on, before that the latest
-/// history change at or before `t`. No record means not certified.
-fn certified_at(entry: &ServiceEntry, t: i64) -> bool {
-    let status = if t >= entry.status_since {
+/// history change at or before `t`. No record means none.
+fn status_at(entry: &ServiceEntry, t: i64) -> Option<ServiceStatus> {
+    if t >= entry.status_since {
         Some(entry.status)
     } else {
         entry
@@ -234,8 +269,22 @@ fn certified_at(entry: &ServiceEntry, t: i64) -> bool {
             .filter(|change| change.since <= t)
             .max_by_key(|change| change.since)
             .map(|change| change.status)
-    };
-    status == Some(ServiceStatus::Certified)
+    }
+}
+
+/// Whether the service was certified at every moment of `window`: at its start, and after
+/// every status change inside it (a same-day suspension and reinstatement included).
+fn certified_throughout(entry: &ServiceEntry, window: IssuanceWindow) -> bool {
+    let changes = entry
+        .status_history
+        .iter()
+        .map(|change| change.since)
+        .chain([entry.status_since])
+        .filter(|since| (window.earliest + 1..=window.latest).contains(since));
+    [window.earliest]
+        .into_iter()
+        .chain(changes)
+        .all(|t| status_at(entry, t) == Some(ServiceStatus::Certified))
 }
 
 fn framework_valid(list: &VerifiedTrustList, version: &str, now: i64) -> bool {

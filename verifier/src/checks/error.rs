@@ -33,6 +33,17 @@ pub enum CheckError {
         /// Its state.
         state: &'static str,
     },
+    /// The check's outcome is not `awaiting_confirmation` (another template, not verified,
+    /// already confirmed or rejected, or erased).
+    #[error("the check ({state}) is not awaiting confirmation")]
+    NotAwaitingConfirmation {
+        /// Its state.
+        state: String,
+    },
+    /// The check's personal data (the photo to compare with) was purged at the end of its
+    /// retention: it can no longer be confirmed.
+    #[error("the check's data was purged at the end of its retention: start a new check")]
+    ConfirmationDataPurged,
     /// The same-device response code is wrong or was used already.
     #[error("the response code is not valid for this check, or was used already")]
     InvalidResponseCode,

@@ -1,9 +1,12 @@
 //! `GET /v1/checks/{id}` (the state and result), the QR codes of a waiting check, and
 //! `DELETE /v1/checks/{id}` (erasure).
 
+use idv_checks::Confirmation;
+use idv_checks::evidence::CheckRecord;
 use idv_checks::outcome::{Provider, TrustListRef};
 use idv_checks::reason::{OutcomeState, Reason};
 use idv_checks::templates::TemplateRef;
+use idv_jose::jws::UnverifiedJws;
 use idv_proto::trust::entry::LevelOfConfidence;
 use idv_service_kit::Secret;
 use serde::Serialize;
@@ -46,7 +49,9 @@ pub struct CheckView {
     /// Same-device check whose result waits for the response code.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub response_code_required: bool,
-    /// `compliant`, `not_eligible` or `rejected`.
+    /// `compliant`, `awaiting_confirmation` (right to work and rent: the relying party must
+    /// compare the photo with the person, `POST /v1/checks/{id}/confirmation`),
+    /// `not_eligible` or `rejected`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<OutcomeState>,
     /// `outcome == compliant`.
@@ -73,6 +78,10 @@ pub struct CheckView {
     /// When the credential's status list was checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_checked_at: Option<i64>,
+    /// The relying party's confirmation that the person is the holder (who compared, how,
+    /// when, the start date), from the signed check record, until purged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<Confirmation>,
     /// The check record JWT signed by the verifier (`dvs-check-record+jwt`), until purged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
@@ -199,7 +208,11 @@ impl Verifier {
         ))
     }
 
-    async fn tenant_check(&self, tenant: &Tenant, check_id: &str) -> Result<CheckRow, CheckError> {
+    pub(super) async fn tenant_check(
+        &self,
+        tenant: &Tenant,
+        check_id: &str,
+    ) -> Result<CheckRow, CheckError> {
         self.store
             .load_check(&tenant.tenant_id, check_id)
             .await?
@@ -218,6 +231,18 @@ fn parse_state(row: &CheckRow) -> Result<CheckState, CheckError> {
     CheckState::parse(&row.state).ok_or(CheckError::Corrupt {
         what: "check state",
     })
+}
+
+/// The confirmation stated by a check's stored record. The record is this verifier's own,
+/// signed when stored: it is read, not verified again.
+fn confirmation_of(evidence: Option<&str>) -> Result<Option<Confirmation>, CheckError> {
+    let Some(evidence) = evidence else {
+        return Ok(None);
+    };
+    let record: CheckRecord = UnverifiedJws::parse(evidence)
+        .and_then(|jws| jws.insecure_claims())
+        .map_err(|_| CheckError::Corrupt { what: "evidence" })?;
+    Ok(record.confirmation)
 }
 
 /// A check as its tenant's API shows it, but with a same-device result released without the
@@ -287,6 +312,11 @@ fn view(
         status_checked_at: shown.as_ref().and_then(|o| o.status_checked_at),
         outcome: shown.as_ref().map(|o| o.outcome),
         claims: if withheld { None } else { claims },
+        confirmation: if withheld {
+            None
+        } else {
+            confirmation_of(row.evidence.as_deref())?
+        },
         evidence: if withheld { None } else { row.evidence.clone() },
         retain_until: row.retain_until,
         purged_at: row.purged_at,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::Authenticated;
-use crate::checks::{CheckRequest, CheckView};
+use crate::checks::{CheckRequest, CheckView, ConfirmationRequest};
 
 /// `GET /v1/checks/{id}` query.
 #[derive(Deserialize)]
@@ -76,6 +76,20 @@ pub(super) async fn delete_check(
 ) -> Result<StatusCode, ApiError> {
     state.verifier.erase_check(&tenant, &check_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/checks/{check_id}/confirmation` → 200 with the check.
+pub(super) async fn confirm_check(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    Path(check_id): Path<String>,
+    Json(request): Json<ConfirmationRequest>,
+) -> Result<Response, ApiError> {
+    let view = state
+        .verifier
+        .confirm_check(&tenant, &check_id, request)
+        .await?;
+    Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(view)).into_response())
 }
 
 /// `GET /v1/checks/{check_id}/qr.svg`.

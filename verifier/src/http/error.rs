@@ -29,9 +29,10 @@ impl From<CheckError> for ApiError {
                 ApiError::invalid_request(error.to_string())
             }
             CheckError::NotFound { .. } => ApiError::not_found(error.to_string()),
-            CheckError::NotAttested(_) | CheckError::NotPending { .. } => {
-                ApiError::conflict(error.to_string())
-            }
+            CheckError::NotAttested(_)
+            | CheckError::NotPending { .. }
+            | CheckError::NotAwaitingConfirmation { .. }
+            | CheckError::ConfirmationDataPurged => ApiError::conflict(error.to_string()),
             CheckError::InvalidResponseCode => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", error.to_string())
             }

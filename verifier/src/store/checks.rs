@@ -165,6 +165,19 @@ pub struct Finish {
     pub retain_until: i64,
 }
 
+/// The relying party's confirmation of a check awaiting it.
+#[derive(Clone)]
+pub struct Confirm {
+    /// `completed` (confirmed) or `failed` (not matched).
+    pub state: &'static str,
+    /// The new outcome metadata (JSON).
+    pub outcome: String,
+    /// The claims kept (none after a mismatch).
+    pub claims: Option<String>,
+    /// The check record signed again with the confirmation.
+    pub evidence: String,
+}
+
 /// A check whose request expired, for the sweeper.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueCheck {
@@ -261,6 +274,31 @@ impl Store {
         .bind(finish.retain_until)
         .bind(finish.presented_at)
         .bind(&finish.response_code_hash);
+        self.change_state(update, event).await
+    }
+
+    /// `completed (awaiting_confirmation) → completed | failed`: wins only while the check's
+    /// stored outcome is still exactly `awaiting` (so of concurrent confirmations one wins)
+    /// and its personal data has not been purged or erased meanwhile. Returns whether this
+    /// call won.
+    pub async fn confirm_check(
+        &self,
+        check_id: &str,
+        awaiting: &str,
+        confirm: &Confirm,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError> {
+        let update = sqlx::query(
+            "UPDATE checks SET state = $2, outcome = $3, claims = $4, evidence = $5 \
+             WHERE check_id = $1 AND state = 'completed' AND outcome = $6 \
+             AND evidence IS NOT NULL",
+        )
+        .bind(check_id)
+        .bind(confirm.state)
+        .bind(&confirm.outcome)
+        .bind(&confirm.claims)
+        .bind(&confirm.evidence)
+        .bind(awaiting);
         self.change_state(update, event).await
     }
 

@@ -217,7 +217,7 @@ impl Verifier {
             finished_at: now,
             retain_until: now + self.retention_secs(template),
         };
-        let event = self.check_event(check, state, &record, now);
+        let event = self.check_event(check, state.as_str(), state, &record, now);
         let finished = self
             .store
             .finish_check(&check.check_id, &finish, event.as_ref())
@@ -239,7 +239,13 @@ impl Verifier {
         let record = OutcomeRecord::rejected(ReasonCode::RequestExpired, now);
         let outcome =
             serde_json::to_string(&record).map_err(|e| WalletError::Internal(e.to_string()))?;
-        let event = self.check_event(check, CheckState::Expired, &record, now);
+        let event = self.check_event(
+            check,
+            CheckState::Expired.as_str(),
+            CheckState::Expired,
+            &record,
+            now,
+        );
         let expired = self
             .store
             .expire_check(&check.check_id, now, &outcome, event.as_ref())

@@ -65,7 +65,7 @@ async fn a_check_is_created_with_a_wallet_link_qr_codes_and_expiry(db: TestDb) {
     assert_eq!(created["state"], "created");
     assert_eq!(
         created["template"],
-        json!({"id": "right_to_work", "version": 1})
+        json!({"id": "right_to_work", "version": 2})
     );
     assert_eq!(
         created["expires_at"].as_i64().unwrap() - created["created_at"].as_i64().unwrap(),

@@ -54,6 +54,7 @@ async fn a_right_to_work_check_is_answered_with_exactly_the_requested_claims() {
             r#"["portrait"]"#,
             r#"["nationalities"]"#,
             r#"["document","type"]"#,
+            r#"["document","issuing_country"]"#,
             r#"["document","date_of_expiry"]"#,
             r#"["verification","assurance_level"]"#,
             r#"["verification","gpg45_profile"]"#,

@@ -1,4 +1,5 @@
-//! Age templates: only the threshold claim is ever requested, received or kept.
+//! Age templates: only the threshold claim and the level of confidence behind it are ever
+//! requested, received or kept.
 
 use idv_checks::{OutcomeState, ReasonCode};
 use serde_json::json;
@@ -12,7 +13,10 @@ fn an_age_check_never_asks_for_or_receives_a_name_or_birthdate() {
     let query = serde_json::to_value(over18.dcql_query()).unwrap();
     assert_eq!(
         query["credentials"][0]["claims"],
-        json!([{ "path": ["age_over_18"] }])
+        json!([
+            { "path": ["age_over_18"] },
+            { "path": ["verification", "assurance_level"] }
+        ])
     );
     assert_eq!(
         query["credentials"][0]["meta"]["vct_values"],
@@ -26,9 +30,12 @@ fn an_age_check_never_asks_for_or_receives_a_name_or_birthdate() {
     assert_eq!(outcome.state, OutcomeState::Compliant);
     assert_eq!(
         serde_json::Value::Object(outcome.claims.clone()),
-        json!({ "age_over_18": true })
+        json!({ "age_over_18": true, "verification": { "assurance_level": "medium" } })
     );
-    assert_eq!(outcome.level_of_confidence, None);
+    assert_eq!(
+        outcome.level_of_confidence,
+        Some(idv_proto::trust::entry::LevelOfConfidence::Medium)
+    );
     let text = serde_json::to_string(&outcome).unwrap();
     for personal in PERSONAL {
         assert!(!text.contains(personal), "{personal} in {text}");
@@ -53,7 +60,55 @@ fn an_age_check_keeps_only_its_threshold_when_the_wallet_discloses_more() {
     let presentation = f.present_to(&held, &all, CLIENT_ID, NONCE, NOW);
     let outcome = f.check(over18, &token(over18, presentation));
     assert!(outcome.compliant);
-    assert_eq!(outcome.claims.keys().collect::<Vec<_>>(), ["age_over_18"]);
+    assert_eq!(
+        outcome.claims.keys().collect::<Vec<_>>(),
+        ["age_over_18", "verification"]
+    );
+    assert_eq!(
+        outcome.claims["verification"],
+        json!({ "assurance_level": "medium" })
+    );
+}
+
+#[test]
+fn an_age_resting_on_a_low_confidence_identity_is_not_eligible() {
+    let f = Fixture::new();
+    let over18 = f.template("age_over_18");
+    // Signed by the registered issuer, whose entry is certified to medium: the credential's
+    // own level decides.
+    let held = f.age_with_claims(
+        json!({ "age_over_18": true, "verification": { "assurance_level": "low" } }),
+    );
+    let outcome = f.check(over18, &f.vp_token(over18, &held));
+    assert_eq!(outcome.state, OutcomeState::NotEligible);
+    assert_eq!(
+        outcome.codes().collect::<Vec<_>>(),
+        [ReasonCode::LevelOfConfidenceTooLow]
+    );
+    assert!(outcome.claims.is_empty());
+
+    let held = f.age_with_claims(
+        json!({ "age_over_18": true, "verification": { "assurance_level": "high" } }),
+    );
+    assert!(f.check(over18, &f.vp_token(over18, &held)).compliant);
+}
+
+#[test]
+fn an_age_credential_stating_no_level_does_not_answer_the_request() {
+    let f = Fixture::new();
+    let over18 = f.template("age_over_18");
+    let held = f.age_with_claims(json!({ "age_over_18": true }));
+    let presentation = f.present_to(
+        &held,
+        &[path(json!(["age_over_18"]))],
+        CLIENT_ID,
+        NONCE,
+        NOW,
+    );
+    assert_eq!(
+        f.rejection(over18, &token(over18, presentation)).code(),
+        ReasonCode::DcqlNotSatisfied
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@ use idv_checks::evidence::{
     CHECK_RECORD_TYP, EvidenceError, RecordContext, presentation_sha256, sign_check_record,
     verify_check_record,
 };
-use idv_checks::{OutcomeState, ReasonCode};
+use idv_checks::{
+    Confirmation, ConfirmationDecision, ConfirmationMethod, OutcomeState, ReasonCode,
+};
 use idv_jose::SigningKey;
 use idv_jose::jws::UnverifiedJws;
 use serde_json::json;
@@ -27,7 +29,17 @@ fn a_right_to_work_record_verifies_and_carries_the_idvt_output() {
     let verifier = SigningKey::generate().unwrap();
     let rtw = f.template("right_to_work");
     let token = f.vp_token(rtw, &f.identity(&person()));
-    let mut outcome = f.check(rtw, &token);
+    // The employer compared the photo with the person by video call before employment.
+    let mut outcome = f
+        .check(rtw, &token)
+        .record_confirmation(Confirmation {
+            decision: ConfirmationDecision::Confirmed,
+            method: ConfirmationMethod::VideoCall,
+            checker_name: "Grace Hopper".into(),
+            confirmed_at: NOW + 2,
+            start_date: Some("2026-01-05".into()),
+        })
+        .unwrap();
     let jwt = sign_check_record(&outcome, rtw, &context("chk_1"), &verifier).unwrap();
     outcome.evidence = Some(jwt.clone());
 
@@ -43,10 +55,19 @@ fn a_right_to_work_record_verifies_and_carries_the_idvt_output() {
     assert_eq!(record.iat, NOW + 2);
     assert_eq!(
         (record.template.id.as_str(), record.template.version),
-        ("right_to_work", 1)
+        ("right_to_work", 2)
     );
     assert_eq!(record.state, OutcomeState::Compliant);
     assert!(record.compliant);
+    let confirmation = record.confirmation.as_ref().unwrap();
+    assert_eq!(
+        (confirmation.method, confirmation.checker_name.as_str()),
+        (ConfirmationMethod::VideoCall, "Grace Hopper")
+    );
+    assert_eq!(
+        confirmation.checked_before_start(record.checked_at),
+        Some(true)
+    );
     assert_eq!(record.provider.unwrap().register_id, REGISTER_ID);
     assert_eq!(record.trust_list.unwrap().sequence, 42);
     assert_eq!(record.status_checked_at, Some(NOW + 1));
@@ -55,7 +76,7 @@ fn a_right_to_work_record_verifies_and_carries_the_idvt_output() {
     assert_eq!(claims["given_name"], "Ada");
     assert_eq!(
         claims["document"],
-        json!({ "type": "passport", "date_of_expiry": "2031-01-31" })
+        json!({ "type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31" })
     );
 
     // The hash of what was presented, never the presentation itself.

@@ -164,6 +164,48 @@ impl Fixture {
         self.identity_from(person, &self.issuer)
     }
 
+    /// An identity credential of [`person`] signed by the registered issuer after `edit`
+    /// changed its claims: values our issuer would refuse, which another certified issuer
+    /// could still sign. Every personal claim is selectively disclosable.
+    pub(crate) fn identity_with_claims(
+        &self,
+        edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    ) -> HeldSdJwt {
+        let person = person();
+        let mut claims = json!({
+            "iss": ISS,
+            "vct": idv_checks::templates::IDENTITY_VCT,
+            "iat": NOW - NOW.rem_euclid(DAY),
+            "exp": NOW + 365 * DAY,
+            "cnf": vc::cnf(self.holder.public_key()),
+            "status": { "status_list": { "idx": IDX, "uri": STATUS_URI } },
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "birthdate": person.birthdate,
+            "portrait": person.portrait,
+            "nationalities": person.nationalities,
+            "document": person.document,
+            "verification": {
+                "assurance_level": person.level_of_confidence,
+                "gpg45_profile": person.gpg45_profile,
+            },
+        });
+        let claims = claims.as_object_mut().unwrap();
+        edit(claims);
+        let conceal: Vec<ClaimsPath> = ["given_name", "family_name", "birthdate", "portrait"]
+            .into_iter()
+            .map(|key| ClaimsPath::from_keys([key]).unwrap())
+            .collect();
+        let issued = vc::issue(&self.issuer, &self.rng, claims.clone(), &conceal).unwrap();
+        HeldSdJwt::receive(
+            &issued,
+            self.issuer.public_key(),
+            vc::accepted_typ(false),
+            NOW,
+        )
+        .unwrap()
+    }
+
     /// An identity credential whose status entry is `status_claim`.
     pub(crate) fn identity_with_status(&self, status_claim: serde_json::Value) -> HeldSdJwt {
         let mut envelope = self.envelope(365 * DAY);
@@ -182,6 +224,35 @@ impl Fixture {
         let mut person = person();
         person.birthdate = birthdate.into();
         let issued = issue_age(&person, &self.envelope(90 * DAY), &self.issuer, &self.rng).unwrap();
+        HeldSdJwt::receive(
+            &issued,
+            self.issuer.public_key(),
+            vc::accepted_typ(false),
+            NOW,
+        )
+        .unwrap()
+    }
+
+    /// An age credential with `extra` claims (`age_over_NN` selectively disclosable, the rest
+    /// plain), signed by the registered issuer: what another certified issuer could sign.
+    pub(crate) fn age_with_claims(&self, extra: serde_json::Value) -> HeldSdJwt {
+        let mut claims = json!({
+            "iss": ISS,
+            "vct": idv_checks::templates::AGE_VCT,
+            "iat": NOW - NOW.rem_euclid(DAY),
+            "exp": NOW + 90 * DAY,
+            "cnf": vc::cnf(self.holder.public_key()),
+            "status": { "status_list": { "idx": IDX, "uri": STATUS_URI } },
+        });
+        let claims = claims.as_object_mut().unwrap();
+        let mut conceal = Vec::new();
+        for (name, value) in extra.as_object().unwrap() {
+            if name.starts_with("age_over_") {
+                conceal.push(ClaimsPath::from_keys([name.as_str()]).unwrap());
+            }
+            claims.insert(name.clone(), value.clone());
+        }
+        let issued = vc::issue(&self.issuer, &self.rng, claims.clone(), &conceal).unwrap();
         HeldSdJwt::receive(
             &issued,
             self.issuer.public_key(),

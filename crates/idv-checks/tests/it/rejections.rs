@@ -135,6 +135,52 @@ fn a_suspended_provider_is_rejected_and_named() {
 }
 
 #[test]
+fn a_credential_of_a_day_with_a_suspension_is_rejected_after_the_reinstatement() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    // The credential's `iat` is rounded down to the day (00:00); the check runs at 12:00,
+    // after a suspension from 01:00 to 02:00 that day. It may have been issued while the
+    // provider was suspended.
+    let day = NOW - NOW.rem_euclid(DAY);
+    let mut claims = f.list_claims();
+    let entry = &mut claims.entries[0];
+    for (status, since) in [
+        (ServiceStatus::Suspended, day + 3600),
+        (ServiceStatus::Certified, day + 2 * 3600),
+    ] {
+        entry.status_history.push(StatusChange {
+            status,
+            since,
+            reason: None,
+        });
+    }
+    entry.status_since = day + 2 * 3600;
+    let failure = f
+        .verify_with(rtw, &rtw_token(&f), &f.trust_list_from(&claims))
+        .unwrap_err();
+    assert_eq!(failure.code(), ReasonCode::ProviderNotCertifiedAtIssuance);
+
+    // A suspension the day before does not touch it.
+    let mut claims = f.list_claims();
+    let entry = &mut claims.entries[0];
+    for (status, since) in [
+        (ServiceStatus::Suspended, day - 3600),
+        (ServiceStatus::Certified, day - 1800),
+    ] {
+        entry.status_history.push(StatusChange {
+            status,
+            since,
+            reason: None,
+        });
+    }
+    entry.status_since = day - 1800;
+    assert!(
+        f.verify_with(rtw, &rtw_token(&f), &f.trust_list_from(&claims))
+            .is_ok()
+    );
+}
+
+#[test]
 fn a_withdrawn_provider_is_rejected() {
     let f = Fixture::new();
     let rtw = f.template("right_to_work");

@@ -1,4 +1,5 @@
-//! The right-to-work template: compliant, and every "not eligible" route.
+//! The right-to-work template: compliant, every "not eligible" route, and claims the rules
+//! refuse to rely on.
 
 use idv_checks::{OutcomeState, ReasonCode, Step};
 use idv_proto::trust::entry::LevelOfConfidence;
@@ -12,8 +13,9 @@ fn a_british_passport_holder_proofed_to_medium_is_compliant() {
     let rtw = f.template("right_to_work");
     let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&person())));
 
-    assert_eq!(outcome.state, OutcomeState::Compliant);
-    assert!(outcome.compliant && outcome.reasons.is_empty());
+    // Verified and eligible: the employer must still compare the photo with the person.
+    assert_eq!(outcome.state, OutcomeState::AwaitingConfirmation);
+    assert!(!outcome.compliant && outcome.reasons.is_empty());
     assert_eq!(
         serde_json::Value::Object(outcome.claims.clone()),
         json!({
@@ -22,7 +24,11 @@ fn a_british_passport_holder_proofed_to_medium_is_compliant() {
             "birthdate": "1990-12-10",
             "portrait": "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==",
             "nationalities": ["GB"],
-            "document": { "type": "passport", "date_of_expiry": "2031-01-31" },
+            "document": {
+                "type": "passport",
+                "issuing_country": "GB",
+                "date_of_expiry": "2031-01-31"
+            },
             "verification": { "assurance_level": "medium", "gpg45_profile": "M1B" }
         })
     );
@@ -40,9 +46,105 @@ fn a_british_passport_holder_proofed_to_medium_is_compliant() {
     assert_eq!(outcome.checked_at, NOW);
     assert_eq!(
         (outcome.template.id.as_str(), outcome.template.version),
-        ("right_to_work", 1)
+        ("right_to_work", 2)
     );
     assert!(outcome.presentation_sha256.is_some());
+}
+
+#[test]
+fn a_dual_nationals_french_passport_is_not_eligible_but_their_british_one_is() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let mut dual = person();
+    dual.nationalities = vec!["GB".into(), "FR".into()];
+    dual.document.issuing_country = "FR".into();
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&dual)));
+    assert_eq!(outcome.state, OutcomeState::NotEligible);
+    assert_eq!(
+        outcome.codes().collect::<Vec<_>>(),
+        [ReasonCode::DocumentCountryNotEligible]
+    );
+    // A British citizen cannot use a share code: their route is a manual document check.
+    assert!(outcome.reasons[0].message.contains("manual check"));
+    assert!(!outcome.reasons[0].message.contains("share code"));
+    assert!(outcome.claims.is_empty());
+
+    dual.document.issuing_country = "GB".into();
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&dual)));
+    assert_eq!(
+        outcome.state,
+        OutcomeState::AwaitingConfirmation,
+        "{outcome:?}"
+    );
+    assert_eq!(outcome.claims["document"]["issuing_country"], "GB");
+}
+
+#[test]
+fn a_british_passport_of_someone_who_is_not_british_is_not_eligible() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let mut irish = person();
+    irish.nationalities = vec!["IE".into()];
+    let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&irish)));
+    assert_eq!(
+        outcome.codes().collect::<Vec<_>>(),
+        [ReasonCode::DocumentCountryNotEligible]
+    );
+}
+
+#[test]
+fn an_issuer_signed_birthdate_that_is_no_date_or_in_the_future_is_invalid_and_named() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    for bad in [json!("1990-13-45"), json!(19_901_210), json!("2027-01-01")] {
+        let held = f.identity_with_claims(|claims| {
+            claims.insert("birthdate".into(), bad.clone());
+        });
+        let outcome = f.check(rtw, &f.vp_token(rtw, &held));
+        assert_eq!(outcome.state, OutcomeState::Rejected, "{bad}");
+        assert_eq!(
+            outcome.codes().collect::<Vec<_>>(),
+            [ReasonCode::ClaimInvalid],
+            "{bad}"
+        );
+        assert_eq!(outcome.reasons[0].claim, Some(path(json!(["birthdate"]))));
+        assert!(
+            outcome.claims.is_empty(),
+            "nothing unvalidated is shown as verified"
+        );
+        let text = serde_json::to_string(&outcome).unwrap();
+        assert!(
+            !text.contains("1990-13-45") && !text.contains("19901210"),
+            "{text}"
+        );
+    }
+    // The same credential with a real date passes: the fixture itself is sound.
+    let held = f.identity_with_claims(|_| {});
+    assert!(
+        f.check(rtw, &f.vp_token(rtw, &held))
+            .awaiting_confirmation()
+    );
+}
+
+#[test]
+fn a_level_of_confidence_its_gpg45_profile_contradicts_is_invalid() {
+    let f = Fixture::new();
+    let rtw = f.template("right_to_work");
+    let held = f.identity_with_claims(|claims| {
+        claims.insert(
+            "verification".into(),
+            json!({ "assurance_level": "medium", "gpg45_profile": "L1A" }),
+        );
+    });
+    let outcome = f.check(rtw, &f.vp_token(rtw, &held));
+    assert_eq!(
+        outcome
+            .reasons
+            .iter()
+            .map(|r| r.claim.clone())
+            .collect::<Vec<_>>(),
+        [Some(path(json!(["verification", "gpg45_profile"])))]
+    );
 }
 
 #[test]
@@ -54,7 +156,7 @@ fn an_irish_citizen_with_an_irish_passport_card_is_compliant() {
     irish.document.document_type = "irish_passport_card".into();
     irish.document.issuing_country = "IE".into();
     let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&irish)));
-    assert_eq!(outcome.state, OutcomeState::Compliant, "{outcome:?}");
+    assert!(outcome.awaiting_confirmation(), "{outcome:?}");
 }
 
 #[test]
@@ -63,21 +165,17 @@ fn claims_the_wallet_discloses_without_being_asked_are_dropped() {
     let rtw = f.template("right_to_work");
     let held = f.identity(&person());
     let mut paths = rtw.requested_claims().to_vec();
-    for extra in [
-        json!(["address"]),
-        json!(["document", "issuing_country"]),
-        json!(["verification", "time"]),
-    ] {
+    for extra in [json!(["address"]), json!(["verification", "time"])] {
         paths.push(path(extra));
     }
     let presentation = f.present_to(&held, &paths, CLIENT_ID, NONCE, NOW);
     let outcome = f.check(rtw, &token(rtw, presentation));
 
-    assert!(outcome.compliant, "{outcome:?}");
+    assert!(outcome.awaiting_confirmation(), "{outcome:?}");
     assert!(!outcome.claims.contains_key("address"));
     assert_eq!(
         outcome.claims["document"],
-        json!({ "type": "passport", "date_of_expiry": "2031-01-31" })
+        json!({ "type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31" })
     );
     assert_eq!(
         outcome.claims["verification"],
@@ -106,14 +204,14 @@ fn another_nationality_is_not_eligible_and_points_to_the_share_code_route() {
     assert!(!outcome.compliant);
     assert_eq!(
         outcome.codes().collect::<Vec<_>>(),
-        [ReasonCode::NationalityNotEligible]
+        [
+            ReasonCode::NationalityNotEligible,
+            ReasonCode::DocumentCountryNotEligible
+        ]
     );
     let reason = &outcome.reasons[0];
     assert_eq!(reason.step, Step::Rule);
-    assert_eq!(
-        reason.message,
-        "not eligible for a digital check: use the Home Office share code route"
-    );
+    assert!(reason.message.contains("Home Office share code"));
     assert!(outcome.claims.is_empty(), "no personal data is kept");
     assert_eq!(outcome.provider.as_ref().unwrap().register_id, REGISTER_ID);
 }
@@ -131,7 +229,7 @@ fn an_expired_passport_is_not_eligible() {
         outcome.codes().collect::<Vec<_>>(),
         [ReasonCode::DocumentExpired]
     );
-    assert!(outcome.reasons[0].message.contains("share code route"));
+    assert!(outcome.reasons[0].message.contains("manual check"));
     assert!(outcome.claims.is_empty());
 }
 
@@ -155,6 +253,7 @@ fn an_identity_proofed_to_low_confidence_is_not_eligible() {
     let rtw = f.template("right_to_work");
     let mut low = person();
     low.level_of_confidence = "low".into();
+    low.gpg45_profile = "L1A".into();
     let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&low)));
 
     assert_eq!(outcome.state, OutcomeState::NotEligible);
@@ -171,8 +270,9 @@ fn a_credential_cannot_claim_more_confidence_than_its_provider_is_certified_for(
     let rtw = f.template("right_to_work");
     let mut high = person();
     high.level_of_confidence = "very_high".into();
+    high.gpg45_profile = "V1A".into();
     let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&high)));
-    assert!(outcome.compliant);
+    assert!(outcome.awaiting_confirmation());
     assert_eq!(outcome.level_of_confidence, Some(LevelOfConfidence::Medium));
 }
 
@@ -184,11 +284,13 @@ fn every_failed_eligibility_rule_is_reported() {
     ineligible.nationalities = vec!["US".into()];
     ineligible.document.date_of_expiry = "2020-01-01".into();
     ineligible.level_of_confidence = "low".into();
+    ineligible.gpg45_profile = "L1A".into();
     let outcome = f.check(rtw, &f.vp_token(rtw, &f.identity(&ineligible)));
     assert_eq!(
         outcome.codes().collect::<Vec<_>>(),
         [
             ReasonCode::NationalityNotEligible,
+            ReasonCode::DocumentCountryNotEligible,
             ReasonCode::DocumentExpired,
             ReasonCode::LevelOfConfidenceTooLow
         ]

@@ -9,8 +9,8 @@ use idv_proto::trust::trust_list::{FrameworkValidity, TrustListClaims};
 use idv_trust::TrustError;
 use idv_trust::cache::TrustListCache;
 use idv_trust::evaluate::{
-    FRAMEWORK_0_3_END, IssuerQuery, check_status_list_uri, evaluate_issuer, find_issuer_key,
-    issuer_keys,
+    FRAMEWORK_0_3_END, IssuanceWindow, IssuerQuery, check_status_list_uri, evaluate_issuer,
+    find_issuer_key, issuer_keys,
 };
 use idv_trust::list::{ListPolicy, verify_trust_list};
 use idv_trust::rollback::TrustListState;
@@ -82,7 +82,7 @@ fn certified_then_suspended_then_reinstated_then_withdrawn_is_reflected_list_by_
     let issued_while_suspended = NOW + 90 * 60;
     let query = |now, issued_at| IssuerQuery {
         now,
-        issued_at: Some(issued_at),
+        issued: Some(IssuanceWindow::from_iat(issued_at, now)),
         ..fixture.rtw_query()
     };
     let mut history = vec![(Certified, CERTIFIED_SINCE)];
@@ -134,6 +134,16 @@ fn certified_then_suspended_then_reinstated_then_withdrawn_is_reflected_list_by_
         evaluate_issuer(&list, &query(t2, issued_while_suspended)),
         Err(TrustError::NotCertifiedAtIssuance {
             issued_at: issued_while_suspended
+        })
+    );
+    // A credential whose `iat` is rounded down to the day of the suspension may have been
+    // issued during it: the whole day must have been certified, not its end or the instant
+    // `iat` names.
+    let suspension_day = (NOW + HOUR) - (NOW + HOUR).rem_euclid(DAY);
+    assert_eq!(
+        evaluate_issuer(&list, &query(t2, suspension_day)),
+        Err(TrustError::NotCertifiedAtIssuance {
+            issued_at: suspension_day
         })
     );
 
@@ -196,7 +206,7 @@ fn expired_or_removed_service_is_not_certified() {
 fn credential_issued_before_certification_is_rejected() {
     let fixture = Fixture::new();
     let query = IssuerQuery {
-        issued_at: Some(CERTIFIED_SINCE - 1),
+        issued: Some(IssuanceWindow::from_iat(CERTIFIED_SINCE - 1, NOW)),
         ..fixture.rtw_query()
     };
     assert_eq!(

@@ -11,7 +11,7 @@ use idv_proto::trust::entry::{
 use idv_proto::trust::relying_party::{Purpose, RelyingPartyEntry, RelyingPartyStatus};
 use idv_proto::trust::trust_list::{FrameworkValidity, TRUST_LIST_TYP, TrustListClaims};
 use idv_trust::anchors::TrustAnchors;
-use idv_trust::evaluate::IssuerQuery;
+use idv_trust::evaluate::{IssuanceWindow, IssuerQuery};
 use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
 
 /// 2026-01-01T00:00:00Z.
@@ -75,7 +75,7 @@ impl Fixture {
             scheme: SchemeCode::Rtw,
             required_loc: LevelOfConfidence::Medium,
             now: NOW,
-            issued_at: Some(NOW - DAY),
+            issued: Some(IssuanceWindow::from_iat(NOW - DAY, NOW)),
         }
     }
 }

@@ -123,7 +123,7 @@ async fn an_openidconnect_client_signs_a_candidate_in_and_reads_the_right_to_wor
     assert_eq!(claims.subject().as_str(), check_id);
     assert_eq!(
         check["template"],
-        json!({"id": "right_to_work", "version": 1})
+        json!({"id": "right_to_work", "version": 2})
     );
     assert_eq!(check["state"], "completed");
     assert_eq!(check["outcome"], "compliant", "{check}");

@@ -1,0 +1,117 @@
+//! `POST /v1/checks/{id}/confirmation`: the employer's (or landlord's) statutory-excuse step.
+//!
+//! A right-to-work or right-to-rent presentation that verified leaves its check `completed`
+//! with outcome `awaiting_confirmation`. The relying party compares the photo and date of
+//! birth with the person, in person or by live video call, and records the result here
+//! (Home Office, employer's guide to right to work checks, IDVT). A confirmation makes the
+//! outcome `compliant`; a mismatch makes the check `failed` with `holder_not_matched` and
+//! drops its claims. Either way the check record is signed again, now stating who compared,
+//! how and when, and a webhook event announces it (`check.confirmed` or `check.failed`).
+
+use idv_checks::evidence::{RecordContext, sign_check_record, verify_check_record};
+use idv_checks::{Confirmation, ConfirmationDecision, ConfirmationMethod, OutcomeState};
+use serde::Deserialize;
+
+use super::{CheckError, CheckState, CheckView, OutcomeRecord};
+use crate::service::Verifier;
+use crate::store::checks::Confirm;
+use crate::tenants::Tenant;
+
+/// The body of `POST /v1/checks/{id}/confirmation`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmationRequest {
+    /// `confirmed`, or `not_matched` when the person is not the credential's holder.
+    pub decision: ConfirmationDecision,
+    /// `in_person` or `video_call`.
+    pub method: ConfirmationMethod,
+    /// Who compared the photo with the person.
+    pub checker_name: String,
+    /// When employment (or the tenancy) starts, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub start_date: Option<String>,
+}
+
+impl Verifier {
+    /// Records the relying party's confirmation of a check awaiting it, and returns the
+    /// check as it now stands.
+    pub async fn confirm_check(
+        &self,
+        tenant: &Tenant,
+        check_id: &str,
+        request: ConfirmationRequest,
+    ) -> Result<CheckView, CheckError> {
+        let row = self.tenant_check(tenant, check_id).await?;
+        let awaiting = || CheckError::NotAwaitingConfirmation {
+            state: row.state.clone(),
+        };
+        let stored_outcome = row.outcome.as_deref().ok_or_else(awaiting)?;
+        let record: OutcomeRecord = serde_json::from_str(stored_outcome)
+            .map_err(|_| CheckError::Corrupt { what: "outcome" })?;
+        if row.state != CheckState::Completed.as_str()
+            || record.outcome != OutcomeState::AwaitingConfirmation
+        {
+            return Err(awaiting());
+        }
+        // The photo to compare with lives in the evidence; once purged there is nothing to
+        // confirm against.
+        let evidence = row
+            .evidence
+            .as_deref()
+            .ok_or(CheckError::ConfirmationDataPurged)?;
+        let previous = verify_check_record(evidence, self.evidence_key.public_key())
+            .map_err(|_| CheckError::Corrupt { what: "evidence" })?;
+        let template = self
+            .template_of(&row)
+            .map_err(|e| CheckError::Internal(e.to_string()))?;
+        let now = self.clock.now();
+        let outcome = previous
+            .into_outcome()
+            .record_confirmation(Confirmation {
+                decision: request.decision,
+                method: request.method,
+                checker_name: request.checker_name,
+                confirmed_at: now,
+                start_date: request.start_date,
+            })
+            .map_err(|e| CheckError::InvalidInput(e.to_string()))?;
+        let evidence = sign_check_record(
+            &outcome,
+            template,
+            &RecordContext {
+                issuer: &self.settings.public_url,
+                check_id: &row.check_id,
+                tenant: &row.tenant_id,
+                issued_at: now,
+            },
+            &self.evidence_key,
+        )
+        .map_err(|e| CheckError::Internal(e.to_string()))?;
+        let (state, event) = match request.decision {
+            ConfirmationDecision::Confirmed => (CheckState::Completed, "confirmed"),
+            ConfirmationDecision::NotMatched => (CheckState::Failed, "failed"),
+        };
+        let new_record = OutcomeRecord::of(&outcome);
+        let confirm = Confirm {
+            state: state.as_str(),
+            outcome: serde_json::to_string(&new_record)
+                .map_err(|e| CheckError::Internal(e.to_string()))?,
+            claims: row.claims.clone().filter(|_| outcome.compliant),
+            evidence,
+        };
+        let event = self.check_event(&row, event, state, &new_record, now);
+        let won = self
+            .store
+            .confirm_check(&row.check_id, stored_outcome, &confirm, event.as_ref())
+            .await?;
+        if !won {
+            // Another confirmation, an erasure or the purge came first.
+            return Err(awaiting());
+        }
+        tracing::info!(
+            tenant.id = %tenant.tenant_id, check.id = %check_id,
+            check.outcome = new_record.outcome.as_str(), "check confirmation recorded"
+        );
+        self.check(tenant, check_id, None).await
+    }
+}
