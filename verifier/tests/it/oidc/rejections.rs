@@ -20,7 +20,7 @@ use verifier::store::Store;
 
 use super::rp::{
     Browser, DvsClaims, HandoffPage, Registered, RelyingParty, SignIn, back_to_client, http_client,
-    no_redirects, open_handoff, query, register, run_cli, see_other,
+    no_redirects, open_handoff, query, register, run_cli, see_other, wallet_presents,
 };
 use crate::helpers::{Federation, british_citizen, error_body};
 use crate::wallet::{WalletRequest, encrypt, fetch_request, post_form};
@@ -31,6 +31,7 @@ test_on_both_databases!(
     the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes,
     a_declined_cancelled_or_expired_sign_in_returns_access_denied,
     a_presentation_that_does_not_verify_returns_access_denied_and_no_code,
+    a_plaintext_decline_posted_by_anyone_does_not_end_the_sign_in,
     clients_are_listed_and_removed_through_the_cli,
 );
 
@@ -577,6 +578,39 @@ async fn a_presentation_that_does_not_verify_returns_access_denied_and_no_code(d
     assert_eq!(params["error"], "access_denied", "{params:?}");
     assert_eq!(params["error_description"], "wallet_error");
     assert!(!params.contains_key("code"));
+    fed.stop().await;
+}
+
+async fn a_plaintext_decline_posted_by_anyone_does_not_end_the_sign_in(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
+    let rp = RelyingParty::discover(&fed, &registered).await;
+    let pending = rp.authorize("right_to_work");
+    let mut browser = Browser::new();
+    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    // Someone who has seen the QR code fetches the request and declines in the clear.
+    let request = fetch_request(&fed, &page.wallet_url).await;
+    let response = post_form(
+        &fed,
+        &request,
+        &[("error", "access_denied"), ("state", request.state())],
+    )
+    .await;
+    let (error, _) = error_body(response, StatusCode::BAD_REQUEST).await;
+    assert_eq!(error, "invalid_request");
+    let status: Value = browser
+        .get(&format!("{}/status", page.url))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "waiting");
+
+    // The person's wallet presents; the sign-in succeeds.
+    let credential = fed.issue_identity("good", &british_citizen());
+    wallet_presents(&fed, &page.wallet_url, &credential).await;
+    let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
+    assert!(params.contains_key("code"), "{params:?}");
     fed.stop().await;
 }
 
