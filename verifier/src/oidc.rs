@@ -19,11 +19,13 @@
 //!    QR code for a wallet on another device, and a link to the `openid4vp://` request for a
 //!    wallet on this one (whose redirect after presenting returns to this page). The page
 //!    polls (a meta refresh without JavaScript, a small script with it). Once the check has
-//!    concluded it issues the authorization code (random, stored hashed, single use, valid
-//!    [`CODE_LIFETIME_SECS`]) and sends the browser to `redirect_uri?code=…&state=…&iss=…`. A
-//!    wallet that declines, a check that expires, or the person's "cancel" ends it with
-//!    `error=access_denied`. A check that concluded with a failed outcome still yields a code:
-//!    the ID token says why.
+//!    concluded `compliant` it issues the authorization code (random, stored hashed, single
+//!    use, valid [`CODE_LIFETIME_SECS`]) and sends the browser to
+//!    `redirect_uri?code=…&state=…&iss=…`: a client takes a code for a successful sign-in, so
+//!    nothing else earns one ([`handoff::signs_in`]). A wallet that declines or errs, a
+//!    presentation that is rejected or not eligible, a check that expires, or the person's
+//!    "cancel" ends it with `error=access_denied` and the check's reason codes as
+//!    `error_description` (e.g. `holder_declined`, `nationality_not_eligible`).
 //! 4. The client exchanges the code at `POST /oidc/token` ([`token`]; `client_secret_basic` or
 //!    `client_secret_post`, the PKCE verifier and the same `redirect_uri`) for an opaque access
 //!    token (hashed at rest, valid [`ACCESS_TOKEN_LIFETIME_SECS`]) and an ID token signed ES256

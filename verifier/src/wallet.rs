@@ -14,10 +14,13 @@
 //!    reply is `{}` (cross-device) or `{"redirect_uri": "…#response_code=…"}` (same-device).
 //!
 //! A response that cannot be tied to the request (unknown request, JWE that does not decrypt,
-//! wrong `state`) is refused without consuming it, so a stray or forged post cannot end the
-//! check; a response after expiry, or a second one, is refused with `request_expired` or
-//! `response_replayed`. Refusals use the OAuth error body, `error_description` starting with
-//! the stable reason code.
+//! wrong `state`), that is not a well-formed Authorization Response (no parsable `vp_token`,
+//! `error` or `response`; both `vp_token` and `error`), or that comes in the clear where the
+//! request asked for `direct_post.jwt` (an error response too) is refused without consuming
+//! it, so a stray or forged post cannot end the check; a well-formed response carrying the
+//! request's `state` ends it, whatever its verification says. A response after expiry, or a
+//! second one, is refused with `request_expired` or `response_replayed`. Refusals use the
+//! OAuth error body, `error_description` starting with the stable reason code.
 
 mod error;
 mod open_requests;

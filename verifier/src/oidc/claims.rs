@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::OidcError;
+use super::handoff::signs_in;
 use crate::checks::released_view;
 use crate::service::Verifier;
 use crate::store::oidc::OidcSessionRow;
@@ -50,6 +51,9 @@ pub struct SignInClaims {
     pub auth_time: i64,
     /// `dvs_check` and the disclosed claims.
     pub claims: Map<String, Value>,
+    /// Whether the check, as stored now, signs the person in ([`super::handoff::signs_in`]):
+    /// false once it is erased.
+    pub signs_in: bool,
 }
 
 impl std::fmt::Debug for SignInClaims {
@@ -76,6 +80,7 @@ impl Verifier {
             .ok_or(corrupt)?;
         let view = released_view(&check, &self.settings.public_url)
             .map_err(|e| OidcError::Internal(e.to_string()))?;
+        let signs_in = view.outcome.is_some_and(signs_in);
         let Value::Object(mut dvs_check) =
             serde_json::to_value(&view).map_err(|e| OidcError::Internal(e.to_string()))?
         else {
@@ -99,6 +104,7 @@ impl Verifier {
                 .or(check.finished_at)
                 .unwrap_or(session.created_at),
             claims,
+            signs_in,
         })
     }
 }

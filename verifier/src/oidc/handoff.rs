@@ -2,12 +2,17 @@
 //! back to the client once the check has concluded), `…/status` (what the page's script
 //! polls) and `…/cancel`. Each requires the cookie of the browser that started the session.
 //!
-//! A concluded check (completed, or failed for any reason but the holder declining) issues the
-//! authorization code; a declined, expired, erased or cancelled one ends the session with
-//! `access_denied`. Either way the session ends once (a compare-and-swap on its status); a
-//! later visit gets [`Handoff::Finished`].
+//! Every OpenID Connect client takes an authorization code for a successful sign-in, so a code
+//! is issued only for a check whose presentation verified and whose outcome signs the person in
+//! ([`signs_in`]: `compliant`). Every other check (declined in the wallet, rejected, not
+//! eligible, expired, erased or cancelled) ends the session with `error=access_denied`
+//! (OpenID Connect Core 1.0 §3.1.2.6; RFC 6749 §4.1.2.1) whose `error_description` is the
+//! check's stable reason codes, space-separated (`holder_declined`, `nationality_not_eligible`),
+//! or a fixed text for a check withdrawn or cancelled: never anything the wallet sent. Either
+//! way the session ends once (a compare-and-swap on its status); a later visit gets
+//! [`Handoff::Finished`].
 
-use idv_checks::reason::ReasonCode;
+use idv_checks::reason::{OutcomeState, ReasonCode};
 use idv_service_kit::Secret;
 use serde::Serialize;
 
@@ -102,10 +107,20 @@ pub struct HandoffStatus {
 enum Outcome {
     /// The wallet has not answered yet.
     Pending,
-    /// Concluded: issue the code.
-    Concluded,
-    /// Declined, expired or withdrawn: `access_denied` with this description.
-    Denied(&'static str),
+    /// The presentation verified and signs the person in: issue the code.
+    SignedIn,
+    /// Anything else: `access_denied` with this `error_description`.
+    Denied(String),
+}
+
+/// Whether a check that ended with `outcome` signs the person in, i.e. earns an authorization
+/// code. The one place this is decided (the hand-off page and the token endpoint both ask): a
+/// new outcome state must be placed here before it compiles.
+pub const fn signs_in(outcome: OutcomeState) -> bool {
+    match outcome {
+        OutcomeState::Compliant => true,
+        OutcomeState::NotEligible | OutcomeState::Rejected => false,
+    }
 }
 
 impl Verifier {
@@ -146,7 +161,7 @@ impl Verifier {
                     expires_in_secs: (check.expires_at - now).max(0),
                 }))
             }
-            Outcome::Concluded => self.issue_code(&session, client_name, now).await,
+            Outcome::SignedIn => self.issue_code(&session, client_name, now).await,
             Outcome::Denied(why) => {
                 if check.state == CheckState::Created.as_str() {
                     // Expired but not swept yet: end the check as the sweeper would.
@@ -154,7 +169,7 @@ impl Verifier {
                         .await
                         .map_err(|e| OidcError::Internal(e.to_string()))?;
                 }
-                self.deny(&session, client_name, why, now).await
+                self.deny(&session, client_name, &why, now).await
             }
         }
     }
@@ -170,7 +185,7 @@ impl Verifier {
             let check = self.session_check(&session).await?;
             match outcome(&check, self.clock.now())? {
                 Outcome::Pending => Progress::Waiting,
-                Outcome::Concluded | Outcome::Denied(_) => Progress::Finished,
+                Outcome::SignedIn | Outcome::Denied(_) => Progress::Finished,
             }
         } else {
             Progress::Finished
@@ -282,7 +297,7 @@ impl Verifier {
         &self,
         session: &OidcSessionRow,
         client_name: String,
-        why: &'static str,
+        why: &str,
         now: i64,
     ) -> Result<Handoff, OidcError> {
         if !self
@@ -311,22 +326,68 @@ fn outcome(check: &CheckRow, now: i64) -> Result<Outcome, OidcError> {
     Ok(match state {
         CheckState::Created if now < check.expires_at => Outcome::Pending,
         CheckState::Created | CheckState::Expired => {
-            Outcome::Denied("the request expired before the wallet answered")
+            Outcome::Denied(ReasonCode::RequestExpired.as_str().to_owned())
         }
-        CheckState::Completed => Outcome::Concluded,
-        CheckState::Failed => {
-            let record: Option<OutcomeRecord> = check
+        CheckState::Completed | CheckState::Failed => {
+            let record: OutcomeRecord = check
                 .outcome
                 .as_deref()
                 .map(serde_json::from_str)
                 .transpose()
-                .map_err(|_| OidcError::Corrupt { what: "outcome" })?;
-            if record.is_some_and(|r| r.codes().any(|c| c == ReasonCode::HolderDeclined)) {
-                Outcome::Denied("the person declined in their wallet")
+                .map_err(|_| OidcError::Corrupt { what: "outcome" })?
+                .ok_or(OidcError::Corrupt { what: "outcome" })?;
+            if signs_in(record.outcome) {
+                Outcome::SignedIn
             } else {
-                Outcome::Concluded
+                Outcome::Denied(reason_codes(&record))
             }
         }
-        CheckState::Erased => Outcome::Denied("the check was withdrawn"),
+        CheckState::Erased => Outcome::Denied("the check was withdrawn".to_owned()),
     })
+}
+
+/// The record's distinct reason codes, space-separated (its outcome when it names none).
+fn reason_codes(record: &OutcomeRecord) -> String {
+    let mut codes: Vec<&str> = Vec::new();
+    for code in record.codes().map(ReasonCode::as_str) {
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    if codes.is_empty() {
+        record.outcome.as_str().to_owned()
+    } else {
+        codes.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use idv_checks::reason::Reason;
+
+    use super::*;
+
+    #[test]
+    fn only_a_compliant_outcome_signs_in() {
+        assert!(signs_in(OutcomeState::Compliant));
+        assert!(!signs_in(OutcomeState::NotEligible));
+        assert!(!signs_in(OutcomeState::Rejected));
+    }
+
+    #[test]
+    fn a_denial_names_the_distinct_reason_codes_only() {
+        let mut record = OutcomeRecord::rejected(ReasonCode::ProviderSuspended, 1);
+        record
+            .reasons
+            .push(Reason::from(ReasonCode::CredentialRevoked));
+        record
+            .reasons
+            .push(Reason::from(ReasonCode::ProviderSuspended));
+        assert_eq!(
+            reason_codes(&record),
+            "provider_suspended credential_revoked"
+        );
+        record.reasons.clear();
+        assert_eq!(reason_codes(&record), "rejected");
+    }
 }

@@ -4,8 +4,9 @@
 //! The client authenticates with `client_secret_basic` (RFC 6749 §2.3.1: both parts
 //! form-encoded, then Basic) or `client_secret_post`, not both. The code must be unexpired,
 //! unused and the client's; `redirect_uri` must be the authorization request's, and
-//! base64url(SHA-256(`code_verifier`)) its `code_challenge`. A code presented a second time is
-//! refused and the access token issued from it revoked (RFC 6749 §4.1.2).
+//! base64url(SHA-256(`code_verifier`)) its `code_challenge`; its check must still sign the
+//! person in (a check erased since the code was issued does not). A code presented a second
+//! time is refused and the access token issued from it revoked (RFC 6749 §4.1.2).
 //!
 //! The ID token: `{"alg":"ES256","typ":"JWT","kid":…}` signed with the verifier's `id_token`
 //! key; claims `iss`, `sub`, `aud` (the client id), `iat`, `exp`, `auth_time`, `nonce` (when
@@ -114,6 +115,10 @@ impl Verifier {
         }
 
         let sign_in = self.sign_in_claims(&session).await?;
+        if !sign_in.signs_in {
+            // Codes are issued only for checks that sign in; this one was erased since.
+            return Err(OidcError::InvalidGrant("the code's check no longer stands"));
+        }
         let access_token = idv_jose::random::token(self.random.as_ref(), ACCESS_TOKEN_BYTES);
         if !self
             .store

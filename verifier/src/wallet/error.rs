@@ -26,6 +26,11 @@ pub enum WalletError {
     /// The `direct_post.jwt` response does not decrypt with the request's key.
     #[error("the encrypted response could not be decrypted")]
     Decryption,
+    /// A plaintext `vp_token` or `error` where the request requires `direct_post.jwt`.
+    #[error(
+        "this request requires an encrypted response (direct_post.jwt), error responses included"
+    )]
+    Unencrypted,
     /// The request object cannot be signed for the tenant (attestation missing or expired).
     #[error("the verifier cannot sign this request now: {0}")]
     Unavailable(String),
@@ -44,7 +49,7 @@ impl WalletError {
             Self::UnknownRequest => Some(ReasonCode::RequestUnknown),
             Self::Expired => Some(ReasonCode::RequestExpired),
             Self::Replayed => Some(ReasonCode::ResponseReplayed),
-            Self::InvalidResponse(_) => Some(ReasonCode::InvalidResponse),
+            Self::InvalidResponse(_) | Self::Unencrypted => Some(ReasonCode::InvalidResponse),
             Self::Decryption => Some(ReasonCode::ResponseDecryptionFailed),
             Self::Unavailable(_) | Self::Internal(_) | Self::Store(_) => None,
         }

@@ -12,7 +12,6 @@ use idv_jose::jwe;
 use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_proto::oid4vp::authorization_response::{AuthorizationResponse, ResponseUriReply, VpToken};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use super::WalletError;
 use super::request_object::{ENC_VALUES, decryption_key, response_mode};
@@ -58,14 +57,13 @@ impl fmt::Debug for ResponseForm {
     }
 }
 
-/// What the wallet answered, once read.
+/// What the wallet answered: a well-formed Authorization Response, read in the request's
+/// response mode. Only this, once its `state` is the request's, may end the check.
 enum Answer {
     /// A VP Token.
     Presentation(VpToken),
     /// An OAuth error code.
     Error(String),
-    /// Tied to the request by its `state`, but malformed.
-    Malformed,
 }
 
 impl Verifier {
@@ -88,6 +86,9 @@ impl Verifier {
             Some(CheckState::Erased) | None => return Err(WalletError::UnknownRequest),
         }
 
+        // Anything that is not a well-formed response in the request's mode (for
+        // `direct_post.jwt`: encrypted to the request's key) is refused here and leaves the
+        // request open for the wallet to answer.
         let (state, answer) = read(&check, form)?;
         // The response proves it answers this request by its `state` (OpenID4VP: the
         // reference design's request-id); until then it consumes nothing.
@@ -163,9 +164,6 @@ impl Verifier {
             }
             Answer::Error(_) => {
                 CheckOutcome::rejected(template.reference(), ReasonCode::WalletError, now)
-            }
-            Answer::Malformed => {
-                CheckOutcome::rejected(template.reference(), ReasonCode::InvalidResponse, now)
             }
         })
     }
@@ -258,42 +256,46 @@ impl Verifier {
     }
 }
 
-/// Reads the form in the check's response mode: the `state` it names and what it answers.
+/// Reads the form in the check's response mode: the `state` it names and what it answers. A
+/// form that is not a well-formed Authorization Response in that mode is refused.
+///
+/// In `direct_post.jwt` the whole response, an error response included, must come encrypted
+/// to the request's key (OpenID4VP 1.0 "Response Mode direct_post.jwt"). That section lets a
+/// wallet that cannot encrypt send its error in the clear, but such a post cannot be told from
+/// anyone's who has seen the QR code, and every request here offers an ECDH-ES P-256 key with
+/// A128GCM and A256GCM, which a conformant wallet supports (HAIP): a plaintext post is refused
+/// and the check waits for the real answer or its expiry.
 fn read(check: &CheckRow, form: ResponseForm) -> Result<(Option<String>, Answer), WalletError> {
-    let invalid = |why: &str| Err(WalletError::InvalidResponse(why.into()));
     match response_mode(check)? {
-        ResponseMode::DirectPostJwt => match form.response {
-            Some(jwe) => {
-                if form.vp_token.is_some() || form.error.is_some() {
-                    return invalid("`response` must be the only response parameter");
-                }
-                let key = decryption_key(check)?;
-                let decrypted = jwe::decrypt(jwe.trim(), &key, &ENC_VALUES)
-                    .map_err(|_| WalletError::Decryption)?;
-                read_decrypted(&decrypted.plaintext)
+        ResponseMode::DirectPostJwt => {
+            if form.vp_token.is_some() || form.error.is_some() {
+                return Err(WalletError::Unencrypted);
             }
-            // A wallet that cannot encrypt may still report an error in the clear.
-            None if form.error.is_some() && form.vp_token.is_none() => {
-                Ok((form.state, answer(None, form.error)))
-            }
-            None if form.vp_token.is_some() => {
-                invalid("this request requires an encrypted response (direct_post.jwt)")
-            }
-            None => invalid("missing `response`"),
-        },
+            let jwe = form
+                .response
+                .ok_or_else(|| WalletError::InvalidResponse("missing `response`".into()))?;
+            let key = decryption_key(check)?;
+            let decrypted =
+                jwe::decrypt(jwe.trim(), &key, &ENC_VALUES).map_err(|_| WalletError::Decryption)?;
+            read_decrypted(&decrypted.plaintext)
+        }
         ResponseMode::DirectPost => {
             if form.response.is_some() {
-                return invalid("`response` is for direct_post.jwt; this request uses direct_post");
+                return Err(WalletError::InvalidResponse(
+                    "`response` is for direct_post.jwt; this request uses direct_post".into(),
+                ));
             }
-            if form.vp_token.is_none() && form.error.is_none() {
-                return invalid("missing `vp_token` or `error`");
-            }
-            let vp_token = match form.vp_token.as_deref().map(VpToken::from_json_str) {
-                Some(Ok(token)) => Some(token),
-                Some(Err(_)) => return Ok((form.state, Answer::Malformed)),
-                None => None,
-            };
-            Ok((form.state, answer(vp_token, form.error)))
+            let vp_token = form
+                .vp_token
+                .as_deref()
+                .map(VpToken::from_json_str)
+                .transpose()
+                .map_err(|_| {
+                    WalletError::InvalidResponse(
+                        "`vp_token` is not a JSON object of presentations".into(),
+                    )
+                })?;
+            Ok((form.state, answer(vp_token, form.error)?))
         }
         _ => Err(WalletError::Internal(
             "stored response mode is unknown".into(),
@@ -302,33 +304,27 @@ fn read(check: &CheckRow, form: ResponseForm) -> Result<(Option<String>, Answer)
 }
 
 /// Reads the decrypted payload of a `direct_post.jwt` response: its `state` and what it
-/// answers. A payload that is a JSON object but not an Authorization Response is still tied
-/// to its request by `state`, and answers [`Answer::Malformed`].
+/// answers.
 fn read_decrypted(plaintext: &[u8]) -> Result<(Option<String>, Answer), WalletError> {
-    // One pass for a well-formed payload (the 10 kB presentation is not copied through a
-    // `Value`); the slower path only for the rest.
-    if let Ok(response) = serde_json::from_slice::<AuthorizationResponse>(plaintext) {
-        return Ok((response.state, answer(response.vp_token, response.error)));
-    }
-    let payload: Map<String, Value> = serde_json::from_slice(plaintext).map_err(|_| {
-        WalletError::InvalidResponse("the decrypted payload is not a JSON object".into())
+    let response: AuthorizationResponse = serde_json::from_slice(plaintext).map_err(|_| {
+        WalletError::InvalidResponse(
+            "the decrypted payload is not an Authorization Response".into(),
+        )
     })?;
-    let state = payload
-        .get("state")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let answer = match serde_json::from_value::<AuthorizationResponse>(Value::Object(payload)) {
-        Ok(response) => answer(response.vp_token, response.error),
-        Err(_) => Answer::Malformed,
-    };
-    Ok((state, answer))
+    Ok((response.state, answer(response.vp_token, response.error)?))
 }
 
-fn answer(vp_token: Option<VpToken>, error: Option<String>) -> Answer {
+/// A VP Token or an error code, not both and not neither.
+fn answer(vp_token: Option<VpToken>, error: Option<String>) -> Result<Answer, WalletError> {
     match (vp_token, error) {
-        (Some(token), None) => Answer::Presentation(token),
-        (None, Some(code)) if !code.is_empty() => Answer::Error(code),
-        _ => Answer::Malformed,
+        (Some(token), None) => Ok(Answer::Presentation(token)),
+        (None, Some(code)) if !code.is_empty() => Ok(Answer::Error(code)),
+        (Some(_), Some(_)) => Err(WalletError::InvalidResponse(
+            "`vp_token` and `error` together".into(),
+        )),
+        _ => Err(WalletError::InvalidResponse(
+            "missing `vp_token` or `error`".into(),
+        )),
     }
 }
 
@@ -349,24 +345,26 @@ mod tests {
     }
 
     #[test]
-    fn a_malformed_response_keeps_its_state_and_a_non_object_is_refused() {
+    fn a_malformed_payload_is_refused() {
         for payload in [
             &br#"{"state":"s3","vp_token":"not an object"}"#[..],
             br#"{"state":"s3","vp_token":{"rtw":["a"]},"error":"access_denied"}"#,
+            br#"{"state":"s3","error":""}"#,
             br#"{"state":"s3"}"#,
+            br#"{"state":7,"vp_token":{}}"#,
+            b"[1]",
+            b"\"text\"",
+            b"{",
+            b"",
         ] {
-            let (state, answer) = read_decrypted(payload).unwrap();
-            assert_eq!(state.as_deref(), Some("s3"));
-            assert!(matches!(answer, Answer::Malformed));
-        }
-        let (state, answer) = read_decrypted(br#"{"state":7,"vp_token":{}}"#).unwrap();
-        assert_eq!(state, None);
-        assert!(matches!(answer, Answer::Malformed));
-        for payload in [&b"[1]"[..], b"\"text\"", b"{", b""] {
-            assert!(matches!(
-                read_decrypted(payload),
-                Err(WalletError::InvalidResponse(_))
-            ));
+            assert!(
+                matches!(
+                    read_decrypted(payload),
+                    Err(WalletError::InvalidResponse(_))
+                ),
+                "{}",
+                String::from_utf8_lossy(payload)
+            );
         }
     }
 }

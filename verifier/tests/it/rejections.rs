@@ -1,6 +1,7 @@
 //! Rejections, each with its stable code: status (revoked, suspended), trust (untrusted,
 //! suspended, not certified for the scheme), binding (nonce, audience), the exchange (replay,
-//! expiry, wrong `state`, undecryptable response) and a tampered disclosure.
+//! expiry, wrong `state`, undecryptable, malformed or unencrypted response) and a tampered
+//! disclosure.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,7 +12,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{EMPLOYER, Federation, british_citizen, error_body, reason_codes};
-use crate::wallet::{fetch_request, post_form, present, present_to, respond, run_check, vp_token};
+use crate::wallet::{
+    WalletRequest, fetch_request, post_form, present, present_to, respond, run_check, vp_token,
+};
 
 test_on_both_databases!(
     a_revoked_credential_is_rejected,
@@ -26,6 +29,8 @@ test_on_both_databases!(
     a_tampered_disclosure_is_rejected,
     a_response_after_expiry_is_refused_and_the_check_expires,
     responses_not_tied_to_the_request_do_not_consume_it,
+    a_plaintext_error_to_an_encrypted_request_is_refused_and_the_wallet_still_answers,
+    a_malformed_direct_post_response_does_not_end_the_check,
 );
 
 /// Runs `template` with `credential` and returns the finished check, asserting it failed
@@ -336,6 +341,36 @@ async fn responses_not_tied_to_the_request_do_not_consume_it(db: TestDb) {
         description.starts_with("response_decryption_failed:"),
         "{description}"
     );
+    // Not a JWE at all.
+    let (_, description) = error_body(
+        post_form(&fed, &request, &[("response", "a.b.c.d.e")]).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(
+        description.starts_with("response_decryption_failed:"),
+        "{description}"
+    );
+    assert_eq!(fed.check(id).await["state"], "created");
+    // Encrypted to the request's key with its state, but no Authorization Response inside.
+    for payload in [
+        json!({"state": request.state()}),
+        json!({"state": request.state(), "vp_token": "not an object"}),
+        json!({"state": request.state(), "vp_token": {}, "error": "access_denied"}),
+        json!(["not", "an", "object"]),
+    ] {
+        let jwe = encrypt_json(&request, &payload);
+        let (error, description) = error_body(
+            post_form(&fed, &request, &[("response", &jwe)]).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(error, "invalid_request");
+        assert!(
+            description.starts_with("invalid_response:"),
+            "{payload}: {description}"
+        );
+    }
     // A plaintext response where encryption is required.
     let (_, description) = error_body(
         post_form(
@@ -373,5 +408,126 @@ async fn responses_not_tied_to_the_request_do_not_consume_it(db: TestDb) {
     let response = respond(&fed, &request, vp_token(&request, presentation)).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(fed.check(id).await["outcome"], "compliant");
+    fed.stop().await;
+}
+
+/// `payload` (any JSON) encrypted to the request's key, as `direct_post.jwt` sends it.
+fn encrypt_json(request: &WalletRequest, payload: &Value) -> String {
+    let metadata = request.object.client_metadata.as_ref().unwrap();
+    let jwk = &metadata.jwks.as_ref().unwrap().keys[0];
+    idv_jose::jwe::encrypt(
+        &serde_json::to_vec(payload).unwrap(),
+        &idv_jose::PublicKey::from_jwk_value(jwk).unwrap(),
+        jwk["kid"].as_str(),
+        idv_jose::jwe::ContentEncryption::A256Gcm,
+    )
+    .unwrap()
+}
+
+async fn a_plaintext_error_to_an_encrypted_request_is_refused_and_the_wallet_still_answers(
+    db: TestDb,
+) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let id = created["id"].as_str().unwrap();
+    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    assert_eq!(request.claims["response_mode"], "direct_post.jwt");
+
+    // Anyone who has seen the QR code can fetch the request and post in the clear: with
+    // direct_post.jwt, error responses too come encrypted, so none of these ends the check.
+    for fields in [
+        vec![("error", "access_denied"), ("state", request.state())],
+        vec![("error", "server_error"), ("state", request.state())],
+        vec![("error", "access_denied")],
+        vec![
+            ("error", "access_denied"),
+            ("state", request.state()),
+            ("response", "a.b.c.d.e"),
+        ],
+    ] {
+        let (error, description) = error_body(
+            post_form(&fed, &request, &fields).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(error, "invalid_request", "{fields:?}");
+        assert!(
+            description.starts_with("invalid_response:") && description.contains("encrypted"),
+            "{fields:?}: {description}"
+        );
+    }
+    let check = fed.check(id).await;
+    assert_eq!(check["state"], "created", "{check}");
+    assert!(check.get("outcome").is_none() && check.get("presented_at").is_none());
+
+    // The real wallet still answers, and the check completes.
+    let presentation = present(&fed, &credential, &request);
+    let response = respond(&fed, &request, vp_token(&request, presentation)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let check = fed.check(id).await;
+    assert_eq!(check["state"], "completed");
+    assert_eq!(check["outcome"], "compliant", "{check}");
+    fed.stop().await;
+}
+
+async fn a_malformed_direct_post_response_does_not_end_the_check(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let created = fed
+        .create_check(&json!({"template": "age_over_18", "response_mode": "direct_post"}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let state = request.state();
+    let token = vp_token(&request, present(&fed, &credential, &request)).to_json_string();
+
+    for fields in [
+        vec![("state", state)],
+        vec![("vp_token", "not json"), ("state", state)],
+        vec![("vp_token", "[\"a\"]"), ("state", state)],
+        vec![("vp_token", "{\"q\": \"not a list\"}"), ("state", state)],
+        vec![
+            ("vp_token", token.as_str()),
+            ("error", "access_denied"),
+            ("state", state),
+        ],
+        vec![("error", ""), ("state", state)],
+    ] {
+        let (error, description) = error_body(
+            post_form(&fed, &request, &fields).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(error, "invalid_request");
+        assert!(
+            description.starts_with("invalid_response:"),
+            "{fields:?}: {description}"
+        );
+    }
+    assert_eq!(fed.check(id).await["state"], "created");
+
+    // A well-formed response whose presentation fails still ends the check.
+    let other_nonce = present_to(
+        &fed,
+        &credential,
+        &request.requested_paths(),
+        &request.client_id,
+        "another-transactions-nonce",
+    );
+    let response = post_form(
+        &fed,
+        &request,
+        &[
+            (
+                "vp_token",
+                vp_token(&request, other_nonce).to_json_string().as_str(),
+            ),
+            ("state", state),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_failed(&fed, id, "key_binding_nonce_mismatch", "binding").await;
     fed.stop().await;
 }

@@ -1,9 +1,12 @@
 //! Sign-ins that must not succeed: an unknown client or redirect URI (an error page, never a
 //! redirect), malformed authorization requests (back to the client with the error), token
-//! requests with a wrong secret, a bad PKCE verifier or a reused code, a wallet that declines,
-//! a cancelled or expired sign-in, another browser; and the client's registration commands.
+//! requests with a wrong secret, a bad PKCE verifier, a reused code or a code whose check was
+//! erased, a wallet that declines or errs, a presentation that is rejected or not eligible, a
+//! cancelled or expired sign-in, another browser; and the client's registration commands.
 
 use idv_jose::Clock;
+use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
+use idv_service_kit::db::PoolSettings;
 use idv_test_support::{TestDb, test_on_both_databases};
 use openidconnect::core::{CoreErrorResponseType, CoreGenderClaim};
 use openidconnect::{
@@ -13,19 +16,22 @@ use openidconnect::{
 use reqwest::StatusCode;
 use serde_json::Value;
 use verifier::cli::{Command, OidcClientCommand};
+use verifier::store::Store;
 
 use super::rp::{
-    Browser, DvsClaims, Registered, RelyingParty, SignIn, back_to_client, http_client,
-    no_redirects, open_handoff, query, register, run_cli, see_other,
+    Browser, DvsClaims, HandoffPage, Registered, RelyingParty, SignIn, back_to_client, http_client,
+    no_redirects, open_handoff, query, register, run_cli, see_other, wallet_presents,
 };
 use crate::helpers::{Federation, british_citizen, error_body};
-use crate::wallet::{fetch_request, post_form};
+use crate::wallet::{WalletRequest, encrypt, fetch_request, post_form};
 
 test_on_both_databases!(
     an_unknown_client_or_redirect_uri_gets_an_error_page_and_no_redirect,
     malformed_authorization_requests_go_back_to_the_client_with_the_error,
     the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes,
     a_declined_cancelled_or_expired_sign_in_returns_access_denied,
+    a_presentation_that_does_not_verify_returns_access_denied_and_no_code,
+    a_plaintext_decline_posted_by_anyone_does_not_end_the_sign_in,
     clients_are_listed_and_removed_through_the_cli,
 );
 
@@ -41,6 +47,33 @@ fn refused<T, E: std::error::Error + 'static>(
         Ok(_) => panic!("the token request succeeded"),
         Err(other) => panic!("{other:?}"),
     }
+}
+
+/// The id of the check behind a hand-off page, read from the verifier's database.
+async fn check_id_of(db: &TestDb, page: &HandoffPage) -> String {
+    let store = Store::connect(db.url(), PoolSettings::with_max_connections(1))
+        .await
+        .unwrap();
+    let session_id = page.url.rsplit('/').next().unwrap();
+    store
+        .load_oidc_session(session_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .check_id
+}
+
+/// The wallet answers `request` with the OAuth error `code`, encrypted as `direct_post.jwt`
+/// requires.
+async fn wallet_answers_error(fed: &Federation, request: &WalletRequest, code: &str) {
+    let payload = AuthorizationResponse {
+        error: Some(code.to_owned()),
+        error_description: Some("the wallet says no".into()),
+        state: Some(request.state().to_owned()),
+        ..AuthorizationResponse::default()
+    };
+    let response = post_form(fed, request, &[("response", &encrypt(request, &payload))]).await;
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 /// `/oidc/authorize?…` with these parameters.
@@ -365,6 +398,34 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
         .request_async(&http)
         .await;
     assert_eq!(refused(result), CoreErrorResponseType::InvalidGrant);
+
+    // A code whose check the employer erased before redeeming it signs no one in.
+    let credential = fed.issue_identity("good", &british_citizen());
+    let SignIn {
+        pending,
+        page,
+        params,
+        ..
+    } = rp
+        .sign_in(&fed, &registered, "right_to_work", &credential)
+        .await;
+    let check_id = check_id_of(&db, &page).await;
+    let response = fed
+        .client
+        .delete(fed.url(&format!("/v1/checks/{check_id}")))
+        .bearer_auth(&fed.tenant.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let result = rp
+        .client
+        .exchange_code(AuthorizationCode::new(params["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(pending.verifier)
+        .request_async(&http)
+        .await;
+    assert_eq!(refused(result), CoreErrorResponseType::InvalidGrant);
     fed.stop().await;
 }
 
@@ -375,6 +436,7 @@ async fn a_declined_cancelled_or_expired_sign_in_returns_access_denied(db: TestD
     let denied = |params: std::collections::BTreeMap<String, String>| {
         assert_eq!(params["error"], "access_denied", "{params:?}");
         assert!(!params.contains_key("code"));
+        params
     };
 
     // The wallet declines.
@@ -382,14 +444,9 @@ async fn a_declined_cancelled_or_expired_sign_in_returns_access_denied(db: TestD
     let mut browser = Browser::new();
     let page = open_handoff(&mut browser, pending.url.as_str()).await;
     let request = fetch_request(&fed, &page.wallet_url).await;
-    let response = post_form(
-        &fed,
-        &request,
-        &[("error", "access_denied"), ("state", request.state())],
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    denied(back_to_client(&fed, &mut browser, &page, &registered, &pending).await);
+    wallet_answers_error(&fed, &request, "access_denied").await;
+    let params = denied(back_to_client(&fed, &mut browser, &page, &registered, &pending).await);
+    assert_eq!(params["error_description"], "holder_declined");
     // Afterwards the page only says it has finished.
     let again = browser.get(&page.url).await;
     assert_eq!(again.status(), StatusCode::OK);
@@ -441,7 +498,8 @@ async fn a_declined_cancelled_or_expired_sign_in_returns_access_denied(db: TestD
     let mut browser = Browser::new();
     let page = open_handoff(&mut browser, pending.url.as_str()).await;
     fed.clock.advance(601);
-    denied(back_to_client(&fed, &mut browser, &page, &registered, &pending).await);
+    let params = denied(back_to_client(&fed, &mut browser, &page, &registered, &pending).await);
+    assert_eq!(params["error_description"], "request_expired");
 
     // An hour after its session, code and token have all expired, the sweeper deletes it.
     let response = browser.get(&format!("{}/status", page.url)).await;
@@ -459,6 +517,100 @@ async fn a_declined_cancelled_or_expired_sign_in_returns_access_denied(db: TestD
     assert!(gone, "the sweeper did not delete the ended session");
     let response = browser.get(&page.url).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    fed.stop().await;
+}
+
+async fn a_presentation_that_does_not_verify_returns_access_denied_and_no_code(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
+    let rp = RelyingParty::discover(&fed, &registered).await;
+    let mut foreign_national = british_citizen();
+    foreign_national.nationalities = vec!["FR".into()];
+    foreign_national.document.issuing_country = "FR".into();
+
+    // Rejected (a provider the register has suspended) and not eligible (a nationality outside
+    // the digital route): the wallet's response is received, the check ends, the client is
+    // told access_denied with the reason code and nothing of the person.
+    for (credential, state, code) in [
+        (
+            fed.issue_identity("suspended", &british_citizen()),
+            "failed",
+            "provider_suspended",
+        ),
+        (
+            fed.issue_identity("good", &foreign_national),
+            "completed",
+            "nationality_not_eligible",
+        ),
+    ] {
+        let SignIn {
+            mut browser,
+            page,
+            params,
+            ..
+        } = rp
+            .sign_in(&fed, &registered, "right_to_work", &credential)
+            .await;
+        assert_eq!(params["error"], "access_denied", "{params:?}");
+        assert!(!params.contains_key("code"), "{params:?}");
+        assert_eq!(params["error_description"], code);
+        // The check has ended; so has the session.
+        let check = fed.check(&check_id_of(&db, &page).await).await;
+        assert_eq!(check["state"], state, "{check}");
+        let again = browser.get(&page.url).await;
+        assert!(again.text().await.unwrap().contains("has finished"));
+    }
+
+    // The wallet reports an error of its own (encrypted, as direct_post.jwt requires).
+    let pending = rp.authorize("right_to_work");
+    let mut browser = Browser::new();
+    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let request = fetch_request(&fed, &page.wallet_url).await;
+    wallet_answers_error(&fed, &request, "server_error").await;
+    let status: Value = browser
+        .get(&format!("{}/status", page.url))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "finished");
+    let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
+    assert_eq!(params["error"], "access_denied", "{params:?}");
+    assert_eq!(params["error_description"], "wallet_error");
+    assert!(!params.contains_key("code"));
+    fed.stop().await;
+}
+
+async fn a_plaintext_decline_posted_by_anyone_does_not_end_the_sign_in(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
+    let rp = RelyingParty::discover(&fed, &registered).await;
+    let pending = rp.authorize("right_to_work");
+    let mut browser = Browser::new();
+    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    // Someone who has seen the QR code fetches the request and declines in the clear.
+    let request = fetch_request(&fed, &page.wallet_url).await;
+    let response = post_form(
+        &fed,
+        &request,
+        &[("error", "access_denied"), ("state", request.state())],
+    )
+    .await;
+    let (error, _) = error_body(response, StatusCode::BAD_REQUEST).await;
+    assert_eq!(error, "invalid_request");
+    let status: Value = browser
+        .get(&format!("{}/status", page.url))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "waiting");
+
+    // The person's wallet presents; the sign-in succeeds.
+    let credential = fed.issue_identity("good", &british_citizen());
+    wallet_presents(&fed, &page.wallet_url, &credential).await;
+    let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
+    assert!(params.contains_key("code"), "{params:?}");
     fed.stop().await;
 }
 
