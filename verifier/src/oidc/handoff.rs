@@ -4,7 +4,8 @@
 //!
 //! Every OpenID Connect client takes an authorization code for a successful sign-in, so a code
 //! is issued only for a check whose presentation verified and whose outcome signs the person in
-//! ([`signs_in`]: `compliant`). Every other check (declined in the wallet, rejected, not
+//! ([`signs_in`]: `compliant`, or `awaiting_confirmation` for right to work and right to rent,
+//! which the ID token's `dvs_check` states). Every other check (declined in the wallet, rejected, not
 //! eligible, expired, erased or cancelled) ends the session with `error=access_denied`
 //! (OpenID Connect Core 1.0 §3.1.2.6; RFC 6749 §4.1.2.1) whose `error_description` is the
 //! check's stable reason codes, space-separated (`holder_declined`, `nationality_not_eligible`),
@@ -115,10 +116,13 @@ enum Outcome {
 
 /// Whether a check that ended with `outcome` signs the person in, i.e. earns an authorization
 /// code. The one place this is decided (the hand-off page and the token endpoint both ask): a
-/// new outcome state must be placed here before it compiles.
+/// new outcome state must be placed here before it compiles. A right-to-work or right-to-rent
+/// presentation that verified signs in while awaiting the employer's confirmation: the ID
+/// token's `dvs_check` says so, and the employer still records its photo match through the
+/// check API.
 pub const fn signs_in(outcome: OutcomeState) -> bool {
     match outcome {
-        OutcomeState::Compliant => true,
+        OutcomeState::Compliant | OutcomeState::AwaitingConfirmation => true,
         OutcomeState::NotEligible | OutcomeState::Rejected => false,
     }
 }
@@ -368,8 +372,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_a_compliant_outcome_signs_in() {
+    fn only_a_verified_outcome_signs_in() {
         assert!(signs_in(OutcomeState::Compliant));
+        assert!(signs_in(OutcomeState::AwaitingConfirmation));
         assert!(!signs_in(OutcomeState::NotEligible));
         assert!(!signs_in(OutcomeState::Rejected));
     }
