@@ -222,7 +222,7 @@ mod tests {
         assert_eq!(body["client_id"], "example.co.uk");
         assert_eq!(
             body["purposes"],
-            json!([{"code": "AGE", "claims": [["age_over_18"]]}])
+            json!([{"code": "AGE", "claims": [["age_over_18"], ["verification", "assurance_level"]]}])
         );
     }
 
@@ -235,7 +235,9 @@ mod tests {
         assert_eq!(purposes.len(), 2, "{body:#}");
         assert_eq!(
             purposes[0],
-            json!({"code": "AGE", "claims": [["age_over_18"], ["age_over_21"]]})
+            json!({"code": "AGE", "claims": [
+                ["age_over_18"], ["verification", "assurance_level"], ["age_over_21"]
+            ]})
         );
         assert_eq!(purposes[1]["code"], "RTW");
         assert!(

@@ -647,6 +647,7 @@ impl TfClient<'_> {
     async fn register_relying_party(&self, client_id: &str) -> String {
         let templates = idv_checks::templates::Templates::builtin().unwrap();
         let rtw = templates.get("right_to_work").unwrap().purpose();
+        let rtr = templates.get("right_to_rent").unwrap().purpose();
         let rp = self
             .post(
                 "/v1/relying-parties",
@@ -655,7 +656,8 @@ impl TfClient<'_> {
                     "client_id": client_id,
                     "purposes": [
                         rtw,
-                        {"code": "AGE", "claims": [["age_over_16"], ["age_over_18"], ["age_over_21"], ["age_over_25"]]}
+                        rtr,
+                        {"code": "AGE", "claims": [["age_over_16"], ["age_over_18"], ["age_over_21"], ["age_over_25"], ["verification", "assurance_level"]]}
                     ]
                 }),
             )

@@ -434,7 +434,7 @@ impl Federation {
             .register_relying_party(
                 EMPLOYER_NAME,
                 EMPLOYER,
-                json!([rtw, {"code": "AGE", "claims": [["age_over_16"], ["age_over_18"], ["age_over_21"], ["age_over_25"]]}]),
+                json!([rtw, {"code": "AGE", "claims": [["age_over_16"], ["age_over_18"], ["age_over_21"], ["age_over_25"], ["verification", "assurance_level"]]}]),
             )
             .await;
         tf_clock.set(real_now());
