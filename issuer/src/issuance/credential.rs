@@ -25,6 +25,47 @@ pub const AGE_THRESHOLDS: [u32; 4] = [16, 18, 21, 25];
 
 const DAY: i64 = 86_400;
 
+/// A GPG 45 level of confidence, in increasing order (`low` < `medium` < `high` <
+/// `very_high`), as the identity credential's `verification.assurance_level` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelOfConfidence {
+    /// GPG 45 low confidence.
+    Low,
+    /// GPG 45 medium confidence.
+    Medium,
+    /// GPG 45 high confidence.
+    High,
+    /// GPG 45 very high confidence.
+    VeryHigh,
+}
+
+impl LevelOfConfidence {
+    /// Every level, lowest first.
+    pub const ALL: [Self; 4] = [Self::Low, Self::Medium, Self::High, Self::VeryHigh];
+
+    /// The level named `name` (`low`, `medium`, `high` or `very_high`).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|level| level.as_str() == name)
+    }
+
+    /// Its name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::VeryHigh => "very_high",
+        }
+    }
+}
+
+impl fmt::Display for LevelOfConfidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The identity document the person was proofed with.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,6 +121,11 @@ impl fmt::Debug for ProofedIdentity {
 pub const MAX_PORTRAIT_BYTES: usize = 96 * 1024;
 
 impl ProofedIdentity {
+    /// Its level of confidence; `None` when the record names no known level.
+    pub fn confidence(&self) -> Option<LevelOfConfidence> {
+        LevelOfConfidence::parse(&self.level_of_confidence)
+    }
+
     /// Checks the record is complete and well formed; the operator API calls it before storing.
     pub fn validate(&self) -> Result<(), IssuanceError> {
         let deny = |reason: &str| {
@@ -103,7 +149,7 @@ impl ProofedIdentity {
         if !is_country(&self.document.issuing_country) {
             return deny("document.issuing_country must be an ISO 3166-1 alpha-2 code");
         }
-        if !["low", "medium", "high", "very_high"].contains(&self.level_of_confidence.as_str()) {
+        if self.confidence().is_none() {
             return deny("level_of_confidence must be low, medium, high or very_high");
         }
         if let Some(portrait) = &self.portrait
