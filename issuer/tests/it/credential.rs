@@ -132,10 +132,55 @@ async fn the_pre_authorized_flow_issues_credentials_that_verify(db: TestDb) {
             "iat",
             "iss",
             "status",
-            "vct"
+            "vct",
+            "verification"
         ]
     );
     assert_eq!(held.claims()["age_over_25"], true);
+    assert_eq!(
+        held.claims()["verification"],
+        json!({"trust_framework": "uk_dvs", "assurance_level": "medium"})
+    );
+    // An age check asks for the threshold and the level; the level needs no disclosure.
+    let presented = held
+        .present_bound(
+            &[
+                ClaimsPath::from_keys(["age_over_18"]).unwrap(),
+                ClaimsPath::from_keys(["verification", "assurance_level"]).unwrap(),
+            ],
+            &holder,
+            "x509_hash:verifier",
+            "vp-nonce",
+            app.clock.now(),
+        )
+        .unwrap();
+    assert_eq!(
+        presented.matches('~').count(),
+        2,
+        "one disclosure and the KB-JWT"
+    );
+    let verified = UnverifiedSdJwt::parse(&presented)
+        .unwrap()
+        .verify(
+            &issuer_key,
+            &VerifyPolicy {
+                typ: idv_sdjwt::vc::accepted_typ(false),
+                now: app.clock.now(),
+                skew: 60,
+                key_binding: Some(idv_sdjwt::key_binding::KeyBindingPolicy {
+                    audience: "x509_hash:verifier",
+                    nonce: "vp-nonce",
+                    max_age: 300,
+                }),
+            },
+        )
+        .unwrap();
+    assert_eq!(verified.claims()["age_over_18"], true);
+    assert_eq!(
+        verified.claims()["verification"]["assurance_level"],
+        "medium"
+    );
+    assert!(verified.claims().get("age_over_21").is_none());
 
     // Each configuration is issued once per offer.
     let nonce = wallet.nonce().await;
@@ -683,6 +728,11 @@ async fn age_credentials_need_an_identity_proofed_to_medium_confidence(db: TestD
     let created = raised.create_offer(&very_high, &[AGE], true).await;
     let access_token = raised.redeem(&created).await;
     let credentials = credentials_of(request_age(&raised, &access_token, &holder).await).await;
-    raised.wallet().receive(&credentials[0], &holder).await;
+    let held = raised.wallet().receive(&credentials[0], &holder).await;
+    assert_eq!(
+        held.claims()["verification"]["assurance_level"],
+        "very_high",
+        "each age credential carries its own identity's level"
+    );
     raised.stop().await;
 }
