@@ -37,6 +37,12 @@
 //! identity_validity_secs = 31536000      # IDV_CREDENTIALS__IDENTITY_VALIDITY_SECS: 365 days
 //! age_validity_secs = 7776000            # IDV_CREDENTIALS__AGE_VALIDITY_SECS: 90 days
 //!
+//! [age]
+//! min_level_of_confidence = "medium"     # IDV_AGE__MIN_LEVEL_OF_CONFIDENCE: lowest GPG 45 level
+//!                                        # of an identity an age credential is offered and
+//!                                        # issued for: medium, high or very_high (low is not
+//!                                        # enough for an age-restricted sale)
+//!
 //! [status]
 //! list_size = 131072                     # IDV_STATUS__LIST_SIZE: entries per list (2 bits each)
 //! token_ttl_secs = 300                   # IDV_STATUS__TOKEN_TTL_SECS: the tokens' `ttl`
@@ -79,6 +85,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::issuance::IssuerSettings;
 use crate::issuance::authorization::{AuthorizationSettings, WalletClient};
+use crate::issuance::credential::LevelOfConfidence;
 use crate::issuance::login::op_client;
 
 /// OpenID4VCI security considerations: an access token that is not sender-constrained must not
@@ -104,6 +111,8 @@ pub struct IssuerConfig {
     pub tokens: TokenSettings,
     /// Issued credentials.
     pub credentials: CredentialSettings,
+    /// Age credentials.
+    pub age: AgeSettings,
     /// Token Status Lists.
     pub status: StatusSettings,
     /// Trust of outbound https (the OP) besides the system's roots.
@@ -163,6 +172,15 @@ pub struct CredentialSettings {
     pub identity_validity_secs: i64,
     /// `exp - iat` of age credentials, seconds.
     pub age_validity_secs: i64,
+}
+
+/// `[age]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeSettings {
+    /// Lowest GPG 45 level of confidence of an identity an age credential is offered and
+    /// issued for (at least medium).
+    pub min_level_of_confidence: LevelOfConfidence,
 }
 
 /// `[status]`.
@@ -249,6 +267,9 @@ impl Default for IssuerConfig {
                 batch_size: 10,
                 identity_validity_secs: 365 * 24 * 60 * 60,
                 age_validity_secs: 90 * 24 * 60 * 60,
+            },
+            age: AgeSettings {
+                min_level_of_confidence: LevelOfConfidence::Medium,
             },
             status: StatusSettings {
                 list_size: 1 << 17,
@@ -366,6 +387,11 @@ impl IssuerConfig {
         ] {
             within(name, value, 24 * 60 * 60..=10 * 365 * 24 * 60 * 60)?;
         }
+        let age_min_level_of_confidence = self.age.min_level_of_confidence;
+        // An age attestation rests on an identity proofed to at least GPG 45 medium confidence.
+        if age_min_level_of_confidence < LevelOfConfidence::Medium {
+            return reject("age.min_level_of_confidence must be medium, high or very_high");
+        }
         let status = &self.status;
         if !status.list_size.is_multiple_of(8) || !(16..=1 << 24).contains(&status.list_size) {
             return reject("status.list_size must be a multiple of 8 between 16 and 16777216");
@@ -399,6 +425,7 @@ impl IssuerConfig {
             batch_size: credentials.batch_size,
             identity_validity_secs: credentials.identity_validity_secs,
             age_validity_secs: credentials.age_validity_secs,
+            age_min_level_of_confidence,
             status_list_size: status.list_size,
             status_token_ttl_secs: status.token_ttl_secs,
             status_token_validity_secs: status.token_validity_secs,
@@ -525,6 +552,15 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(config.offers.max_tx_code_attempts, 3);
+        let raised = load(&[("IDV_AGE__MIN_LEVEL_OF_CONFIDENCE", "high")]).unwrap();
+        assert_eq!(
+            raised
+                .issuer_settings()
+                .unwrap()
+                .age_min_level_of_confidence,
+            LevelOfConfidence::High
+        );
+        assert!(load(&[("IDV_AGE__MIN_LEVEL_OF_CONFIDENCE", "extreme")]).is_err());
         let settings = config.issuer_settings().unwrap();
         assert_eq!(settings.public_url, "https://id.example-idsp.co.uk");
         assert!(!format!("{config:?}").contains("pw"));
@@ -539,6 +575,7 @@ mod tests {
             [("IDV_STATUS__TOKEN_TTL_SECS", "172800")],
             [("IDV_HTTP__PUBLIC_URL", "https://id.example/?x=1")],
             [("IDV_OFFERS__TX_CODE_LENGTH", "2")],
+            [("IDV_AGE__MIN_LEVEL_OF_CONFIDENCE", "low")],
         ] {
             let config = load(&env).unwrap();
             assert!(config.issuer_settings().is_err(), "{env:?}");

@@ -48,8 +48,8 @@ use idv_jose::digest::constant_time_eq;
 use idv_jose::{Clock, Random};
 
 pub use error::{
-    AuthorizationError, IssuanceError, KeyError, OperatorError, RedirectedError, SignInFailure,
-    TokenError,
+    AuthorizationError, InsufficientConfidence, IssuanceError, KeyError, OperatorError,
+    RedirectedError, SignInFailure, TokenError,
 };
 
 use crate::store::Store;
@@ -83,6 +83,8 @@ pub struct IssuerSettings {
     pub identity_validity_secs: i64,
     /// Age credential validity, seconds.
     pub age_validity_secs: i64,
+    /// Lowest level of confidence of an identity an age credential is offered and issued for.
+    pub age_min_level_of_confidence: credential::LevelOfConfidence,
     /// Entries per status list.
     pub status_list_size: u64,
     /// `ttl` of status list tokens, seconds.

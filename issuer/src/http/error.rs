@@ -12,8 +12,9 @@
 //! `unsupported_response_type`, `invalid_scope`, `invalid_authorization_details`, 401
 //! `invalid_client`; once the wallet's redirect URI is trusted, failures go there instead as a
 //! 303 with `error` `access_denied` or `server_error` ([`authorization_error`]).
-//! Operator API: 400 `invalid_request`, 401, 404 `not_found`, 409 `conflict`. Server-side
-//! failures are an opaque 500 whose cause is logged once.
+//! Operator API: 400 `invalid_request`, 401, 404 `not_found`, 409 `conflict`, 422
+//! `insufficient_level_of_confidence` (an offer the identity's GPG 45 level does not support).
+//! Server-side failures are an opaque 500 whose cause is logged once.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +25,9 @@ use crate::issuance::{
     AuthorizationError, IssuanceError, KeyError, OperatorError, SignInFailure, TokenError,
 };
 use crate::store::StoreError;
+
+/// Operator API: the identity was proofed to too low a level of confidence for what was asked.
+const INSUFFICIENT_LEVEL_OF_CONFIDENCE: &str = "insufficient_level_of_confidence";
 
 fn bad_request(code: OAuthErrorCode, description: impl Into<String>) -> ApiError {
     ApiError::oauth(StatusCode::BAD_REQUEST, code, description)
@@ -55,7 +59,7 @@ impl From<IssuanceError> for ApiError {
             IssuanceError::InvalidRequest { .. } => {
                 bad_request(OAuthErrorCode::InvalidCredentialRequest, description)
             }
-            IssuanceError::Denied { .. } => {
+            IssuanceError::Denied { .. } | IssuanceError::InsufficientConfidence(_) => {
                 bad_request(OAuthErrorCode::CredentialRequestDenied, description)
             }
             IssuanceError::Credential(_)
@@ -156,6 +160,11 @@ impl From<OperatorError> for ApiError {
             OperatorError::IllegalTransition { .. } | OperatorError::Conflict(_) => {
                 ApiError::conflict(error.to_string())
             }
+            OperatorError::InsufficientConfidence { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                INSUFFICIENT_LEVEL_OF_CONFIDENCE,
+                error.to_string(),
+            ),
             OperatorError::Unauthenticated => ApiError::invalid_token(error.to_string()),
             OperatorError::Qr(_) | OperatorError::Key(_) | OperatorError::Store(_) => {
                 ApiError::internal_error(&error)

@@ -7,11 +7,19 @@
 //!
 //! Both accept batches of up to `batch_size` proofs: OpenID4VCI batch issuance applies to every
 //! configuration, and distinct keys per credential help unlinkability for identity too.
+//!
+//! An age credential rests on the proofed identity's level of confidence: it is offered and
+//! issued only for identities proofed to at least `[age] min_level_of_confidence` (GPG 45
+//! medium by default; a low-confidence identity is not enough for an age-restricted sale), see
+//! [`Configuration::check_confidence`]. The identity credential carries its level for the
+//! relying party to judge.
 
 use idv_jose::{Random, SigningKey};
 
-use super::credential::{self, AGE_VCT, Envelope, IDENTITY_VCT, ProofedIdentity};
-use super::{IssuanceError, IssuerSettings};
+use super::credential::{
+    self, AGE_VCT, Envelope, IDENTITY_VCT, LevelOfConfidence, ProofedIdentity,
+};
+use super::{InsufficientConfidence, IssuanceError, IssuerSettings};
 
 /// Configuration id (and OAuth `scope`) of the identity credential.
 pub const IDENTITY_CONFIGURATION_ID: &str = "uk_identity";
@@ -60,6 +68,36 @@ impl Configuration {
         }
     }
 
+    /// The lowest level of confidence an identity must have been proofed to for this
+    /// configuration (`None`: any level).
+    pub fn min_level_of_confidence(self, settings: &IssuerSettings) -> Option<LevelOfConfidence> {
+        match self {
+            Self::Identity => None,
+            Self::Age => Some(settings.age_min_level_of_confidence),
+        }
+    }
+
+    /// Checks `person` was proofed to the level of confidence this configuration needs; a
+    /// record naming no known level never qualifies.
+    pub fn check_confidence(
+        self,
+        person: &ProofedIdentity,
+        settings: &IssuerSettings,
+    ) -> Result<(), InsufficientConfidence> {
+        let Some(required) = self.min_level_of_confidence(settings) else {
+            return Ok(());
+        };
+        let actual = person.confidence();
+        if actual.is_some_and(|actual| actual >= required) {
+            return Ok(());
+        }
+        Err(InsufficientConfidence {
+            configuration_id: self.id(),
+            required,
+            actual,
+        })
+    }
+
     /// Builds and signs one credential of this configuration.
     pub fn issue(
         self,
@@ -88,5 +126,62 @@ mod tests {
             );
         }
         assert_eq!(Configuration::from_id("uk_passport"), None);
+    }
+
+    fn person(level: &str) -> ProofedIdentity {
+        serde_json::from_value(serde_json::json!({
+            "given_name": "Ada", "family_name": "Lovelace", "birthdate": "1990-12-10",
+            "nationalities": ["GB"],
+            "document": {"type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31"},
+            "level_of_confidence": level, "gpg45_profile": "M1B", "proofed_at": 1
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn age_credentials_need_the_minimum_level_of_confidence() {
+        let mut settings = crate::config::IssuerConfig::default()
+            .issuer_settings()
+            .unwrap();
+        assert_eq!(
+            settings.age_min_level_of_confidence,
+            LevelOfConfidence::Medium
+        );
+        let refused = Configuration::Age
+            .check_confidence(&person("low"), &settings)
+            .unwrap_err();
+        assert_eq!(refused.required, LevelOfConfidence::Medium);
+        assert_eq!(refused.actual, Some(LevelOfConfidence::Low));
+        for level in ["medium", "high", "very_high"] {
+            assert!(
+                Configuration::Age
+                    .check_confidence(&person(level), &settings)
+                    .is_ok(),
+                "{level}"
+            );
+        }
+        assert!(
+            Configuration::Age
+                .check_confidence(&person("extreme"), &settings)
+                .is_err(),
+            "an unknown level never qualifies"
+        );
+        assert!(
+            Configuration::Identity
+                .check_confidence(&person("low"), &settings)
+                .is_ok()
+        );
+
+        settings.age_min_level_of_confidence = LevelOfConfidence::High;
+        assert!(
+            Configuration::Age
+                .check_confidence(&person("medium"), &settings)
+                .is_err()
+        );
+        assert!(
+            Configuration::Age
+                .check_confidence(&person("very_high"), &settings)
+                .is_ok()
+        );
     }
 }

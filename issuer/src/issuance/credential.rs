@@ -3,8 +3,12 @@
 //! - **identity**: a GPG 45 proofed person: names, birthdate, nationalities, portrait, identity
 //!   document and how it was verified. Every personal claim is selectively disclosable, with
 //!   recursive disclosures inside `document`, `verification` and `address`, and decoys.
-//! - **age**: `age_over_16/18/21/25` booleans only: no name, no birthdate. Issued in batches,
-//!   one credential per holder key, so two presentations cannot be linked by the credential.
+//! - **age**: `age_over_16/18/21/25` booleans, each selectively disclosable, and the plain
+//!   (not selectively disclosable) `verification` object `{trust_framework, assurance_level}`:
+//!   the GPG 45 level of confidence the age rests on, at the same path as in the identity
+//!   credential, so a verifier can enforce it per credential and no presentation can withhold
+//!   it. No name, no birthdate. Issued in batches, one credential per holder key, so two
+//!   presentations cannot be linked by the credential.
 //!
 //! `iss`, `vct`, `cnf`, `status`, `iat` and `exp` stay plain text (SD-JWT VC "Registered JWT
 //! Claims"); `iat` is rounded down to the day so batch credentials are not told apart by it.
@@ -22,8 +26,51 @@ use super::IssuanceError;
 pub use idv_proto::sd_jwt_vc::vct::{AGE_VCT, IDENTITY_VCT};
 /// The age thresholds an age credential attests.
 pub const AGE_THRESHOLDS: [u32; 4] = [16, 18, 21, 25];
+/// `verification.trust_framework` of every credential.
+pub const TRUST_FRAMEWORK: &str = "uk_dvs";
 
 const DAY: i64 = 86_400;
+
+/// A GPG 45 level of confidence, in increasing order (`low` < `medium` < `high` <
+/// `very_high`), as the identity credential's `verification.assurance_level` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelOfConfidence {
+    /// GPG 45 low confidence.
+    Low,
+    /// GPG 45 medium confidence.
+    Medium,
+    /// GPG 45 high confidence.
+    High,
+    /// GPG 45 very high confidence.
+    VeryHigh,
+}
+
+impl LevelOfConfidence {
+    /// Every level, lowest first.
+    pub const ALL: [Self; 4] = [Self::Low, Self::Medium, Self::High, Self::VeryHigh];
+
+    /// The level named `name` (`low`, `medium`, `high` or `very_high`).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|level| level.as_str() == name)
+    }
+
+    /// Its name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::VeryHigh => "very_high",
+        }
+    }
+}
+
+impl fmt::Display for LevelOfConfidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The identity document the person was proofed with.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +127,11 @@ impl fmt::Debug for ProofedIdentity {
 pub const MAX_PORTRAIT_BYTES: usize = 96 * 1024;
 
 impl ProofedIdentity {
+    /// Its level of confidence; `None` when the record names no known level.
+    pub fn confidence(&self) -> Option<LevelOfConfidence> {
+        LevelOfConfidence::parse(&self.level_of_confidence)
+    }
+
     /// Checks the record is complete and well formed; the operator API calls it before storing.
     pub fn validate(&self) -> Result<(), IssuanceError> {
         let deny = |reason: &str| {
@@ -103,7 +155,7 @@ impl ProofedIdentity {
         if !is_country(&self.document.issuing_country) {
             return deny("document.issuing_country must be an ISO 3166-1 alpha-2 code");
         }
-        if !["low", "medium", "high", "very_high"].contains(&self.level_of_confidence.as_str()) {
+        if self.confidence().is_none() {
             return deny("level_of_confidence must be low, medium, high or very_high");
         }
         if let Some(portrait) = &self.portrait
@@ -181,7 +233,7 @@ pub fn issue_identity(
     claims.insert(
         "verification".into(),
         json!({
-            "trust_framework": "uk_dvs",
+            "trust_framework": TRUST_FRAMEWORK,
             "assurance_level": person.level_of_confidence,
             "gpg45_profile": person.gpg45_profile,
             "time": person.proofed_at,
@@ -219,7 +271,8 @@ pub fn issue_identity(
     Ok(vc::issue(signer, rng, claims, &conceal)?)
 }
 
-/// Issues an age credential: only `age_over_N` booleans, each selectively disclosable.
+/// Issues an age credential: `age_over_N` booleans, each selectively disclosable, and the
+/// plain `verification` object with the level of confidence.
 pub fn issue_age(
     person: &ProofedIdentity,
     envelope: &Envelope<'_>,
@@ -229,9 +282,16 @@ pub fn issue_age(
     let birthdate = parse_date(&person.birthdate).ok_or_else(|| IssuanceError::Denied {
         reason: "the proofed identity has no valid birthdate".into(),
     })?;
+    let level = person.confidence().ok_or_else(|| IssuanceError::Denied {
+        reason: "the proofed identity has no valid level of confidence".into(),
+    })?;
     let today = civil_from_days(envelope.now.div_euclid(DAY));
     let age = age_on(birthdate, today);
     let mut claims = envelope.claims(AGE_VCT);
+    claims.insert(
+        "verification".into(),
+        json!({"trust_framework": TRUST_FRAMEWORK, "assurance_level": level}),
+    );
     let mut conceal = Vec::new();
     for threshold in AGE_THRESHOLDS {
         let name = format!("age_over_{threshold}");
@@ -375,6 +435,22 @@ mod tests {
         assert_eq!(claims["age_over_18"], true);
         assert_eq!(claims["age_over_21"], false);
         assert_eq!(claims["age_over_25"], false);
+        assert_eq!(
+            claims["verification"],
+            json!({"trust_framework": "uk_dvs", "assurance_level": "medium"})
+        );
+        // The level is plain: it needs no disclosure and travels with every presentation.
+        assert!(
+            !held
+                .disclosable_paths()
+                .iter()
+                .any(|path| path.first() == Some(&PathElement::Key("verification".into())))
+        );
+        let presented = held.present(&[]).unwrap();
+        let payload = presented.split('.').nth(1).unwrap();
+        let plain: Value =
+            serde_json::from_slice(&idv_jose::base64url::decode(payload).unwrap()).unwrap();
+        assert_eq!(plain["verification"]["assurance_level"], "medium");
         for absent in [
             "given_name",
             "family_name",

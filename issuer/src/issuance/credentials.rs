@@ -13,7 +13,10 @@
 //! 3. `proofs.jwt` present (`invalid_proof`), at most `batch_size`, distinct keys
 //!    (`invalid_credential_request`), each proof valid ([`super::proof`]: `invalid_proof`);
 //! 4. every proof's `nonce` a live, unused `c_nonce`, consumed all at once (`invalid_nonce`);
-//! 5. this configuration not yet issued under this offer (`credential_request_denied`).
+//! 5. the proofed identity's level of confidence enough for the configuration (an age
+//!    credential needs `[age] min_level_of_confidence`; `credential_request_denied`): the
+//!    offer may predate a raised minimum;
+//! 6. this configuration not yet issued under this offer (`credential_request_denied`).
 //!
 //! Each credential is signed at a random status list index first; then one database
 //! transaction (see [`crate::store::credentials`]) stores a metadata row per credential, signing
@@ -125,6 +128,7 @@ impl Issuer {
                 reason: "the proofing record behind this offer no longer exists".into(),
             })?;
         let person = parse_identity(&stored.record)?;
+        configuration.check_confidence(&person, &self.settings)?;
         let key = self.active_key().await?;
 
         let credentials = self

@@ -16,7 +16,24 @@ use idv_sdjwt::SdJwtError;
 use thiserror::Error;
 
 use super::authorization::WalletRedirect;
+use super::credential::LevelOfConfidence;
 use crate::store::StoreError;
+
+/// A proofed identity's level of confidence is below what a credential configuration needs.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error(
+    "{configuration_id} needs an identity proofed to GPG 45 level of confidence {required} or \
+     higher; this identity was proofed to {}",
+    actual.map_or("no known level", LevelOfConfidence::as_str)
+)]
+pub struct InsufficientConfidence {
+    /// The configuration.
+    pub configuration_id: &'static str,
+    /// The lowest level it accepts.
+    pub required: LevelOfConfidence,
+    /// The identity's level (`None`: the record names no known level).
+    pub actual: Option<LevelOfConfidence>,
+}
 
 /// Why a Credential Request was refused or failed. Each variant maps to one OpenID4VCI or
 /// RFC 6750 error code at the HTTP edge.
@@ -89,6 +106,10 @@ pub enum IssuanceError {
         /// Why.
         reason: String,
     },
+    /// The proofed identity's level of confidence is too low for the configuration
+    /// (`credential_request_denied`): the offer was made before the minimum was raised.
+    #[error("credential request denied: {0}")]
+    InsufficientConfidence(#[from] InsufficientConfidence),
     /// Building or signing the credential failed (a server error).
     #[error("credential could not be built")]
     Credential(#[from] SdJwtError),
@@ -239,6 +260,15 @@ pub enum OperatorError {
     /// The record changed concurrently; read it again and retry.
     #[error("{0}")]
     Conflict(String),
+    /// An offered configuration needs a higher level of confidence than the identity's.
+    #[error("credential_configuration_ids[{index}]: {source}")]
+    InsufficientConfidence {
+        /// Position of the configuration in `credential_configuration_ids`.
+        index: usize,
+        /// What is missing.
+        #[source]
+        source: InsufficientConfidence,
+    },
     /// Missing or unknown operator token.
     #[error("unknown operator token")]
     Unauthenticated,

@@ -102,6 +102,16 @@ fn claims(configuration: Configuration, locale: &str) -> Vec<ClaimsDescription> 
             (&["age_over_18"], true, "Aged 18 or over"),
             (&["age_over_21"], true, "Aged 21 or over"),
             (&["age_over_25"], true, "Aged 25 or over"),
+            (
+                &["verification", "trust_framework"],
+                true,
+                "Trust framework",
+            ),
+            (
+                &["verification", "assurance_level"],
+                true,
+                "Level of confidence (GPG 45)",
+            ),
         ],
     };
     described
@@ -118,7 +128,8 @@ fn display(configuration: Configuration, locale: &str) -> CredentialDisplay {
         ),
         Configuration::Age => (
             "Proof of age",
-            "Whether you are over 16, 18, 21 or 25, and nothing else",
+            "Whether you are over 16, 18, 21 or 25, and how surely your identity was checked; \
+             nothing else",
         ),
     };
     CredentialDisplay {
@@ -269,6 +280,19 @@ mod tests {
             "ES256"
         );
         assert_eq!(json["batch_credential_issuance"]["batch_size"], 10);
+        // Both credentials carry the level of confidence at the same path.
+        for id in ["uk_identity", "uk_age"] {
+            let claims =
+                json["credential_configurations_supported"][id]["credential_metadata"]["claims"]
+                    .as_array()
+                    .unwrap();
+            assert!(
+                claims.iter().any(|c| c["path"]
+                    == serde_json::json!(["verification", "assurance_level"])
+                    && c["mandatory"] == true),
+                "{id}"
+            );
+        }
     }
 
     #[test]

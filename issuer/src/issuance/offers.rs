@@ -12,6 +12,10 @@
 //! who sends it to the person by another channel; the database keeps its hash, salted with the
 //! offer. An offer is served until it expires, is redeemed, or is locked by wrong `tx_code`s.
 //!
+//! An offer of the age credential is refused (before anything is stored) for an identity
+//! proofed below `[age] min_level_of_confidence`
+//! ([`super::configurations::Configuration::check_confidence`]).
+//!
 //! With `[login]` configured the operator may choose, per offer, the authorization code grant
 //! instead (`"grant": "authorization_code"`): the offer then carries an `issuer_state` (also
 //! derived from the handle, stored hashed) and no pre-authorized code or `tx_code`; the person
@@ -29,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use super::authorization::issuer_state;
 use super::configurations::Configuration;
+use super::identities::parse_identity;
 use super::{Issuer, OperatorError, hash_secret};
 use crate::store::StoreError;
 use crate::store::offers::{AUTHORIZATION_CODE_GRANT, NewOffer, PRE_AUTHORIZED_GRANT, StoredOffer};
@@ -151,12 +156,14 @@ impl Issuer {
                 "credential_configuration_ids must not be empty".into(),
             ));
         }
+        let mut configurations = Vec::with_capacity(ids.len());
         for (i, id) in ids.iter().enumerate() {
-            if Configuration::from_id(id).is_none() {
+            let Some(configuration) = Configuration::from_id(id) else {
                 return Err(OperatorError::InvalidInput(format!(
                     "credential_configuration_ids[{i}]: unknown configuration `{id}`"
                 )));
-            }
+            };
+            configurations.push(configuration);
             if ids[..i].contains(id) {
                 return Err(OperatorError::InvalidInput(format!(
                     "credential_configuration_ids[{i}]: `{id}` appears twice"
@@ -177,11 +184,19 @@ impl Issuer {
             }
             (OfferGrant::AuthorizationCode, _) => false,
         };
-        if self.store.identity(identity_id).await?.is_none() {
-            return Err(OperatorError::NotFound {
-                what: "identity",
-                id: identity_id.to_owned(),
-            });
+        let stored =
+            self.store
+                .identity(identity_id)
+                .await?
+                .ok_or_else(|| OperatorError::NotFound {
+                    what: "identity",
+                    id: identity_id.to_owned(),
+                })?;
+        let person = parse_identity(&stored.record)?;
+        for (index, configuration) in configurations.iter().enumerate() {
+            configuration
+                .check_confidence(&person, &self.settings)
+                .map_err(|source| OperatorError::InsufficientConfidence { index, source })?;
         }
         let now = self.clock.now();
         let handle = idv_jose::random::token(self.random.as_ref(), HANDLE_BYTES);

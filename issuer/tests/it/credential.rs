@@ -11,8 +11,10 @@ use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use issuer::issuance::credential::LevelOfConfidence;
+
 use crate::helpers::{
-    AGE, DAY, IDENTITY, PUBLIC_URL, TestApp, expect_error, proof_with, test_config,
+    AGE, DAY, IDENTITY, PUBLIC_URL, TestApp, expect_error, person, proof_with, test_config,
 };
 
 test_on_both_databases!(
@@ -22,7 +24,8 @@ test_on_both_databases!(
     proofs_and_nonces_are_checked_with_exact_error_codes,
     requests_are_checked_with_exact_error_codes,
     access_tokens_are_required_and_expire,
-    authorization_details_switch_to_credential_identifiers
+    authorization_details_switch_to_credential_identifiers,
+    age_credentials_need_an_identity_proofed_to_medium_confidence
 );
 
 fn request(configuration: &str, proofs: &[String]) -> Value {
@@ -129,10 +132,55 @@ async fn the_pre_authorized_flow_issues_credentials_that_verify(db: TestDb) {
             "iat",
             "iss",
             "status",
-            "vct"
+            "vct",
+            "verification"
         ]
     );
     assert_eq!(held.claims()["age_over_25"], true);
+    assert_eq!(
+        held.claims()["verification"],
+        json!({"trust_framework": "uk_dvs", "assurance_level": "medium"})
+    );
+    // An age check asks for the threshold and the level; the level needs no disclosure.
+    let presented = held
+        .present_bound(
+            &[
+                ClaimsPath::from_keys(["age_over_18"]).unwrap(),
+                ClaimsPath::from_keys(["verification", "assurance_level"]).unwrap(),
+            ],
+            &holder,
+            "x509_hash:verifier",
+            "vp-nonce",
+            app.clock.now(),
+        )
+        .unwrap();
+    assert_eq!(
+        presented.matches('~').count(),
+        2,
+        "one disclosure and the KB-JWT"
+    );
+    let verified = UnverifiedSdJwt::parse(&presented)
+        .unwrap()
+        .verify(
+            &issuer_key,
+            &VerifyPolicy {
+                typ: idv_sdjwt::vc::accepted_typ(false),
+                now: app.clock.now(),
+                skew: 60,
+                key_binding: Some(idv_sdjwt::key_binding::KeyBindingPolicy {
+                    audience: "x509_hash:verifier",
+                    nonce: "vp-nonce",
+                    max_age: 300,
+                }),
+            },
+        )
+        .unwrap();
+    assert_eq!(verified.claims()["age_over_18"], true);
+    assert_eq!(
+        verified.claims()["verification"]["assurance_level"],
+        "medium"
+    );
+    assert!(verified.claims().get("age_over_21").is_none());
 
     // Each configuration is issued once per offer.
     let nonce = wallet.nonce().await;
@@ -585,4 +633,106 @@ async fn authorization_details_switch_to_credential_identifiers(db: TestDb) {
         .await;
     let credentials = credentials_of(response).await;
     wallet.receive(&credentials[0], &holder).await;
+}
+
+/// [`person`] proofed to `level`.
+fn proofed_to(level: &str) -> Value {
+    let mut identity = person();
+    identity["level_of_confidence"] = level.into();
+    identity
+}
+
+/// A Credential Request for one age credential under `access_token`, for `holder`.
+async fn request_age(app: &TestApp, access_token: &str, holder: &SigningKey) -> reqwest::Response {
+    let wallet = app.wallet();
+    let nonce = wallet.nonce().await;
+    wallet
+        .credential(access_token, &request(AGE, &[wallet.proof(holder, &nonce)]))
+        .await
+}
+
+async fn age_credentials_need_an_identity_proofed_to_medium_confidence(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let holder = SigningKey::generate().unwrap();
+
+    // Low confidence: no offer of the age credential, alone or with the identity credential.
+    let low = app.record(&proofed_to("low")).await;
+    for (ids, index) in [(vec![AGE], 0), (vec![IDENTITY, AGE], 1)] {
+        let response = app
+            .post(
+                &format!("/v1/identities/{low}/offers"),
+                &json!({"credential_configuration_ids": ids}),
+            )
+            .await;
+        let description = expect_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "insufficient_level_of_confidence",
+        )
+        .await;
+        assert!(
+            description.contains(&format!("credential_configuration_ids[{index}]"))
+                && description.contains("level of confidence medium")
+                && description.contains("proofed to low"),
+            "{description}"
+        );
+    }
+    // The identity credential carries its level for the relying party to judge.
+    app.create_offer(&low, &[IDENTITY], true).await;
+
+    // Medium confidence: issued.
+    let medium = app.record(&proofed_to("medium")).await;
+    let created = app.create_offer(&medium, &[AGE], true).await;
+    let access_token = app.redeem(&created).await;
+    let credentials = credentials_of(request_age(&app, &access_token, &holder).await).await;
+    app.wallet().receive(&credentials[0], &holder).await;
+
+    // An offer made before the minimum was raised to high: its Credential Request is refused,
+    // and nothing is issued under it.
+    let pending = app.create_offer(&medium, &[AGE], true).await;
+    let pending_token = app.redeem(&pending).await;
+    let mut stricter = app.config.clone();
+    stricter.age.min_level_of_confidence = LevelOfConfidence::High;
+    let mut raised = app.another_instance_with(stricter).await;
+    let description = expect_error(
+        request_age(&raised, &pending_token, &holder).await,
+        StatusCode::BAD_REQUEST,
+        "credential_request_denied",
+    )
+    .await;
+    assert!(
+        description.contains("level of confidence high")
+            && description.contains("proofed to medium"),
+        "{description}"
+    );
+    let listed: Value = raised
+        .get(&format!("/v1/credentials?identity_id={medium}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["credentials"].as_array().unwrap().len(), 1);
+    let response = raised
+        .post(
+            &format!("/v1/identities/{medium}/offers"),
+            &json!({"credential_configuration_ids": [AGE]}),
+        )
+        .await;
+    expect_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "insufficient_level_of_confidence",
+    )
+    .await;
+    let very_high = raised.record(&proofed_to("very_high")).await;
+    let created = raised.create_offer(&very_high, &[AGE], true).await;
+    let access_token = raised.redeem(&created).await;
+    let credentials = credentials_of(request_age(&raised, &access_token, &holder).await).await;
+    let held = raised.wallet().receive(&credentials[0], &holder).await;
+    assert_eq!(
+        held.claims()["verification"]["assurance_level"],
+        "very_high",
+        "each age credential carries its own identity's level"
+    );
+    raised.stop().await;
 }

@@ -93,10 +93,16 @@ impl TestApp {
 
     /// Another instance of the same service on the same database and clock.
     pub(crate) async fn another_instance(&self) -> Self {
+        self.another_instance_with(self.config.clone()).await
+    }
+
+    /// Another instance on the same database and clock, with `config` (as after a restart
+    /// with changed settings).
+    pub(crate) async fn another_instance_with(&self, config: IssuerConfig) -> Self {
         // On the configured address: the same port again after a restart, a new one for 0.
-        let listener = TcpListener::bind(self.config.http.listen).await.unwrap();
+        let listener = TcpListener::bind(config.http.listen).await.unwrap();
         Self::start(
-            self.config.clone(),
+            config,
             listener,
             Arc::clone(&self.clock),
             self.token.clone(),
@@ -187,7 +193,12 @@ impl TestApp {
 
     /// Records [`person`]; returns the identity id.
     pub(crate) async fn record_identity(&self) -> String {
-        let response = self.post("/v1/identities", &person()).await;
+        self.record(&person()).await
+    }
+
+    /// Records a proofed identity; returns its id.
+    pub(crate) async fn record(&self, identity: &Value) -> String {
+        let response = self.post("/v1/identities", identity).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.unwrap();
         body["identity_id"].as_str().unwrap().to_owned()
@@ -238,6 +249,24 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.unwrap();
         (offer, body["access_token"].as_str().unwrap().to_owned())
+    }
+
+    /// The access token for an operator's offer response (`created`), as a wallet gets it.
+    pub(crate) async fn redeem(&self, created: &Value) -> String {
+        let offer = self.wallet().fetch_offer(created).await;
+        let code = offer
+            .grants
+            .unwrap()
+            .pre_authorized_code
+            .unwrap()
+            .pre_authorized_code;
+        let response = self
+            .wallet()
+            .token(&code, created["tx_code"].as_str())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
     }
 
     pub(crate) fn wallet(&self) -> Wallet<'_> {

@@ -72,15 +72,22 @@ async fn metadata_documents_describe_the_issuer_exactly(db: TestDb) {
                 .is_empty()
         );
     }
-    let age_claims: Vec<&Value> = configurations[AGE]["credential_metadata"]["claims"]
+    let age_claims: Vec<Value> = configurations[AGE]["credential_metadata"]["claims"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| &c["path"][0])
+        .map(|c| c["path"].clone())
         .collect();
     assert_eq!(
         age_claims,
-        ["age_over_16", "age_over_18", "age_over_21", "age_over_25"]
+        [
+            serde_json::json!(["age_over_16"]),
+            serde_json::json!(["age_over_18"]),
+            serde_json::json!(["age_over_21"]),
+            serde_json::json!(["age_over_25"]),
+            serde_json::json!(["verification", "trust_framework"]),
+            serde_json::json!(["verification", "assurance_level"]),
+        ]
     );
 
     let json = get_json(&app, "/.well-known/oauth-authorization-server").await;
