@@ -33,7 +33,7 @@ pub struct Reason {
     /// The stable code, e.g. `provider_suspended`.
     pub code: String,
     /// The step that failed: `request`, `match`, `signature`, `binding`, `status`, `trust`,
-    /// `rule`.
+    /// `rule`, `confirmation`.
     pub step: String,
     /// A fixed explanation.
     pub message: String,
@@ -88,6 +88,9 @@ pub struct CheckResult {
     /// When the credential's status was checked.
     #[serde(default)]
     pub status_checked_at: Option<i64>,
+    /// The employer's photo-match confirmation (decision, method, checker, time).
+    #[serde(default)]
+    pub confirmation: Option<Value>,
     /// The check record JWT signed by the verifier.
     #[serde(default)]
     pub evidence: Option<String>,
@@ -160,6 +163,22 @@ impl Employer {
     pub async fn create_check(&self, template: &str) -> Result<CreatedCheck, CallError> {
         self.api
             .post("/v1/checks", &json!({"template": template}))
+            .await
+    }
+
+    /// `POST /v1/checks/{id}/confirmation`: the employer compared the photo with the person
+    /// (`method`: `in_person` or `video_call`) and found them to be the holder.
+    pub async fn confirm(
+        &self,
+        check_id: &str,
+        method: &str,
+        checker_name: &str,
+    ) -> Result<CheckResult, CallError> {
+        self.api
+            .post(
+                &format!("/v1/checks/{check_id}/confirmation"),
+                &json!({"decision": "confirmed", "method": method, "checker_name": checker_name}),
+            )
             .await
     }
 

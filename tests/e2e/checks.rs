@@ -17,14 +17,24 @@ async fn right_to_work_check_is_compliant(backend: Backend) {
     );
     assert_eq!(presented["purpose"], "RTW");
     assert_eq!(result.state, "completed", "{result:?}\n{}", world.logs());
+    // Verified; the employer must still compare the photo with the candidate.
     assert_eq!(
         result.outcome.as_deref(),
-        Some("compliant"),
+        Some("awaiting_confirmation"),
         "{result:?}\n{}",
         world.logs()
     );
-    assert_eq!(result.compliant, Some(true));
+    assert_eq!(result.compliant, Some(false));
     assert!(result.reasons.is_empty(), "{result:?}");
+    let result = world
+        .employer
+        .employer
+        .confirm(&result.id, "in_person", "Hiring manager")
+        .await
+        .unwrap();
+    assert_eq!(result.outcome.as_deref(), Some("compliant"), "{result:?}");
+    assert_eq!(result.compliant, Some(true));
+    assert_eq!(result.confirmation.as_ref().unwrap()["method"], "in_person");
     let claims = result.claims.as_ref().unwrap();
     assert_eq!(claims["given_name"], "Ada");
     assert_eq!(claims["family_name"], "Lovelace");

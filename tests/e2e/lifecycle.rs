@@ -14,7 +14,7 @@ async fn provider_suspended_on_the_register_fails_the_next_check_with_a_trust_re
     let (_, before) = world.check(&world.employer, "right_to_work").await;
     assert_eq!(
         before.outcome.as_deref(),
-        Some("compliant"),
+        Some("awaiting_confirmation"),
         "{before:?}\n{}",
         world.logs()
     );
@@ -130,7 +130,7 @@ async fn verifier_restarted_between_request_and_response_completes_the_check() {
         .unwrap();
     assert_eq!(
         result.outcome.as_deref(),
-        Some("compliant"),
+        Some("awaiting_confirmation"),
         "{result:?}\n{}",
         world.logs()
     );

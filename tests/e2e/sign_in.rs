@@ -264,7 +264,7 @@ async fn a_citizen_signs_in_at_the_provider_and_an_employer_signs_the_candidate_
         .claims(&client.id_token_verifier(), &nonce)
         .unwrap();
     let check = &claims.additional_claims().dvs_check;
-    assert_eq!(check["outcome"], "compliant", "{check:#}");
+    assert_eq!(check["outcome"], "awaiting_confirmation", "{check:#}");
     assert_eq!(
         check["provider"]["register_id"],
         world.entry_id.as_str(),

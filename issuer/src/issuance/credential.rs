@@ -31,46 +31,7 @@ pub const TRUST_FRAMEWORK: &str = "uk_dvs";
 
 const DAY: i64 = 86_400;
 
-/// A GPG 45 level of confidence, in increasing order (`low` < `medium` < `high` <
-/// `very_high`), as the identity credential's `verification.assurance_level` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LevelOfConfidence {
-    /// GPG 45 low confidence.
-    Low,
-    /// GPG 45 medium confidence.
-    Medium,
-    /// GPG 45 high confidence.
-    High,
-    /// GPG 45 very high confidence.
-    VeryHigh,
-}
-
-impl LevelOfConfidence {
-    /// Every level, lowest first.
-    pub const ALL: [Self; 4] = [Self::Low, Self::Medium, Self::High, Self::VeryHigh];
-
-    /// The level named `name` (`low`, `medium`, `high` or `very_high`).
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|level| level.as_str() == name)
-    }
-
-    /// Its name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::VeryHigh => "very_high",
-        }
-    }
-}
-
-impl fmt::Display for LevelOfConfidence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use idv_proto::trust::entry::LevelOfConfidence;
 
 /// The identity document the person was proofed with.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -287,9 +287,24 @@ async fn story(
 
     step(7, "The employer runs a right-to-work check");
     let (rtw, _) = check(&citizen, &employer, "employer", "right_to_work").await?;
+    if rtw.outcome.as_deref() != Some("awaiting_confirmation") {
+        return Err(fail(format!(
+            "the right-to-work check did not verify: {:?}",
+            rtw.reason_codes()
+        )));
+    }
+    println!(
+        "    Not yet a statutory excuse: the employer compares the photo with the candidate on a"
+    );
+    println!("    live video call, then records it (POST /v1/checks/{{id}}/confirmation):");
+    let rtw = employer
+        .employer
+        .confirm(&rtw.id, "video_call", "Hiring manager")
+        .await?;
+    print::result(&rtw);
     if rtw.compliant != Some(true) {
         return Err(fail(format!(
-            "the right-to-work check is not compliant: {:?}",
+            "the right-to-work check is not compliant after confirmation: {:?}",
             rtw.reason_codes()
         )));
     }

@@ -133,6 +133,20 @@ pub(crate) fn result(result: &CheckResult) {
     if let Some(at) = result.status_checked_at {
         detail("status checked at", utc(at));
     }
+    if let Some(confirmation) = &result.confirmation {
+        detail(
+            "confirmed",
+            format!(
+                "{} by {} ({}) at {}",
+                confirmation["decision"].as_str().unwrap_or("-"),
+                confirmation["checker_name"].as_str().unwrap_or("-"),
+                confirmation["method"].as_str().unwrap_or("-"),
+                confirmation["confirmed_at"]
+                    .as_i64()
+                    .map_or("-".into(), utc),
+            ),
+        );
+    }
     if let Some(evidence) = &result.evidence {
         let header = idv_jose::jws::UnverifiedJws::parse(evidence)
             .map(|jws| {

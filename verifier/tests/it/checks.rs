@@ -100,6 +100,7 @@ async fn a_check_is_created_with_a_wallet_link_qr_codes_and_expiry(db: TestDb) {
         ids,
         [
             "right_to_work",
+            "right_to_rent",
             "age_over_16",
             "age_over_18",
             "age_over_21",
@@ -112,7 +113,7 @@ async fn a_check_is_created_with_a_wallet_link_qr_codes_and_expiry(db: TestDb) {
 async fn bad_check_requests_are_rejected(db: TestDb) {
     let fed = Federation::start(&db).await;
     for body in [
-        json!({"template": "right_to_rent"}),
+        json!({"template": "right_to_vote"}),
         json!({"template": "age_over_18", "webhook_url": "ftp://hooks.example/x"}),
         json!({"template": "age_over_18", "webhook_url": "http://hooks.example/x"}),
         json!({"template": "age_over_18", "webhook_url": "https://user:pw@hooks.example/x"}),
@@ -284,6 +285,6 @@ async fn every_documented_route_is_served(db: TestDb) {
             );
         }
     }
-    assert_eq!(operations, 21);
+    assert_eq!(operations, 22);
     fed.stop().await;
 }

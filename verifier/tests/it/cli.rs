@@ -84,7 +84,7 @@ async fn a_tenant_is_created_attested_and_used_through_the_cli(db: TestDb) {
             &json!({
                 "organisation": {"name": "Example Off-Licence Ltd"},
                 "client_id": "shop.example.co.uk",
-                "purposes": [{"code": "AGE", "claims": [["age_over_18"]]}]
+                "purposes": [{"code": "AGE", "claims": [["age_over_18"], ["verification", "assurance_level"]]}]
             }),
         )
         .await;

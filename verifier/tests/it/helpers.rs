@@ -424,6 +424,17 @@ impl Federation {
             .unwrap()
     }
 
+    /// `POST /v1/checks/{id}/confirmation` as the employer.
+    pub(crate) async fn confirm(&self, id: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(&format!("/v1/checks/{id}/confirmation")))
+            .bearer_auth(&self.tenant.api_key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The employer's view of a check.
     pub(crate) async fn check(&self, id: &str) -> Value {
         let response = self.get(&format!("/v1/checks/{id}")).await;
@@ -625,7 +636,7 @@ impl TfClient<'_> {
         let entry_id = entry["entry_id"].as_str().unwrap().to_owned();
         let codes: &[&str] = match registration {
             Registration::AgeOnly => &["AGE"],
-            _ => &["RTW", "AGE"],
+            _ => &["RTW", "RTR", "AGE"],
         };
         for code in codes {
             self.post(

@@ -9,6 +9,7 @@
 
 mod checks;
 mod cli;
+mod confirmation;
 mod helpers;
 mod lifecycle;
 mod oidc;

@@ -52,8 +52,8 @@ async fn right_to_work_compliant_returns_the_requested_claims_provider_and_signe
 
     let check = fed.check(created["id"].as_str().unwrap()).await;
     assert_eq!(check["state"], "completed", "{check}");
-    assert_eq!(check["outcome"], "compliant");
-    assert_eq!(check["compliant"], true);
+    assert_eq!(check["outcome"], "awaiting_confirmation");
+    assert_eq!(check["compliant"], false);
     assert_eq!(check["reasons"], json!([]));
     assert_eq!(check["reference"], "cand-42");
     let claims = check["claims"].as_object().unwrap();
@@ -71,8 +71,9 @@ async fn right_to_work_compliant_returns_the_requested_claims_provider_and_signe
     for dropped in ["address", "iss", "cnf", "status", "vct"] {
         assert!(!claims.contains_key(dropped), "{dropped} kept: {claims:?}");
     }
+    assert_eq!(claims["document"]["issuing_country"], "GB");
     assert!(
-        claims["document"].get("issuing_country").is_none(),
+        claims["verification"].get("time").is_none(),
         "unrequested nested claim kept"
     );
     let provider = &fed.providers["good"];
@@ -100,7 +101,7 @@ async fn right_to_work_compliant_returns_the_requested_claims_provider_and_signe
     let key = PublicKey::from_jwk_value(&jwks["keys"][0]).unwrap();
     let record = verify_check_record(check["evidence"].as_str().unwrap(), &key).unwrap();
     assert_eq!(record.sub, created["id"].as_str().unwrap());
-    assert!(record.compliant);
+    assert_eq!(record.state, idv_checks::OutcomeState::AwaitingConfirmation);
     assert_eq!(record.tenant, fed.tenant.tenant_id);
     assert_eq!(record.claims.unwrap()["given_name"], "Ada");
     fed.stop().await;
@@ -184,7 +185,8 @@ async fn the_request_object_follows_openid4vp_and_haip(db: TestDb) {
 async fn not_eligible(
     db: TestDb,
     person: issuer::issuance::credential::ProofedIdentity,
-    code: &str,
+    codes: &[&str],
+    advice: &str,
 ) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_identity("good", &person);
@@ -194,13 +196,13 @@ async fn not_eligible(
     assert_eq!(check["state"], "completed", "{check}");
     assert_eq!(check["outcome"], "not_eligible");
     assert_eq!(check["compliant"], false);
-    assert_eq!(reason_codes(&check), [code]);
+    assert_eq!(reason_codes(&check), codes);
     assert_eq!(check["reasons"][0]["step"], "rule");
     assert!(
         check["reasons"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("share code")
+            .contains(advice)
     );
     assert!(
         check.get("claims").is_none(),
@@ -214,19 +216,27 @@ async fn right_to_work_for_another_nationality_is_not_eligible(db: TestDb) {
     let mut person = british_citizen();
     person.nationalities = vec!["FR".into()];
     person.document.issuing_country = "FR".into();
-    not_eligible(db, person, "nationality_not_eligible").await;
+    not_eligible(
+        db,
+        person,
+        &["nationality_not_eligible", "document_country_not_eligible"],
+        "share code",
+    )
+    .await;
 }
 
 async fn right_to_work_with_an_expired_passport_is_not_eligible(db: TestDb) {
     let mut person = british_citizen();
     person.document.date_of_expiry = "2026-01-31".into();
-    not_eligible(db, person, "document_expired").await;
+    // A British citizen's expired passport: a manual document check, never a share code.
+    not_eligible(db, person, &["document_expired"], "manual check").await;
 }
 
 async fn right_to_work_proofed_at_low_confidence_is_not_eligible(db: TestDb) {
     let mut person = british_citizen();
     person.level_of_confidence = "low".into();
-    not_eligible(db, person, "level_of_confidence_too_low").await;
+    person.gpg45_profile = "L1A".into();
+    not_eligible(db, person, &["level_of_confidence_too_low"], "manual check").await;
 }
 
 async fn an_age_check_never_asks_for_or_keeps_a_name_or_birthdate(db: TestDb) {
@@ -236,7 +246,7 @@ async fn an_age_check_never_asks_for_or_keeps_a_name_or_birthdate(db: TestDb) {
     let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     assert_eq!(
         request.claims["dcql_query"]["credentials"][0]["claims"],
-        json!([{"path": ["age_over_18"]}])
+        json!([{"path": ["age_over_18"]}, {"path": ["verification", "assurance_level"]}])
     );
     let query = request.claims["dcql_query"].to_string();
     for personal in ["name", "birthdate", "portrait", "nationalit", "document"] {
@@ -256,7 +266,10 @@ async fn an_age_check_never_asks_for_or_keeps_a_name_or_birthdate(db: TestDb) {
     assert_eq!(response.status(), StatusCode::OK);
     let check = fed.check(created["id"].as_str().unwrap()).await;
     assert_eq!(check["outcome"], "compliant", "{check}");
-    assert_eq!(check["claims"], json!({"age_over_18": true}));
+    assert_eq!(
+        check["claims"],
+        json!({"age_over_18": true, "verification": {"assurance_level": "medium"}})
+    );
     let text = check.to_string();
     for personal in ["Ada", "Lovelace", "1990-12-10", "age_over_21"] {
         assert!(!text.contains(personal), "{personal} in {text}");
@@ -316,7 +329,7 @@ async fn same_device_results_are_released_once_with_the_response_code(db: TestDb
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let check: Value = response.json().await.unwrap();
-    assert_eq!(check["outcome"], "compliant");
+    assert_eq!(check["outcome"], "awaiting_confirmation");
     assert_eq!(check["claims"]["given_name"], "Ada");
     // Single use; afterwards the result is simply shown.
     let (error, _) = error_body(

@@ -153,6 +153,14 @@ pub enum LevelOfConfidence {
 }
 
 impl LevelOfConfidence {
+    /// Every level, lowest first.
+    pub const ALL: [Self; 4] = [Self::Low, Self::Medium, Self::High, Self::VeryHigh];
+
+    /// The level whose wire value is `name` (`low`, `medium`, `high` or `very_high`).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|level| level.as_str() == name)
+    }
+
     /// The wire value, e.g. `very_high`.
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -153,6 +153,9 @@ async fn the_handoff_page_works_in_a_headless_browser_with_and_without_javascrip
     let Redeemed { claims, .. } = rp
         .redeem(&fed, AuthType::BasicAuth, &pending, &params["code"])
         .await;
-    assert_eq!(claims.additional_claims().dvs_check["outcome"], "compliant");
+    assert_eq!(
+        claims.additional_claims().dvs_check["outcome"],
+        "awaiting_confirmation"
+    );
     fed.stop().await;
 }

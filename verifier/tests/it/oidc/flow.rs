@@ -125,8 +125,8 @@ async fn an_openidconnect_client_signs_a_candidate_in_and_reads_the_right_to_wor
         json!({"id": "right_to_work", "version": 2})
     );
     assert_eq!(check["state"], "completed");
-    assert_eq!(check["outcome"], "compliant", "{check}");
-    assert_eq!(check["compliant"], true);
+    assert_eq!(check["outcome"], "awaiting_confirmation", "{check}");
+    assert_eq!(check["compliant"], false);
     assert_eq!(check["reasons"], json!([]));
     assert_eq!(check["level_of_confidence"], "medium");
     assert_eq!(
@@ -171,7 +171,7 @@ async fn an_openidconnect_client_signs_a_candidate_in_and_reads_the_right_to_wor
     );
     assert_eq!(
         userinfo.additional_claims().dvs_check["outcome"],
-        "compliant"
+        "awaiting_confirmation"
     );
     assert_eq!(userinfo.additional_claims().dvs_check["id"], check_id);
 
@@ -249,6 +249,9 @@ async fn a_restart_at_any_step_of_a_sign_in_loses_nothing(db: TestDb) {
     let Redeemed { claims, .. } = rp
         .redeem(&fed, AuthType::BasicAuth, &pending, &params["code"])
         .await;
-    assert_eq!(claims.additional_claims().dvs_check["outcome"], "compliant");
+    assert_eq!(
+        claims.additional_claims().dvs_check["outcome"],
+        "awaiting_confirmation"
+    );
     fed.stop().await;
 }

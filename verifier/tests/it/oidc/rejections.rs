@@ -354,7 +354,10 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
     };
     let claims: UserInfoClaims<DvsClaims, CoreGenderClaim> =
         userinfo(access_token.clone()).await.unwrap();
-    assert_eq!(claims.additional_claims().dvs_check["outcome"], "compliant");
+    assert_eq!(
+        claims.additional_claims().dvs_check["outcome"],
+        "awaiting_confirmation"
+    );
     let result = rp
         .client
         .exchange_code(code.clone())
@@ -540,7 +543,7 @@ async fn a_presentation_that_does_not_verify_returns_access_denied_and_no_code(d
         (
             fed.issue_identity("good", &foreign_national),
             "completed",
-            "nationality_not_eligible",
+            "nationality_not_eligible document_country_not_eligible",
         ),
     ] {
         let SignIn {
@@ -640,7 +643,7 @@ async fn clients_are_listed_and_removed_through_the_cli(db: TestDb) {
     let mut out = Vec::new();
     for (redirect, template) in [
         ("http://hr.employer.example/cb", "right_to_work"),
-        (REDIRECT_URI, "right_to_rent"),
+        (REDIRECT_URI, "right_to_vote"),
     ] {
         let result = verifier::cli::execute_with(
             fed.verifier_config.clone(),
