@@ -68,6 +68,16 @@ impl Configuration {
         }
     }
 
+    /// The latest `exp` of a credential of this configuration for `person` issued at `now`:
+    /// an age credential never outlives the next birthday that changes one of its values
+    /// ([`credential::age_expiry_cap`]).
+    pub fn not_after(self, person: &ProofedIdentity, now: i64) -> Option<i64> {
+        match self {
+            Self::Identity => None,
+            Self::Age => credential::age_expiry_cap(person, now),
+        }
+    }
+
     /// The lowest level of confidence an identity must have been proofed to for this
     /// configuration (`None`: any level).
     pub fn min_level_of_confidence(self, settings: &IssuerSettings) -> Option<LevelOfConfidence> {

@@ -8,7 +8,10 @@
 //!   the GPG 45 level of confidence the age rests on, at the same path as in the identity
 //!   credential, so a verifier can enforce it per credential and no presentation can withhold
 //!   it. No name, no birthdate. Issued in batches, one credential per holder key, so two
-//!   presentations cannot be linked by the credential.
+//!   presentations cannot be linked by the credential. Its `exp` never passes the start (00:00
+//!   UTC) of the next birthday that would change one of its `age_over_N` values
+//!   ([`age_changes_at`]): a credential saying "not over 18" must not outlive the 18th
+//!   birthday, nor one saying "over 18" be shown by someone it was not true of at issuance.
 //!
 //! `iss`, `vct`, `cnf`, `status`, `iat` and `exp` stay plain text (SD-JWT VC "Registered JWT
 //! Claims"); `iat` is rounded down to the day so batch credentials are not told apart by it.
@@ -138,6 +141,9 @@ pub struct Envelope<'a> {
     pub now: i64,
     /// Validity in seconds (`exp` = rounded `iat` + validity).
     pub validity: i64,
+    /// The latest `exp` whatever the validity (Unix seconds): for an age credential, the next
+    /// birthday that changes one of its values ([`age_expiry_cap`]).
+    pub not_after: Option<i64>,
     /// The holder key (`cnf.jwk`).
     pub holder: &'a PublicKey,
     /// The `status` claim: where this credential's revocation status is published.
@@ -150,9 +156,11 @@ impl Envelope<'_> {
         self.now - self.now.rem_euclid(DAY)
     }
 
-    /// The credential's `exp`: [`Envelope::iat`] plus the validity.
+    /// The credential's `exp`: [`Envelope::iat`] plus the validity, or
+    /// [`Envelope::not_after`] when earlier.
     pub fn exp(&self) -> i64 {
-        self.iat() + self.validity
+        let exp = self.iat() + self.validity;
+        self.not_after.map_or(exp, |not_after| exp.min(not_after))
     }
 
     fn claims(&self, vct: &str) -> Map<String, Value> {
@@ -248,6 +256,15 @@ pub fn issue_age(
     })?;
     let today = civil_from_days(envelope.now.div_euclid(DAY));
     let age = age_on(birthdate, today);
+    // Capped here too, so no caller can issue an age credential that outlives its values.
+    let cap = age_changes_at(birthdate, today);
+    let envelope = Envelope {
+        not_after: match (envelope.not_after, cap) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+        ..envelope.clone()
+    };
     let mut claims = envelope.claims(AGE_VCT);
     claims.insert(
         "verification".into(),
@@ -262,6 +279,37 @@ pub fn issue_age(
     Ok(vc::issue(signer, rng, claims, &conceal)?)
 }
 
+/// The latest `exp` of an age credential for `person` issued at `now` (Unix seconds):
+/// [`age_changes_at`] of their birthdate, `None` when no value will change (or the record has
+/// no valid birthdate, which [`issue_age`] refuses).
+pub fn age_expiry_cap(person: &ProofedIdentity, now: i64) -> Option<i64> {
+    let birthdate = parse_date(&person.birthdate)?;
+    age_changes_at(birthdate, civil_from_days(now.div_euclid(DAY)))
+}
+
+/// The start (00:00 UTC, Unix seconds) of the next birthday, after `today`, at which someone
+/// born on `birth` reaches one of the [`AGE_THRESHOLDS`] they have not reached yet: when an
+/// `age_over_N` value of an age credential issued `today` stops being true. `None` once every
+/// threshold is reached. Someone born on 29 February has birthdays on 1 March in common years,
+/// as [`age_on`] counts.
+pub fn age_changes_at(birth: (i64, u32, u32), today: (i64, u32, u32)) -> Option<i64> {
+    let age = age_on(birth, today);
+    let threshold = AGE_THRESHOLDS
+        .into_iter()
+        .map(i64::from)
+        .find(|&threshold| age < threshold)?;
+    let year = birth.0 + threshold;
+    let (month, day) = match (birth.1, birth.2) {
+        (2, 29) if !is_leap_year(year) => (3, 1),
+        other => other,
+    };
+    Some(days_from_civil((year, month, day)) * DAY)
+}
+
+fn is_leap_year(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
 /// `(year, month, day)` from `YYYY-MM-DD`, checking the day exists.
 pub fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
     let bytes = text.as_bytes();
@@ -271,11 +319,10 @@ pub fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
     let year: i64 = text[..4].parse().ok()?;
     let month: u32 = text[5..7].parse().ok()?;
     let day: u32 = text[8..].parse().ok()?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
+        2 if is_leap_year(year) => 29,
         2 => 28,
         _ => return None,
     };
@@ -288,6 +335,19 @@ pub fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
 pub fn age_on(birth: (i64, u32, u32), on: (i64, u32, u32)) -> i64 {
     let had_birthday = (on.1, on.2) >= (birth.1, birth.2);
     on.0 - birth.0 - i64::from(!had_birthday)
+}
+
+/// The day count since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm, the
+/// inverse of [`civil_from_days`]).
+pub fn days_from_civil((year, month, day): (i64, u32, u32)) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let month = i64::from(month);
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
@@ -356,6 +416,7 @@ mod tests {
             issuer: "https://idsp.example",
             now: NOW,
             validity: 365 * DAY,
+            not_after: None,
             holder: holder.public_key(),
             status: json!({"status_list": {"idx": 7, "uri": "https://idsp.example/status/1"}}),
         };
@@ -384,6 +445,7 @@ mod tests {
             issuer: "https://idsp.example",
             now: NOW,
             validity: 90 * DAY,
+            not_after: None,
             holder: holder.public_key(),
             status: json!({"status_list": {"idx": 8, "uri": "https://idsp.example/status/1"}}),
         };
@@ -396,6 +458,11 @@ mod tests {
         assert_eq!(claims["age_over_18"], true);
         assert_eq!(claims["age_over_21"], false);
         assert_eq!(claims["age_over_25"], false);
+        assert_eq!(
+            claims["exp"],
+            NOW - 12 * 3600 + DAY,
+            "21 tomorrow: capped even when the envelope is not"
+        );
         assert_eq!(
             claims["verification"],
             json!({"trust_framework": "uk_dvs", "assurance_level": "medium"})
@@ -421,6 +488,104 @@ mod tests {
         ] {
             assert!(!claims.contains_key(absent));
         }
+    }
+
+    /// The `exp` of an age credential for someone born on `birthdate`, issued at `now` for
+    /// `validity`, and its `age_over_18`, as a holder receives them.
+    fn age_exp(birthdate: &str, now: i64, validity: i64) -> (i64, Value) {
+        let key = SigningKey::generate().unwrap();
+        let holder = SigningKey::generate().unwrap();
+        let person = person(birthdate);
+        let envelope = Envelope {
+            issuer: "https://idsp.example",
+            now,
+            validity,
+            not_after: age_expiry_cap(&person, now),
+            holder: holder.public_key(),
+            status: json!({"status_list": {"idx": 9, "uri": "https://idsp.example/status/1"}}),
+        };
+        let credential = issue_age(&person, &envelope, &key, &DeterministicRandom::new(3)).unwrap();
+        let held = HeldSdJwt::receive(&credential, key.public_key(), vc::accepted_typ(false), now)
+            .unwrap();
+        let exp = held.claims()["exp"].as_i64().unwrap();
+        assert_eq!(exp, envelope.exp(), "the stored expiry is the credential's");
+        (exp, held.claims()["age_over_18"].clone())
+    }
+
+    #[test]
+    fn an_age_credential_expires_when_its_next_threshold_is_reached() {
+        // 17 years and 345 days old on 2026-11-21: 18 on 2026-12-11.
+        assert_eq!(
+            age_on((2008, 12, 11), civil_from_days(NOW.div_euclid(DAY))),
+            17
+        );
+        let (exp, over_18) = age_exp("2008-12-11", NOW, 90 * DAY);
+        assert_eq!(exp, 1_796_947_200, "2026-12-11T00:00:00Z");
+        assert_eq!(over_18, false);
+        assert_eq!(age_on((2008, 12, 11), civil_from_days(exp / DAY)), 18);
+        assert_eq!(age_on((2008, 12, 11), civil_from_days(exp / DAY - 1)), 17);
+        // A shorter validity still wins.
+        assert_eq!(
+            age_exp("2008-12-11", NOW, 10 * DAY).0,
+            NOW - 12 * 3600 + 10 * DAY
+        );
+        // The day after the birthday: the next change is the 21st birthday, beyond the validity.
+        let after = 1_796_947_200 + 12 * 3600;
+        let (exp, over_18) = age_exp("2008-12-11", after, 90 * DAY);
+        assert_eq!(
+            (exp, over_18),
+            (after - 12 * 3600 + 90 * DAY, Value::Bool(true))
+        );
+        // Under 16: the 16th birthday.
+        assert_eq!(
+            age_changes_at((2012, 1, 5), (2026, 11, 21)),
+            Some(days_from_civil((2028, 1, 5)) * DAY)
+        );
+    }
+
+    #[test]
+    fn a_leap_day_birth_reaches_an_age_on_1_march_in_common_years() {
+        // 18 in 2026, a common year: on 1 March.
+        let (exp, over_18) = age_exp("2008-02-29", 1_769_904_000, 90 * DAY); // 2026-02-01
+        assert_eq!(exp, 1_772_323_200, "2026-03-01T00:00:00Z");
+        assert_eq!(over_18, false);
+        assert_eq!(age_on((2008, 2, 29), (2026, 2, 28)), 17);
+        assert_eq!(age_on((2008, 2, 29), (2026, 3, 1)), 18);
+        // 16 in 2024, a leap year: on 29 February.
+        assert_eq!(
+            age_changes_at((2008, 2, 29), (2024, 1, 10)),
+            Some(1_709_164_800),
+            "2024-02-29T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn from_25_an_age_credential_has_no_birthday_cap() {
+        assert_eq!(age_changes_at((1990, 12, 10), (2026, 11, 21)), None);
+        assert_eq!(
+            age_changes_at((2001, 11, 21), (2026, 11, 21)),
+            None,
+            "25 today"
+        );
+        assert_eq!(
+            age_changes_at((2001, 11, 22), (2026, 11, 21)),
+            Some(days_from_civil((2026, 11, 22)) * DAY),
+            "25 tomorrow"
+        );
+        let validity = 10 * 365 * DAY;
+        assert_eq!(
+            age_exp("1990-12-10", NOW, validity).0,
+            NOW - 12 * 3600 + validity
+        );
+    }
+
+    #[test]
+    fn days_and_dates_convert_both_ways() {
+        for days in [-719_468, -1, 0, 1, 11_016, 20_513, 20_878, 2_932_896] {
+            assert_eq!(days_from_civil(civil_from_days(days)), days);
+        }
+        assert_eq!(days_from_civil((1970, 1, 1)), 0);
+        assert_eq!(days_from_civil((2000, 3, 1)), 11_017);
     }
 
     #[test]

@@ -239,6 +239,7 @@ impl Issuer {
             issuer: &self.settings.public_url,
             now: batch.now,
             validity: batch.configuration.validity(&self.settings),
+            not_after: batch.configuration.not_after(batch.person, batch.now),
             holder,
             status: json!({"status_list": {"idx": idx, "uri": self.status_list_uri(batch.list_id)}}),
         };

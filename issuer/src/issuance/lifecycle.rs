@@ -13,10 +13,9 @@
 use std::fmt;
 
 use idv_proto::sd_jwt_vc::status::StatusListReference;
-use idv_status_list::Status;
 use serde::Serialize;
 
-use super::status_lists::{status_name, status_value};
+use super::status_lists::CredentialStatus;
 use super::{Issuer, OperatorError};
 use crate::store::credentials::{StatusChange, StoredCredential};
 
@@ -36,11 +35,12 @@ pub enum StatusAction {
 
 impl StatusAction {
     /// The status this action leads to from `from`, if allowed.
-    pub fn next(self, from: Status) -> Option<Status> {
+    pub fn next(self, from: CredentialStatus) -> Option<CredentialStatus> {
+        use CredentialStatus::{Revoked, Suspended, Valid};
         match (self, from) {
-            (Self::Revoke, Status::Valid | Status::Suspended) => Some(Status::Invalid),
-            (Self::Suspend, Status::Valid) => Some(Status::Suspended),
-            (Self::Reinstate, Status::Suspended) => Some(Status::Valid),
+            (Self::Revoke, Valid | Suspended) => Some(Revoked),
+            (Self::Suspend, Valid) => Some(Suspended),
+            (Self::Reinstate, Suspended) => Some(Valid),
             _ => None,
         }
     }
@@ -198,7 +198,10 @@ impl Issuer {
         }
         let credential = self.load_credential(credential_id).await?;
         let to = action
-            .next(status_value(&credential.status))
+            .next(
+                CredentialStatus::parse(&credential.status)
+                    .map_err(crate::store::StoreError::from)?,
+            )
             .ok_or_else(|| OperatorError::IllegalTransition {
                 credential_id: credential_id.to_owned(),
                 action: action.as_str(),
@@ -210,7 +213,7 @@ impl Issuer {
                 credential_id,
                 list_id: &credential.list_id,
                 from_version: credential.status_version,
-                to: status_name(to),
+                to: to.as_str(),
                 now: self.clock.now(),
                 reason,
             })
@@ -220,7 +223,7 @@ impl Issuer {
                 "credential `{credential_id}` changed concurrently; read it again and retry"
             )));
         }
-        tracing::info!(credential.id = %credential_id, credential.status = status_name(to), "credential status changed");
+        tracing::info!(credential.id = %credential_id, credential.status = to.as_str(), "credential status changed");
         self.credential(credential_id).await
     }
 }
@@ -231,15 +234,16 @@ mod tests {
 
     #[test]
     fn lifecycle_allows_only_its_transitions() {
+        use CredentialStatus::{Revoked, Suspended, Valid};
         use StatusAction::*;
-        assert_eq!(Suspend.next(Status::Valid), Some(Status::Suspended));
-        assert_eq!(Reinstate.next(Status::Suspended), Some(Status::Valid));
-        assert_eq!(Revoke.next(Status::Valid), Some(Status::Invalid));
-        assert_eq!(Revoke.next(Status::Suspended), Some(Status::Invalid));
+        assert_eq!(Suspend.next(Valid), Some(Suspended));
+        assert_eq!(Reinstate.next(Suspended), Some(Valid));
+        assert_eq!(Revoke.next(Valid), Some(Revoked));
+        assert_eq!(Revoke.next(Suspended), Some(Revoked));
         for action in [Revoke, Suspend, Reinstate] {
-            assert_eq!(action.next(Status::Invalid), None, "revoked is final");
+            assert_eq!(action.next(Revoked), None, "revoked is final");
         }
-        assert_eq!(Suspend.next(Status::Suspended), None);
-        assert_eq!(Reinstate.next(Status::Valid), None);
+        assert_eq!(Suspend.next(Suspended), None);
+        assert_eq!(Reinstate.next(Valid), None);
     }
 }

@@ -12,7 +12,9 @@
 //! `status.token_validity_secs`, `ttl` = `status.token_ttl_secs`, signed with the active key) is
 //! built on request from the database, and cached in memory for at most `ttl` while the list's
 //! revision and the active key are unchanged. Every revocation, suspension or reinstatement
-//! bumps the revision, so the next token fetched from any instance shows it.
+//! bumps the revision, so the next token fetched from any instance shows it. A stored status
+//! the issuer does not know ([`CredentialStatus::parse`]) fails the token (a 500 whose
+//! non-personal cause is logged): a revoked credential must never be shown as valid.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
@@ -57,22 +59,79 @@ pub struct TokenCache {
     tokens: Mutex<BTreeMap<String, CachedToken>>,
 }
 
-/// The stored status string of a [`Status`].
-pub(crate) fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Invalid => "revoked",
-        Status::Suspended => "suspended",
-        _ => "valid",
+/// A credential's status as the issuer records it: exactly the three its lifecycle knows.
+/// Stored statuses are parsed into it, and an unknown one is an error, never a default: a
+/// list that cannot show every entry exactly is not served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialStatus {
+    /// Valid (Token Status List `VALID`).
+    Valid,
+    /// Suspended (`SUSPENDED`).
+    Suspended,
+    /// Revoked, for good (`INVALID`).
+    Revoked,
+}
+
+/// A stored credential status this issuer does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown credential status `{0}`")]
+pub struct UnknownStatus(String);
+
+impl From<UnknownStatus> for StoreError {
+    fn from(error: UnknownStatus) -> Self {
+        StoreError::Corrupt {
+            what: "credential status",
+            reason: error.to_string(),
+        }
     }
 }
 
-/// The [`Status`] of a stored status string.
-pub(crate) fn status_value(name: &str) -> Status {
-    match name {
-        "revoked" => Status::Invalid,
-        "suspended" => Status::Suspended,
-        _ => Status::Valid,
+impl CredentialStatus {
+    /// Its stored name: `valid`, `suspended` or `revoked`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Suspended => "suspended",
+            Self::Revoked => "revoked",
+        }
     }
+
+    /// The status stored as `name`.
+    pub fn parse(name: &str) -> Result<Self, UnknownStatus> {
+        match name {
+            "valid" => Ok(Self::Valid),
+            "suspended" => Ok(Self::Suspended),
+            "revoked" => Ok(Self::Revoked),
+            // Bounded: the message reaches a log line.
+            other => Err(UnknownStatus(other.chars().take(32).collect())),
+        }
+    }
+
+    /// Its Token Status List value.
+    pub const fn status(self) -> Status {
+        match self {
+            Self::Valid => Status::Valid,
+            Self::Suspended => Status::Suspended,
+            Self::Revoked => Status::Invalid,
+        }
+    }
+}
+
+/// The status list of `size` entries with `entries` (index, stored status) set and every other
+/// entry valid. An unknown status or an index outside the list fails the whole list.
+fn build_list(size: u64, entries: &[(i64, String)]) -> Result<StatusListBuf, KeyError> {
+    let mut statuses = StatusListBuf::new(BITS, size).map_err(KeyError::StatusList)?;
+    for (idx, status) in entries {
+        let idx = u64::try_from(*idx).map_err(|_| StoreError::Corrupt {
+            what: "status index",
+            reason: format!("{idx} is negative"),
+        })?;
+        let status = CredentialStatus::parse(status).map_err(StoreError::from)?;
+        statuses
+            .set(idx, status.status())
+            .map_err(KeyError::StatusList)?;
+    }
+    Ok(statuses)
 }
 
 impl Issuer {
@@ -145,16 +204,7 @@ impl Issuer {
         }
 
         let size = u64::try_from(list.size).unwrap_or(0);
-        let mut statuses = StatusListBuf::new(BITS, size).map_err(KeyError::StatusList)?;
-        for (idx, status) in self.store.non_valid_entries(list_id).await? {
-            let idx = u64::try_from(idx).map_err(|_| StoreError::Corrupt {
-                what: "status index",
-                reason: format!("{idx} is negative"),
-            })?;
-            statuses
-                .set(idx, status_value(&status))
-                .map_err(KeyError::StatusList)?;
-        }
+        let statuses = build_list(size, &self.store.non_valid_entries(list_id).await?)?;
         let claims = token_claims(
             self.status_list_uri(list_id),
             now,
@@ -190,8 +240,40 @@ mod tests {
 
     #[test]
     fn status_names_round_trip() {
-        for status in [Status::Valid, Status::Invalid, Status::Suspended] {
-            assert_eq!(status_value(status_name(status)), status);
+        for status in [
+            CredentialStatus::Valid,
+            CredentialStatus::Suspended,
+            CredentialStatus::Revoked,
+        ] {
+            assert_eq!(CredentialStatus::parse(status.as_str()), Ok(status));
         }
+        assert_eq!(CredentialStatus::Revoked.status(), Status::Invalid);
+        assert_eq!(CredentialStatus::Suspended.status(), Status::Suspended);
+        assert_eq!(CredentialStatus::Valid.status(), Status::Valid);
+    }
+
+    #[test]
+    fn an_unknown_stored_status_is_an_error_not_valid() {
+        for name in ["", "Revoked", "expired", "invalid", "0"] {
+            assert!(CredentialStatus::parse(name).is_err(), "{name:?}");
+        }
+        let list = build_list(16, &[(3, "revoked".into()), (5, "suspended".into())]).unwrap();
+        assert_eq!(list.get(3).unwrap(), Status::Invalid);
+        assert_eq!(list.get(5).unwrap(), Status::Suspended);
+        assert_eq!(list.get(4).unwrap(), Status::Valid);
+        let error = build_list(16, &[(3, "revoked".into()), (5, "on-hold".into())]).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                KeyError::Store(StoreError::Corrupt {
+                    what: "credential status",
+                    ..
+                })
+            ),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("on-hold"), "{error}");
+        assert!(build_list(16, &[(-1, "revoked".into())]).is_err());
+        assert!(build_list(16, &[(16, "revoked".into())]).is_err());
     }
 }

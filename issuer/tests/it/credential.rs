@@ -25,7 +25,8 @@ test_on_both_databases!(
     requests_are_checked_with_exact_error_codes,
     access_tokens_are_required_and_expire,
     authorization_details_switch_to_credential_identifiers,
-    age_credentials_need_an_identity_proofed_to_medium_confidence
+    age_credentials_need_an_identity_proofed_to_medium_confidence,
+    age_credentials_expire_at_the_birthday_that_changes_them
 );
 
 fn request(configuration: &str, proofs: &[String]) -> Value {
@@ -735,4 +736,44 @@ async fn age_credentials_need_an_identity_proofed_to_medium_confidence(db: TestD
         "each age credential carries its own identity's level"
     );
     raised.stop().await;
+}
+
+async fn age_credentials_expire_at_the_birthday_that_changes_them(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let holder = SigningKey::generate().unwrap();
+    // On the tests' day, 2026-05-28, 17 years and 345 days old: 18 on 2026-06-17.
+    let mut identity = person();
+    identity["birthdate"] = "2008-06-17".into();
+    let identity_id = app.record(&identity).await;
+    let eighteenth_birthday = 1_781_654_400; // 2026-06-17T00:00:00Z
+
+    let created = app.create_offer(&identity_id, &[AGE], true).await;
+    let access_token = app.redeem(&created).await;
+    let credentials = credentials_of(request_age(&app, &access_token, &holder).await).await;
+    let held = app.wallet().receive(&credentials[0], &holder).await;
+    assert_eq!(held.claims()["age_over_18"], false);
+    assert_eq!(held.claims()["exp"], eighteenth_birthday);
+    let listed: Value = app
+        .get(&format!("/v1/credentials?identity_id={identity_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["credentials"][0]["expires_at"], eighteenth_birthday,
+        "the operator sees the same expiry"
+    );
+
+    // On the birthday: over 18, and no change before the 21st birthday, so the full validity.
+    app.clock.set(eighteenth_birthday + 9 * 3600);
+    let created = app.create_offer(&identity_id, &[AGE], true).await;
+    let access_token = app.redeem(&created).await;
+    let credentials = credentials_of(request_age(&app, &access_token, &holder).await).await;
+    let held = app.wallet().receive(&credentials[0], &holder).await;
+    assert_eq!(held.claims()["age_over_18"], true);
+    assert_eq!(held.claims()["age_over_21"], false);
+    assert_eq!(
+        held.claims()["exp"],
+        eighteenth_birthday + app.config.credentials.age_validity_secs
+    );
 }
