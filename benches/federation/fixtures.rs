@@ -296,6 +296,7 @@ fn status_list_token(issuer: &SigningKey) -> (String, StatusListReference) {
 
 pub(crate) fn envelope(holder: &PublicKey) -> Envelope<'_> {
     Envelope {
+        not_after: None,
         issuer: ISS,
         now: NOW,
         validity: 365 * DAY,

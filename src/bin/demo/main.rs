@@ -337,7 +337,8 @@ async fn story(
     }
     detail(
         "left the wallet",
-        "age_over_18 only: no name, birthdate, portrait, document or nationality",
+        "age_over_18 and its level of confidence only: no name, birthdate, portrait, document \
+         or nationality",
     );
     citizen.close().await;
 

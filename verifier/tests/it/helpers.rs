@@ -454,6 +454,7 @@ impl Federation {
         let sd_jwt = issue_identity(
             person,
             &Envelope {
+                not_after: None,
                 issuer: &provider.iss,
                 now: self.clock.now(),
                 validity: 365 * DAY,
@@ -480,6 +481,7 @@ impl Federation {
         let sd_jwt = issue_age(
             person,
             &Envelope {
+                not_after: None,
                 issuer: &provider.iss,
                 now: self.clock.now(),
                 validity: 365 * DAY,

@@ -146,6 +146,7 @@ impl Fixture {
 
     fn envelope(&self, validity: i64) -> Envelope<'_> {
         Envelope {
+            not_after: None,
             issuer: ISS,
             now: NOW,
             validity,
