@@ -149,8 +149,9 @@ pub fn evaluate_issuer(
             issued: certificate.issued,
         });
     }
-    if let Some(window) = query.issued
-        && !(certified_throughout(entry, window)
+    if let Some(window) = query.issued.map(|window| since_registration(entry, window))
+        && !(window.earliest <= window.latest
+            && certified_throughout(entry, window)
             && certificate.issued <= window.earliest
             && window.latest < certificate.expires)
     {
@@ -269,6 +270,25 @@ fn status_at(entry: &ServiceEntry, t: i64) -> Option<ServiceStatus> {
             .filter(|change| change.since <= t)
             .max_by_key(|change| change.since)
             .map(|change| change.status)
+    }
+}
+
+/// `window` from the entry's first status record on. A day-rounded `iat` on the day a service
+/// is first registered cannot be told from one issued minutes later; the moments before the
+/// service was on the register at all are not counted against it (its key was not registered
+/// then either). Suspensions and withdrawals inside the window always count.
+fn since_registration(entry: &ServiceEntry, window: IssuanceWindow) -> IssuanceWindow {
+    let registered = entry
+        .status_history
+        .iter()
+        .map(|change| change.since)
+        .fold(entry.status_since, i64::min);
+    if window.latest < registered {
+        return window;
+    }
+    IssuanceWindow {
+        earliest: window.earliest.max(registered),
+        latest: window.latest,
     }
 }
 

@@ -203,6 +203,43 @@ fn expired_or_removed_service_is_not_certified() {
 }
 
 #[test]
+fn a_day_rounded_credential_of_the_registration_day_is_trusted_but_not_one_of_a_suspension_day() {
+    let fixture = Fixture::new();
+    // The day before NOW (a midnight), checked at NOW.
+    let day = NOW - DAY;
+    let query = IssuerQuery {
+        issued: Some(IssuanceWindow::from_iat(day, NOW)),
+        ..fixture.rtw_query()
+    };
+    // First registered (and certified) at 06:00 on the day the credential says.
+    let mut claims = fixture.claims();
+    entry(&mut claims).status_since = day + 6 * HOUR;
+    entry(&mut claims).status_history = vec![StatusChange {
+        status: ServiceStatus::Certified,
+        since: day + 6 * HOUR,
+        reason: None,
+    }];
+    entry(&mut claims).certificate.issued = day + 6 * HOUR;
+    assert!(evaluate(&fixture, &claims, &query).is_ok());
+    // Suspended from 07:00 to 08:00 that day: the credential may date from then.
+    for (status, since) in [
+        (ServiceStatus::Suspended, day + 7 * HOUR),
+        (ServiceStatus::Certified, day + 8 * HOUR),
+    ] {
+        entry(&mut claims).status_history.push(StatusChange {
+            status,
+            since,
+            reason: None,
+        });
+    }
+    entry(&mut claims).status_since = day + 8 * HOUR;
+    assert!(matches!(
+        evaluate(&fixture, &claims, &query),
+        Err(TrustError::NotCertifiedAtIssuance { .. })
+    ));
+}
+
+#[test]
 fn credential_issued_before_certification_is_rejected() {
     let fixture = Fixture::new();
     let query = IssuerQuery {
