@@ -27,53 +27,15 @@ use serde_json::{Map, Value, json};
 use super::IssuanceError;
 
 pub use idv_proto::sd_jwt_vc::vct::{AGE_VCT, IDENTITY_VCT};
+/// A GPG 45 level of confidence, ordered `Low < Medium < High < VeryHigh`: the type the trust
+/// list's `max_loc` uses too.
+pub use idv_proto::trust::entry::LevelOfConfidence;
 /// The age thresholds an age credential attests.
 pub const AGE_THRESHOLDS: [u32; 4] = [16, 18, 21, 25];
 /// `verification.trust_framework` of every credential.
 pub const TRUST_FRAMEWORK: &str = "uk_dvs";
 
 const DAY: i64 = 86_400;
-
-/// A GPG 45 level of confidence, in increasing order (`low` < `medium` < `high` <
-/// `very_high`), as the identity credential's `verification.assurance_level` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LevelOfConfidence {
-    /// GPG 45 low confidence.
-    Low,
-    /// GPG 45 medium confidence.
-    Medium,
-    /// GPG 45 high confidence.
-    High,
-    /// GPG 45 very high confidence.
-    VeryHigh,
-}
-
-impl LevelOfConfidence {
-    /// Every level, lowest first.
-    pub const ALL: [Self; 4] = [Self::Low, Self::Medium, Self::High, Self::VeryHigh];
-
-    /// The level named `name` (`low`, `medium`, `high` or `very_high`).
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|level| level.as_str() == name)
-    }
-
-    /// Its name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::VeryHigh => "very_high",
-        }
-    }
-}
-
-impl fmt::Display for LevelOfConfidence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The identity document the person was proofed with.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,7 +94,13 @@ pub const MAX_PORTRAIT_BYTES: usize = 96 * 1024;
 impl ProofedIdentity {
     /// Its level of confidence; `None` when the record names no known level.
     pub fn confidence(&self) -> Option<LevelOfConfidence> {
-        LevelOfConfidence::parse(&self.level_of_confidence)
+        match self.level_of_confidence.as_str() {
+            "low" => Some(LevelOfConfidence::Low),
+            "medium" => Some(LevelOfConfidence::Medium),
+            "high" => Some(LevelOfConfidence::High),
+            "very_high" => Some(LevelOfConfidence::VeryHigh),
+            _ => None,
+        }
     }
 
     /// Checks the record is complete and well formed; the operator API calls it before storing.
@@ -625,6 +593,20 @@ mod tests {
         }
         assert_eq!(days_from_civil((1970, 1, 1)), 0);
         assert_eq!(days_from_civil((2000, 3, 1)), 11_017);
+    }
+
+    #[test]
+    fn levels_of_confidence_are_read_by_their_wire_names() {
+        use LevelOfConfidence::{High, Low, Medium, VeryHigh};
+        for level in [Low, Medium, High, VeryHigh] {
+            let mut record = person("1990-01-01");
+            record.level_of_confidence = level.as_str().into();
+            assert_eq!(record.confidence(), Some(level));
+        }
+        let mut record = person("1990-01-01");
+        record.level_of_confidence = "Medium".into();
+        assert_eq!(record.confidence(), None);
+        assert!(Low < Medium && Medium < High && High < VeryHigh);
     }
 
     #[test]
