@@ -29,7 +29,10 @@
 //!   grant?}` (`grant`: `pre-authorized_code`, or `authorization_code` with `[login]`)
 //! - `GET /v1/offers/{offer_id}/qr.svg`, `GET /v1/offers/{offer_id}/qr.png`
 //! - `GET /v1/credentials[?identity_id=…]`, `GET /v1/credentials/{credential_id}`
-//! - `POST /v1/credentials/{credential_id}/revoke|suspend|reinstate` `{reason}`
+//! - `POST /v1/credentials/{credential_id}/revoke|suspend|reinstate` `{reason}`: the
+//!   credential's whole batch (every copy one Credential Request issued)
+//! - `POST /v1/identities/{identity_id}/revoke|suspend|reinstate` `{reason}`: every credential
+//!   of the identity
 //!
 //! Errors are `{error, error_description}` with the codes the specifications name (see
 //! `http/error.rs`).
@@ -93,6 +96,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/identities/{identity_id}/offers",
             post(identities::create_offer),
+        )
+        .route(
+            "/v1/identities/{identity_id}/revoke",
+            post(identities::revoke_identity_credentials),
+        )
+        .route(
+            "/v1/identities/{identity_id}/suspend",
+            post(identities::suspend_identity_credentials),
+        )
+        .route(
+            "/v1/identities/{identity_id}/reinstate",
+            post(identities::reinstate_identity_credentials),
         )
         .route("/v1/offers/{offer_id}/qr.svg", get(offers::get_qr_svg))
         .route("/v1/offers/{offer_id}/qr.png", get(offers::get_qr_png))

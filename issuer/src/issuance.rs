@@ -11,8 +11,9 @@
 //! 3. The wallet gets a `c_nonce` ([`nonces`]), signs one `openid4vci-proof+jwt` per holder key
 //!    ([`proof`]) and calls the credential endpoint ([`credentials`]), receiving one SD-JWT VC
 //!    ([`credential`] profiles) per key, each at a random index of a Token Status List.
-//! 4. The operator lists issued credentials and revokes, suspends or reinstates them
-//!    ([`lifecycle`]); the next status list token ([`status_lists`]) shows it.
+//! 4. The operator lists issued credentials and revokes, suspends or reinstates them, a whole
+//!    batch or every credential of an identity at once ([`lifecycle`]); the next status list
+//!    token ([`status_lists`]) shows it.
 //!
 //! With `[login]` configured, wallets may also use the authorization code flow: the citizen
 //! signs in at the provider's existing OpenID Provider instead of typing a `tx_code`

@@ -39,7 +39,8 @@ pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
     [
         "0001_create_issuer.sql",
         "0002_authorization_code_flow.sql",
-        "0003_index_authorization_codes.sql"
+        "0003_index_authorization_codes.sql",
+        "0004_index_credentials_by_batch.sql"
     ]
 );
 

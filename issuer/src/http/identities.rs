@@ -1,4 +1,5 @@
-//! `/v1/identities`: proofed identities and the offers made for them (operator API).
+//! `/v1/identities`: proofed identities, the offers made for them and status changes of all
+//! their credentials (operator API).
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -7,9 +8,11 @@ use idv_service_kit::ApiError;
 use idv_service_kit::http::{Json, Path};
 
 use super::AppState;
+use super::credentials::{StatusChange, change_status};
 use crate::issuance::identities::{
     IdentityRecord, LinkedIdentity, LoginSubjectUpdate, NewIdentity,
 };
+use crate::issuance::lifecycle::{StatusAction, StatusChangeOutcome, StatusScope};
 use crate::issuance::offers::OfferRequest;
 
 /// `POST /v1/identities` (a proofed identity, optionally with `login_subject`): 201
@@ -58,4 +61,34 @@ pub(super) async fn create_offer(
         [(header::CACHE_CONTROL, "no-store")],
         Json(offer),
     ))
+}
+
+/// `POST /v1/identities/{identity_id}/revoke` `{reason}`: every credential of the identity.
+pub(super) async fn revoke_identity_credentials(
+    state: State<AppState>,
+    Path(identity_id): Path<String>,
+    body: Json<StatusChange>,
+) -> Result<Json<StatusChangeOutcome>, ApiError> {
+    let scope = StatusScope::Identity(&identity_id);
+    change_status(state, scope, StatusAction::Revoke, body).await
+}
+
+/// `POST /v1/identities/{identity_id}/suspend` `{reason}`.
+pub(super) async fn suspend_identity_credentials(
+    state: State<AppState>,
+    Path(identity_id): Path<String>,
+    body: Json<StatusChange>,
+) -> Result<Json<StatusChangeOutcome>, ApiError> {
+    let scope = StatusScope::Identity(&identity_id);
+    change_status(state, scope, StatusAction::Suspend, body).await
+}
+
+/// `POST /v1/identities/{identity_id}/reinstate` `{reason}`.
+pub(super) async fn reinstate_identity_credentials(
+    state: State<AppState>,
+    Path(identity_id): Path<String>,
+    body: Json<StatusChange>,
+) -> Result<Json<StatusChangeOutcome>, ApiError> {
+    let scope = StatusScope::Identity(&identity_id);
+    change_status(state, scope, StatusAction::Reinstate, body).await
 }

@@ -27,14 +27,15 @@ use serde_json::{Map, Value, json};
 use super::IssuanceError;
 
 pub use idv_proto::sd_jwt_vc::vct::{AGE_VCT, IDENTITY_VCT};
+/// A GPG 45 level of confidence, ordered `Low < Medium < High < VeryHigh`: the type the trust
+/// list's `max_loc` uses too.
+pub use idv_proto::trust::entry::LevelOfConfidence;
 /// The age thresholds an age credential attests.
 pub const AGE_THRESHOLDS: [u32; 4] = [16, 18, 21, 25];
 /// `verification.trust_framework` of every credential.
 pub const TRUST_FRAMEWORK: &str = "uk_dvs";
 
 const DAY: i64 = 86_400;
-
-pub use idv_proto::trust::entry::LevelOfConfidence;
 
 /// The identity document the person was proofed with.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,7 +94,13 @@ pub const MAX_PORTRAIT_BYTES: usize = 96 * 1024;
 impl ProofedIdentity {
     /// Its level of confidence; `None` when the record names no known level.
     pub fn confidence(&self) -> Option<LevelOfConfidence> {
-        LevelOfConfidence::parse(&self.level_of_confidence)
+        match self.level_of_confidence.as_str() {
+            "low" => Some(LevelOfConfidence::Low),
+            "medium" => Some(LevelOfConfidence::Medium),
+            "high" => Some(LevelOfConfidence::High),
+            "very_high" => Some(LevelOfConfidence::VeryHigh),
+            _ => None,
+        }
     }
 
     /// Checks the record is complete and well formed; the operator API calls it before storing.
@@ -586,6 +593,20 @@ mod tests {
         }
         assert_eq!(days_from_civil((1970, 1, 1)), 0);
         assert_eq!(days_from_civil((2000, 3, 1)), 11_017);
+    }
+
+    #[test]
+    fn levels_of_confidence_are_read_by_their_wire_names() {
+        use LevelOfConfidence::{High, Low, Medium, VeryHigh};
+        for level in [Low, Medium, High, VeryHigh] {
+            let mut record = person("1990-01-01");
+            record.level_of_confidence = level.as_str().into();
+            assert_eq!(record.confidence(), Some(level));
+        }
+        let mut record = person("1990-01-01");
+        record.level_of_confidence = "Medium".into();
+        assert_eq!(record.confidence(), None);
+        assert!(Low < Medium && Medium < High && High < VeryHigh);
     }
 
     #[test]

@@ -247,15 +247,15 @@ pub enum OperatorError {
         /// The id asked for.
         id: String,
     },
-    /// The credential's status does not allow this change (revoked is final).
-    #[error("cannot {action} credential `{credential_id}`: its status is {status}")]
+    /// No credential in scope has a status that allows this change (revoked is final).
+    #[error("cannot {action} {scope}: {statuses}")]
     IllegalTransition {
-        /// The credential.
-        credential_id: String,
+        /// The credentials asked for, e.g. "the batch of credential `…`".
+        scope: String,
         /// `revoke`, `suspend` or `reinstate`.
         action: &'static str,
-        /// Its current status.
-        status: String,
+        /// The statuses found.
+        statuses: String,
     },
     /// The record changed concurrently; read it again and retry.
     #[error("{0}")]

@@ -3,7 +3,13 @@
 //! Issuance runs in one [`IssuanceTx`]: it claims the offer's slot for the configuration,
 //! reserves capacity in the active status list, inserts one row per credential at a random free
 //! index, and commits only once every credential has been signed. A failure anywhere leaves
-//! nothing behind.
+//! nothing behind. The credentials of one offer and configuration are therefore exactly one
+//! Credential Request's batch ([`Store::batch`]).
+//!
+//! Status changes ([`Store::change_statuses`]) apply to a set of credentials in one
+//! transaction, each by compare-and-swap: all apply, or none.
+
+use std::collections::BTreeSet;
 
 use idv_service_kit::db::WriteTx;
 
@@ -41,6 +47,8 @@ pub struct StoredCredential {
     pub credential_id: String,
     /// The identity it attests.
     pub identity_id: String,
+    /// The offer it was issued under (with the configuration, its batch).
+    pub offer_ref: String,
     /// Its credential configuration.
     pub configuration_id: String,
     /// Its `vct`.
@@ -95,9 +103,9 @@ pub struct StatusChange<'a> {
 macro_rules! select_credential {
     ($rest:literal) => {
         concat!(
-            "SELECT credential_id, identity_id, configuration_id, vct, list_id, status_idx, \
-             status, status_version, signing_kid, holder_thumbprint, issued_at, expires_at \
-             FROM credentials ",
+            "SELECT credential_id, identity_id, offer_ref, configuration_id, vct, list_id, \
+             status_idx, status, status_version, signing_kid, holder_thumbprint, issued_at, \
+             expires_at FROM credentials ",
             $rest
         )
     };
@@ -107,6 +115,7 @@ fn credential_from_row(row: &sqlx::any::AnyRow) -> Result<StoredCredential, Stor
     Ok(StoredCredential {
         credential_id: get(row, "credential_id")?,
         identity_id: get(row, "identity_id")?,
+        offer_ref: get(row, "offer_ref")?,
         configuration_id: get(row, "configuration_id")?,
         vct: get(row, "vct")?,
         list_id: get(row, "list_id")?,
@@ -173,6 +182,24 @@ impl Store {
         rows.iter().map(credential_from_row).collect()
     }
 
+    /// The batch of credentials issued under `offer_ref` for `configuration_id` (one
+    /// Credential Request), newest first.
+    pub async fn batch(
+        &self,
+        offer_ref: &str,
+        configuration_id: &str,
+    ) -> Result<Vec<StoredCredential>, StoreError> {
+        let rows = sqlx::query(select_credential!(
+            "WHERE offer_ref = $1 AND configuration_id = $2 \
+             ORDER BY issued_at DESC, credential_id"
+        ))
+        .bind(offer_ref)
+        .bind(configuration_id)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter().map(credential_from_row).collect()
+    }
+
     /// One credential.
     pub async fn credential(
         &self,
@@ -208,42 +235,46 @@ impl Store {
             .collect()
     }
 
-    /// Applies a status change if the credential is still at `from_version` (compare-and-swap),
-    /// records it in the history and bumps the list's revision, in one transaction. Returns
-    /// whether it applied.
-    pub async fn change_credential_status(
-        &self,
-        change: &StatusChange<'_>,
-    ) -> Result<bool, StoreError> {
+    /// Applies every change if each credential is still at its `from_version`
+    /// (compare-and-swap), records them in the histories and bumps the revision of every list
+    /// concerned, in one transaction. Returns whether they applied: `false` (nothing applied)
+    /// when any credential changed meanwhile.
+    pub async fn change_statuses(&self, changes: &[StatusChange<'_>]) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE credentials SET status = $1, status_version = status_version + 1 \
-             WHERE credential_id = $2 AND status_version = $3",
-        )
-        .bind(change.to)
-        .bind(change.credential_id)
-        .bind(change.from_version)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed != 1 {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO credential_status_history (credential_id, position, status, since, reason) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(change.credential_id)
-        .bind(change.from_version + 1)
-        .bind(change.to)
-        .bind(change.now)
-        .bind(change.reason)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE status_lists SET revision = revision + 1 WHERE list_id = $1")
-            .bind(change.list_id)
+        for change in changes {
+            let changed = sqlx::query(
+                "UPDATE credentials SET status = $1, status_version = status_version + 1 \
+                 WHERE credential_id = $2 AND status_version = $3",
+            )
+            .bind(change.to)
+            .bind(change.credential_id)
+            .bind(change.from_version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed != 1 {
+                // Dropping the transaction rolls back the changes made so far.
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO credential_status_history \
+                 (credential_id, position, status, since, reason) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(change.credential_id)
+            .bind(change.from_version + 1)
+            .bind(change.to)
+            .bind(change.now)
+            .bind(change.reason)
             .execute(&mut *tx)
             .await?;
+        }
+        let lists: BTreeSet<&str> = changes.iter().map(|change| change.list_id).collect();
+        for list_id in lists {
+            sqlx::query("UPDATE status_lists SET revision = revision + 1 WHERE list_id = $1")
+                .bind(list_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
