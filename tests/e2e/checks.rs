@@ -86,7 +86,14 @@ async fn age_check_shares_only_the_age_claim() {
         "Example Off-Licence Ltd"
     );
     assert_eq!(presented["purpose"], "AGE");
-    assert_eq!(shared_claims(&presented), vec![r#"["age_over_18"]"#]);
+    // The threshold and the level of confidence behind it (not personal), nothing else.
+    assert_eq!(
+        shared_claims(&presented),
+        vec![
+            r#"["age_over_18"]"#,
+            r#"["verification","assurance_level"]"#
+        ]
+    );
     assert_eq!(
         result.outcome.as_deref(),
         Some("compliant"),

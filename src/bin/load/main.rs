@@ -473,8 +473,10 @@ async fn one_check(employer: &Employer, wallet: &Wallet) -> Result<(), String> {
     let result = wait(employer, &created.id)
         .await
         .map_err(|e| failed("poll result", &e))?;
-    match (result.state.as_str(), result.compliant) {
-        ("completed", Some(true)) => Ok(()),
+    // A verified right-to-work presentation awaits the employer's photo match, a human step
+    // the load does not time.
+    match (result.state.as_str(), result.outcome.as_deref()) {
+        ("completed", Some("compliant" | "awaiting_confirmation")) => Ok(()),
         (state, _) => Err(format!(
             "check {state}: {}",
             result.reason_codes().join(",")

@@ -305,7 +305,8 @@ pub(crate) struct Pids {
 /// GPG 45 medium an hour before `now`.
 fn proofed_citizen(now: i64) -> Value {
     const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    // A fixed pseudo-random stream (xorshift64): incompressible, like JPEG entropy-coded data.
+    // A fixed pseudo-random stream (xorshift64): incompressible, like JPEG entropy-coded data,
+    // after a JPEG header, in whole base64 quanta (the verifier checks it decodes to a JPEG).
     let mut state = 0x2545_F491_4F6C_DD1D_u64;
     let portrait: String = (0..PORTRAIT_BASE64_CHARS)
         .map(|_| {
@@ -317,7 +318,7 @@ fn proofed_citizen(now: i64) -> Value {
         .collect();
     let mut citizen = federated_idv::provider::proofed_citizen(now);
     citizen["portrait"] = json!(format!(
-        "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD{portrait}"
+        "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBD{portrait}"
     ));
     citizen["address"] = json!({
         "street_address": "12 Analytical Row", "locality": "London", "postal_code": "N1 9GU"

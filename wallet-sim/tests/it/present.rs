@@ -67,7 +67,8 @@ async fn a_right_to_work_check_is_answered_with_exactly_the_requested_claims() {
         .check(check["id"].as_str().unwrap())
         .await;
     assert_eq!(result["state"], "completed", "{result}");
-    assert_eq!(result["compliant"], true, "{result}");
+    // Verified: the employer's photo match is still to come.
+    assert_eq!(result["outcome"], "awaiting_confirmation", "{result}");
     assert_eq!(result["claims"]["family_name"], "Lovelace");
     assert!(result["claims"].get("address").is_none());
 
@@ -105,7 +106,13 @@ async fn each_age_check_gets_a_fresh_copy_and_only_the_age_claim() {
             .ok();
         assert_eq!(outcome["purpose"], "AGE");
         let shared = &outcome["shared"][0];
-        assert_eq!(selected_paths(shared), [r#"["age_over_18"]"#]);
+        assert_eq!(
+            selected_paths(shared),
+            [
+                r#"["age_over_18"]"#,
+                r#"["verification","assurance_level"]"#
+            ]
+        );
         assert_eq!(shared["disclosed"]["selected"][0]["value"], true);
         let always = shared["disclosed"]["always"].to_string();
         assert!(
@@ -130,7 +137,10 @@ async fn each_age_check_gets_a_fresh_copy_and_only_the_age_claim() {
             .check(check["id"].as_str().unwrap())
             .await;
         assert_eq!(result["compliant"], true, "{result}");
-        assert_eq!(result["claims"], json!({"age_over_18": true}));
+        assert_eq!(
+            result["claims"],
+            json!({"age_over_18": true, "verification": {"assurance_level": "medium"}})
+        );
     }
     assert_ne!(
         copies[0], copies[1],

@@ -178,7 +178,7 @@ async fn an_offer_is_received_after_the_citizen_signs_in_at_the_provider_and_is_
         .verifier
         .check(check["id"].as_str().unwrap())
         .await;
-    assert_eq!(result["compliant"], true, "{result}");
+    assert_eq!(result["outcome"], "awaiting_confirmation", "{result}");
     assert_eq!(result["claims"]["given_name"], "Ada");
     federation.stop().await;
 }
@@ -289,7 +289,11 @@ async fn a_wallet_initiated_request_by_scope_signs_in_and_receives_from_the_comm
         .verifier
         .check(check["id"].as_str().unwrap())
         .await;
-    assert_eq!(result["claims"], json!({"age_over_18": true}), "{result}");
+    assert_eq!(
+        result["claims"],
+        json!({"age_over_18": true, "verification": {"assurance_level": "medium"}}),
+        "{result}"
+    );
     federation.stop().await;
 }
 
