@@ -101,8 +101,15 @@ async fn age_check_shares_only_the_age_claim() {
         world.logs()
     );
     let claims = result.claims.as_ref().unwrap();
-    assert_eq!(claims.len(), 1, "{:?}", claims.keys().collect::<Vec<_>>());
+    assert_eq!(
+        claims.keys().collect::<Vec<_>>(),
+        ["age_over_18", "verification"]
+    );
     assert_eq!(claims["age_over_18"], true);
+    assert_eq!(
+        claims["verification"],
+        serde_json::json!({"assurance_level": "medium"})
+    );
     for personal in [
         "given_name",
         "family_name",
