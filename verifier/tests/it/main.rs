@@ -9,6 +9,7 @@
 
 mod checks;
 mod cli;
+mod freshness;
 mod helpers;
 mod lifecycle;
 mod oidc;
