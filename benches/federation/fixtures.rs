@@ -167,7 +167,7 @@ impl World {
                 Some((request.reference.clone(), status))
             })
             .collect();
-        verified.conclude(&statuses, NOW)
+        verified.conclude(&statuses, NOW, None)
     }
 }
 

@@ -65,7 +65,7 @@ pub(crate) fn parts(c: &mut Criterion, world: &World) {
                     })
                     .collect();
                 assert_eq!(statuses[0].1, Status::Valid);
-                verified.conclude(&statuses, NOW)
+                verified.conclude(&statuses, NOW, Some(list.iat()))
             },
             BatchSize::SmallInput,
         );

@@ -191,7 +191,7 @@ impl InProcessFederation {
         verifier_config.database.data_dir = data_dir.to_owned();
         verifier_config.trust.list_url = format!("{tf_url}/trust-list");
         verifier_config.trust.anchors_file = Some(anchor_file.clone());
-        verifier_config.trust.refresh_secs = Some(TRUST_REFRESH_SECS);
+        verifier_config.trust.refresh_secs = TRUST_REFRESH_SECS;
         let app = verifier::startup::Application::build_on(
             verifier_config.clone(),
             listener,

@@ -152,7 +152,9 @@ pub enum OidcClientCommand {
 /// `trust …`.
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
-    /// Fetch, verify and accept the trust list now; print its sequence.
+    /// Fetch, verify and accept the trust list now; print its sequence. A running server
+    /// fetches it by itself within `trust.refresh_secs`; this records the new sequence in the
+    /// shared database at once, so no instance accepts an older list from then on.
     Refresh,
 }
 

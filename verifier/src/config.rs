@@ -23,10 +23,16 @@
 //! plain_http = "loopback"                # IDV_TRUST__PLAIN_HTTP: where plain-http trust and
 //!                                        # status lists may be fetched from: "loopback" or
 //!                                        # "any_host" (a lab network; TLS terminates at a proxy)
-//! refresh_secs = 300                     # IDV_TRUST__REFRESH_SECS: refetch the list at least
-//!                                        # this often, so a suspension on the register reaches
-//!                                        # checks sooner than the list's next_update (default:
-//!                                        # unset, at next_update)
+//! refresh_secs = 60                      # IDV_TRUST__REFRESH_SECS: refetch the list at least
+//!                                        # this often (in the background, and before a check
+//!                                        # when overdue), so a register change (a suspension,
+//!                                        # a new relying party) reaches checks within it rather
+//!                                        # than at the list's next_update; a refetch of an
+//!                                        # unchanged list is a 304 (If-None-Match). 1 to 86400
+//! status_cache_secs = 60                 # IDV_TRUST__STATUS_CACHE_SECS: longest a fetched
+//!                                        # status list token is used (never beyond its own
+//!                                        # ttl or exp), so a revocation reaches checks within
+//!                                        # it. 0 (fetch for every check) to 86400
 //!
 //! [checks]
 //! request_lifetime_secs = 600            # IDV_CHECKS__REQUEST_LIFETIME_SECS: a check's expiry
@@ -118,8 +124,9 @@ pub struct TrustSettings {
     /// Where plain-`http` trust and status lists may be fetched from: `loopback` or `any_host`.
     pub plain_http: String,
     /// Seconds after which the list is fetched again even before its `next_update`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_secs: Option<u64>,
+    pub refresh_secs: u64,
+    /// Longest use of a fetched status list token, seconds (never beyond its `ttl` or `exp`).
+    pub status_cache_secs: u64,
 }
 
 /// `[checks]`.
@@ -181,7 +188,8 @@ impl Default for VerifierConfig {
                 anchors_file: None,
                 anchors: Vec::new(),
                 plain_http: "loopback".into(),
-                refresh_secs: None,
+                refresh_secs: 60,
+                status_cache_secs: 60,
             },
             checks: CheckSettings {
                 request_lifetime_secs: 10 * 60,
@@ -219,7 +227,9 @@ pub struct Settings {
     /// Where plain-http fetches may go.
     pub plain_http: PlainHttp,
     /// Refetch the trust list at least this often (seconds), whatever its `next_update`.
-    pub trust_refresh_secs: Option<i64>,
+    pub trust_refresh_secs: i64,
+    /// Longest use of a fetched status list token (seconds).
+    pub status_cache_secs: i64,
     /// Check lifetime, seconds.
     pub request_lifetime_secs: i64,
     /// Default response mode of new checks.
@@ -242,6 +252,8 @@ const MIN_REQUEST_LIFETIME: i64 = 60;
 const MAX_REQUEST_LIFETIME: i64 = 24 * 60 * 60;
 /// Longest `trust.refresh_secs` accepted: one day.
 const MAX_TRUST_REFRESH: u64 = 24 * 60 * 60;
+/// Longest `trust.status_cache_secs` accepted: one day (the longest `ttl` honoured).
+const MAX_STATUS_CACHE: u64 = 24 * 60 * 60;
 /// Longest `checks.tenant_cache_secs` accepted: an hour (a revocation by the CLI must not wait
 /// longer).
 const MAX_TENANT_CACHE: u64 = 60 * 60;
@@ -303,12 +315,19 @@ impl VerifierConfig {
             "any_host" => PlainHttp::AnyHost,
             _ => return reject("trust.plain_http must be loopback or any_host".into()),
         };
-        let trust_refresh_secs = match self.trust.refresh_secs {
-            None => None,
-            Some(secs @ 1..=MAX_TRUST_REFRESH) => i64::try_from(secs).ok(),
-            Some(_) => {
+        let trust_refresh_secs = match i64::try_from(self.trust.refresh_secs) {
+            Ok(secs) if (1..=MAX_TRUST_REFRESH).contains(&self.trust.refresh_secs) => secs,
+            _ => {
                 return reject(format!(
                     "trust.refresh_secs must be between 1 and {MAX_TRUST_REFRESH}"
+                ));
+            }
+        };
+        let status_cache_secs = match i64::try_from(self.trust.status_cache_secs) {
+            Ok(secs) if self.trust.status_cache_secs <= MAX_STATUS_CACHE => secs,
+            _ => {
+                return reject(format!(
+                    "trust.status_cache_secs must be between 0 and {MAX_STATUS_CACHE}"
                 ));
             }
         };
@@ -363,6 +382,7 @@ impl VerifierConfig {
             anchors: self.anchors()?,
             plain_http,
             trust_refresh_secs,
+            status_cache_secs,
             request_lifetime_secs: checks.request_lifetime_secs,
             response_mode,
             tenant_cache_secs,
@@ -417,6 +437,8 @@ mod tests {
         assert_eq!(settings.anchors.len(), 1);
         assert_eq!(settings.response_mode, ResponseMode::DirectPostJwt);
         assert_eq!(settings.tenant_cache_secs, 10);
+        assert_eq!(settings.trust_refresh_secs, 60);
+        assert_eq!(settings.status_cache_secs, 60);
         let config = load(&[
             ("IDV_TRUST__ANCHORS", anchors.as_str()),
             ("IDV_CHECKS__TENANT_CACHE_SECS", "0"),
@@ -458,6 +480,8 @@ mod tests {
             ("IDV_HTTP__PUBLIC_URL", "ftp://x"),
             ("IDV_TRUST__PLAIN_HTTP", "everywhere"),
             ("IDV_TRUST__REFRESH_SECS", "0"),
+            ("IDV_TRUST__REFRESH_SECS", "86401"),
+            ("IDV_TRUST__STATUS_CACHE_SECS", "86401"),
             ("IDV_CHECKS__TENANT_CACHE_SECS", "3601"),
         ] {
             let config = load(&[("IDV_TRUST__ANCHORS", anchors.as_str()), (name, value)]).unwrap();

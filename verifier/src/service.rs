@@ -22,6 +22,9 @@ use crate::wallet::OpenRequests;
 const EVIDENCE_KEY: &str = "evidence";
 /// `service_keys.purpose` of the key that signs ID tokens (the OpenID Provider bridge).
 const ID_TOKEN_KEY: &str = "id_token";
+/// Seconds a refetch of the trust list for a relying party it does not show as active waits
+/// after any fetch, so that such requests cannot hammer the trust framework.
+pub(crate) const MISS_REFETCH_SECS: i64 = 5;
 
 /// Why the verifier could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -60,8 +63,6 @@ pub struct Verifier {
     pub(crate) settings: Arc<Settings>,
     pub(crate) templates: Arc<Templates>,
     pub(crate) trust: Arc<TrustListClient>,
-    /// When this process last fetched the trust list on `trust.refresh_secs`'s schedule.
-    trust_fetched_at: Arc<tokio::sync::Mutex<Option<i64>>>,
     pub(crate) status: Arc<StatusListClient>,
     pub(crate) evidence_key: Arc<SigningKey>,
     pub(crate) id_token_key: Arc<SigningKey>,
@@ -104,7 +105,8 @@ impl Verifier {
             Arc::clone(&clock),
             StatusPolicy::default(),
             DEFAULT_MAX_ENTRIES,
-        );
+        )
+        .with_cache_secs(settings.status_cache_secs);
         let webhook_client = settings
             .tls
             .client_builder()
@@ -128,7 +130,6 @@ impl Verifier {
             settings: Arc::new(settings),
             templates: Arc::new(templates),
             trust: Arc::new(trust),
-            trust_fetched_at: Arc::new(tokio::sync::Mutex::new(None)),
             status: Arc::new(status),
             evidence_key: Arc::new(evidence_key),
             id_token_key: Arc::new(id_token_key),
@@ -167,23 +168,34 @@ impl Verifier {
         &self.trust
     }
 
-    /// The trust list to decide with: the client's current list, fetched again first when
-    /// `trust.refresh_secs` have passed since this process last fetched it. A failed fetch is
+    /// The trust list to decide with: the client's current list, fetched again first
+    /// (conditionally) when no fetch was attempted in the last `trust.refresh_secs`, so that a
+    /// register change reaches every decision within that time. The background refresher
+    /// ([`Self::refresh_trust_list`]) normally keeps this from fetching. A failed fetch is
     /// logged and the held list used (until its `exp`), as at `next_update`.
     pub(crate) async fn current_trust_list(
         &self,
     ) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
-        if let Some(every) = self.settings.trust_refresh_secs {
-            let now = self.clock.now();
-            let mut fetched_at = self.trust_fetched_at.lock().await;
-            if fetched_at.is_none_or(|at| now >= at + every) {
-                *fetched_at = Some(now);
-                if let Err(error) = self.trust.refresh().await {
-                    tracing::warn!(%error, "scheduled trust list refresh failed; using the held list");
-                }
-            }
+        self.trust
+            .refresh_if_older_than(self.settings.trust_refresh_secs)
+            .await
+    }
+
+    /// The trust list fetched again for a relying party the held one does not show as active
+    /// (added to the register, or reinstated, since it was fetched), unless any fetch was
+    /// attempted in the last [`MISS_REFETCH_SECS`] seconds.
+    pub(crate) async fn trust_list_after_miss(
+        &self,
+    ) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
+        self.trust.refresh_if_older_than(MISS_REFETCH_SECS).await
+    }
+
+    /// One pass of the background refresher: fetches the trust list when `trust.refresh_secs`
+    /// have passed since the last fetch (a failure is logged, the held list kept).
+    pub(crate) async fn refresh_trust_list(&self) {
+        if let Err(error) = self.current_trust_list().await {
+            tracing::warn!(%error, "no usable trust list");
         }
-        self.trust.current().await
     }
 
     /// Closes the database pool.

@@ -1,9 +1,9 @@
 //! The startup seam: [`Application::build`] checks the settings, connects and migrates the
 //! database, opens the [`Verifier`] and binds the listener (port 0 picks a free one, see
-//! [`Application::port`]). [`Application::run_until`] serves, with two background tasks
-//! beside the server: the webhook outbox worker and the retention sweeper. On shutdown the
-//! server finishes in-flight requests, both tasks stop after their current pass, and the
-//! database pool closes.
+//! [`Application::port`]). [`Application::run_until`] serves, with three background tasks
+//! beside the server: the webhook outbox worker, the retention sweeper and the trust list
+//! refresher (every `trust.refresh_secs`). On shutdown the server finishes in-flight requests,
+//! the tasks stop after their current pass, and the database pool closes.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -171,6 +171,8 @@ fn spawn_background_tasks(
 ) -> Vec<JoinHandle<()>> {
     let poll = Duration::from_millis(verifier.settings().webhooks.poll_interval_ms);
     let sweep = verifier.settings().sweep_interval;
+    let refresh =
+        Duration::from_secs(u64::try_from(verifier.settings().trust_refresh_secs).unwrap_or(1));
     let outbox = {
         let verifier = verifier.clone();
         every(poll, stopped.clone(), move || {
@@ -193,7 +195,14 @@ fn spawn_background_tasks(
             }
         })
     };
-    vec![outbox, sweeper]
+    let trust = {
+        let verifier = verifier.clone();
+        every(refresh, stopped.clone(), move || {
+            let verifier = verifier.clone();
+            async move { verifier.refresh_trust_list().await }
+        })
+    };
+    vec![outbox, sweeper, trust]
 }
 
 /// Runs `pass` every `period` until `stopped` turns true (or its sender is gone).

@@ -80,6 +80,9 @@ pub struct CheckRecord {
     /// When the status list was checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_checked_at: Option<i64>,
+    /// The `iat` of the Status List Token the status was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_list_iat: Option<i64>,
     /// When the presentation was verified.
     pub checked_at: i64,
     /// base64url(SHA-256) of what was presented ([`presentation_sha256`]).
@@ -132,6 +135,7 @@ impl CheckRecord {
             level_of_confidence: self.level_of_confidence,
             trust_list: self.trust_list,
             status_checked_at: self.status_checked_at,
+            status_list_iat: self.status_list_iat,
             checked_at: self.checked_at,
             presentation_sha256: self.presentation_sha256,
             confirmation: self.confirmation,
@@ -209,6 +213,7 @@ pub fn sign_check_record(
         level_of_confidence: outcome.level_of_confidence,
         trust_list: outcome.trust_list.clone(),
         status_checked_at: outcome.status_checked_at,
+        status_list_iat: outcome.status_list_iat,
         checked_at: outcome.checked_at,
         presentation_sha256: outcome.presentation_sha256.clone(),
         confirmation: outcome.confirmation.clone(),

@@ -72,6 +72,9 @@ pub struct CheckOutcome {
     /// When the credential's status list was checked (Unix seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_checked_at: Option<i64>,
+    /// The `iat` of the Status List Token the status was read from (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_list_iat: Option<i64>,
     /// When the presentation was verified (Unix seconds).
     pub checked_at: i64,
     /// base64url(SHA-256) of what was presented ([`crate::evidence::presentation_sha256`]):
@@ -113,6 +116,7 @@ impl CheckOutcome {
             level_of_confidence: None,
             trust_list: None,
             status_checked_at: None,
+            status_list_iat: None,
             checked_at,
             presentation_sha256: None,
             confirmation: None,
@@ -150,6 +154,7 @@ impl fmt::Debug for CheckOutcome {
             .field("level_of_confidence", &self.level_of_confidence)
             .field("trust_list", &self.trust_list)
             .field("status_checked_at", &self.status_checked_at)
+            .field("status_list_iat", &self.status_list_iat)
             .field("checked_at", &self.checked_at)
             .field("confirmation", &self.confirmation)
             .field("evidence", &self.evidence.as_ref().map(|_| "<signed>"))

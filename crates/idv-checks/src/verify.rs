@@ -303,8 +303,9 @@ impl VerifiedPresentation {
 
     /// Phase two: applies the resolved statuses, then the template's rules.
     ///
-    /// `statuses` pairs each resolved reference with the status read from its verified list;
-    /// a reference without an entry (the fetch or verification failed) rejects the check with
+    /// `statuses` pairs each resolved reference with the status read from its verified list,
+    /// checked at `status_checked_at` in a Status List Token issued at `status_list_iat` (both
+    /// recorded in the outcome); a reference without an entry (the fetch or verification failed) rejects the check with
     /// [`ReasonCode::StatusUnavailable`]. Revoked, suspended or unknown statuses reject it;
     /// only a valid one lets the rules run. A template with the relying party's confirmation
     /// step concludes [`OutcomeState::AwaitingConfirmation`] where it would be compliant.
@@ -313,6 +314,7 @@ impl VerifiedPresentation {
         self,
         statuses: &[(StatusListReference, Status)],
         status_checked_at: i64,
+        status_list_iat: Option<i64>,
     ) -> CheckOutcome {
         let status = statuses
             .iter()
@@ -353,6 +355,7 @@ impl VerifiedPresentation {
         outcome.level_of_confidence = level_of_confidence;
         outcome.trust_list = Some(self.trust_list);
         outcome.status_checked_at = Some(status_checked_at);
+        outcome.status_list_iat = status_list_iat;
         outcome.presentation_sha256 = Some(self.presentation_sha256);
         outcome
     }

@@ -1,5 +1,6 @@
-//! Bounded HTTP: GETs of signed documents ([`Fetcher::get`]) and any other exchange
-//! ([`Fetcher::send`]: the wallet's POSTs, the issuer's calls to its OpenID Provider).
+//! Bounded HTTP: GETs of signed documents ([`Fetcher::get`], conditional with
+//! [`Fetcher::get_if_none_match`]) and any other exchange ([`Fetcher::send`]: the wallet's
+//! POSTs, the issuer's calls to its OpenID Provider).
 //!
 //! Everything fetched here is attacker-influenced (a status list URI comes from a presented
 //! credential, a request URI from a QR code), so the fetcher: never follows redirects; caps
@@ -95,6 +96,9 @@ pub enum FetchError {
     },
 }
 
+/// Longest `ETag` kept for a conditional request; a longer one is ignored.
+const MAX_ETAG_LEN: usize = 256;
+
 /// A successful response.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -102,6 +106,9 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// The `ETag` header when it is a well-formed entity tag (RFC 9110 §8.8.3) of at most 256
+    /// bytes: what to send as `If-None-Match` next time.
+    pub etag: Option<String>,
 }
 
 /// A response of [`Fetcher::send`], its body read within the cap.
@@ -192,27 +199,47 @@ impl Fetcher {
 
     /// `GET url` with `Accept: accept`, through [`Self::send`]; a non-2xx status is an error.
     pub async fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
+        let (host, response) = self.get_response(url, accept, None).await?;
+        fetched(host, response)
+    }
+
+    /// `GET url` with `Accept: accept` and, when `etag` is a well-formed entity tag,
+    /// `If-None-Match: etag` (RFC 9110 §13.1.2). `None` when the server answers that with
+    /// `304 Not Modified`: the representation tagged `etag` is still current. Any other
+    /// non-2xx status is an error, and so is a 304 to a request without `If-None-Match`.
+    pub async fn get_if_none_match(
+        &self,
+        url: &str,
+        accept: &str,
+        etag: Option<&str>,
+    ) -> Result<Option<Fetched>, FetchError> {
+        let etag = etag.filter(|tag| is_entity_tag(tag));
+        let (host, response) = self.get_response(url, accept, etag).await?;
+        if etag.is_some() && response.status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        fetched(host, response).map(Some)
+    }
+
+    async fn get_response(
+        &self,
+        url: &str,
+        accept: &str,
+        if_none_match: Option<&str>,
+    ) -> Result<(String, Response), FetchError> {
         // Checked here, not only in `send`: reqwest's builder moves a URL's credentials into an
         // `Authorization` header, where `send` would no longer see them.
         let parsed = self.check_url(url)?;
         let host = parsed.host_str().unwrap_or_default().to_owned();
-        let request = self
+        let mut request = self
             .client
             .get(parsed)
-            .header(reqwest::header::ACCEPT, accept)
-            .build()
-            .map_err(|e| transport_error(&host, &e))?;
-        let response = self.send(request).await?;
-        if !response.status.is_success() {
-            return Err(FetchError::Status {
-                host,
-                status: response.status.as_u16(),
-            });
+            .header(reqwest::header::ACCEPT, accept);
+        if let Some(etag) = if_none_match {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
         }
-        Ok(Fetched {
-            content_type: response.content_type(),
-            body: response.body,
-        })
+        let request = request.build().map_err(|e| transport_error(&host, &e))?;
+        Ok((host, self.send(request).await?))
     }
 
     /// Sends `request` within the policy (its URL checked, no redirects, the timeout) and
@@ -249,6 +276,39 @@ impl Fetcher {
             body,
         })
     }
+}
+
+/// A 2xx `response` from `host` as [`Fetched`]; any other status is an error.
+fn fetched(host: String, response: Response) -> Result<Fetched, FetchError> {
+    if !response.status.is_success() {
+        return Err(FetchError::Status {
+            host,
+            status: response.status.as_u16(),
+        });
+    }
+    Ok(Fetched {
+        content_type: response.content_type(),
+        etag: response
+            .headers
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .filter(|tag| is_entity_tag(tag))
+            .map(str::to_owned),
+        body: response.body,
+    })
+}
+
+/// Whether `tag` is an entity tag (RFC 9110 §8.8.3: `[W/]"…"` of visible ASCII other than
+/// `"`) no longer than [`MAX_ETAG_LEN`].
+fn is_entity_tag(tag: &str) -> bool {
+    let opaque = tag.strip_prefix("W/").unwrap_or(tag);
+    tag.len() <= MAX_ETAG_LEN
+        && opaque.len() >= 2
+        && opaque.starts_with('"')
+        && opaque.ends_with('"')
+        && opaque[1..opaque.len() - 1]
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x7e).contains(&b))
 }
 
 /// A client failure with `host`: a TLS handshake that failed, or else unreachable.
@@ -337,6 +397,26 @@ mod tests {
             "mailto:a@localhost",
         ] {
             assert!(!loopback(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn entity_tags_are_quoted_visible_ascii_optionally_weak() {
+        for yes in ["\"uk-dvs-register-7\"", "W/\"x\"", "\"\""] {
+            assert!(is_entity_tag(yes), "{yes}");
+        }
+        let long = format!("\"{}\"", "a".repeat(MAX_ETAG_LEN));
+        for no in [
+            "",
+            "\"",
+            "abc",
+            "\"a\"b\"",
+            "\"a b\"",
+            "w/\"x\"",
+            "\"\u{e9}\"",
+            &long,
+        ] {
+            assert!(!is_entity_tag(no), "{no}");
         }
     }
 }

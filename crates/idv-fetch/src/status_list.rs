@@ -1,8 +1,14 @@
 //! Issuers' status lists, as a verifier (or wallet) resolves a credential's `status` claim:
 //! the URI must lie under the issuer's registered status prefix (so a credential cannot aim
 //! the verifier at another host), the token is fetched, verified with the issuer's key from
-//! the trust list (the token's `kid`, per draft-ietf-oauth-status-list), and cached until its
-//! clamped `ttl` ([`StatusPolicy`]) — never longer, and never beyond `max_entries` lists.
+//! the trust list (the token's `kid`, per draft-ietf-oauth-status-list), and cached — never
+//! beyond `max_entries` lists, and each for the shortest of: the token's own `ttl` from when it
+//! was fetched (draft-ietf-oauth-status-list-20, "Verification and Processing": refresh when
+//! `fetched_at + ttl < now`; never raised to [`StatusPolicy::min_ttl`] here), the client's
+//! longest cache period ([`DEFAULT_CACHE_SECS`] unless set by
+//! [`StatusListClient::with_cache_secs`]), and until `exp` (with [`StatusPolicy::max_ttl`], what
+//! [`VerifiedStatusList::fresh_until`] says). So a revocation the issuer publishes reaches this
+//! service's decisions within that period.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,6 +29,9 @@ use crate::http::{FetchError, Fetcher};
 
 /// Default number of status lists kept in memory.
 pub const DEFAULT_MAX_ENTRIES: usize = 1024;
+
+/// Default longest use of a fetched status list token, in seconds.
+pub const DEFAULT_CACHE_SECS: i64 = 60;
 
 /// The status of one credential and when it was established.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +67,8 @@ struct Cached {
     list: Arc<VerifiedStatusList>,
     /// The issuer whose key verified it.
     iss: String,
+    /// Until when (exclusive, Unix seconds) it may be used.
+    until: i64,
 }
 
 /// Resolves statuses, fetching and caching status list tokens. Share it behind an `Arc`.
@@ -67,11 +78,13 @@ pub struct StatusListClient {
     clock: Arc<dyn Clock>,
     policy: StatusPolicy,
     max_entries: usize,
+    cache_secs: i64,
     cache: RwLock<BTreeMap<String, Cached>>,
 }
 
 impl StatusListClient {
-    /// A client verifying tokens under `policy` and caching at most `max_entries` lists.
+    /// A client verifying tokens under `policy` and caching at most `max_entries` lists, each
+    /// for at most [`DEFAULT_CACHE_SECS`] seconds.
     pub fn new(
         fetcher: Fetcher,
         clock: Arc<dyn Clock>,
@@ -83,8 +96,17 @@ impl StatusListClient {
             clock,
             policy,
             max_entries: max_entries.max(1),
+            cache_secs: DEFAULT_CACHE_SECS,
             cache: RwLock::new(BTreeMap::new()),
         }
+    }
+
+    /// Uses a fetched token for at most `secs` seconds (0: every status is fetched), and still
+    /// never beyond its own `ttl` or `exp`.
+    #[must_use]
+    pub fn with_cache_secs(mut self, secs: i64) -> Self {
+        self.cache_secs = secs.max(0);
+        self
     }
 
     /// The status `reference` points to, for a credential issued by `iss` (already verified
@@ -111,7 +133,7 @@ impl StatusListClient {
     async fn cached(&self, uri: &str, iss: &str, now: i64) -> Option<Arc<VerifiedStatusList>> {
         let cache = self.cache.read().await;
         let cached = cache.get(uri)?;
-        (cached.iss == iss && cached.list.is_fresh(now)).then(|| Arc::clone(&cached.list))
+        (cached.iss == iss && now < cached.until).then(|| Arc::clone(&cached.list))
     }
 
     async fn fetch(
@@ -142,14 +164,21 @@ impl StatusListClient {
             self.clock.as_ref(),
             &self.policy,
         )?);
-        let now = self.clock.now();
+        let fetched_at = self.clock.now();
+        let ttl = list
+            .ttl()
+            .map_or(i64::MAX, |ttl| i64::try_from(ttl).unwrap_or(i64::MAX));
+        let until = list
+            .fresh_until()
+            .min(fetched_at.saturating_add(self.cache_secs))
+            .min(fetched_at.saturating_add(ttl));
         let mut cache = self.cache.write().await;
-        cache.retain(|_, cached| cached.list.is_fresh(now));
+        cache.retain(|_, cached| fetched_at < cached.until);
         if cache.len() >= self.max_entries {
             // Full of fresh lists: drop the one that goes stale first.
             if let Some(oldest) = cache
                 .iter()
-                .min_by_key(|(_, cached)| cached.list.fresh_until())
+                .min_by_key(|(_, cached)| cached.until)
                 .map(|(uri, _)| uri.clone())
             {
                 cache.remove(&oldest);
@@ -160,6 +189,7 @@ impl StatusListClient {
             Cached {
                 list: Arc::clone(&list),
                 iss: iss.to_owned(),
+                until,
             },
         );
         Ok(list)

@@ -1,12 +1,19 @@
 //! The trust list a service decides with: fetched from the operator, verified against anchors
 //! pinned in configuration, checked against the rollback state persisted in the service's own
-//! database, refreshed after `next_update`, and refused after `exp` (standards.md §8.3).
+//! database, refreshed after `next_update` (or sooner:
+//! [`TrustListClient::refresh_if_older_than`]), and refused after `exp` (standards.md §8.3).
 //!
 //! Each service creates the state table in its migrations ([`TRUST_LIST_STATE_DDL`]). The state
-//! is read at every refresh, so several instances sharing one database can never accept a list
-//! older than one another instance accepted, and a restart cannot reopen a rollback window.
-//! Refreshes are serialised per process; after a failed refresh the next attempt waits
-//! [`RETRY_AFTER`] seconds, so an unreachable operator does not slow every check down.
+//! is read at every refresh that brings a list, so several instances sharing one database can
+//! never accept a list older than one another instance accepted, and a restart cannot reopen a
+//! rollback window. Refreshes are serialised per process; after a failed refresh the next
+//! attempt at `next_update` waits [`RETRY_AFTER`] seconds, so an unreachable operator does not
+//! slow every check down.
+//!
+//! Refetches are conditional: the client sends the held list's `ETag` as `If-None-Match`
+//! (RFC 9110 §13.1.2), and a `304 Not Modified` keeps the held list as it is. Nothing is
+//! verified or stored for a 304, and it never extends the held list's use: `exp` still ends
+//! it, and a 304 for a list whose `next_update` has passed counts as a failed refresh.
 
 use std::sync::Arc;
 
@@ -52,6 +59,21 @@ pub enum TrustClientError {
     /// Another instance saved a different state concurrently; the next refresh re-reads it.
     #[error("trust list state changed concurrently")]
     ConcurrentUpdate,
+    /// The operator answered `304 Not Modified` for a held list whose `next_update` has
+    /// passed: nothing newer was obtained.
+    #[error("trust list not modified although its next_update has passed")]
+    NotModifiedPastNextUpdate,
+}
+
+/// What the refreshes so far have left behind; guarded by the refresh lock.
+#[derive(Debug, Default)]
+struct RefreshState {
+    /// When the last fetch was attempted, whatever its result (Unix seconds).
+    attempted_at: Option<i64>,
+    /// When the last fetch failed, until one succeeds.
+    failed_at: Option<i64>,
+    /// The `ETag` the held list was served with.
+    etag: Option<String>,
 }
 
 /// Fetches, verifies, persists and holds the trust list. Share it behind an `Arc`.
@@ -62,8 +84,8 @@ pub struct TrustListClient {
     db: Database,
     clock: Arc<dyn Clock>,
     cache: RwLock<TrustListCache>,
-    /// Serialises refreshes; holds the time of the last failed attempt.
-    refreshing: Mutex<Option<i64>>,
+    /// Serialises refreshes.
+    refreshing: Mutex<RefreshState>,
 }
 
 impl TrustListClient {
@@ -83,7 +105,7 @@ impl TrustListClient {
             db,
             clock,
             cache: RwLock::new(TrustListCache::new(anchors, policy)),
-            refreshing: Mutex::new(None),
+            refreshing: Mutex::new(RefreshState::default()),
         }
     }
 
@@ -93,39 +115,89 @@ impl TrustListClient {
     pub async fn current(&self) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
         let now = self.clock.now();
         if self.cache.read().await.needs_refresh(now) {
-            let mut last_failure = self.refreshing.lock().await;
-            let backing_off = last_failure.is_some_and(|failed| now < failed + RETRY_AFTER);
+            let mut state = self.refreshing.lock().await;
+            let backing_off = state
+                .failed_at
+                .is_some_and(|failed| now < failed + RETRY_AFTER);
             if self.cache.read().await.needs_refresh(now) && !backing_off {
-                match self.refresh_locked().await {
-                    Ok(_) => *last_failure = None,
-                    Err(error) => {
-                        tracing::warn!(%error, "trust list refresh failed; using the held list until its exp");
-                        *last_failure = Some(now);
-                    }
-                }
+                self.refresh_logged(&mut state, now).await;
             }
         }
         Ok(self.cache.read().await.current(self.clock.now())?)
     }
 
-    /// Fetches and accepts the list now, whatever `next_update` says (an operator-triggered
-    /// refresh, or tests).
-    pub async fn refresh(&self) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
-        let mut last_failure = self.refreshing.lock().await;
-        let result = self.refresh_locked().await;
-        *last_failure = result.as_ref().err().map(|_| self.clock.now());
-        result
+    /// The list to decide with now, fetched again first (conditionally) when no fetch was
+    /// attempted in the last `secs` seconds: how a service bounds the time a register change
+    /// takes to reach it, and rate-limits refetches asked for by what it sees (an unknown
+    /// relying party). A failed fetch is logged and the held list used until its `exp`, as by
+    /// [`Self::current`].
+    pub async fn refresh_if_older_than(
+        &self,
+        secs: i64,
+    ) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
+        let now = self.clock.now();
+        {
+            let mut state = self.refreshing.lock().await;
+            if state.attempted_at.is_none_or(|at| now >= at + secs) {
+                self.refresh_logged(&mut state, now).await;
+            }
+        }
+        self.current().await
     }
 
-    async fn refresh_locked(&self) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
+    /// Fetches the list now, whatever `next_update` says (an operator-triggered refresh, or
+    /// tests), and returns the list then held: a new one, or the held one when the operator
+    /// answers `304 Not Modified` before its `next_update`.
+    pub async fn refresh(&self) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
+        let mut state = self.refreshing.lock().await;
+        let now = self.clock.now();
+        let result = self.refresh_locked(&mut state, now).await;
+        state.failed_at = result.as_ref().err().map(|_| now);
+        result?;
+        Ok(self.cache.read().await.current(now)?)
+    }
+
+    /// [`Self::refresh_locked`], its failure logged and remembered for the back-off.
+    async fn refresh_logged(&self, state: &mut RefreshState, now: i64) {
+        match self.refresh_locked(state, now).await {
+            Ok(()) => state.failed_at = None,
+            Err(error) => {
+                tracing::warn!(%error, "trust list refresh failed; using the held list until its exp");
+                state.failed_at = Some(now);
+            }
+        }
+    }
+
+    /// Fetches (conditionally when a list is held), verifies, persists and installs; the
+    /// caller holds the refresh lock (`state`).
+    async fn refresh_locked(
+        &self,
+        state: &mut RefreshState,
+        now: i64,
+    ) -> Result<(), TrustClientError> {
+        state.attempted_at = Some(now);
+        // Only a held list can be confirmed by a 304.
+        let held = self.cache.read().await.current(now).ok();
+        let etag = held.as_ref().and(state.etag.as_deref());
         let fetched = self
             .fetcher
-            .get(&self.url, &format!("application/{TRUST_LIST_TYP}"))
+            .get_if_none_match(&self.url, &format!("application/{TRUST_LIST_TYP}"), etag)
             .await?;
+        let now = self.clock.now();
+        let Some(fetched) = fetched else {
+            let held = held.ok_or(TrustError::NoList)?;
+            if now >= held.next_update() {
+                return Err(TrustClientError::NotModifiedPastNextUpdate);
+            }
+            tracing::debug!(
+                trust_list.sequence = held.sequence(),
+                "trust list not modified"
+            );
+            return Ok(());
+        };
         let compact = std::str::from_utf8(&fetched.body).map_err(|_| TrustClientError::NotText)?;
         let compact = compact.trim();
         let persisted = load_state(&self.db).await?;
-        let now = self.clock.now();
         let candidate = self
             .cache
             .read()
@@ -135,10 +207,10 @@ impl TrustListClient {
             save_state(&self.db, candidate.state()).await?;
         }
         let sequence = candidate.list().sequence();
-        let mut cache = self.cache.write().await;
-        cache.install(candidate);
+        self.cache.write().await.install(candidate);
+        state.etag = fetched.etag;
         tracing::info!(trust_list.sequence = sequence, "trust list accepted");
-        Ok(cache.current(now)?)
+        Ok(())
     }
 }
 

@@ -11,7 +11,10 @@ use idv_service_kit::http::Json;
 use super::AppState;
 
 /// `GET /trust-list`: `application/dvs-trust-list+jwt`, cacheable until `next_update`, with a
-/// strong `ETag` (`304` on a matching `If-None-Match`).
+/// strong `ETag` over `list_id` and `sequence` (a `sequence` names one content); `304 Not
+/// Modified`, without the list, when `If-None-Match` names it (RFC 9110 §13.1.2, weak
+/// comparison) or is `*`. Relying services refetch often (the verifier's `trust.refresh_secs`),
+/// so an unchanged list costs them a few hundred bytes.
 pub(super) async fn get_trust_list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -24,7 +27,8 @@ pub(super) async fn get_trust_list(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|tag| tag.trim() == etag || tag.trim() == "*");
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag);
     let headers = [(header::ETAG, etag), (header::CACHE_CONTROL, cache_control)];
     if not_modified {
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());

@@ -13,6 +13,7 @@ use crate::helpers::{TestApp, relying_party_body};
 
 test_on_both_databases!(
     the_list_is_served_typed_cacheable_until_next_update_and_tagged,
+    if_none_match_is_answered_304_only_while_the_tagged_list_is_current,
     the_list_is_re_signed_when_next_update_is_reached_even_without_changes,
     a_restart_serves_the_same_sequence_and_keeps_every_entry,
     two_instances_on_one_database_serve_the_same_list,
@@ -51,6 +52,43 @@ async fn the_list_is_served_typed_cacheable_until_next_update_and_tagged(db: Tes
         .unwrap();
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(cached.headers()[CACHE_CONTROL], "public, max-age=3000");
+}
+
+async fn if_none_match_is_answered_304_only_while_the_tagged_list_is_current(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let get = |tags: Vec<String>| {
+        let mut request = app.client.get(app.url("/trust-list"));
+        for tag in tags {
+            request = request.header(IF_NONE_MATCH, tag);
+        }
+        request.send()
+    };
+    let first = get(vec![]).await.unwrap();
+    let etag = first.headers()[ETAG].to_str().unwrap().to_owned();
+    let full_len = first.bytes().await.unwrap().len();
+
+    // The tag alone, among others, or in its weak form (RFC 9110 §13.1.2 compares weakly).
+    for tags in [
+        vec![etag.clone()],
+        vec![format!("\"other\", {etag}")],
+        vec!["\"other\"".to_owned(), etag.clone()],
+        vec![format!("W/{etag}")],
+        vec!["*".to_owned()],
+    ] {
+        let response = get(tags.clone()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED, "{tags:?}");
+        assert_eq!(response.headers()[ETAG], etag.as_str());
+        assert!(response.bytes().await.unwrap().is_empty());
+    }
+    let response = get(vec!["\"uk-dvs-register-0\"".to_owned()]).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // A register change re-signs the list: the old tag now gets the new list, whole.
+    app.add_provider("alpha").await;
+    let changed = get(vec![etag.clone()]).await.unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_eq!(changed.headers()[ETAG], "\"uk-dvs-register-2\"");
+    assert!(changed.bytes().await.unwrap().len() > full_len);
 }
 
 async fn the_list_is_re_signed_when_next_update_is_reached_even_without_changes(db: TestDb) {

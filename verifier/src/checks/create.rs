@@ -7,6 +7,7 @@ use idv_fetch::is_loopback_host;
 use idv_jose::DecryptionKey;
 use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_trust::attestation::{check_relying_party_listed, check_within_purpose};
+use idv_trust::list::VerifiedTrustList;
 use serde::{Deserialize, Serialize};
 
 use super::{CheckError, request_uri, wallet_url};
@@ -125,16 +126,7 @@ impl Verifier {
         })?;
         // Wallets also look the relying party up on the trust list: a suspended or removed
         // one is refused there, so refuse here. An unavailable list is the wallet's call.
-        match self.current_trust_list().await {
-            Ok(list) => {
-                check_relying_party_listed(&list, &tenant.client_id).map_err(|e| {
-                    CheckError::NotAttested(format!(
-                        "the trust list does not show the tenant as an active relying party: {e}"
-                    ))
-                })?;
-            }
-            Err(error) => tracing::warn!(%error, "trust list unavailable at check creation"),
-        }
+        self.check_listed(&tenant.client_id).await?;
         if let Some(uri) = &request.redirect_uri {
             attestation
                 .check_redirect_uri(uri)
@@ -190,6 +182,42 @@ impl Verifier {
             expires_at,
         })
     }
+}
+
+impl Verifier {
+    /// Refuses a relying party the trust list does not show as active. The held list may
+    /// predate its registration (or reinstatement): it is fetched again once first, at most
+    /// every [`crate::service::MISS_REFETCH_SECS`] seconds.
+    async fn check_listed(&self, client_id: &str) -> Result<(), CheckError> {
+        let list = match self.current_trust_list().await {
+            Ok(list) => list,
+            Err(error) => {
+                tracing::warn!(%error, "trust list unavailable at check creation");
+                return Ok(());
+            }
+        };
+        if listed(&list, client_id).is_ok() {
+            return Ok(());
+        }
+        match self.trust_list_after_miss().await {
+            Ok(refetched) => listed(&refetched, client_id),
+            Err(error) => {
+                tracing::warn!(%error, "trust list unavailable at check creation");
+                listed(&list, client_id)
+            }
+        }
+    }
+}
+
+/// Whether `list` shows `client_id` as an active relying party.
+fn listed(list: &VerifiedTrustList, client_id: &str) -> Result<(), CheckError> {
+    check_relying_party_listed(list, client_id)
+        .map(|_| ())
+        .map_err(|e| {
+            CheckError::NotAttested(format!(
+                "the trust list does not show the tenant as an active relying party: {e}"
+            ))
+        })
 }
 
 /// An absolute `https` URL, or `http` to a loopback host ([`is_loopback_host`]: a local relay),

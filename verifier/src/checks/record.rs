@@ -27,6 +27,9 @@ pub struct OutcomeRecord {
     /// When the status list was checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_checked_at: Option<i64>,
+    /// The `iat` of the Status List Token the status was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_list_iat: Option<i64>,
     /// When the presentation was verified (or the check expired).
     pub checked_at: i64,
 }
@@ -42,6 +45,7 @@ impl OutcomeRecord {
             level_of_confidence: outcome.level_of_confidence,
             trust_list: outcome.trust_list.clone(),
             status_checked_at: outcome.status_checked_at,
+            status_list_iat: outcome.status_list_iat,
             checked_at: outcome.checked_at,
         }
     }
@@ -56,6 +60,7 @@ impl OutcomeRecord {
             level_of_confidence: None,
             trust_list: None,
             status_checked_at: None,
+            status_list_iat: None,
             checked_at,
         }
     }

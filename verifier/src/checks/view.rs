@@ -82,6 +82,9 @@ pub struct CheckView {
     /// when, the start date), from the signed check record, until purged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmation: Option<Confirmation>,
+    /// The `iat` of the Status List Token the status was read from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_list_iat: Option<i64>,
     /// The check record JWT signed by the verifier (`dvs-check-record+jwt`), until purged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
@@ -310,6 +313,7 @@ fn view(
             .and_then(|o| o.trust_list.as_ref().map(|l| l.sequence)),
         trust_list: shown.as_ref().and_then(|o| o.trust_list.clone()),
         status_checked_at: shown.as_ref().and_then(|o| o.status_checked_at),
+        status_list_iat: shown.as_ref().and_then(|o| o.status_list_iat),
         outcome: shown.as_ref().map(|o| o.outcome),
         claims: if withheld { None } else { claims },
         confirmation: if withheld {

@@ -46,6 +46,7 @@ impl Verifier {
         };
         let mut statuses = Vec::new();
         let mut checked_at = now;
+        let mut status_list_iat = None;
         for request in verified.status_requests() {
             match self
                 .status
@@ -54,12 +55,13 @@ impl Verifier {
             {
                 Ok(status) => {
                     checked_at = status.checked_at;
+                    status_list_iat = Some(status.list_issued_at);
                     statuses.push((request.reference.clone(), status.status));
                 }
                 // No entry: phase two rejects with `status_unavailable`.
                 Err(error) => tracing::warn!(%error, "status list unavailable"),
             }
         }
-        verified.conclude(&statuses, checked_at)
+        verified.conclude(&statuses, checked_at, status_list_iat)
     }
 }

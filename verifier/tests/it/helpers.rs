@@ -352,6 +352,44 @@ impl Federation {
         }
     }
 
+    /// A second tenant of the same verifier, registered as a relying party at the trust
+    /// framework now and attested: the verifier's held trust list may not show it yet.
+    pub(crate) async fn newly_registered_tenant(&self, client_id: &str) -> TenantCredentials {
+        let verifier = verifier::startup::open(
+            &self.verifier_config,
+            Arc::clone(&self.clock) as Arc<dyn Clock>,
+            Arc::new(SystemRandom),
+        )
+        .await
+        .unwrap();
+        let created = verifier
+            .add_tenant(NewTenant {
+                name: format!("{client_id} Ltd"),
+                client_id: client_id.into(),
+            })
+            .await
+            .unwrap();
+        let tf_client = TfClient {
+            client: &self.client,
+            address: &self.tf_address,
+            token: &self.tf_token,
+        };
+        let rp_id = tf_client.register_relying_party(client_id).await;
+        let attestation = tf_client
+            .attest(&rp_id, &created.tenant.request_signing_jwk)
+            .await;
+        verifier
+            .install_attestation(&created.tenant.tenant_id, &attestation)
+            .await
+            .unwrap();
+        verifier.close().await;
+        TenantCredentials {
+            tenant_id: created.tenant.tenant_id.clone(),
+            api_key: created.api_key.expose().to_owned(),
+            webhook_secret: created.webhook_secret.expose().to_owned(),
+        }
+    }
+
     /// Stops the verifier (in-flight requests finish, background tasks stop, the pool
     /// closes) and starts it again on the same database and port, as a process restart would.
     pub(crate) async fn restart_verifier(&mut self) {

@@ -10,6 +10,7 @@
 mod checks;
 mod cli;
 mod confirmation;
+mod freshness;
 mod helpers;
 mod lifecycle;
 mod oidc;

@@ -71,6 +71,7 @@ fn a_right_to_work_record_verifies_and_carries_the_idvt_output() {
     assert_eq!(record.provider.unwrap().register_id, REGISTER_ID);
     assert_eq!(record.trust_list.unwrap().sequence, 42);
     assert_eq!(record.status_checked_at, Some(NOW + 1));
+    assert_eq!(record.status_list_iat, Some(NOW));
     assert_eq!(record.checked_at, NOW);
     let claims = record.claims.unwrap();
     assert_eq!(claims["given_name"], "Ada");

@@ -353,7 +353,7 @@ impl Fixture {
     ) -> CheckOutcome {
         let verified = self.verify(template, vp_token).unwrap();
         let statuses = self.resolve(&verified, status);
-        verified.conclude(&statuses, NOW + 1)
+        verified.conclude(&statuses, NOW + 1, Some(NOW))
     }
 
     /// Both phases with a valid status.

@@ -51,14 +51,17 @@ fn an_unresolved_or_unknown_status_fails_closed() {
     let rtw = f.template("right_to_work");
     let verified = f.verify(rtw, &rtw_token(&f)).unwrap();
     assert_eq!(
-        verified.conclude(&[], NOW).codes().collect::<Vec<_>>(),
+        verified
+            .conclude(&[], NOW, None)
+            .codes()
+            .collect::<Vec<_>>(),
         [ReasonCode::StatusUnavailable]
     );
     let verified = f.verify(rtw, &rtw_token(&f)).unwrap();
     let statuses = f.resolve(&verified, Status::ApplicationSpecific(3));
     assert_eq!(
         verified
-            .conclude(&statuses, NOW)
+            .conclude(&statuses, NOW, Some(NOW))
             .codes()
             .collect::<Vec<_>>(),
         [ReasonCode::CredentialStatusUnknown]

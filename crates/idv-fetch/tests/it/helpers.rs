@@ -1,6 +1,7 @@
-//! A real trust-framework on port 0 (initialised, a provider registered), a programmable
-//! local server for bodies the operator would never serve (replays, oversize, redirects), and
-//! a database with the `trust_list_state` table.
+//! A real trust-framework on port 0 (initialised, a provider registered), a relay in front of
+//! it recording what passes, a programmable local server for bodies the operator would never
+//! serve (replays, oversize, redirects, a 304 for a list past its `next_update`), and a
+//! database with the `trust_list_state` table.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use idv_fetch::{FetchPolicy, Fetcher, TRUST_LIST_STATE_DDL, TrustListClient};
@@ -191,6 +192,8 @@ pub(crate) fn client(framework: &Framework, url: String, db: Database) -> TrustL
 #[derive(Clone)]
 pub(crate) enum Reply {
     Body(&'static str, String),
+    /// A body with an `ETag`; `304 Not Modified` to an `If-None-Match` naming it.
+    Tagged(&'static str, String, &'static str),
     Redirect(String),
 }
 
@@ -227,14 +230,99 @@ impl Stage {
     }
 }
 
-async fn serve(State(stage): State<Stage>, Path(name): Path<String>) -> Response {
+async fn serve(
+    State(stage): State<Stage>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     stage.hits.fetch_add(1, Ordering::SeqCst);
     let reply = stage.replies.lock().unwrap().get(&name).cloned();
     match reply {
         Some(Reply::Body(content_type, body)) => {
             ([(header::CONTENT_TYPE, content_type)], body).into_response()
         }
+        Some(Reply::Tagged(content_type, body, etag)) => {
+            if headers
+                .get(header::IF_NONE_MATCH)
+                .is_some_and(|tag| tag == etag)
+            {
+                return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+            }
+            (
+                [(header::CONTENT_TYPE, content_type), (header::ETAG, etag)],
+                body,
+            )
+                .into_response()
+        }
         Some(Reply::Redirect(to)) => (StatusCode::FOUND, [(header::LOCATION, to)]).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// One exchange the relay passed on: the `If-None-Match` sent, the status and body length
+/// answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Relayed {
+    pub(crate) if_none_match: Option<String>,
+    pub(crate) status: u16,
+    pub(crate) body_len: usize,
+}
+
+/// A relay in front of the trust framework's `GET /trust-list`, recording every exchange.
+#[derive(Clone)]
+pub(crate) struct Relay {
+    upstream: String,
+    client: reqwest::Client,
+    log: Arc<Mutex<Vec<Relayed>>>,
+}
+
+impl Relay {
+    /// Relays to `framework`; returns the relay and its trust list URL.
+    pub(crate) async fn start(framework: &Framework) -> (Self, String) {
+        let relay = Self {
+            upstream: framework.trust_list_url(),
+            client: reqwest::Client::new(),
+            log: Arc::default(),
+        };
+        let app = Router::new()
+            .route("/trust-list", get(relay_trust_list))
+            .with_state(relay.clone());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://127.0.0.1:{}/trust-list",
+            listener.local_addr().unwrap().port()
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (relay, url)
+    }
+
+    /// The exchanges so far, in order.
+    pub(crate) fn log(&self) -> Vec<Relayed> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+async fn relay_trust_list(State(relay): State<Relay>, headers: HeaderMap) -> Response {
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let mut request = relay.client.get(&relay.upstream);
+    if let Some(tag) = &if_none_match {
+        request = request.header(header::IF_NONE_MATCH, tag);
+    }
+    let upstream = request.send().await.unwrap();
+    let status = upstream.status();
+    let mut answer = HeaderMap::new();
+    for name in [header::CONTENT_TYPE, header::ETAG, header::CACHE_CONTROL] {
+        if let Some(value) = upstream.headers().get(&name) {
+            answer.insert(name, value.clone());
+        }
+    }
+    let body = upstream.bytes().await.unwrap();
+    relay.log.lock().unwrap().push(Relayed {
+        if_none_match,
+        status: status.as_u16(),
+        body_len: body.len(),
+    });
+    (StatusCode::from_u16(status.as_u16()).unwrap(), answer, body).into_response()
 }

@@ -1,8 +1,9 @@
-//! Status resolution: prefix rule, issuer key from the trust list, cache within ttl.
+//! Status resolution: prefix rule, issuer key from the trust list, cache within the token's
+//! `ttl` and the client's cache period.
 
 use std::sync::Arc;
 
-use idv_fetch::{StatusClientError, StatusListClient, TrustListClient};
+use idv_fetch::{StatusCheck, StatusClientError, StatusListClient, TrustListClient};
 use idv_jose::{Clock, SigningKey};
 use idv_proto::sd_jwt_vc::status::StatusListReference;
 use idv_status_list::codec::{Status, StatusBits, StatusListBuf};
@@ -28,6 +29,10 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Self {
+        Self::with_cache_secs(idv_fetch::status_list::DEFAULT_CACHE_SECS).await
+    }
+
+    async fn with_cache_secs(cache_secs: i64) -> Self {
         let framework = Framework::start().await;
         let (stage, address) = Stage::start().await;
         let key = SigningKey::generate().unwrap();
@@ -45,7 +50,8 @@ impl Setup {
             Arc::clone(&framework.clock) as Arc<dyn Clock>,
             StatusPolicy::default(),
             16,
-        );
+        )
+        .with_cache_secs(cache_secs);
         Self {
             framework,
             stage,
@@ -63,27 +69,33 @@ impl Setup {
 
     /// Publishes list 1 with the given (index, status) pairs, signed with `key`.
     fn publish(&self, entries: &[(u64, Status)], key: &SigningKey) {
+        self.publish_with_ttl(entries, key, TTL);
+    }
+
+    /// Publishes list 1 with a token `ttl`.
+    fn publish_with_ttl(&self, entries: &[(u64, Status)], key: &SigningKey, ttl: u64) {
         let mut list = StatusListBuf::new(StatusBits::Two, 1024).unwrap();
         for &(idx, status) in entries {
             list.set(idx, status).unwrap();
         }
         let iat = self.framework.clock.now();
-        let claims = token_claims(self.uri(), iat, Some(iat + DAY), Some(TTL), &list);
+        let claims = token_claims(self.uri(), iat, Some(iat + DAY), Some(ttl), &list);
         let token = issue_token(&claims, key, None, None).unwrap();
         self.stage
             .set("status/1", Reply::Body("application/statuslist+jwt", token));
     }
 
     async fn status(&self, idx: u64) -> Result<Status, StatusClientError> {
+        self.check(idx).await.map(|check| check.status)
+    }
+
+    async fn check(&self, idx: u64) -> Result<StatusCheck, StatusClientError> {
         let list = self.trust.current().await.unwrap();
         let reference = StatusListReference {
             idx,
             uri: self.uri(),
         };
-        self.statuses
-            .status(&reference, ISS, &list)
-            .await
-            .map(|check| check.status)
+        self.statuses.status(&reference, ISS, &list).await
     }
 }
 
@@ -101,7 +113,7 @@ async fn statuses_are_read_from_the_issuers_signed_list() {
 
 #[tokio::test]
 async fn a_revocation_is_seen_once_the_ttl_has_passed() {
-    let setup = Setup::new().await;
+    let setup = Setup::with_cache_secs(DAY).await;
     setup.publish(&[], &setup.key);
     assert_eq!(setup.status(3).await.unwrap(), Status::Valid);
     setup.publish(&[(3, Status::Invalid)], &setup.key);
@@ -161,4 +173,52 @@ async fn an_index_beyond_the_list_is_an_error_not_valid() {
         setup.status(5000).await,
         Err(StatusClientError::Invalid(_))
     ));
+}
+
+#[tokio::test]
+async fn a_revocation_is_seen_within_the_cache_period_when_the_ttl_is_longer() {
+    let setup = Setup::new().await;
+    setup.publish(&[], &setup.key);
+    let first = setup.check(3).await.unwrap();
+    assert_eq!(first.status, Status::Valid);
+    // The record can state what the status was read from: the token's `iat`.
+    assert_eq!((first.checked_at, first.list_issued_at), (T0, T0));
+
+    setup.framework.clock.advance(10);
+    setup.publish(&[(3, Status::Invalid)], &setup.key);
+    let cached = setup.check(3).await.unwrap();
+    assert_eq!(cached.status, Status::Valid, "cached");
+    assert_eq!((cached.checked_at, cached.list_issued_at), (T0 + 10, T0));
+
+    // The default cache period (60 s) ends long before the token's ttl (600 s).
+    setup.framework.clock.set(T0 + 60);
+    let fresh = setup.check(3).await.unwrap();
+    assert_eq!(fresh.status, Status::Invalid);
+    assert_eq!(fresh.list_issued_at, T0 + 10);
+    assert_eq!(setup.stage.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_ttl_shorter_than_the_policys_minimum_is_honoured() {
+    let setup = Setup::new().await;
+    let ttl = 10;
+    assert!(ttl < StatusPolicy::default().min_ttl);
+    setup.publish_with_ttl(&[], &setup.key, ttl as u64);
+    assert_eq!(setup.status(3).await.unwrap(), Status::Valid);
+    setup.publish_with_ttl(&[(3, Status::Suspended)], &setup.key, ttl as u64);
+    setup.framework.clock.advance(ttl - 1);
+    assert_eq!(setup.status(3).await.unwrap(), Status::Valid, "within ttl");
+    setup.framework.clock.advance(1);
+    assert_eq!(setup.status(3).await.unwrap(), Status::Suspended);
+    assert_eq!(setup.stage.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_cache_period_of_zero_fetches_for_every_status() {
+    let setup = Setup::with_cache_secs(0).await;
+    setup.publish(&[], &setup.key);
+    assert_eq!(setup.status(3).await.unwrap(), Status::Valid);
+    setup.publish(&[(3, Status::Invalid)], &setup.key);
+    assert_eq!(setup.status(3).await.unwrap(), Status::Invalid);
+    assert_eq!(setup.stage.hits(), 2);
 }

@@ -1,4 +1,5 @@
-//! The trust list client: accept, persist, refresh, grace, fail closed, rollback after restart.
+//! The trust list client: accept, persist, refresh (conditionally: 304s), grace, fail closed,
+//! rollback after restart.
 
 use idv_fetch::TrustClientError;
 use idv_fetch::trust_list::load_state;
@@ -7,7 +8,7 @@ use idv_proto::trust::entry::ServiceStatus;
 use idv_test_support::{TestDb, test_on_both_databases};
 use idv_trust::TrustError;
 
-use crate::helpers::{DAY, Framework, Reply, Stage, client, state_db};
+use crate::helpers::{DAY, Framework, Relay, Relayed, Reply, Stage, client, state_db};
 
 test_on_both_databases!(
     the_operators_list_is_accepted_and_its_state_persisted,
@@ -15,6 +16,9 @@ test_on_both_databases!(
     an_older_list_replayed_after_a_restart_is_refused,
     the_held_list_serves_until_exp_then_checks_fail_closed,
     a_list_signed_by_an_unpinned_key_is_refused,
+    refetches_are_conditional_and_a_304_keeps_the_held_list,
+    a_suspension_is_seen_at_the_first_refetch_after_it,
+    a_304_past_next_update_never_extends_the_list_beyond_exp,
 );
 
 async fn the_operators_list_is_accepted_and_its_state_persisted(db: TestDb) {
@@ -156,6 +160,119 @@ async fn a_list_signed_by_an_unpinned_key_is_refused(db: TestDb) {
             .unwrap()
             .is_none()
     );
+}
+
+async fn refetches_are_conditional_and_a_304_keeps_the_held_list(db: TestDb) {
+    let framework = Framework::start().await;
+    let (relay, url) = Relay::start(&framework).await;
+    let client = client(&framework, url, state_db(&db).await);
+    let list = client.refresh_if_older_than(60).await.unwrap();
+    let etag = format!("\"{}-{}\"", list.list_id(), list.sequence());
+
+    // Within the interval: no request at all.
+    framework.clock.advance(59);
+    client.refresh_if_older_than(60).await.unwrap();
+    assert_eq!(relay.log().len(), 1);
+
+    // After it: one conditional request, answered 304 without a body; same list.
+    framework.clock.advance(1);
+    let again = client.refresh_if_older_than(60).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&list, &again), "the held list, kept");
+    // An operator-triggered refresh is conditional too.
+    let forced = client.refresh().await.unwrap();
+    assert_eq!(forced.sequence(), list.sequence());
+    let log = relay.log();
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[0].if_none_match, None);
+    assert_eq!(log[0].status, 200);
+    for exchange in &log[1..] {
+        assert_eq!(
+            exchange,
+            &Relayed {
+                if_none_match: Some(etag.clone()),
+                status: 304,
+                body_len: 0,
+            }
+        );
+    }
+    assert!(log[0].body_len > 0, "{log:?}");
+}
+
+async fn a_suspension_is_seen_at_the_first_refetch_after_it(db: TestDb) {
+    let framework = Framework::start().await;
+    let key = SigningKey::generate().unwrap();
+    let iss = "https://idsp.example";
+    let entry_id = framework
+        .add_issuer(iss, &key, "https://idsp.example/status/")
+        .await;
+    let (relay, url) = Relay::start(&framework).await;
+    let client = client(&framework, url, state_db(&db).await);
+    let before = client.refresh_if_older_than(60).await.unwrap();
+
+    framework.suspend(&entry_id).await;
+    framework.clock.advance(60);
+    let after = client.refresh_if_older_than(60).await.unwrap();
+    assert!(after.sequence() > before.sequence());
+    assert_eq!(
+        after.entry_for_issuer(iss).unwrap().status,
+        ServiceStatus::Suspended
+    );
+    // The old tag was sent; the new list came whole, and its tag is sent next.
+    let log = relay.log();
+    assert_eq!(log[1].status, 200);
+    assert!(log[1].if_none_match.is_some());
+    framework.clock.advance(60);
+    client.refresh_if_older_than(60).await.unwrap();
+    let last = relay.log().pop().unwrap();
+    assert_eq!(last.status, 304);
+    assert_eq!(
+        last.if_none_match.unwrap(),
+        format!("\"{}-{}\"", after.list_id(), after.sequence())
+    );
+}
+
+async fn a_304_past_next_update_never_extends_the_list_beyond_exp(db: TestDb) {
+    let framework = Framework::start().await;
+    let (stage, address) = Stage::start().await;
+    // A server (or a cache in front of the operator) that keeps confirming the same list.
+    stage.set(
+        "trust-list",
+        Reply::Tagged(
+            "application/dvs-trust-list+jwt",
+            framework.trust_list().await,
+            "\"stale\"",
+        ),
+    );
+    let client = client(
+        &framework,
+        format!("{address}/trust-list"),
+        state_db(&db).await,
+    );
+    let list = client.current().await.unwrap();
+    assert_eq!(stage.hits(), 1);
+
+    // Past next_update a 304 is no news: the held list serves (grace) and the client backs off.
+    framework.clock.set(list.next_update());
+    let error = client.refresh().await.unwrap_err();
+    assert!(
+        matches!(error, TrustClientError::NotModifiedPastNextUpdate),
+        "{error}"
+    );
+    assert_eq!(client.current().await.unwrap().sequence(), list.sequence());
+    assert_eq!(stage.hits(), 2, "no new attempt within RETRY_AFTER");
+
+    // And it ends at exp, 304s or not.
+    framework.clock.set(list.exp());
+    let error = client.current().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            TrustClientError::Trust(TrustError::ListExpired { .. })
+        ),
+        "{error}"
+    );
+    let error = client.refresh_if_older_than(1).await.unwrap_err();
+    assert!(matches!(error, TrustClientError::Trust(_)), "{error}");
 }
 
 async fn state_db_reopen(db: &TestDb) -> idv_service_kit::Database {
