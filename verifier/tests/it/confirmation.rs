@@ -2,7 +2,6 @@
 //! only after the employer (or landlord) has compared the photo with the person and said so.
 
 use idv_checks::evidence::verify_check_record;
-use idv_jose::PublicKey;
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -26,19 +25,6 @@ fn confirmed() -> Value {
         "checker_name": "Grace Hopper",
         "start_date": "2031-01-05"
     })
-}
-
-async fn evidence_key(fed: &Federation) -> PublicKey {
-    let jwks: Value = fed
-        .client
-        .get(fed.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    PublicKey::from_jwk_value(&jwks["keys"][0]).unwrap()
 }
 
 async fn a_right_to_work_check_is_compliant_only_after_the_employers_confirmation(db: TestDb) {
@@ -74,7 +60,7 @@ async fn a_right_to_work_check_is_compliant_only_after_the_employers_confirmatio
     // The record the employer keeps states the confirmation, signed.
     let record = verify_check_record(
         check["evidence"].as_str().unwrap(),
-        &evidence_key(&fed).await,
+        &fed.evidence_key().await,
     )
     .unwrap();
     assert!(record.compliant);

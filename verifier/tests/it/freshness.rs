@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use idv_checks::evidence::verify_check_record;
 use idv_fetch::trust_list::load_state;
-use idv_jose::{Clock, PublicKey};
+use idv_jose::Clock;
 use idv_service_kit::Database;
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
@@ -145,16 +145,7 @@ async fn the_outcome_and_evidence_state_the_status_list_tokens_iat(db: TestDb) {
     assert_eq!(second["outcome"], "awaiting_confirmation", "{second}");
     assert_eq!(second["status_list_iat"], issued_at);
     assert_eq!(second["status_checked_at"], issued_at + 30);
-    let jwks: Value = fed
-        .client
-        .get(fed.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = PublicKey::from_jwk_value(&jwks["keys"][0]).unwrap();
+    let key = fed.evidence_key().await;
     let record = verify_check_record(second["evidence"].as_str().unwrap(), &key).unwrap();
     assert_eq!(record.status_list_iat, Some(issued_at));
     assert_eq!(record.status_checked_at, Some(issued_at + 30));

@@ -462,6 +462,20 @@ impl Federation {
             .unwrap()
     }
 
+    /// The verifier's published key for check records (`GET /.well-known/jwks.json`).
+    pub(crate) async fn evidence_key(&self) -> idv_jose::PublicKey {
+        let jwks: Value = self
+            .client
+            .get(self.url("/.well-known/jwks.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        idv_jose::PublicKey::from_jwk_value(&jwks["keys"][0]).unwrap()
+    }
+
     /// `POST /v1/checks/{id}/confirmation` as the employer.
     pub(crate) async fn confirm(&self, id: &str, body: &Value) -> Response {
         self.client

@@ -3,7 +3,7 @@
 //! holder who declines.
 
 use idv_checks::evidence::verify_check_record;
-use idv_jose::{Clock, PublicKey};
+use idv_jose::Clock;
 use idv_proto::claims_path::ClaimsPath;
 use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
 use idv_test_support::{TestDb, test_on_both_databases};
@@ -89,16 +89,7 @@ async fn right_to_work_compliant_returns_the_requested_claims_provider_and_signe
     assert!(check.get("wallet_url").is_none());
 
     // The evidence verifies with the verifier's published key and carries the RTW output.
-    let jwks: Value = fed
-        .client
-        .get(fed.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = PublicKey::from_jwk_value(&jwks["keys"][0]).unwrap();
+    let key = fed.evidence_key().await;
     let record = verify_check_record(check["evidence"].as_str().unwrap(), &key).unwrap();
     assert_eq!(record.sub, created["id"].as_str().unwrap());
     assert_eq!(record.state, idv_checks::OutcomeState::AwaitingConfirmation);
@@ -275,16 +266,7 @@ async fn an_age_check_never_asks_for_or_keeps_a_name_or_birthdate(db: TestDb) {
         assert!(!text.contains(personal), "{personal} in {text}");
     }
     let evidence = check["evidence"].as_str().unwrap();
-    let jwks: Value = fed
-        .client
-        .get(fed.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = PublicKey::from_jwk_value(&jwks["keys"][0]).unwrap();
+    let key = fed.evidence_key().await;
     let record = verify_check_record(evidence, &key).unwrap();
     assert!(record.compliant && record.claims.is_none());
     fed.stop().await;

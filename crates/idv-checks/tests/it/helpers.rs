@@ -173,13 +173,9 @@ impl Fixture {
         edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
     ) -> HeldSdJwt {
         let person = person();
-        let mut claims = json!({
-            "iss": ISS,
-            "vct": idv_checks::templates::IDENTITY_VCT,
-            "iat": NOW - NOW.rem_euclid(DAY),
-            "exp": NOW + 365 * DAY,
-            "cnf": vc::cnf(self.holder.public_key()),
-            "status": { "status_list": { "idx": IDX, "uri": STATUS_URI } },
+        let mut claims = self.registered_claims(idv_checks::templates::IDENTITY_VCT, 365 * DAY);
+        claims.extend(
+            json!({
             "given_name": person.given_name,
             "family_name": person.family_name,
             "birthdate": person.birthdate,
@@ -190,14 +186,46 @@ impl Fixture {
                 "assurance_level": person.level_of_confidence,
                 "gpg45_profile": person.gpg45_profile,
             },
-        });
-        let claims = claims.as_object_mut().unwrap();
-        edit(claims);
+            })
+            .as_object()
+            .unwrap()
+            .clone(),
+        );
+        edit(&mut claims);
         let conceal: Vec<ClaimsPath> = ["given_name", "family_name", "birthdate", "portrait"]
             .into_iter()
             .map(|key| ClaimsPath::from_keys([key]).unwrap())
             .collect();
-        let issued = vc::issue(&self.issuer, &self.rng, claims.clone(), &conceal).unwrap();
+        self.signed(claims, &conceal)
+    }
+
+    /// The registered claims of a credential of type `vct` issued today for `validity`.
+    fn registered_claims(
+        &self,
+        vct: &str,
+        validity: i64,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        json!({
+            "iss": ISS,
+            "vct": vct,
+            "iat": NOW - NOW.rem_euclid(DAY),
+            "exp": NOW + validity,
+            "cnf": vc::cnf(self.holder.public_key()),
+            "status": { "status_list": { "idx": IDX, "uri": STATUS_URI } },
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    /// `claims` signed by the registered issuer with `conceal` selectively disclosable, as
+    /// the holder received it.
+    fn signed(
+        &self,
+        claims: serde_json::Map<String, serde_json::Value>,
+        conceal: &[ClaimsPath],
+    ) -> HeldSdJwt {
+        let issued = vc::issue(&self.issuer, &self.rng, claims, conceal).unwrap();
         HeldSdJwt::receive(
             &issued,
             self.issuer.public_key(),
@@ -237,15 +265,7 @@ impl Fixture {
     /// An age credential with `extra` claims (`age_over_NN` selectively disclosable, the rest
     /// plain), signed by the registered issuer: what another certified issuer could sign.
     pub(crate) fn age_with_claims(&self, extra: serde_json::Value) -> HeldSdJwt {
-        let mut claims = json!({
-            "iss": ISS,
-            "vct": idv_checks::templates::AGE_VCT,
-            "iat": NOW - NOW.rem_euclid(DAY),
-            "exp": NOW + 90 * DAY,
-            "cnf": vc::cnf(self.holder.public_key()),
-            "status": { "status_list": { "idx": IDX, "uri": STATUS_URI } },
-        });
-        let claims = claims.as_object_mut().unwrap();
+        let mut claims = self.registered_claims(idv_checks::templates::AGE_VCT, 90 * DAY);
         let mut conceal = Vec::new();
         for (name, value) in extra.as_object().unwrap() {
             if name.starts_with("age_over_") {
@@ -253,14 +273,7 @@ impl Fixture {
             }
             claims.insert(name.clone(), value.clone());
         }
-        let issued = vc::issue(&self.issuer, &self.rng, claims.clone(), &conceal).unwrap();
-        HeldSdJwt::receive(
-            &issued,
-            self.issuer.public_key(),
-            vc::accepted_typ(false),
-            NOW,
-        )
-        .unwrap()
+        self.signed(claims, &conceal)
     }
 
     /// The SD-JWT+KB disclosing `paths`, for `aud` and `nonce`, signed now.
