@@ -518,7 +518,11 @@ impl TrustSettings {
             "any_host" => PlainHttp::AnyHost,
             _ => return reject("trust.plain_http must be loopback or any_host"),
         };
-        within("trust.refresh_secs", self.refresh_secs, 1..=MAX_TRUST_REFRESH)?;
+        within(
+            "trust.refresh_secs",
+            self.refresh_secs,
+            1..=MAX_TRUST_REFRESH,
+        )?;
         // Built now, so a bad CA file stops startup rather than every offer.
         let client_tls = ClientTls::from_settings(tls)
             .map_err(|e| ConfigError::Rejected(format!("tls.ca_file: {e}")))?;
@@ -530,7 +534,9 @@ impl TrustSettings {
             &client_tls,
         )
         .map_err(|e| {
-            ConfigError::Rejected(format!("no HTTP client for the trust list can be built: {e}"))
+            ConfigError::Rejected(format!(
+                "no HTTP client for the trust list can be built: {e}"
+            ))
         })?;
         Ok(CertificationSettings {
             list_url: self.list_url.clone(),
@@ -725,7 +731,10 @@ mod tests {
 
     /// A pinned anchor (any P-256 public JWK) as inline TOML.
     fn anchor_toml() -> String {
-        let jwk = idv_jose::SigningKey::generate().unwrap().public_key().to_jwk();
+        let jwk = idv_jose::SigningKey::generate()
+            .unwrap()
+            .public_key()
+            .to_jwk();
         format!(
             r#"[{{kty = "EC", crv = "P-256", x = "{}", y = "{}"}}]"#,
             jwk.x.unwrap(),
@@ -809,7 +818,10 @@ mod tests {
             ("IDV_TRUST__PLAIN_HTTP", "everywhere"),
             ("IDV_TRUST__REFRESH_SECS", "0"),
             ("IDV_TRUST__REFRESH_SECS", "86401"),
-            ("IDV_TRUST__ANCHORS", r#"[{kty = "EC", crv = "P-256", x = "AA", y = "AA"}]"#),
+            (
+                "IDV_TRUST__ANCHORS",
+                r#"[{kty = "EC", crv = "P-256", x = "AA", y = "AA"}]"#,
+            ),
         ] {
             let mut env = base.to_vec();
             env.retain(|(key, _)| *key != extra.0);

@@ -175,9 +175,11 @@ impl From<OperatorError> for ApiError {
                 INSUFFICIENT_LEVEL_OF_CONFIDENCE,
                 error.to_string(),
             ),
-            OperatorError::NotCertified { .. } => {
-                ApiError::new(StatusCode::CONFLICT, ISSUER_NOT_CERTIFIED, error.to_string())
-            }
+            OperatorError::NotCertified { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                ISSUER_NOT_CERTIFIED,
+                error.to_string(),
+            ),
             OperatorError::CertificationUnavailable(_) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 TEMPORARILY_UNAVAILABLE,

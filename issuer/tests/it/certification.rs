@@ -58,7 +58,12 @@ async fn issued_configurations(app: &TestApp, identity_id: &str) -> Vec<String> 
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["credential_configuration_id"].as_str().unwrap().to_owned())
+        .map(|c| {
+            c["credential_configuration_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     ids.sort();
     ids
