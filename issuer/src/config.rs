@@ -245,14 +245,14 @@ pub struct TrustSettings {
     /// Seconds after which the list is fetched again (before an offer or issuance) even
     /// before its `next_update`.
     #[serde(default = "default_trust_refresh")]
-    pub refresh_secs: i64,
+    pub refresh_secs: u64,
 }
 
 fn default_plain_http() -> String {
     "loopback".into()
 }
 
-fn default_trust_refresh() -> i64 {
+fn default_trust_refresh() -> u64 {
     60
 }
 
@@ -518,11 +518,8 @@ impl TrustSettings {
             "any_host" => PlainHttp::AnyHost,
             _ => return reject("trust.plain_http must be loopback or any_host"),
         };
-        within(
-            "trust.refresh_secs",
-            self.refresh_secs,
-            1..=MAX_TRUST_REFRESH,
-        )?;
+        let refresh_secs = i64::try_from(self.refresh_secs).unwrap_or(i64::MAX);
+        within("trust.refresh_secs", refresh_secs, 1..=MAX_TRUST_REFRESH)?;
         // Built now, so a bad CA file stops startup rather than every offer.
         let client_tls = ClientTls::from_settings(tls)
             .map_err(|e| ConfigError::Rejected(format!("tls.ca_file: {e}")))?;
@@ -541,7 +538,7 @@ impl TrustSettings {
         Ok(CertificationSettings {
             list_url: self.list_url.clone(),
             anchors: self.anchors()?,
-            refresh_secs: self.refresh_secs,
+            refresh_secs,
             fetcher,
         })
     }

@@ -18,7 +18,7 @@ use super::{DAY, TestApp, test_config};
 
 /// The issuer's `trust.refresh_secs` in these tests: a register change reaches it once the
 /// clock has moved this far since its last fetch.
-pub(crate) const REFRESH_SECS: i64 = 60;
+pub(crate) const REFRESH_SECS: u64 = 60;
 
 /// The register operator's service.
 pub(crate) struct Register {
@@ -225,7 +225,7 @@ impl CertifiedIssuer {
 
     /// Lets `trust.refresh_secs` pass, so the issuer's next decision is on a fresh list.
     pub(crate) fn let_the_list_refresh(&self) {
-        self.app.clock.advance(REFRESH_SECS);
+        self.app.clock.advance(i64::try_from(REFRESH_SECS).unwrap());
     }
 
     pub(crate) async fn stop(mut self) {
