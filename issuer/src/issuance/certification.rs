@@ -1,13 +1,15 @@
 //! The provider's own certification, checked before it offers or issues a credential.
 //!
 //! A certified provider may issue a credential only while its entry on the trust framework's
-//! register is certified for the credential's scheme (DIATF: a service issues under the
-//! certificate and supplementary codes it holds; a suspended or withdrawn certificate stops
-//! issuance, not only relying on what was issued). With `[trust]` configured, the issuer holds
-//! the signed trust list like a verifier does (anchors pinned in configuration, rollback state in
-//! its own database, refetched at least every `refresh_secs`) and applies the verifier's issuer
-//! rules ([`idv_trust::evaluate::evaluate_issuer`]) to itself: its own `iss` (the Credential
-//! Issuer Identifier), its active signing key, the configuration's `vct` and scheme
+//! register is certified for the credential's scheme: employers may rely on a digital right to
+//! work check only through an identity service provider certified with the right-to-work
+//! supplementary code (Home Office employer's guide to right to work checks), and verifiers
+//! refuse what a provider issued while its certification was suspended, withdrawn or lapsed.
+//! With `[trust]` configured, the issuer holds the signed trust list like a verifier does
+//! (anchors pinned in configuration, rollback state in its own database, refetched at least
+//! every `refresh_secs`) and applies the verifier's issuer rules
+//! ([`idv_trust::evaluate::evaluate_issuer`]) to itself: its own `iss` (the Credential Issuer
+//! Identifier), its active signing key, the configuration's `vct` and scheme
 //! ([`Configuration::scheme`]), now. The entry must be certified, its certificate valid, its
 //! framework version accepted, the role and supplementary code for the scheme certified, the key
 //! registered and the `vct` listed. The level of confidence is not judged here (the lowest level
@@ -129,11 +131,6 @@ fn describe(cause: &TrustError) -> String {
 }
 
 impl Issuer {
-    /// Whether issuance is checked against the trust list (`[trust]` is configured).
-    pub fn checks_certification(&self) -> bool {
-        self.register.is_some()
-    }
-
     /// The trust list the provider's certification is judged on now (fetched again first,
     /// conditionally, when no fetch was attempted in the last `refresh_secs`); `None` without
     /// `[trust]`.
