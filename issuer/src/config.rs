@@ -49,9 +49,26 @@
 //! token_validity_secs = 86400            # IDV_STATUS__TOKEN_VALIDITY_SECS: `exp - iat`
 //!
 //! # Optional: a PEM file of extra CA certificates trusted, with the system's roots, for the
-//! # issuer's outbound https (the OP below), for an OP under a private CA.
+//! # issuer's outbound https (the trust list and the OP below), for a server under a private CA.
 //! [tls]
 //! ca_file = "/etc/idv/private-ca.pem"    # IDV_TLS__CA_FILE
+//!
+//! # The trust framework's signed trust list, on which the provider's own register entry is
+//! # checked before every offer and every issuance: nothing is offered or issued for a scheme
+//! # (identity: RTW, age: AGE) the entry does not certify now, nor while no usable list is
+//! # held. Optional, so an issuer can start before it is registered; production issuers must
+//! # configure it (`issuer serve` warns without it).
+//! [trust]
+//! list_url = "http://127.0.0.1:8100/trust-list"   # IDV_TRUST__LIST_URL
+//! anchors_file = "trust-anchor.json"     # IDV_TRUST__ANCHORS_FILE: pinned anchor JWK or JWK Set
+//! anchors = []                           # IDV_TRUST__ANCHORS: pinned anchor JWKs inline (TOML)
+//! plain_http = "loopback"                # IDV_TRUST__PLAIN_HTTP: where a plain-http list may
+//!                                        # be fetched from: "loopback" or "any_host" (a lab
+//!                                        # network; TLS terminates at a proxy)
+//! refresh_secs = 60                      # IDV_TRUST__REFRESH_SECS: refetch the list (before an
+//!                                        # offer or issuance) when none was fetched for this
+//!                                        # long, so a suspension stops issuance within it; a
+//!                                        # refetch of an unchanged list is a 304. 1 to 86400
 //!
 //! # Optional: the authorization code flow, citizens signing in at the provider's existing
 //! # OpenID Provider. Without this section only the pre-authorized code flow runs, and the
@@ -76,15 +93,22 @@
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
 
+use std::path::PathBuf;
+
+use idv_fetch::http::PlainHttp;
+use idv_fetch::{FetchPolicy, Fetcher};
+use idv_jose::{Jwk, JwkSet, PublicKey};
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use idv_service_kit::tls::ClientTls;
 pub use idv_service_kit::tls::TlsSettings;
+use idv_trust::anchors::TrustAnchors;
 use serde::{Deserialize, Serialize};
 
 use crate::issuance::IssuerSettings;
 use crate::issuance::authorization::{AuthorizationSettings, WalletClient};
+use crate::issuance::certification::CertificationSettings;
 use crate::issuance::credential::LevelOfConfidence;
 use crate::issuance::login::op_client;
 
@@ -94,6 +118,10 @@ const MAX_ACCESS_TOKEN_LIFETIME: i64 = 300;
 /// Longest `exp - iat` of a status list token relying parties accept by default
 /// (`idv_status_list::StatusPolicy::DEFAULT_MAX_AGE`).
 const MAX_STATUS_TOKEN_VALIDITY: i64 = idv_status_list::StatusPolicy::DEFAULT_MAX_AGE;
+/// Longest `trust.refresh_secs` accepted: one day.
+const MAX_TRUST_REFRESH: i64 = 24 * 60 * 60;
+/// Largest anchor file read.
+const MAX_ANCHOR_FILE: u64 = 64 * 1024;
 
 /// All settings of the issuer service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,9 +143,13 @@ pub struct IssuerConfig {
     pub age: AgeSettings,
     /// Token Status Lists.
     pub status: StatusSettings,
-    /// Trust of outbound https (the OP) besides the system's roots.
+    /// Trust of outbound https (the trust list, the OP) besides the system's roots.
     #[serde(default, skip_serializing_if = "is_default")]
     pub tls: TlsSettings,
+    /// The trust list the provider's own certification is checked on before it offers or
+    /// issues (absent: not checked; production issuers must configure it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<TrustSettings>,
     /// Citizen sign-in at the provider's OpenID Provider, which enables the authorization code
     /// flow (absent: the pre-authorized code flow only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,6 +225,35 @@ pub struct StatusSettings {
     pub token_ttl_secs: u64,
     /// `exp - iat` of status list tokens, seconds.
     pub token_validity_secs: i64,
+}
+
+/// `[trust]`: where the signed trust list is and the anchors it must be signed by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustSettings {
+    /// Where the signed trust list is fetched.
+    pub list_url: String,
+    /// A file holding the pinned anchor public key(s): one JWK or a JWK Set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchors_file: Option<PathBuf>,
+    /// Pinned anchor public keys given inline.
+    #[serde(default)]
+    pub anchors: Vec<Jwk>,
+    /// Where a plain-`http` list may be fetched from: `loopback` or `any_host`.
+    #[serde(default = "default_plain_http")]
+    pub plain_http: String,
+    /// Seconds after which the list is fetched again (before an offer or issuance) even
+    /// before its `next_update`.
+    #[serde(default = "default_trust_refresh")]
+    pub refresh_secs: u64,
+}
+
+fn default_plain_http() -> String {
+    "loopback".into()
+}
+
+fn default_trust_refresh() -> u64 {
+    60
 }
 
 /// `[login]`: the provider's OpenID Provider, the issuer's client there, and the wallets that
@@ -277,6 +338,7 @@ impl Default for IssuerConfig {
                 token_validity_secs: 24 * 60 * 60,
             },
             tls: TlsSettings::default(),
+            trust: None,
             login: None,
         }
     }
@@ -411,6 +473,11 @@ impl IssuerConfig {
             .as_ref()
             .map(|login| login.check(&self.tls))
             .transpose()?;
+        let certification = self
+            .trust
+            .as_ref()
+            .map(|trust| trust.check(&self.tls))
+            .transpose()?;
         Ok(IssuerSettings {
             public_url,
             display_name: display_name.to_owned(),
@@ -430,6 +497,7 @@ impl IssuerConfig {
             status_token_ttl_secs: status.token_ttl_secs,
             status_token_validity_secs: status.token_validity_secs,
             authorization,
+            certification,
         })
     }
 }
@@ -437,6 +505,82 @@ impl IssuerConfig {
 /// Whether `url` is an absolute http(s) URL with a host and no fragment.
 fn is_web_url(url: &url::Url) -> bool {
     matches!(url.scheme(), "http" | "https") && url.host().is_some() && url.fragment().is_none()
+}
+
+impl TrustSettings {
+    fn check(&self, tls: &TlsSettings) -> Result<CertificationSettings, ConfigError> {
+        match url::Url::parse(&self.list_url) {
+            Ok(url) if is_web_url(&url) => {}
+            _ => return reject("trust.list_url must be an http(s) URL without fragment"),
+        }
+        let plain_http = match self.plain_http.as_str() {
+            "loopback" => PlainHttp::Loopback,
+            "any_host" => PlainHttp::AnyHost,
+            _ => return reject("trust.plain_http must be loopback or any_host"),
+        };
+        let refresh_secs = i64::try_from(self.refresh_secs).unwrap_or(i64::MAX);
+        within("trust.refresh_secs", refresh_secs, 1..=MAX_TRUST_REFRESH)?;
+        // Built now, so a bad CA file stops startup rather than every offer.
+        let client_tls = ClientTls::from_settings(tls)
+            .map_err(|e| ConfigError::Rejected(format!("tls.ca_file: {e}")))?;
+        let fetcher = Fetcher::with_tls(
+            FetchPolicy {
+                plain_http,
+                ..FetchPolicy::default()
+            },
+            &client_tls,
+        )
+        .map_err(|e| {
+            ConfigError::Rejected(format!(
+                "no HTTP client for the trust list can be built: {e}"
+            ))
+        })?;
+        Ok(CertificationSettings {
+            list_url: self.list_url.clone(),
+            anchors: self.anchors()?,
+            refresh_secs,
+            fetcher,
+        })
+    }
+
+    /// The pinned anchors: `anchors` plus the keys in `anchors_file`.
+    fn anchors(&self) -> Result<TrustAnchors, ConfigError> {
+        let mut keys = Vec::new();
+        for (i, jwk) in self.anchors.iter().enumerate() {
+            keys.push(
+                PublicKey::from_jwk(jwk)
+                    .map_err(|e| ConfigError::Rejected(format!("trust.anchors[{i}]: {e}")))?,
+            );
+        }
+        if let Some(path) = &self.anchors_file {
+            let rejected = |e: String| {
+                ConfigError::Rejected(format!("trust.anchors_file {}: {e}", path.display()))
+            };
+            let size = std::fs::metadata(path)
+                .map_err(|e| rejected(e.to_string()))?
+                .len();
+            if size > MAX_ANCHOR_FILE {
+                return Err(rejected("too large".into()));
+            }
+            let text = std::fs::read_to_string(path).map_err(|e| rejected(e.to_string()))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| rejected(e.to_string()))?;
+            let jwks: Vec<Jwk> = if value.get("keys").is_some() {
+                serde_json::from_value::<JwkSet>(value)
+                    .map_err(|e| rejected(e.to_string()))?
+                    .keys
+            } else {
+                vec![serde_json::from_value(value).map_err(|e| rejected(e.to_string()))?]
+            };
+            for jwk in &jwks {
+                keys.push(PublicKey::from_jwk(jwk).map_err(|e| rejected(e.to_string()))?);
+            }
+        }
+        if keys.is_empty() {
+            return reject("no trust anchor pinned: set trust.anchors_file or trust.anchors");
+        }
+        TrustAnchors::from_keys(keys).map_err(|e| ConfigError::Rejected(format!("trust: {e}")))
+    }
 }
 
 impl LoginSettings {
@@ -579,6 +723,108 @@ mod tests {
         ] {
             let config = load(&env).unwrap();
             assert!(config.issuer_settings().is_err(), "{env:?}");
+        }
+    }
+
+    /// A pinned anchor (any P-256 public JWK) as inline TOML.
+    fn anchor_toml() -> String {
+        let jwk = idv_jose::SigningKey::generate()
+            .unwrap()
+            .public_key()
+            .to_jwk();
+        format!(
+            r#"[{{kty = "EC", crv = "P-256", x = "{}", y = "{}"}}]"#,
+            jwk.x.unwrap(),
+            jwk.y.unwrap()
+        )
+    }
+
+    #[test]
+    fn trust_comes_from_the_environment_with_defaults() {
+        assert!(load(&[]).unwrap().trust.is_none());
+        let anchors = anchor_toml();
+        let config = load(&[
+            ("IDV_TRUST__LIST_URL", "http://127.0.0.1:8100/trust-list"),
+            ("IDV_TRUST__ANCHORS", &anchors),
+        ])
+        .unwrap();
+        let trust = config.trust.as_ref().unwrap();
+        assert_eq!(trust.plain_http, "loopback");
+        assert_eq!(trust.refresh_secs, 60);
+        let certification = config.issuer_settings().unwrap().certification.unwrap();
+        assert_eq!(certification.list_url, "http://127.0.0.1:8100/trust-list");
+        assert_eq!(certification.anchors.len(), 1);
+        assert_eq!(certification.refresh_secs, 60);
+        assert_eq!(
+            certification.fetcher.policy().plain_http,
+            PlainHttp::Loopback
+        );
+        assert!(
+            load(&[])
+                .unwrap()
+                .issuer_settings()
+                .unwrap()
+                .certification
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn trust_anchors_come_from_a_jwk_or_jwk_set_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = idv_jose::SigningKey::generate().unwrap();
+        let jwk = serde_json::to_string(&key.public_key().to_jwk()).unwrap();
+        let single = dir.path().join("anchor.json");
+        std::fs::write(&single, &jwk).unwrap();
+        let set = dir.path().join("anchors.json");
+        std::fs::write(&set, format!(r#"{{"keys": [{jwk}]}}"#)).unwrap();
+        let garbage = dir.path().join("garbage.json");
+        std::fs::write(&garbage, "not json").unwrap();
+        let with_file = |path: &std::path::Path| {
+            load(&[
+                ("IDV_TRUST__LIST_URL", "https://trust.example/trust-list"),
+                ("IDV_TRUST__ANCHORS_FILE", path.to_str().unwrap()),
+            ])
+            .unwrap()
+            .issuer_settings()
+        };
+        for path in [&single, &set] {
+            let certification = with_file(path).unwrap().certification.unwrap();
+            assert_eq!(
+                certification.anchors.kids().collect::<Vec<_>>(),
+                [key.kid().as_str()]
+            );
+        }
+        assert!(with_file(&garbage).is_err());
+        assert!(with_file(&dir.path().join("missing.json")).is_err());
+    }
+
+    #[test]
+    fn unusable_trust_settings_are_rejected() {
+        let anchors = anchor_toml();
+        let base = [
+            ("IDV_TRUST__LIST_URL", "https://trust.example/trust-list"),
+            ("IDV_TRUST__ANCHORS", anchors.as_str()),
+        ];
+        assert!(
+            load(&base[..1]).unwrap().issuer_settings().is_err(),
+            "an anchor must be pinned"
+        );
+        for extra in [
+            ("IDV_TRUST__LIST_URL", "trust.example/trust-list"),
+            ("IDV_TRUST__PLAIN_HTTP", "everywhere"),
+            ("IDV_TRUST__REFRESH_SECS", "0"),
+            ("IDV_TRUST__REFRESH_SECS", "86401"),
+            (
+                "IDV_TRUST__ANCHORS",
+                r#"[{kty = "EC", crv = "P-256", x = "AA", y = "AA"}]"#,
+            ),
+        ] {
+            let mut env = base.to_vec();
+            env.retain(|(key, _)| *key != extra.0);
+            env.push(extra);
+            let config = load(&env).unwrap();
+            assert!(config.issuer_settings().is_err(), "{extra:?}");
         }
     }
 

@@ -23,10 +23,13 @@
 //!
 //! [`setup`] creates the signing key and operator token; [`keys`] rotates signing keys and
 //! publishes every key a live credential may need. [`configurations`] names the two credential
-//! configurations.
+//! configurations. With `[trust]`, nothing is offered or issued unless the provider's own
+//! register entry on the trust list certifies it for the credential's scheme
+//! ([`certification`]).
 
 pub mod authorization;
 pub mod authorization_codes;
+pub mod certification;
 pub mod configurations;
 pub mod credential;
 pub mod credentials;
@@ -94,6 +97,9 @@ pub struct IssuerSettings {
     pub status_token_validity_secs: i64,
     /// The authorization code flow, when `[login]` is configured.
     pub authorization: Option<authorization::AuthorizationSettings>,
+    /// The trust list the provider's own certification is checked on, when `[trust]` is
+    /// configured.
+    pub certification: Option<certification::CertificationSettings>,
 }
 
 impl IssuerSettings {
@@ -113,6 +119,7 @@ pub struct Issuer {
     keys: Arc<keys::KeyRing>,
     status_tokens: Arc<status_lists::TokenCache>,
     login: Option<Arc<login::RelyingParty>>,
+    register: Option<Arc<certification::Register>>,
 }
 
 impl Issuer {
@@ -131,8 +138,16 @@ impl Issuer {
             .authorization
             .as_ref()
             .map(|authorization| Arc::new(login::RelyingParty::new(authorization)));
+        let register = settings.certification.as_ref().map(|certification| {
+            Arc::new(certification::Register::new(
+                certification,
+                &store,
+                Arc::clone(&clock),
+            ))
+        });
         Ok(Self {
             login,
+            register,
             store,
             clock,
             random,

@@ -100,6 +100,16 @@ impl Application {
             Err(OperatorError::Store(e)) => return Err(e.into()),
             Err(_) => {}
         }
+        match &config.trust {
+            Some(trust) => tracing::info!(
+                trust.list_url = %trust.list_url,
+                "offers and issuance need this provider's register entry certified on the trust list"
+            ),
+            None => tracing::warn!(
+                "no [trust] configured: credentials are offered and issued without checking this \
+                 provider's register entry on the trust list; production issuers must configure it"
+            ),
+        }
         let address = listener.local_addr().map_err(|source| StartupError::Bind {
             address: config.http.listen,
             source,

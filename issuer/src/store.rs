@@ -6,7 +6,8 @@
 //! What is kept, and what never is: the proofing record the provider is accountable for
 //! (`identities`), offers, and for every issued credential only the metadata status management
 //! and accountability need (who, which configuration, status list position, signing key, holder
-//! key thumbprint, times, status history). Issued SD-JWTs, disclosures and salts are never
+//! key thumbprint, times, status history). With `[trust]`, `trust_list_state` holds the last
+//! trust list accepted (rollback protection), owned by `idv_fetch::TrustListClient`. Issued SD-JWTs, disclosures and salts are never
 //! stored. Pre-authorized codes, offer handles, `tx_code`s, `issuer_state`s, `request_uri`
 //! handles, authorization codes, access tokens, `c_nonce`s, operator tokens, and the `state` and
 //! `nonce` sent to the OP are stored as base64url(SHA-256) only. The one secret kept as is, the
@@ -40,7 +41,8 @@ pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
         "0001_create_issuer.sql",
         "0002_authorization_code_flow.sql",
         "0003_index_authorization_codes.sql",
-        "0004_index_credentials_by_batch.sql"
+        "0004_index_credentials_by_batch.sql",
+        "0005_trust_list_state.sql"
     ]
 );
 
@@ -76,6 +78,12 @@ impl Store {
         let db = Database::connect_with(url, pool).await?;
         db.migrate(&MIGRATIONS).await?;
         Ok(Self { db })
+    }
+
+    /// The database handle, for `idv_fetch::TrustListClient`, which reads and writes the
+    /// `trust_list_state` table itself.
+    pub fn database(&self) -> &Database {
+        &self.db
     }
 
     /// Closes the pool.

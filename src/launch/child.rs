@@ -401,8 +401,18 @@ impl ProcessFederation {
             .map_err(LaunchError::io("cannot write the anchor file"))?;
         let tf = start_on_free_port(bins, "trust-framework", &tf_base, data_dir).await?;
 
-        // The issuer: init (the operator token), then serve.
-        let issuer_base = with_database(issuer_db, &extra.issuer);
+        // The issuer: init (the operator token), then serve, checking its own register entry
+        // on the trust list before it offers or issues.
+        let mut issuer_base = with_database(issuer_db, &[]);
+        issuer_base.push(pair(
+            "IDV_TRUST__LIST_URL",
+            format!("{}/trust-list", tf.base_url()),
+        ));
+        issuer_base.push(pair(
+            "IDV_TRUST__ANCHORS_FILE",
+            anchor_file.display().to_string(),
+        ));
+        issuer_base.extend(extra.issuer.iter().cloned());
         let init_env = with_address(&issuer_base, free_port()?);
         let init = bins.run("issuer", &["init"], &init_env).await?;
         let issuer_token = parse_token("issuer init", &init)?;

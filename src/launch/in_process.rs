@@ -18,8 +18,9 @@ use super::{
     Deployment, Endpoints, LaunchError, TenantAccount, fail, free_port, parse_tenant, report,
 };
 
-/// How often the verifier refetches the register here (`IDV_TRUST__REFRESH_SECS`), so that a
-/// change tried by hand (a suspension) shows in the next check within seconds.
+/// How often the verifier and the issuer refetch the register here
+/// (`IDV_TRUST__REFRESH_SECS`), so that a change tried by hand (a suspension) shows in the next
+/// check, offer or issuance within seconds.
 pub const TRUST_REFRESH_SECS: u64 = 5;
 
 /// The system clock moved by an adjustable offset: the demo dates the register's first
@@ -151,13 +152,21 @@ impl InProcessFederation {
             app.run_until(stopped(rx))
         }));
 
-        // The issuer: `issuer init`, then `serve`.
+        // The issuer: `issuer init`, then `serve`, checking its own register entry before it
+        // offers or issues, on the list the verifier reads and with the same anchor pinned.
         let (listen, issuer_url) = local(free_port()?);
         let mut issuer_config = issuer::config::IssuerConfig::default();
         issuer_config.http.listen = listen;
         issuer_config.http.public_url = issuer_url.clone();
         issuer_config.database.data_dir = data_dir.to_owned();
         issuer_config.metadata.display_name = "Example Reusable ID".into();
+        issuer_config.trust = Some(issuer::config::TrustSettings {
+            list_url: format!("{tf_url}/trust-list"),
+            anchors_file: Some(anchor_file.clone()),
+            anchors: Vec::new(),
+            plain_http: "loopback".into(),
+            refresh_secs: TRUST_REFRESH_SECS,
+        });
         let store = issuer::store::Store::connect(
             issuer_config.database_url().expose(),
             PoolSettings::with_max_connections(2),

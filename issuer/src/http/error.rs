@@ -12,8 +12,11 @@
 //! `unsupported_response_type`, `invalid_scope`, `invalid_authorization_details`, 401
 //! `invalid_client`; once the wallet's redirect URI is trusted, failures go there instead as a
 //! 303 with `error` `access_denied` or `server_error` ([`authorization_error`]).
-//! Operator API: 400 `invalid_request`, 401, 404 `not_found`, 409 `conflict`, 422
-//! `insufficient_level_of_confidence` (an offer the identity's GPG 45 level does not support).
+//! Operator API: 400 `invalid_request`, 401, 404 `not_found`, 409 `conflict`, 409
+//! `issuer_not_certified` (an offer the provider's register entry does not certify it for), 422
+//! `insufficient_level_of_confidence` (an offer the identity's GPG 45 level does not support),
+//! 503 `temporarily_unavailable` (`[trust]` configured but no usable trust list). At the
+//! credential endpoint both trust refusals are `credential_request_denied`.
 //! Server-side failures are an opaque 500 whose cause is logged once.
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -28,6 +31,10 @@ use crate::store::StoreError;
 
 /// Operator API: the identity was proofed to too low a level of confidence for what was asked.
 const INSUFFICIENT_LEVEL_OF_CONFIDENCE: &str = "insufficient_level_of_confidence";
+/// Operator API: the provider's register entry does not certify it for what was asked.
+const ISSUER_NOT_CERTIFIED: &str = "issuer_not_certified";
+/// Operator API: no usable trust list, so the provider's certification cannot be confirmed.
+const TEMPORARILY_UNAVAILABLE: &str = "temporarily_unavailable";
 
 fn bad_request(code: OAuthErrorCode, description: impl Into<String>) -> ApiError {
     ApiError::oauth(StatusCode::BAD_REQUEST, code, description)
@@ -59,7 +66,10 @@ impl From<IssuanceError> for ApiError {
             IssuanceError::InvalidRequest { .. } => {
                 bad_request(OAuthErrorCode::InvalidCredentialRequest, description)
             }
-            IssuanceError::Denied { .. } | IssuanceError::InsufficientConfidence(_) => {
+            IssuanceError::Denied { .. }
+            | IssuanceError::InsufficientConfidence(_)
+            | IssuanceError::NotCertified(_)
+            | IssuanceError::CertificationUnavailable(_) => {
                 bad_request(OAuthErrorCode::CredentialRequestDenied, description)
             }
             IssuanceError::Credential(_)
@@ -163,6 +173,16 @@ impl From<OperatorError> for ApiError {
             OperatorError::InsufficientConfidence { .. } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 INSUFFICIENT_LEVEL_OF_CONFIDENCE,
+                error.to_string(),
+            ),
+            OperatorError::NotCertified { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                ISSUER_NOT_CERTIFIED,
+                error.to_string(),
+            ),
+            OperatorError::CertificationUnavailable(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                TEMPORARILY_UNAVAILABLE,
                 error.to_string(),
             ),
             OperatorError::Unauthenticated => ApiError::invalid_token(error.to_string()),

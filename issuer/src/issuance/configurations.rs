@@ -15,6 +15,7 @@
 //! relying party to judge.
 
 use idv_jose::{Random, SigningKey};
+use idv_proto::trust::entry::SchemeCode;
 
 use super::credential::{
     self, AGE_VCT, Envelope, IDENTITY_VCT, LevelOfConfidence, ProofedIdentity,
@@ -57,6 +58,17 @@ impl Configuration {
         match self {
             Self::Identity => IDENTITY_VCT,
             Self::Age => AGE_VCT,
+        }
+    }
+
+    /// The scheme (supplementary code) the provider's register entry must be certified for
+    /// to issue it: the identity credential is issued for right to work checks (`RTW`, the
+    /// Home Office's digital identity verification route), the age credential for age
+    /// assurance (`AGE`).
+    pub const fn scheme(self) -> SchemeCode {
+        match self {
+            Self::Identity => SchemeCode::Rtw,
+            Self::Age => SchemeCode::Age,
         }
     }
 

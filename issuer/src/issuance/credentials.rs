@@ -16,7 +16,10 @@
 //! 5. the proofed identity's level of confidence enough for the configuration (an age
 //!    credential needs `[age] min_level_of_confidence`; `credential_request_denied`): the
 //!    offer may predate a raised minimum;
-//! 6. this configuration not yet issued under this offer (`credential_request_denied`).
+//! 6. with `[trust]`, the provider's own register entry on the trust list certified for the
+//!    configuration's scheme now, with the active signing key ([`super::certification`];
+//!    `credential_request_denied`, also when no usable trust list is held);
+//! 7. this configuration not yet issued under this offer (`credential_request_denied`).
 //!
 //! Each credential is signed at a random status list index first; then one database
 //! transaction (see [`crate::store::credentials`]) stores a metadata row per credential, signing
@@ -130,6 +133,9 @@ impl Issuer {
         let person = parse_identity(&stored.record)?;
         configuration.check_confidence(&person, &self.settings)?;
         let key = self.active_key().await?;
+        if let Some(list) = self.certification_list().await? {
+            self.check_certified(&list, configuration, key.key.public_key())?;
+        }
 
         let credentials = self
             .issue_batch(grant, configuration, &person, &key, &verified, now)

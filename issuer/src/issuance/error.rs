@@ -16,6 +16,7 @@ use idv_sdjwt::SdJwtError;
 use thiserror::Error;
 
 use super::authorization::WalletRedirect;
+use super::certification::{CertificationUnavailable, NotCertified};
 use super::credential::LevelOfConfidence;
 use crate::store::StoreError;
 
@@ -110,6 +111,17 @@ pub enum IssuanceError {
     /// (`credential_request_denied`): the offer was made before the minimum was raised.
     #[error("credential request denied: {0}")]
     InsufficientConfidence(#[from] InsufficientConfidence),
+    /// The provider's register entry does not certify it for the configuration's scheme now
+    /// (`credential_request_denied`).
+    #[error("credential request denied: {0}")]
+    NotCertified(#[from] NotCertified),
+    /// `[trust]` is configured but no usable trust list is held, so issuance fails closed
+    /// (`credential_request_denied`).
+    #[error(
+        "credential request denied: the issuer cannot confirm its certification on the trust \
+         list now; try again later"
+    )]
+    CertificationUnavailable(#[from] CertificationUnavailable),
     /// Building or signing the credential failed (a server error).
     #[error("credential could not be built")]
     Credential(#[from] SdJwtError),
@@ -269,6 +281,19 @@ pub enum OperatorError {
         #[source]
         source: InsufficientConfidence,
     },
+    /// The provider's register entry does not certify it for an offered configuration's
+    /// scheme now.
+    #[error("credential_configuration_ids[{index}]: {source}")]
+    NotCertified {
+        /// Position of the configuration in `credential_configuration_ids`.
+        index: usize,
+        /// What the entry lacks.
+        #[source]
+        source: NotCertified,
+    },
+    /// `[trust]` is configured but no usable trust list is held: nothing is offered.
+    #[error(transparent)]
+    CertificationUnavailable(#[from] CertificationUnavailable),
     /// Missing or unknown operator token.
     #[error("unknown operator token")]
     Unauthenticated,

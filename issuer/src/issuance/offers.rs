@@ -14,7 +14,9 @@
 //!
 //! An offer of the age credential is refused (before anything is stored) for an identity
 //! proofed below `[age] min_level_of_confidence`
-//! ([`super::configurations::Configuration::check_confidence`]).
+//! ([`super::configurations::Configuration::check_confidence`]). With `[trust]`, an offer of a
+//! configuration the provider's register entry does not certify it for now is refused too
+//! ([`super::certification`]); the credential endpoint checks again when the wallet redeems.
 //!
 //! With `[login]` configured the operator may choose, per offer, the authorization code grant
 //! instead (`"grant": "authorization_code"`): the offer then carries an `issuer_state` (also
@@ -197,6 +199,13 @@ impl Issuer {
             configuration
                 .check_confidence(&person, &self.settings)
                 .map_err(|source| OperatorError::InsufficientConfidence { index, source })?;
+        }
+        if let Some(list) = self.certification_list().await? {
+            let key = self.active_key().await?;
+            for (index, configuration) in configurations.iter().enumerate() {
+                self.check_certified(&list, *configuration, key.key.public_key())
+                    .map_err(|source| OperatorError::NotCertified { index, source })?;
+            }
         }
         let now = self.clock.now();
         let handle = idv_jose::random::token(self.random.as_ref(), HANDLE_BYTES);

@@ -4,6 +4,7 @@
 //! core to check what it receives.
 
 pub(crate) mod login;
+pub(crate) mod register;
 
 use std::sync::Arc;
 
@@ -76,7 +77,16 @@ impl TestApp {
 
     /// `init` with `config`, then the service on `listener`, its clock at `now`.
     pub(crate) async fn spawn_on(config: IssuerConfig, listener: TcpListener, now: i64) -> Self {
-        let clock = Arc::new(ManualClock::new(now));
+        Self::spawn_with_clock(config, listener, Arc::new(ManualClock::new(now))).await
+    }
+
+    /// `init` with `config`, then the service on `listener` and `clock` (shared with other
+    /// services of the test).
+    pub(crate) async fn spawn_with_clock(
+        config: IssuerConfig,
+        listener: TcpListener,
+        clock: Arc<ManualClock>,
+    ) -> Self {
         let store = Store::connect(
             config.database_url().expose(),
             PoolSettings::with_max_connections(2),

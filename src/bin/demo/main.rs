@@ -247,6 +247,10 @@ async fn story(
         format!("{} and {}, until {}", IDENTITY, AGE, utc(offer.expires_at)),
     );
     detail(
+        "certification",
+        "made only after the issuer found its own register entry certified for RTW and AGE",
+    );
+    detail(
         "link for the wallet",
         print::value(&serde_json::Value::String(offer.offer_link.clone())),
     );
@@ -454,7 +458,10 @@ async fn keep_running(federation: &InProcessFederation, story: &Story, data_dir:
     );
     println!("  {wallet} receive '<offer_link>' --tx-code <tx_code>");
     println!(
-        "  # the register's operator suspends the provider; the verifier refetches the register every {TRUST_REFRESH_SECS} s"
+        "  # the register's operator suspends the provider; the verifier and the issuer refetch the register every {TRUST_REFRESH_SECS} s:"
+    );
+    println!(
+        "  # checks of its credentials fail, and the issuer refuses new offers (409 issuer_not_certified) and credentials"
     );
     println!(
         "  curl -s -X POST {}/v1/providers/{}/suspend -H 'Authorization: Bearer {tf_token}' {json} -d '{{\"reason\": \"surveillance audit\"}}'",

@@ -1,0 +1,260 @@
+//! The trust framework's register, the real service in this process on its own SQLite
+//! database and the test's clock, and an issuer whose `[trust]` pins its anchor and reads its
+//! signed trust list: what the issuer checks its own certification on.
+
+use std::sync::Arc;
+
+use idv_jose::{Clock, Jwk, ManualClock, SystemRandom};
+use idv_service_kit::Secret;
+use idv_test_support::TestDb;
+use issuer::config::{IssuerConfig, TrustSettings};
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::{DAY, TestApp, test_config};
+
+/// The issuer's `trust.refresh_secs` in these tests: a register change reaches it once the
+/// clock has moved this far since its last fetch.
+pub(crate) const REFRESH_SECS: u64 = 60;
+
+/// The register operator's service.
+pub(crate) struct Register {
+    address: String,
+    token: String,
+    anchor: Jwk,
+    clock: Arc<ManualClock>,
+    client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    _db: TestDb,
+}
+
+impl Register {
+    /// `trust-framework init`, then `serve`, on `clock`.
+    pub(crate) async fn start(clock: Arc<ManualClock>) -> Self {
+        let db = TestDb::sqlite().await;
+        let mut config = trust_framework::config::TrustFrameworkConfig::default();
+        config.http.listen = "127.0.0.1:0".parse().unwrap();
+        config.http.public_url = "https://trust.sim.ofdia.example".into();
+        config.database.url = Some(Secret::new(db.url()));
+        config.database.max_connections = 2;
+        let store = trust_framework::store::Store::connect(
+            config.database_url().expose(),
+            config.database.pool_settings(),
+        )
+        .await
+        .unwrap();
+        let initialised =
+            trust_framework::register::setup::initialise(&store, clock.as_ref(), &SystemRandom)
+                .await
+                .unwrap();
+        store.close().await;
+        let app = trust_framework::startup::Application::build_with_clock(
+            config,
+            Arc::clone(&clock) as Arc<dyn Clock>,
+        )
+        .await
+        .unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            address,
+            token: initialised.operator_token.unwrap().expose().to_owned(),
+            anchor: initialised.anchor.public(),
+            clock,
+            client: reqwest::Client::new(),
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _db: db,
+        }
+    }
+
+    /// The issuer's `[trust]`: this register's list, its anchor pinned inline.
+    pub(crate) fn trust_settings(&self) -> TrustSettings {
+        TrustSettings {
+            list_url: format!("{}/trust-list", self.address),
+            anchors_file: None,
+            anchors: vec![self.anchor.clone()],
+            plain_http: "loopback".into(),
+            refresh_secs: REFRESH_SECS,
+        }
+    }
+
+    /// An operator `POST`, which must succeed.
+    async fn post(&self, path: &str, body: &Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        success(path, response).await
+    }
+
+    /// Registers a certified IDSP with the `issuer` member `binding` (what `issuer
+    /// registration` printed), certified for the supplementary `codes`; returns its entry id.
+    pub(crate) async fn register(&self, binding: &Value, codes: &[&str]) -> String {
+        let now = self.clock.now();
+        let entry = self
+            .post(
+                "/v1/providers",
+                &json!({
+                    "organisation": {"name": "Example IDSP Ltd", "company_number": "01234567"},
+                    "service": {"service_id": "svc-01", "name": "Example Reusable ID"},
+                    "roles": ["IDSP"],
+                    "framework_version": "1.0",
+                    "certificate": {
+                        "id": "CAB-7-0001",
+                        "cab": "Example CAB (UKAS 1234)",
+                        "issued": now - 60 * DAY,
+                        "expires": now + 3 * 365 * DAY
+                    },
+                    "max_loc": "high",
+                    "issuer": binding
+                }),
+            )
+            .await;
+        let entry_id = entry["entry_id"].as_str().unwrap().to_owned();
+        for code in codes {
+            self.certify(&entry_id, code).await;
+        }
+        entry_id
+    }
+
+    /// `POST /v1/providers/{entry_id}/codes`: certifies the entry for `code`.
+    pub(crate) async fn certify(&self, entry_id: &str, code: &str) {
+        self.post(
+            &format!("/v1/providers/{entry_id}/codes"),
+            &json!({"code": code}),
+        )
+        .await;
+    }
+
+    /// `POST /v1/providers/{entry_id}/{action}` (`suspend`, `reinstate`, `withdraw`).
+    pub(crate) async fn change(&self, entry_id: &str, action: &str) {
+        let entry = self
+            .post(
+                &format!("/v1/providers/{entry_id}/{action}"),
+                &json!({"reason": "surveillance audit"}),
+            )
+            .await;
+        assert_eq!(entry["entry_id"], entry_id);
+    }
+
+    /// `PUT /v1/providers/{entry_id}/issuer`: the entry's new `issuer` member (keys rotated).
+    pub(crate) async fn update_issuer(&self, entry_id: &str, binding: &Value) {
+        let path = format!("/v1/providers/{entry_id}/issuer");
+        let response = self
+            .client
+            .put(format!("{}{path}", self.address))
+            .bearer_auth(&self.token)
+            .json(&json!({"issuer": binding, "reason": "signing key rotated"}))
+            .send()
+            .await
+            .unwrap();
+        success(&path, response).await;
+    }
+
+    /// Stops the service: its list can no longer be fetched.
+    pub(crate) async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+}
+
+async fn success(path: &str, response: Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "{path}: {status} {body}");
+    body
+}
+
+/// `issuer registration` (the `issuer` member of the register entry), as the provider's
+/// operator runs it.
+pub(crate) async fn registration(config: &IssuerConfig) -> Value {
+    let mut out = Vec::new();
+    issuer::cli::execute(
+        config.clone(),
+        issuer::cli::Command::Registration(issuer::cli::RegistrationArgs {
+            entry_template: None,
+        }),
+        &mut out,
+    )
+    .await
+    .unwrap();
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// A provider's issuer on `db` and the register, sharing one clock: the issuer's `[trust]`
+/// reads the register's list, and its entry is certified for `codes`.
+pub(crate) struct CertifiedIssuer {
+    pub(crate) app: TestApp,
+    pub(crate) register: Register,
+    pub(crate) entry_id: String,
+}
+
+impl CertifiedIssuer {
+    pub(crate) async fn start(db: &TestDb, codes: &[&str]) -> Self {
+        let clock = Arc::new(ManualClock::new(super::T0));
+        let register = Register::start(Arc::clone(&clock)).await;
+        let mut config = test_config(db);
+        config.trust = Some(register.trust_settings());
+        let listener = TcpListener::bind(config.http.listen).await.unwrap();
+        let app = TestApp::spawn_with_clock(config, listener, clock).await;
+        let entry_id = register
+            .register(&registration(&app.config).await, codes)
+            .await;
+        Self {
+            app,
+            register,
+            entry_id,
+        }
+    }
+
+    /// Lets `trust.refresh_secs` pass, so the issuer's next decision is on a fresh list.
+    pub(crate) fn let_the_list_refresh(&self) {
+        self.app.clock.advance(i64::try_from(REFRESH_SECS).unwrap());
+    }
+
+    pub(crate) async fn stop(mut self) {
+        self.app.stop().await;
+        self.register.stop().await;
+    }
+}
+
+/// Asserts an operator offer request was refused with `status` and `code`; returns the
+/// description.
+pub(crate) async fn refused_offer(
+    app: &TestApp,
+    identity_id: &str,
+    ids: &[&str],
+    status: StatusCode,
+    code: &str,
+) -> String {
+    let response = app
+        .post(
+            &format!("/v1/identities/{identity_id}/offers"),
+            &json!({"credential_configuration_ids": ids}),
+        )
+        .await;
+    let status_seen = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status_seen, status, "{body}");
+    assert_eq!(body["error"], code, "{body}");
+    body["error_description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
