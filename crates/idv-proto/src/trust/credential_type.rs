@@ -71,7 +71,10 @@ mod tests {
         bad.as_object_mut().unwrap().remove("uri#integrity");
         assert!(serde_json::from_value::<TypeMetadataReference>(bad).is_err());
         let mut bad = example;
-        bad["schema"].as_object_mut().unwrap().remove("uri#integrity");
+        bad["schema"]
+            .as_object_mut()
+            .unwrap()
+            .remove("uri#integrity");
         assert!(serde_json::from_value::<TypeMetadataReference>(bad).is_err());
     }
 }

@@ -151,7 +151,12 @@ mod tests {
         value.as_object_mut().unwrap().remove("type_metadata");
         let claims: TrustListClaims = serde_json::from_value(value).unwrap();
         assert!(claims.type_metadata.is_empty());
-        assert!(serde_json::to_value(&claims).unwrap().get("type_metadata").is_none());
+        assert!(
+            serde_json::to_value(&claims)
+                .unwrap()
+                .get("type_metadata")
+                .is_none()
+        );
         assert_eq!(
             claims.framework_versions_valid["0.4"],
             FrameworkValidity::default()
