@@ -16,7 +16,7 @@ use idv_proto::sd_jwt_vc::type_metadata::TYPE_METADATA_MEDIA_TYPE;
 use idv_proto::trust::credential_type::{JSON_SCHEMA_MEDIA_TYPE, TypeMetadataReference};
 use idv_sdjwt::type_metadata::{CredentialType, CredentialTypes, Document, TypeMetadataError};
 use idv_trust::list::VerifiedTrustList;
-use tokio::sync::Mutex;
+use tokio::sync::RwLock;
 
 use crate::http::{FetchError, Fetcher};
 
@@ -64,7 +64,7 @@ struct State {
 pub struct TypeMetadataClient {
     fetcher: Fetcher,
     clock: Arc<dyn Clock>,
-    state: Mutex<State>,
+    state: RwLock<State>,
 }
 
 impl TypeMetadataClient {
@@ -73,20 +73,26 @@ impl TypeMetadataClient {
         Self {
             fetcher,
             clock,
-            state: Mutex::new(State::default()),
+            state: RwLock::new(State::default()),
         }
     }
 
     /// The types `list` pins that could be loaded (see the module doc). Fetches only what is
-    /// not held yet; calls are serialised while a fetch runs.
+    /// not held yet; calls wait while a fetch runs.
     pub async fn types(&self, list: &VerifiedTrustList) -> Arc<CredentialTypes> {
         let wanted = &list.claims().type_metadata;
-        let mut state = self.state.lock().await;
-        if let Some((references, types)) = &state.current
-            && references == wanted
-            && types.len() == wanted.len()
-        {
-            return Arc::clone(types);
+        let held = |state: &State| match &state.current {
+            Some((references, types)) if references == wanted && types.len() == wanted.len() => {
+                Some(Arc::clone(types))
+            }
+            _ => None,
+        };
+        if let Some(types) = held(&*self.state.read().await) {
+            return types;
+        }
+        let mut state = self.state.write().await;
+        if let Some(types) = held(&state) {
+            return types;
         }
         let now = self.clock.now();
         for (vct, reference) in wanted {
