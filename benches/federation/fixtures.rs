@@ -205,6 +205,7 @@ fn trust_list_claims(issuer: &PublicKey) -> TrustListClaims {
             .collect(),
         entries,
         relying_parties: Vec::new(),
+        type_metadata: Default::default(),
     }
 }
 

@@ -173,6 +173,7 @@ impl TrustFrameworkConfig {
             ));
         }
         Ok(RegisterSettings {
+            type_metadata: crate::credential_types::references(&public_url),
             public_url,
             list_id: self.list.list_id.clone(),
             list_validity_secs: self.list.validity_secs,

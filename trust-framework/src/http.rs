@@ -5,6 +5,9 @@
 //! - `GET /.well-known/trust-anchor`: the anchor's public JWK Set, **for out-of-band pinning
 //!   only**. Verifiers and wallets must pin the anchor from their own configuration and never
 //!   fetch it from here at run time: a key fetched from the list's own server proves nothing.
+//! - `GET /type-metadata/{name}` and `GET /type-metadata/{name}/schema`: the scheme's
+//!   credential types (`uk-identity-1`, `uk-age-1`), SD-JWT VC Type Metadata and JSON Schema,
+//!   pinned by the trust list's `type_metadata` member.
 //! - `GET /healthz`.
 //!
 //! Operator API (`Authorization: Bearer <operator token>`):
@@ -22,6 +25,7 @@ mod error;
 mod providers;
 mod relying_parties;
 mod trust_list;
+mod type_metadata;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -80,6 +84,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/.well-known/trust-anchor",
             get(trust_list::get_trust_anchor),
+        )
+        .route(
+            "/type-metadata/{name}",
+            get(type_metadata::get_type_metadata),
+        )
+        .route(
+            "/type-metadata/{name}/schema",
+            get(type_metadata::get_schema),
         )
         .merge(operator)
         .merge(health_routes())

@@ -9,6 +9,9 @@
 //! after a change or when `next_update` passes. Relying parties are registered with purposes
 //! and receive Verifier Attestations for their request-signing keys.
 //!
+//! The scheme's credential types are published too ([`credential_types`]): SD-JWT VC Type
+//! Metadata and a JSON Schema per `vct`, pinned by digest in the list's `type_metadata`.
+//!
 //! - [`config`]: settings and their environment variables.
 //! - [`startup`]: [`startup::Application::build`], the seam tests and `main` use.
 //! - [`http`]: the route table and thin handlers.
@@ -18,6 +21,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod credential_types;
 pub mod http;
 pub mod register;
 pub mod startup;

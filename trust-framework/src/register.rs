@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use idv_jose::{Clock, Jwk, SigningKey};
+use idv_proto::trust::credential_type::TypeMetadataReference;
 use idv_proto::trust::trust_list::FrameworkValidity;
 
 pub use error::RegisterError;
@@ -42,6 +43,8 @@ pub struct RegisterSettings {
     pub framework_versions_valid: BTreeMap<String, FrameworkValidity>,
     /// `exp - iat` of a verifier attestation, seconds.
     pub attestation_lifetime_secs: i64,
+    /// The list's `type_metadata`: the published credential types under `public_url`.
+    pub type_metadata: BTreeMap<String, TypeMetadataReference>,
 }
 
 /// The register of an initialised database: cheap to clone, shared by every request.

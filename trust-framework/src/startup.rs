@@ -58,23 +58,33 @@ impl Application {
         config: TrustFrameworkConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let settings = config.register_settings()?;
-        let store = Store::connect(
-            config.database_url().expose(),
-            config.database.pool_settings(),
-        )
-        .await?;
-        let register = Register::open(store, clock, settings).await?;
         let listener = TcpListener::bind(config.http.listen)
             .await
             .map_err(|source| StartupError::Bind {
                 address: config.http.listen,
                 source,
             })?;
+        Self::build_on(config, listener, clock).await
+    }
+
+    /// Builds the service on an already bound `listener` (`http.listen` is not used), so a
+    /// test can configure `http.public_url` with the port it got.
+    pub async fn build_on(
+        config: TrustFrameworkConfig,
+        listener: TcpListener,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
+        let settings = config.register_settings()?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind {
             address: config.http.listen,
             source,
         })?;
+        let store = Store::connect(
+            config.database_url().expose(),
+            config.database.pool_settings(),
+        )
+        .await?;
+        let register = Register::open(store, clock, settings).await?;
         Ok(Self {
             listener,
             address,

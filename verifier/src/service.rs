@@ -9,6 +9,7 @@ use idv_fetch::TrustClientError;
 use idv_fetch::http::{FetchError, FetchPolicy, Fetcher};
 use idv_fetch::status_list::{DEFAULT_MAX_ENTRIES, StatusListClient};
 use idv_fetch::trust_list::TrustListClient;
+use idv_fetch::type_metadata::TypeMetadataClient;
 use idv_jose::{Clock, Jwk, JwkSet, Random, SigningKey};
 use idv_status_list::verify::StatusPolicy;
 use idv_trust::list::{ListPolicy, VerifiedTrustList};
@@ -64,6 +65,8 @@ pub struct Verifier {
     pub(crate) templates: Arc<Templates>,
     pub(crate) trust: Arc<TrustListClient>,
     pub(crate) status: Arc<StatusListClient>,
+    /// The credential types the trust list pins (Type Metadata and JSON Schema).
+    pub(crate) types: Arc<TypeMetadataClient>,
     pub(crate) evidence_key: Arc<SigningKey>,
     pub(crate) id_token_key: Arc<SigningKey>,
     pub(crate) webhook_client: reqwest::Client,
@@ -92,6 +95,7 @@ impl Verifier {
             },
             &settings.tls,
         )?;
+        let types = TypeMetadataClient::new(fetcher.clone(), Arc::clone(&clock));
         let trust = TrustListClient::new(
             settings.trust_list_url.clone(),
             settings.anchors.clone(),
@@ -131,6 +135,7 @@ impl Verifier {
             templates: Arc::new(templates),
             trust: Arc::new(trust),
             status: Arc::new(status),
+            types: Arc::new(types),
             evidence_key: Arc::new(evidence_key),
             id_token_key: Arc::new(id_token_key),
             webhook_client,

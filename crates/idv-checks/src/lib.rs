@@ -31,6 +31,7 @@
 
 mod claims;
 pub mod confirmation;
+mod credential_type;
 pub mod evidence;
 mod failure;
 pub mod outcome;

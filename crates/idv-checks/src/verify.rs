@@ -9,7 +9,9 @@
 //!    and header `kid`, and nowhere else;
 //! 3. the SD-JWT VC: issuer signature, `typ`, disclosures, validity period, the SD-JWT VC
 //!    rules, and the Key Binding JWT (holder key from `cnf`, audience = the full client
-//!    identifier, nonce, `iat` window, `sd_hash`), key binding being required by policy;
+//!    identifier, nonce, `iat` window, `sd_hash`), key binding being required by policy; then,
+//!    when the trust list names the credential's type, its Type Metadata and JSON Schema
+//!    ([`Expected::credential_types`], see `credential_type.rs`);
 //! 4. the issuer is trusted for the template's scheme, level of confidence and `vct`, now and
 //!    at issuance; the credential's status list lies in the issuer's registered space;
 //! 5. the DCQL query is satisfied (the wallet is never trusted to have applied it);
@@ -30,6 +32,7 @@ use idv_proto::oid4vp::verifier_metadata::DC_SD_JWT_FORMAT;
 use idv_proto::sd_jwt_vc::status::{StatusClaim, StatusListReference};
 use idv_proto::trust::entry::LevelOfConfidence;
 use idv_sdjwt::key_binding::KeyBindingPolicy;
+use idv_sdjwt::type_metadata::CredentialTypes;
 use idv_sdjwt::vc::{self, VerifiedSdJwtVc};
 use idv_sdjwt::verify::{DEFAULT_KB_MAX_AGE, DEFAULT_SKEW, UnverifiedSdJwt, VerifyPolicy};
 use idv_status_list::Status;
@@ -38,6 +41,7 @@ use idv_trust::list::VerifiedTrustList;
 use serde::Deserialize as _;
 use serde_json::{Map, Value};
 
+use crate::credential_type;
 use crate::failure::{Cause, CheckFailure, Known, sd_jwt_code, trust_code};
 use crate::outcome::{CheckOutcome, Provider, TrustListRef};
 use crate::reason::{OutcomeState, Reason, ReasonCode};
@@ -61,11 +65,15 @@ pub struct Expected<'a> {
     pub skew: i64,
     /// Whether the legacy `vc+sd-jwt` `typ` is accepted on input.
     pub allow_legacy_typ: bool,
+    /// The credential types the verifier loaded from the documents the trust list pins
+    /// (`idv_fetch::TypeMetadataClient`). A credential whose type the list names is refused
+    /// unless its type is here, loaded from exactly those documents.
+    pub credential_types: Option<&'a CredentialTypes>,
 }
 
 impl<'a> Expected<'a> {
     /// The defaults: Key Binding JWT at most five minutes old, one minute of skew, no legacy
-    /// `typ`.
+    /// `typ`, no credential types held.
     pub fn new(client_id: &'a str, nonce: &'a str, now: i64) -> Self {
         Self {
             client_id,
@@ -74,6 +82,15 @@ impl<'a> Expected<'a> {
             kb_max_age: DEFAULT_KB_MAX_AGE,
             skew: DEFAULT_SKEW,
             allow_legacy_typ: false,
+            credential_types: None,
+        }
+    }
+
+    /// The same, with the credential types held.
+    pub fn with_credential_types(self, types: &'a CredentialTypes) -> Self {
+        Self {
+            credential_types: Some(types),
+            ..self
         }
     }
 }
@@ -182,6 +199,7 @@ pub fn verify_presentation(
         .verify(issuer_key, &policy)
         .and_then(VerifiedSdJwtVc::from_verified)
         .map_err(|e| sd_jwt_failure(&known, e))?;
+    credential_type::check(&known, trust_list, expected.credential_types, &verified)?;
     let holder_binding = verified.sd_jwt().key_binding().is_some();
     // The digest of the presentation, from the `sd_hash` pass (key binding is required).
     let presentation_sha256 = match verified.sd_jwt().presentation_sha256() {

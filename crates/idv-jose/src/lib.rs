@@ -9,6 +9,7 @@
 //! - [`jwk`]: JWK wire form and RFC 7638 thumbprints.
 //! - [`jws`]: compact JWS signing and verification with explicit `typ` checks.
 //! - [`jwt`]: validity-window checks for `iat`/`nbf`/`exp`.
+//! - [`integrity`]: W3C SRI integrity metadata of referenced documents.
 //! - [`jwe`]: compact JWE with direct ECDH-ES key agreement (RFC 7518 §4.6).
 //! - [`clock`] and [`random`]: time and randomness are injected, never read ambiently.
 
@@ -16,6 +17,7 @@ pub mod base64url;
 pub mod clock;
 pub mod digest;
 mod error;
+pub mod integrity;
 pub mod jwe;
 pub mod jwk;
 pub mod jws;

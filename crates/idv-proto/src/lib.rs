@@ -20,6 +20,8 @@
 //!   ([`trust::verifier_attestation`]).
 //! - **Status** (Token Status List): credentials carry a [`sd_jwt_vc::status`] claim pointing
 //!   into a [`status_list`] token.
+//! - **Credential types**: the scheme owner publishes each `vct`'s
+//!   [`sd_jwt_vc::type_metadata`] and the trust list pins it ([`trust::credential_type`]).
 //! - Shared: [`claims_path`] pointers (DCQL and issuer metadata), [`jwk_set`], and
 //!   [`oauth_error`] bodies returned by every endpoint.
 //!

@@ -1,4 +1,5 @@
-//! SD-JWT VC (draft-ietf-oauth-sd-jwt-vc) claim types that other crates share.
+//! SD-JWT VC (draft-ietf-oauth-sd-jwt-vc) claim types and documents that other crates share.
 
 pub mod status;
+pub mod type_metadata;
 pub mod vct;

@@ -122,4 +122,8 @@ pub enum SdJwtError {
     /// Signing failed (issuer JWT or Key Binding JWT).
     #[error("signing failed: {0}")]
     Signing(#[source] JoseError),
+    /// The credential does not conform to its type's Type Metadata (SD-JWT VC "Processing
+    /// Type Metadata"), or the metadata could not be processed.
+    #[error("type metadata: {0}")]
+    TypeMetadata(#[from] crate::type_metadata::TypeMetadataError),
 }

@@ -11,6 +11,9 @@
 //!    issuer's key by its own trust rules, and runs the full RFC 9901 §7.1/§7.3 algorithm
 //!    ([`verify::UnverifiedSdJwt::verify`]), yielding a [`verify::VerifiedSdJwt`].
 //!
+//! 4. Where the ecosystem publishes SD-JWT VC Type Metadata for the credential's `vct`, the
+//!    verifier validates the verified credential against it ([`type_metadata`]).
+//!
 //! Every rejection is a [`SdJwtError`] variant naming what failed. Only `sha-256` digests and
 //! ES256 signatures are accepted.
 
@@ -20,6 +23,7 @@ pub mod holder;
 pub mod issue;
 pub mod key_binding;
 mod process;
+pub mod type_metadata;
 pub mod vc;
 pub mod verify;
 

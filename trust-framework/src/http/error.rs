@@ -8,7 +8,9 @@ impl From<RegisterError> for ApiError {
     fn from(error: RegisterError) -> Self {
         match &error {
             RegisterError::InvalidInput(message) => ApiError::invalid_request(message.clone()),
-            RegisterError::EntryNotFound { .. } | RegisterError::RelyingPartyNotFound { .. } => {
+            RegisterError::EntryNotFound { .. }
+            | RegisterError::RelyingPartyNotFound { .. }
+            | RegisterError::CredentialTypeNotFound { .. } => {
                 ApiError::not_found(error.to_string())
             }
             RegisterError::IllegalTransition { .. } | RegisterError::Conflict(_) => {

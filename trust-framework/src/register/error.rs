@@ -25,6 +25,12 @@ pub enum RegisterError {
         /// The id asked for.
         rp_id: String,
     },
+    /// No credential type is published under this name.
+    #[error("no credential type is published as `{name}`")]
+    CredentialTypeNotFound {
+        /// The name asked for.
+        name: String,
+    },
     /// The lifecycle does not allow this action from the entry's current status.
     #[error("cannot {action} entry `{entry_id}`: its status is {status}{}", hint(*action, *status))]
     IllegalTransition {

@@ -78,6 +78,7 @@ impl Register {
                 framework_versions_valid: self.settings.framework_versions_valid.clone(),
                 entries: self.store.load_entries().await?,
                 relying_parties: self.store.load_relying_parties().await?,
+                type_metadata: self.settings.type_metadata.clone(),
             };
             let header = Header::es256(TRUST_LIST_TYP).with("kid", self.anchor.kid());
             let signed = StoredList {

@@ -12,3 +12,4 @@ mod helpers;
 mod providers;
 mod relying_parties;
 mod trust_list;
+mod type_metadata;

@@ -1,5 +1,5 @@
 //! Verifying a VP Token into a check outcome with `idv-checks`: phase one against the held
-//! trust list, then the credential's status list fetched (and cached within bounds) by
+//! trust list and the credential types it pins (fetched once per pinned digest), then the credential's status list fetched (and cached within bounds) by
 //! `idv-fetch`, then phase two (revocation, suspension, the template's rules).
 
 use idv_checks::outcome::CheckOutcome;
@@ -31,7 +31,8 @@ impl Verifier {
                 );
             }
         };
-        let expected = Expected::new(client_id, nonce, now);
+        let types = self.types.types(&list).await;
+        let expected = Expected::new(client_id, nonce, now).with_credential_types(&types);
         let verified = match verify_presentation(template, &expected, vp_token, &list) {
             Ok(verified) => verified,
             Err(failure) => {

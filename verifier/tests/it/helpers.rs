@@ -65,7 +65,7 @@ pub(crate) struct Provider {
 
 impl Provider {
     /// A status entry for a new credential.
-    fn allocate(&self) -> (u64, Value) {
+    pub(crate) fn allocate(&self) -> (u64, Value) {
         let mut next = self.next_index.lock().unwrap();
         let idx = *next;
         *next += 1;
@@ -170,10 +170,13 @@ impl Federation {
         let client = reqwest::Client::new();
 
         // The trust framework, initialised as its operator would.
+        // Its public URL is its real address: the trust list points verifiers at the
+        // credential types it publishes there.
         let tf_db = TestDb::sqlite().await;
+        let tf_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tf_address = format!("http://{}", tf_listener.local_addr().unwrap());
         let mut tf_config = trust_framework::config::TrustFrameworkConfig::default();
-        tf_config.http.listen = "127.0.0.1:0".parse().unwrap();
-        tf_config.http.public_url = "https://trust.sim.ofdia.example".into();
+        tf_config.http.public_url = tf_address.clone();
         tf_config.database.url = Some(Secret::new(tf_db.url()));
         tf_config.database.max_connections = 2;
         let tf_store = trust_framework::store::Store::connect(
@@ -189,13 +192,13 @@ impl Federation {
         tf_store.close().await;
         let tf_token = initialised.operator_token.unwrap().expose().to_owned();
         let anchor = PublicKey::from_jwk(&initialised.anchor.public()).unwrap();
-        let tf_app = trust_framework::startup::Application::build_with_clock(
+        let tf_app = trust_framework::startup::Application::build_on(
             tf_config,
+            tf_listener,
             Arc::clone(&clock) as Arc<dyn Clock>,
         )
         .await
         .unwrap();
-        let tf_address = format!("http://127.0.0.1:{}", tf_app.port());
         let tf = spawn(|stopped| tf_app.run_until(stopped));
 
         // The providers' status lists.

@@ -10,6 +10,7 @@
 mod checks;
 mod cli;
 mod confirmation;
+mod credential_types;
 mod freshness;
 mod helpers;
 mod lifecycle;

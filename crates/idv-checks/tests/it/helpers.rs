@@ -125,6 +125,7 @@ impl Fixture {
                 },
             }],
             relying_parties: Vec::new(),
+            type_metadata: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@
 //! trust list, real status list tokens, presented with key binding and verified in both phases.
 
 mod age;
+mod credential_types;
 mod evidence;
 mod helpers;
 mod rejections;

@@ -11,3 +11,4 @@ mod helpers;
 mod status_list;
 mod tls;
 mod trust_list;
+mod type_metadata;

@@ -11,10 +11,12 @@
 //! - [`trust_list`]: the signed list's claims.
 //! - [`entry`]: one certified service and the UK vocabulary (roles, schemes, GPG 45 levels).
 //! - [`relying_party`]: a registered relying party and its purposes.
+//! - [`credential_type`]: where the scheme's credential types' Type Metadata is published.
 //! - [`verifier_attestation`]: the attestation JWT a relying party signs its requests under.
 //!
 //! Verification and trust decisions live in `idv-trust`.
 
+pub mod credential_type;
 pub mod entry;
 pub mod relying_party;
 pub mod trust_list;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::trust::credential_type::TypeMetadataReference;
 use crate::trust::entry::ServiceEntry;
 use crate::trust::relying_party::RelyingPartyEntry;
 
@@ -40,6 +41,11 @@ pub struct TrustListClaims {
     /// Registered relying parties.
     #[serde(default)]
     pub relying_parties: Vec<RelyingPartyEntry>,
+    /// The scheme's credential types: where each `vct`'s Type Metadata (and JSON Schema) is
+    /// published, pinned by digest. A verifier processes a listed type's metadata and rejects
+    /// a credential that does not conform, or that it cannot check.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub type_metadata: BTreeMap<String, TypeMetadataReference>,
 }
 
 /// When certificates against a framework version are accepted: `from <= t < until`, each
@@ -68,7 +74,7 @@ mod tests {
     use crate::trust::relying_party::RelyingPartyStatus;
     use serde_json::json;
 
-    /// The standards.md §8.3 example, completed with a key and a relying party.
+    /// The standards.md §8.3 example, completed with a key, a relying party and a type.
     fn example() -> serde_json::Value {
         json!({
             "iss": "https://trust.sim.ofdia.example",
@@ -115,7 +121,13 @@ mod tests {
                 "client_id": "shop.example.co.uk",
                 "status": "active",
                 "purposes": [{"code": "AGE", "claims": [["age_over_18"]]}]
-            }]
+            }],
+            "type_metadata": {
+                "https://trust.sim.ofdia.example/vct/uk-rtw/1": {
+                    "uri": "https://trust.sim.ofdia.example/type-metadata/uk-rtw-1",
+                    "uri#integrity": "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+                }
+            }
         })
     }
 
@@ -132,11 +144,19 @@ mod tests {
     }
 
     #[test]
-    fn explicit_null_bounds_and_missing_relying_parties_are_accepted() {
+    fn explicit_null_bounds_and_missing_relying_parties_and_types_are_accepted() {
         let mut value = example();
         value["framework_versions_valid"]["0.4"] = json!({"until": null});
         value.as_object_mut().unwrap().remove("relying_parties");
+        value.as_object_mut().unwrap().remove("type_metadata");
         let claims: TrustListClaims = serde_json::from_value(value).unwrap();
+        assert!(claims.type_metadata.is_empty());
+        assert!(
+            serde_json::to_value(&claims)
+                .unwrap()
+                .get("type_metadata")
+                .is_none()
+        );
         assert_eq!(
             claims.framework_versions_valid["0.4"],
             FrameworkValidity::default()

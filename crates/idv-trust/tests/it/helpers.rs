@@ -190,6 +190,7 @@ pub(crate) fn list_claims(issuer_key: &PublicKey) -> TrustListClaims {
                 }],
             },
         ],
+        type_metadata: Default::default(),
     }
 }
 
