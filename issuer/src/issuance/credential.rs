@@ -135,9 +135,31 @@ impl ProofedIdentity {
         {
             return deny("portrait must be a data:image/jpeg;base64 URI of at most 96 KiB");
         }
+        // The members the scheme's published identity type allows (OpenID Connect Core 1.0
+        // §5.1.1 `address`), each a string: verifiers refuse anything else.
+        if let Some(address) = &self.address
+            && !address
+                .iter()
+                .all(|(name, value)| ADDRESS_MEMBERS.contains(&name.as_str()) && value.is_string())
+        {
+            return deny(
+                "address members must be strings among formatted, street_address, locality, \
+                 region, postal_code and country",
+            );
+        }
         Ok(())
     }
 }
+
+/// The members of `address` the identity credential type allows.
+const ADDRESS_MEMBERS: [&str; 6] = [
+    "formatted",
+    "street_address",
+    "locality",
+    "region",
+    "postal_code",
+    "country",
+];
 
 /// What every credential carries besides the person's claims.
 #[derive(Debug, Clone)]
@@ -402,6 +424,22 @@ mod tests {
 
     fn receive(credential: &str, key: &SigningKey) -> HeldSdJwt {
         HeldSdJwt::receive(credential, key.public_key(), vc::accepted_typ(false), NOW).unwrap()
+    }
+
+    #[test]
+    fn an_address_holds_only_the_members_the_identity_type_allows() {
+        let mut with_address = person("1990-12-10");
+        with_address.address = Some(
+            json!({"street_address": "12 Analytical Row", "postal_code": "N1 9GU"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        assert!(with_address.validate().is_ok());
+        for bad in [json!({"flat": "2"}), json!({"locality": 12})] {
+            with_address.address = Some(bad.as_object().unwrap().clone());
+            assert!(with_address.validate().is_err(), "{bad}");
+        }
     }
 
     #[test]
