@@ -326,9 +326,12 @@ impl Federation {
         // The trust framework, initialised by its operator two days ago.
         let tf_db = TestDb::sqlite().await;
         let tf_clock = Arc::new(ManualClock::new(real_now() - 2 * DAY));
+        // Its public URL is its real address: the trust list points verifiers at the credential
+        // types it publishes there.
+        let tf_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tf_address = format!("http://{}", tf_listener.local_addr().unwrap());
         let mut tf_config = trust_framework::config::TrustFrameworkConfig::default();
-        tf_config.http.listen = "127.0.0.1:0".parse().unwrap();
-        tf_config.http.public_url = "https://trust.sim.ofdia.example".into();
+        tf_config.http.public_url = tf_address.clone();
         tf_config.database.url = Some(Secret::new(tf_db.url()));
         tf_config.database.max_connections = 2;
         let store = trust_framework::store::Store::connect(
@@ -342,14 +345,15 @@ impl Federation {
                 .await
                 .unwrap();
         store.close().await;
-        let tf_app = trust_framework::startup::Application::build_with_clock(
+        let tf_app = trust_framework::startup::Application::build_on(
             tf_config,
+            tf_listener,
             Arc::clone(&tf_clock) as Arc<dyn Clock>,
         )
         .await
         .unwrap();
         let trust = TrustFramework {
-            address: format!("http://127.0.0.1:{}", tf_app.port()),
+            address: tf_address,
             token: initialised.operator_token.unwrap().expose().to_owned(),
             anchor: PublicKey::from_jwk(&initialised.anchor.public()).unwrap(),
             clock: Arc::clone(&tf_clock),
