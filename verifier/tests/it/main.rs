@@ -10,6 +10,7 @@
 mod checks;
 mod cli;
 mod confirmation;
+mod evidence;
 mod helpers;
 mod lifecycle;
 mod oidc;
