@@ -366,7 +366,7 @@ fn check_facts(record: &CheckRecord, template: &Template) -> Vec<Fact> {
         fact(
             "Check",
             format!(
-                "{} (template {} version {})",
+                "{}; template {}, version {}",
                 template.title(),
                 record.template.id,
                 record.template.version

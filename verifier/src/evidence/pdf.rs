@@ -236,7 +236,7 @@ impl Layout {
             let column = TEXT_WIDTH - LABEL_WIDTH;
             let natural = text_width(Font::Regular, BODY, &value);
             let size = if !value.contains(&b' ') && natural > column {
-                (BODY * column / natural * 0.999).max(6.0)
+                (BODY * column / natural * 0.99).max(6.0)
             } else {
                 BODY
             };
@@ -407,7 +407,8 @@ pub(crate) fn render(copy: &ClearCopy, made_at: i64) -> Vec<u8> {
         BODY,
         "This copy restates the check record the verifier signed. The record, in the evidence \
          package, cannot be changed without its signature failing; its SHA-256 below ties this \
-         copy to it. Check it at any time with `verifier evidence verify <package file>`.",
+         copy to it. Check it at any time with the command: verifier evidence verify <package \
+         file>.",
         4.0,
     );
     layout.facts(&copy.record);
@@ -466,10 +467,18 @@ fn assemble(
     pdf.pages(tree_id)
         .kids(ids.iter().map(|(page, _)| *page))
         .count(i32::try_from(count).unwrap_or(i32::MAX));
-    for (id, base) in [(regular_id, "Helvetica"), (bold_id, "Helvetica-Bold")] {
+    // The widths are given although the standard fonts do not need them, so that every
+    // reader sets the text with the metrics its lines were broken with.
+    for (id, base, font) in [
+        (regular_id, "Helvetica", Font::Regular),
+        (bold_id, "Helvetica-Bold", Font::Bold),
+    ] {
         pdf.type1_font(id)
             .base_font(Name(base.as_bytes()))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
+            .encoding_predefined(Name(b"WinAnsiEncoding"))
+            .first_char(0x20)
+            .last_char(0xFF)
+            .widths((0x20..=0xFF).map(|code| f32::from(helvetica::width(font, code))));
     }
     if let Some((jpeg, frame)) = photo {
         let mut image = pdf.image_xobject(photo_id, jpeg);
