@@ -510,3 +510,43 @@ fn write_tenant_table(tenants: &[TenantInfo], out: &mut dyn Write) -> Result<(),
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    #[test]
+    fn the_keys_and_evidence_commands_parse() {
+        Cli::command().debug_assert();
+        let parse = |args: &[&str]| Cli::try_parse_from([&["verifier"], args].concat());
+        assert!(matches!(
+            parse(&["keys", "rotate-evidence"]).unwrap().command,
+            Command::Keys(KeysCommand::RotateEvidence)
+        ));
+        let cli = parse(&["evidence", "verify", "package.json", "--keys", "keys.json"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Evidence(EvidenceCommand::Verify {
+                keys: Some(_),
+                keys_url: None,
+                ..
+            })
+        ));
+        let url = "https://verifier.example/.well-known/evidence-keys.json";
+        assert!(parse(&["evidence", "verify", "record.jwt", "--keys-url", url]).is_ok());
+        assert!(
+            parse(&[
+                "evidence",
+                "verify",
+                "p.json",
+                "--keys",
+                "k.json",
+                "--keys-url",
+                url
+            ])
+            .is_err()
+        );
+    }
+}
