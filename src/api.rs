@@ -105,6 +105,13 @@ impl Api {
         let request = self.client.get(&url).bearer_auth(self.token.expose());
         exchange("GET", url, request).await
     }
+
+    /// `GET path`, the body as it came (a document to keep: HTML, PDF, JSON).
+    pub async fn get_bytes(&self, path: &str) -> Result<Vec<u8>, CallError> {
+        let url = format!("{}{path}", self.base_url);
+        let request = self.client.get(&url).bearer_auth(self.token.expose());
+        send("GET", &url, request).await
+    }
 }
 
 async fn exchange<T: DeserializeOwned>(
@@ -112,14 +119,28 @@ async fn exchange<T: DeserializeOwned>(
     url: String,
     request: reqwest::RequestBuilder,
 ) -> Result<T, CallError> {
+    let body = send(method, &url, request).await?;
+    serde_json::from_slice(&body).map_err(|e| CallError::Body {
+        method,
+        url,
+        reason: e.to_string(),
+    })
+}
+
+/// Sends `request`; the body of a success, or the service's error as [`CallError::Refused`].
+async fn send(
+    method: &'static str,
+    url: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<Vec<u8>, CallError> {
     let transport = |url: &str, e: reqwest::Error| CallError::Transport {
         method,
         url: url.to_owned(),
         reason: e.to_string(),
     };
-    let response = request.send().await.map_err(|e| transport(&url, e))?;
+    let response = request.send().await.map_err(|e| transport(url, e))?;
     let status = response.status();
-    let body = response.bytes().await.map_err(|e| transport(&url, e))?;
+    let body = response.bytes().await.map_err(|e| transport(url, e))?;
     if !status.is_success() {
         let parsed: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
         let field = |name: &str| {
@@ -135,12 +156,8 @@ async fn exchange<T: DeserializeOwned>(
             error: field("error").unwrap_or_else(|| "-".into()),
             description: field("error_description")
                 .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect()),
-            url,
+            url: url.to_owned(),
         });
     }
-    serde_json::from_slice(&body).map_err(|e| CallError::Body {
-        method,
-        url,
-        reason: e.to_string(),
-    })
+    Ok(body.to_vec())
 }

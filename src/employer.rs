@@ -1,5 +1,6 @@
 //! A relying party's system at work, over the verifier's tenant API: creating a check from a
-//! template, showing its wallet link, and reading the result as the employer (or shop) sees it.
+//! template, showing its wallet link, reading the result as the employer (or shop) sees it,
+//! and fetching what it keeps (the evidence package and the clear copy).
 
 use std::time::Duration;
 
@@ -179,6 +180,27 @@ impl Employer {
                 &format!("/v1/checks/{check_id}/confirmation"),
                 &json!({"decision": "confirmed", "method": method, "checker_name": checker_name}),
             )
+            .await
+    }
+
+    /// `GET /v1/checks/{id}/evidence`: the evidence package to keep (JSON, as served).
+    pub async fn evidence_package(&self, check_id: &str) -> Result<Vec<u8>, CallError> {
+        self.api
+            .get_bytes(&format!("/v1/checks/{check_id}/evidence"))
+            .await
+    }
+
+    /// `GET /v1/checks/{id}/clear-copy`: the clear copy as a printable HTML page.
+    pub async fn clear_copy_html(&self, check_id: &str) -> Result<Vec<u8>, CallError> {
+        self.api
+            .get_bytes(&format!("/v1/checks/{check_id}/clear-copy"))
+            .await
+    }
+
+    /// `GET /v1/checks/{id}/clear-copy.pdf`: the clear copy as a PDF.
+    pub async fn clear_copy_pdf(&self, check_id: &str) -> Result<Vec<u8>, CallError> {
+        self.api
+            .get_bytes(&format!("/v1/checks/{check_id}/clear-copy.pdf"))
             .await
     }
 

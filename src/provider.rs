@@ -2,6 +2,8 @@
 //! recording a person it has proofed, offering the identity and age credentials, and revoking
 //! an issued credential.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -122,6 +124,10 @@ impl IssuerOperator {
     }
 }
 
+/// The fictional citizen's photo: a synthetic 240 × 300 baseline JPEG (a drawn specimen, no
+/// real person), as a provider holds it for the relying party's photo match.
+const PORTRAIT: &[u8] = include_bytes!("../testdata/portrait/specimen.jpg");
+
 /// A fictional British citizen with a valid passport, proofed to GPG 45 medium (profile M1B)
 /// an hour before `now`: the record the provider keeps and issues from.
 pub fn proofed_citizen(now: i64) -> Value {
@@ -131,7 +137,7 @@ pub fn proofed_citizen(now: i64) -> Value {
         "birthdate": "1990-12-10",
         "nationalities": ["GB"],
         "document": {"type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31"},
-        "portrait": "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBD",
+        "portrait": format!("data:image/jpeg;base64,{}", STANDARD.encode(PORTRAIT)),
         "level_of_confidence": "medium",
         "gpg45_profile": "M1B",
         "proofed_at": now - 3600

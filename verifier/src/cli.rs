@@ -16,7 +16,16 @@
 //! verifier oidc-client remove <client_id>
 //! verifier trust refresh                       # fetch and accept the trust list now
 //! verifier sweep                               # one expiry and retention pass now
+//! verifier keys rotate-evidence                # a new evidence signing key; the old one stays
+//!                                              # published, retired (JSON: both keys)
+//! verifier evidence verify FILE [--keys FILE | --keys-url URL]
+//!                                              # check a record or evidence package offline
 //! ```
+//! `evidence verify` needs no database: it verifies FILE (a compact check record, or an
+//! evidence package) against a saved copy of the verifier's evidence keys
+//! (`/.well-known/evidence-keys.json`), the keys fetched from a URL, or, for a package given
+//! neither, the key the package carries; it prints the record's essentials as JSON and fails
+//! with the precise reason otherwise.
 //! Settings come from `--config` and `IDV_*` variables (see [`crate::config`]).
 
 use std::io::Write;
@@ -30,6 +39,8 @@ pub use idv_service_kit::cli::report;
 use idv_service_kit::config::ConfigError;
 
 use crate::config::VerifierConfig;
+use crate::evidence::keys::KeyError;
+use crate::evidence::offline::{EvidenceCheckError, KeysSource, verify_evidence_file};
 use crate::oidc::OidcError;
 use crate::oidc::clients::NewOidcClient;
 use crate::retention::SweepError;
@@ -65,6 +76,38 @@ pub enum Command {
     Trust(TrustCommand),
     /// Expire abandoned checks and purge personal data whose retention ended, once.
     Sweep,
+    /// The verifier's own signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Check records and evidence packages (offline: no database needed).
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+}
+
+/// `keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new evidence signing key current. The previous key signs nothing more; its
+    /// public key stays published with its validity, so its records keep verifying. Prints
+    /// both keys as JSON.
+    RotateEvidence,
+}
+
+/// `evidence …`.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Verify a check record (compact JWT) or an evidence package: signature, issuer, and the
+    /// signing key's validity covering the record's `iat`. Prints the essentials as JSON.
+    Verify {
+        /// The record or the evidence package.
+        file: PathBuf,
+        /// A saved copy of the verifier's evidence keys (`/.well-known/evidence-keys.json`).
+        #[arg(long, value_name = "FILE", conflicts_with = "keys_url")]
+        keys: Option<PathBuf>,
+        /// Fetch the verifier's evidence keys from this URL.
+        #[arg(long = "keys-url", value_name = "URL")]
+        keys_url: Option<String>,
+    },
 }
 
 /// `tenant …`.
@@ -183,6 +226,12 @@ pub enum CliError {
     /// The sweep failed.
     #[error(transparent)]
     Sweep(#[from] SweepError),
+    /// An evidence key operation failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The evidence did not verify.
+    #[error(transparent)]
+    Evidence(#[from] EvidenceCheckError),
     /// A file could not be read or written.
     #[error("cannot access {}", path.display())]
     File {
@@ -235,6 +284,9 @@ pub async fn execute_with(
             .await
             .map_err(CliError::Serve);
     }
+    if let Command::Evidence(command) = command {
+        return evidence(&config, command, out).await;
+    }
     let verifier = crate::startup::open(&config, clock, random).await?;
     let result = dispatch(&verifier, command, out).await;
     verifier.close().await;
@@ -247,7 +299,12 @@ async fn dispatch(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     match command {
-        Command::Serve => Ok(()),
+        Command::Serve | Command::Evidence(_) => Ok(()),
+        Command::Keys(KeysCommand::RotateEvidence) => {
+            let rotation = verifier.rotate_evidence_key().await?;
+            writeln!(out, "{}", pretty(&rotation)?)?;
+            Ok(())
+        }
         Command::Tenant(command) => tenant(verifier, command, out).await,
         Command::OidcClient(command) => oidc_client(verifier, command, out).await,
         Command::Trust(TrustCommand::Refresh) => {
@@ -273,6 +330,34 @@ async fn dispatch(
             Ok(())
         }
     }
+}
+
+/// `evidence verify`: offline, with the configuration's outbound TLS settings for `--keys-url`.
+async fn evidence(
+    config: &VerifierConfig,
+    command: EvidenceCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let EvidenceCommand::Verify {
+        file,
+        keys,
+        keys_url,
+    } = command;
+    let source = match (keys, keys_url) {
+        (Some(path), _) => KeysSource::File(path),
+        (None, Some(url)) => KeysSource::Url(url),
+        (None, None) => KeysSource::Package,
+    };
+    let tls = idv_service_kit::tls::ClientTls::from_settings(&config.tls)
+        .map_err(EvidenceCheckError::Tls)?;
+    let plain_http = if config.trust.plain_http == "any_host" {
+        idv_fetch::http::PlainHttp::AnyHost
+    } else {
+        idv_fetch::http::PlainHttp::Loopback
+    };
+    let verified = verify_evidence_file(&file, &source, &tls, plain_http).await?;
+    writeln!(out, "{}", pretty(&verified)?)?;
+    Ok(())
 }
 
 async fn tenant(
@@ -426,4 +511,44 @@ fn write_tenant_table(tenants: &[TenantInfo], out: &mut dyn Write) -> Result<(),
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    #[test]
+    fn the_keys_and_evidence_commands_parse() {
+        Cli::command().debug_assert();
+        let parse = |args: &[&str]| Cli::try_parse_from([&["verifier"], args].concat());
+        assert!(matches!(
+            parse(&["keys", "rotate-evidence"]).unwrap().command,
+            Command::Keys(KeysCommand::RotateEvidence)
+        ));
+        let cli = parse(&["evidence", "verify", "package.json", "--keys", "keys.json"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Evidence(EvidenceCommand::Verify {
+                keys: Some(_),
+                keys_url: None,
+                ..
+            })
+        ));
+        let url = "https://verifier.example/.well-known/evidence-keys.json";
+        assert!(parse(&["evidence", "verify", "record.jwt", "--keys-url", url]).is_ok());
+        assert!(
+            parse(&[
+                "evidence",
+                "verify",
+                "p.json",
+                "--keys",
+                "k.json",
+                "--keys-url",
+                url
+            ])
+            .is_err()
+        );
+    }
 }

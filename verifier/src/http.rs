@@ -7,6 +7,8 @@
 //! - `GET /v1/checks/{check_id}[?response_code=…]`, `DELETE /v1/checks/{check_id}`
 //! - `GET /v1/checks/{check_id}/qr.svg`, `GET /v1/checks/{check_id}/qr.png`
 //! - `POST /v1/checks/{check_id}/confirmation` `{decision, method, checker_name, start_date?}`
+//! - `GET /v1/checks/{check_id}/evidence`: the evidence package (signed record, key, retention)
+//! - `GET /v1/checks/{check_id}/clear-copy`, `GET /v1/checks/{check_id}/clear-copy.pdf`
 //! - `GET /v1/templates`
 //!
 //! Wallet endpoints (OpenID4VP 1.0):
@@ -20,7 +22,8 @@
 //! - `POST /oidc/token`, `GET|POST /oidc/userinfo`
 //!
 //! Public: `GET /.well-known/jwks.json` (the keys evidence records and ID tokens are signed
-//! with), `GET /openapi.json`, `GET /healthz`.
+//! with now), `GET /.well-known/evidence-keys.json` (every evidence key, with its validity),
+//! `GET /openapi.json`, `GET /healthz`.
 //!
 //! Errors are `{error, error_description}`, except on the pages a person sees, which show an
 //! HTML error page (see `http/error.rs`).
@@ -67,6 +70,18 @@ pub fn router(state: AppState) -> Router {
             "/v1/checks/{check_id}/confirmation",
             post(checks::confirm_check),
         )
+        .route(
+            "/v1/checks/{check_id}/evidence",
+            get(checks::get_evidence_package),
+        )
+        .route(
+            "/v1/checks/{check_id}/clear-copy",
+            get(checks::get_clear_copy),
+        )
+        .route(
+            "/v1/checks/{check_id}/clear-copy.pdf",
+            get(checks::get_clear_copy_pdf),
+        )
         .route("/v1/templates", get(checks::list_templates))
         .route_layer(from_fn_with_state(state.clone(), auth::require_tenant));
 
@@ -80,6 +95,10 @@ pub fn router(state: AppState) -> Router {
             post(wallet::post_response),
         )
         .route("/.well-known/jwks.json", get(meta::get_jwks))
+        .route(
+            "/.well-known/evidence-keys.json",
+            get(meta::get_evidence_keys),
+        )
         .route(
             "/.well-known/openid-configuration",
             get(meta::get_openid_configuration),

@@ -26,12 +26,16 @@
 //! - [`http`]: the route table, thin handlers and the OpenAPI document.
 //! - [`service`]: [`service::Verifier`], the handle the use cases hang off.
 //! - [`tenants`], [`checks`], [`wallet`], [`webhooks`], [`retention`], [`oidc`]: the use cases.
+//! - [`evidence`]: what the employer keeps: evidence key rotation and history, the evidence
+//!   package, the clear copy (HTML, PDF) and the offline verification of a record.
 //! - [`store`]: the only SQL.
-//! - [`cli`]: the command line (`serve`, `tenant …`, `oidc-client …`, `trust refresh`, `sweep`).
+//! - [`cli`]: the command line (`serve`, `tenant …`, `oidc-client …`, `trust refresh`, `sweep`,
+//!   `keys rotate-evidence`, `evidence verify`).
 
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod evidence;
 pub mod http;
 pub mod oidc;
 pub mod retention;

@@ -15,12 +15,14 @@ use idv_status_list::verify::StatusPolicy;
 use idv_trust::list::{ListPolicy, VerifiedTrustList};
 
 use crate::config::Settings;
+use crate::evidence::keys::{EvidenceSigner, KeyError, jwk_text, published_jwk};
+use crate::store::keys::NewKey;
 use crate::store::{Store, StoreError};
 use crate::tenants::TenantCache;
 use crate::wallet::OpenRequests;
 
 /// `service_keys.purpose` of the key that signs check records.
-const EVIDENCE_KEY: &str = "evidence";
+pub(crate) const EVIDENCE_KEY: &str = "evidence";
 /// `service_keys.purpose` of the key that signs ID tokens (the OpenID Provider bridge).
 const ID_TOKEN_KEY: &str = "id_token";
 /// Seconds a refetch of the trust list for a relying party it does not show as active waits
@@ -67,7 +69,8 @@ pub struct Verifier {
     pub(crate) status: Arc<StatusListClient>,
     /// The credential types the trust list pins (Type Metadata and JSON Schema).
     pub(crate) types: Arc<TypeMetadataClient>,
-    pub(crate) evidence_key: Arc<SigningKey>,
+    /// The evidence key this process last read (see [`crate::evidence`]).
+    pub(crate) evidence_key: Arc<EvidenceSigner>,
     pub(crate) id_token_key: Arc<SigningKey>,
     pub(crate) webhook_client: reqwest::Client,
     /// API keys, tenant rows and signing material, kept for `checks.tenant_cache_secs`.
@@ -85,8 +88,9 @@ impl Verifier {
         random: Arc<dyn Random>,
         settings: Settings,
     ) -> Result<Self, OpenError> {
-        let evidence_key = load_or_create_key(&store, EVIDENCE_KEY, clock.now()).await?;
-        let id_token_key = load_or_create_key(&store, ID_TOKEN_KEY, clock.now()).await?;
+        let (evidence_key, evidence_since) =
+            load_or_create_key(&store, EVIDENCE_KEY, clock.now()).await?;
+        let (id_token_key, _) = load_or_create_key(&store, ID_TOKEN_KEY, clock.now()).await?;
         let templates = Templates::builtin()?;
         let fetcher = Fetcher::with_tls(
             FetchPolicy {
@@ -136,7 +140,7 @@ impl Verifier {
             trust: Arc::new(trust),
             status: Arc::new(status),
             types: Arc::new(types),
-            evidence_key: Arc::new(evidence_key),
+            evidence_key: Arc::new(EvidenceSigner::new(evidence_key, evidence_since)),
             id_token_key: Arc::new(id_token_key),
             webhook_client,
             tenant_cache,
@@ -154,18 +158,17 @@ impl Verifier {
         self.templates.iter()
     }
 
-    /// The verifier's public keys (`kid` = thumbprint): first the key evidence records are
-    /// signed with, then the ID token key of the OpenID Provider bridge.
-    pub fn jwks(&self) -> JwkSet {
-        let public = |key: &SigningKey| Jwk {
-            kid: Some(key.kid()),
-            alg: Some(idv_jose::jws::ES256.into()),
-            use_: Some("sig".into()),
-            ..key.public_key().to_jwk()
-        };
-        JwkSet {
-            keys: vec![public(&self.evidence_key), public(&self.id_token_key)],
-        }
+    /// The verifier's signing keys in use (`kid` = thumbprint): first the key evidence
+    /// records are signed with now, then the ID token key of the OpenID Provider bridge.
+    /// Retired evidence keys are in [`Self::evidence_keys`], with their validity.
+    pub async fn jwks(&self) -> Result<JwkSet, KeyError> {
+        let evidence = self.evidence_signing_key().await?;
+        Ok(JwkSet {
+            keys: vec![
+                published_jwk(&evidence.key),
+                published_jwk(&self.id_token_key),
+            ],
+        })
     }
 
     /// The trust list client (for an operator-triggered refresh).
@@ -230,25 +233,28 @@ impl Verifier {
     }
 }
 
-/// The active key for `purpose`, read once; created and stored if there is none.
+/// The active key for `purpose` and when it became active, read once; created and stored if
+/// there is none. A key stored before public keys were gets its public JWK recorded.
 async fn load_or_create_key(
     store: &Store,
     purpose: &'static str,
     now: i64,
-) -> Result<SigningKey, OpenError> {
+) -> Result<(SigningKey, i64), OpenError> {
     let unusable = |source| OpenError::Key { purpose, source };
     let invalid = |reason| unusable(idv_jose::JoseError::InvalidKey { reason });
-    let private = match store.active_service_key(purpose).await? {
-        Some(private) => private,
+    let active = match store.active_service_key(purpose).await? {
+        Some(active) => active,
         None => {
             let key = SigningKey::generate().map_err(unusable)?;
-            let private = serde_json::to_string(&key.to_private_jwk())
-                .map_err(|_| invalid("cannot serialise the key"))?;
-            if store
-                .insert_service_key_if_none(purpose, &key.kid(), &private, now)
-                .await?
-            {
-                return Ok(key);
+            let private = jwk_text(&key.to_private_jwk()).map_err(unusable)?;
+            let public = jwk_text(&published_jwk(&key)).map_err(unusable)?;
+            let new = NewKey {
+                kid: &key.kid(),
+                private_jwk: &private,
+                public_jwk: &public,
+            };
+            if store.insert_service_key_if_none(purpose, &new, now).await? {
+                return Ok((key, now));
             }
             // Another instance won the race: use the key it stored.
             store
@@ -257,7 +263,12 @@ async fn load_or_create_key(
                 .ok_or_else(|| invalid("no active key"))?
         }
     };
-    let jwk: Jwk =
-        serde_json::from_str(&private).map_err(|_| invalid("stored key is not a JWK"))?;
-    SigningKey::from_jwk(&jwk).map_err(unusable)
+    let jwk: Jwk = serde_json::from_str(&active.private_jwk)
+        .map_err(|_| invalid("stored key is not a JWK"))?;
+    let key = SigningKey::from_jwk(&jwk).map_err(unusable)?;
+    if active.public_jwk.is_none() {
+        let public = jwk_text(&published_jwk(&key)).map_err(unusable)?;
+        store.fill_public_jwk(&active.kid, &public).await?;
+    }
+    Ok((key, active.created_at))
 }

@@ -6,8 +6,9 @@
 //! list and status evidence, and the SHA-256 of what was presented
 //! ([`presentation_sha256`]), never the presentation itself; the disclosed claims only when
 //! the template says the employer keeps them. The employer verifies it with the verifier's
-//! published key ([`verify_check_record`]); whoever holds a presentation can tell whether a
-//! record is about it ([`CheckRecord::binds`]).
+//! published key ([`verify_check_record`]), or, years later and after key rotations, with the
+//! verifier's evidence keys and their validity ([`verify_check_record_with_keys`]); whoever
+//! holds a presentation can tell whether a record is about it ([`CheckRecord::binds`]).
 //!
 //! The presentation digest costs no second pass over the presentation (a right-to-work
 //! SD-JWT+KB is about 8 KiB): the Key Binding JWT's `sd_hash` is a SHA-256 over everything
@@ -22,7 +23,7 @@
 use std::fmt;
 
 use idv_jose::jws::{self, Header, UnverifiedJws};
-use idv_jose::{JoseError, PublicKey, SigningKey};
+use idv_jose::{JoseError, Jwk, PublicKey, SigningKey};
 use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::trust::entry::LevelOfConfidence;
 use serde::{Deserialize, Serialize};
@@ -185,6 +186,46 @@ pub enum EvidenceError {
         /// What is wrong.
         reason: String,
     },
+    /// The record's header names no key (`kid`).
+    #[error("the check record's header has no kid")]
+    MissingKid,
+    /// No published evidence key has the record's `kid`.
+    #[error("no published evidence key has kid {kid}")]
+    UnknownKey {
+        /// The record's `kid`.
+        kid: String,
+    },
+    /// The published key listed under `kid` is not the key with that RFC 7638 thumbprint.
+    #[error("the published key listed as {kid} does not have that thumbprint")]
+    KeyIdMismatch {
+        /// The listed `kid`.
+        kid: String,
+    },
+    /// The record was issued by another verifier than the one whose keys are given.
+    #[error("the check record was issued by {found}, not by {expected}")]
+    IssuerMismatch {
+        /// The keys' issuer.
+        expected: String,
+        /// The record's `iss`.
+        found: String,
+    },
+    /// The record's `iat` lies outside the validity of the key that signed it: the key did
+    /// not sign records then (signed before it was in use, or after it was retired).
+    #[error(
+        "the check record's iat {iat} is outside the validity of key {kid} \
+         ({not_before} to {})",
+        not_after.map_or_else(|| "now".to_owned(), |t| t.to_string())
+    )]
+    OutsideKeyValidity {
+        /// The signing key.
+        kid: String,
+        /// The record's `iat`.
+        iat: i64,
+        /// Start of the key's validity.
+        not_before: i64,
+        /// End of the key's validity (`None`: still current).
+        not_after: Option<i64>,
+    },
 }
 
 /// Signs the check record of `outcome`, produced with `template`.
@@ -241,4 +282,80 @@ pub fn verify_check_record(
             e.column()
         ),
     })
+}
+
+/// One of a verifier's evidence keys as published, with its validity: it signed check records
+/// from `not_before` until it was retired at `not_after` (absent while it still signs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceKey {
+    /// The key's RFC 7638 thumbprint: the `kid` of the records it signed.
+    pub kid: String,
+    /// The public key (EC P-256, ES256).
+    pub jwk: Jwk,
+    /// When it became the signing key (Unix seconds).
+    pub not_before: i64,
+    /// When it was retired (Unix seconds); absent while it is the signing key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<i64>,
+}
+
+impl EvidenceKey {
+    /// Whether a record issued at `iat` falls within this key's validity (both ends
+    /// included: a rotation and a record may share a second).
+    pub fn covers(&self, iat: i64) -> bool {
+        iat >= self.not_before && self.not_after.is_none_or(|end| iat <= end)
+    }
+}
+
+/// A verifier's evidence keys: every key that ever signed its check records, current first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceKeys {
+    /// The verifier: the `iss` of its records.
+    pub issuer: String,
+    /// The keys.
+    pub keys: Vec<EvidenceKey>,
+}
+
+impl EvidenceKeys {
+    /// The key with this `kid`.
+    pub fn find(&self, kid: &str) -> Option<&EvidenceKey> {
+        self.keys.iter().find(|key| key.kid == kid)
+    }
+}
+
+/// Verifies a check record against a verifier's published evidence keys, as an employer does
+/// years later: the key named by the record's `kid` (which must be that key's thumbprint), the
+/// signature, `alg` and `typ`, the payload's shape, the issuer, and that the key's validity
+/// covers the record's `iat`. Returns the record and the key that verified it.
+pub fn verify_check_record_with_keys<'k>(
+    jwt: &str,
+    keys: &'k EvidenceKeys,
+) -> Result<(CheckRecord, &'k EvidenceKey), EvidenceError> {
+    let jws = UnverifiedJws::parse(jwt).map_err(EvidenceError::Invalid)?;
+    let kid = jws.header().kid().ok_or(EvidenceError::MissingKid)?;
+    let key = keys.find(kid).ok_or_else(|| EvidenceError::UnknownKey {
+        kid: kid.to_owned(),
+    })?;
+    if key.jwk.thumbprint().as_deref() != Some(key.kid.as_str()) {
+        return Err(EvidenceError::KeyIdMismatch {
+            kid: key.kid.clone(),
+        });
+    }
+    let public = PublicKey::from_jwk(&key.jwk).map_err(EvidenceError::Invalid)?;
+    let record = verify_check_record(jwt, &public)?;
+    if record.iss != keys.issuer {
+        return Err(EvidenceError::IssuerMismatch {
+            expected: keys.issuer.clone(),
+            found: record.iss,
+        });
+    }
+    if !key.covers(record.iat) {
+        return Err(EvidenceError::OutsideKeyValidity {
+            kid: key.kid.clone(),
+            iat: record.iat,
+            not_before: key.not_before,
+            not_after: key.not_after,
+        });
+    }
+    Ok((record, key))
 }

@@ -4,7 +4,9 @@
 //! (SQLite files in a fresh directory), puts the provider, an employer and a shop on the
 //! register, records a proofed citizen whose wallet receives the identity and age credentials,
 //! then runs the employer's right-to-work check and the shop's age check, printing what each
-//! party sees. `--keep-running` leaves everything up and prints the commands to try by hand.
+//! party sees; the employer saves the right-to-work check's clear copy (HTML, PDF) and evidence
+//! package in the data directory (`evidence/`). `--keep-running` leaves everything up and prints
+//! the commands to try by hand.
 
 mod print;
 
@@ -312,6 +314,10 @@ async fn story(
             rtw.reason_codes()
         )));
     }
+    println!(
+        "    The employer keeps a clear copy of the check and its evidence (employment + 2 years):"
+    );
+    keep_evidence(&employer, &rtw.id, data_dir).await?;
 
     step(8, "The shop runs an age check");
     let (age, shared) = check(&citizen, &shop, "shop", "age_over_18").await?;
@@ -382,6 +388,62 @@ async fn check(
     Ok((result, shared))
 }
 
+/// Saves a check's clear copy (HTML and PDF) and evidence package under `data_dir/evidence`,
+/// prints their paths, and verifies the package offline with `verifier evidence verify`.
+async fn keep_evidence(
+    relying_party: &OnboardedRelyingParty,
+    check_id: &str,
+    data_dir: &Path,
+) -> Result<(), Failure> {
+    let dir = data_dir.join("evidence");
+    std::fs::create_dir_all(&dir)?;
+    let employer = &relying_party.employer;
+    let package = dir.join(format!("{check_id}-evidence.json"));
+    for (what, path, body) in [
+        (
+            "clear copy (HTML)",
+            dir.join(format!("{check_id}-clear-copy.html")),
+            employer.clear_copy_html(check_id).await?,
+        ),
+        (
+            "clear copy (PDF)",
+            dir.join(format!("{check_id}-clear-copy.pdf")),
+            employer.clear_copy_pdf(check_id).await?,
+        ),
+        (
+            "evidence package",
+            package.clone(),
+            employer.evidence_package(check_id).await?,
+        ),
+    ] {
+        std::fs::write(&path, &body)?;
+        detail(what, format!("{} ({} bytes)", path.display(), body.len()));
+    }
+    let mut out = Vec::new();
+    verifier::cli::execute(
+        verifier::config::VerifierConfig::default(),
+        verifier::cli::Command::Evidence(verifier::cli::EvidenceCommand::Verify {
+            file: package.clone(),
+            keys: None,
+            keys_url: None,
+        }),
+        &mut out,
+    )
+    .await?;
+    let verified: serde_json::Value = serde_json::from_slice(&out)?;
+    detail(
+        "verified offline",
+        format!(
+            "`verifier evidence verify {}`: {} on {}, signed with key {}",
+            package.display(),
+            verified["outcome"].as_str().unwrap_or("?"),
+            verified["check_date"].as_str().unwrap_or("?"),
+            verified["key"]["kid"].as_str().unwrap_or("?"),
+        ),
+    );
+    Ok(())
+}
+
 fn list<T: std::fmt::Display>(items: &[T]) -> String {
     if items.is_empty() {
         return "nothing".into();
@@ -449,6 +511,17 @@ async fn keep_running(federation: &InProcessFederation, story: &Story, data_dir:
         "  curl -s {}/v1/checks/<id> -H 'Authorization: Bearer {key}'",
         endpoints.verifier
     );
+    println!(
+        "  # what the employer keeps of a check: the clear copy (HTML, PDF) and the evidence package"
+    );
+    for path in ["clear-copy", "clear-copy.pdf", "evidence"] {
+        println!(
+            "  curl -s {}/v1/checks/<id>/{path} -H 'Authorization: Bearer {key}' -o <file>",
+            endpoints.verifier
+        );
+    }
+    println!("  # ... which verifies offline, years later, after key rotations");
+    println!("  cargo run -p verifier -- evidence verify <evidence file>");
     println!("  # what the wallet holds");
     println!("  {wallet} list");
     println!("  # a new age credential offer for the citizen, and the wallet receiving it");

@@ -8,7 +8,7 @@
 //! drops its claims. Either way the check record is signed again, now stating who compared,
 //! how and when, and a webhook event announces it (`check.confirmed` or `check.failed`).
 
-use idv_checks::evidence::{RecordContext, sign_check_record, verify_check_record};
+use idv_checks::evidence::verify_check_record_with_keys;
 use idv_checks::{Confirmation, ConfirmationDecision, ConfirmationMethod, OutcomeState};
 use serde::Deserialize;
 
@@ -59,7 +59,12 @@ impl Verifier {
             .evidence
             .as_deref()
             .ok_or(CheckError::ConfirmationDataPurged)?;
-        let previous = verify_check_record(evidence, self.evidence_key.public_key())
+        // Signed by this verifier, perhaps with a key rotated out since.
+        let keys = self
+            .evidence_keys()
+            .await
+            .map_err(|e| CheckError::Internal(e.to_string()))?;
+        let (previous, _) = verify_check_record_with_keys(evidence, &keys)
             .map_err(|_| CheckError::Corrupt { what: "evidence" })?;
         let template = self
             .template_of(&row)
@@ -75,18 +80,10 @@ impl Verifier {
                 start_date: request.start_date,
             })
             .map_err(|e| CheckError::InvalidInput(e.to_string()))?;
-        let evidence = sign_check_record(
-            &outcome,
-            template,
-            &RecordContext {
-                issuer: &self.settings.public_url,
-                check_id: &row.check_id,
-                tenant: &row.tenant_id,
-                issued_at: now,
-            },
-            &self.evidence_key,
-        )
-        .map_err(|e| CheckError::Internal(e.to_string()))?;
+        let evidence = self
+            .sign_evidence(&outcome, template, &row.check_id, &row.tenant_id, now)
+            .await
+            .map_err(|e| CheckError::Internal(e.to_string()))?;
         let (state, event) = match request.decision {
             ConfirmationDecision::Confirmed => (CheckState::Completed, "confirmed"),
             ConfirmationDecision::NotMatched => (CheckState::Failed, "failed"),

@@ -1,6 +1,7 @@
 //! [`CheckError`]: what the check use cases can refuse or fail with. Mapped to HTTP statuses
 //! in one place, `crate::http::error`.
 
+use crate::evidence::keys::KeyError;
 use crate::store::StoreError;
 use crate::tenants::TenantError;
 
@@ -44,6 +45,19 @@ pub enum CheckError {
     /// retention: it can no longer be confirmed.
     #[error("the check's data was purged at the end of its retention: start a new check")]
     ConfirmationDataPurged,
+    /// The check's personal data, its signed record with it, was purged at the end of its
+    /// retention: there is no evidence to package or copy any more.
+    #[error(
+        "the check's data was purged at the end of its retention: its evidence is no longer \
+         held here"
+    )]
+    EvidencePurged,
+    /// The check has no signed record to package or copy (yet).
+    #[error("the check has no evidence to give: {why}")]
+    NoEvidence {
+        /// Why not.
+        why: &'static str,
+    },
     /// The same-device response code is wrong or was used already.
     #[error("the response code is not valid for this check, or was used already")]
     InvalidResponseCode,
@@ -68,6 +82,15 @@ impl From<TenantError> for CheckError {
                 "the tenant's verifier attestation is not usable: {reason}"
             )),
             TenantError::Store(e) => Self::Store(e),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<KeyError> for CheckError {
+    fn from(error: KeyError) -> Self {
+        match error {
+            KeyError::Store(e) => Self::Store(e),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -1,4 +1,5 @@
-//! `/v1/checks` and `/v1/templates`: the tenant API.
+//! `/v1/checks` and `/v1/templates`: the tenant API, and what the tenant keeps of a check (the
+//! evidence package and the clear copy, see [`crate::evidence`]).
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -10,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::auth::Authenticated;
 use crate::checks::{CheckRequest, CheckView, ConfirmationRequest};
+use crate::evidence::RenderedCopy;
+use crate::evidence::package::EvidencePackage;
 
 /// `GET /v1/checks/{id}` query.
 #[derive(Deserialize)]
@@ -90,6 +93,76 @@ pub(super) async fn confirm_check(
         .confirm_check(&tenant, &check_id, request)
         .await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(view)).into_response())
+}
+
+/// `GET /v1/checks/{check_id}/evidence`: the evidence package.
+pub(super) async fn get_evidence_package(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    Path(check_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let package: EvidencePackage = state.verifier.evidence_package(&tenant, &check_id).await?;
+    Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(package)).into_response())
+}
+
+/// `GET /v1/checks/{check_id}/clear-copy`: the clear copy as HTML.
+pub(super) async fn get_clear_copy(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    Path(check_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let copy = state.verifier.clear_copy_html(&tenant, &check_id).await?;
+    Ok(document(
+        copy,
+        "text/html; charset=utf-8",
+        &format!("clear-copy-{check_id}.html"),
+    ))
+}
+
+/// `GET /v1/checks/{check_id}/clear-copy.pdf`: the clear copy as PDF.
+pub(super) async fn get_clear_copy_pdf(
+    State(state): State<AppState>,
+    Authenticated(tenant): Authenticated,
+    Path(check_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let copy = state.verifier.clear_copy_pdf(&tenant, &check_id).await?;
+    Ok(document(
+        copy,
+        "application/pdf",
+        &format!("clear-copy-{check_id}.pdf"),
+    ))
+}
+
+/// A document the tenant saves: never cached on the way, offered under `filename`.
+fn document(copy: RenderedCopy, content_type: &'static str, filename: &str) -> Response {
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, NO_STORE),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        copy.body,
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    // A found check's id is `chk_` and base64url: always a valid header value.
+    if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if let Some(csp) = copy
+        .content_security_policy
+        .and_then(|csp| HeaderValue::from_str(&format!("{csp}; frame-ancestors 'none'")).ok())
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
 }
 
 /// `GET /v1/checks/{check_id}/qr.svg`.

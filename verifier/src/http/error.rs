@@ -17,6 +17,7 @@ use idv_service_kit::ApiError;
 use super::oidc::{csp_nonce, html};
 use super::pages::message_page;
 use crate::checks::CheckError;
+use crate::evidence::keys::KeyError;
 use crate::oidc::OidcError;
 use crate::service::Verifier;
 use crate::tenants::TenantError;
@@ -32,7 +33,9 @@ impl From<CheckError> for ApiError {
             CheckError::NotAttested(_)
             | CheckError::NotPending { .. }
             | CheckError::NotAwaitingConfirmation { .. }
-            | CheckError::ConfirmationDataPurged => ApiError::conflict(error.to_string()),
+            | CheckError::ConfirmationDataPurged
+            | CheckError::EvidencePurged
+            | CheckError::NoEvidence { .. } => ApiError::conflict(error.to_string()),
             CheckError::InvalidResponseCode => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", error.to_string())
             }
@@ -54,6 +57,12 @@ impl From<TenantError> for ApiError {
             }
             TenantError::Key(_) | TenantError::Store(_) => ApiError::internal_error(&error),
         }
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(error: KeyError) -> Self {
+        ApiError::internal_error(&error)
     }
 }
 

@@ -4,7 +4,6 @@
 
 use std::fmt;
 
-use idv_checks::evidence::{RecordContext, sign_check_record};
 use idv_checks::outcome::CheckOutcome;
 use idv_checks::reason::{OutcomeState, ReasonCode};
 use idv_jose::digest::constant_time_eq;
@@ -182,18 +181,10 @@ impl Verifier {
             .template_of(check)
             .map_err(|e| WalletError::Internal(e.to_string()))?;
         let now = self.clock.now();
-        let evidence = sign_check_record(
-            &outcome,
-            template,
-            &RecordContext {
-                issuer: &self.settings.public_url,
-                check_id: &check.check_id,
-                tenant: &check.tenant_id,
-                issued_at: now,
-            },
-            &self.evidence_key,
-        )
-        .map_err(|e| WalletError::Internal(e.to_string()))?;
+        let evidence = self
+            .sign_evidence(&outcome, template, &check.check_id, &check.tenant_id, now)
+            .await
+            .map_err(|e| WalletError::Internal(e.to_string()))?;
         let state = if outcome.state == OutcomeState::Rejected {
             CheckState::Failed
         } else {

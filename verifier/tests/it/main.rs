@@ -11,6 +11,7 @@ mod checks;
 mod cli;
 mod confirmation;
 mod credential_types;
+mod evidence;
 mod freshness;
 mod helpers;
 mod lifecycle;

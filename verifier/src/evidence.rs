@@ -1,0 +1,69 @@
+//! Evidence that still verifies years later. A right-to-work check's employer keeps a clear
+//! copy of the check's output in an unalterable format, with the date the check was made, for
+//! the employment plus two years (right to rent: the tenancy plus one year; Home Office,
+//! employer's guide to right to work checks). The verifier gives it:
+//!
+//! - the signed check record (`dvs-check-record+jwt`, `idv_checks::evidence`), which cannot
+//!   change without its signature failing;
+//! - [`keys`]: evidence keys that rotate without orphaning a record: every key that ever
+//!   signed stays published with its validity (`GET /.well-known/evidence-keys.json`), and a
+//!   record verifies only with a key whose validity covers its `iat`;
+//! - [`package`]: the evidence package (`GET /v1/checks/{id}/evidence`), the record with the
+//!   key that verifies it and the retention advice, one JSON document that verifies offline;
+//! - the clear copy (`GET /v1/checks/{id}/clear-copy`, `…/clear-copy.pdf`): the record's
+//!   facts for a person to read and print, with its SHA-256 to tie the two together;
+//! - [`offline`]: `verifier evidence verify`, the check anyone can run on a package later.
+//!
+//! Package and clear copy exist while the check's personal data is kept (the verifier's own
+//! retention); the employer's copy is what lasts.
+
+mod clear_copy;
+mod dates;
+mod html;
+pub mod keys;
+pub mod offline;
+pub mod package;
+mod pdf;
+
+use crate::checks::CheckError;
+use crate::service::Verifier;
+use crate::tenants::Tenant;
+
+/// A rendered clear copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedCopy {
+    /// The document.
+    pub body: Vec<u8>,
+    /// Its Content Security Policy (HTML only).
+    pub content_security_policy: Option<String>,
+}
+
+impl Verifier {
+    /// The clear copy of a tenant's check as a printable HTML page.
+    pub async fn clear_copy_html(
+        &self,
+        tenant: &Tenant,
+        check_id: &str,
+    ) -> Result<RenderedCopy, CheckError> {
+        let copy = self.clear_copy(tenant, check_id).await?;
+        tracing::info!(tenant.id = %tenant.tenant_id, check.id = %check_id, "clear copy made (HTML)");
+        Ok(RenderedCopy {
+            body: html::render(&copy).into_bytes(),
+            content_security_policy: Some(html::content_security_policy()),
+        })
+    }
+
+    /// The clear copy of a tenant's check as a PDF.
+    pub async fn clear_copy_pdf(
+        &self,
+        tenant: &Tenant,
+        check_id: &str,
+    ) -> Result<RenderedCopy, CheckError> {
+        let copy = self.clear_copy(tenant, check_id).await?;
+        tracing::info!(tenant.id = %tenant.tenant_id, check.id = %check_id, "clear copy made (PDF)");
+        Ok(RenderedCopy {
+            body: pdf::render(&copy, self.clock.now()),
+            content_security_policy: None,
+        })
+    }
+}
