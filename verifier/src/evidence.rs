@@ -18,7 +18,6 @@
 //! retention); the employer's copy is what lasts.
 
 mod clear_copy;
-mod dates;
 mod html;
 pub mod keys;
 pub mod offline;

@@ -35,6 +35,7 @@
 pub mod checks;
 pub mod cli;
 pub mod config;
+mod dates;
 pub mod evidence;
 pub mod http;
 pub mod oidc;

@@ -23,6 +23,7 @@ use idv_checks::reason::ReasonCode;
 use serde::Serialize;
 
 use crate::checks::{CheckState, OutcomeRecord};
+use crate::dates::rfc3339;
 use crate::service::Verifier;
 use crate::store::StoreError;
 use crate::store::checks::CheckRow;
@@ -221,38 +222,5 @@ impl Verifier {
             .retry_initial_secs
             .saturating_mul(2_i64.saturating_pow(exponent))
             .min(settings.retry_max_secs)
-    }
-}
-
-/// `YYYY-MM-DDThh:mm:ssZ` of a Unix time (proleptic Gregorian, H. Hinnant's algorithm).
-pub fn rfc3339(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_are_rfc3339_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_780_000_000), "2026-05-28T20:26:40Z");
     }
 }

@@ -11,9 +11,9 @@ use idv_checks::{ConfirmationDecision, ConfirmationMethod, OutcomeState, Templat
 use idv_proto::trust::entry::SchemeCode;
 use serde_json::{Map, Value};
 
-use super::dates::{long_claim_date, long_date, long_date_time};
 use super::package::{KeptRecord, RetentionAdvice, record_sha256};
 use crate::checks::CheckError;
+use crate::dates::{long_claim_date, long_date, long_date_time};
 use crate::service::Verifier;
 use crate::tenants::Tenant;
 

@@ -15,8 +15,8 @@ use idv_proto::trust::entry::LevelOfConfidence;
 use idv_service_kit::tls::{ClientTls, TlsConfigError};
 use serde::Serialize;
 
-use super::dates::rfc3339;
 use super::package::{EvidencePackage, PACKAGE_FORMAT, record_sha256};
+use crate::dates::rfc3339;
 
 /// Largest evidence or keys file read (a record with a portrait is tens of KiB).
 const MAX_FILE: u64 = 4 * 1024 * 1024;

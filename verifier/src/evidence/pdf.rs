@@ -11,7 +11,7 @@ use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use self::helvetica::Font;
 use super::clear_copy::{ClearCopy, Fact};
-use super::dates::long_date_time;
+use crate::dates::long_date_time;
 
 const PAGE_WIDTH: f32 = 595.28;
 const PAGE_HEIGHT: f32 = 841.89;

@@ -97,6 +97,7 @@ mod tests {
             "5 January 2031 at 09:30:15 UTC"
         );
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_780_000_000), "2026-05-28T20:26:40Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
         assert_eq!(long_claim_date("1990-12-10"), "10 December 1990");
         assert_eq!(long_claim_date("1990-13-10"), "1990-13-10");
