@@ -21,7 +21,12 @@ use crate::fixtures::{CLIENT_ID, CorpusCase, ISS, NONCE, NOW, World};
 pub(crate) fn rtw(c: &mut Criterion, world: &World) {
     let clock = ManualClock::new(NOW);
     let outcome = world.check(&world.vp_token, &clock);
-    assert_eq!(outcome.state, OutcomeState::Compliant, "{outcome:?}");
+    // Verified and eligible: the employer's photo match is a human step outside the check.
+    assert_eq!(
+        outcome.state,
+        OutcomeState::AwaitingConfirmation,
+        "{outcome:?}"
+    );
     assert_eq!(outcome.claims["given_name"], "Ada");
     let rtw = Rtw::new(world);
 

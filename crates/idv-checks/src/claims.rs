@@ -162,13 +162,14 @@ impl<'a> ClaimReader<'a> {
         });
     }
 
-    /// A portrait: a `data:image/jpeg;base64,` URI whose content decodes to a JPEG image.
+    /// A portrait: a `data:image/jpeg;base64,` URI of well-formed base64 whose content starts
+    /// as a JPEG image does (the SOI marker followed by another marker, ISO/IEC 10918-1).
+    /// Only the first quantum is decoded: the rest is checked, not copied.
     pub(crate) fn portrait(&mut self, path: &[&str]) {
         self.read(path, |value| {
             let data = value.as_str()?.strip_prefix("data:image/jpeg;base64,")?;
-            let bytes = STANDARD.decode(data).ok()?;
-            // JPEG files start with the SOI marker followed by another marker (ISO/IEC 10918-1).
-            bytes.starts_with(&[0xFF, 0xD8, 0xFF]).then_some(())
+            let head = STANDARD.decode(data.get(..4)?).ok()?;
+            (is_base64(data) && head.starts_with(&[0xFF, 0xD8, 0xFF])).then_some(())
         });
     }
 
@@ -176,6 +177,20 @@ impl<'a> ClaimReader<'a> {
     pub(crate) fn boolean(&mut self, path: &[&str]) -> Option<bool> {
         self.read(path, Value::as_bool)
     }
+}
+
+/// Whether `text` is padded standard base64 (RFC 4648 §4): whole quanta of the alphabet, with
+/// at most two `=` at the end.
+fn is_base64(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let body = bytes
+        .strip_suffix(b"==")
+        .or_else(|| bytes.strip_suffix(b"="))
+        .unwrap_or(bytes);
+    bytes.len() % 4 == 0
+        && body
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
 }
 
 fn is_country(code: &str) -> bool {
@@ -349,5 +364,7 @@ mod tests {
         assert_eq!(read("data:image/png;base64,iVBORw0KGgo="), ["portrait"]);
         assert_eq!(read("data:image/jpeg;base64,not base64!"), ["portrait"]);
         assert_eq!(read("data:image/jpeg;base64,aGVsbG8="), ["portrait"]);
+        assert_eq!(read("data:image/jpeg;base64,/9j/4AAQSkZJRg="), ["portrait"]);
+        assert_eq!(read("data:image/jpeg;base64,/9j/4A=QSkZJRg=="), ["portrait"]);
     }
 }
