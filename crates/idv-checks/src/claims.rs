@@ -187,7 +187,7 @@ fn is_base64(text: &str) -> bool {
         .strip_suffix(b"==")
         .or_else(|| bytes.strip_suffix(b"="))
         .unwrap_or(bytes);
-    bytes.len() % 4 == 0
+    bytes.len().is_multiple_of(4)
         && body
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
@@ -365,6 +365,9 @@ mod tests {
         assert_eq!(read("data:image/jpeg;base64,not base64!"), ["portrait"]);
         assert_eq!(read("data:image/jpeg;base64,aGVsbG8="), ["portrait"]);
         assert_eq!(read("data:image/jpeg;base64,/9j/4AAQSkZJRg="), ["portrait"]);
-        assert_eq!(read("data:image/jpeg;base64,/9j/4A=QSkZJRg=="), ["portrait"]);
+        assert_eq!(
+            read("data:image/jpeg;base64,/9j/4A=QSkZJRg=="),
+            ["portrait"]
+        );
     }
 }
