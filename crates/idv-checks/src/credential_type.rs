@@ -3,8 +3,9 @@
 //! ecosystem rule. A credential of a listed type is validated against the documents the list
 //! pins; one the verifier holds no such documents for is refused, never waved through.
 
+use idv_proto::claims_path::{ClaimsPath, PathElement};
 use idv_sdjwt::SdJwtError;
-use idv_sdjwt::type_metadata::CredentialTypes;
+use idv_sdjwt::type_metadata::{CredentialTypes, TypeMetadataError};
 use idv_sdjwt::vc::VerifiedSdJwtVc;
 use idv_trust::list::VerifiedTrustList;
 
@@ -28,9 +29,37 @@ pub(crate) fn check(
         return Err(known.fail(ReasonCode::TrustListUnavailable, None));
     };
     credential_type.validate(credential).map_err(|error| {
-        known.fail(
-            ReasonCode::CredentialMalformed,
-            Some(Cause::SdJwt(SdJwtError::TypeMetadata(error))),
-        )
+        // A value the schema refuses (wrong type, not a date, outside an enumeration or
+        // pattern) is an invalid claim, named; a credential missing members or carrying ones
+        // its type does not define is malformed.
+        let invalid_value = match &error {
+            TypeMetadataError::Schema(violation)
+                if !matches!(violation.keyword, "required" | "additionalProperties") =>
+            {
+                claim_at(&violation.at)
+            }
+            _ => None,
+        };
+        let cause = Some(Cause::SdJwt(SdJwtError::TypeMetadata(error)));
+        match invalid_value {
+            Some(claim) => known.claim_invalid(claim, cause),
+            None => known.fail(ReasonCode::CredentialMalformed, cause),
+        }
     })
+}
+
+/// The claims path of a JSON Pointer into the payload (RFC 6901), `None` for the whole payload.
+fn claim_at(pointer: &str) -> Option<ClaimsPath> {
+    let elements = pointer
+        .strip_prefix('/')?
+        .split('/')
+        .map(|token| {
+            let key = token.replace("~1", "/").replace("~0", "~");
+            match key.parse::<u64>() {
+                Ok(index) => PathElement::Index(index),
+                Err(_) => PathElement::Key(key),
+            }
+        })
+        .collect();
+    ClaimsPath::new(elements).ok()
 }

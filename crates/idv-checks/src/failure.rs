@@ -4,6 +4,7 @@ use std::fmt;
 
 use idv_dcql::DcqlError;
 use idv_jose::JoseError;
+use idv_proto::claims_path::ClaimsPath;
 use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::trust::entry::ServiceStatus;
 use idv_sdjwt::SdJwtError;
@@ -49,8 +50,23 @@ pub(crate) struct Known<'a> {
 impl Known<'_> {
     /// A failure with `code`, keeping what is known so far.
     pub(crate) fn fail(&self, code: ReasonCode, cause: Option<Cause>) -> CheckFailure {
+        self.fail_about(code, None, cause)
+    }
+
+    /// [`ReasonCode::ClaimInvalid`] about the claim at `claim`.
+    pub(crate) fn claim_invalid(&self, claim: ClaimsPath, cause: Option<Cause>) -> CheckFailure {
+        self.fail_about(ReasonCode::ClaimInvalid, Some(claim), cause)
+    }
+
+    fn fail_about(
+        &self,
+        code: ReasonCode,
+        claim: Option<ClaimsPath>,
+        cause: Option<Cause>,
+    ) -> CheckFailure {
         CheckFailure(Box::new(Failure {
             code,
+            claim,
             cause,
             template: self.template.clone(),
             checked_at: self.checked_at,
@@ -64,6 +80,8 @@ impl Known<'_> {
 #[derive(Debug)]
 struct Failure {
     code: ReasonCode,
+    /// The claim a `claim_invalid` is about.
+    claim: Option<ClaimsPath>,
     cause: Option<Cause>,
     template: TemplateRef,
     checked_at: i64,
@@ -90,7 +108,10 @@ impl CheckFailure {
         let failure = *self.0;
         let mut outcome = CheckOutcome::from_reasons(
             failure.template,
-            vec![Reason::from(failure.code)],
+            vec![match failure.claim {
+                Some(claim) => Reason::claim_invalid(claim),
+                None => Reason::from(failure.code),
+            }],
             failure.checked_at,
         );
         outcome.provider = failure.provider;

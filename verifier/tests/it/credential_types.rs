@@ -15,6 +15,7 @@ use crate::wallet::run_check;
 test_on_both_databases!(
     a_second_issuers_credentials_following_the_published_types_are_accepted,
     credentials_breaking_the_published_types_are_rejected_as_malformed,
+    a_registered_issuers_impossible_birthdate_is_an_invalid_claim_named,
 );
 
 /// A credential from `provider` (a registered key, not the issuer crate): `claims` over an
@@ -179,5 +180,36 @@ async fn credentials_breaking_the_published_types_are_rejected_as_malformed(db: 
     claims["eye_colour"] = json!("brown");
     let identity = issue(&fed, "good", IDENTITY_VCT, claims, &identity_conceal());
     malformed(&check(&fed, "right_to_work", &identity).await);
+    fed.stop().await;
+}
+
+async fn a_registered_issuers_impossible_birthdate_is_an_invalid_claim_named(db: TestDb) {
+    let fed = Federation::start(&db).await;
+    // Not a date (the published schema refuses it), a number, and a date next year (the
+    // template's rule refuses it): each rejects the check naming `birthdate`, not its value.
+    let next_year = idv_jose::Clock::now(fed.clock.as_ref()) / 86_400 / 365 + 1972;
+    for bad in [
+        json!("1990-13-45"),
+        json!(19_901_210),
+        json!(format!("{next_year}-01-01")),
+    ] {
+        let mut claims = identity_claims();
+        claims["birthdate"] = bad.clone();
+        let identity = issue(&fed, "good", IDENTITY_VCT, claims, &identity_conceal());
+        let result = check(&fed, "right_to_work", &identity).await;
+        assert_eq!(result["outcome"], "rejected", "{bad}: {result}");
+        assert_eq!(reason_codes(&result), ["claim_invalid"], "{bad}: {result}");
+        assert_eq!(result["reasons"][0]["claim"], json!(["birthdate"]), "{bad}");
+        assert!(result.get("claims").is_none(), "{result}");
+        let record = idv_checks::evidence::verify_check_record(
+            result["evidence"].as_str().unwrap(),
+            &fed.evidence_key().await,
+        )
+        .unwrap();
+        assert!(
+            record.claims.is_none(),
+            "the record shows no unvalidated value"
+        );
+    }
     fed.stop().await;
 }
