@@ -1,7 +1,7 @@
 //! The trust list a service decides with: fetched from the operator, verified against anchors
 //! pinned in configuration, checked against the rollback state persisted in the service's own
 //! database, refreshed after `next_update` (or sooner:
-//! [`TrustListClient::refresh_if_older_than`]), and refused after `exp` (standards.md §8.3).
+//! [`TrustListClient::refresh_if_older_than`]), and refused after `exp`.
 //!
 //! Each service creates the state table in its migrations ([`TRUST_LIST_STATE_DDL`]). The state
 //! is read at every refresh that brings a list, so several instances sharing one database can

@@ -74,7 +74,7 @@ mod tests {
     use crate::trust::relying_party::RelyingPartyStatus;
     use serde_json::json;
 
-    /// The standards.md §8.3 example, completed with a key, a relying party and a type.
+    /// A complete example list: an entry with a key, a relying party and a credential type.
     fn example() -> serde_json::Value {
         json!({
             "iss": "https://trust.sim.ofdia.example",
