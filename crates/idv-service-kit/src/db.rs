@@ -236,8 +236,12 @@ impl Database {
             });
         }
         let file = sqlite_file(url);
+        let url = &match &file {
+            Some(_) => creating(url),
+            None => url.to_owned(),
+        };
         match &file {
-            Some(path) => create_sqlite_file(path)?,
+            Some(path) => create_sqlite_folder(path)?,
             None => {
                 options = options
                     .max_connections(1)
@@ -558,20 +562,27 @@ fn sqlite_file(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
-fn create_sqlite_file(path: &Path) -> Result<(), DbError> {
-    let error = |source| DbError::CreateFile {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(error)?;
+/// Creates the folder of a SQLite file. The file itself is SQLite's to create ([`creating`]):
+/// opening and closing it here would drop every POSIX lock this process holds on it (POSIX
+/// advisory locks belong to the process, and any `close` of the file releases them), so a second
+/// handle in a running service would let another process's SQLite delete the WAL under it.
+fn create_sqlite_folder(path: &Path) -> Result<(), DbError> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => std::fs::create_dir_all(parent).map_err(|source| DbError::CreateFile {
+            path: path.to_owned(),
+            source,
+        }),
+        None => Ok(()),
     }
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(error)?;
-    Ok(())
+}
+
+/// `url` with `mode=rwc` (SQLite creates the file when missing) unless it names a mode.
+fn creating(url: &str) -> String {
+    match url.split_once('?') {
+        Some((_, params)) if params.split('&').any(|p| p.starts_with("mode=")) => url.to_owned(),
+        Some(_) => format!("{url}&mode=rwc"),
+        None => format!("{url}?mode=rwc"),
+    }
 }
 
 /// One embedded migration: its file name (`0001_create_register.sql`) and SQL.
@@ -779,6 +790,54 @@ mod tests {
             assert_eq!(mode, "wal");
         }
         db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_second_handle_in_the_process_leaves_the_first_ones_locks_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let url = format!("sqlite://{}", path.display());
+        let running = Database::connect(&url).await.unwrap();
+        running
+            .write(sqlx::query("CREATE TABLE t (v INTEGER)"))
+            .await
+            .unwrap();
+        running
+            .write(sqlx::query("INSERT INTO t (v) VALUES (1)"))
+            .await
+            .unwrap();
+        let wal = dir.path().join("db.sqlite-wal");
+        assert!(wal.exists());
+        // A second handle in the same process (a CLI command run in-process, a test fixture)...
+        Database::connect(&url).await.unwrap().close().await;
+        // ...then another process (a backup, the service's CLI) reads and closes the file.
+        // While the running handle keeps its locks, that process's SQLite may not checkpoint
+        // and delete the WAL under it.
+        let read = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); \
+                 print(c.execute('SELECT count(*) FROM t').fetchone()[0]); c.close()",
+            )
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(read.status.success(), "{read:?}");
+        assert_eq!(String::from_utf8_lossy(&read.stdout).trim(), "1");
+        assert!(
+            wal.exists(),
+            "another process deleted the running handle's WAL"
+        );
+        running
+            .write(sqlx::query("INSERT INTO t (v) VALUES (2)"))
+            .await
+            .unwrap();
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+            .fetch_one(running.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 2);
+        running.close().await;
     }
 
     #[tokio::test]
