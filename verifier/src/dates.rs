@@ -17,18 +17,9 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
-/// Year, month (1–12) and day of the `days`-th day since 1970-01-01 (proleptic Gregorian;
-/// H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, usize, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+/// Year, month (1–12) and day of the `days`-th day since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, usize, u32) {
+    let (year, month, day) = idv_proto::calendar::civil_from_days(days);
     // `month` is 1..=12 by construction.
     (year, usize::try_from(month).unwrap_or(1), day)
 }

@@ -28,6 +28,7 @@
 //! Identifiers and URLs are kept as `String`s: OpenID4VCI/VP compare them as exact strings, and
 //! URL normalisation would break that.
 
+pub mod calendar;
 pub mod claims_path;
 pub mod jwk_set;
 pub mod oauth_error;

@@ -26,6 +26,7 @@ use serde_json::{Map, Value, json};
 
 use super::IssuanceError;
 
+pub use idv_proto::calendar::{civil_from_days, days_from_civil, is_leap_year, parse_date};
 pub use idv_proto::sd_jwt_vc::vct::{AGE_VCT, IDENTITY_VCT};
 /// A GPG 45 level of confidence, ordered `Low < Medium < High < VeryHigh`: the type the trust
 /// list's `max_loc` uses too.
@@ -335,62 +336,10 @@ pub fn age_changes_at(birth: (i64, u32, u32), today: (i64, u32, u32)) -> Option<
     Some(days_from_civil((year, month, day)) * DAY)
 }
 
-fn is_leap_year(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-/// `(year, month, day)` from `YYYY-MM-DD`, checking the day exists.
-pub fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return None;
-    }
-    let year: i64 = text[..4].parse().ok()?;
-    let month: u32 = text[5..7].parse().ok()?;
-    let day: u32 = text[8..].parse().ok()?;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days_in_month)
-        .contains(&day)
-        .then_some((year, month, day))
-}
-
 /// Completed years between `birth` and `on`.
 pub fn age_on(birth: (i64, u32, u32), on: (i64, u32, u32)) -> i64 {
     let had_birthday = (on.1, on.2) >= (birth.1, birth.2);
     on.0 - birth.0 - i64::from(!had_birthday)
-}
-
-/// The day count since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm, the
-/// inverse of [`civil_from_days`]).
-pub fn days_from_civil((year, month, day): (i64, u32, u32)) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year.rem_euclid(400);
-    let month = i64::from(month);
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
