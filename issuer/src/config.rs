@@ -97,7 +97,7 @@ use std::path::PathBuf;
 
 use idv_fetch::http::PlainHttp;
 use idv_fetch::{FetchPolicy, Fetcher};
-use idv_jose::{Jwk, JwkSet, PublicKey};
+use idv_jose::{Jwk, PublicKey};
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
@@ -563,15 +563,9 @@ impl TrustSettings {
                 return Err(rejected("too large".into()));
             }
             let text = std::fs::read_to_string(path).map_err(|e| rejected(e.to_string()))?;
-            let value: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| rejected(e.to_string()))?;
-            let jwks: Vec<Jwk> = if value.get("keys").is_some() {
-                serde_json::from_value::<JwkSet>(value)
-                    .map_err(|e| rejected(e.to_string()))?
-                    .keys
-            } else {
-                vec![serde_json::from_value(value).map_err(|e| rejected(e.to_string()))?]
-            };
+            let jwks = idv_trust::anchors::jwks_from_json(&text)
+                .map_err(|e| rejected(e.to_string()))?
+                .keys;
             for jwk in &jwks {
                 keys.push(PublicKey::from_jwk(jwk).map_err(|e| rejected(e.to_string()))?);
             }

@@ -73,7 +73,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use idv_fetch::http::PlainHttp;
-use idv_jose::{Jwk, JwkSet, PublicKey};
+use idv_jose::{Jwk, PublicKey};
 use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
@@ -283,15 +283,9 @@ impl VerifierConfig {
                 ConfigError::Rejected(format!("trust.anchors_file {}: {e}", path.display()))
             })?;
             let rejected = |e: String| ConfigError::Rejected(format!("trust.anchors_file: {e}"));
-            let value: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| rejected(e.to_string()))?;
-            let jwks: Vec<Jwk> = if value.get("keys").is_some() {
-                serde_json::from_value::<JwkSet>(value)
-                    .map_err(|e| rejected(e.to_string()))?
-                    .keys
-            } else {
-                vec![serde_json::from_value(value).map_err(|e| rejected(e.to_string()))?]
-            };
+            let jwks = idv_trust::anchors::jwks_from_json(&text)
+                .map_err(|e| rejected(e.to_string()))?
+                .keys;
             for jwk in &jwks {
                 keys.push(PublicKey::from_jwk(jwk).map_err(|e| rejected(e.to_string()))?);
             }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use idv_fetch::{TrustClientError, TrustListClient};
-use idv_jose::{Clock, Jwk, JwkSet, PublicKey};
+use idv_jose::{Clock, PublicKey};
 use idv_proto::trust::entry::{CodeStatus, LevelOfConfidence, SchemeCode};
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::evaluate::{IssuanceWindow, IssuerQuery, evaluate_issuer, find_issuer_key};
@@ -65,15 +65,8 @@ pub fn read_anchors(path: &Path) -> Result<TrustAnchors, WalletError> {
         return Err(config_error("too large".into()));
     }
     let text = std::fs::read_to_string(path).map_err(|e| config_error(e.to_string()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| config_error(format!("not JSON ({e})")))?;
-    let jwks: JwkSet = if value.get("keys").is_some() {
-        serde_json::from_value(value).map_err(|e| config_error(format!("not a JWK Set ({e})")))?
-    } else {
-        let jwk: Jwk =
-            serde_json::from_value(value).map_err(|e| config_error(format!("not a JWK ({e})")))?;
-        JwkSet { keys: vec![jwk] }
-    };
+    let jwks = idv_trust::anchors::jwks_from_json(&text)
+        .map_err(|e| config_error(format!("not a JWK or JWK Set ({e})")))?;
     TrustAnchors::from_jwks(&jwks).map_err(|e| config_error(e.to_string()))
 }
 
@@ -227,7 +220,7 @@ pub fn issuer_standing(
 
 #[cfg(test)]
 mod tests {
-    use idv_jose::SigningKey;
+    use idv_jose::{JwkSet, SigningKey};
 
     use super::*;
 

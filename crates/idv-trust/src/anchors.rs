@@ -17,6 +17,18 @@ pub struct TrustAnchors {
     keys: BTreeMap<String, PublicKey>,
 }
 
+/// The keys of an anchor file as operators write it: a JWK Set (`{"keys": [...]}`) or one JWK.
+pub fn jwks_from_json(text: &str) -> Result<JwkSet, serde_json::Error> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    if value.get("keys").is_some() {
+        serde_json::from_value(value)
+    } else {
+        Ok(JwkSet {
+            keys: vec![serde_json::from_value(value)?],
+        })
+    }
+}
+
 impl TrustAnchors {
     /// From a configured JWK Set. Every key must be a public P-256 JWK; a declared `kid` must
     /// equal the key's thumbprint. At least one key is required.
