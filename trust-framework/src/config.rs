@@ -94,7 +94,7 @@ impl Default for TrustFrameworkConfig {
                 next_update_secs: 60 * 60,
                 framework_versions_valid: BTreeMap::from([
                     (
-                        // Beta 0.3 certificates expired on 31 March 2026 (standards.md §7.1).
+                        // Beta 0.3 certificates expired on 31 March 2026 (UK digital identity and attributes trust framework, beta 0.3 certificates).
                         "0.3".to_owned(),
                         FrameworkValidity {
                             from: None,

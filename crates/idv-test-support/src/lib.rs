@@ -80,8 +80,8 @@ impl TestDb {
             Ok(conn) => conn,
             Err(e) => panic!(
                 "PostgreSQL is not reachable at {} ({e}). Start a server there or set \
-                 {POSTGRES_URL_ENV} to one (user with CREATEDB; see \
-                 shared/docs/toolchain-notes.md)",
+                 {POSTGRES_URL_ENV} to one (user with CREATEDB; `.ci/run` \
+                 starts one where none answers)",
                 redact(&admin_url)
             ),
         };

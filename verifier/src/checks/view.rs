@@ -21,7 +21,7 @@ use crate::tenants::{Tenant, full_client_id};
 /// PNG pixels per QR module.
 const PNG_SCALE: u32 = 8;
 
-/// A check as its tenant sees it (design.md "Checks and outcomes").
+/// A check as its tenant sees it.
 #[derive(Clone, PartialEq, Serialize)]
 pub struct CheckView {
     /// `chk_…`.
