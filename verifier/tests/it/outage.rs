@@ -39,6 +39,19 @@ async fn a_postgres_outage_answers_503_and_the_verifier_recovers_without_a_resta
             "creating a check",
         )
         .await;
+        // A person's page of the OpenID Provider bridge: the same, as a page.
+        let page = fed
+            .client
+            .get(fed.url("/oidc/authorize?client_id=oc_any&response_type=code"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(page.headers()["retry-after"], "5");
+        assert!(
+            page.text().await.unwrap().contains("briefly unavailable"),
+            "the sign-in page"
+        );
         // Bounded by the pool's acquire timeout (3 s): the requests fail, they do not hang.
         assert!(
             started.elapsed() < std::time::Duration::from_secs(8),
