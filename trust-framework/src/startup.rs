@@ -74,16 +74,27 @@ impl Application {
         listener: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let settings = config.register_settings()?;
-        let address = listener.local_addr().map_err(|source| StartupError::Bind {
-            address: config.http.listen,
-            source,
-        })?;
         let store = Store::connect(
             config.database_url().expose(),
             config.database.pool_settings(),
         )
         .await?;
+        Self::build_on_store(config, listener, store, clock).await
+    }
+
+    /// Builds the service on a bound listener and a store already open in this process (the
+    /// in-process launcher's, which ran `init` on it): one database handle per process.
+    pub async fn build_on_store(
+        config: TrustFrameworkConfig,
+        listener: TcpListener,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
+        let settings = config.register_settings()?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: config.http.listen,
+            source,
+        })?;
         let register = Register::open(store, clock, settings).await?;
         Ok(Self {
             listener,
