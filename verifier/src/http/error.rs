@@ -14,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use idv_service_kit::ApiError;
 
+use super::limits::throttled_page;
 use super::oidc::{csp_nonce, html};
 use super::pages::message_page;
 use crate::checks::CheckError;
@@ -36,6 +37,14 @@ impl From<CheckError> for ApiError {
             | CheckError::ConfirmationDataPurged
             | CheckError::EvidencePurged
             | CheckError::NoEvidence { .. } => ApiError::conflict(error.to_string()),
+            CheckError::TooManyOpenChecks {
+                retry_after_secs, ..
+            } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                error.to_string(),
+            )
+            .with_retry_after(*retry_after_secs),
             CheckError::InvalidResponseCode => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", error.to_string())
             }
@@ -122,6 +131,14 @@ impl From<OidcError> for ApiError {
                 error.to_string(),
             ),
             OidcError::InvalidToken => ApiError::invalid_token(error.to_string()),
+            OidcError::TooManySessions {
+                retry_after_secs, ..
+            } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                error.to_string(),
+            )
+            .with_retry_after(*retry_after_secs),
             OidcError::Tenant(_)
             | OidcError::Corrupt { .. }
             | OidcError::Internal(_)
@@ -168,6 +185,9 @@ pub(super) fn page_error(verifier: &Verifier, error: OidcError) -> Response {
              start again."
                 .to_owned(),
         ),
+        OidcError::TooManySessions {
+            retry_after_secs, ..
+        } => return throttled_page(verifier, *retry_after_secs),
         OidcError::OtherBrowser => (
             StatusCode::FORBIDDEN,
             "Continue on the device where you started",

@@ -15,6 +15,7 @@ mod evidence;
 mod freshness;
 mod helpers;
 mod lifecycle;
+mod limits;
 mod oidc;
 mod presentations;
 mod rejections;
