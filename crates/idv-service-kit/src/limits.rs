@@ -101,7 +101,8 @@ pub async fn limit_by_client_ip(
     let (mut parts, body) = request.into_parts();
     let client = limit.proxies.client_ip_of(&parts);
     if let Err(throttled) = limit.check(client) {
-        tracing::warn!(
+        // Debug only: `observe` logs the 429 once; a flood must not become a log flood.
+        tracing::debug!(
             retry_after_secs = throttled.retry_after_secs(),
             "request refused: client rate limit"
         );

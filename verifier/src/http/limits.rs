@@ -81,7 +81,7 @@ pub(super) async fn limit_tenant_writes(
         && let Some(tenant) = request.extensions().get::<Tenant>()
         && let Err(throttled) = limits.per_tenant.check(&tenant.tenant_id)
     {
-        tracing::warn!(
+        tracing::debug!(
             tenant.id = %tenant.tenant_id,
             retry_after_secs = throttled.retry_after_secs(),
             "request refused: tenant rate limit"

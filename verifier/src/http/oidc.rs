@@ -66,7 +66,7 @@ fn throttle_client(state: &AppState, parameters: &str) -> Option<Response> {
         .find(|(name, _)| name == "client_id")
         .map(|(_, value)| value.into_owned())?;
     let throttled = state.limits.authorize_per_client.check(&client_id).err()?;
-    tracing::warn!(
+    tracing::debug!(
         oidc.client_id = %client_id,
         retry_after_secs = throttled.retry_after_secs(),
         "authorization request refused: client rate limit"
