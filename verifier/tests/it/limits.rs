@@ -269,6 +269,22 @@ async fn open_checks_of_a_tenant_are_capped(db: TestDb) {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     fed.clock.advance(lifetime);
     fed.create_check(&body).await;
+
+    // A sign-in whose check cannot be created for the cap goes back to the client with
+    // temporarily_unavailable when its hand-off page is loaded.
+    fed.create_check(&body).await;
+    fed.create_check(&body).await;
+    let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
+    let rp = RelyingParty::discover(&fed, &registered).await;
+    let mut browser = Browser::new();
+    let handoff = see_other(
+        &browser
+            .get(rp.authorize("right_to_work").url.as_str())
+            .await,
+    );
+    let back = see_other(&browser.get(&handoff).await);
+    assert!(back.starts_with(REDIRECT_URI), "{back}");
+    assert!(back.contains("error=temporarily_unavailable"), "{back}");
     fed.stop().await;
 }
 
