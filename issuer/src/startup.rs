@@ -12,7 +12,7 @@ use idv_service_kit::config::ConfigError;
 use tokio::net::TcpListener;
 
 use crate::config::IssuerConfig;
-use crate::http::{AppState, router};
+use crate::http::{AppState, Limits, router};
 use crate::issuance::{Issuer, KeyError, OperatorError};
 use crate::store::{Store, StoreError};
 
@@ -103,6 +103,8 @@ impl Application {
         random: Arc<dyn Random>,
     ) -> Result<Self, StartupError> {
         let settings = config.issuer_settings()?;
+        let limits = Limits::new(&config.limits)
+            .map_err(|e| ConfigError::Rejected(format!("limits: {e}")))?;
         let issuer = Issuer::open(store, clock, random, settings).await?;
         match issuer.has_operator_token().await {
             Ok(true) => {}
@@ -129,7 +131,7 @@ impl Application {
         Ok(Self {
             listener,
             address,
-            state: AppState { issuer },
+            state: AppState { issuer, limits },
         })
     }
 

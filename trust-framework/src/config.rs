@@ -29,6 +29,15 @@
 //!
 //! [attestation]
 //! lifetime_secs = 2592000                # IDV_ATTESTATION__LIFETIME_SECS: 30 days
+//!
+//! [limits]                               # 429 + Retry-After past a rate, per client address
+//! trusted_proxies = []                   # IDV_LIMITS__TRUSTED_PROXIES: CIDRs of reverse proxies
+//!                                        # whose X-Forwarded-For names the client (its
+//!                                        # rightmost untrusted entry); otherwise the peer
+//! max_body_bytes = 2097152               # IDV_LIMITS__MAX_BODY_BYTES: larger bodies are 413
+//! per_ip = { per_minute = 3000, burst = 600 }         # the public endpoints
+//!                                        # (IDV_LIMITS__PER_IP__PER_MINUTE, …__BURST)
+//! operator_per_ip = { per_minute = 600, burst = 120 } # the operator API (/v1/…)
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
@@ -39,6 +48,7 @@ use idv_proto::trust::trust_list::FrameworkValidity;
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
+use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
 use serde::{Deserialize, Serialize};
 
 use crate::register::RegisterSettings;
@@ -61,6 +71,34 @@ pub struct TrustFrameworkConfig {
     pub list: ListSettings,
     /// Verifier attestations.
     pub attestation: AttestationSettings,
+    /// Rate limits and the body cap.
+    #[serde(default)]
+    pub limits: LimitSettings,
+}
+
+/// `[limits]`: rates per client address, and the body cap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Reverse proxies whose `X-Forwarded-For` is read (CIDRs); none by default.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// The public endpoints (trust list, anchor, type metadata), per client address.
+    pub per_ip: Rate,
+    /// The operator API, per client address.
+    pub operator_per_ip: Rate,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            per_ip: Rate::new(3000, 600),
+            operator_per_ip: Rate::new(600, 120),
+        }
+    }
 }
 
 /// `[list]`.
@@ -117,6 +155,7 @@ impl Default for TrustFrameworkConfig {
             attestation: AttestationSettings {
                 lifetime_secs: 30 * 24 * 60 * 60,
             },
+            limits: LimitSettings::default(),
         }
     }
 }

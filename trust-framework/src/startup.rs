@@ -11,7 +11,7 @@ use idv_service_kit::config::ConfigError;
 use tokio::net::TcpListener;
 
 use crate::config::TrustFrameworkConfig;
-use crate::http::{AppState, router};
+use crate::http::{AppState, Limits, router};
 use crate::register::{Register, RegisterError};
 use crate::store::{Store, StoreError};
 
@@ -91,6 +91,8 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
         let settings = config.register_settings()?;
+        let limits = Limits::new(&config.limits)
+            .map_err(|e| ConfigError::Rejected(format!("limits: {e}")))?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind {
             address: config.http.listen,
             source,
@@ -99,7 +101,7 @@ impl Application {
         Ok(Self {
             listener,
             address,
-            state: AppState { register },
+            state: AppState { register, limits },
         })
     }
 

@@ -66,6 +66,19 @@
 //!
 //! [sweeper]
 //! interval_ms = 60000                    # IDV_SWEEPER__INTERVAL_MS: expiry and retention
+//!
+//! [limits]                               # 429 + Retry-After past a rate, per key
+//! trusted_proxies = []                   # IDV_LIMITS__TRUSTED_PROXIES: CIDRs of reverse proxies
+//!                                        # whose X-Forwarded-For names the client (its
+//!                                        # rightmost untrusted entry); otherwise the peer
+//! max_body_bytes = 2097152               # IDV_LIMITS__MAX_BODY_BYTES: larger bodies are 413
+//! per_ip = { per_minute = 3000, burst = 600 }   # every public endpoint, per client address
+//!                                        # (IDV_LIMITS__PER_IP__PER_MINUTE, …__BURST)
+//! authorize_per_ip = { per_minute = 60, burst = 20 }        # /oidc/authorize, per address
+//! authorize_per_client = { per_minute = 600, burst = 100 }  # /oidc/authorize, per client_id
+//! checks_per_tenant = { per_minute = 600, burst = 100 }     # tenant API writes, per tenant
+//! max_open_checks_per_tenant = 1000      # checks waiting for a wallet; then 429
+//! max_pending_sessions_per_client = 1000 # sign-ins waiting for a person; then 429
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
@@ -80,6 +93,7 @@ use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
+use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
 use idv_service_kit::tls::{ClientTls, TlsSettings};
 use idv_trust::anchors::TrustAnchors;
 use serde::{Deserialize, Serialize};
@@ -105,6 +119,46 @@ pub struct VerifierConfig {
     /// Trust of outbound https besides the system's roots.
     #[serde(default, skip_serializing_if = "is_default_tls")]
     pub tls: TlsSettings,
+    /// Rate and resource limits.
+    #[serde(default)]
+    pub limits: LimitSettings,
+}
+
+/// `[limits]`: rates per client address, OpenID Connect client and tenant, and caps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Reverse proxies whose `X-Forwarded-For` is read (CIDRs); none by default.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Every public endpoint (wallet, OpenID Provider, keys), per client address.
+    pub per_ip: Rate,
+    /// `GET|POST /oidc/authorize`, per client address.
+    pub authorize_per_ip: Rate,
+    /// `GET|POST /oidc/authorize`, per `client_id`.
+    pub authorize_per_client: Rate,
+    /// `POST`/`DELETE` of the tenant API, per tenant.
+    pub checks_per_tenant: Rate,
+    /// Checks of one tenant waiting for a wallet at once.
+    pub max_open_checks_per_tenant: i64,
+    /// Sign-ins of one OpenID Connect client waiting for the person at once.
+    pub max_pending_sessions_per_client: i64,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            per_ip: Rate::new(3000, 600),
+            authorize_per_ip: Rate::new(60, 20),
+            authorize_per_client: Rate::new(600, 100),
+            checks_per_tenant: Rate::new(600, 100),
+            max_open_checks_per_tenant: 1000,
+            max_pending_sessions_per_client: 1000,
+        }
+    }
 }
 
 fn is_default_tls(tls: &TlsSettings) -> bool {
@@ -213,6 +267,7 @@ impl Default for VerifierConfig {
                 interval_ms: 60_000,
             },
             tls: TlsSettings::default(),
+            limits: LimitSettings::default(),
         }
     }
 }
@@ -246,6 +301,8 @@ pub struct Settings {
     pub sweep_interval: Duration,
     /// Trust of outbound https (trust and status lists, webhooks).
     pub tls: ClientTls,
+    /// Rate and resource limits.
+    pub limits: LimitSettings,
 }
 
 /// Shortest check lifetime accepted: one minute (a person must scan and consent).
@@ -372,6 +429,29 @@ impl VerifierConfig {
         if self.sweeper.interval_ms == 0 {
             return reject("sweeper.interval_ms must be positive".into());
         }
+        let limits = &self.limits;
+        for (name, rate) in [
+            ("per_ip", limits.per_ip),
+            ("authorize_per_ip", limits.authorize_per_ip),
+            ("authorize_per_client", limits.authorize_per_client),
+            ("checks_per_tenant", limits.checks_per_tenant),
+        ] {
+            if rate.per_minute == 0 || rate.burst == 0 {
+                return reject(format!(
+                    "limits.{name}: per_minute and burst must be at least 1"
+                ));
+            }
+        }
+        if limits.max_open_checks_per_tenant < 1
+            || limits.max_pending_sessions_per_client < 1
+            || limits.max_body_bytes == 0
+        {
+            return reject(
+                "limits: max_open_checks_per_tenant, max_pending_sessions_per_client and \
+                 max_body_bytes must be at least 1"
+                    .into(),
+            );
+        }
         Ok(Settings {
             public_url,
             trust_list_url: self.trust.list_url.clone(),
@@ -387,6 +467,7 @@ impl VerifierConfig {
             sweep_interval: Duration::from_millis(self.sweeper.interval_ms),
             tls: ClientTls::from_settings(&self.tls)
                 .map_err(|e| ConfigError::Rejected(format!("tls.ca_file: {e}")))?,
+            limits: limits.clone(),
         })
     }
 }
@@ -441,6 +522,18 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(config.settings().unwrap().tenant_cache_secs, 0);
+        let config = load(&[
+            ("IDV_TRUST__ANCHORS", anchors.as_str()),
+            (
+                "IDV_LIMITS__TRUSTED_PROXIES",
+                "[\"10.0.0.0/8\", \"fd00::/8\"]",
+            ),
+            ("IDV_LIMITS__CHECKS_PER_TENANT__BURST", "7"),
+        ])
+        .unwrap();
+        let limits = config.settings().unwrap().limits;
+        assert_eq!(limits.trusted_proxies.len(), 2);
+        assert_eq!(limits.checks_per_tenant, Rate::new(600, 7));
         assert_eq!(
             config.database_url().expose(),
             "sqlite://./data/verifier.sqlite"
@@ -479,6 +572,8 @@ mod tests {
             ("IDV_TRUST__REFRESH_SECS", "86401"),
             ("IDV_TRUST__STATUS_CACHE_SECS", "86401"),
             ("IDV_CHECKS__TENANT_CACHE_SECS", "3601"),
+            ("IDV_LIMITS__PER_IP__BURST", "0"),
+            ("IDV_LIMITS__MAX_OPEN_CHECKS_PER_TENANT", "0"),
         ] {
             let config = load(&[("IDV_TRUST__ANCHORS", anchors.as_str()), (name, value)]).unwrap();
             assert!(config.settings().is_err(), "{name}={value}");

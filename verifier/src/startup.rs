@@ -51,6 +51,7 @@ pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     verifier: Verifier,
+    state: AppState,
 }
 
 impl Application {
@@ -88,10 +89,13 @@ impl Application {
             source,
         })?;
         let verifier = open(&config, clock, random).await?;
+        let state = AppState::new(verifier.clone())
+            .map_err(|e| StartupError::Config(ConfigError::Rejected(format!("limits: {e}"))))?;
         Ok(Self {
             listener,
             address,
             verifier,
+            state,
         })
     }
 
@@ -128,16 +132,10 @@ impl Application {
         let stop = Arc::new(stop);
         let workers = spawn_background_tasks(&verifier, &stopped);
         let signal = Arc::clone(&stop);
-        let served = idv_service_kit::http::serve(
-            self.listener,
-            router(AppState {
-                verifier: verifier.clone(),
-            }),
-            async move {
-                shutdown.await;
-                let _ = signal.send(true);
-            },
-        )
+        let served = idv_service_kit::http::serve(self.listener, router(self.state), async move {
+            shutdown.await;
+            let _ = signal.send(true);
+        })
         .await;
         let _ = stop.send(true);
         for worker in workers {

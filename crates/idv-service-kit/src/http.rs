@@ -20,7 +20,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
-pub use extract::{BearerToken, Form, Json, Path, Query};
+pub use extract::{BearerToken, Form, Json, Path, Query, body_rejection};
 
 use error::ServerErrorCause;
 
@@ -79,9 +79,13 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let app = router.layer(axum::middleware::from_fn(observe));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address is what `limits` keys clients by.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Completes on ctrl-c or SIGTERM (what container runtimes send).

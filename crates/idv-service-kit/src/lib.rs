@@ -14,6 +14,8 @@
 //!   `deny_unknown_fields` config; [`config::Secret`] for values that must not be logged.
 //! - [`telemetry`]: `tracing` initialisation (`RUST_LOG`, default `info`, to stderr).
 //! - [`http`]: [`http::ApiError`], extractors, `/healthz`, request logging and graceful serving.
+//! - [`limits`]: per-client rate limits (429 with `Retry-After`), the client address behind
+//!   trusted proxies, and the request body cap (413).
 //! - [`qr`]: QR codes of wallet links as SVG and PNG.
 //! - [`tls`]: outbound TLS of the services' HTTP clients (system roots plus a `[tls] ca_file`)
 //!   and typed TLS failures.
@@ -25,6 +27,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod limits;
 pub mod markup;
 pub mod qr;
 pub mod telemetry;

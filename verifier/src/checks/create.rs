@@ -105,6 +105,7 @@ impl Verifier {
         // here, where the employer can act on it, rather than at every wallet.
         let now = self.clock.now();
         let expires_at = now + self.settings.request_lifetime_secs;
+        self.check_open_checks_cap(tenant, now).await?;
         let material = self.signing_material(&tenant.tenant_id).await?;
         let attestation = &material.attestation;
         if attestation.claims().exp < expires_at {
@@ -185,6 +186,29 @@ impl Verifier {
 }
 
 impl Verifier {
+    /// Refuses a check beyond `[limits] max_open_checks_per_tenant` waiting for a wallet (a
+    /// count, not a lock: concurrent creations may pass it by as many as run at once, which
+    /// the tenant's rate limit bounds).
+    async fn check_open_checks_cap(&self, tenant: &Tenant, now: i64) -> Result<(), CheckError> {
+        let limit = self.settings.limits.max_open_checks_per_tenant;
+        let (open, earliest) = self
+            .store
+            .open_checks(
+                &tenant.tenant_id,
+                now,
+                now - self.settings.request_lifetime_secs,
+            )
+            .await?;
+        if open >= limit {
+            tracing::warn!(tenant.id = %tenant.tenant_id, "check refused: too many open checks");
+            return Err(CheckError::TooManyOpenChecks {
+                limit,
+                retry_after_secs: crate::oidc::authorize::secs_until(earliest, now),
+            });
+        }
+        Ok(())
+    }
+
     /// Refuses a relying party the trust list does not show as active. The held list may
     /// predate its registration (or reinstatement): it is fetched again once first, at most
     /// every [`crate::service::MISS_REFETCH_SECS`] seconds.

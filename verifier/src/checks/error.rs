@@ -58,6 +58,18 @@ pub enum CheckError {
         /// Why not.
         why: &'static str,
     },
+    /// The tenant already has `[limits] max_open_checks_per_tenant` checks waiting for a
+    /// wallet.
+    #[error(
+        "the tenant has {limit} checks waiting for a wallet, the most allowed: wait until \
+         some finish or expire, or delete ones no longer needed"
+    )]
+    TooManyOpenChecks {
+        /// The cap.
+        limit: i64,
+        /// Seconds until the earliest of them expires.
+        retry_after_secs: u64,
+    },
     /// The same-device response code is wrong or was used already.
     #[error("the response code is not valid for this check, or was used already")]
     InvalidResponseCode,

@@ -16,6 +16,7 @@ use idv_service_kit::ApiError;
 use idv_service_kit::db::Unavailable;
 use idv_service_kit::http::error::UNAVAILABLE_RETRY_AFTER_SECS;
 
+use super::limits::throttled_page;
 use super::oidc::{csp_nonce, html};
 use super::pages::message_page;
 use crate::checks::CheckError;
@@ -38,6 +39,14 @@ impl From<CheckError> for ApiError {
             | CheckError::ConfirmationDataPurged
             | CheckError::EvidencePurged
             | CheckError::NoEvidence { .. } => ApiError::conflict(error.to_string()),
+            CheckError::TooManyOpenChecks {
+                retry_after_secs, ..
+            } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                error.to_string(),
+            )
+            .with_retry_after(*retry_after_secs),
             CheckError::InvalidResponseCode => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", error.to_string())
             }
@@ -124,6 +133,14 @@ impl From<OidcError> for ApiError {
                 error.to_string(),
             ),
             OidcError::InvalidToken => ApiError::invalid_token(error.to_string()),
+            OidcError::TooManySessions {
+                retry_after_secs, ..
+            } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                error.to_string(),
+            )
+            .with_retry_after(*retry_after_secs),
             OidcError::Tenant(_)
             | OidcError::Corrupt { .. }
             | OidcError::Internal(_)
@@ -170,6 +187,9 @@ pub(super) fn page_error(verifier: &Verifier, error: OidcError) -> Response {
              start again."
                 .to_owned(),
         ),
+        OidcError::TooManySessions {
+            retry_after_secs, ..
+        } => return throttled_page(verifier, *retry_after_secs),
         OidcError::OtherBrowser => (
             StatusCode::FORBIDDEN,
             "Continue on the device where you started",

@@ -16,6 +16,7 @@ mod evidence;
 mod freshness;
 mod helpers;
 mod lifecycle;
+mod limits;
 mod oidc;
 mod outage;
 mod presentations;

@@ -35,6 +35,7 @@ pub struct ApiError {
     error: &'static str,
     description: Option<String>,
     challenge: Option<&'static str>,
+    retry_after: Option<u64>,
     cause: Option<String>,
     retry_after_secs: Option<u32>,
 }
@@ -52,6 +53,7 @@ impl ApiError {
             error,
             description: Some(description.into()),
             challenge: None,
+            retry_after: None,
             cause: None,
             retry_after_secs: None,
         }
@@ -106,6 +108,24 @@ impl ApiError {
         }
     }
 
+    /// 413 `invalid_request`: the body is larger than the endpoint accepts (RFC 9110
+    /// §15.5.14), distinct from the 400 of a malformed one.
+    pub fn payload_too_large(description: impl Into<String>) -> Self {
+        Self::oauth(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            OAuthErrorCode::InvalidRequest,
+            description,
+        )
+    }
+
+    /// The same error with `Retry-After: <secs>` (RFC 9110 §10.2.3), for a 429 or 503.
+    pub fn with_retry_after(self, secs: u64) -> Self {
+        Self {
+            retry_after: Some(secs),
+            ..self
+        }
+    }
+
     /// 500 `server_error`. `cause` is logged once by the middleware and never sent.
     pub fn internal(cause: impl fmt::Display) -> Self {
         Self {
@@ -113,6 +133,7 @@ impl ApiError {
             error: OAuthErrorCode::ServerError.as_str(),
             description: None,
             challenge: None,
+            retry_after: None,
             cause: Some(cause.to_string()),
             retry_after_secs: None,
         }
@@ -207,6 +228,9 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             );
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if let Some(cause) = self.cause {
             response.extensions_mut().insert(ServerErrorCause(cause));
