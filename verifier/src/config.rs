@@ -509,6 +509,22 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(config.settings().unwrap().tenant_cache_secs, 0);
+        let config = load(&[
+            ("IDV_TRUST__ANCHORS", anchors.as_str()),
+            (
+                "IDV_WEBHOOKS__ALLOW_HOSTS",
+                r#"["127.0.0.1:9000", "hooks.internal"]"#,
+            ),
+        ])
+        .unwrap();
+        let allow = config.settings().unwrap().webhook_allow_hosts;
+        assert!(allow.allows(&"http://127.0.0.1:9000/x".parse().unwrap()));
+        assert!(allow.allows(&"https://hooks.internal:8443/x".parse().unwrap()));
+        assert!(!allow.allows(&"http://127.0.0.1:9001/x".parse().unwrap()));
+        assert!(
+            settings.webhook_allow_hosts.is_empty(),
+            "nothing allowed by default"
+        );
         assert_eq!(
             config.database_url().expose(),
             "sqlite://./data/verifier.sqlite"

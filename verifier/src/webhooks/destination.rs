@@ -89,6 +89,11 @@ impl AllowHosts {
             .any(|(h, p)| *h == host && p.is_none_or(|p| p == port))
     }
 
+    /// Whether nothing is listed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Whether every entry is a loopback host (`localhost`, 127/8, `::1`).
     pub fn all_loopback(&self) -> bool {
         self.entries.iter().all(|(host, _)| match host {
