@@ -82,7 +82,11 @@ impl Verifier {
             check_webhook_url(url, &self.settings.webhook_allow_hosts)?;
         }
         let redirect = match &request.redirect_uri {
-            Some(uri) => Some(redirect_uri(uri, &self.settings.redirect_allow_hosts)?),
+            Some(uri) => Some(redirect_uri(
+                uri,
+                &self.settings.redirect_allow_hosts,
+                &self.settings.public_url,
+            )?),
             None => None,
         };
         if let Some(reference) = &request.reference
@@ -234,11 +238,20 @@ enum RedirectKind {
 /// only to a loopback host in `[checks] redirect_allow_hosts` (a native app's loopback
 /// listener, RFC 8252 §7.3); or a private-use scheme in reverse domain name form (RFC 8252
 /// §7.1, e.g. `com.employer.app:/cb`), which [`attested_redirect_uri`] then requires the
-/// relying party's attestation to list. No fragment (RFC 6749 §3.1.2), no credentials.
-fn redirect_uri(value: &str, allow: &AllowHosts) -> Result<RedirectKind, RedirectUriError> {
+/// relying party's attestation to list. No fragment (RFC 6749 §3.1.2), no credentials. The
+/// verifier's own pages (under `public_url`: the OpenID Provider bridge's hand-off page) are
+/// always allowed.
+fn redirect_uri(
+    value: &str,
+    allow: &AllowHosts,
+    public_url: &str,
+) -> Result<RedirectKind, RedirectUriError> {
     if value.len() > MAX_TEXT {
         return Err(RedirectUriError::TooLong);
     }
+    let own_page = value
+        .strip_prefix(public_url)
+        .is_some_and(|path| path.starts_with('/'));
     let url = url::Url::parse(value).map_err(|_| RedirectUriError::NotAbsolute)?;
     if url.fragment().is_some() {
         return Err(RedirectUriError::Fragment);
@@ -249,7 +262,9 @@ fn redirect_uri(value: &str, allow: &AllowHosts) -> Result<RedirectKind, Redirec
     match url.scheme() {
         "https" if url.host().is_some() => Ok(RedirectKind::Web),
         "https" => Err(RedirectUriError::NotAbsolute),
-        "http" if is_loopback_host(&url) && allow.allows(&url) => Ok(RedirectKind::Web),
+        "http" if own_page || (is_loopback_host(&url) && allow.allows(&url)) => {
+            Ok(RedirectKind::Web)
+        }
         "http" => Err(RedirectUriError::PlainHttp),
         scheme if scheme.contains('.') => Ok(RedirectKind::App),
         scheme => Err(RedirectUriError::Scheme {
@@ -277,6 +292,8 @@ fn attested_redirect_uri(
 mod tests {
     use super::*;
 
+    const PUBLIC: &str = "http://verifier.internal:8300";
+
     fn loopback(entries: &[&str]) -> AllowHosts {
         AllowHosts::parse(&entries.iter().map(|e| (*e).to_owned()).collect::<Vec<_>>()).unwrap()
     }
@@ -289,8 +306,12 @@ mod tests {
             ("https://employer.example/cb?x=1", RedirectKind::Web),
             ("http://127.0.0.1:7777/cb", RedirectKind::Web),
             ("com.employer.app:/cb", RedirectKind::App),
+            (
+                "http://verifier.internal:8300/oidc/handoff/x",
+                RedirectKind::Web,
+            ),
         ] {
-            assert_eq!(redirect_uri(good, &allow), Ok(kind), "{good}");
+            assert_eq!(redirect_uri(good, &allow, PUBLIC), Ok(kind), "{good}");
         }
         for (bad, error) in [
             ("vbscript:msgbox(1)", "scheme `vbscript`"),
@@ -301,11 +322,18 @@ mod tests {
             ("http://employer.example/cb", "plain http"),
             ("http://127.0.0.1:7778/cb", "plain http"),
             ("http://localhost:7777/cb", "plain http"),
+            ("http://verifier.internal:8300.evil.example/x", "absolute"),
+            (
+                "http://verifier.internal:8300@evil.example/x",
+                "credentials",
+            ),
+            ("http://verifier.internal:8300x/x", "absolute"),
+            ("http://verifier.internal:83001/x", "absolute"),
             ("https://employer.example/cb#x", "fragment"),
             ("https://u:p@employer.example/cb", "credentials"),
             ("/cb", "absolute"),
         ] {
-            let refused = redirect_uri(bad, &allow).unwrap_err().to_string();
+            let refused = redirect_uri(bad, &allow, PUBLIC).unwrap_err().to_string();
             assert!(refused.contains(error), "{bad}: {refused}");
         }
     }
