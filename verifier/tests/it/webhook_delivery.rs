@@ -102,9 +102,9 @@ async fn a_hanging_host_does_not_delay_another_tenants_webhook(db: TestDb) {
 }
 
 async fn two_instances_deliver_each_event_once_to_a_slow_receiver(db: TestDb) {
-    // Each answer takes 3 s; the clock runs 20 times faster than real time meanwhile, so an
-    // attempt (60 s) outlasts its 38 s lease unless the lease is renewed while sending.
-    let slow = WebhookReceiver::start_slow(Duration::from_secs(3)).await;
+    // Each answer takes 4 s; the clock runs 12.5 times faster than real time meanwhile, so
+    // an attempt (50 s) outlasts its 38 s lease unless the lease is renewed while sending.
+    let slow = WebhookReceiver::start_slow(Duration::from_secs(4)).await;
     let fed = Federation::start_with(&db, |c| slow.allow(c)).await;
     let second = fed.another_running_instance().await;
     let mut ids = Vec::new();
@@ -117,12 +117,12 @@ async fn two_instances_deliver_each_event_once_to_a_slow_receiver(db: TestDb) {
         async move {
             while running.load(Ordering::SeqCst) {
                 clock.advance(1);
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(80)).await;
             }
         }
     });
     fed.clock.advance(EXPIRE);
-    for _ in 0..1500 {
+    for _ in 0..2000 {
         if slow.count() >= 12 {
             break;
         }
@@ -265,7 +265,8 @@ async fn a_receiver_down_for_an_hour_gets_the_event_once_afterwards(db: TestDb) 
     assert_eq!(receiver.count(), 1);
     let delivered = events(&db, &fed.tenant, &id).await;
     assert_eq!(delivered[0].state, "delivered", "{delivered:?}");
-    assert_eq!(delivered[0].attempts, failed[0].attempts + 1);
+    // (An attempt may still have been under way when the failures were read.)
+    assert!(delivered[0].attempts > failed[0].attempts, "{delivered:?}");
     fed.stop().await;
 }
 
