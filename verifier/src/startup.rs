@@ -167,20 +167,13 @@ fn spawn_background_tasks(
     verifier: &Verifier,
     stopped: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
-    let poll = Duration::from_millis(verifier.settings().webhooks.poll_interval_ms);
     let sweep = verifier.settings().sweep_interval;
     let refresh =
         Duration::from_secs(u64::try_from(verifier.settings().trust_refresh_secs).unwrap_or(1));
     let outbox = {
         let verifier = verifier.clone();
-        every(poll, stopped.clone(), move || {
-            let verifier = verifier.clone();
-            async move {
-                if let Err(error) = verifier.deliver_due_events().await {
-                    tracing::error!(%error, "webhook outbox pass failed");
-                }
-            }
-        })
+        let stopped = stopped.clone();
+        tokio::spawn(async move { verifier.run_webhook_delivery(stopped).await })
     };
     let sweeper = {
         let verifier = verifier.clone();

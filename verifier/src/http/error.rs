@@ -32,6 +32,18 @@ impl From<CheckError> for ApiError {
             CheckError::InvalidInput(_) | CheckError::UnknownTemplate { .. } => {
                 ApiError::invalid_request(error.to_string())
             }
+            // No OAuth code names a webhook URL: a precise one in the same style.
+            CheckError::InvalidWebhookUrl(_) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_webhook_url",
+                error.to_string(),
+            ),
+            // RFC 7591 §3.2.2.
+            CheckError::InvalidRedirectUri(_) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_redirect_uri",
+                error.to_string(),
+            ),
             CheckError::NotFound { .. } => ApiError::not_found(error.to_string()),
             CheckError::NotAttested(_)
             | CheckError::NotPending { .. }
