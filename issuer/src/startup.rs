@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use crate::config::IssuerConfig;
 use crate::http::{AppState, router};
 use crate::issuance::{Issuer, KeyError, OperatorError};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -86,11 +86,7 @@ impl Application {
         random: Arc<dyn Random>,
     ) -> Result<Self, StartupError> {
         let settings = config.issuer_settings()?;
-        let store = Store::connect(
-            config.database_url().expose(),
-            config.database.pool_settings(),
-        )
-        .await?;
+        let store = config.connect_store().await?;
         let issuer = Issuer::open(store, clock, random, settings).await?;
         match issuer.has_operator_token().await {
             Ok(true) => {}

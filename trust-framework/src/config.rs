@@ -27,6 +27,19 @@
 //!
 //! [attestation]
 //! lifetime_secs = 2592000                # IDV_ATTESTATION__LIFETIME_SECS: 30 days
+//!
+//! # Where private keys live. Nothing set: a key-encryption key (KEK) file, trust-framework.kek,
+//! # is generated (mode 0600) on first start beside the SQLite database (in data_dir for
+//! # PostgreSQL), and every private key is stored sealed under it (JWE dir + A256GCM). Set one
+//! # of kek_file and kek_env to keep the KEK elsewhere; with [keys.pkcs11] the anchor key is
+//! # generated and used in an HSM, and the database keeps only a reference to them.
+//! [keys]
+//! kek_file = "/etc/idv/trust-framework.kek"    # IDV_KEYS__KEK_FILE: 32 random bytes, base64url
+//! kek_env = "TRUST_FRAMEWORK_KEK"                  # IDV_KEYS__KEK_ENV: the variable that holds the KEK
+//! [keys.pkcs11]
+//! module = "/usr/lib/softhsm/libsofthsm2.so"   # IDV_KEYS__PKCS11__MODULE
+//! token_label = "trust-framework"              # IDV_KEYS__PKCS11__TOKEN_LABEL
+//! pin_env = "TRUST_FRAMEWORK_HSM_PIN"              # IDV_KEYS__PKCS11__PIN_ENV (or pin_file = "…")
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
@@ -59,6 +72,9 @@ pub struct TrustFrameworkConfig {
     pub list: ListSettings,
     /// Verifier attestations.
     pub attestation: AttestationSettings,
+    /// Where the private keys live (`[keys]`, see `idv_keystore`).
+    #[serde(default)]
+    pub keys: idv_keystore::KeysConfig,
 }
 
 /// `[list]`.
@@ -115,6 +131,7 @@ impl Default for TrustFrameworkConfig {
             attestation: AttestationSettings {
                 lifetime_secs: 30 * 24 * 60 * 60,
             },
+            keys: idv_keystore::KeysConfig::default(),
         }
     }
 }
@@ -128,6 +145,17 @@ impl TrustFrameworkConfig {
     /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
     pub fn database_url(&self) -> Secret {
         self.database.url_or_sqlite_file("trust-framework.sqlite")
+    }
+
+    /// Connects the store with the configured `[keys]` (see [`crate::store::Store::connect_with_keys`]).
+    pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
+        crate::store::Store::connect_with_keys(
+            self.database_url().expose(),
+            self.database.pool_settings(),
+            &self.keys,
+            &self.database.data_dir,
+        )
+        .await
     }
 
     /// Checks the settings the register depends on and returns them as one value.

@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use crate::config::TrustFrameworkConfig;
 use crate::http::{AppState, router};
 use crate::register::{Register, RegisterError};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -79,11 +79,7 @@ impl Application {
             address: config.http.listen,
             source,
         })?;
-        let store = Store::connect(
-            config.database_url().expose(),
-            config.database.pool_settings(),
-        )
-        .await?;
+        let store = config.connect_store().await?;
         let register = Register::open(store, clock, settings).await?;
         Ok(Self {
             listener,
