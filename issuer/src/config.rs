@@ -90,18 +90,18 @@
 //! client_id = "wallet-sim"
 //! redirect_uris = ["http://127.0.0.1/callback"]
 //!
-//! # Where private keys live. Nothing set: a key-encryption key (KEK) file, issuer.kek,
-//! # is generated (mode 0600) on first start beside the SQLite database (in data_dir for
+//! # Where private keys live. Nothing set: a key-encryption key (KEK) file, issuer.kek, is
+//! # generated (mode 0600) on first start beside the SQLite database (in data_dir for
 //! # PostgreSQL), and every private key is stored sealed under it (JWE dir + A256GCM). Set one
 //! # of kek_file and kek_env to keep the KEK elsewhere; with [keys.pkcs11] the credential signing keys are
 //! # generated and used in an HSM, and the database keeps only a reference to them.
 //! [keys]
-//! kek_file = "/etc/idv/issuer.kek"    # IDV_KEYS__KEK_FILE: 32 random bytes, base64url
-//! kek_env = "ISSUER_KEK"                  # IDV_KEYS__KEK_ENV: the variable that holds the KEK
+//! kek_file = "/etc/idv/issuer.kek"  # IDV_KEYS__KEK_FILE: 32 random bytes, base64url
+//! kek_env = "ISSUER_KEK"            # IDV_KEYS__KEK_ENV: the variable that holds the KEK
 //! [keys.pkcs11]
 //! module = "/usr/lib/softhsm/libsofthsm2.so"   # IDV_KEYS__PKCS11__MODULE
-//! token_label = "issuer"              # IDV_KEYS__PKCS11__TOKEN_LABEL
-//! pin_env = "ISSUER_HSM_PIN"              # IDV_KEYS__PKCS11__PIN_ENV (or pin_file = "…")
+//! token_label = "issuer"            # IDV_KEYS__PKCS11__TOKEN_LABEL
+//! pin_env = "ISSUER_HSM_PIN"        # IDV_KEYS__PKCS11__PIN_ENV (or pin_file = "…")
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).

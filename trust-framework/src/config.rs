@@ -28,18 +28,18 @@
 //! [attestation]
 //! lifetime_secs = 2592000                # IDV_ATTESTATION__LIFETIME_SECS: 30 days
 //!
-//! # Where private keys live. Nothing set: a key-encryption key (KEK) file, trust-framework.kek,
-//! # is generated (mode 0600) on first start beside the SQLite database (in data_dir for
+//! # Where private keys live. Nothing set: a key-encryption key (KEK) file, trust-framework.kek, is
+//! # generated (mode 0600) on first start beside the SQLite database (in data_dir for
 //! # PostgreSQL), and every private key is stored sealed under it (JWE dir + A256GCM). Set one
 //! # of kek_file and kek_env to keep the KEK elsewhere; with [keys.pkcs11] the anchor key is
 //! # generated and used in an HSM, and the database keeps only a reference to them.
 //! [keys]
-//! kek_file = "/etc/idv/trust-framework.kek"    # IDV_KEYS__KEK_FILE: 32 random bytes, base64url
-//! kek_env = "TRUST_FRAMEWORK_KEK"                  # IDV_KEYS__KEK_ENV: the variable that holds the KEK
+//! kek_file = "/etc/idv/trust-framework.kek"  # IDV_KEYS__KEK_FILE: 32 random bytes, base64url
+//! kek_env = "TRUST_FRAMEWORK_KEK"            # IDV_KEYS__KEK_ENV: the variable that holds the KEK
 //! [keys.pkcs11]
 //! module = "/usr/lib/softhsm/libsofthsm2.so"   # IDV_KEYS__PKCS11__MODULE
-//! token_label = "trust-framework"              # IDV_KEYS__PKCS11__TOKEN_LABEL
-//! pin_env = "TRUST_FRAMEWORK_HSM_PIN"              # IDV_KEYS__PKCS11__PIN_ENV (or pin_file = "…")
+//! token_label = "trust-framework"            # IDV_KEYS__PKCS11__TOKEN_LABEL
+//! pin_env = "TRUST_FRAMEWORK_HSM_PIN"        # IDV_KEYS__PKCS11__PIN_ENV (or pin_file = "…")
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).

@@ -64,6 +64,20 @@
 //!
 //! [sweeper]
 //! interval_ms = 60000                    # IDV_SWEEPER__INTERVAL_MS: expiry and retention
+//!
+//! # Where private keys live. Nothing set: a key-encryption key (KEK) file, verifier.kek, is
+//! # generated (mode 0600) on first start beside the SQLite database (in data_dir for
+//! # PostgreSQL), and every private key, the per-check ECDH-ES decryption keys too, is stored
+//! # sealed under it (JWE dir + A256GCM). Set one of kek_file and kek_env to keep the KEK
+//! # elsewhere; with [keys.pkcs11] the signing keys (request objects, evidence, ID tokens) are
+//! # generated and used in an HSM, and the database keeps only a reference to them.
+//! [keys]
+//! kek_file = "/etc/idv/verifier.kek"  # IDV_KEYS__KEK_FILE: 32 random bytes, base64url
+//! kek_env = "VERIFIER_KEK"                # IDV_KEYS__KEK_ENV: the variable that holds the KEK
+//! [keys.pkcs11]
+//! module = "/usr/lib/softhsm/libsofthsm2.so"   # IDV_KEYS__PKCS11__MODULE
+//! token_label = "verifier"            # IDV_KEYS__PKCS11__TOKEN_LABEL
+//! pin_env = "VERIFIER_HSM_PIN"            # IDV_KEYS__PKCS11__PIN_ENV (or pin_file = "…")
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
@@ -103,6 +117,9 @@ pub struct VerifierConfig {
     /// Trust of outbound https besides the system's roots.
     #[serde(default, skip_serializing_if = "is_default_tls")]
     pub tls: TlsSettings,
+    /// Where the private keys live (`[keys]`, see `idv_keystore`).
+    #[serde(default)]
+    pub keys: idv_keystore::KeysConfig,
 }
 
 fn is_default_tls(tls: &TlsSettings) -> bool {
@@ -211,6 +228,7 @@ impl Default for VerifierConfig {
                 interval_ms: 60_000,
             },
             tls: TlsSettings::default(),
+            keys: idv_keystore::KeysConfig::default(),
         }
     }
 }
@@ -267,6 +285,17 @@ impl VerifierConfig {
     /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
     pub fn database_url(&self) -> Secret {
         self.database.url_or_sqlite_file("verifier.sqlite")
+    }
+
+    /// Connects the store with the configured `[keys]` (see [`crate::store::Store::connect_with_keys`]).
+    pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
+        crate::store::Store::connect_with_keys(
+            self.database_url().expose(),
+            self.database.pool_settings(),
+            &self.keys,
+            &self.database.data_dir,
+        )
+        .await
     }
 
     /// The pinned anchors: `trust.anchors` plus the keys in `trust.anchors_file`.

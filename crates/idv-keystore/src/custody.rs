@@ -179,6 +179,19 @@ impl KeyCustody {
         Ok(token)
     }
 
+    /// The public JWK of the key stored as `stored`, its other members (`kid`, `alg`, `use`)
+    /// as stored, without importing the private key (nor asking the HSM).
+    pub fn public_jwk(&self, stored: &str) -> Result<Jwk, KeyStoreError> {
+        let jwk = match StoredKey::parse(stored)? {
+            StoredKey::Sealed(sealed) => {
+                self.kek.open_jwk(&sealed).map_err(KeyStoreError::from_sealed)?
+            }
+            StoredKey::Plain(jwk) => jwk,
+            StoredKey::Hsm(reference) => reference.public_jwk,
+        };
+        Ok(Jwk { d: None, ..jwk })
+    }
+
     /// Seals a decryption key (these are never in the HSM: one is made per check).
     pub fn seal_decryption_key(&self, key: &DecryptionKey) -> Result<String, KeyStoreError> {
         self.kek
