@@ -378,7 +378,9 @@ impl Verifier {
 }
 
 fn info(keys: &KeyCustody, row: &TenantRow) -> Result<TenantInfo, TenantError> {
-    let public = keys.public_jwk(&row.signing_key).map_err(StoreError::from)?;
+    let public = keys
+        .public_jwk(&row.signing_key)
+        .map_err(StoreError::from)?;
     let key = PublicKey::from_jwk(&Jwk {
         kid: None,
         alg: None,
@@ -404,7 +406,9 @@ fn info(keys: &KeyCustody, row: &TenantRow) -> Result<TenantInfo, TenantError> {
 
 /// The tenant's request-signing key, where it is kept (sealed, or in the HSM).
 fn signing_key(keys: &KeyCustody, row: &TenantRow) -> Result<SigningKey, TenantError> {
-    Ok(keys.signing_key(&row.signing_key).map_err(StoreError::from)?)
+    Ok(keys
+        .signing_key(&row.signing_key)
+        .map_err(StoreError::from)?)
 }
 
 /// base64url(SHA-256(key)): what is stored and looked up.

@@ -183,9 +183,10 @@ impl KeyCustody {
     /// as stored, without importing the private key (nor asking the HSM).
     pub fn public_jwk(&self, stored: &str) -> Result<Jwk, KeyStoreError> {
         let jwk = match StoredKey::parse(stored)? {
-            StoredKey::Sealed(sealed) => {
-                self.kek.open_jwk(&sealed).map_err(KeyStoreError::from_sealed)?
-            }
+            StoredKey::Sealed(sealed) => self
+                .kek
+                .open_jwk(&sealed)
+                .map_err(KeyStoreError::from_sealed)?,
             StoredKey::Plain(jwk) => jwk,
             StoredKey::Hsm(reference) => reference.public_jwk,
         };

@@ -124,7 +124,11 @@ pub async fn ensure_signing_key(store: &Store, now: i64) -> Result<bool, KeyErro
 }
 
 /// The stored key `private_jwk` (sealed, or an HSM reference) as a signing key.
-pub(super) fn parse_key(store: &Store, kid: &str, private_jwk: &str) -> Result<SigningKey, KeyError> {
+pub(super) fn parse_key(
+    store: &Store,
+    kid: &str,
+    private_jwk: &str,
+) -> Result<SigningKey, KeyError> {
     let key = store
         .keys()
         .signing_key(private_jwk)

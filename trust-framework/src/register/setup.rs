@@ -68,7 +68,10 @@ pub(super) async fn load_anchor(store: &Store) -> Result<SigningKey, RegisterErr
         .active_anchor_key()
         .await?
         .ok_or(RegisterError::NotInitialised)?;
-    Ok(store.keys().signing_key(&private).map_err(StoreError::from)?)
+    Ok(store
+        .keys()
+        .signing_key(&private)
+        .map_err(StoreError::from)?)
 }
 
 pub(super) fn public_anchor_jwk(key: &SigningKey) -> Jwk {

@@ -126,9 +126,7 @@ pub(crate) fn parse_private(
     kid: &str,
     private_jwk: &str,
 ) -> Result<SigningKey, KeyError> {
-    let key = keys
-        .signing_key(private_jwk)
-        .map_err(StoreError::from)?;
+    let key = keys.signing_key(private_jwk).map_err(StoreError::from)?;
     if key.kid() != kid {
         return Err(KeyError::Unusable {
             kid: kid.to_owned(),

@@ -10,9 +10,9 @@
 //! expiry) and, when the wallet posted one, `wallet_nonce`. It is signed afresh at each fetch
 //! from stored values, so any instance serves it.
 
+use idv_jose::DecryptionKey;
 use idv_jose::jwe::ContentEncryption;
 use idv_jose::jws::{self, Header};
-use idv_jose::DecryptionKey;
 use idv_keystore::KeyCustody;
 use idv_proto::jwk_set::JwkSet;
 use idv_proto::oid4vp::authorization_request::{
