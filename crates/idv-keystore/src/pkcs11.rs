@@ -259,7 +259,7 @@ fn read_pin(config: &Pkcs11Config) -> Result<AuthPin, KeyStoreError> {
             ));
         }
     };
-    Ok(AuthPin::new(pin.into()))
+    Ok(AuthPin::new(pin))
 }
 
 /// The point of a `CKA_EC_POINT`: a DER OCTET STRING holding the uncompressed SEC1 point
@@ -277,7 +277,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
