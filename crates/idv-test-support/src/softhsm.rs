@@ -101,18 +101,21 @@ impl SoftHsm {
         std::env::var_os(CHILD_ENV).is_some()
     }
 
-    /// Runs test `name` of the current test executable again, alone, in a child process with
-    /// `SOFTHSM2_CONF` (and `env`) set, and fails unless it passed.
+    /// Runs test `name` of the current test executable again, alone (ignored or not), in a
+    /// child process with `SOFTHSM2_CONF` (and `env`) set, and fails unless it passed; the
+    /// child's output is printed.
     pub fn run_test_in_child(&self, name: &str, env: &[(String, String)]) {
         let exe = std::env::current_exe().unwrap_or_else(|e| panic!("current exe: {e}"));
         let output = Command::new(exe)
-            .args([name, "--exact", "--nocapture", "--test-threads=1"])
+            .args([name, "--exact", "--include-ignored", "--nocapture"])
+            .arg("--test-threads=1")
             .env(CONF_ENV, self.conf())
             .env(CHILD_ENV, "1")
             .envs(env.iter().map(|(k, v)| (k, v)))
             .output()
             .unwrap_or_else(|e| panic!("running {name} in a child: {e}"));
         let stdout = String::from_utf8_lossy(&output.stdout);
+        println!("{stdout}");
         assert!(
             output.status.success() && stdout.contains("1 passed"),
             "{name} in a child process:\n{stdout}\n{}",

@@ -14,6 +14,7 @@ mod credential_types;
 mod evidence;
 mod freshness;
 mod helpers;
+mod keys_at_rest;
 mod lifecycle;
 mod oidc;
 mod presentations;
