@@ -16,6 +16,8 @@
 //! sqlite_synchronous = "full"            # IDV_DATABASE__SQLITE_SYNCHRONOUS: or "normal", no fsync
 //!                                        # per commit (WAL): an OS crash or power loss may
 //!                                        # lose the last commits, a process crash none
+//! acquire_timeout_ms = 3000             # IDV_DATABASE__ACQUIRE_TIMEOUT_MS: longest wait for a
+//!                                        # connection; then 503 (database unavailable)
 //!
 //! [metadata]
 //! display_name = "Example Identity Service"   # IDV_METADATA__DISPLAY_NAME

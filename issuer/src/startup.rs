@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use crate::config::IssuerConfig;
 use crate::http::{AppState, router};
 use crate::issuance::{Issuer, KeyError, OperatorError};
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -85,8 +85,20 @@ impl Application {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Self, StartupError> {
-        let settings = config.issuer_settings()?;
         let store = config.connect_store().await?;
+        Self::build_on_store(config, listener, store, clock, random).await
+    }
+
+    /// Builds the service on a bound listener and a store already open in this process (the
+    /// in-process launcher's, which ran `init` on it): one database handle per process.
+    pub async fn build_on_store(
+        config: IssuerConfig,
+        listener: TcpListener,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+    ) -> Result<Self, StartupError> {
+        let settings = config.issuer_settings()?;
         let issuer = Issuer::open(store, clock, random, settings).await?;
         match issuer.has_operator_token().await {
             Ok(true) => {}
@@ -115,6 +127,12 @@ impl Application {
             address,
             state: AppState { issuer },
         })
+    }
+
+    /// The use cases, sharing the service's database handle (for operator commands run in
+    /// the same process, [`crate::cli::execute_on`]).
+    pub fn issuer(&self) -> &Issuer {
+        &self.state.issuer
     }
 
     /// The bound port.

@@ -15,6 +15,8 @@
 //! sqlite_synchronous = "full"            # IDV_DATABASE__SQLITE_SYNCHRONOUS: or "normal", no fsync
 //!                                        # per commit (WAL): an OS crash or power loss may
 //!                                        # lose the last commits, a process crash none
+//! acquire_timeout_ms = 3000             # IDV_DATABASE__ACQUIRE_TIMEOUT_MS: longest wait for a
+//!                                        # connection; then 503 (database unavailable)
 //!
 //! [list]
 //! list_id = "uk-dvs-register"            # IDV_LIST__LIST_ID
@@ -110,7 +112,7 @@ impl Default for TrustFrameworkConfig {
                 next_update_secs: 60 * 60,
                 framework_versions_valid: BTreeMap::from([
                     (
-                        // Beta 0.3 certificates expired on 31 March 2026 (standards.md §7.1).
+                        // Beta 0.3 certificates expired on 31 March 2026 (UK digital identity and attributes trust framework, beta 0.3 certificates).
                         "0.3".to_owned(),
                         FrameworkValidity {
                             from: None,

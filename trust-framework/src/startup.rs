@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use crate::config::TrustFrameworkConfig;
 use crate::http::{AppState, router};
 use crate::register::{Register, RegisterError};
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -74,12 +74,23 @@ impl Application {
         listener: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
+        let store = config.connect_store().await?;
+        Self::build_on_store(config, listener, store, clock).await
+    }
+
+    /// Builds the service on a bound listener and a store already open in this process (the
+    /// in-process launcher's, which ran `init` on it): one database handle per process.
+    pub async fn build_on_store(
+        config: TrustFrameworkConfig,
+        listener: TcpListener,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
         let settings = config.register_settings()?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind {
             address: config.http.listen,
             source,
         })?;
-        let store = config.connect_store().await?;
         let register = Register::open(store, clock, settings).await?;
         Ok(Self {
             listener,

@@ -139,7 +139,10 @@ async fn keys_are_sealed_at_rest_and_keys_in_clear_are_sealed_at_start_up(db: Te
     let first = issuer.active_key().await.unwrap();
     let stored = stored_keys(&store).await;
     assert_eq!(stored.len(), 1);
-    assert_eq!(idv_jose::kek::sealed_with(&stored[0]).as_deref(), Some(kek.id()));
+    assert_eq!(
+        idv_jose::kek::sealed_with(&stored[0]).as_deref(),
+        Some(kek.id())
+    );
     assert!(!stored[0].contains("\"d\""));
 
     // A database from before keys were sealed: the key in clear.
@@ -155,7 +158,10 @@ async fn keys_are_sealed_at_rest_and_keys_in_clear_are_sealed_at_start_up(db: Te
     // Start-up seals it, and the same key signs on.
     let store = config.connect_store().await.unwrap();
     let stored = stored_keys(&store).await;
-    assert_eq!(idv_jose::kek::sealed_with(&stored[0]).as_deref(), Some(kek.id()));
+    assert_eq!(
+        idv_jose::kek::sealed_with(&stored[0]).as_deref(),
+        Some(kek.id())
+    );
     let issuer = open(store.clone()).await.unwrap();
     assert_eq!(issuer.active_key().await.unwrap().kid, first.kid);
 

@@ -17,5 +17,6 @@ mod helpers;
 mod identities;
 mod keys;
 mod metadata;
+mod outage;
 mod status_list;
 mod token;

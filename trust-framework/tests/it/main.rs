@@ -9,6 +9,7 @@
 mod auth;
 mod cli;
 mod helpers;
+mod outage;
 mod providers;
 mod relying_parties;
 mod trust_list;

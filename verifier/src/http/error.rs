@@ -13,6 +13,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use idv_service_kit::ApiError;
+use idv_service_kit::db::Unavailable;
+use idv_service_kit::http::error::UNAVAILABLE_RETRY_AFTER_SECS;
 
 use super::oidc::{csp_nonce, html};
 use super::pages::message_page;
@@ -175,6 +177,26 @@ pub(super) fn page_error(verifier: &Verifier, error: OidcError) -> Response {
              code, go back to that screen: it moves on by itself. You can close this page."
                 .to_owned(),
         ),
+        _ if Unavailable::in_chain(&error).is_some() => {
+            tracing::error!(
+                error.cause = %idv_service_kit::cli::report(&error),
+                "OpenID Provider page failed: the database is unavailable"
+            );
+            let nonce = csp_nonce(verifier);
+            let page = message_page(
+                "This service is briefly unavailable",
+                "The sign-in cannot continue for a moment. Wait a few seconds and reload this \
+                 page.",
+                &nonce,
+            );
+            let mut response = html(StatusCode::SERVICE_UNAVAILABLE, page, &nonce);
+            // RFC 9110 §10.2.3.
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
+            );
+            return response;
+        }
         _ => {
             tracing::error!(
                 error.cause = %idv_service_kit::cli::report(&error),
