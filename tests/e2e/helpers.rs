@@ -56,6 +56,17 @@ impl World {
 
     /// [`World::start`] with extra `IDV_*` settings for the issuer.
     pub(crate) async fn start_with(backend: Backend, issuer: Vec<(String, String)>) -> Self {
+        let extra = ExtraSettings {
+            issuer,
+            ..ExtraSettings::default()
+        };
+        Self::start_with_settings(backend, extra).await
+    }
+
+    /// [`World::start`] with extra settings for each service (the verifier's also get
+    /// [`verifier_settings`]).
+    pub(crate) async fn start_with_settings(backend: Backend, mut extra: ExtraSettings) -> Self {
+        extra.verifier.extend(verifier_settings());
         let dir = tempfile::Builder::new()
             .prefix("idv-e2e-")
             .tempdir()
@@ -80,11 +91,6 @@ impl World {
             .await
             .unwrap()
             .unwrap();
-        let extra = ExtraSettings {
-            issuer,
-            verifier: verifier_settings(),
-            ..ExtraSettings::default()
-        };
         let federation =
             ProcessFederation::start(&bins, &dir.path().join("services"), &database_urls, &extra)
                 .await

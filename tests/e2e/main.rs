@@ -16,5 +16,6 @@
 mod helpers;
 
 mod checks;
+mod keys;
 mod lifecycle;
 mod sign_in;
