@@ -2,7 +2,8 @@
 //! database, opens the [`Verifier`] and binds the listener (port 0 picks a free one, see
 //! [`Application::port`]). [`Application::run_until`] serves, with three background tasks
 //! beside the server: the webhook outbox worker, the retention sweeper and the trust list
-//! refresher (every `trust.refresh_secs`). On shutdown the server finishes in-flight requests,
+//! refresher (every second it starts a refresh if one is due: `next_update`, `trust.refresh_secs`
+//! since the last fetch, back-off after failures; the fetch itself runs in its own task). On shutdown the server finishes in-flight requests,
 //! the tasks stop after their current pass, and the database pool closes.
 
 use std::future::Future;
@@ -171,8 +172,7 @@ fn spawn_background_tasks(
 ) -> Vec<JoinHandle<()>> {
     let poll = Duration::from_millis(verifier.settings().webhooks.poll_interval_ms);
     let sweep = verifier.settings().sweep_interval;
-    let refresh =
-        Duration::from_secs(u64::try_from(verifier.settings().trust_refresh_secs).unwrap_or(1));
+    let refresh = Duration::from_secs(1);
     let outbox = {
         let verifier = verifier.clone();
         every(poll, stopped.clone(), move || {

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use idv_fetch::{TrustClientError, TrustListClient};
-use idv_jose::{Clock, PublicKey};
+use idv_jose::{Clock, PublicKey, Random};
 use idv_proto::trust::entry::{CodeStatus, LevelOfConfidence, SchemeCode};
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::evaluate::{IssuanceWindow, IssuerQuery, evaluate_issuer, find_issuer_key};
@@ -77,6 +77,7 @@ pub async fn fetch_trust_list(
     http: &Http,
     store: &Store,
     clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
 ) -> Result<Arc<VerifiedTrustList>, WalletError> {
     let client = TrustListClient::new(
         settings.list_url.clone(),
@@ -85,6 +86,7 @@ pub async fn fetch_trust_list(
         http.fetcher().clone(),
         store.database().clone(),
         clock,
+        random,
     );
     // A wallet command is one short process holding no list yet: fetch now, so that a
     // failure is reported as what it is rather than as "no list held".

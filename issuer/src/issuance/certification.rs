@@ -6,8 +6,9 @@
 //! supplementary code (Home Office employer's guide to right to work checks), and verifiers
 //! refuse what a provider issued while its certification was suspended, withdrawn or lapsed.
 //! With `[trust]` configured, the issuer holds the signed trust list like a verifier does
-//! (anchors pinned in configuration, rollback state in its own database, refetched at least
-//! every `refresh_secs`) and applies the verifier's issuer rules
+//! (anchors pinned in configuration, rollback state in its own database, refetched in the
+//! background at least every `refresh_secs`, with back-off after failures: a hung register
+//! never delays an offer or issuance while the held list is valid) and applies the verifier's issuer rules
 //! ([`idv_trust::evaluate::evaluate_issuer`]) to itself: its own `iss` (the Credential Issuer
 //! Identifier), its active signing key, the configuration's `vct` and scheme
 //! ([`Configuration::scheme`]), now. The entry must be certified, its certificate valid, its
@@ -49,20 +50,20 @@ pub struct CertificationSettings {
     pub fetcher: Fetcher,
 }
 
-/// The trust list client and how often it refetches.
+/// The trust list client, refetching in the background every `refresh_secs`.
 #[derive(Debug)]
 pub(super) struct Register {
     client: TrustListClient,
-    refresh_secs: i64,
 }
 
 impl Register {
-    /// A client for `settings`, its rollback state in `store`'s database. Nothing is fetched
-    /// until the first check.
+    /// A client for `settings`, its rollback state in `store`'s database, its back-off
+    /// jittered by `random`. Nothing is fetched until the first check.
     pub(super) fn new(
         settings: &CertificationSettings,
         store: &Store,
         clock: Arc<dyn idv_jose::Clock>,
+        random: Arc<dyn idv_jose::Random>,
     ) -> Self {
         Self {
             client: TrustListClient::new(
@@ -72,8 +73,9 @@ impl Register {
                 settings.fetcher.clone(),
                 store.database().clone(),
                 clock,
-            ),
-            refresh_secs: settings.refresh_secs,
+                random,
+            )
+            .with_max_age(settings.refresh_secs),
         }
     }
 }
@@ -131,20 +133,17 @@ fn describe(cause: &TrustError) -> String {
 }
 
 impl Issuer {
-    /// The trust list the provider's certification is judged on now (fetched again first,
-    /// conditionally, when no fetch was attempted in the last `refresh_secs`); `None` without
-    /// `[trust]`.
+    /// The trust list the provider's certification is judged on now: the held one until its
+    /// `exp`, refreshed in the background (conditionally) when no fetch was attempted in the
+    /// last `refresh_secs` or after `next_update`, so a hung register never delays an offer or
+    /// an issuance while a valid list is held; `None` without `[trust]`.
     pub(super) async fn certification_list(
         &self,
     ) -> Result<Option<Arc<VerifiedTrustList>>, CertificationUnavailable> {
         let Some(register) = &self.register else {
             return Ok(None);
         };
-        match register
-            .client
-            .refresh_if_older_than(register.refresh_secs)
-            .await
-        {
+        match register.client.current().await {
             Ok(list) => Ok(Some(list)),
             Err(error) => {
                 tracing::warn!(%error, "no usable trust list: nothing is offered or issued");
