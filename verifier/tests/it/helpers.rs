@@ -52,6 +52,18 @@ impl Server {
     }
 }
 
+/// Another verifier instance, serving until stopped.
+pub(crate) struct Instance {
+    pub(crate) address: String,
+    server: Server,
+}
+
+impl Instance {
+    pub(crate) async fn stop(mut self) {
+        self.server.stop().await;
+    }
+}
+
 /// A certified (or not) provider: its issuer key, `iss` and status list.
 pub(crate) struct Provider {
     pub(crate) name: &'static str,
@@ -100,7 +112,7 @@ pub(crate) struct TenantCredentials {
 pub(crate) struct Federation {
     pub(crate) clock: Arc<ManualClock>,
     pub(crate) client: reqwest::Client,
-    tf_address: String,
+    pub(crate) tf_address: String,
     tf_token: String,
     pub(crate) anchor: PublicKey,
     pub(crate) providers: BTreeMap<&'static str, Provider>,
@@ -409,6 +421,30 @@ impl Federation {
         .await
         .unwrap();
         self.verifier = spawn(|stopped| app.run_until(stopped));
+    }
+
+    /// Stops the providers' status list server: from now on its port refuses connections.
+    pub(crate) async fn stop_status_server(&mut self) {
+        self.status_server.stop().await;
+    }
+
+    /// A second verifier instance on the same database and configuration (the README's
+    /// scale-out), serving on its own port; its address.
+    pub(crate) async fn second_instance(&self) -> Instance {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let app = Application::build_on(
+            self.verifier_config.clone(),
+            listener,
+            Arc::clone(&self.clock) as Arc<dyn Clock>,
+            Arc::new(SystemRandom),
+        )
+        .await
+        .unwrap();
+        Instance {
+            address,
+            server: spawn(|stopped| app.run_until(stopped)),
+        }
     }
 
     pub(crate) async fn stop(mut self) {

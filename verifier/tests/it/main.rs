@@ -12,6 +12,7 @@ mod cli;
 mod confirmation;
 mod credential_types;
 mod evidence;
+mod faults;
 mod freshness;
 mod helpers;
 mod lifecycle;
