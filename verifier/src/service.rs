@@ -206,11 +206,9 @@ impl Verifier {
     }
 
     /// One pass of the background refresher: starts a refresh of the trust list when one is
-    /// due (a failure is logged, the held list kept).
-    pub(crate) async fn refresh_trust_list(&self) {
-        if let Err(error) = self.current_trust_list().await {
-            tracing::warn!(%error, "no usable trust list");
-        }
+    /// due, without waiting for it (a failure is logged by the refresh, the held list kept).
+    pub(crate) fn refresh_trust_list(&self) {
+        self.trust.refresh_if_due();
     }
 
     /// Closes the database pool.

@@ -199,7 +199,7 @@ fn spawn_background_tasks(
         let verifier = verifier.clone();
         every(refresh, stopped.clone(), move || {
             let verifier = verifier.clone();
-            async move { verifier.refresh_trust_list().await }
+            async move { verifier.refresh_trust_list() }
         })
     };
     vec![outbox, sweeper, trust]

@@ -90,6 +90,8 @@ struct Schedule {
 #[derive(Debug)]
 struct Shared {
     cache: RwLock<TrustListCache>,
+    /// The compact form of the list in use.
+    compact: Mutex<Option<Arc<str>>>,
     schedule: Mutex<Schedule>,
     /// Serialises fetches (a background refresh and a forced one). Held across the network
     /// call, so only callers that must wait for a fetch anyway ever take it.
@@ -133,6 +135,7 @@ impl TrustListClient {
             max_age: None,
             shared: Arc::new(Shared {
                 cache: RwLock::new(TrustListCache::new(anchors, policy)),
+                compact: Mutex::new(None),
                 schedule: Mutex::new(Schedule::default()),
                 fetching: tokio::sync::Mutex::new(()),
             }),
@@ -197,6 +200,34 @@ impl TrustListClient {
         let _fetching = self.shared.fetching.lock().await;
         self.attempt().await?;
         self.held(self.clock.now())
+    }
+
+    /// The compact form of the list in use, for a process that keeps it to [`Self::restore`]
+    /// it when it next starts.
+    pub fn held_compact(&self) -> Option<Arc<str>> {
+        self.shared
+            .compact
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Puts in use, without fetching, a list this service accepted before (its compact form,
+    /// as [`Self::held_compact`] gave it): verified again against the anchors and the time
+    /// window now (so never after its `exp`) and against the persisted rollback state (so never
+    /// a list older than one accepted since). For a short-lived process, such as a wallet
+    /// command, to carry on while the operator is unreachable.
+    pub async fn restore(&self, compact: &str) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
+        let now = self.clock.now();
+        self.install(compact.trim(), now).await?;
+        self.held(now)
+    }
+
+    /// Starts a background refresh if one is due now (see [`Self::current`]), without waiting
+    /// for anything: a service's periodic pass, so that the list stays fresh while no decision
+    /// asks for it. Failures are logged by the refresh, once per attempt.
+    pub fn refresh_if_due(&self) {
+        self.start_refresh_if_due(self.clock.now(), None);
     }
 
     /// Waits until no background refresh is under way.
@@ -325,7 +356,13 @@ impl TrustListClient {
             return Ok(None);
         };
         let compact = std::str::from_utf8(&fetched.body).map_err(|_| TrustClientError::NotText)?;
-        let compact = compact.trim();
+        self.install(compact.trim(), now).await?;
+        Ok(Some(fetched.etag))
+    }
+
+    /// Verifies `compact` at `now` against the anchors and the persisted rollback state,
+    /// persists its state when new, and puts it in use.
+    async fn install(&self, compact: &str, now: i64) -> Result<(), TrustClientError> {
         let persisted = load_state(&self.db).await?;
         let candidate = self
             .shared
@@ -342,8 +379,13 @@ impl TrustListClient {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .install(candidate);
+        *self
+            .shared
+            .compact
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::from(compact));
         tracing::info!(trust_list.sequence = sequence, "trust list accepted");
-        Ok(Some(fetched.etag))
+        Ok(())
     }
 }
 

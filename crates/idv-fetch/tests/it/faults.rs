@@ -27,6 +27,7 @@ test_on_both_databases!(
     failed_refreshes_back_off_exponentially_with_jitter,
     with_no_list_held_a_hung_register_fails_closed_within_the_fetch_timeout,
     a_refusing_register_leaves_the_held_list_in_use_until_exp,
+    a_kept_list_is_restored_until_exp_and_never_behind_the_persisted_state,
 );
 
 /// A stage serving the framework's list, and a client on it.
@@ -180,6 +181,55 @@ async fn a_refusing_register_leaves_the_held_list_in_use_until_exp(db: TestDb) {
             error,
             TrustClientError::Trust(TrustError::ListExpired { .. })
         ),
+        "{error}"
+    );
+}
+
+async fn a_kept_list_is_restored_until_exp_and_never_behind_the_persisted_state(db: TestDb) {
+    let framework = Framework::start().await;
+    let database = state_db(&db).await;
+    let first = client(&framework, framework.trust_list_url(), database.clone());
+    let list = first.current().await.unwrap();
+    let kept = first.held_compact().unwrap();
+
+    // The next process: the register refuses; the kept list serves.
+    let unreachable = format!("http://127.0.0.1:{}/trust-list", refused_port());
+    let next = client(&framework, unreachable.clone(), database.clone());
+    assert!(next.refresh().await.is_err());
+    assert_eq!(
+        next.restore(&kept).await.unwrap().sequence(),
+        list.sequence()
+    );
+    assert_eq!(next.current().await.unwrap().sequence(), list.sequence());
+
+    // Never after its exp.
+    framework.clock.set(list.exp());
+    let error = client(&framework, unreachable.clone(), database.clone())
+        .restore(&kept)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, TrustClientError::Trust(_)), "{error}");
+
+    // Never behind a newer list accepted since.
+    framework.clock.set(list.iat() + 60);
+    framework
+        .add_issuer(
+            "https://idsp.example",
+            &SigningKey::generate().unwrap(),
+            "https://idsp.example/status/",
+        )
+        .await;
+    let newer = client(&framework, framework.trust_list_url(), database.clone())
+        .refresh()
+        .await
+        .unwrap();
+    assert!(newer.sequence() > list.sequence());
+    let error = client(&framework, unreachable, database)
+        .restore(&kept)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, TrustClientError::Trust(TrustError::Rollback { .. })),
         "{error}"
     );
 }
