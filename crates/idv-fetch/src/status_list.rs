@@ -11,9 +11,11 @@
 //! (draft-ietf-oauth-status-list-20, "Verification and Processing": refresh when `fetched_at +
 //! ttl < now`) and never after `exp` (with [`StatusPolicy::max_ttl`], what
 //! [`VerifiedStatusList::fresh_until`] says). Between the two, a refetch that fails, or takes
-//! longer than a short bound ([`DEFAULT_STALE_WAIT`]), leaves the cached list in use: an issuer
-//! endpoint that refuses or hangs costs a decision that bound at most. With no usable list a
-//! decision waits for the fetch (at most the fetcher's timeout) and then fails closed.
+//! longer than a short bound ([`DEFAULT_STALE_WAIT`] from its start), leaves the cached list in
+//! use: an issuer endpoint that refuses or hangs costs a decision that bound at most. The
+//! refetch runs in its own task to the fetcher's timeout, so a slow answer still refreshes the
+//! cache. With no usable list a decision waits for the fetch (at most the fetcher's timeout)
+//! and then fails closed.
 //!
 //! One fetch per list runs at a time; concurrent decisions wait for it (within the same
 //! bounds). After a failed fetch the next one waits a [`Backoff`]: meanwhile a cached list
@@ -33,7 +35,8 @@ use idv_status_list::verify::{StatusPolicy, VerifiedStatusList, verify_status_li
 use idv_trust::TrustError;
 use idv_trust::evaluate::{check_status_list_uri, find_issuer_key};
 use idv_trust::list::VerifiedTrustList;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
+use tokio::time::Instant;
 
 use crate::backoff::Backoff;
 use crate::http::{FetchError, Fetcher};
@@ -107,14 +110,16 @@ struct Entry {
     retry_at: i64,
     /// The fetch under way: its channel closes when it ends.
     in_flight: Option<watch::Receiver<()>>,
+    /// Until when a decision holding a usable list waits for the fetch under way.
+    stale_deadline: Option<Instant>,
 }
 
 /// What a decision does about one list.
 enum Plan {
     /// Use this list.
     Use(Arc<VerifiedStatusList>),
-    /// Wait for the fetch under way (until the bound), then use what is cached.
-    Wait(watch::Receiver<()>, Duration),
+    /// Wait for the fetch under way (until the deadline), then use what is cached.
+    Wait(watch::Receiver<()>, Instant),
     /// Fetch, falling back to the usable cached list, if any.
     Fetch(Attempt, Option<Arc<VerifiedStatusList>>),
 }
@@ -186,7 +191,7 @@ impl StatusListClient {
         &self,
         reference: &StatusListReference,
         iss: &str,
-        trust_list: &VerifiedTrustList,
+        trust_list: &Arc<VerifiedTrustList>,
     ) -> Result<StatusCheck, StatusClientError> {
         check_status_list_uri(trust_list, iss, &reference.uri)?;
         let now = self.clock.now();
@@ -203,7 +208,7 @@ impl StatusListClient {
         &self,
         reference: &StatusListReference,
         iss: &str,
-        trust_list: &VerifiedTrustList,
+        trust_list: &Arc<VerifiedTrustList>,
         now: i64,
     ) -> Result<Arc<VerifiedStatusList>, StatusClientError> {
         let plan = {
@@ -215,10 +220,9 @@ impl StatusListClient {
                 (Some((list, refresh_at)), _) if now < refresh_at => Plan::Use(list),
                 (usable, Some(in_flight)) => Plan::Wait(
                     in_flight.clone(),
-                    if usable.is_some() {
-                        self.stale_wait
-                    } else {
-                        self.fetcher.policy().timeout
+                    match (usable, entry.stale_deadline) {
+                        (Some(_), Some(deadline)) => deadline,
+                        _ => Instant::now() + self.fetcher.policy().timeout,
                     },
                 ),
                 (Some((list, _)), None) if now < entry.retry_at => Plan::Use(list),
@@ -230,6 +234,7 @@ impl StatusListClient {
                 (usable, None) => {
                     let (done, in_flight) = watch::channel(());
                     entry.in_flight = Some(in_flight);
+                    entry.stale_deadline = Some(Instant::now() + self.stale_wait);
                     Plan::Fetch(
                         Attempt {
                             uri: reference.uri.clone(),
@@ -248,8 +253,8 @@ impl StatusListClient {
         };
         match plan {
             Plan::Use(list) => Ok(list),
-            Plan::Wait(mut done, bound) => {
-                let _ = tokio::time::timeout(bound, done.changed()).await;
+            Plan::Wait(mut done, deadline) => {
+                let _ = tokio::time::timeout_at(deadline, done.changed()).await;
                 let mut entries = self.entries();
                 let entry = entries.entry(reference.uri.clone()).or_default();
                 usable(entry, iss, self.clock.now())
@@ -257,38 +262,43 @@ impl StatusListClient {
                     .ok_or(StatusClientError::Unavailable)
             }
             Plan::Fetch(mut attempt, fallback) => {
-                let fetch = self.fetch(reference, iss, trust_list);
-                let result = match &fallback {
-                    Some(_) => tokio::time::timeout(self.stale_wait, fetch)
-                        .await
-                        .unwrap_or_else(|_| {
-                            Err(FetchError::Unreachable {
-                                host: host_of(&reference.uri),
-                                reason: format!(
-                                    "no answer within {} ms",
-                                    self.stale_wait.as_millis()
-                                ),
-                            }
-                            .into())
-                        }),
-                    None => fetch.await,
+                // The fetch runs in its own task, to its own timeout, and records its outcome
+                // there: a decision holding a usable list stops waiting at the bound, and a
+                // slow answer still refreshes the cache for the next one.
+                let job = FetchJob {
+                    fetcher: self.fetcher.clone(),
+                    clock: Arc::clone(&self.clock),
+                    policy: self.policy,
+                    cache_secs: self.cache_secs,
+                    reference: reference.clone(),
+                    iss: iss.to_owned(),
+                    trust_list: Arc::clone(trust_list),
                 };
-                match result {
-                    Ok(cached) => {
-                        let list = Arc::clone(&cached.list);
-                        attempt.fetched = Some(cached);
-                        Ok(list)
-                    }
-                    Err(error) => match fallback {
-                        Some(list) => {
-                            tracing::warn!(
+                let (answer, answered) = oneshot::channel();
+                tokio::spawn(async move {
+                    let result = job.run().await;
+                    attempt.fetched = result.as_ref().ok().cloned();
+                    drop(attempt);
+                    let _ = answer.send(result.map(|cached| cached.list));
+                });
+                match fallback {
+                    None => match answered.await {
+                        Ok(result) => result,
+                        Err(_) => Err(StatusClientError::Unavailable),
+                    },
+                    Some(list) => {
+                        match tokio::time::timeout(self.stale_wait, answered).await {
+                            Ok(Ok(Ok(fresh))) => return Ok(fresh),
+                            Ok(Ok(Err(error))) => tracing::warn!(
                                 %error,
                                 "status list refetch failed; using the cached list within its ttl"
-                            );
-                            Ok(list)
+                            ),
+                            _ => tracing::warn!(
+                                "status list refetch slower than the bound; using the cached list within its ttl"
+                            ),
                         }
-                        None => Err(error),
-                    },
+                        Ok(list)
+                    }
                 }
             }
         }
@@ -297,14 +307,23 @@ impl StatusListClient {
     fn entries(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
         lock(&self.entries)
     }
+}
 
+/// One fetch of a status list, owning what it needs to run in its own task.
+struct FetchJob {
+    fetcher: Fetcher,
+    clock: Arc<dyn Clock>,
+    policy: StatusPolicy,
+    cache_secs: i64,
+    reference: StatusListReference,
+    iss: String,
+    trust_list: Arc<VerifiedTrustList>,
+}
+
+impl FetchJob {
     /// Fetches and verifies the token; what it is cached as.
-    async fn fetch(
-        &self,
-        reference: &StatusListReference,
-        iss: &str,
-        trust_list: &VerifiedTrustList,
-    ) -> Result<Cached, StatusClientError> {
+    async fn run(self) -> Result<Cached, StatusClientError> {
+        let reference = &self.reference;
         let fetched = self
             .fetcher
             .get(
@@ -319,7 +338,7 @@ impl StatusListClient {
             .header()
             .kid()
             .map(str::to_owned);
-        let key = find_issuer_key(trust_list, iss, kid.as_deref())?;
+        let key = find_issuer_key(&self.trust_list, &self.iss, kid.as_deref())?;
         let list = Arc::new(verify_status_list_token(
             reference,
             token,
@@ -335,7 +354,7 @@ impl StatusListClient {
         let refresh_at = until.min(fetched_at.saturating_add(self.cache_secs));
         Ok(Cached {
             list,
-            iss: iss.to_owned(),
+            iss: self.iss,
             refresh_at,
             until,
         })
@@ -353,14 +372,6 @@ fn usable<'a>(entry: &'a Entry, iss: &str, now: i64) -> Option<&'a Cached> {
 fn lock(entries: &Mutex<BTreeMap<String, Entry>>) -> MutexGuard<'_, BTreeMap<String, Entry>> {
     // The map stays consistent whatever panicked while holding it.
     entries.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The host of `uri`, for an error message.
-fn host_of(uri: &str) -> String {
-    url::Url::parse(uri)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// One fetch of a list under way. When dropped (done, failed, or abandoned at its bound) it
@@ -384,6 +395,7 @@ impl Drop for Attempt {
         let mut entries = lock(&self.entries);
         let entry = entries.entry(self.uri.clone()).or_default();
         entry.in_flight = None;
+        entry.stale_deadline = None;
         match self.fetched.take() {
             Some(cached) => {
                 entry.cached = Some(cached);

@@ -52,6 +52,27 @@ impl Server {
     }
 }
 
+/// Waits until the verifier has accepted a trust list newer than `sequence` (the refresh its
+/// background refresher starts, within a second, once one is due); the new sequence.
+pub(crate) async fn wait_for_trust_list_after(db: &TestDb, sequence: u64) -> u64 {
+    let state = idv_service_kit::Database::connect(db.url()).await.unwrap();
+    let mut accepted = sequence;
+    for _ in 0..600 {
+        accepted = idv_fetch::trust_list::load_state(&state)
+            .await
+            .unwrap()
+            .unwrap()
+            .sequence;
+        if accepted > sequence {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    state.close().await;
+    assert!(accepted > sequence, "no newer trust list was accepted");
+    accepted
+}
+
 /// Another verifier instance, serving until stopped.
 pub(crate) struct Instance {
     pub(crate) address: String,
