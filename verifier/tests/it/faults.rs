@@ -101,7 +101,8 @@ impl Front {
 
     /// Stops listening and cuts every connection: from now on the port refuses.
     async fn close(&self) {
-        if let Some(acceptor) = self.acceptor.lock().unwrap().take() {
+        let acceptor = self.acceptor.lock().unwrap().take();
+        if let Some(acceptor) = acceptor {
             acceptor.abort();
             let _ = acceptor.await;
         }

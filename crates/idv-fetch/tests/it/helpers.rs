@@ -230,8 +230,11 @@ pub(crate) enum Reply {
 pub(crate) struct Stage {
     replies: Arc<Mutex<BTreeMap<String, Reply>>>,
     hits: Arc<AtomicUsize>,
-    server: Arc<Mutex<Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>>>,
+    server: Arc<Mutex<Option<Serving>>>,
 }
+
+/// A running stage server: its shutdown signal and task.
+type Serving = (oneshot::Sender<()>, tokio::task::JoinHandle<()>);
 
 impl Stage {
     pub(crate) async fn start() -> (Self, String) {
