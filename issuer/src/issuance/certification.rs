@@ -50,6 +50,12 @@ pub struct CertificationSettings {
     pub fetcher: Fetcher,
 }
 
+/// Seconds a refetch for a refusal on the held list waits after any fetch, so that refused
+/// requests cannot hammer the trust framework.
+const MISS_REFETCH_SECS: i64 = 5;
+/// Longest a request waits for that refetch; then the list held decides.
+const MISS_REFETCH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The trust list client, refetching in the background every `refresh_secs`.
 #[derive(Debug)]
 pub(super) struct Register {
@@ -152,6 +158,39 @@ impl Issuer {
         }
     }
 
+    /// Starts a background refresh of the trust list when one is due (`refresh_secs` since the
+    /// last fetch, `next_update`, back-off over), without waiting: the service's periodic pass,
+    /// so that the list an offer or issuance is judged on is never older than about
+    /// `refresh_secs` while the register answers, however idle the issuer was.
+    pub fn refresh_trust_list_if_due(&self) {
+        if let Some(register) = &self.register {
+            register.client.refresh_if_due();
+        }
+    }
+
+    /// The list to judge `configurations` signed with `key` on: `list` (the held one) when it
+    /// certifies them all, else the list fetched again, at most every [`MISS_REFETCH_SECS`]
+    /// and waiting at most [`MISS_REFETCH_WAIT`], since the held list may predate a
+    /// registration, a certification or a reinstatement on the register.
+    pub(super) async fn list_for(
+        &self,
+        list: Arc<VerifiedTrustList>,
+        configurations: &[Configuration],
+        key: &PublicKey,
+    ) -> Result<Arc<VerifiedTrustList>, CertificationUnavailable> {
+        let certified = configurations
+            .iter()
+            .all(|configuration| self.evaluate(&list, *configuration, key).is_ok());
+        let Some(register) = self.register.as_ref().filter(|_| !certified) else {
+            return Ok(list);
+        };
+        register
+            .client
+            .refresh_if_older_than(MISS_REFETCH_SECS, MISS_REFETCH_WAIT)
+            .await
+            .map_err(CertificationUnavailable)
+    }
+
     /// Checks on `list` that the provider's register entry certifies it to issue
     /// `configuration` signed with `key`, now.
     pub(super) fn check_certified(
@@ -160,33 +199,39 @@ impl Issuer {
         configuration: Configuration,
         key: &PublicKey,
     ) -> Result<(), NotCertified> {
-        let scheme = configuration.scheme();
+        self.evaluate(list, configuration, key).map_err(|cause| {
+            let refused = NotCertified {
+                configuration_id: configuration.id(),
+                scheme: configuration.scheme(),
+                cause,
+            };
+            tracing::warn!(
+                credential.configuration = configuration.id(),
+                trust_list.sequence = list.sequence(),
+                reason = %refused,
+                "refused: not certified on the trust list"
+            );
+            refused
+        })
+    }
+
+    /// The verifier's issuer rules applied to this provider for `configuration` and `key`.
+    fn evaluate(
+        &self,
+        list: &VerifiedTrustList,
+        configuration: Configuration,
+        key: &PublicKey,
+    ) -> Result<(), TrustError> {
         let query = IssuerQuery {
             iss: &self.settings.public_url,
             issuer_key: key,
             vct: configuration.vct(),
-            scheme,
+            scheme: configuration.scheme(),
             required_loc: LevelOfConfidence::Low,
             now: self.clock.now(),
             issued: None,
         };
-        match evaluate_issuer(list, &query) {
-            Ok(_) => Ok(()),
-            Err(cause) => {
-                let refused = NotCertified {
-                    configuration_id: configuration.id(),
-                    scheme,
-                    cause,
-                };
-                tracing::warn!(
-                    credential.configuration = configuration.id(),
-                    trust_list.sequence = list.sequence(),
-                    reason = %refused,
-                    "refused: not certified on the trust list"
-                );
-                Err(refused)
-            }
-        }
+        evaluate_issuer(list, &query).map(|_| ())
     }
 }
 
