@@ -225,9 +225,12 @@ impl TrustListClient {
 
     /// Starts a background refresh if one is due now (see [`Self::current`]), without waiting
     /// for anything: a service's periodic pass, so that the list stays fresh while no decision
-    /// asks for it. Failures are logged by the refresh, once per attempt.
+    /// asks for it. Nothing is fetched before the first use asked for a list. Failures are
+    /// logged by the refresh, once per attempt.
     pub fn refresh_if_due(&self) {
-        self.start_refresh_if_due(self.clock.now(), None);
+        if self.schedule().attempted_at.is_some() {
+            self.start_refresh_if_due(self.clock.now(), None);
+        }
     }
 
     /// Waits until no background refresh is under way.

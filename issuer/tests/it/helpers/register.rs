@@ -233,15 +233,11 @@ impl CertifiedIssuer {
         let entry_id = register
             .register(&registration(&app.config).await, codes)
             .await;
-        let issuer = Self {
+        Self {
             app,
             register,
             entry_id,
-        };
-        // The issuer fetched the list when it started, before its entry was registered; it
-        // sees the entry once `refresh_secs` have passed.
-        issuer.let_the_list_refresh().await;
-        issuer
+        }
     }
 
     /// Lets `trust.refresh_secs` pass and waits until the issuer's background refresh has
