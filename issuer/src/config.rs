@@ -77,8 +77,8 @@
 //! plain_http = "loopback"                # IDV_TRUST__PLAIN_HTTP: where a plain-http list may
 //!                                        # be fetched from: "loopback" or "any_host" (a lab
 //!                                        # network; TLS terminates at a proxy)
-//! refresh_secs = 60                      # IDV_TRUST__REFRESH_SECS: refetch the list (before an
-//!                                        # offer or issuance) when none was fetched for this
+//! refresh_secs = 60                      # IDV_TRUST__REFRESH_SECS: refetch the list (in the
+//!                                        # background) when none was fetched for this
 //!                                        # long, so a suspension stops issuance within it; a
 //!                                        # refetch of an unchanged list is a 304. 1 to 86400
 //!

@@ -143,6 +143,7 @@ impl Issuer {
                 certification,
                 &store,
                 Arc::clone(&clock),
+                Arc::clone(&random),
             ))
         });
         Ok(Self {

@@ -1,7 +1,7 @@
 //! The startup seam: [`Application::build`] connects the database, opens the issuer (creating
 //! its signing key on first start), binds the listener (port 0 picks a free one, see
 //! [`Application::port`]) and builds the router; `run_until_stopped` serves until ctrl-c or
-//! SIGTERM.
+//! SIGTERM, with the trust list refresher (with `[trust]`) beside the server.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -161,8 +161,21 @@ impl Application {
     {
         tracing::info!(http.address = %self.address, "issuer listening");
         let issuer = self.state.issuer.clone();
+        // The trust list refresher: every second, a refresh starts if one is due (it runs in
+        // its own task; no request waits for it while the held list is valid).
+        let refresher = {
+            let issuer = issuer.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+                loop {
+                    ticks.tick().await;
+                    issuer.refresh_trust_list_if_due();
+                }
+            })
+        };
         let served =
             idv_service_kit::http::serve(self.listener, router(self.state), shutdown).await;
+        refresher.abort();
         issuer.close().await;
         served
     }

@@ -26,15 +26,18 @@
 //!                                        # status lists may be fetched from: "loopback" or
 //!                                        # "any_host" (a lab network; TLS terminates at a proxy)
 //! refresh_secs = 60                      # IDV_TRUST__REFRESH_SECS: refetch the list at least
-//!                                        # this often (in the background, and before a check
-//!                                        # when overdue), so a register change (a suspension,
-//!                                        # a new relying party) reaches checks within it rather
+//!                                        # this often (in the background: checks never wait
+//!                                        # for it while the held list is valid; back-off after
+//!                                        # failures), so a register change (a suspension, a
+//!                                        # new relying party) reaches checks within it rather
 //!                                        # than at the list's next_update; a refetch of an
 //!                                        # unchanged list is a 304 (If-None-Match). 1 to 86400
-//! status_cache_secs = 60                 # IDV_TRUST__STATUS_CACHE_SECS: longest a fetched
-//!                                        # status list token is used (never beyond its own
-//!                                        # ttl or exp), so a revocation reaches checks within
-//!                                        # it. 0 (fetch for every check) to 86400
+//! status_cache_secs = 60                 # IDV_TRUST__STATUS_CACHE_SECS: refetch a status list
+//!                                        # token after this long (never later than its own
+//!                                        # ttl), so a revocation reaches checks within it; if
+//!                                        # the refetch fails or takes over 2 s the token held
+//!                                        # decides until its ttl or exp. 0 (refetch for every
+//!                                        # check) to 86400
 //!
 //! [checks]
 //! request_lifetime_secs = 600            # IDV_CHECKS__REQUEST_LIFETIME_SECS: a check's expiry
@@ -215,7 +218,9 @@ pub struct TrustSettings {
     pub plain_http: String,
     /// Seconds after which the list is fetched again even before its `next_update`.
     pub refresh_secs: u64,
-    /// Longest use of a fetched status list token, seconds (never beyond its `ttl` or `exp`).
+    /// Seconds after which a fetched status list token is fetched again (never later than its
+    /// `ttl`; while the issuer fails to answer, the token held decides until its `ttl` or
+    /// `exp`).
     pub status_cache_secs: u64,
 }
 

@@ -29,6 +29,8 @@ const ID_TOKEN_KEY: &str = "id_token";
 /// Seconds a refetch of the trust list for a relying party it does not show as active waits
 /// after any fetch, so that such requests cannot hammer the trust framework.
 pub(crate) const MISS_REFETCH_SECS: i64 = 5;
+/// Longest a check creation waits for that refetch; then the list held decides.
+pub(crate) const MISS_REFETCH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Why the verifier could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -112,10 +114,13 @@ impl Verifier {
             fetcher.clone(),
             store.database().clone(),
             Arc::clone(&clock),
-        );
+            Arc::clone(&random),
+        )
+        .with_max_age(settings.trust_refresh_secs);
         let status = StatusListClient::new(
             fetcher,
             Arc::clone(&clock),
+            Arc::clone(&random),
             StatusPolicy::default(),
             DEFAULT_MAX_ENTRIES,
         )
@@ -172,34 +177,34 @@ impl Verifier {
         &self.trust
     }
 
-    /// The trust list to decide with: the client's current list, fetched again first
-    /// (conditionally) when no fetch was attempted in the last `trust.refresh_secs`, so that a
-    /// register change reaches every decision within that time. The background refresher
-    /// ([`Self::refresh_trust_list`]) normally keeps this from fetching. A failed fetch is
-    /// logged and the held list used (until its `exp`), as at `next_update`.
+    /// The trust list to decide with: the held list, at once while it is valid (until its
+    /// `exp`). A refresh due (after `next_update`, or `trust.refresh_secs` since the last
+    /// fetch, so that a register change reaches every decision within about that time) runs
+    /// in the background, spaced by back-off after failures: a hung or unreachable trust
+    /// framework never delays a decision while a valid list is held. With none, this waits
+    /// for the refresh under way (at most the fetch timeout) or fails closed.
     pub(crate) async fn current_trust_list(
         &self,
     ) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
-        self.trust
-            .refresh_if_older_than(self.settings.trust_refresh_secs)
-            .await
+        self.trust.current().await
     }
 
     /// The trust list fetched again for a relying party the held one does not show as active
     /// (added to the register, or reinstated, since it was fetched), unless any fetch was
-    /// attempted in the last [`MISS_REFETCH_SECS`] seconds.
+    /// attempted in the last [`MISS_REFETCH_SECS`] seconds or a back-off holds; waits at most
+    /// [`MISS_REFETCH_WAIT`] for it, then decides on the list then held.
     pub(crate) async fn trust_list_after_miss(
         &self,
     ) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
-        self.trust.refresh_if_older_than(MISS_REFETCH_SECS).await
+        self.trust
+            .refresh_if_older_than(MISS_REFETCH_SECS, MISS_REFETCH_WAIT)
+            .await
     }
 
-    /// One pass of the background refresher: fetches the trust list when `trust.refresh_secs`
-    /// have passed since the last fetch (a failure is logged, the held list kept).
-    pub(crate) async fn refresh_trust_list(&self) {
-        if let Err(error) = self.current_trust_list().await {
-            tracing::warn!(%error, "no usable trust list");
-        }
+    /// One pass of the background refresher: starts a refresh of the trust list when one is
+    /// due, without waiting for it (a failure is logged by the refresh, the held list kept).
+    pub(crate) fn refresh_trust_list(&self) {
+        self.trust.refresh_if_due();
     }
 
     /// Closes the database pool.

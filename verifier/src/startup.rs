@@ -2,7 +2,8 @@
 //! database, opens the [`Verifier`] and binds the listener (port 0 picks a free one, see
 //! [`Application::port`]). [`Application::run_until`] serves, with three background tasks
 //! beside the server: the webhook outbox worker, the retention sweeper and the trust list
-//! refresher (every `trust.refresh_secs`). On shutdown the server finishes in-flight requests,
+//! refresher (every second it starts a refresh if one is due: `next_update`, `trust.refresh_secs`
+//! since the last fetch, back-off after failures; the fetch itself runs in its own task). On shutdown the server finishes in-flight requests,
 //! the tasks stop after their current pass, and the database pool closes.
 
 use std::future::Future;
@@ -164,8 +165,7 @@ fn spawn_background_tasks(
     stopped: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let sweep = verifier.settings().sweep_interval;
-    let refresh =
-        Duration::from_secs(u64::try_from(verifier.settings().trust_refresh_secs).unwrap_or(1));
+    let refresh = Duration::from_secs(1);
     let outbox = {
         let verifier = verifier.clone();
         let stopped = stopped.clone();
@@ -186,7 +186,7 @@ fn spawn_background_tasks(
         let verifier = verifier.clone();
         every(refresh, stopped.clone(), move || {
             let verifier = verifier.clone();
-            async move { verifier.refresh_trust_list().await }
+            async move { verifier.refresh_trust_list() }
         })
     };
     vec![outbox, sweeper, trust]

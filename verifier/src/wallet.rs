@@ -38,11 +38,18 @@ use crate::service::Verifier;
 use crate::store::checks::CheckRow;
 
 impl Verifier {
-    /// The check whose wallet request is `request_id`: held in memory while open on this
-    /// instance, else read from the database.
+    /// The check whose wallet request is `request_id`, in its state in the database now. The
+    /// request material of an open request this instance created is held in memory; its state
+    /// is still read at every use (one primary-key read), so a check completed, expired or
+    /// erased through any instance sharing the database is seen at once. Anything else is read
+    /// whole from the database.
     async fn check_by_request(&self, request_id: &str) -> Result<Arc<CheckRow>, WalletError> {
         if let Some(open) = self.open_requests.get(request_id) {
-            return Ok(open);
+            match self.store.check_state(&open.check_id).await? {
+                Some(state) if state == open.state => return Ok(open),
+                // Closed (or gone) meanwhile: no longer held; read what there is now.
+                _ => self.open_requests.remove(request_id),
+            }
         }
         self.store
             .load_check_by_request(request_id)

@@ -222,6 +222,7 @@ impl Wallet {
         let client = StatusListClient::new(
             self.http.fetcher().clone(),
             Arc::clone(&self.clock),
+            Arc::clone(&self.random),
             StatusPolicy::default(),
             16,
         );

@@ -2,11 +2,11 @@
 //! (never fetched), the verified list with its rollback state in the wallet's database, and
 //! how an issuer is named from the list.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use idv_fetch::{TrustClientError, TrustListClient};
-use idv_jose::{Clock, PublicKey};
+use idv_jose::{Clock, PublicKey, Random};
 use idv_proto::trust::entry::{CodeStatus, LevelOfConfidence, SchemeCode};
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::evaluate::{IssuanceWindow, IssuerQuery, evaluate_issuer, find_issuer_key};
@@ -28,7 +28,12 @@ pub struct TrustSettings {
     pub list_url: String,
     /// The pinned anchors.
     pub anchors: TrustAnchors,
+    /// Where the list accepted last is kept (the data directory's [`HELD_LIST_FILE`]).
+    pub held_list: PathBuf,
 }
+
+/// The file in the data directory holding the trust list accepted last (public, signed).
+pub const HELD_LIST_FILE: &str = "trust-list.jwt";
 
 impl TrustSettings {
     /// From the settings; `None` when neither the URL nor the anchor is configured.
@@ -49,6 +54,7 @@ impl TrustSettings {
             (Some(url), Some(anchor)) => Ok(Some(Self {
                 list_url: url.clone(),
                 anchors: read_anchors(&data_dir.join(anchor))?,
+                held_list: data_dir.join(HELD_LIST_FILE),
             })),
         }
     }
@@ -71,12 +77,16 @@ pub fn read_anchors(path: &Path) -> Result<TrustAnchors, WalletError> {
 }
 
 /// Fetches and verifies the trust list now: pinned anchors, time window, and no rollback
-/// against the last list this wallet accepted (persisted in its database).
+/// against the last list this wallet accepted (persisted in its database). The list accepted is
+/// kept in the data directory; when the trust framework cannot be reached, that list is used
+/// instead until its `exp` (verified again, and never older than the persisted state), so a
+/// register briefly down does not stop the wallet.
 pub async fn fetch_trust_list(
     settings: &TrustSettings,
     http: &Http,
     store: &Store,
     clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
 ) -> Result<Arc<VerifiedTrustList>, WalletError> {
     let client = TrustListClient::new(
         settings.list_url.clone(),
@@ -85,13 +95,49 @@ pub async fn fetch_trust_list(
         http.fetcher().clone(),
         store.database().clone(),
         clock,
+        random,
     );
     // A wallet command is one short process holding no list yet: fetch now, so that a
     // failure is reported as what it is rather than as "no list held".
-    client.refresh().await.map_err(|error| match error {
-        TrustClientError::Fetch(fetch) => crate::http::fetch_error(fetch, Party::TrustFramework),
-        other => WalletError::TrustList(other),
-    })
+    match client.refresh().await {
+        Ok(list) => {
+            if let Some(compact) = client.held_compact() {
+                keep(&settings.held_list, &compact);
+            }
+            Ok(list)
+        }
+        Err(TrustClientError::Fetch(fetch)) => {
+            let unreachable = || crate::http::fetch_error(fetch, Party::TrustFramework);
+            let Ok(compact) = std::fs::read_to_string(&settings.held_list) else {
+                return Err(unreachable());
+            };
+            match client.restore(&compact).await {
+                Ok(list) => {
+                    tracing::warn!(
+                        trust_list.sequence = list.sequence(),
+                        trust_list.exp = list.exp(),
+                        "trust framework unreachable; using the trust list accepted last until its exp"
+                    );
+                    Ok(list)
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the trust list kept is no longer usable");
+                    Err(unreachable())
+                }
+            }
+        }
+        Err(other) => Err(WalletError::TrustList(other)),
+    }
+}
+
+/// Keeps the accepted list at `path` (written aside, then renamed over the old one); a failure
+/// is logged and costs only the fallback.
+fn keep(path: &Path, compact: &str) {
+    let aside = path.with_extension("jwt.new");
+    let kept = std::fs::write(&aside, compact).and_then(|()| std::fs::rename(&aside, path));
+    if let Err(error) = kept {
+        tracing::warn!(%error, "could not keep the trust list for when the register is unreachable");
+    }
 }
 
 /// How an issuer appears on the trust list.

@@ -88,7 +88,14 @@ impl Wallet {
     pub async fn trust_list(&self) -> Result<Option<Arc<VerifiedTrustList>>, WalletError> {
         match &self.trust {
             Some(trust) => Ok(Some(
-                fetch_trust_list(trust, &self.http, &self.store, Arc::clone(&self.clock)).await?,
+                fetch_trust_list(
+                    trust,
+                    &self.http,
+                    &self.store,
+                    Arc::clone(&self.clock),
+                    Arc::clone(&self.random),
+                )
+                .await?,
             )),
             None => Ok(None),
         }

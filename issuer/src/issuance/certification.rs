@@ -6,8 +6,9 @@
 //! supplementary code (Home Office employer's guide to right to work checks), and verifiers
 //! refuse what a provider issued while its certification was suspended, withdrawn or lapsed.
 //! With `[trust]` configured, the issuer holds the signed trust list like a verifier does
-//! (anchors pinned in configuration, rollback state in its own database, refetched at least
-//! every `refresh_secs`) and applies the verifier's issuer rules
+//! (anchors pinned in configuration, rollback state in its own database, refetched in the
+//! background at least every `refresh_secs`, with back-off after failures: a hung register
+//! never delays an offer or issuance while the held list is valid) and applies the verifier's issuer rules
 //! ([`idv_trust::evaluate::evaluate_issuer`]) to itself: its own `iss` (the Credential Issuer
 //! Identifier), its active signing key, the configuration's `vct` and scheme
 //! ([`Configuration::scheme`]), now. The entry must be certified, its certificate valid, its
@@ -49,20 +50,26 @@ pub struct CertificationSettings {
     pub fetcher: Fetcher,
 }
 
-/// The trust list client and how often it refetches.
+/// Seconds a refetch for a refusal on the held list waits after any fetch, so that refused
+/// requests cannot hammer the trust framework.
+const MISS_REFETCH_SECS: i64 = 5;
+/// Longest a request waits for that refetch; then the list held decides.
+const MISS_REFETCH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The trust list client, refetching in the background every `refresh_secs`.
 #[derive(Debug)]
 pub(super) struct Register {
     client: TrustListClient,
-    refresh_secs: i64,
 }
 
 impl Register {
-    /// A client for `settings`, its rollback state in `store`'s database. Nothing is fetched
-    /// until the first check.
+    /// A client for `settings`, its rollback state in `store`'s database, its back-off
+    /// jittered by `random`. Nothing is fetched until the first check.
     pub(super) fn new(
         settings: &CertificationSettings,
         store: &Store,
         clock: Arc<dyn idv_jose::Clock>,
+        random: Arc<dyn idv_jose::Random>,
     ) -> Self {
         Self {
             client: TrustListClient::new(
@@ -72,8 +79,9 @@ impl Register {
                 settings.fetcher.clone(),
                 store.database().clone(),
                 clock,
-            ),
-            refresh_secs: settings.refresh_secs,
+                random,
+            )
+            .with_max_age(settings.refresh_secs),
         }
     }
 }
@@ -131,26 +139,56 @@ fn describe(cause: &TrustError) -> String {
 }
 
 impl Issuer {
-    /// The trust list the provider's certification is judged on now (fetched again first,
-    /// conditionally, when no fetch was attempted in the last `refresh_secs`); `None` without
-    /// `[trust]`.
+    /// The trust list the provider's certification is judged on now: the held one until its
+    /// `exp`, refreshed in the background (conditionally) when no fetch was attempted in the
+    /// last `refresh_secs` or after `next_update`, so a hung register never delays an offer or
+    /// an issuance while a valid list is held; `None` without `[trust]`.
     pub(super) async fn certification_list(
         &self,
     ) -> Result<Option<Arc<VerifiedTrustList>>, CertificationUnavailable> {
         let Some(register) = &self.register else {
             return Ok(None);
         };
-        match register
-            .client
-            .refresh_if_older_than(register.refresh_secs)
-            .await
-        {
+        match register.client.current().await {
             Ok(list) => Ok(Some(list)),
             Err(error) => {
                 tracing::warn!(%error, "no usable trust list: nothing is offered or issued");
                 Err(CertificationUnavailable(error))
             }
         }
+    }
+
+    /// Starts a background refresh of the trust list when one is due (`refresh_secs` since the
+    /// last fetch, `next_update`, back-off over), without waiting: the service's periodic pass,
+    /// so that the list an offer or issuance is judged on is never older than about
+    /// `refresh_secs` while the register answers, however idle the issuer was.
+    pub fn refresh_trust_list_if_due(&self) {
+        if let Some(register) = &self.register {
+            register.client.refresh_if_due();
+        }
+    }
+
+    /// The list to judge `configurations` signed with `key` on: `list` (the held one) when it
+    /// certifies them all, else the list fetched again, at most every [`MISS_REFETCH_SECS`]
+    /// and waiting at most [`MISS_REFETCH_WAIT`], since the held list may predate a
+    /// registration, a certification or a reinstatement on the register.
+    pub(super) async fn list_for(
+        &self,
+        list: Arc<VerifiedTrustList>,
+        configurations: &[Configuration],
+        key: &PublicKey,
+    ) -> Result<Arc<VerifiedTrustList>, CertificationUnavailable> {
+        let certified = configurations
+            .iter()
+            .all(|configuration| self.evaluate(&list, *configuration, key).is_ok());
+        let Some(register) = self.register.as_ref().filter(|_| !certified) else {
+            return Ok(list);
+        };
+        register
+            .client
+            .refresh_if_older_than(MISS_REFETCH_SECS, MISS_REFETCH_WAIT)
+            .await
+            .map_err(CertificationUnavailable)
     }
 
     /// Checks on `list` that the provider's register entry certifies it to issue
@@ -161,33 +199,39 @@ impl Issuer {
         configuration: Configuration,
         key: &PublicKey,
     ) -> Result<(), NotCertified> {
-        let scheme = configuration.scheme();
+        self.evaluate(list, configuration, key).map_err(|cause| {
+            let refused = NotCertified {
+                configuration_id: configuration.id(),
+                scheme: configuration.scheme(),
+                cause,
+            };
+            tracing::warn!(
+                credential.configuration = configuration.id(),
+                trust_list.sequence = list.sequence(),
+                reason = %refused,
+                "refused: not certified on the trust list"
+            );
+            refused
+        })
+    }
+
+    /// The verifier's issuer rules applied to this provider for `configuration` and `key`.
+    fn evaluate(
+        &self,
+        list: &VerifiedTrustList,
+        configuration: Configuration,
+        key: &PublicKey,
+    ) -> Result<(), TrustError> {
         let query = IssuerQuery {
             iss: &self.settings.public_url,
             issuer_key: key,
             vct: configuration.vct(),
-            scheme,
+            scheme: configuration.scheme(),
             required_loc: LevelOfConfidence::Low,
             now: self.clock.now(),
             issued: None,
         };
-        match evaluate_issuer(list, &query) {
-            Ok(_) => Ok(()),
-            Err(cause) => {
-                let refused = NotCertified {
-                    configuration_id: configuration.id(),
-                    scheme,
-                    cause,
-                };
-                tracing::warn!(
-                    credential.configuration = configuration.id(),
-                    trust_list.sequence = list.sequence(),
-                    reason = %refused,
-                    "refused: not certified on the trust list"
-                );
-                Err(refused)
-            }
-        }
+        evaluate_issuer(list, &query).map(|_| ())
     }
 }
 

@@ -134,6 +134,9 @@ impl Issuer {
         configuration.check_confidence(&person, &self.settings)?;
         let key = self.active_key().await?;
         if let Some(list) = self.certification_list().await? {
+            let list = self
+                .list_for(list, &[configuration], key.key.public_key())
+                .await?;
             self.check_certified(&list, configuration, key.key.public_key())?;
         }
 

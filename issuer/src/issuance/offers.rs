@@ -202,6 +202,9 @@ impl Issuer {
         }
         if let Some(list) = self.certification_list().await? {
             let key = self.active_key().await?;
+            let list = self
+                .list_for(list, &configurations, key.key.public_key())
+                .await?;
             for (index, configuration) in configurations.iter().enumerate() {
                 self.check_certified(&list, *configuration, key.key.public_key())
                     .map_err(|source| OperatorError::NotCertified { index, source })?;

@@ -2,7 +2,7 @@
 //! only while its entry on the real trust framework's signed list certifies it for the
 //! credential's scheme (identity: RTW, age: AGE) with its active signing key, and fails closed
 //! without a usable list. The register and the issuer share one manual clock; a register change
-//! reaches the issuer once `trust.refresh_secs` have passed.
+//! reaches the issuer once `trust.refresh_secs` have passed (its background refresh lands).
 
 use idv_jose::SigningKey;
 use idv_test_support::{TestDb, test_on_both_databases};
@@ -85,7 +85,7 @@ async fn a_certified_provider_issues_until_suspended_and_again_once_reinstated(d
     // Suspended on the register: the next Credential Request and the next offer are refused,
     // naming the reason.
     issuer.register.change(&issuer.entry_id, "suspend").await;
-    issuer.let_the_list_refresh();
+    issuer.let_the_list_refresh().await;
     let denied = expect_error(
         request_credential(app, &access_token, AGE).await,
         StatusCode::BAD_REQUEST,
@@ -119,7 +119,7 @@ async fn a_certified_provider_issues_until_suspended_and_again_once_reinstated(d
 
     // Reinstated: the same access token gets the age credential, and offers are made again.
     issuer.register.change(&issuer.entry_id, "reinstate").await;
-    issuer.let_the_list_refresh();
+    issuer.let_the_list_refresh().await;
     issued(request_credential(app, &access_token, AGE).await, AGE_VCT).await;
     assert_eq!(
         issued_configurations(app, &offer.identity_id).await,
@@ -180,7 +180,7 @@ async fn an_entry_without_the_age_code_refuses_age_credentials_but_issues_identi
 
     // Once the register certifies AGE, the same token gets the age credential.
     issuer.register.certify(&issuer.entry_id, "AGE").await;
-    issuer.let_the_list_refresh();
+    issuer.let_the_list_refresh().await;
     issued(request_credential(app, &access_token, AGE).await, AGE_VCT).await;
     unchecked.stop().await;
     issuer.stop().await;
@@ -196,7 +196,7 @@ async fn without_a_usable_trust_list_nothing_is_offered_or_issued(db: TestDb) {
 
     // The register goes away: the list held decides until its `exp`.
     issuer.register.stop().await;
-    issuer.let_the_list_refresh();
+    issuer.let_refresh_secs_pass();
     let app = &issuer.app;
     let created = app.create_offer(&identity_id, &[AGE], true).await;
     let access_token = app.redeem(&created).await;
@@ -266,7 +266,7 @@ async fn a_rotated_signing_key_issues_only_once_registered(db: TestDb) {
         .register
         .update_issuer(&issuer.entry_id, &registration(&app.config).await)
         .await;
-    issuer.let_the_list_refresh();
+    issuer.let_the_list_refresh().await;
     let created = app.create_offer(&identity_id, &[AGE], true).await;
     let access_token = app.redeem(&created).await;
     issued(request_credential(app, &access_token, AGE).await, AGE_VCT).await;

@@ -253,6 +253,16 @@ impl Store {
         row.as_ref().map(check).transpose()
     }
 
+    /// A check's state alone (one primary-key read): what an instance holding the check's
+    /// request in memory checks before every use.
+    pub async fn check_state(&self, check_id: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT state FROM checks WHERE check_id = $1")
+            .bind(check_id)
+            .fetch_optional(self.db.pool())
+            .await?;
+        row.as_ref().map(|row| get(row, "state")).transpose()
+    }
+
     /// The check behind a wallet request id.
     pub async fn load_check_by_request(
         &self,

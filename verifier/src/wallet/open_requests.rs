@@ -1,11 +1,13 @@
-//! Open wallet requests held in memory by the instance that created them, so that the request
-//! object fetch and the response need no database read there.
+//! Open wallet requests held in memory by the instance that created them: the request's
+//! immutable material (tenant, template, response mode, `state`, nonce, key), so that the
+//! request object fetch and the response read only the check's state there.
 //!
-//! The database stays the truth: the row is written at creation, every state change is a
-//! compare-and-swap on it, and a miss (a check another instance created, a restart, a full
-//! table) reads the row. An entry leaves when its check ends or is erased on this instance,
-//! or at the first sweep after its expiry (whichever instance expired the check); a change made by another instance is caught by the compare-and-swap that stores
-//! the outcome.
+//! The database stays the truth: the row is written at creation, its state is read at every
+//! use of a held entry (`Verifier::check_by_request`: a check completed, expired or erased
+//! through another instance sharing the database is never served again), every state change
+//! is a compare-and-swap on it, and a miss (a check another instance created, a restart, a
+//! full table) reads the whole row. An entry leaves when its check is seen closed, ends or is
+//! erased on this instance, or at the first sweep after its expiry.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};

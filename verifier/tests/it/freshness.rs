@@ -1,5 +1,5 @@
 //! How fresh a check is: a register change reaches the running verifier within
-//! `trust.refresh_secs` (before a check, or by the background refresher), a relying party
+//! `trust.refresh_secs` (and the background refresh's own time), a relying party
 //! registered meanwhile is looked up again at once (rate-limited), and the outcome states the
 //! `iat` of the status list token it was judged on.
 
@@ -54,8 +54,11 @@ async fn a_provider_suspended_on_the_register_is_refused_once_refresh_secs_have_
     let held = age_check(&fed).await;
     assert_eq!(held["outcome"], "compliant");
     assert_eq!(held["trust_list_sequence"], first["trust_list_sequence"]);
-    // ...and from then on the register's suspension, long before the list's next_update.
+    // ...and from then on (once the refresh it starts in the background lands, within a
+    // second) the register's suspension, long before the list's next_update.
     fed.clock.advance(1);
+    crate::helpers::wait_for_trust_list_after(&db, first["trust_list_sequence"].as_u64().unwrap())
+        .await;
     let refused = age_check(&fed).await;
     assert_eq!(reason_codes(&refused), ["provider_suspended"], "{refused}");
     assert!(

@@ -52,13 +52,37 @@ impl Server {
     }
 }
 
-/// A verifier instance started by [`Federation::another_running_instance`].
-pub(crate) struct RunningInstance(Server);
+/// Waits until the verifier has accepted a trust list newer than `sequence` (the refresh its
+/// background refresher starts, within a second, once one is due); the new sequence.
+pub(crate) async fn wait_for_trust_list_after(db: &TestDb, sequence: u64) -> u64 {
+    let state = idv_service_kit::Database::connect(db.url()).await.unwrap();
+    let mut accepted = sequence;
+    for _ in 0..600 {
+        accepted = idv_fetch::trust_list::load_state(&state)
+            .await
+            .unwrap()
+            .unwrap()
+            .sequence;
+        if accepted > sequence {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    state.close().await;
+    assert!(accepted > sequence, "no newer trust list was accepted");
+    accepted
+}
 
-impl RunningInstance {
+/// Another verifier instance (server and background tasks), serving until stopped.
+pub(crate) struct Instance {
+    pub(crate) address: String,
+    server: Server,
+}
+
+impl Instance {
     /// Stops it (its attempts under way finish first).
     pub(crate) async fn stop(mut self) {
-        self.0.stop().await;
+        self.server.stop().await;
     }
 }
 
@@ -110,7 +134,7 @@ pub(crate) struct TenantCredentials {
 pub(crate) struct Federation {
     pub(crate) clock: Arc<ManualClock>,
     pub(crate) client: reqwest::Client,
-    tf_address: String,
+    pub(crate) tf_address: String,
     tf_token: String,
     pub(crate) anchor: PublicKey,
     pub(crate) providers: BTreeMap<&'static str, Provider>,
@@ -441,10 +465,16 @@ impl Federation {
         self.verifier = spawn(|stopped| app.run_until(stopped));
     }
 
-    /// Another verifier instance (server and background tasks) on the same database and
-    /// configuration, on its own port, as a second process would be.
-    pub(crate) async fn another_running_instance(&self) -> RunningInstance {
+    /// Stops the providers' status list server: from now on its port refuses connections.
+    pub(crate) async fn stop_status_server(&mut self) {
+        self.status_server.stop().await;
+    }
+
+    /// A second verifier instance on the same database and configuration (the README's
+    /// scale-out), serving on its own port; its address.
+    pub(crate) async fn second_instance(&self) -> Instance {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
         let app = Application::build_on(
             self.verifier_config.clone(),
             listener,
@@ -453,7 +483,10 @@ impl Federation {
         )
         .await
         .unwrap();
-        RunningInstance(spawn(|stopped| app.run_until(stopped)))
+        Instance {
+            address,
+            server: spawn(|stopped| app.run_until(stopped)),
+        }
     }
 
     /// The trust framework's base URL (another service on this machine).

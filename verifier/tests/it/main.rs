@@ -13,6 +13,7 @@ mod confirmation;
 mod credential_types;
 mod erasure;
 mod evidence;
+mod faults;
 mod freshness;
 mod helpers;
 mod keys_at_rest;

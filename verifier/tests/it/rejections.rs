@@ -105,8 +105,10 @@ async fn a_provider_suspended_later_is_rejected_once_the_list_is_refreshed(db: T
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    // The verifier refreshes its list at `next_update` (one hour here).
+    // The verifier refreshes its list at `next_update` (one hour here), in the background.
     fed.clock.advance(3601);
+    crate::helpers::wait_for_trust_list_after(&db, first["trust_list_sequence"].as_u64().unwrap())
+        .await;
     let (second, _) = run_check(&fed, "age_over_18", &fed.issue_age("good", &person)).await;
     let second = assert_failed(&fed, &second, "provider_suspended", "trust").await;
     assert!(

@@ -106,7 +106,7 @@ async fn two_instances_deliver_each_event_once_to_a_slow_receiver(db: TestDb) {
     // an attempt (50 s) outlasts its 38 s lease unless the lease is renewed while sending.
     let slow = WebhookReceiver::start_slow(Duration::from_secs(4)).await;
     let fed = Federation::start_with(&db, |c| slow.allow(c)).await;
-    let second = fed.another_running_instance().await;
+    let second = fed.second_instance().await;
     let mut ids = Vec::new();
     for _ in 0..12 {
         ids.push(check_with_webhook(&fed, &fed.tenant, &slow.url).await);

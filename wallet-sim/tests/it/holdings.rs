@@ -129,6 +129,18 @@ async fn show_works_when_the_trust_framework_cannot_be_reached() {
     let id = received["credentials"][0]["id"].as_str().unwrap();
     let unreachable = format!("http://127.0.0.1:{}/trust-list", closed_port());
 
+    // The register refuses: the list the wallet accepted last (at `receive`) names the issuer,
+    // until its exp.
+    let shown = wallet
+        .run(&["show", id, "--trust-list-url", &unreachable])
+        .await
+        .ok();
+    assert_eq!(shown["issuer_standing"]["on_trust_list"], true, "{shown}");
+    assert!(shown["issuer_standing"].get("note").is_none(), "{shown}");
+    assert_eq!(shown["status"]["state"], "valid", "{shown}");
+
+    // Without a kept list the credential is still shown, its standing unknown.
+    std::fs::remove_file(wallet.dir().join("trust-list.jwt")).unwrap();
     let shown = wallet
         .run(&["show", id, "--trust-list-url", &unreachable])
         .await

@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{AGE, EMPLOYER, EMPLOYER_NAME, Federation, IDENTITY, IDSP_NAME, Wallet};
+use crate::helpers::{
+    AGE, EMPLOYER, EMPLOYER_NAME, Federation, IDENTITY, IDSP_NAME, Wallet, closed_port,
+};
 
 fn selected_paths(shared: &Value) -> Vec<String> {
     shared["disclosed"]["selected"]
@@ -255,4 +257,58 @@ async fn a_wallet_without_a_pinned_trust_list_does_not_present() {
         .err();
     assert_eq!((status, code.as_str()), (8, "trust_not_configured"));
     assert!(message.contains("--trust-anchor"), "{message}");
+}
+
+#[tokio::test]
+async fn a_wallet_presents_with_the_list_it_kept_while_the_register_refuses() {
+    let federation = Federation::start().await;
+    let wallet = federation.wallet();
+    let (offer, _) = federation.issuer.offer(&[AGE]).await;
+    wallet.receive(&offer, 2).await;
+    assert!(wallet.dir().join("trust-list.jwt").exists());
+    let unreachable = format!("http://127.0.0.1:{}/trust-list", closed_port());
+
+    let check = federation
+        .verifier
+        .create_check(json!({"template": "age_over_18"}))
+        .await;
+    let run = wallet
+        .run(&[
+            "present",
+            check["wallet_url"].as_str().unwrap(),
+            "--approve",
+            "--trust-list-url",
+            &unreachable,
+        ])
+        .await;
+    assert!(
+        run.stderr.contains("using the trust list accepted last"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.ok()["outcome"], "shared");
+    let result = federation
+        .verifier
+        .check(check["id"].as_str().unwrap())
+        .await;
+    assert_eq!(result["outcome"], "compliant", "{result}");
+
+    // With no list kept, the wallet cannot judge the verifier: it refuses, saying why.
+    std::fs::remove_file(wallet.dir().join("trust-list.jwt")).unwrap();
+    let check = federation
+        .verifier
+        .create_check(json!({"template": "age_over_18"}))
+        .await;
+    let run = wallet
+        .run(&[
+            "present",
+            check["wallet_url"].as_str().unwrap(),
+            "--approve",
+            "--trust-list-url",
+            &unreachable,
+        ])
+        .await;
+    let (_, code, message) = run.err();
+    assert_eq!(code, "unreachable", "{message}");
+    federation.stop().await;
 }

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use idv_fetch::{FetchPolicy, Fetcher, TRUST_LIST_STATE_DDL, TrustListClient};
+use idv_jose::random::DeterministicRandom;
 use idv_jose::{Clock, ManualClock, PublicKey, SigningKey, SystemRandom};
 use idv_service_kit::db::PoolSettings;
 use idv_service_kit::{Database, Secret};
@@ -178,14 +179,39 @@ pub(crate) fn fetcher() -> Fetcher {
 }
 
 pub(crate) fn client(framework: &Framework, url: String, db: Database) -> TrustListClient {
+    client_with(framework, url, db, fetcher())
+}
+
+/// A fetcher giving up after `millis` milliseconds.
+pub(crate) fn fetcher_with_timeout(millis: u64) -> Fetcher {
+    Fetcher::new(FetchPolicy {
+        timeout: std::time::Duration::from_millis(millis),
+        ..FetchPolicy::default()
+    })
+    .unwrap()
+}
+
+pub(crate) fn client_with(
+    framework: &Framework,
+    url: String,
+    db: Database,
+    fetcher: Fetcher,
+) -> TrustListClient {
     TrustListClient::new(
         url,
         framework.anchors(),
         ListPolicy::default(),
-        fetcher(),
+        fetcher,
         db,
         Arc::clone(&framework.clock) as Arc<dyn Clock>,
+        Arc::new(DeterministicRandom::new(17)),
     )
+}
+
+/// A port nothing listens on: connections to it are refused.
+pub(crate) fn refused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
 }
 
 /// What the programmable server answers at a path.
@@ -195,6 +221,8 @@ pub(crate) enum Reply {
     /// A body with an `ETag`; `304 Not Modified` to an `If-None-Match` naming it.
     Tagged(&'static str, String, &'static str),
     Redirect(String),
+    /// The request is read and never answered.
+    Hang,
 }
 
 /// A local server answering `/{name}` from a table the test changes, counting requests.
@@ -202,7 +230,11 @@ pub(crate) enum Reply {
 pub(crate) struct Stage {
     replies: Arc<Mutex<BTreeMap<String, Reply>>>,
     hits: Arc<AtomicUsize>,
+    server: Arc<Mutex<Option<Serving>>>,
 }
+
+/// A running stage server: its shutdown signal and task.
+type Serving = (oneshot::Sender<()>, tokio::task::JoinHandle<()>);
 
 impl Stage {
     pub(crate) async fn start() -> (Self, String) {
@@ -210,8 +242,26 @@ impl Stage {
         let app = stage.router();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        *stage.server.lock().unwrap() = Some((stop, server));
         (stage, address)
+    }
+
+    /// Stops listening and closes its connections (kept-alive ones too): from now on
+    /// connections are refused.
+    pub(crate) async fn close(&self) {
+        let server = self.server.lock().unwrap().take();
+        if let Some((stop, server)) = server {
+            let _ = stop.send(());
+            server.await.unwrap();
+        }
     }
 
     /// The routes answering from this stage's table.
@@ -255,6 +305,7 @@ async fn serve(
                 .into_response()
         }
         Some(Reply::Redirect(to)) => (StatusCode::FOUND, [(header::LOCATION, to)]).into_response(),
+        Some(Reply::Hang) => std::future::pending().await,
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -6,6 +6,7 @@
 //! idv-fetch against the real trust-framework service and small local servers, on SQLite and
 //! PostgreSQL.
 
+mod faults;
 mod fetcher;
 mod helpers;
 mod status_list;

@@ -48,6 +48,7 @@ impl Setup {
         let statuses = StatusListClient::new(
             fetcher(),
             Arc::clone(&framework.clock) as Arc<dyn Clock>,
+            Arc::new(idv_jose::SystemRandom),
             StatusPolicy::default(),
             16,
         )

@@ -1,6 +1,8 @@
 //! The trust list client: accept, persist, refresh (conditionally: 304s), grace, fail closed,
 //! rollback after restart.
 
+use std::time::Duration;
+
 use idv_fetch::TrustClientError;
 use idv_fetch::trust_list::load_state;
 use idv_jose::SigningKey;
@@ -10,9 +12,12 @@ use idv_trust::TrustError;
 
 use crate::helpers::{DAY, Framework, Relay, Relayed, Reply, Stage, client, state_db};
 
+/// How long a test waits for a refresh it asked for.
+const WAIT: Duration = Duration::from_secs(5);
+
 test_on_both_databases!(
     the_operators_list_is_accepted_and_its_state_persisted,
-    a_suspension_is_seen_at_the_first_check_after_next_update,
+    a_suspension_is_seen_once_the_refresh_due_at_next_update_lands,
     an_older_list_replayed_after_a_restart_is_refused,
     the_held_list_serves_until_exp_then_checks_fail_closed,
     a_list_signed_by_an_unpinned_key_is_refused,
@@ -34,7 +39,7 @@ async fn the_operators_list_is_accepted_and_its_state_persisted(db: TestDb) {
     assert_eq!(again.sequence(), list.sequence());
 }
 
-async fn a_suspension_is_seen_at_the_first_check_after_next_update(db: TestDb) {
+async fn a_suspension_is_seen_once_the_refresh_due_at_next_update_lands(db: TestDb) {
     let framework = Framework::start().await;
     let key = SigningKey::generate().unwrap();
     let iss = "https://idsp.example";
@@ -55,6 +60,13 @@ async fn a_suspension_is_seen_at_the_first_check_after_next_update(db: TestDb) {
         before.sequence()
     );
     framework.clock.set(before.next_update());
+    // The first check after next_update still decides with the held list: the refresh it
+    // started runs beside it.
+    assert_eq!(
+        client.current().await.unwrap().sequence(),
+        before.sequence()
+    );
+    client.settled().await;
     let after = client.current().await.unwrap();
     assert!(after.sequence() > before.sequence());
     assert_eq!(
@@ -131,9 +143,12 @@ async fn the_held_list_serves_until_exp_then_checks_fail_closed(db: TestDb) {
     stage.set("trust-list", Reply::Redirect("http://127.0.0.1:9/".into()));
     framework.clock.set(list.next_update() + 60);
     assert_eq!(client.current().await.unwrap().sequence(), list.sequence());
+    client.settled().await;
     let hits = stage.hits();
-    // Within RETRY_AFTER, no new attempt.
+    assert_eq!(hits, 2);
+    // Within the back-off, no new attempt.
     client.current().await.unwrap();
+    client.settled().await;
     assert_eq!(stage.hits(), hits);
 
     framework.clock.set(list.exp());
@@ -166,17 +181,17 @@ async fn refetches_are_conditional_and_a_304_keeps_the_held_list(db: TestDb) {
     let framework = Framework::start().await;
     let (relay, url) = Relay::start(&framework).await;
     let client = client(&framework, url, state_db(&db).await);
-    let list = client.refresh_if_older_than(60).await.unwrap();
+    let list = client.refresh_if_older_than(60, WAIT).await.unwrap();
     let etag = format!("\"{}-{}\"", list.list_id(), list.sequence());
 
     // Within the interval: no request at all.
     framework.clock.advance(59);
-    client.refresh_if_older_than(60).await.unwrap();
+    client.refresh_if_older_than(60, WAIT).await.unwrap();
     assert_eq!(relay.log().len(), 1);
 
     // After it: one conditional request, answered 304 without a body; same list.
     framework.clock.advance(1);
-    let again = client.refresh_if_older_than(60).await.unwrap();
+    let again = client.refresh_if_older_than(60, WAIT).await.unwrap();
     assert!(std::sync::Arc::ptr_eq(&list, &again), "the held list, kept");
     // An operator-triggered refresh is conditional too.
     let forced = client.refresh().await.unwrap();
@@ -207,11 +222,11 @@ async fn a_suspension_is_seen_at_the_first_refetch_after_it(db: TestDb) {
         .await;
     let (relay, url) = Relay::start(&framework).await;
     let client = client(&framework, url, state_db(&db).await);
-    let before = client.refresh_if_older_than(60).await.unwrap();
+    let before = client.refresh_if_older_than(60, WAIT).await.unwrap();
 
     framework.suspend(&entry_id).await;
     framework.clock.advance(60);
-    let after = client.refresh_if_older_than(60).await.unwrap();
+    let after = client.refresh_if_older_than(60, WAIT).await.unwrap();
     assert!(after.sequence() > before.sequence());
     assert_eq!(
         after.entry_for_issuer(iss).unwrap().status,
@@ -222,7 +237,7 @@ async fn a_suspension_is_seen_at_the_first_refetch_after_it(db: TestDb) {
     assert_eq!(log[1].status, 200);
     assert!(log[1].if_none_match.is_some());
     framework.clock.advance(60);
-    client.refresh_if_older_than(60).await.unwrap();
+    client.refresh_if_older_than(60, WAIT).await.unwrap();
     let last = relay.log().pop().unwrap();
     assert_eq!(last.status, 304);
     assert_eq!(
@@ -259,7 +274,7 @@ async fn a_304_past_next_update_never_extends_the_list_beyond_exp(db: TestDb) {
         "{error}"
     );
     assert_eq!(client.current().await.unwrap().sequence(), list.sequence());
-    assert_eq!(stage.hits(), 2, "no new attempt within RETRY_AFTER");
+    assert_eq!(stage.hits(), 2, "no new attempt within the back-off");
 
     // And it ends at exp, 304s or not.
     framework.clock.set(list.exp());
@@ -271,7 +286,7 @@ async fn a_304_past_next_update_never_extends_the_list_beyond_exp(db: TestDb) {
         ),
         "{error}"
     );
-    let error = client.refresh_if_older_than(1).await.unwrap_err();
+    let error = client.refresh_if_older_than(1, WAIT).await.unwrap_err();
     assert!(matches!(error, TrustClientError::Trust(_)), "{error}");
 }
 

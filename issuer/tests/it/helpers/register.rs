@@ -164,6 +164,23 @@ impl Register {
     }
 
     /// Stops the service: its list can no longer be fetched.
+    /// The `sequence` of the list the register serves now.
+    pub(crate) async fn sequence(&self) -> u64 {
+        let compact = self
+            .client
+            .get(format!("{}/trust-list", self.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let payload = compact.trim().split('.').nth(1).unwrap();
+        let claims: Value =
+            serde_json::from_slice(&idv_jose::base64url::decode(payload).unwrap()).unwrap();
+        claims["sequence"].as_u64().unwrap()
+    }
+
     pub(crate) async fn stop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -223,8 +240,31 @@ impl CertifiedIssuer {
         }
     }
 
-    /// Lets `trust.refresh_secs` pass, so the issuer's next decision is on a fresh list.
-    pub(crate) fn let_the_list_refresh(&self) {
+    /// Lets `trust.refresh_secs` pass and waits until the issuer's background refresh has
+    /// accepted the register's current list, so its next decision is on it.
+    pub(crate) async fn let_the_list_refresh(&self) {
+        self.let_refresh_secs_pass();
+        let target = self.register.sequence().await;
+        let state = idv_service_kit::Database::connect(self.app.config.database_url().expose())
+            .await
+            .unwrap();
+        let mut accepted = 0;
+        for _ in 0..600 {
+            accepted = idv_fetch::trust_list::load_state(&state)
+                .await
+                .unwrap()
+                .map_or(0, |state| state.sequence);
+            if accepted >= target {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        state.close().await;
+        assert!(accepted >= target, "the issuer never fetched list {target}");
+    }
+
+    /// Lets `trust.refresh_secs` pass.
+    pub(crate) fn let_refresh_secs_pass(&self) {
         self.app.clock.advance(i64::try_from(REFRESH_SECS).unwrap());
     }
 
