@@ -17,6 +17,14 @@
 //!                                        # per commit (WAL): an OS crash or power loss may
 //!                                        # lose the last commits, a process crash none
 //!
+//! [log]
+//! format = "text"                        # IDV_LOG__FORMAT: or "json" (one object per line)
+//!
+//! [metrics]
+//! enabled = true                         # IDV_METRICS__ENABLED: serve GET /metrics
+//! bearer_token = "…"                     # IDV_METRICS__BEARER_TOKEN: when set, scrapes must
+//!                                        # send Authorization: Bearer <token>
+//!
 //! [metadata]
 //! display_name = "Example Identity Service"   # IDV_METADATA__DISPLAY_NAME
 //! locale = "en-GB"                            # IDV_METADATA__LOCALE
@@ -101,6 +109,8 @@ use idv_jose::{Jwk, PublicKey};
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
+use idv_service_kit::metrics::MetricsSettings;
+use idv_service_kit::telemetry::LogSettings;
 use idv_service_kit::tls::ClientTls;
 pub use idv_service_kit::tls::TlsSettings;
 use idv_trust::anchors::TrustAnchors;
@@ -131,6 +141,12 @@ pub struct IssuerConfig {
     pub http: HttpSettings,
     /// Where the issuer's records live.
     pub database: DatabaseSettings,
+    /// Log line format.
+    #[serde(default)]
+    pub log: LogSettings,
+    /// Access to `GET /metrics`.
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     /// How wallets display this issuer.
     pub metadata: MetadataSettings,
     /// Credential offers and their pre-authorized codes.
@@ -309,6 +325,8 @@ impl Default for IssuerConfig {
         Self {
             http: HttpSettings::loopback(8200),
             database: DatabaseSettings::default_sqlite(),
+            log: LogSettings::default(),
+            metrics: MetricsSettings::default(),
             metadata: MetadataSettings {
                 display_name: "Example Identity Service".into(),
                 locale: "en-GB".into(),

@@ -11,7 +11,8 @@
 //! - `POST /nonce`: a fresh `c_nonce`.
 //! - `POST /credential`: `openid4vci-proof+jwt` proofs → SD-JWT VCs.
 //! - `GET /status-lists/{list_id}`: a signed `statuslist+jwt`.
-//! - `GET /healthz`.
+//! - `GET /healthz` (liveness), `GET /readyz` (readiness: the database answers), `GET /metrics`
+//!   (Prometheus text format; `[metrics]` may require a bearer token).
 //!
 //! With `[login]` (the authorization code flow, citizens signing in at the provider's OP):
 //! - `POST /par`: a wallet's pushed authorization request (RFC 9126) → `request_uri`.
@@ -47,6 +48,7 @@ mod identities;
 mod metadata;
 mod nonce;
 mod offers;
+mod operations;
 mod status_list;
 mod token;
 
@@ -56,6 +58,7 @@ use axum::routing::{get, post, put};
 use idv_proto::oid4vci::authorization_server_metadata::AUTHORIZATION_SERVER_WELL_KNOWN;
 use idv_proto::oid4vci::issuer_metadata::CREDENTIAL_ISSUER_WELL_KNOWN;
 use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+use idv_service_kit::metrics::Metrics;
 
 use crate::issuance::Issuer;
 use crate::issuance::authorization::{AUTHORIZE_PATH, PAR_PATH};
@@ -71,6 +74,8 @@ use crate::issuance::status_lists::PATH_PREFIX as STATUS_LIST_PATH_PREFIX;
 pub struct AppState {
     /// The issuer's use cases.
     pub issuer: Issuer,
+    /// The process's metrics, as `/metrics` serves them.
+    pub metrics: Metrics,
 }
 
 /// The path of the Credential Issuer Identifier (`""` when it has none), appended to
@@ -165,6 +170,8 @@ pub fn router(state: AppState) -> Router {
             &format!("{STATUS_LIST_PATH_PREFIX}{{list_id}}"),
             get(status_list::get_status_list),
         )
+        .route("/readyz", get(operations::get_readiness))
+        .route("/metrics", get(operations::get_metrics))
         .merge(operator)
         .merge(health_routes())
         .fallback(not_found)

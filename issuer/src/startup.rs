@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use idv_jose::{Clock, Random, SystemClock, SystemRandom};
 use idv_service_kit::config::ConfigError;
+use idv_service_kit::metrics::Metrics;
 use tokio::net::TcpListener;
 
 use crate::config::IssuerConfig;
@@ -117,7 +118,10 @@ impl Application {
         Ok(Self {
             listener,
             address,
-            state: AppState { issuer },
+            state: AppState {
+                issuer,
+                metrics: Metrics::install(&config.metrics),
+            },
         })
     }
 
@@ -145,8 +149,15 @@ impl Application {
     {
         tracing::info!(http.address = %self.address, "issuer listening");
         let issuer = self.state.issuer.clone();
-        let served =
-            idv_service_kit::http::serve(self.listener, router(self.state), shutdown).await;
+        let metrics = self.state.metrics.clone();
+        let served = idv_service_kit::http::serve_with(
+            self.listener,
+            router(self.state),
+            shutdown,
+            issuer.random(),
+            &metrics,
+        )
+        .await;
         issuer.close().await;
         served
     }

@@ -8,7 +8,8 @@
 //! - `GET /type-metadata/{name}` and `GET /type-metadata/{name}/schema`: the scheme's
 //!   credential types (`uk-identity-1`, `uk-age-1`), SD-JWT VC Type Metadata and JSON Schema,
 //!   pinned by the trust list's `type_metadata` member.
-//! - `GET /healthz`.
+//! - `GET /healthz` (liveness), `GET /readyz` (readiness: the database answers), `GET /metrics`
+//!   (Prometheus text format; `[metrics]` may require a bearer token).
 //!
 //! Operator API (`Authorization: Bearer <operator token>`):
 //! - `POST /v1/providers`, `GET /v1/providers`, `GET /v1/providers/{entry_id}`
@@ -22,6 +23,7 @@
 
 mod auth;
 mod error;
+mod operations;
 mod providers;
 mod relying_parties;
 mod trust_list;
@@ -31,6 +33,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, put};
 use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+use idv_service_kit::metrics::Metrics;
 
 use crate::register::Register;
 
@@ -39,6 +42,8 @@ use crate::register::Register;
 pub struct AppState {
     /// The register's use cases.
     pub register: Register,
+    /// The process's metrics, as `/metrics` serves them.
+    pub metrics: Metrics,
 }
 
 /// The route table.
@@ -93,6 +98,8 @@ pub fn router(state: AppState) -> Router {
             "/type-metadata/{name}/schema",
             get(type_metadata::get_schema),
         )
+        .route("/readyz", get(operations::get_readiness))
+        .route("/metrics", get(operations::get_metrics))
         .merge(operator)
         .merge(health_routes())
         .fallback(not_found)

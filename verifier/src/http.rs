@@ -23,7 +23,9 @@
 //!
 //! Public: `GET /.well-known/jwks.json` (the keys evidence records and ID tokens are signed
 //! with now), `GET /.well-known/evidence-keys.json` (every evidence key, with its validity),
-//! `GET /openapi.json`, `GET /healthz`.
+//! `GET /openapi.json`, `GET /healthz` (liveness), `GET /readyz` (readiness: the database
+//! answers and a valid trust list is held), `GET /metrics` (Prometheus text format; `[metrics]`
+//! may require a bearer token).
 //!
 //! Errors are `{error, error_description}`, except on the pages a person sees, which show an
 //! HTML error page (see `http/error.rs`).
@@ -33,6 +35,7 @@ mod checks;
 mod error;
 mod meta;
 mod oidc;
+mod operations;
 mod pages;
 mod wallet;
 
@@ -40,6 +43,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+use idv_service_kit::metrics::Metrics;
 
 use crate::service::Verifier;
 
@@ -48,6 +52,8 @@ use crate::service::Verifier;
 pub struct AppState {
     /// The use cases.
     pub verifier: Verifier,
+    /// The process's metrics, as `/metrics` serves them.
+    pub metrics: Metrics,
 }
 
 /// The route table.
@@ -122,6 +128,8 @@ pub fn router(state: AppState) -> Router {
             get(oidc::get_userinfo).post(oidc::get_userinfo),
         )
         .route("/openapi.json", get(meta::get_openapi))
+        .route("/readyz", get(operations::get_readiness))
+        .route("/metrics", get(operations::get_metrics))
         .merge(tenant_api)
         .merge(health_routes())
         .fallback(not_found)

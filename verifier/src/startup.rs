@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use idv_jose::{Clock, Random, SystemClock, SystemRandom};
 use idv_service_kit::config::ConfigError;
+use idv_service_kit::metrics::Metrics;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -51,6 +52,7 @@ pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     verifier: Verifier,
+    metrics: Metrics,
 }
 
 impl Application {
@@ -92,6 +94,7 @@ impl Application {
             listener,
             address,
             verifier,
+            metrics: Metrics::install(&config.metrics),
         })
     }
 
@@ -128,15 +131,18 @@ impl Application {
         let stop = Arc::new(stop);
         let workers = spawn_background_tasks(&verifier, &stopped);
         let signal = Arc::clone(&stop);
-        let served = idv_service_kit::http::serve(
+        let served = idv_service_kit::http::serve_with(
             self.listener,
             router(AppState {
                 verifier: verifier.clone(),
+                metrics: self.metrics.clone(),
             }),
             async move {
                 shutdown.await;
                 let _ = signal.send(true);
             },
+            Arc::clone(&verifier.random),
+            &self.metrics,
         )
         .await;
         let _ = stop.send(true);

@@ -8,7 +8,8 @@
 //! longest cache period ([`DEFAULT_CACHE_SECS`] unless set by
 //! [`StatusListClient::with_cache_secs`]), and until `exp` (with [`StatusPolicy::max_ttl`], what
 //! [`VerifiedStatusList::fresh_until`] says). So a revocation the issuer publishes reaches this
-//! service's decisions within that period.
+//! service's decisions within that period. Lookups are counted in
+//! `idv_status_list_cache_hits_total` and `idv_status_list_cache_misses_total` (a miss fetches).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -120,8 +121,14 @@ impl StatusListClient {
         check_status_list_uri(trust_list, iss, &reference.uri)?;
         let now = self.clock.now();
         let list = match self.cached(&reference.uri, iss, now).await {
-            Some(list) => list,
-            None => self.fetch(reference, iss, trust_list).await?,
+            Some(list) => {
+                metrics::counter!("idv_status_list_cache_hits_total").increment(1);
+                list
+            }
+            None => {
+                metrics::counter!("idv_status_list_cache_misses_total").increment(1);
+                self.fetch(reference, iss, trust_list).await?
+            }
         };
         Ok(StatusCheck {
             status: list.status(reference.idx)?,

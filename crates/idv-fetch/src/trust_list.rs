@@ -30,6 +30,8 @@ use tokio::sync::{Mutex, RwLock};
 
 use crate::http::{FetchError, Fetcher};
 
+mod held;
+
 /// The table every service using [`TrustListClient`] creates (same text on SQLite and
 /// PostgreSQL); kept here as the reference its migrations must match.
 pub const TRUST_LIST_STATE_DDL: &str = "CREATE TABLE trust_list_state (list_id TEXT PRIMARY KEY, sequence BIGINT NOT NULL, payload_hash TEXT NOT NULL, iat BIGINT NOT NULL, exp BIGINT NOT NULL)";

@@ -219,6 +219,19 @@ impl Verifier {
                 check.outcome = record.outcome.as_str(), check.reasons = ?codes,
                 "check finished"
             );
+            metrics::counter!(
+                "idv_verifier_checks_ended_total",
+                "template" => template.id(), "state" => state.as_str(),
+                "outcome" => record.outcome.as_str()
+            )
+            .increment(1);
+            for code in codes {
+                metrics::counter!(
+                    "idv_verifier_check_reasons_total",
+                    "template" => template.id(), "reason" => code
+                )
+                .increment(1);
+            }
         }
         Ok(finished)
     }
@@ -242,6 +255,12 @@ impl Verifier {
         self.open_requests.remove(&check.request_id);
         if expired {
             tracing::info!(check.id = %check.check_id, "check expired");
+            metrics::counter!(
+                "idv_verifier_checks_ended_total",
+                "template" => check.template.clone(), "state" => CheckState::Expired.as_str(),
+                "outcome" => record.outcome.as_str()
+            )
+            .increment(1);
         }
         Ok(expired)
     }

@@ -1,0 +1,57 @@
+//! What the verifier tells its operator's monitoring: whether this instance can take checks
+//! (`/readyz`) and the gauges `/metrics` reads at scrape time. Counters are recorded where
+//! things happen: `idv_verifier_checks_created_total` ([`crate::checks`]) and
+//! `idv_verifier_checks_finished_total` / `idv_verifier_check_reasons_total`
+//! ([`crate::wallet`]).
+
+use std::time::Duration;
+
+use idv_service_kit::http::Readiness;
+use idv_service_kit::http::readiness::database_answers;
+
+use crate::service::Verifier;
+
+/// Longest a readiness probe waits for a trust list when none is held.
+const TRUST_LIST_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Verifier {
+    /// Ready when the database answers and a valid (unexpired) trust list is held: without
+    /// one every check would be refused. When none is held the probe asks for one the way a
+    /// check would (fetched only when due, with the client's back-off), waiting at most
+    /// [`TRUST_LIST_TIMEOUT`].
+    pub async fn readiness(&self) -> Readiness {
+        let database = database_answers(self.store.database()).await;
+        let trust_list = self.trust.held().await.is_some()
+            || matches!(
+                tokio::time::timeout(TRUST_LIST_TIMEOUT, self.trust.current()).await,
+                Ok(Ok(_))
+            );
+        Readiness::new()
+            .with("database", database)
+            .with("trust_list", trust_list)
+    }
+
+    /// Sets the gauges read at scrape time: the held trust list's (`idv_trust_list_*`) and the
+    /// webhook outbox backlog's (`idv_verifier_webhook_events{state}`,
+    /// `idv_verifier_webhook_events_retrying`, `idv_verifier_webhook_oldest_pending_age_seconds`).
+    /// A database failure leaves the outbox gauges as they were (and is logged).
+    pub async fn record_gauges(&self) {
+        self.trust.record_gauges().await;
+        match self.store.outbox_backlog().await {
+            Ok(backlog) => {
+                metrics::gauge!("idv_verifier_webhook_events", "state" => "pending")
+                    .set(backlog.pending as f64);
+                metrics::gauge!("idv_verifier_webhook_events", "state" => "dead")
+                    .set(backlog.dead as f64);
+                metrics::gauge!("idv_verifier_webhook_events_retrying")
+                    .set(backlog.retrying as f64);
+                let oldest = backlog
+                    .oldest_pending_at
+                    .map_or(0, |at| (self.clock.now() - at).max(0));
+                metrics::gauge!("idv_verifier_webhook_oldest_pending_age_seconds")
+                    .set(oldest as f64);
+            }
+            Err(error) => tracing::warn!(%error, "metrics: the webhook outbox could not be read"),
+        }
+    }
+}
