@@ -115,13 +115,12 @@ impl Application {
             address: config.http.listen,
             source,
         })?;
+        let metrics = Metrics::install(&config.metrics);
+        crate::issuance::operations::describe_metrics();
         Ok(Self {
             listener,
             address,
-            state: AppState {
-                issuer,
-                metrics: Metrics::install(&config.metrics),
-            },
+            state: AppState { issuer, metrics },
         })
     }
 

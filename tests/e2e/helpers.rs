@@ -56,6 +56,19 @@ impl World {
 
     /// [`World::start`] with extra `IDV_*` settings for the issuer.
     pub(crate) async fn start_with(backend: Backend, issuer: Vec<(String, String)>) -> Self {
+        Self::start_with_settings(
+            backend,
+            ExtraSettings {
+                issuer,
+                ..ExtraSettings::default()
+            },
+        )
+        .await
+    }
+
+    /// [`World::start`] with extra `IDV_*` settings for each service (the verifier's come
+    /// after [`verifier_settings`]).
+    pub(crate) async fn start_with_settings(backend: Backend, settings: ExtraSettings) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("idv-e2e-")
             .tempdir()
@@ -80,11 +93,8 @@ impl World {
             .await
             .unwrap()
             .unwrap();
-        let extra = ExtraSettings {
-            issuer,
-            verifier: verifier_settings(),
-            ..ExtraSettings::default()
-        };
+        let mut extra = settings;
+        extra.verifier.splice(0..0, verifier_settings());
         let federation =
             ProcessFederation::start(&bins, &dir.path().join("services"), &database_urls, &extra)
                 .await
@@ -147,6 +157,12 @@ impl World {
             _databases: databases,
             _dir: dir,
         }
+    }
+
+    /// The test database of a service (`0` the trust framework, `1` the issuer, `2` the
+    /// verifier); PostgreSQL only.
+    pub(crate) fn database(&self, service: usize) -> &TestDb {
+        &self._databases[service]
     }
 
     /// The services' logs, for failure messages.

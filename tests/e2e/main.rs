@@ -13,8 +13,10 @@
     reason = "test helpers fail loudly"
 )]
 
+mod exposition;
 mod helpers;
 
 mod checks;
 mod lifecycle;
+mod observability;
 mod sign_in;

@@ -87,6 +87,7 @@ impl Application {
         .await?;
         let register = Register::open(store, clock, settings).await?;
         let metrics = Metrics::install(&config.metrics);
+        crate::register::operations::describe_metrics();
         Ok(Self {
             listener,
             address,

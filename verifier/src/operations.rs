@@ -55,3 +55,34 @@ impl Verifier {
         }
     }
 }
+
+/// Describes (`# HELP`) the verifier's metrics; startup calls it once the recorder is installed.
+pub fn describe_metrics() {
+    idv_fetch::trust_list::describe_metrics();
+    metrics::describe_counter!(
+        "idv_verifier_checks_created_total",
+        "Checks created, by template"
+    );
+    metrics::describe_counter!(
+        "idv_verifier_checks_ended_total",
+        "Checks ended by a wallet response or expiry, by template, state (completed, failed, \
+         expired) and outcome"
+    );
+    metrics::describe_counter!(
+        "idv_verifier_check_reasons_total",
+        "Reason codes of ended checks, by template and reason"
+    );
+    metrics::describe_gauge!(
+        "idv_verifier_webhook_events",
+        "Undelivered webhook events in the outbox, by state (pending, dead)"
+    );
+    metrics::describe_gauge!(
+        "idv_verifier_webhook_events_retrying",
+        "Pending webhook events that have failed at least once"
+    );
+    metrics::describe_gauge!(
+        "idv_verifier_webhook_oldest_pending_age_seconds",
+        metrics::Unit::Seconds,
+        "Age of the oldest pending webhook event (0 when none)"
+    );
+}

@@ -90,11 +90,13 @@ impl Application {
             source,
         })?;
         let verifier = open(&config, clock, random).await?;
+        let metrics = Metrics::install(&config.metrics);
+        crate::operations::describe_metrics();
         Ok(Self {
             listener,
             address,
             verifier,
-            metrics: Metrics::install(&config.metrics),
+            metrics,
         })
     }
 

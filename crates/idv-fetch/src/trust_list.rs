@@ -32,6 +32,8 @@ use crate::http::{FetchError, Fetcher};
 
 mod held;
 
+pub use held::describe_metrics;
+
 /// The table every service using [`TrustListClient`] creates (same text on SQLite and
 /// PostgreSQL); kept here as the reference its migrations must match.
 pub const TRUST_LIST_STATE_DDL: &str = "CREATE TABLE trust_list_state (list_id TEXT PRIMARY KEY, sequence BIGINT NOT NULL, payload_hash TEXT NOT NULL, iat BIGINT NOT NULL, exp BIGINT NOT NULL)";

@@ -104,14 +104,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let metrics = Metrics::install(&MetricsSettings::default());
-    serve_with(
-        listener,
-        router,
-        shutdown,
-        Arc::new(SystemRandom),
-        &metrics,
-    )
-    .await
+    serve_with(listener, router, shutdown, Arc::new(SystemRandom), &metrics).await
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then finishes in-flight requests.
@@ -128,12 +121,12 @@ pub async fn serve_with<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let app = router
-        .layer(axum::middleware::from_fn(observe))
-        .layer(axum::middleware::from_fn_with_state(
+    let app = router.layer(axum::middleware::from_fn(observe)).layer(
+        axum::middleware::from_fn_with_state(
             RequestIds::new(random),
             request_id::assign_request_id,
-        ));
+        ),
+    );
     let upkeep = {
         let metrics = metrics.clone();
         tokio::spawn(async move {
@@ -249,9 +242,10 @@ mod tests {
             .unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(
-            text.lines().any(|l| l.starts_with("idv_http_requests_total{")
-                && l.contains(r#"route="/fails""#)
-                && l.contains(r#"status="500""#)),
+            text.lines()
+                .any(|l| l.starts_with("idv_http_requests_total{")
+                    && l.contains(r#"route="/fails""#)
+                    && l.contains(r#"status="500""#)),
             "{text}"
         );
         assert!(

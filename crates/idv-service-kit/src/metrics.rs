@@ -137,10 +137,7 @@ impl Metrics {
 )]
 fn build_recorder() -> PrometheusHandle {
     let builder = PrometheusBuilder::new()
-        .set_buckets_for_metric(
-            Matcher::Suffix("_duration_seconds".into()),
-            LATENCY_BUCKETS,
-        )
+        .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), LATENCY_BUCKETS)
         .expect("non-empty buckets");
     let recorder = builder.build_recorder();
     let handle = recorder.handle();
@@ -149,6 +146,15 @@ fn build_recorder() -> PrometheusHandle {
     if metrics::set_global_recorder(recorder).is_err() {
         tracing::warn!("a metrics recorder was already installed; /metrics will be empty");
     }
+    metrics::describe_counter!(
+        "idv_http_requests_total",
+        "HTTP requests answered, by method, route template and status code"
+    );
+    metrics::describe_histogram!(
+        "idv_http_request_duration_seconds",
+        metrics::Unit::Seconds,
+        "Time to answer an HTTP request, by method and route template"
+    );
     handle
 }
 

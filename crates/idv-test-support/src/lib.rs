@@ -18,6 +18,7 @@
 
 pub mod oidc_provider;
 pub mod openid_client;
+mod outage;
 
 use std::fmt;
 

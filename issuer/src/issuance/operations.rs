@@ -33,3 +33,24 @@ impl Issuer {
         Arc::clone(&self.random)
     }
 }
+
+/// Describes (`# HELP`) the issuer's metrics; startup calls it once the recorder is installed.
+pub fn describe_metrics() {
+    idv_fetch::trust_list::describe_metrics();
+    metrics::describe_counter!(
+        "idv_issuer_offers_created_total",
+        "Credential offers created, by grant"
+    );
+    metrics::describe_counter!(
+        "idv_issuer_credentials_issued_total",
+        "Credentials issued, by credential configuration"
+    );
+    metrics::describe_counter!(
+        "idv_issuer_token_errors_total",
+        "Token endpoint errors, by OAuth error code"
+    );
+    metrics::describe_counter!(
+        "idv_issuer_credential_errors_total",
+        "Credential endpoint errors, by error code"
+    );
+}

@@ -31,3 +31,22 @@ impl Register {
         }
     }
 }
+
+/// Describes (`# HELP`) the trust framework's gauges; startup calls it once the recorder is
+/// installed.
+pub fn describe_metrics() {
+    metrics::describe_gauge!(
+        "idv_trust_list_sequence",
+        "Sequence of the last signed trust list"
+    );
+    metrics::describe_gauge!(
+        "idv_trust_list_age_seconds",
+        metrics::Unit::Seconds,
+        "Seconds since the last signed trust list was issued (iat)"
+    );
+    metrics::describe_gauge!(
+        "idv_trust_list_expires_in_seconds",
+        metrics::Unit::Seconds,
+        "Seconds until the last signed trust list expires (exp)"
+    );
+}

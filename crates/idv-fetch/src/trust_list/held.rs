@@ -27,3 +27,34 @@ impl TrustListClient {
         }
     }
 }
+
+/// Describes (`# HELP`) the metrics this crate records: the trust list gauges and the status
+/// list cache counters. A service calls it once after installing its recorder.
+pub fn describe_metrics() {
+    metrics::describe_gauge!(
+        "idv_trust_list_valid",
+        "1 while an unexpired trust list is held, else 0"
+    );
+    metrics::describe_gauge!(
+        "idv_trust_list_sequence",
+        "Sequence of the trust list held (trust framework: the last signed)"
+    );
+    metrics::describe_gauge!(
+        "idv_trust_list_age_seconds",
+        metrics::Unit::Seconds,
+        "Seconds since the held trust list was issued (iat)"
+    );
+    metrics::describe_gauge!(
+        "idv_trust_list_expires_in_seconds",
+        metrics::Unit::Seconds,
+        "Seconds until the held trust list expires (exp); checks are refused after it"
+    );
+    metrics::describe_counter!(
+        "idv_status_list_cache_hits_total",
+        "Credential status lookups answered from the status list cache"
+    );
+    metrics::describe_counter!(
+        "idv_status_list_cache_misses_total",
+        "Credential status lookups that fetched the status list"
+    );
+}

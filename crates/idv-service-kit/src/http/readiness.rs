@@ -106,7 +106,9 @@ mod tests {
         assert_eq!(not_ready.not_ready(), ["database"]);
         let response = not_ready.into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
             serde_json::json!({"status": "not_ready", "not_ready": ["database"]})
