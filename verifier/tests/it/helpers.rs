@@ -411,6 +411,11 @@ impl Federation {
         self.verifier = spawn(|stopped| app.run_until(stopped));
     }
 
+    /// Stops the trust framework (its address then refuses connections).
+    pub(crate) async fn stop_trust_framework(&mut self) {
+        self.tf.stop().await;
+    }
+
     pub(crate) async fn stop(mut self) {
         self.verifier.stop().await;
         self.tf.stop().await;

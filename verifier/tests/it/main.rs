@@ -16,6 +16,7 @@ mod freshness;
 mod helpers;
 mod lifecycle;
 mod oidc;
+mod operations;
 mod presentations;
 mod rejections;
 mod tenant_cache;
