@@ -118,7 +118,7 @@ mod tests {
     #[tokio::test]
     async fn a_closed_database_is_not_ready() {
         let db = idv_test_support::TestDb::sqlite().await;
-        let database = Database::connect(&db.url()).await.unwrap();
+        let database = Database::connect(db.url()).await.unwrap();
         assert!(database_answers(&database).await);
         database.close().await;
         assert!(!database_answers(&database).await);
