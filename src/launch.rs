@@ -208,6 +208,9 @@ mod tests {
 
     #[test]
     fn free_ports_are_on_loopback_and_not_zero() {
-        assert_ne!(free_port().unwrap(), 0);
+        let port = free_port().unwrap();
+        assert_ne!(port, 0);
+        // Released: a service can bind it on loopback.
+        TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).unwrap();
     }
 }

@@ -113,6 +113,9 @@ pub enum CliError {
     /// Writing the output failed.
     #[error("cannot write output")]
     Output(#[from] std::io::Error),
+    /// `serve` and `init` open the database themselves: they are not run on an open issuer.
+    #[error("`{0}` is not a command on an open issuer")]
+    NotOnOpenIssuer(&'static str),
 }
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
@@ -159,6 +162,21 @@ pub async fn execute(
             store.close().await;
             result
         }
+    }
+}
+
+/// Runs an operator `command` on an issuer already open in this process (a running
+/// service's, [`crate::startup::Application::issuer`]), sharing its database handle instead of
+/// opening a second one. `serve` and `init` are refused: they open the database themselves.
+pub async fn execute_on(
+    issuer: &Issuer,
+    command: Command,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    match command {
+        Command::Serve => Err(CliError::NotOnOpenIssuer("serve")),
+        Command::Init => Err(CliError::NotOnOpenIssuer("init")),
+        command => dispatch(issuer, command, out).await,
     }
 }
 

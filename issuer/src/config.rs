@@ -16,6 +16,8 @@
 //! sqlite_synchronous = "full"            # IDV_DATABASE__SQLITE_SYNCHRONOUS: or "normal", no fsync
 //!                                        # per commit (WAL): an OS crash or power loss may
 //!                                        # lose the last commits, a process crash none
+//! acquire_timeout_ms = 3000             # IDV_DATABASE__ACQUIRE_TIMEOUT_MS: longest wait for a
+//!                                        # connection; then 503 (database unavailable)
 //!
 //! [log]
 //! format = "text"                        # IDV_LOG__FORMAT: or "json" (one object per line)
@@ -55,6 +57,16 @@
 //! list_size = 131072                     # IDV_STATUS__LIST_SIZE: entries per list (2 bits each)
 //! token_ttl_secs = 300                   # IDV_STATUS__TOKEN_TTL_SECS: the tokens' `ttl`
 //! token_validity_secs = 86400            # IDV_STATUS__TOKEN_VALIDITY_SECS: `exp - iat`
+//!
+//! [limits]                               # 429 + Retry-After past a rate, per client address
+//! trusted_proxies = []                   # IDV_LIMITS__TRUSTED_PROXIES: CIDRs of reverse proxies
+//!                                        # whose X-Forwarded-For names the client (its
+//!                                        # rightmost untrusted entry); otherwise the peer
+//! max_body_bytes = 2097152               # IDV_LIMITS__MAX_BODY_BYTES: larger bodies are 413
+//! per_ip = { per_minute = 3000, burst = 600 }      # every public endpoint
+//!                                        # (IDV_LIMITS__PER_IP__PER_MINUTE, …__BURST)
+//! writes_per_ip = { per_minute = 120, burst = 60 } # POST /nonce, /token, /par: each writes
+//! operator_per_ip = { per_minute = 600, burst = 120 } # the operator API (/v1/…)
 //!
 //! # Optional: a PEM file of extra CA certificates trusted, with the system's roots, for the
 //! # issuer's outbound https (the trust list and the OP below), for a server under a private CA.
@@ -109,6 +121,7 @@ use idv_jose::{Jwk, PublicKey};
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
+use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
 use idv_service_kit::metrics::MetricsSettings;
 use idv_service_kit::telemetry::LogSettings;
 use idv_service_kit::tls::ClientTls;
@@ -170,6 +183,37 @@ pub struct IssuerConfig {
     /// flow (absent: the pre-authorized code flow only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login: Option<LoginSettings>,
+    /// Rate limits and the body cap.
+    #[serde(default)]
+    pub limits: LimitSettings,
+}
+
+/// `[limits]`: rates per client address, and the body cap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Reverse proxies whose `X-Forwarded-For` is read (CIDRs); none by default.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Every public endpoint, per client address.
+    pub per_ip: Rate,
+    /// `POST /nonce`, `/token` and `/par` (each writes a row), per client address.
+    pub writes_per_ip: Rate,
+    /// The operator API, per client address.
+    pub operator_per_ip: Rate,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            per_ip: Rate::new(3000, 600),
+            writes_per_ip: Rate::new(120, 60),
+            operator_per_ip: Rate::new(600, 120),
+        }
+    }
 }
 
 /// `[metadata]`.
@@ -358,6 +402,7 @@ impl Default for IssuerConfig {
             tls: TlsSettings::default(),
             trust: None,
             login: None,
+            limits: LimitSettings::default(),
         }
     }
 }

@@ -37,6 +37,11 @@
 //!
 //! Errors are `{error, error_description}` with the codes the specifications name (see
 //! `http/error.rs`).
+//!
+//! Limits (`[limits]`): every public route per client address, `POST /nonce`, `/token` and
+//! `/par` at a stricter rate, the operator API at its own (before authentication): `429
+//! temporarily_unavailable` with `Retry-After` past them. Bodies over `max_body_bytes` are
+//! `413`.
 
 mod auth;
 mod authorization;
@@ -52,14 +57,20 @@ mod operations;
 mod status_list;
 mod token;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, put};
 use idv_proto::oid4vci::authorization_server_metadata::AUTHORIZATION_SERVER_WELL_KNOWN;
 use idv_proto::oid4vci::issuer_metadata::CREDENTIAL_ISSUER_WELL_KNOWN;
 use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+use idv_service_kit::limits::{
+    InvalidRate, IpLimit, TrustedProxies, limit_by_client_ip, with_body_limit,
+};
 use idv_service_kit::metrics::Metrics;
 
+use crate::config::LimitSettings;
 use crate::issuance::Issuer;
 use crate::issuance::authorization::{AUTHORIZE_PATH, PAR_PATH};
 use crate::issuance::login::CALLBACK_PATH;
@@ -76,6 +87,30 @@ pub struct AppState {
     pub issuer: Issuer,
     /// The process's metrics, as `/metrics` serves them.
     pub metrics: Metrics,
+    /// The rate limiters and body cap.
+    pub limits: Limits,
+}
+
+/// The rate limiters of one server (`[limits]`), shared by its routes.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    per_ip: IpLimit,
+    writes_per_ip: IpLimit,
+    operator_per_ip: IpLimit,
+    max_body_bytes: usize,
+}
+
+impl Limits {
+    /// The limiters `settings` describe.
+    pub fn new(settings: &LimitSettings) -> Result<Self, InvalidRate> {
+        let proxies = Arc::new(TrustedProxies::new(settings.trusted_proxies.clone()));
+        Ok(Self {
+            per_ip: IpLimit::new(settings.per_ip, Arc::clone(&proxies))?,
+            writes_per_ip: IpLimit::new(settings.writes_per_ip, Arc::clone(&proxies))?,
+            operator_per_ip: IpLimit::new(settings.operator_per_ip, proxies)?,
+            max_body_bytes: settings.max_body_bytes,
+        })
+    }
 }
 
 /// The path of the Credential Issuer Identifier (`""` when it has none), appended to
@@ -133,7 +168,23 @@ pub fn router(state: AppState) -> Router {
             "/v1/credentials/{credential_id}/reinstate",
             post(credentials::reinstate_credential),
         )
-        .route_layer(from_fn_with_state(state.clone(), auth::require_operator));
+        .route_layer(from_fn_with_state(state.clone(), auth::require_operator))
+        .route_layer(from_fn_with_state(
+            state.limits.operator_per_ip.clone(),
+            limit_by_client_ip,
+        ));
+
+    // Each of these writes a row for an anonymous caller.
+    let mut writes = Router::new()
+        .route(TOKEN_PATH, post(token::exchange_token))
+        .route(NONCE_PATH, post(nonce::create_nonce));
+    if state.issuer.settings().authorization.is_some() {
+        writes = writes.route(PAR_PATH, post(authorization::push_authorization_request));
+    }
+    let writes = writes.route_layer(from_fn_with_state(
+        state.limits.writes_per_ip.clone(),
+        limit_by_client_ip,
+    ));
 
     let path = issuer_path(&state.issuer.settings().public_url);
     let mut public = Router::new();
@@ -154,29 +205,35 @@ pub fn router(state: AppState) -> Router {
     }
     if state.issuer.settings().authorization.is_some() {
         public = public
-            .route(PAR_PATH, post(authorization::push_authorization_request))
             .route(AUTHORIZE_PATH, get(authorization::authorize))
             .route(CALLBACK_PATH, get(authorization::login_callback));
     }
-    public
+    let public = public
         .route(
             &format!("{OFFER_PATH_PREFIX}{{offer_id}}"),
             get(credential_offer::get_credential_offer),
         )
-        .route(TOKEN_PATH, post(token::exchange_token))
-        .route(NONCE_PATH, post(nonce::create_nonce))
         .route(CREDENTIAL_PATH, post(credential::issue_credential))
         .route(
             &format!("{STATUS_LIST_PATH_PREFIX}{{list_id}}"),
             get(status_list::get_status_list),
         )
-        .route("/readyz", get(operations::get_readiness))
+        // Scrapes share the per-client limit; probes (/readyz, /healthz) are never throttled.
         .route("/metrics", get(operations::get_metrics))
+        .merge(writes)
+        .route_layer(from_fn_with_state(
+            state.limits.per_ip.clone(),
+            limit_by_client_ip,
+        ));
+    let max_body_bytes = state.limits.max_body_bytes;
+    let router = public
         .merge(operator)
+        .route("/readyz", get(operations::get_readiness))
         .merge(health_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state);
+    with_body_limit(router, max_body_bytes)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use idv_service_kit::metrics::Metrics;
 use tokio::net::TcpListener;
 
 use crate::config::IssuerConfig;
-use crate::http::{AppState, router};
+use crate::http::{AppState, Limits, router};
 use crate::issuance::{Issuer, KeyError, OperatorError};
 use crate::store::{Store, StoreError};
 
@@ -86,12 +86,26 @@ impl Application {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Self, StartupError> {
-        let settings = config.issuer_settings()?;
         let store = Store::connect(
             config.database_url().expose(),
             config.database.pool_settings(),
         )
         .await?;
+        Self::build_on_store(config, listener, store, clock, random).await
+    }
+
+    /// Builds the service on a bound listener and a store already open in this process (the
+    /// in-process launcher's, which ran `init` on it): one database handle per process.
+    pub async fn build_on_store(
+        config: IssuerConfig,
+        listener: TcpListener,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+    ) -> Result<Self, StartupError> {
+        let settings = config.issuer_settings()?;
+        let limits = Limits::new(&config.limits)
+            .map_err(|e| ConfigError::Rejected(format!("limits: {e}")))?;
         let issuer = Issuer::open(store, clock, random, settings).await?;
         match issuer.has_operator_token().await {
             Ok(true) => {}
@@ -120,8 +134,18 @@ impl Application {
         Ok(Self {
             listener,
             address,
-            state: AppState { issuer, metrics },
+            state: AppState {
+                issuer,
+                metrics,
+                limits,
+            },
         })
+    }
+
+    /// The use cases, sharing the service's database handle (for operator commands run in
+    /// the same process, [`crate::cli::execute_on`]).
+    pub fn issuer(&self) -> &Issuer {
+        &self.state.issuer
     }
 
     /// The bound port.

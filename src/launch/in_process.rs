@@ -1,7 +1,10 @@
 //! The three services as tasks of this process, built from their libraries with the same
 //! settings their binaries read from `IDV_*` variables, each with a SQLite file in the data
 //! directory. The operator steps that exist only on the command line run through each
-//! service's own `cli::execute`, exactly as the binary would run them.
+//! service's own command dispatch (`cli::execute_on`), as the binary would run them, but on
+//! the running service's database handle: one handle per database and process (see
+//! `idv_service_kit::db::sqlite_handles`), `init` included, which runs on the store the
+//! service is then built on.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,14 +12,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use idv_jose::{Clock, SystemClock, SystemRandom};
 use idv_service_kit::Secret;
-use idv_service_kit::db::PoolSettings;
 use serde_json::Value;
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::{
-    Deployment, Endpoints, LaunchError, TenantAccount, fail, free_port, parse_tenant, report,
-};
+use super::{Deployment, Endpoints, LaunchError, TenantAccount, fail, parse_tenant, report};
 
 /// How often the verifier and the issuer refetch the register here
 /// (`IDV_TRUST__REFRESH_SECS`), so that a change tried by hand (a suspension) shows in the next
@@ -90,17 +91,23 @@ async fn stopped(receiver: oneshot::Receiver<()>) {
 #[derive(Debug)]
 pub struct InProcessFederation {
     endpoints: Endpoints,
-    issuer_config: issuer::config::IssuerConfig,
-    verifier_config: verifier::config::VerifierConfig,
+    /// The running issuer's use cases, on its database handle (operator commands).
+    issuer: issuer::issuance::Issuer,
+    /// The running verifier's use cases, on its database handle (operator commands).
+    verifier: verifier::service::Verifier,
     data_dir: PathBuf,
     servers: Vec<Server>,
 }
 
-fn local(port: u16) -> (std::net::SocketAddr, String) {
-    (
-        std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        format!("http://127.0.0.1:{port}"),
-    )
+/// A listener on a free port of 127.0.0.1, its address and its URL.
+async fn bind_local() -> Result<(TcpListener, std::net::SocketAddr, String), LaunchError> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(LaunchError::io("cannot bind a port on 127.0.0.1"))?;
+    let address = listener
+        .local_addr()
+        .map_err(LaunchError::io("cannot read the bound port"))?;
+    Ok((listener, address, format!("http://{address}")))
 }
 
 impl InProcessFederation {
@@ -116,15 +123,15 @@ impl InProcessFederation {
         )))?;
         let mut servers = Vec::new();
 
-        // The trust framework: `trust-framework init`, then `serve`.
-        let (listen, tf_url) = local(free_port()?);
+        // The trust framework: `trust-framework init`, then `serve`, on one store.
+        let (listener, listen, tf_url) = bind_local().await?;
         let mut tf_config = trust_framework::config::TrustFrameworkConfig::default();
         tf_config.http.listen = listen;
         tf_config.http.public_url = tf_url.clone();
         tf_config.database.data_dir = data_dir.to_owned();
         let store = trust_framework::store::Store::connect(
             tf_config.database_url().expose(),
-            PoolSettings::with_max_connections(2),
+            tf_config.database.pool_settings(),
         )
         .await
         .map_err(|e| fail("trust-framework init", &e))?;
@@ -134,8 +141,13 @@ impl InProcessFederation {
             &SystemRandom,
         )
         .await;
-        store.close().await;
-        let initialised = initialised.map_err(|e| fail("trust-framework init", &e))?;
+        let initialised = match initialised {
+            Ok(initialised) => initialised,
+            Err(e) => {
+                store.close().await;
+                return Err(fail("trust-framework init", &e));
+            }
+        };
         let trust_framework_token = initialised
             .operator_token
             .ok_or_else(|| LaunchError::failed("trust-framework init", "the register existed"))?;
@@ -144,17 +156,21 @@ impl InProcessFederation {
         let anchor_file = data_dir.join("trust-anchor.json");
         std::fs::write(&anchor_file, format!("{anchor:#}\n"))
             .map_err(LaunchError::io("cannot write the anchor file"))?;
-        let app =
-            trust_framework::startup::Application::build_with_clock(tf_config, register_clock)
-                .await
-                .map_err(|e| fail("starting the trust framework", &e))?;
+        let app = trust_framework::startup::Application::build_on_store(
+            tf_config,
+            listener,
+            store,
+            register_clock,
+        )
+        .await
+        .map_err(|e| fail("starting the trust framework", &e))?;
         servers.push(Server::spawn("trust framework", |rx| {
             app.run_until(stopped(rx))
         }));
 
         // The issuer: `issuer init`, then `serve`, checking its own register entry before it
         // offers or issues, on the list the verifier reads and with the same anchor pinned.
-        let (listen, issuer_url) = local(free_port()?);
+        let (listener, listen, issuer_url) = bind_local().await?;
         let mut issuer_config = issuer::config::IssuerConfig::default();
         issuer_config.http.listen = listen;
         issuer_config.http.public_url = issuer_url.clone();
@@ -169,31 +185,37 @@ impl InProcessFederation {
         });
         let store = issuer::store::Store::connect(
             issuer_config.database_url().expose(),
-            PoolSettings::with_max_connections(2),
+            issuer_config.database.pool_settings(),
         )
         .await
         .map_err(|e| fail("issuer init", &e))?;
         let initialised =
             issuer::issuance::setup::initialise(&store, &SystemClock, &SystemRandom).await;
-        store.close().await;
-        let issuer_token = initialised
-            .map_err(|e| fail("issuer init", &e))?
-            .operator_token
-            .ok_or_else(|| LaunchError::failed("issuer init", "the issuer existed"))?;
-        let app = issuer::startup::Application::build(issuer_config.clone())
-            .await
-            .map_err(|e| fail("starting the issuer", &e))?;
+        let issuer_token = match initialised {
+            Ok(initialised) => initialised.operator_token,
+            Err(e) => {
+                store.close().await;
+                return Err(fail("issuer init", &e));
+            }
+        };
+        let Some(issuer_token) = issuer_token else {
+            store.close().await;
+            return Err(LaunchError::failed("issuer init", "the issuer existed"));
+        };
+        let app = issuer::startup::Application::build_on_store(
+            issuer_config,
+            listener,
+            store,
+            Arc::new(SystemClock),
+            Arc::new(SystemRandom),
+        )
+        .await
+        .map_err(|e| fail("starting the issuer", &e))?;
+        let issuer = app.issuer().clone();
         servers.push(Server::spawn("issuer", |rx| app.run_until(stopped(rx))));
 
         // The verifier, pinning the anchor from its file.
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .map_err(LaunchError::io("cannot bind the verifier's port"))?;
-        let port = listener
-            .local_addr()
-            .map_err(LaunchError::io("cannot read the verifier's port"))?
-            .port();
-        let (listen, verifier_url) = local(port);
+        let (listener, listen, verifier_url) = bind_local().await?;
         let mut verifier_config = verifier::config::VerifierConfig::default();
         verifier_config.http.listen = listen;
         verifier_config.http.public_url = verifier_url.clone();
@@ -202,13 +224,14 @@ impl InProcessFederation {
         verifier_config.trust.anchors_file = Some(anchor_file.clone());
         verifier_config.trust.refresh_secs = TRUST_REFRESH_SECS;
         let app = verifier::startup::Application::build_on(
-            verifier_config.clone(),
+            verifier_config,
             listener,
             Arc::new(SystemClock),
             Arc::new(SystemRandom),
         )
         .await
         .map_err(|e| fail("starting the verifier", &e))?;
+        let verifier = app.verifier().clone();
         servers.push(Server::spawn("verifier", |rx| app.run_until(stopped(rx))));
 
         Ok(Self {
@@ -221,8 +244,8 @@ impl InProcessFederation {
                 anchor,
                 anchor_file,
             },
-            issuer_config,
-            verifier_config,
+            issuer,
+            verifier,
             data_dir: data_dir.to_owned(),
             servers,
         })
@@ -252,8 +275,8 @@ impl Deployment for InProcessFederation {
 
     async fn issuer_registration(&self) -> Result<Value, LaunchError> {
         let mut out = Vec::new();
-        issuer::cli::execute(
-            self.issuer_config.clone(),
+        issuer::cli::execute_on(
+            &self.issuer,
             issuer::cli::Command::Registration(issuer::cli::RegistrationArgs {
                 entry_template: None,
             }),
@@ -266,8 +289,8 @@ impl Deployment for InProcessFederation {
 
     async fn add_tenant(&self, name: &str, client_id: &str) -> Result<TenantAccount, LaunchError> {
         let mut out = Vec::new();
-        verifier::cli::execute(
-            self.verifier_config.clone(),
+        verifier::cli::execute_on(
+            &self.verifier,
             verifier::cli::Command::Tenant(verifier::cli::TenantCommand::Add {
                 name: name.to_owned(),
                 client_id: client_id.to_owned(),
@@ -290,8 +313,8 @@ impl Deployment for InProcessFederation {
         std::fs::write(&file, attestation)
             .map_err(LaunchError::io("cannot write the attestation file"))?;
         let mut out = Vec::new();
-        verifier::cli::execute(
-            self.verifier_config.clone(),
+        verifier::cli::execute_on(
+            &self.verifier,
             verifier::cli::Command::Tenant(verifier::cli::TenantCommand::Attest {
                 tenant_id: tenant_id.to_owned(),
                 file,
@@ -300,5 +323,72 @@ impl Deployment for InProcessFederation {
         )
         .await
         .map_err(|e| LaunchError::failed("verifier tenant attest", report(&e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use idv_service_kit::db::{SqliteHandles, sqlite_handles};
+
+    use super::*;
+    use crate::enrol::{self, ProviderSpec};
+    use crate::operator::RelyingPartySpec;
+
+    const FILES: [&str; 3] = ["trust-framework.sqlite", "issuer.sqlite", "verifier.sqlite"];
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn operator_steps_run_on_the_running_services_database_handles() {
+        let dir = tempfile::tempdir().unwrap();
+        let federation = InProcessFederation::start(dir.path(), Arc::new(SystemClock))
+            .await
+            .unwrap();
+        let client = reqwest::Client::new();
+        let operator = federation.endpoints().operator(&client);
+        // `issuer registration`, `verifier tenant add` and `verifier tenant attest`, while
+        // the three services serve.
+        enrol::register_provider(
+            &federation,
+            &operator,
+            &ProviderSpec {
+                organisation: "Example Identity Ltd".into(),
+                service: "Example Reusable ID".into(),
+                max_loc: "medium".into(),
+                codes: vec!["RTW".into()],
+            },
+            SystemClock.now(),
+        )
+        .await
+        .unwrap();
+        let employer = enrol::enrol_relying_party(
+            &federation,
+            &operator,
+            &RelyingPartySpec {
+                organisation: "Example Employer Ltd".into(),
+                client_id: "employer.example.co.uk".into(),
+                templates: vec!["right_to_work".into()],
+            },
+            &client,
+        )
+        .await
+        .unwrap();
+        // What the commands wrote, the running verifier serves: the tenant's key works and
+        // its attestation lets it create checks.
+        employer
+            .employer
+            .create_check("right_to_work")
+            .await
+            .unwrap();
+
+        for file in FILES {
+            assert_eq!(
+                sqlite_handles(&dir.path().join(file)),
+                SqliteHandles { opened: 1, open: 1 },
+                "{file}: one handle, `init` and the operator's commands included"
+            );
+        }
+        federation.stop().await.unwrap();
+        for file in FILES {
+            assert_eq!(sqlite_handles(&dir.path().join(file)).open, 0, "{file}");
+        }
     }
 }

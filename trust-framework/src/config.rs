@@ -15,6 +15,8 @@
 //! sqlite_synchronous = "full"            # IDV_DATABASE__SQLITE_SYNCHRONOUS: or "normal", no fsync
 //!                                        # per commit (WAL): an OS crash or power loss may
 //!                                        # lose the last commits, a process crash none
+//! acquire_timeout_ms = 3000             # IDV_DATABASE__ACQUIRE_TIMEOUT_MS: longest wait for a
+//!                                        # connection; then 503 (database unavailable)
 //!
 //! [log]
 //! format = "text"                        # IDV_LOG__FORMAT: or "json" (one object per line)
@@ -35,6 +37,15 @@
 //!
 //! [attestation]
 //! lifetime_secs = 2592000                # IDV_ATTESTATION__LIFETIME_SECS: 30 days
+//!
+//! [limits]                               # 429 + Retry-After past a rate, per client address
+//! trusted_proxies = []                   # IDV_LIMITS__TRUSTED_PROXIES: CIDRs of reverse proxies
+//!                                        # whose X-Forwarded-For names the client (its
+//!                                        # rightmost untrusted entry); otherwise the peer
+//! max_body_bytes = 2097152               # IDV_LIMITS__MAX_BODY_BYTES: larger bodies are 413
+//! per_ip = { per_minute = 3000, burst = 600 }         # the public endpoints
+//!                                        # (IDV_LIMITS__PER_IP__PER_MINUTE, …__BURST)
+//! operator_per_ip = { per_minute = 600, burst = 120 } # the operator API (/v1/…)
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
@@ -45,6 +56,7 @@ use idv_proto::trust::trust_list::FrameworkValidity;
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
+use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
 use idv_service_kit::metrics::MetricsSettings;
 use idv_service_kit::telemetry::LogSettings;
 use serde::{Deserialize, Serialize};
@@ -75,6 +87,34 @@ pub struct TrustFrameworkConfig {
     pub list: ListSettings,
     /// Verifier attestations.
     pub attestation: AttestationSettings,
+    /// Rate limits and the body cap.
+    #[serde(default)]
+    pub limits: LimitSettings,
+}
+
+/// `[limits]`: rates per client address, and the body cap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Reverse proxies whose `X-Forwarded-For` is read (CIDRs); none by default.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// The public endpoints (trust list, anchor, type metadata), per client address.
+    pub per_ip: Rate,
+    /// The operator API, per client address.
+    pub operator_per_ip: Rate,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            per_ip: Rate::new(3000, 600),
+            operator_per_ip: Rate::new(600, 120),
+        }
+    }
 }
 
 /// `[list]`.
@@ -112,7 +152,7 @@ impl Default for TrustFrameworkConfig {
                 next_update_secs: 60 * 60,
                 framework_versions_valid: BTreeMap::from([
                     (
-                        // Beta 0.3 certificates expired on 31 March 2026 (standards.md §7.1).
+                        // Beta 0.3 certificates expired on 31 March 2026 (UK digital identity and attributes trust framework, beta 0.3 certificates).
                         "0.3".to_owned(),
                         FrameworkValidity {
                             from: None,
@@ -133,6 +173,7 @@ impl Default for TrustFrameworkConfig {
             attestation: AttestationSettings {
                 lifetime_secs: 30 * 24 * 60 * 60,
             },
+            limits: LimitSettings::default(),
         }
     }
 }

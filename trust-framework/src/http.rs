@@ -20,6 +20,10 @@
 //! - `POST /v1/relying-parties/{rp_id}/attestations` `{jwk, redirect_uris?}`
 //!
 //! Errors are `{error, error_description}` (see `http/error.rs`).
+//!
+//! Limits (`[limits]`): the public routes per client address, the operator API at its own rate
+//! (before authentication): `429 temporarily_unavailable` with `Retry-After` past them. Bodies
+//! over `max_body_bytes` are `413`.
 
 mod auth;
 mod error;
@@ -29,12 +33,18 @@ mod relying_parties;
 mod trust_list;
 mod type_metadata;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, put};
 use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+use idv_service_kit::limits::{
+    InvalidRate, IpLimit, TrustedProxies, limit_by_client_ip, with_body_limit,
+};
 use idv_service_kit::metrics::Metrics;
 
+use crate::config::LimitSettings;
 use crate::register::Register;
 
 /// What every handler can reach.
@@ -44,6 +54,28 @@ pub struct AppState {
     pub register: Register,
     /// The process's metrics, as `/metrics` serves them.
     pub metrics: Metrics,
+    /// The rate limiters and body cap.
+    pub limits: Limits,
+}
+
+/// The rate limiters of one server (`[limits]`), shared by its routes.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    per_ip: IpLimit,
+    operator_per_ip: IpLimit,
+    max_body_bytes: usize,
+}
+
+impl Limits {
+    /// The limiters `settings` describe.
+    pub fn new(settings: &LimitSettings) -> Result<Self, InvalidRate> {
+        let proxies = Arc::new(TrustedProxies::new(settings.trusted_proxies.clone()));
+        Ok(Self {
+            per_ip: IpLimit::new(settings.per_ip, Arc::clone(&proxies))?,
+            operator_per_ip: IpLimit::new(settings.operator_per_ip, proxies)?,
+            max_body_bytes: settings.max_body_bytes,
+        })
+    }
 }
 
 /// The route table.
@@ -82,9 +114,13 @@ pub fn router(state: AppState) -> Router {
             "/v1/relying-parties/{rp_id}/attestations",
             post(relying_parties::attest_relying_party),
         )
-        .route_layer(from_fn_with_state(state.clone(), auth::require_operator));
+        .route_layer(from_fn_with_state(state.clone(), auth::require_operator))
+        .route_layer(from_fn_with_state(
+            state.limits.operator_per_ip.clone(),
+            limit_by_client_ip,
+        ));
 
-    Router::new()
+    let public = Router::new()
         .route("/trust-list", get(trust_list::get_trust_list))
         .route(
             "/.well-known/trust-anchor",
@@ -98,11 +134,19 @@ pub fn router(state: AppState) -> Router {
             "/type-metadata/{name}/schema",
             get(type_metadata::get_schema),
         )
-        .route("/readyz", get(operations::get_readiness))
+        // Scrapes share the per-client limit; probes (/readyz, /healthz) are never throttled.
         .route("/metrics", get(operations::get_metrics))
+        .route_layer(from_fn_with_state(
+            state.limits.per_ip.clone(),
+            limit_by_client_ip,
+        ));
+    let max_body_bytes = state.limits.max_body_bytes;
+    let router = public
         .merge(operator)
+        .route("/readyz", get(operations::get_readiness))
         .merge(health_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state);
+    with_body_limit(router, max_body_bytes)
 }

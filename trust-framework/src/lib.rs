@@ -1,6 +1,6 @@
 //! The trust framework operator (a simulated OfDIA): keeps the register of certified digital
 //! verification services and registered relying parties, and publishes it as a signed trust
-//! list that verifiers and wallets pin (standards.md §7.4 and §8.3, design.md "Trust model").
+//! list that verifiers and wallets pin (docs/trust-list.md).
 //!
 //! Flow: the operator runs `trust-framework init` once (anchor key and operator token), then
 //! registers services (`POST /v1/providers` or `provider add`), certifies their supplementary

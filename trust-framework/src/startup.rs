@@ -12,7 +12,7 @@ use idv_service_kit::metrics::Metrics;
 use tokio::net::TcpListener;
 
 use crate::config::TrustFrameworkConfig;
-use crate::http::{AppState, router};
+use crate::http::{AppState, Limits, router};
 use crate::register::{Register, RegisterError};
 use crate::store::{Store, StoreError};
 
@@ -75,23 +75,40 @@ impl Application {
         listener: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let settings = config.register_settings()?;
-        let address = listener.local_addr().map_err(|source| StartupError::Bind {
-            address: config.http.listen,
-            source,
-        })?;
         let store = Store::connect(
             config.database_url().expose(),
             config.database.pool_settings(),
         )
         .await?;
+        Self::build_on_store(config, listener, store, clock).await
+    }
+
+    /// Builds the service on a bound listener and a store already open in this process (the
+    /// in-process launcher's, which ran `init` on it): one database handle per process.
+    pub async fn build_on_store(
+        config: TrustFrameworkConfig,
+        listener: TcpListener,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
+        let settings = config.register_settings()?;
+        let limits = Limits::new(&config.limits)
+            .map_err(|e| ConfigError::Rejected(format!("limits: {e}")))?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: config.http.listen,
+            source,
+        })?;
         let register = Register::open(store, clock, settings).await?;
         let metrics = Metrics::install(&config.metrics);
         crate::register::operations::describe_metrics();
         Ok(Self {
             listener,
             address,
-            state: AppState { register, metrics },
+            state: AppState {
+                register,
+                metrics,
+                limits,
+            },
         })
     }
 

@@ -31,7 +31,7 @@ mod view;
 
 pub use confirm::ConfirmationRequest;
 pub use create::{CheckRequest, CreatedCheck};
-pub use error::CheckError;
+pub use error::{CheckError, RedirectUriError};
 pub use record::OutcomeRecord;
 pub(crate) use view::released_view;
 pub use view::{CheckView, hash_response_code};

@@ -244,6 +244,10 @@ pub enum CliError {
     /// Writing the output failed.
     #[error("cannot write output")]
     Output(#[from] std::io::Error),
+    /// `serve` and `evidence` are not run on an open verifier (`serve` opens the database
+    /// itself, `evidence` needs none).
+    #[error("`{0}` is not a command on an open verifier")]
+    NotOnOpenVerifier(&'static str),
 }
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
@@ -294,6 +298,21 @@ pub async fn execute_with(
     let result = dispatch(&verifier, command, out).await;
     verifier.close().await;
     result
+}
+
+/// Runs an operator `command` on a verifier already open in this process (a running
+/// service's, [`Application::verifier`]), sharing its database handle instead of opening a
+/// second one. `serve` and `evidence` are refused.
+pub async fn execute_on(
+    verifier: &Verifier,
+    command: Command,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    match command {
+        Command::Serve => Err(CliError::NotOnOpenVerifier("serve")),
+        Command::Evidence(_) => Err(CliError::NotOnOpenVerifier("evidence")),
+        command => dispatch(verifier, command, out).await,
+    }
 }
 
 async fn dispatch(

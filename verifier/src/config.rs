@@ -15,6 +15,8 @@
 //! sqlite_synchronous = "full"            # IDV_DATABASE__SQLITE_SYNCHRONOUS: or "normal", no fsync
 //!                                        # per commit (WAL): an OS crash or power loss may
 //!                                        # lose the last commits, a process crash none
+//! acquire_timeout_ms = 3000             # IDV_DATABASE__ACQUIRE_TIMEOUT_MS: longest wait for a
+//!                                        # connection; then 503 (database unavailable)
 //!
 //! [log]
 //! format = "text"                        # IDV_LOG__FORMAT: or "json" (one object per line)
@@ -45,6 +47,9 @@
 //! [checks]
 //! request_lifetime_secs = 600            # IDV_CHECKS__REQUEST_LIFETIME_SECS: a check's expiry
 //! response_mode = "direct_post.jwt"      # IDV_CHECKS__RESPONSE_MODE: or "direct_post"
+//! redirect_allow_hosts = []              # IDV_CHECKS__REDIRECT_ALLOW_HOSTS: loopback "host" or
+//!                                        # "host:port" a same-device redirect_uri may use with
+//!                                        # plain http (a native app's loopback listener)
 //! tenant_cache_secs = 10                 # IDV_CHECKS__TENANT_CACHE_SECS: how long a server
 //!                                        # keeps a tenant's row and API keys in memory; a
 //!                                        # `verifier tenant attest | revoke-keys | api-key` run
@@ -65,6 +70,19 @@
 //! retry_initial_secs = 10                # IDV_WEBHOOKS__RETRY_INITIAL_SECS: first retry delay,
 //! retry_max_secs = 3600                  # IDV_WEBHOOKS__RETRY_MAX_SECS: doubling up to this
 //! max_attempts = 20                      # IDV_WEBHOOKS__MAX_ATTEMPTS: then the event is dead
+//! connect_timeout_secs = 3               # IDV_WEBHOOKS__CONNECT_TIMEOUT_SECS: TCP + TLS connect
+//! max_in_flight = 64                     # IDV_WEBHOOKS__MAX_IN_FLIGHT: attempts at once (instance)
+//! max_in_flight_per_tenant = 8           # IDV_WEBHOOKS__MAX_IN_FLIGHT_PER_TENANT
+//! max_in_flight_per_host = 4             # IDV_WEBHOOKS__MAX_IN_FLIGHT_PER_HOST: host:port
+//! breaker_failures = 5                   # IDV_WEBHOOKS__BREAKER_FAILURES: failures in a row
+//!                                        # (no answer, timeout, 5xx, 429) that open a host's
+//!                                        # circuit breaker
+//! breaker_open_secs = 60                 # IDV_WEBHOOKS__BREAKER_OPEN_SECS: then one trial
+//! allow_hosts = []                       # IDV_WEBHOOKS__ALLOW_HOSTS: "host" or "host:port"
+//!                                        # exempt from the public-address rule (and allowed
+//!                                        # plain http), e.g. ["127.0.0.1:9000"] for a local
+//!                                        # relay; by default webhooks go to https on public
+//!                                        # addresses only
 //!
 //! [tls]                                  # optional: extra PEM CA certificates trusted, with
 //! ca_file = "/etc/idv/private-ca.pem"    # the system's roots, by outbound https (trust and
@@ -72,6 +90,19 @@
 //!
 //! [sweeper]
 //! interval_ms = 60000                    # IDV_SWEEPER__INTERVAL_MS: expiry and retention
+//!
+//! [limits]                               # 429 + Retry-After past a rate, per key
+//! trusted_proxies = []                   # IDV_LIMITS__TRUSTED_PROXIES: CIDRs of reverse proxies
+//!                                        # whose X-Forwarded-For names the client (its
+//!                                        # rightmost untrusted entry); otherwise the peer
+//! max_body_bytes = 2097152               # IDV_LIMITS__MAX_BODY_BYTES: larger bodies are 413
+//! per_ip = { per_minute = 3000, burst = 600 }   # every public endpoint, per client address
+//!                                        # (IDV_LIMITS__PER_IP__PER_MINUTE, …__BURST)
+//! authorize_per_ip = { per_minute = 60, burst = 20 }        # /oidc/authorize, per address
+//! authorize_per_client = { per_minute = 600, burst = 100 }  # /oidc/authorize, per client_id
+//! checks_per_tenant = { per_minute = 600, burst = 100 }     # tenant API writes, per tenant
+//! max_open_checks_per_tenant = 1000      # checks waiting for a wallet; then 429
+//! max_pending_sessions_per_client = 1000 # sign-ins waiting for a person; then 429
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
@@ -86,11 +117,14 @@ use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
+use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
 use idv_service_kit::metrics::MetricsSettings;
 use idv_service_kit::telemetry::LogSettings;
 use idv_service_kit::tls::{ClientTls, TlsSettings};
 use idv_trust::anchors::TrustAnchors;
 use serde::{Deserialize, Serialize};
+
+use crate::webhooks::destination::AllowHosts;
 
 /// All settings of the verifier service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +153,46 @@ pub struct VerifierConfig {
     /// Trust of outbound https besides the system's roots.
     #[serde(default, skip_serializing_if = "is_default_tls")]
     pub tls: TlsSettings,
+    /// Rate and resource limits.
+    #[serde(default)]
+    pub limits: LimitSettings,
+}
+
+/// `[limits]`: rates per client address, OpenID Connect client and tenant, and caps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Reverse proxies whose `X-Forwarded-For` is read (CIDRs); none by default.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Every public endpoint (wallet, OpenID Provider, keys), per client address.
+    pub per_ip: Rate,
+    /// `GET|POST /oidc/authorize`, per client address.
+    pub authorize_per_ip: Rate,
+    /// `GET|POST /oidc/authorize`, per `client_id`.
+    pub authorize_per_client: Rate,
+    /// `POST`/`DELETE` of the tenant API, per tenant.
+    pub checks_per_tenant: Rate,
+    /// Checks of one tenant waiting for a wallet at once.
+    pub max_open_checks_per_tenant: i64,
+    /// Sign-ins of one OpenID Connect client waiting for the person at once.
+    pub max_pending_sessions_per_client: i64,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            per_ip: Rate::new(3000, 600),
+            authorize_per_ip: Rate::new(60, 20),
+            authorize_per_client: Rate::new(600, 100),
+            checks_per_tenant: Rate::new(600, 100),
+            max_open_checks_per_tenant: 1000,
+            max_pending_sessions_per_client: 1000,
+        }
+    }
 }
 
 fn is_default_tls(tls: &TlsSettings) -> bool {
@@ -155,6 +229,10 @@ pub struct CheckSettings {
     pub response_mode: String,
     /// Seconds a tenant's row and its API keys are kept in memory (0: not at all).
     pub tenant_cache_secs: u64,
+    /// Loopback hosts (`host` or `host:port`) a same-device `redirect_uri` may use with plain
+    /// `http` (RFC 8252 §7.3).
+    #[serde(default)]
+    pub redirect_allow_hosts: Vec<String>,
 }
 
 /// `[retention]`.
@@ -184,6 +262,21 @@ pub struct WebhookSettings {
     pub retry_max_secs: i64,
     /// Attempts before an event is given up (kept as `dead` for the operator).
     pub max_attempts: i64,
+    /// Timeout of connecting (TCP and TLS), in seconds.
+    pub connect_timeout_secs: u64,
+    /// Attempts under way at once, per instance.
+    pub max_in_flight: usize,
+    /// Attempts under way at once for one tenant, per instance.
+    pub max_in_flight_per_tenant: usize,
+    /// Attempts under way at once to one `host:port`, per instance.
+    pub max_in_flight_per_host: usize,
+    /// Failures in a row that open a host's circuit breaker.
+    pub breaker_failures: u32,
+    /// Seconds a host's breaker stays open before one trial attempt.
+    pub breaker_open_secs: i64,
+    /// Hosts (`host` or `host:port`) exempt from the public-address rule, also by plain http.
+    #[serde(default)]
+    pub allow_hosts: Vec<String>,
 }
 
 /// `[sweeper]`.
@@ -213,6 +306,7 @@ impl Default for VerifierConfig {
                 request_lifetime_secs: 10 * 60,
                 response_mode: ResponseMode::DirectPostJwt.as_str().into(),
                 tenant_cache_secs: 10,
+                redirect_allow_hosts: Vec::new(),
             },
             retention: RetentionSettings {
                 default_secs: None,
@@ -224,11 +318,19 @@ impl Default for VerifierConfig {
                 retry_initial_secs: 10,
                 retry_max_secs: 60 * 60,
                 max_attempts: 20,
+                connect_timeout_secs: 3,
+                max_in_flight: 64,
+                max_in_flight_per_tenant: 8,
+                max_in_flight_per_host: 4,
+                breaker_failures: 5,
+                breaker_open_secs: 60,
+                allow_hosts: Vec::new(),
             },
             sweeper: SweeperSettings {
                 interval_ms: 60_000,
             },
             tls: TlsSettings::default(),
+            limits: LimitSettings::default(),
         }
     }
 }
@@ -258,10 +360,16 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// Webhook delivery.
     pub webhooks: WebhookSettings,
+    /// `webhooks.allow_hosts`, parsed.
+    pub webhook_allow_hosts: AllowHosts,
+    /// `checks.redirect_allow_hosts`, parsed (loopback only).
+    pub redirect_allow_hosts: AllowHosts,
     /// Sweep period.
     pub sweep_interval: Duration,
     /// Trust of outbound https (trust and status lists, webhooks).
     pub tls: ClientTls,
+    /// Rate and resource limits.
+    pub limits: LimitSettings,
 }
 
 /// Shortest check lifetime accepted: one minute (a person must scan and consent).
@@ -378,15 +486,57 @@ impl VerifierConfig {
             || webhooks.retry_initial_secs <= 0
             || webhooks.retry_max_secs < webhooks.retry_initial_secs
             || webhooks.max_attempts <= 0
+            || webhooks.connect_timeout_secs == 0
+            || webhooks.max_in_flight == 0
+            || webhooks.max_in_flight_per_tenant == 0
+            || webhooks.max_in_flight_per_host == 0
+            || webhooks.breaker_failures == 0
+            || webhooks.breaker_open_secs <= 0
         {
             return reject(
-                "webhooks: poll_interval_ms, timeout_secs, retry_initial_secs and max_attempts \
-                 must be positive and retry_max_secs at least retry_initial_secs"
+                "webhooks: poll_interval_ms, timeout_secs, connect_timeout_secs, \
+                 retry_initial_secs, max_attempts, max_in_flight*, breaker_failures and \
+                 breaker_open_secs must be positive and retry_max_secs at least \
+                 retry_initial_secs"
+                    .into(),
+            );
+        }
+        let webhook_allow_hosts = AllowHosts::parse(&webhooks.allow_hosts)
+            .map_err(|e| ConfigError::Rejected(format!("webhooks.allow_hosts: {e}")))?;
+        let redirect_allow_hosts = AllowHosts::parse(&checks.redirect_allow_hosts)
+            .map_err(|e| ConfigError::Rejected(format!("checks.redirect_allow_hosts: {e}")))?;
+        if !redirect_allow_hosts.all_loopback() {
+            return reject(
+                "checks.redirect_allow_hosts: loopback hosts only (localhost, 127/8, ::1); \
+                 other redirects use https"
                     .into(),
             );
         }
         if self.sweeper.interval_ms == 0 {
             return reject("sweeper.interval_ms must be positive".into());
+        }
+        let limits = &self.limits;
+        for (name, rate) in [
+            ("per_ip", limits.per_ip),
+            ("authorize_per_ip", limits.authorize_per_ip),
+            ("authorize_per_client", limits.authorize_per_client),
+            ("checks_per_tenant", limits.checks_per_tenant),
+        ] {
+            if rate.per_minute == 0 || rate.burst == 0 {
+                return reject(format!(
+                    "limits.{name}: per_minute and burst must be at least 1"
+                ));
+            }
+        }
+        if limits.max_open_checks_per_tenant < 1
+            || limits.max_pending_sessions_per_client < 1
+            || limits.max_body_bytes == 0
+        {
+            return reject(
+                "limits: max_open_checks_per_tenant, max_pending_sessions_per_client and \
+                 max_body_bytes must be at least 1"
+                    .into(),
+            );
         }
         Ok(Settings {
             public_url,
@@ -400,9 +550,12 @@ impl VerifierConfig {
             tenant_cache_secs,
             retention: self.retention.clone(),
             webhooks: webhooks.clone(),
+            webhook_allow_hosts,
+            redirect_allow_hosts,
             sweep_interval: Duration::from_millis(self.sweeper.interval_ms),
             tls: ClientTls::from_settings(&self.tls)
                 .map_err(|e| ConfigError::Rejected(format!("tls.ca_file: {e}")))?,
+            limits: limits.clone(),
         })
     }
 }
@@ -457,6 +610,34 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(config.settings().unwrap().tenant_cache_secs, 0);
+        let config = load(&[
+            ("IDV_TRUST__ANCHORS", anchors.as_str()),
+            (
+                "IDV_LIMITS__TRUSTED_PROXIES",
+                "[\"10.0.0.0/8\", \"fd00::/8\"]",
+            ),
+            ("IDV_LIMITS__CHECKS_PER_TENANT__BURST", "7"),
+        ])
+        .unwrap();
+        let limits = config.settings().unwrap().limits;
+        assert_eq!(limits.trusted_proxies.len(), 2);
+        assert_eq!(limits.checks_per_tenant, Rate::new(600, 7));
+        let config = load(&[
+            ("IDV_TRUST__ANCHORS", anchors.as_str()),
+            (
+                "IDV_WEBHOOKS__ALLOW_HOSTS",
+                r#"["127.0.0.1:9000", "hooks.internal"]"#,
+            ),
+        ])
+        .unwrap();
+        let allow = config.settings().unwrap().webhook_allow_hosts;
+        assert!(allow.allows(&"http://127.0.0.1:9000/x".parse().unwrap()));
+        assert!(allow.allows(&"https://hooks.internal:8443/x".parse().unwrap()));
+        assert!(!allow.allows(&"http://127.0.0.1:9001/x".parse().unwrap()));
+        assert!(
+            settings.webhook_allow_hosts.is_empty(),
+            "nothing allowed by default"
+        );
         assert_eq!(
             config.database_url().expose(),
             "sqlite://./data/verifier.sqlite"
@@ -495,6 +676,11 @@ mod tests {
             ("IDV_TRUST__REFRESH_SECS", "86401"),
             ("IDV_TRUST__STATUS_CACHE_SECS", "86401"),
             ("IDV_CHECKS__TENANT_CACHE_SECS", "3601"),
+            ("IDV_LIMITS__PER_IP__BURST", "0"),
+            ("IDV_LIMITS__MAX_OPEN_CHECKS_PER_TENANT", "0"),
+            ("IDV_WEBHOOKS__MAX_IN_FLIGHT_PER_HOST", "0"),
+            ("IDV_WEBHOOKS__ALLOW_HOSTS", "[\"host:port\"]"),
+            ("IDV_CHECKS__REDIRECT_ALLOW_HOSTS", "[\"app.example:80\"]"),
         ] {
             let config = load(&[("IDV_TRUST__ANCHORS", anchors.as_str()), (name, value)]).unwrap();
             assert!(config.settings().is_err(), "{name}={value}");

@@ -29,22 +29,31 @@
 //!
 //! Errors are `{error, error_description}`, except on the pages a person sees, which show an
 //! HTML error page (see `http/error.rs`).
+//!
+//! Limits (`[limits]`, see `http/limits.rs`): every public route per client address, the
+//! authorization endpoint also per address and per `client_id`, the tenant API's writes per
+//! tenant: `429` with `Retry-After` past them. Bodies over `max_body_bytes` are `413`.
 
 mod auth;
 mod checks;
 mod error;
+mod limits;
 mod meta;
 mod oidc;
 mod operations;
 mod pages;
 mod wallet;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+use idv_service_kit::limits::{InvalidRate, limit_by_client_ip, with_body_limit};
 use idv_service_kit::metrics::Metrics;
 
+pub use self::limits::Limits;
 use crate::service::Verifier;
 
 /// What every handler can reach.
@@ -54,6 +63,21 @@ pub struct AppState {
     pub verifier: Verifier,
     /// The process's metrics, as `/metrics` serves them.
     pub metrics: Metrics,
+    /// The rate limiters (`[limits]`).
+    pub limits: Arc<Limits>,
+}
+
+impl AppState {
+    /// The state of a server of `verifier`, with the limiters its settings describe, serving
+    /// `metrics`.
+    pub fn new(verifier: Verifier, metrics: Metrics) -> Result<Self, InvalidRate> {
+        let limits = Limits::new(&verifier, &verifier.settings().limits)?;
+        Ok(Self {
+            verifier,
+            metrics,
+            limits: Arc::new(limits),
+        })
+    }
 }
 
 /// The route table.
@@ -89,9 +113,23 @@ pub fn router(state: AppState) -> Router {
             get(checks::get_clear_copy_pdf),
         )
         .route("/v1/templates", get(checks::list_templates))
+        .route_layer(from_fn_with_state(
+            Arc::clone(&state.limits),
+            limits::limit_tenant_writes,
+        ))
         .route_layer(from_fn_with_state(state.clone(), auth::require_tenant));
 
-    Router::new()
+    let authorize = Router::new()
+        .route(
+            "/oidc/authorize",
+            get(oidc::authorize).post(oidc::authorize_form),
+        )
+        .route_layer(from_fn_with_state(
+            state.limits.authorize_per_ip.clone(),
+            limit_by_client_ip,
+        ));
+
+    let public = Router::new()
         .route(
             "/wallet/requests/{request_id}",
             get(wallet::get_request_object).post(wallet::post_request_object),
@@ -109,10 +147,6 @@ pub fn router(state: AppState) -> Router {
             "/.well-known/openid-configuration",
             get(meta::get_openid_configuration),
         )
-        .route(
-            "/oidc/authorize",
-            get(oidc::authorize).post(oidc::authorize_form),
-        )
         .route("/oidc/handoff/{session_id}", get(oidc::get_handoff_page))
         .route(
             "/oidc/handoff/{session_id}/status",
@@ -128,13 +162,23 @@ pub fn router(state: AppState) -> Router {
             get(oidc::get_userinfo).post(oidc::get_userinfo),
         )
         .route("/openapi.json", get(meta::get_openapi))
-        .route("/readyz", get(operations::get_readiness))
+        // Scrapes share the per-client limit; probes (/readyz, /healthz) are never throttled.
         .route("/metrics", get(operations::get_metrics))
+        .merge(authorize)
+        .route_layer(from_fn_with_state(
+            state.limits.per_ip.clone(),
+            limit_by_client_ip,
+        ));
+
+    let max_body_bytes = state.verifier.settings().limits.max_body_bytes;
+    let router = public
         .merge(tenant_api)
+        .route("/readyz", get(operations::get_readiness))
         .merge(health_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state);
+    with_body_limit(router, max_body_bytes)
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! The verifier service: a digital verification service that employers, agencies and shops
 //! (tenants) use to run identity checks against citizens' wallets over OpenID4VP 1.0, trusting
-//! only providers on the signed trust list (design.md "Verifier service", "Checks", "Trust
-//! model").
+//! only providers on the signed trust list (docs/trust-list.md).
 //!
 //! Flow: the operator creates a tenant (`verifier tenant add`), has its request-signing key
 //! attested by the trust framework and installs the attestation (`verifier tenant attest`).

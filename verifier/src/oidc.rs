@@ -9,16 +9,19 @@
 //!    and sends the browser to `GET /oidc/authorize` with `scope=openid <template>` (the scope
 //!    selects the template), PKCE S256, `state` and `nonce` ([`authorize`]). A bad `client_id`
 //!    or `redirect_uri` gets an error page, never a redirect; any other error goes back to the
-//!    client. A valid request creates an ordinary check for the client's tenant (the same use
-//!    case as `POST /v1/checks`, so evidence and retention behave the same; its `reference` is
-//!    `oidc:<client_id>`, and like any same-device check the tenant API withholds its result,
-//!    which the sign-in delivers), and an authorization session. The session id names the
-//!    hand-off page but is not enough to use it: the session is bound to the starting browser
-//!    by an `HttpOnly`, `SameSite=Lax` cookie whose secret is stored hashed.
-//! 3. The browser lands on the hand-off page (`/oidc/handoff/{session_id}`, [`handoff`]): the
-//!    QR code for a wallet on another device, and a link to the `openid4vp://` request for a
-//!    wallet on this one (whose redirect after presenting returns to this page). The page
-//!    polls (a meta refresh without JavaScript, a small script with it). Once the check has
+//!    client. A valid request records a pending authorization session only (bounded per client
+//!    by `[limits] max_pending_sessions_per_client`, expiring after the check lifetime). The
+//!    session id names the hand-off page but is not enough to use it: the session is bound to
+//!    the starting browser by an `HttpOnly`, `SameSite=Lax` cookie whose secret is stored
+//!    hashed.
+//! 3. The browser lands on the hand-off page (`/oidc/handoff/{session_id}`, [`handoff`]). Its
+//!    first load creates the session's check, an ordinary check for the client's tenant (the
+//!    same use case as `POST /v1/checks`, so evidence, retention and the tenant's caps behave
+//!    the same; its `reference` is `oidc:<client_id>`, and like any same-device check the
+//!    tenant API withholds its result, which the sign-in delivers): so redirects alone create
+//!    no check, key or wallet request. The page shows the QR code for a wallet on another
+//!    device, and a link to the `openid4vp://` request for a wallet on this one (whose
+//!    redirect after presenting returns to this page). The page polls (a meta refresh without JavaScript, a small script with it). Once the check has
 //!    concluded `compliant` it issues the authorization code (random, stored hashed, single
 //!    use, valid [`CODE_LIFETIME_SECS`]) and sends the browser to
 //!    `redirect_uri?code=…&state=…&iss=…`: a client takes a code for a successful sign-in, so
@@ -30,7 +33,8 @@
 //!    `client_secret_post`, the PKCE verifier and the same `redirect_uri`) for an opaque access
 //!    token (hashed at rest, valid [`ACCESS_TOKEN_LIFETIME_SECS`]) and an ID token signed ES256
 //!    with the verifier's own `id_token` key (published in `/.well-known/jwks.json`). A code
-//!    presented twice is refused and the access token issued from it revoked.
+//!    presented twice is refused and the access token issued from it revoked; a failed attempt
+//!    (wrong PKCE verifier or `redirect_uri`) spends the code all the same.
 //! 5. `GET|POST /oidc/userinfo` returns the same claims as the ID token, without the protocol
 //!    claims ([`claims`]).
 //!

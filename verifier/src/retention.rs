@@ -8,9 +8,15 @@
 //!    `retain_until` passes, leaving the outcome metadata (verdict, reason codes, provider,
 //!    level of confidence, trust list sequence, times);
 //! 3. OpenID Provider authorization sessions are deleted an hour after the session, its code
-//!    and its access token have all expired.
+//!    and its access token have all expired;
+//! 4. on SQLite, after a purge (or when an earlier truncation was busy), the write-ahead log is
+//!    checkpointed and truncated, so that the purged values, zeroed in the database file by
+//!    `secure_delete`, are not left in old page versions in the log
+//!    ([`Verifier::truncate_log`], also run after every erasure).
 //!
 //! Every step is a compare-and-swap, so several instances may sweep the same database.
+
+use idv_service_kit::db::WalTruncation;
 
 use crate::service::Verifier;
 use crate::store::StoreError;
@@ -49,6 +55,9 @@ pub struct SweepReport {
     pub purged: u64,
     /// Ended authorization sessions deleted.
     pub sessions: u64,
+    /// The write-ahead log's truncation after a purge, when one ran (`None` when none was due
+    /// or it failed).
+    pub log: Option<WalTruncation>,
 }
 
 impl Verifier {
@@ -77,6 +86,33 @@ impl Verifier {
             .store
             .purge_oidc_sessions(now - crate::oidc::ENDED_SESSION_KEPT_SECS)
             .await?;
+        if report.purged > 0 || self.store.database().wal_truncation_owed() {
+            report.log = self.truncate_log().await;
+        }
         Ok(report)
+    }
+
+    /// Truncates the database's write-ahead log after personal data was erased or purged
+    /// (see `idv_service_kit::db::Database::truncate_wal`). The erasure has committed either
+    /// way: a busy or failed truncation is logged, and the next sweep tries again.
+    pub(crate) async fn truncate_log(&self) -> Option<WalTruncation> {
+        match self.store.database().truncate_wal().await {
+            Ok(WalTruncation::Busy) => {
+                tracing::warn!(
+                    "the database's write-ahead log could not be truncated after an erasure (a \
+                     reader held an older snapshot): the next sweep tries again"
+                );
+                Some(WalTruncation::Busy)
+            }
+            Ok(done) => Some(done),
+            Err(error) => {
+                tracing::warn!(
+                    error.cause = %idv_service_kit::cli::report(&error),
+                    "truncating the database's write-ahead log after an erasure failed: the \
+                     next sweep tries again"
+                );
+                None
+            }
+        }
     }
 }

@@ -20,6 +20,7 @@ use crate::store::keys::NewKey;
 use crate::store::{Store, StoreError};
 use crate::tenants::TenantCache;
 use crate::wallet::OpenRequests;
+use crate::webhooks::Delivery;
 
 /// `service_keys.purpose` of the key that signs check records.
 pub(crate) const EVIDENCE_KEY: &str = "evidence";
@@ -72,7 +73,8 @@ pub struct Verifier {
     /// The evidence key this process last read (see [`crate::evidence`]).
     pub(crate) evidence_key: Arc<EvidenceSigner>,
     pub(crate) id_token_key: Arc<SigningKey>,
-    pub(crate) webhook_client: reqwest::Client,
+    /// Webhook delivery: clients, caps and circuit breakers.
+    pub(crate) webhooks: Arc<Delivery>,
     /// API keys, tenant rows and signing material, kept for `checks.tenant_cache_secs`.
     pub(crate) tenant_cache: Arc<TenantCache>,
     /// The wallet requests this instance created and that are still open.
@@ -115,21 +117,12 @@ impl Verifier {
             DEFAULT_MAX_ENTRIES,
         )
         .with_cache_secs(settings.status_cache_secs);
-        let webhook_client = settings
-            .tls
-            .client_builder()
-            .timeout(std::time::Duration::from_secs(
-                settings.webhooks.timeout_secs,
-            ))
-            .user_agent(concat!(
-                "federated-idv-verifier/",
-                env!("CARGO_PKG_VERSION")
-            ))
-            .build()
-            .map_err(|e| FetchError::Unreachable {
-                host: String::new(),
-                reason: e.to_string(),
-            })?;
+        let webhooks = Delivery::new(
+            &settings.webhooks,
+            &settings.webhook_allow_hosts,
+            &settings.tls,
+        )
+        .map_err(|e| OpenError::WebhookClient(e.to_string()))?;
         let tenant_cache = Arc::new(TenantCache::new(settings.tenant_cache_secs));
         Ok(Self {
             store,
@@ -142,7 +135,7 @@ impl Verifier {
             types: Arc::new(types),
             evidence_key: Arc::new(EvidenceSigner::new(evidence_key, evidence_since)),
             id_token_key: Arc::new(id_token_key),
-            webhook_client,
+            webhooks: Arc::new(webhooks),
             tenant_cache,
             open_requests: Arc::default(),
         })

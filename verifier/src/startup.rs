@@ -52,7 +52,7 @@ pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     verifier: Verifier,
-    metrics: Metrics,
+    state: AppState,
 }
 
 impl Application {
@@ -92,11 +92,13 @@ impl Application {
         let verifier = open(&config, clock, random).await?;
         let metrics = Metrics::install(&config.metrics);
         crate::operations::describe_metrics();
+        let state = AppState::new(verifier.clone(), metrics)
+            .map_err(|e| StartupError::Config(ConfigError::Rejected(format!("limits: {e}"))))?;
         Ok(Self {
             listener,
             address,
             verifier,
-            metrics,
+            state,
         })
     }
 
@@ -133,18 +135,17 @@ impl Application {
         let stop = Arc::new(stop);
         let workers = spawn_background_tasks(&verifier, &stopped);
         let signal = Arc::clone(&stop);
+        let random = Arc::clone(&self.state.verifier.random);
+        let metrics = self.state.metrics.clone();
         let served = idv_service_kit::http::serve_with(
             self.listener,
-            router(AppState {
-                verifier: verifier.clone(),
-                metrics: self.metrics.clone(),
-            }),
+            router(self.state),
             async move {
                 shutdown.await;
                 let _ = signal.send(true);
             },
-            Arc::clone(&verifier.random),
-            &self.metrics,
+            random,
+            &metrics,
         )
         .await;
         let _ = stop.send(true);
@@ -177,20 +178,13 @@ fn spawn_background_tasks(
     verifier: &Verifier,
     stopped: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
-    let poll = Duration::from_millis(verifier.settings().webhooks.poll_interval_ms);
     let sweep = verifier.settings().sweep_interval;
     let refresh =
         Duration::from_secs(u64::try_from(verifier.settings().trust_refresh_secs).unwrap_or(1));
     let outbox = {
         let verifier = verifier.clone();
-        every(poll, stopped.clone(), move || {
-            let verifier = verifier.clone();
-            async move {
-                if let Err(error) = verifier.deliver_due_events().await {
-                    tracing::error!(%error, "webhook outbox pass failed");
-                }
-            }
-        })
+        let stopped = stopped.clone();
+        tokio::spawn(async move { verifier.run_webhook_delivery(stopped).await })
     };
     let sweeper = {
         let verifier = verifier.clone();

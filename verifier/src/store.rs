@@ -27,7 +27,8 @@ pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
         "0001_create_verifier.sql",
         "0002_create_oidc.sql",
         "0003_reopen_presented_checks.sql",
-        "0004_evidence_key_validity.sql"
+        "0004_evidence_key_validity.sql",
+        "0005_pending_authorizations.sql"
     ]
 );
 

@@ -1,7 +1,11 @@
 //! Webhooks: when a check ends (`completed`, `failed`, `expired`) and it names a
 //! `webhook_url`, an event is written to the outbox in the same transaction as the state
-//! change, then delivered at least once by [`Verifier::deliver_due_events`] (run by the
-//! background worker in `crate::startup`).
+//! change, then delivered by [`Verifier::run_webhook_delivery`] (the background worker in
+//! `crate::startup`; see [`delivery`]): attempts run concurrently, capped per tenant and per
+//! host, each claimed in the database for its duration, so instances sharing the database
+//! deliver each event once in the normal case (a receiver must still deduplicate on
+//! `webhook-id`: an instance that dies after sending and before recording is retried). Where
+//! webhooks may go is [`destination`]'s rule: https to public addresses only.
 //!
 //! Delivery follows the Standard Webhooks specification: `POST` of the JSON event with
 //! `webhook-id` (the event id, the same on every attempt: receivers deduplicate on it),
@@ -9,32 +13,28 @@
 //! (`v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>`, see [`signature`]), signed
 //! with the tenant's `whsec_…` secret. A 2xx acknowledges; anything else (or no answer) is
 //! retried after `retry_initial_secs`, doubling up to `retry_max_secs`, until `max_attempts`,
-//! after which the event is kept as `dead`. Redirects are not followed.
+//! after which the event is kept as `dead`. Redirects are not followed. Events are not
+//! ordered: each carries its own `timestamp`.
 //!
 //! Events are thin and carry no personal data: the check id, its state, the verdict and the
 //! reason codes, and the tenant's reference. The result itself is read with
 //! `GET /v1/checks/{id}` (for same-device checks, with the response code).
 
+pub mod address;
+pub mod breaker;
+pub mod delivery;
+pub mod destination;
 pub mod signature;
-
-use std::collections::BTreeMap;
 
 use idv_checks::reason::ReasonCode;
 use serde::Serialize;
 
+pub use self::delivery::Delivery;
 use crate::checks::{CheckState, OutcomeRecord};
 use crate::dates::rfc3339;
 use crate::service::Verifier;
-use crate::store::StoreError;
 use crate::store::checks::CheckRow;
-use crate::store::outbox::{NewEvent, PendingEvent};
-
-/// Events claimed per worker pass.
-const BATCH: i64 = 32;
-/// Seconds an attempt holds its claim on an event (beyond the request timeout).
-const LEASE_MARGIN: i64 = 30;
-/// Longest error text kept for the operator.
-const MAX_ERROR: usize = 200;
+use crate::store::outbox::NewEvent;
 
 /// The JSON body of an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -64,17 +64,6 @@ pub struct EventData<'a> {
     /// The tenant's reference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<&'a str>,
-}
-
-/// What one worker pass did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DeliveryReport {
-    /// Acknowledged with a 2xx.
-    pub delivered: usize,
-    /// Failed and scheduled again.
-    pub retried: usize,
-    /// Failed for the last time.
-    pub dead: usize,
 }
 
 impl Verifier {
@@ -111,107 +100,6 @@ impl Verifier {
             payload,
             created_at: now,
         })
-    }
-
-    /// Attempts every due event once; returns what happened.
-    pub async fn deliver_due_events(&self) -> Result<DeliveryReport, StoreError> {
-        let now = self.clock.now();
-        let timeout = i64::try_from(self.settings.webhooks.timeout_secs).unwrap_or(i64::MAX);
-        let events = self
-            .store
-            .claim_due_events(now, timeout.saturating_add(LEASE_MARGIN), BATCH)
-            .await?;
-        let mut report = DeliveryReport::default();
-        let mut secrets: BTreeMap<String, Option<String>> = BTreeMap::new();
-        for event in events {
-            if !secrets.contains_key(&event.tenant_id) {
-                let secret = self
-                    .store
-                    .load_tenant(&event.tenant_id)
-                    .await?
-                    .map(|t| t.webhook_secret);
-                secrets.insert(event.tenant_id.clone(), secret);
-            }
-            let secret = secrets.get(&event.tenant_id).cloned().flatten();
-            // The backoff counts from when the attempt started, however long it took.
-            let started = self.clock.now();
-            let attempt = match secret {
-                Some(secret) => self.attempt(&event, &secret, started).await,
-                None => Err((None, "the tenant no longer exists".to_owned())),
-            };
-            match attempt {
-                Ok(status) => {
-                    self.store
-                        .mark_event_delivered(&event.event_id, status, self.clock.now())
-                        .await?;
-                    tracing::info!(
-                        webhook.event_id = %event.event_id, webhook.status = status,
-                        "webhook delivered"
-                    );
-                    report.delivered += 1;
-                }
-                Err((status, error)) => {
-                    let attempts = event.attempts + 1;
-                    let give_up = attempts >= self.settings.webhooks.max_attempts;
-                    let next = started + self.retry_delay(attempts);
-                    self.store
-                        .mark_event_failed(&event.event_id, status, &error, next, give_up)
-                        .await?;
-                    tracing::warn!(
-                        webhook.event_id = %event.event_id, webhook.attempts = attempts,
-                        webhook.status = ?status, webhook.error = %error, webhook.dead = give_up,
-                        "webhook delivery failed"
-                    );
-                    if give_up {
-                        report.dead += 1;
-                    } else {
-                        report.retried += 1;
-                    }
-                }
-            }
-        }
-        Ok(report)
-    }
-
-    /// One POST stamped `timestamp`; `Ok(status)` on a 2xx, else the status (if any) and why.
-    async fn attempt(
-        &self,
-        event: &PendingEvent,
-        secret: &str,
-        timestamp: i64,
-    ) -> Result<i64, (Option<i64>, String)> {
-        let signature = signature::sign(secret, &event.event_id, timestamp, &event.payload)
-            .map_err(|e| (None, e.to_string()))?;
-        let response = self
-            .webhook_client
-            .post(&event.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(signature::WEBHOOK_ID, &event.event_id)
-            .header(signature::WEBHOOK_TIMESTAMP, timestamp.to_string())
-            .header(signature::WEBHOOK_SIGNATURE, signature)
-            .body(event.payload.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                let reason = if let Some(tls) = idv_service_kit::tls::tls_failure(&e) {
-                    tls.to_string()
-                } else if e.is_timeout() {
-                    "timed out".to_owned()
-                } else if e.is_connect() {
-                    "connection failed".to_owned()
-                } else {
-                    "request failed".to_owned()
-                };
-                (None, reason)
-            })?;
-        let status = i64::from(response.status().as_u16());
-        if response.status().is_success() {
-            Ok(status)
-        } else {
-            let mut reason = format!("HTTP {status}");
-            reason.truncate(MAX_ERROR);
-            Err((Some(status), reason))
-        }
     }
 
     /// Seconds before attempt `attempts + 1`: `retry_initial_secs · 2^(attempts-1)`, capped.

@@ -1,5 +1,5 @@
 //! wallet-sim: a citizen's wallet for the federation, scriptable for tests and interactive for
-//! people (design.md "Wallet simulator").
+//! people.
 //!
 //! The flows, and where each step lives:
 //!

@@ -1,5 +1,6 @@
 //! The check record: the evidence of a check, signed by the verifier, that the employer keeps
-//! (for right to work, for the employment plus two years; standards.md §7.6).
+//! (for right to work, for the employment plus two years: Home Office, "An employer's guide to
+//! right to work checks").
 //!
 //! A compact JWS `{"alg":"ES256","typ":"dvs-check-record+jwt","kid":<thumbprint>}` over
 //! [`CheckRecord`]. It carries the outcome, the provider, the level of confidence, the trust

@@ -1,5 +1,5 @@
 //! Check templates and the sans-I/O verification of an OpenID4VP presentation into a check
-//! outcome: the heart of the verifier (design.md "Checks (verifier templates) and outcomes").
+//! outcome: the heart of the verifier.
 //!
 //! Employers ask for a *check*, not raw DCQL. The flow, and where each step lives:
 //!

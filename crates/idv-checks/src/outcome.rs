@@ -1,4 +1,4 @@
-//! The employer-facing result of a check (design.md "Checks (verifier templates) and outcomes").
+//! The employer-facing result of a check.
 
 use std::fmt;
 

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use idv_proto::claims_path::ClaimsPath;
 use serde::{Deserialize, Serialize};
 
-/// The step of a check that produced a reason (design.md "Checks and outcomes").
+/// The step of a check that produced a reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {

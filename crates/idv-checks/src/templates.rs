@@ -2,7 +2,7 @@
 //!
 //! Each template is versioned and compiles to a validated DCQL query (OpenID4VP 1.0 "Digital
 //! Credentials Query Language") plus the scheme rules applied to the verified claims
-//! (design.md "Checks (verifier templates) and outcomes"):
+//! (the Home Office's right to work and right to rent checks through an IDSP; age checks):
 //!
 //! - `right_to_work` (v2): an identity credential from an IDSP certified for RTW at LoC medium
 //!   or above; a British passport, or an Irish passport or passport card, held by a citizen of

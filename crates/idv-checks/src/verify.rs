@@ -1,7 +1,7 @@
 //! Verifying an OpenID4VP presentation against a template, in two sans-I/O phases.
 //!
 //! **Phase one**, [`verify_presentation`], does everything that needs no fetching, in this
-//! order (OpenID4VP 1.0 "VP Token Validation", RFC 9901 §7.3, standards.md §8.3 step 6):
+//! order (OpenID4VP 1.0 "VP Token Validation", RFC 9901 §7.3, docs/trust-list.md step 6):
 //!
 //! 1. the trust list is still usable, and the VP Token holds exactly one presentation, keyed
 //!    by the template's Credential Query id (checked before any cryptography);

@@ -14,7 +14,7 @@
 //! - **Presentation** (OpenID4VP 1.0, [`oid4vp`]): the verifier signs a Request Object
 //!   ([`oid4vp::authorization_request`]) carrying a [`oid4vp::dcql`] query and its
 //!   [`oid4vp::verifier_metadata`]; the wallet posts an [`oid4vp::authorization_response`].
-//! - **Trust** (our signed DVS trust list, standards.md §8.3, [`trust`]): the operator signs a
+//! - **Trust** (our signed DVS trust list, docs/trust-list.md, [`trust`]): the operator signs a
 //!   [`trust::trust_list`] of certified services ([`trust::entry`]) and registered relying
 //!   parties ([`trust::relying_party`]), and attests relying parties' keys and purposes
 //!   ([`trust::verifier_attestation`]).

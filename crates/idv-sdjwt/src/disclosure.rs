@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn rfc9901_digest_vectors() {
-        // standards.md §1.3, recomputed from RFC 9901 §4.2.
+        // Recomputed from RFC 9901 §4.2.
         let d = Disclosure::parse(
             "WyJfMjZiYzRMVC1hYzZxMktJNmNCVzVlcyIsICJmYW1pbHlfbmFtZSIsICJNw7ZiaXVzIl0",
             0,

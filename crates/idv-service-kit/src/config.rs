@@ -284,6 +284,18 @@ pub struct DatabaseSettings {
     /// PostgreSQL.
     #[serde(default)]
     pub sqlite_synchronous: SqliteSynchronous,
+    /// How long a request waits for a database connection (a free one, or a new one while the
+    /// database is unreachable) before it fails with `503` (see [`PoolSettings`]).
+    #[serde(default = "default_acquire_timeout_ms")]
+    pub acquire_timeout_ms: u64,
+}
+
+fn default_acquire_timeout_ms() -> u64 {
+    duration_ms(PoolSettings::default().acquire_timeout)
+}
+
+fn duration_ms(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl DatabaseSettings {
@@ -294,6 +306,7 @@ impl DatabaseSettings {
             data_dir: PathBuf::from("./data"),
             max_connections: 10,
             sqlite_synchronous: SqliteSynchronous::Full,
+            acquire_timeout_ms: default_acquire_timeout_ms(),
         }
     }
 
@@ -302,7 +315,7 @@ impl DatabaseSettings {
         PoolSettings {
             max_connections: self.max_connections,
             sqlite_synchronous: self.sqlite_synchronous,
-            ..PoolSettings::default()
+            acquire_timeout: std::time::Duration::from_millis(self.acquire_timeout_ms),
         }
     }
 

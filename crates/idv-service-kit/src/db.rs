@@ -40,6 +40,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -53,8 +54,14 @@ use sqlx::{
 use tokio::sync::{Mutex, OwnedMutexGuard, mpsc};
 
 mod group_commit;
+mod handles;
+mod unavailable;
+mod wal;
 
 pub use group_commit::Statement;
+pub use handles::{SqliteHandles, sqlite_handles};
+pub use unavailable::Unavailable;
+pub use wal::WalTruncation;
 
 /// How long a SQLite connection waits for a competing writer before failing with "busy".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -172,7 +179,9 @@ impl SqliteSynchronous {
 pub struct PoolSettings {
     /// Most connections open at once.
     pub max_connections: u32,
-    /// How long a request waits for a free connection.
+    /// How long a request waits for a connection: a free one, or a new one while the
+    /// database is unreachable (sqlx retries refused connections until then). Past it the
+    /// request fails with [`Unavailable::PoolTimedOut`] (`503`) instead of hanging.
     pub acquire_timeout: Duration,
     /// SQLite's commit durability (see [`SqliteSynchronous`]); ignored for PostgreSQL.
     pub sqlite_synchronous: SqliteSynchronous,
@@ -192,7 +201,9 @@ impl Default for PoolSettings {
     fn default() -> Self {
         Self {
             max_connections: 10,
-            acquire_timeout: Duration::from_secs(10),
+            // Long enough for a busy pool's queue, short enough that a client is told
+            // `503` well before its own timeout while the database is down.
+            acquire_timeout: Duration::from_secs(3),
             sqlite_synchronous: SqliteSynchronous::default(),
         }
     }
@@ -209,6 +220,10 @@ pub struct Database {
     writes: Option<Arc<Mutex<Option<AnyConnection>>>>,
     /// SQLite file only: the queue of single statements, committed in groups.
     group_commit: Option<mpsc::UnboundedSender<group_commit::Job>>,
+    /// Whether the last [`Database::truncate_wal`] could not finish.
+    truncation_owed: Arc<AtomicBool>,
+    /// SQLite file only: this handle in the process's count of handles per file.
+    _registered: Option<Arc<handles::Registered>>,
 }
 
 impl Database {
@@ -233,6 +248,8 @@ impl Database {
                 backend,
                 writes: None,
                 group_commit: None,
+                truncation_owed: Arc::default(),
+                _registered: None,
             });
         }
         let file = sqlite_file(url);
@@ -269,6 +286,8 @@ impl Database {
                 backend,
                 writes: Some(Arc::new(Mutex::new(None))),
                 group_commit: None,
+                truncation_owed: Arc::default(),
+                _registered: None,
             });
         }
         // WAL is a property of the file: set once, it stays. Readers then never block the
@@ -287,6 +306,10 @@ impl Database {
             backend,
             writes: Some(writes),
             group_commit,
+            truncation_owed: Arc::default(),
+            _registered: file
+                .as_deref()
+                .map(|path| Arc::new(handles::Registered::open(path))),
         })
     }
 
@@ -387,10 +410,12 @@ impl Database {
     }
 }
 
-/// The `PRAGMA`s every SQLite connection gets (`synchronous` is per connection).
+/// The `PRAGMA`s every SQLite connection gets (each is per connection). `secure_delete` zeroes
+/// deleted content and freed pages (see [`Database::truncate_wal`] for the write-ahead log).
 fn sqlite_pragmas(synchronous: SqliteSynchronous) -> String {
     format!(
-        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; PRAGMA synchronous = {};",
+        "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA busy_timeout = {}; \
+         PRAGMA synchronous = {};",
         SQLITE_BUSY_TIMEOUT.as_millis(),
         synchronous.as_pragma()
     )
@@ -840,6 +865,250 @@ mod tests {
         running.close().await;
     }
 
+    /// The SQLite file and its `-wal` and `-shm` files, as bytes.
+    fn sqlite_files(path: &Path) -> Vec<u8> {
+        let mut bytes = std::fs::read(path).unwrap();
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            if let Ok(more) = std::fs::read(PathBuf::from(name)) {
+                bytes.extend(more);
+            }
+        }
+        bytes
+    }
+
+    fn holds(haystack: &[u8], needle: &str) -> bool {
+        haystack
+            .windows(needle.len())
+            .any(|window| window == needle.as_bytes())
+    }
+
+    #[tokio::test]
+    async fn secure_delete_and_a_truncated_wal_leave_no_trace_of_erased_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let db = Database::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        db.migrate(&PORTABLE).await.unwrap();
+        // A short value stays in its table page; a long one spills into overflow pages.
+        let short = "Featherstonehaugh";
+        let long = format!("portrait:{}", "QmFiYmFnZQ".repeat(1_000));
+        for (id, v) in [
+            (1_i64, short.to_owned()),
+            (2, long.clone()),
+            (3, "kept".into()),
+        ] {
+            db.write(
+                sqlx::query("INSERT INTO t (id, v) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(v),
+            )
+            .await
+            .unwrap();
+        }
+        for pragma in ["secure_delete", "foreign_keys"] {
+            let on: i64 = sqlx::query_scalar(AssertSqlSafe(format!("PRAGMA {pragma}")))
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            assert_eq!(on, 1, "{pragma} on every connection");
+        }
+        assert_eq!(db.truncate_wal().await.unwrap(), WalTruncation::Truncated);
+        // Edited a few times (each commit appends whole pages to the log), then erased.
+        for round in 0..3 {
+            db.write(sqlx::query("UPDATE t SET n = $1 WHERE id IN (1, 2)").bind(round))
+                .await
+                .unwrap();
+        }
+        let files = sqlite_files(&path);
+        assert!(
+            holds(&files, short) && holds(&files, &long[..200]),
+            "seen before"
+        );
+        db.write(sqlx::query("UPDATE t SET v = 'erased' WHERE id = 1"))
+            .await
+            .unwrap();
+        db.write(sqlx::query("DELETE FROM t WHERE id = 2"))
+            .await
+            .unwrap();
+        let files = sqlite_files(&path);
+        assert!(holds(&files, short), "the log still holds the old pages");
+        assert_eq!(db.truncate_wal().await.unwrap(), WalTruncation::Truncated);
+        assert!(!db.wal_truncation_owed());
+        let files = sqlite_files(&path);
+        assert!(!holds(&files, short), "the short value is gone");
+        assert!(
+            !holds(&files, "QmFiYmFnZQQmFiYmFnZQ"),
+            "the overflow pages are zeroed"
+        );
+        assert!(holds(&files, "kept"), "what was not erased is there");
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        assert_eq!(std::fs::metadata(PathBuf::from(wal)).unwrap().len(), 0);
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_reader_on_an_old_snapshot_makes_the_truncation_busy_until_it_ends() {
+        let (_test_db, db) = counter_db(2).await;
+        let mut reader = db.pool().acquire().await.unwrap();
+        reader.execute("BEGIN").await.unwrap();
+        assert_eq!(counter_on(&mut reader).await, 0);
+        db.write(sqlx::query("UPDATE t SET n = 1 WHERE id = 1"))
+            .await
+            .unwrap();
+        assert_eq!(db.truncate_wal().await.unwrap(), WalTruncation::Busy);
+        assert!(db.wal_truncation_owed(), "owed until one succeeds");
+        // Writes go on meanwhile: the checkpoint's shorter busy timeout is undone.
+        db.write(sqlx::query("UPDATE t SET n = 2 WHERE id = 1"))
+            .await
+            .unwrap();
+        reader.execute("COMMIT").await.unwrap();
+        drop(reader);
+        assert_eq!(db.truncate_wal().await.unwrap(), WalTruncation::Truncated);
+        assert!(!db.wal_truncation_owed());
+        let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&mut *db.writer().await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            u128::try_from(timeout).unwrap(),
+            SQLITE_BUSY_TIMEOUT.as_millis()
+        );
+        assert_eq!(counter(&db).await, 2);
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn there_is_no_log_to_truncate_in_memory() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        assert_eq!(db.truncate_wal().await.unwrap(), WalTruncation::NoLog);
+    }
+
+    #[tokio::test]
+    async fn the_handles_on_each_sqlite_file_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let url = format!("sqlite://{}", path.display());
+        assert_eq!(sqlite_handles(&path), SqliteHandles::default());
+        let first = Database::connect(&url).await.unwrap();
+        let clone = first.clone();
+        assert_eq!(sqlite_handles(&path), SqliteHandles { opened: 1, open: 1 });
+        let second = Database::connect(&url).await.unwrap();
+        assert_eq!(sqlite_handles(&path), SqliteHandles { opened: 2, open: 2 });
+        second.close().await;
+        drop(second);
+        assert_eq!(sqlite_handles(&path), SqliteHandles { opened: 2, open: 1 });
+        drop(first);
+        assert_eq!(sqlite_handles(&path).open, 1, "the clone holds the handle");
+        clone.close().await;
+        drop(clone);
+        assert_eq!(sqlite_handles(&path), SqliteHandles { opened: 2, open: 0 });
+    }
+
+    #[tokio::test]
+    async fn a_postgres_outage_is_unavailable_fails_fast_and_recovers() {
+        let test_db = idv_test_support::TestDb::postgres().await;
+        let settings = PoolSettings {
+            acquire_timeout: Duration::from_secs(2),
+            ..PoolSettings::with_max_connections(2)
+        };
+        let db = Database::connect_with(test_db.url(), settings)
+            .await
+            .unwrap();
+        db.migrate(&PORTABLE).await.unwrap();
+        let write = || {
+            db.write(sqlx::query(
+                "INSERT INTO t (id, v) VALUES (1, 'x') ON CONFLICT (id) DO NOTHING",
+            ))
+        };
+        write().await.unwrap();
+
+        test_db.start_outage().await;
+        for _ in 0..3 {
+            let started = std::time::Instant::now();
+            let read = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM t")
+                .fetch_one(db.pool())
+                .await
+                .expect_err("the database is down");
+            assert!(Unavailable::of(&read).is_some(), "{read:?}");
+            let written = write().await.expect_err("the database is down");
+            assert!(Unavailable::of(&written).is_some(), "{written:?}");
+            // Never longer than the acquire timeout (plus scheduling), never a hang.
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{:?}",
+                started.elapsed()
+            );
+        }
+
+        test_db.end_outage().await;
+        write().await.unwrap();
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 1, "the same handle serves again");
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_locked_by_another_process_is_unavailable_for_writes_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let db = Database::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        db.migrate(&PORTABLE).await.unwrap();
+        // An operator's shell (or a tool) holds the write lock: `BEGIN IMMEDIATE` until its
+        // standard input closes.
+        let mut holder = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); \
+                 c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.read()",
+            )
+            .arg(&path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(holder.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert_eq!(line.trim(), "locked");
+
+        let single = db
+            .write(sqlx::query("INSERT INTO t (id, v) VALUES (1, 'x')"))
+            .await
+            .expect_err("locked");
+        assert_eq!(
+            Unavailable::of(&single),
+            Some(Unavailable::Locked),
+            "{single:?}"
+        );
+        let tx = db.begin_write().await.expect_err("locked");
+        assert_eq!(Unavailable::of(&tx), Some(Unavailable::Locked), "{tx:?}");
+        // Readers are not blocked by a writer under WAL.
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 0);
+
+        drop(holder.stdin.take());
+        assert!(holder.wait().unwrap().success());
+        db.write(sqlx::query("INSERT INTO t (id, v) VALUES (1, 'x')"))
+            .await
+            .unwrap();
+        db.close().await;
+    }
+
     #[tokio::test]
     async fn a_missing_sqlite_file_and_folder_are_created() {
         let dir = tempfile::tempdir().unwrap();
@@ -902,6 +1171,13 @@ mod tests {
             .await
             .unwrap();
         (test_db, db)
+    }
+
+    async fn counter_on(conn: &mut AnyConnection) -> i64 {
+        sqlx::query_scalar("SELECT n FROM t WHERE id = 1")
+            .fetch_one(conn)
+            .await
+            .unwrap()
     }
 
     async fn counter(db: &Database) -> i64 {

@@ -27,7 +27,7 @@ use idv_jose::{Random, SystemRandom};
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
-pub use extract::{BearerToken, Form, Json, Path, Query};
+pub use extract::{BearerToken, Form, Json, Path, Query, body_rejection};
 pub use readiness::Readiness;
 pub use request_id::{RequestId, RequestIds, X_REQUEST_ID};
 
@@ -137,9 +137,13 @@ where
             }
         })
     };
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    // The peer address is what `limits` keys clients by.
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     upkeep.abort();
     served
 }

@@ -17,6 +17,8 @@
 //! - [`metrics`]: the Prometheus recorder and `GET /metrics` (`[metrics]`).
 //! - [`http`]: [`http::ApiError`], extractors, `/healthz`, `/readyz` ([`http::Readiness`]),
 //!   request ids, request logging and metrics, and graceful serving.
+//! - [`limits`]: per-client rate limits (429 with `Retry-After`), the client address behind
+//!   trusted proxies, and the request body cap (413).
 //! - [`qr`]: QR codes of wallet links as SVG and PNG.
 //! - [`tls`]: outbound TLS of the services' HTTP clients (system roots plus a `[tls] ca_file`)
 //!   and typed TLS failures.
@@ -28,6 +30,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod limits;
 pub mod markup;
 pub mod metrics;
 pub mod qr;

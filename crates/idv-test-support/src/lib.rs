@@ -44,6 +44,22 @@ struct CreatedDatabase {
     name: String,
 }
 
+impl CreatedDatabase {
+    /// Runs `statements` on the maintenance database.
+    async fn admin(&self, statements: &[&str]) {
+        let mut admin = match PgConnection::connect(&self.admin_url).await {
+            Ok(conn) => conn,
+            Err(e) => panic!("PostgreSQL is not reachable: {e}"),
+        };
+        for statement in statements {
+            if let Err(e) = admin.execute(AssertSqlSafe(statement.to_string())).await {
+                panic!("{statement}: {e}");
+            }
+        }
+        let _ = admin.close().await;
+    }
+}
+
 impl fmt::Debug for TestDb {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TestDb")
@@ -81,8 +97,8 @@ impl TestDb {
             Ok(conn) => conn,
             Err(e) => panic!(
                 "PostgreSQL is not reachable at {} ({e}). Start a server there or set \
-                 {POSTGRES_URL_ENV} to one (user with CREATEDB; see \
-                 shared/docs/toolchain-notes.md)",
+                 {POSTGRES_URL_ENV} to one (user with CREATEDB; `.ci/run` \
+                 starts one where none answers)",
                 redact(&admin_url)
             ),
         };
@@ -109,6 +125,58 @@ impl TestDb {
     /// The database URL to configure the service under test with.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The SQLite file, or `None` on PostgreSQL. Its `-wal` and `-shm` files lie beside it.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        if self.postgres.is_some() {
+            return None;
+        }
+        self.url
+            .strip_prefix("sqlite://")
+            .map(std::path::PathBuf::from)
+    }
+
+    /// PostgreSQL only: a database outage as its clients see one. The database stops
+    /// accepting connections (`ALTER DATABASE … ALLOW_CONNECTIONS false`) and every session
+    /// on it is ended (`pg_terminate_backend`), so pooled connections fail and new ones are
+    /// refused, until [`TestDb::end_outage`].
+    ///
+    /// # Panics
+    /// On SQLite, or when the server refuses the statements.
+    pub async fn start_outage(&self) {
+        let created = self.created("start_outage");
+        created
+            .admin(&[
+                &format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", created.name),
+                &format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = '{}' AND pid <> pg_backend_pid()",
+                    created.name
+                ),
+            ])
+            .await;
+    }
+
+    /// PostgreSQL only: the database accepts connections again (see [`TestDb::start_outage`]).
+    ///
+    /// # Panics
+    /// On SQLite, or when the server refuses the statement.
+    pub async fn end_outage(&self) {
+        let created = self.created("end_outage");
+        created
+            .admin(&[&format!(
+                "ALTER DATABASE {} ALLOW_CONNECTIONS true",
+                created.name
+            )])
+            .await;
+    }
+
+    fn created(&self, what: &str) -> &CreatedDatabase {
+        match &self.postgres {
+            Some(created) => created,
+            None => panic!("{what} needs a PostgreSQL test database"),
+        }
     }
 
     /// `sqlite` or `postgres`.

@@ -3,7 +3,7 @@
 //! A trust list or attestation is accepted only when its `kid` names one of these keys. Keys
 //! carried by the signed object itself (`jwk`, `x5c`, `jku` headers, or the list's content)
 //! are never consulted. During an anchor key rollover the configuration holds the old and the
-//! new key side by side (standards.md §8.3 step 5).
+//! new key side by side (docs/trust-list.md step 5).
 
 use std::collections::BTreeMap;
 

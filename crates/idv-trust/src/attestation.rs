@@ -1,5 +1,5 @@
 //! Relying parties: Verifier Attestation JWTs and purpose limits (OpenID4VP 1.0
-//! `verifier_attestation:` client identifier prefix; our registered purposes, standards.md §8.3).
+//! `verifier_attestation:` client identifier prefix; our registered purposes, docs/trust-list.md).
 //!
 //! The trust list operator signs an attestation binding a registered relying party's client
 //! identifier to its request-signing key (`cnf.jwk`) and its registered purposes. The wallet

@@ -1,5 +1,5 @@
 //! The held trust list: refresh timing, grace until `exp`, and the two-step accept that lets a
-//! service persist the rollback state durably before the new list is used (standards.md §8.3
+//! service persist the rollback state durably before the new list is used (docs/trust-list.md
 //! steps 3–4).
 //!
 //! A refresh is: [`TrustListCache::needs_refresh`] says a fetch is due; the service fetches the

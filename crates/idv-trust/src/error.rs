@@ -137,7 +137,7 @@ pub enum TrustError {
         /// The reused `sequence`.
         sequence: u64,
     },
-    // --- Issuer evaluation (standards.md §8.3 step 6) ---
+    // --- Issuer evaluation (docs/trust-list.md step 6) ---
     /// No entry lists this `iss`.
     #[error("issuer {iss:?} is not on the trust list")]
     UnknownIssuer {

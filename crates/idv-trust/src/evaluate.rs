@@ -1,4 +1,4 @@
-//! Deciding whether a credential's issuer is trusted for a check (standards.md §8.3 step 6).
+//! Deciding whether a credential's issuer is trusted for a check (docs/trust-list.md step 6).
 //!
 //! The verifier first resolves the key to verify the SD-JWT VC with from the entry of its
 //! (unverified) `iss` ([`find_issuer_key`]): the key comes only from that entry, so a forged
@@ -122,7 +122,7 @@ pub fn find_issuer_key<'l>(
     }
 }
 
-/// Applies every rule of standards.md §8.3 step 6 to the issuer of a verified credential.
+/// Applies every rule of docs/trust-list.md step 6 to the issuer of a verified credential.
 pub fn evaluate_issuer(
     list: &VerifiedTrustList,
     query: &IssuerQuery<'_>,

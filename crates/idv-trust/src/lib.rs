@@ -1,7 +1,7 @@
 //! Trust in the federation: the signed DVS trust list and what it lets a verifier or wallet
 //! decide. Pure logic: no I/O, no clocks read (every check takes `now`), no async runtime.
 //!
-//! The flow (standards.md §8.3, design.md "Trust model"), and where each step lives:
+//! The flow (docs/trust-list.md), and where each step lives:
 //! 1. The operator (simulated OfDIA) signs a [`TrustListClaims`] as a compact JWS
 //!    (`typ: dvs-trust-list+jwt`, ES256, `kid` = its anchor key's thumbprint). The list
 //!    registers certified services (issuers) and relying parties.

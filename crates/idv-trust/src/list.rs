@@ -1,4 +1,4 @@
-//! Verifying a fetched trust list (standards.md §8.3 steps 1–2) and indexing it for lookups.
+//! Verifying a fetched trust list (docs/trust-list.md steps 1–2) and indexing it for lookups.
 //!
 //! [`verify_trust_list`] is the only way to a [`VerifiedTrustList`]. It fails closed: size cap
 //! before parsing, `typ: dvs-trust-list+jwt`, ES256, `kid` among the pinned anchors only,

@@ -1,4 +1,4 @@
-//! Rollback protection (standards.md §8.3 step 3): a list older than the last accepted one is
+//! Rollback protection (docs/trust-list.md step 3): a list older than the last accepted one is
 //! an attack, even though its signature is valid.
 //!
 //! The last accepted [`TrustListState`] must survive restarts, otherwise a restart reopens the

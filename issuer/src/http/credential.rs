@@ -7,10 +7,10 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use idv_proto::oid4vci::credential_request::CredentialRequest;
-use idv_service_kit::http::{BearerToken, Json};
+use idv_service_kit::http::{BearerToken, Json, body_rejection};
 
 use super::AppState;
 use super::error::credential_error;
@@ -52,6 +52,9 @@ pub(super) async fn issue_credential(
     }
     let body = match body {
         Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return body_rejection(rejection.status(), rejection.body_text()).into_response();
+        }
         Err(rejection) => return invalid(rejection.body_text()),
     };
     let request: CredentialRequest = match serde_json::from_slice(&body) {

@@ -16,6 +16,8 @@ mod credential;
 mod helpers;
 mod identities;
 mod keys;
+mod limits;
 mod metadata;
+mod outage;
 mod status_list;
 mod token;

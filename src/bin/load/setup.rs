@@ -142,10 +142,55 @@ pub(crate) struct World {
     dir: TempDir,
 }
 
+/// `extra` after settings that lift the services' rate limits and caps: the load generator is
+/// one client on one address doing the work of thousands, which `[limits]` exists to stop.
+/// (`--issuer-env` and `--verifier-env` still override them.)
+fn unthrottled(extra: ExtraSettings) -> ExtraSettings {
+    let lifted = |keys: &[&str]| -> Vec<(String, String)> {
+        keys.iter()
+            .flat_map(|key| {
+                [
+                    (
+                        format!("IDV_LIMITS__{key}__PER_MINUTE"),
+                        "100000000".to_owned(),
+                    ),
+                    (format!("IDV_LIMITS__{key}__BURST"), "1000000".to_owned()),
+                ]
+            })
+            .collect()
+    };
+    let mut verifier = lifted(&[
+        "PER_IP",
+        "AUTHORIZE_PER_IP",
+        "AUTHORIZE_PER_CLIENT",
+        "CHECKS_PER_TENANT",
+    ]);
+    verifier.push((
+        "IDV_LIMITS__MAX_OPEN_CHECKS_PER_TENANT".to_owned(),
+        "1000000".to_owned(),
+    ));
+    let with = |mut lifted: Vec<(String, String)>, extra: Vec<(String, String)>| {
+        lifted.extend(extra);
+        lifted
+    };
+    ExtraSettings {
+        trust_framework: with(
+            lifted(&["PER_IP", "OPERATOR_PER_IP"]),
+            extra.trust_framework,
+        ),
+        issuer: with(
+            lifted(&["PER_IP", "WRITES_PER_IP", "OPERATOR_PER_IP"]),
+            extra.issuer,
+        ),
+        verifier: with(verifier, extra.verifier),
+    }
+}
+
 impl World {
     /// Starts the services on `backend` with `extra` settings, registers the provider and the
     /// employer, and records the citizen's proofed identity at the issuer.
     pub(crate) async fn start(backend: Backend, extra: ExtraSettings) -> Result<Self, Failure> {
+        let extra = unthrottled(extra);
         let dir = tempfile::Builder::new().prefix("idv-load-").tempdir()?;
         let (databases, urls) = match &backend {
             Backend::Sqlite => (None, Databases::Sqlite),

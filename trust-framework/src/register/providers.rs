@@ -1,6 +1,6 @@
 //! Certified services: registration, supplementary codes and the status lifecycle.
 //!
-//! Lifecycle (standards.md §7.4; `suspended` models a CAB suspension):
+//! Lifecycle (the DVS register's certification lifecycle; `suspended` models a CAB suspension):
 //!
 //! ```text
 //! certified ──suspend──▶ suspended ──reinstate──▶ certified

@@ -1,4 +1,4 @@
-//! Publishing the signed trust list (standards.md §8.3).
+//! Publishing the signed trust list (docs/trust-list.md).
 //!
 //! The list served is the stored one while the register is unchanged and `next_update` has not
 //! passed; otherwise it is re-signed with `sequence + 1`, `iat` = now (never earlier than the

@@ -9,6 +9,8 @@
 mod auth;
 mod cli;
 mod helpers;
+mod limits;
+mod outage;
 mod providers;
 mod relying_parties;
 mod trust_list;

@@ -10,10 +10,12 @@ use idv_trust::attestation::{check_relying_party_listed, check_within_purpose};
 use idv_trust::list::VerifiedTrustList;
 use serde::{Deserialize, Serialize};
 
+use super::error::RedirectUriError;
 use super::{CheckError, request_uri, wallet_url};
 use crate::service::Verifier;
 use crate::store::checks::NewCheck;
 use crate::tenants::{Tenant, full_client_id};
+use crate::webhooks::destination::{AllowHosts, check_webhook_url};
 
 /// Random bytes of a check id (128 bits: ids are not guessable either).
 const CHECK_ID_BYTES: usize = 16;
@@ -77,11 +79,16 @@ impl Verifier {
                     template: request.template.clone(),
                 })?;
         if let Some(url) = &request.webhook_url {
-            webhook_url(url)?;
+            check_webhook_url(url, &self.settings.webhook_allow_hosts)?;
         }
-        if let Some(uri) = &request.redirect_uri {
-            redirect_uri(uri)?;
-        }
+        let redirect = match &request.redirect_uri {
+            Some(uri) => Some(redirect_uri(
+                uri,
+                &self.settings.redirect_allow_hosts,
+                &self.settings.public_url,
+            )?),
+            None => None,
+        };
         if let Some(reference) = &request.reference
             && (reference.is_empty()
                 || reference.len() > 255
@@ -105,6 +112,7 @@ impl Verifier {
         // here, where the employer can act on it, rather than at every wallet.
         let now = self.clock.now();
         let expires_at = now + self.settings.request_lifetime_secs;
+        self.check_open_checks_cap(tenant, now).await?;
         let material = self.signing_material(&tenant.tenant_id).await?;
         let attestation = &material.attestation;
         if attestation.claims().exp < expires_at {
@@ -127,10 +135,8 @@ impl Verifier {
         // Wallets also look the relying party up on the trust list: a suspended or removed
         // one is refused there, so refuse here. An unavailable list is the wallet's call.
         self.check_listed(&tenant.client_id).await?;
-        if let Some(uri) = &request.redirect_uri {
-            attestation
-                .check_redirect_uri(uri)
-                .map_err(|e| CheckError::NotAttested(format!("redirect_uri: {e}")))?;
+        if let (Some(uri), Some(kind)) = (&request.redirect_uri, redirect) {
+            attested_redirect_uri(attestation.claims().redirect_uris.as_deref(), uri, kind)?;
         }
 
         let random = self.random.as_ref();
@@ -187,6 +193,29 @@ impl Verifier {
 }
 
 impl Verifier {
+    /// Refuses a check beyond `[limits] max_open_checks_per_tenant` waiting for a wallet (a
+    /// count, not a lock: concurrent creations may pass it by as many as run at once, which
+    /// the tenant's rate limit bounds).
+    async fn check_open_checks_cap(&self, tenant: &Tenant, now: i64) -> Result<(), CheckError> {
+        let limit = self.settings.limits.max_open_checks_per_tenant;
+        let (open, earliest) = self
+            .store
+            .open_checks(
+                &tenant.tenant_id,
+                now,
+                now - self.settings.request_lifetime_secs,
+            )
+            .await?;
+        if open >= limit {
+            tracing::warn!(tenant.id = %tenant.tenant_id, "check refused: too many open checks");
+            return Err(CheckError::TooManyOpenChecks {
+                limit,
+                retry_after_secs: crate::oidc::authorize::secs_until(earliest, now),
+            });
+        }
+        Ok(())
+    }
+
     /// Refuses a relying party the trust list does not show as active. The held list may
     /// predate its registration (or reinstatement): it is fetched again once first, at most
     /// every [`crate::service::MISS_REFETCH_SECS`] seconds.
@@ -222,45 +251,66 @@ fn listed(list: &VerifiedTrustList, client_id: &str) -> Result<(), CheckError> {
         })
 }
 
-/// An absolute `https` URL, or `http` to a loopback host ([`is_loopback_host`]: a local relay),
-/// without credentials or fragment: a delivery is signed but not encrypted, so it never crosses
-/// a network in clear.
-fn webhook_url(value: &str) -> Result<(), CheckError> {
-    let invalid = |why: &str| Err(CheckError::InvalidInput(format!("webhook_url: {why}")));
-    if value.len() > MAX_TEXT {
-        return invalid("too long");
-    }
-    let Ok(url) = url::Url::parse(value) else {
-        return invalid("not an absolute URL");
-    };
-    if url.host().is_none() {
-        return invalid("must have a host");
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback_host(&url) => {}
-        "http" => return invalid("plain http only to a loopback host; use https"),
-        _ => return invalid("must be an https URL"),
-    }
-    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
-        return invalid("must not carry credentials or a fragment");
-    }
-    Ok(())
+/// What kind of redirect URI passed the syntactic rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RedirectKind {
+    /// `https`, or `http` to an allowed loopback host.
+    Web,
+    /// An app's private-use scheme (RFC 8252 §7.1): only where the register lists the URI.
+    App,
 }
 
-/// An absolute URI (apps use custom schemes) without a fragment: the response code goes there.
-fn redirect_uri(value: &str) -> Result<(), CheckError> {
-    let invalid = |why: &str| Err(CheckError::InvalidInput(format!("redirect_uri: {why}")));
+/// A same-device `redirect_uri` by allow-list, never a blocklist: `https` with a host; `http`
+/// only to a loopback host in `[checks] redirect_allow_hosts` (a native app's loopback
+/// listener, RFC 8252 §7.3); or a private-use scheme in reverse domain name form (RFC 8252
+/// §7.1, e.g. `com.employer.app:/cb`), which [`attested_redirect_uri`] then requires the
+/// relying party's attestation to list. No fragment (RFC 6749 §3.1.2), no credentials. The
+/// verifier's own pages (under `public_url`: the OpenID Provider bridge's hand-off page) are
+/// always allowed.
+fn redirect_uri(
+    value: &str,
+    allow: &AllowHosts,
+    public_url: &str,
+) -> Result<RedirectKind, RedirectUriError> {
     if value.len() > MAX_TEXT {
-        return invalid("too long");
+        return Err(RedirectUriError::TooLong);
     }
-    match url::Url::parse(value) {
-        Ok(url) if url.fragment().is_some() => invalid("must not have a fragment"),
-        Ok(url) if matches!(url.scheme(), "javascript" | "data" | "file") => {
-            invalid("scheme not allowed")
+    let own_page = value
+        .strip_prefix(public_url)
+        .is_some_and(|path| path.starts_with('/'));
+    let url = url::Url::parse(value).map_err(|_| RedirectUriError::NotAbsolute)?;
+    if url.fragment().is_some() {
+        return Err(RedirectUriError::Fragment);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(RedirectUriError::Credentials);
+    }
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(RedirectKind::Web),
+        "https" => Err(RedirectUriError::NotAbsolute),
+        "http" if own_page || (is_loopback_host(&url) && allow.allows(&url)) => {
+            Ok(RedirectKind::Web)
         }
-        Ok(_) => Ok(()),
-        Err(_) => invalid("not an absolute URI"),
+        "http" => Err(RedirectUriError::PlainHttp),
+        scheme if scheme.contains('.') => Ok(RedirectKind::App),
+        scheme => Err(RedirectUriError::Scheme {
+            scheme: scheme.to_owned(),
+        }),
+    }
+}
+
+/// Where the relying party's attestation lists redirect URIs, the URI must be one of them
+/// (exact match, RFC 9700 §2.1); an app scheme is accepted only that way.
+fn attested_redirect_uri(
+    attested: Option<&[String]>,
+    uri: &str,
+    kind: RedirectKind,
+) -> Result<(), RedirectUriError> {
+    match attested {
+        Some(uris) if uris.iter().any(|u| u == uri) => Ok(()),
+        Some(_) => Err(RedirectUriError::NotAttested),
+        None if kind == RedirectKind::App => Err(RedirectUriError::AppSchemeNotRegistered),
+        None => Ok(()),
     }
 }
 
@@ -268,36 +318,73 @@ fn redirect_uri(value: &str) -> Result<(), CheckError> {
 mod tests {
     use super::*;
 
+    const PUBLIC: &str = "http://verifier.internal:8300";
+
+    fn loopback(entries: &[&str]) -> AllowHosts {
+        AllowHosts::parse(&entries.iter().map(|e| (*e).to_owned()).collect::<Vec<_>>()).unwrap()
+    }
+
     #[test]
-    fn webhook_urls_are_https_or_loopback_http_without_credentials() {
-        for good in [
-            "https://hooks.example/idv",
-            "http://127.0.0.1:9/x",
-            "http://[::1]:9/x",
-            "http://localhost:9/x",
-            "http://127.0.0.2:9/x",
+    fn redirect_uris_are_https_allowed_loopback_http_or_app_schemes() {
+        let allow = loopback(&["127.0.0.1:7777"]);
+        for (good, kind) in [
+            ("https://employer.example/cb", RedirectKind::Web),
+            ("https://employer.example/cb?x=1", RedirectKind::Web),
+            ("http://127.0.0.1:7777/cb", RedirectKind::Web),
+            ("com.employer.app:/cb", RedirectKind::App),
+            (
+                "http://verifier.internal:8300/oidc/handoff/x",
+                RedirectKind::Web,
+            ),
         ] {
-            assert!(webhook_url(good).is_ok(), "{good}");
+            assert_eq!(redirect_uri(good, &allow, PUBLIC), Ok(kind), "{good}");
         }
-        for bad in [
-            "http://hooks.example/idv",
-            "http://127.0.0.1.evil.example/x",
-            "http://localhost.evil.example/x",
-            "http://[::2]/x",
-            "ftp://x/y",
-            "https://user:pw@hooks.example/",
-            "https://hooks.example/#x",
-            "/relative",
+        for (bad, error) in [
+            ("vbscript:msgbox(1)", "scheme `vbscript`"),
+            ("javascript:alert(1)", "scheme `javascript`"),
+            ("JavaScript:alert(1)", "scheme `javascript`"),
+            ("data:text/html,<script>1</script>", "scheme `data`"),
+            ("file:///etc/passwd", "scheme `file`"),
+            ("http://employer.example/cb", "plain http"),
+            ("http://127.0.0.1:7778/cb", "plain http"),
+            ("http://localhost:7777/cb", "plain http"),
+            ("http://verifier.internal:8300.evil.example/x", "absolute"),
+            (
+                "http://verifier.internal:8300@evil.example/x",
+                "credentials",
+            ),
+            ("http://verifier.internal:8300x/x", "absolute"),
+            ("http://verifier.internal:83001/x", "absolute"),
+            ("https://employer.example/cb#x", "fragment"),
+            ("https://u:p@employer.example/cb", "credentials"),
+            ("/cb", "absolute"),
         ] {
-            assert!(webhook_url(bad).is_err(), "{bad}");
+            let refused = redirect_uri(bad, &allow, PUBLIC).unwrap_err().to_string();
+            assert!(refused.contains(error), "{bad}: {refused}");
         }
     }
 
     #[test]
-    fn redirect_uris_may_use_app_schemes_but_no_fragment() {
-        assert!(redirect_uri("https://employer.example/cb").is_ok());
-        assert!(redirect_uri("com.employer.app:/cb").is_ok());
-        assert!(redirect_uri("https://employer.example/cb#x").is_err());
-        assert!(redirect_uri("javascript:alert(1)").is_err());
+    fn attested_uris_bind_when_listed_and_app_schemes_need_them() {
+        let listed = vec!["https://employer.example/cb".to_owned()];
+        let uri = "https://employer.example/cb";
+        assert!(attested_redirect_uri(Some(&listed), uri, RedirectKind::Web).is_ok());
+        assert!(attested_redirect_uri(None, uri, RedirectKind::Web).is_ok());
+        assert_eq!(
+            attested_redirect_uri(
+                Some(&listed),
+                "https://employer.example/other",
+                RedirectKind::Web
+            ),
+            Err(RedirectUriError::NotAttested)
+        );
+        assert_eq!(
+            attested_redirect_uri(None, "com.employer.app:/cb", RedirectKind::App),
+            Err(RedirectUriError::AppSchemeNotRegistered)
+        );
+        let app = vec!["com.employer.app:/cb".to_owned()];
+        assert!(
+            attested_redirect_uri(Some(&app), "com.employer.app:/cb", RedirectKind::App).is_ok()
+        );
     }
 }

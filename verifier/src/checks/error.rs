@@ -4,6 +4,49 @@
 use crate::evidence::keys::KeyError;
 use crate::store::StoreError;
 use crate::tenants::TenantError;
+use crate::webhooks::destination::WebhookUrlError;
+
+/// Why a same-device `redirect_uri` is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedirectUriError {
+    /// Longer than 2048 characters.
+    #[error("redirect_uri: too long")]
+    TooLong,
+    /// Not an absolute URI (or an `https` URI without a host).
+    #[error("redirect_uri: not an absolute URI")]
+    NotAbsolute,
+    /// It has a fragment.
+    #[error("redirect_uri: must not have a fragment")]
+    Fragment,
+    /// It carries a user name or password.
+    #[error("redirect_uri: must not carry credentials")]
+    Credentials,
+    /// Plain `http` other than to an allowed loopback host.
+    #[error(
+        "redirect_uri: plain http only to a loopback host the operator allows \
+         ([checks] redirect_allow_hosts); use https"
+    )]
+    PlainHttp,
+    /// Neither `https`, `http` nor an app's reverse-domain scheme.
+    #[error(
+        "redirect_uri: scheme `{scheme}` is not allowed: https, or an app's reverse-domain \
+         scheme (com.example.app:/cb) that the relying party registered"
+    )]
+    Scheme {
+        /// The scheme, lowercased.
+        scheme: String,
+    },
+    /// Not among the redirect URIs the relying party's attestation lists.
+    #[error("redirect_uri: not among the redirect URIs the relying party registered")]
+    NotAttested,
+    /// An app scheme, but the relying party's attestation lists no redirect URIs.
+    #[error(
+        "redirect_uri: an app scheme is accepted only when the relying party's attestation \
+         lists the URI (register it with the trust framework)"
+    )]
+    AppSchemeNotRegistered,
+}
 
 /// A check use case's refusal or failure.
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +55,12 @@ pub enum CheckError {
     /// The input is malformed; the message names the field.
     #[error("{0}")]
     InvalidInput(String),
+    /// The `webhook_url` is refused (not https to a public address, or not allow-listed).
+    #[error(transparent)]
+    InvalidWebhookUrl(#[from] WebhookUrlError),
+    /// The same-device `redirect_uri` is refused.
+    #[error(transparent)]
+    InvalidRedirectUri(#[from] RedirectUriError),
     /// No template with this id.
     #[error("unknown check template `{template}`")]
     UnknownTemplate {
@@ -57,6 +106,18 @@ pub enum CheckError {
     NoEvidence {
         /// Why not.
         why: &'static str,
+    },
+    /// The tenant already has `[limits] max_open_checks_per_tenant` checks waiting for a
+    /// wallet.
+    #[error(
+        "the tenant has {limit} checks waiting for a wallet, the most allowed: wait until \
+         some finish or expire, or delete ones no longer needed"
+    )]
+    TooManyOpenChecks {
+        /// The cap.
+        limit: i64,
+        /// Seconds until the earliest of them expires.
+        retry_after_secs: u64,
     },
     /// The same-device response code is wrong or was used already.
     #[error("the response code is not valid for this check, or was used already")]

@@ -21,7 +21,7 @@ use crate::tenants::{Tenant, full_client_id};
 /// PNG pixels per QR module.
 const PNG_SCALE: u32 = 8;
 
-/// A check as its tenant sees it (design.md "Checks and outcomes").
+/// A check as its tenant sees it.
 #[derive(Clone, PartialEq, Serialize)]
 pub struct CheckView {
     /// `chk_…`.
@@ -176,7 +176,8 @@ impl Verifier {
     }
 
     /// Erases a check in the store and forgets its open request, so that nothing a wallet
-    /// sends now can be used. Returns whether the check exists.
+    /// sends now can be used; on SQLite then truncates the write-ahead log, so the erased
+    /// values are gone from the database's files too. Returns whether the check exists.
     pub(crate) async fn erase(
         &self,
         tenant_id: &str,
@@ -185,6 +186,9 @@ impl Verifier {
     ) -> Result<bool, StoreError> {
         let found = self.store.erase_check(tenant_id, check_id, now).await?;
         self.open_requests.remove_check(check_id);
+        if found {
+            self.truncate_log().await;
+        }
         Ok(found)
     }
 

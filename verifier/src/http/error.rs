@@ -13,7 +13,10 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use idv_service_kit::ApiError;
+use idv_service_kit::db::Unavailable;
+use idv_service_kit::http::error::UNAVAILABLE_RETRY_AFTER_SECS;
 
+use super::limits::throttled_page;
 use super::oidc::{csp_nonce, html};
 use super::pages::message_page;
 use crate::checks::CheckError;
@@ -29,6 +32,18 @@ impl From<CheckError> for ApiError {
             CheckError::InvalidInput(_) | CheckError::UnknownTemplate { .. } => {
                 ApiError::invalid_request(error.to_string())
             }
+            // No OAuth code names a webhook URL: a precise one in the same style.
+            CheckError::InvalidWebhookUrl(_) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_webhook_url",
+                error.to_string(),
+            ),
+            // RFC 7591 §3.2.2.
+            CheckError::InvalidRedirectUri(_) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_redirect_uri",
+                error.to_string(),
+            ),
             CheckError::NotFound { .. } => ApiError::not_found(error.to_string()),
             CheckError::NotAttested(_)
             | CheckError::NotPending { .. }
@@ -36,6 +51,14 @@ impl From<CheckError> for ApiError {
             | CheckError::ConfirmationDataPurged
             | CheckError::EvidencePurged
             | CheckError::NoEvidence { .. } => ApiError::conflict(error.to_string()),
+            CheckError::TooManyOpenChecks {
+                retry_after_secs, ..
+            } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                error.to_string(),
+            )
+            .with_retry_after(*retry_after_secs),
             CheckError::InvalidResponseCode => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", error.to_string())
             }
@@ -122,6 +145,14 @@ impl From<OidcError> for ApiError {
                 error.to_string(),
             ),
             OidcError::InvalidToken => ApiError::invalid_token(error.to_string()),
+            OidcError::TooManySessions {
+                retry_after_secs, ..
+            } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                error.to_string(),
+            )
+            .with_retry_after(*retry_after_secs),
             OidcError::Tenant(_)
             | OidcError::Corrupt { .. }
             | OidcError::Internal(_)
@@ -168,6 +199,9 @@ pub(super) fn page_error(verifier: &Verifier, error: OidcError) -> Response {
              start again."
                 .to_owned(),
         ),
+        OidcError::TooManySessions {
+            retry_after_secs, ..
+        } => return throttled_page(verifier, *retry_after_secs),
         OidcError::OtherBrowser => (
             StatusCode::FORBIDDEN,
             "Continue on the device where you started",
@@ -175,6 +209,26 @@ pub(super) fn page_error(verifier: &Verifier, error: OidcError) -> Response {
              code, go back to that screen: it moves on by itself. You can close this page."
                 .to_owned(),
         ),
+        _ if Unavailable::in_chain(&error).is_some() => {
+            tracing::error!(
+                error.cause = %idv_service_kit::cli::report(&error),
+                "OpenID Provider page failed: the database is unavailable"
+            );
+            let nonce = csp_nonce(verifier);
+            let page = message_page(
+                "This service is briefly unavailable",
+                "The sign-in cannot continue for a moment. Wait a few seconds and reload this \
+                 page.",
+                &nonce,
+            );
+            let mut response = html(StatusCode::SERVICE_UNAVAILABLE, page, &nonce);
+            // RFC 9110 §10.2.3.
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
+            );
+            return response;
+        }
         _ => {
             tracing::error!(
                 error.cause = %idv_service_kit::cli::report(&error),

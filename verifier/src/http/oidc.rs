@@ -2,14 +2,16 @@
 //! page with its status and cancel links, token and userinfo.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use idv_service_kit::http::{BearerToken, Json, Path};
+use idv_service_kit::http::{BearerToken, Json, Path, body_rejection};
 use idv_service_kit::{ApiError, Secret};
 
 use super::AppState;
 use super::error::{page_error, token_error};
+use super::limits::throttled_page;
 use super::pages::{handoff_page, message_page};
 use crate::oidc::authorize::Authorization;
 use crate::oidc::handoff::Handoff;
@@ -26,10 +28,11 @@ pub(super) async fn authorize(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let result = state
-        .verifier
-        .authorize(query.as_deref().unwrap_or_default())
-        .await;
+    let text = query.as_deref().unwrap_or_default();
+    if let Some(throttled) = throttle_client(&state, text) {
+        return throttled;
+    }
+    let result = state.verifier.authorize(text).await;
     authorization_response(&state, result)
 }
 
@@ -37,13 +40,41 @@ pub(super) async fn authorize(
 pub(super) async fn authorize_form(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let result = match form_text(&headers, &body) {
-        Ok(text) => state.verifier.authorize(text).await,
-        Err(error) => Err(error),
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            return body_rejection(rejection.status(), rejection.body_text()).into_response();
+        }
     };
+    let text = match form_text(&headers, &body) {
+        Ok(text) => text,
+        Err(error) => return page_error(&state.verifier, error),
+    };
+    if let Some(throttled) = throttle_client(&state, text) {
+        return throttled;
+    }
+    let result = state.verifier.authorize(text).await;
     authorization_response(&state, result)
+}
+
+/// The 429 page when the request's `client_id` has used up its rate
+/// (`[limits] authorize_per_client`).
+fn throttle_client(state: &AppState, parameters: &str) -> Option<Response> {
+    let client_id = url::form_urlencoded::parse(parameters.as_bytes())
+        .find(|(name, _)| name == "client_id")
+        .map(|(_, value)| value.into_owned())?;
+    let throttled = state.limits.authorize_per_client.check(&client_id).err()?;
+    tracing::debug!(
+        oidc.client_id = %client_id,
+        retry_after_secs = throttled.retry_after_secs(),
+        "authorization request refused: client rate limit"
+    );
+    Some(throttled_page(
+        &state.verifier,
+        throttled.retry_after_secs(),
+    ))
 }
 
 fn authorization_response(state: &AppState, result: Result<Authorization, OidcError>) -> Response {
@@ -150,8 +181,14 @@ pub(super) async fn get_handoff_status(
 pub(super) async fn exchange_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            return body_rejection(rejection.status(), rejection.body_text()).into_response();
+        }
+    };
     let text = match form_text(&headers, &body) {
         Ok(text) => text,
         Err(error) => return token_error(error),

@@ -6,19 +6,23 @@
 //! the client as `error=…&state=…&iss=…`: `invalid_request` (repeated parameter, missing or
 //! `plain` PKCE, `response_mode` other than `query`), `unsupported_response_type` (not
 //! `code`), `invalid_scope` (no `openid`, or not exactly one template the client may run),
-//! `request_not_supported` / `request_uri_not_supported`, `login_required` (`prompt=none`:
-//! a check always needs the person), and `temporarily_unavailable` / `server_error` when the
-//! check cannot be created. Scopes that are neither `openid` nor a template are ignored (Core
-//! §3.1.2.1).
+//! `request_not_supported` / `request_uri_not_supported`, and `login_required`
+//! (`prompt=none`: a check always needs the person). Scopes that are neither `openid` nor a
+//! template are ignored (Core §3.1.2.1).
+//!
+//! A valid request records a pending authorization (a session row without a check, expiring
+//! after `checks.request_lifetime_secs`) and nothing else: its check is created when the
+//! browser loads the hand-off page ([`super::handoff`]), so a flood of redirects creates no
+//! checks, keys or wallet requests. A client may have at most `[limits]
+//! max_pending_sessions_per_client` pending sign-ins; beyond that the request gets a 429 page
+//! with `Retry-After`.
 
 use idv_service_kit::Secret;
 
 use super::params::Params;
-use super::{OidcError, handoff_url, hash_secret};
-use crate::checks::{CheckError, CheckRequest};
+use super::{OidcError, hash_secret};
 use crate::service::Verifier;
 use crate::store::oidc::NewOidcSession;
-use crate::tenants::Tenant;
 
 /// Random bytes of a session id (the hand-off page's URL).
 const SESSION_ID_BYTES: usize = 24;
@@ -159,74 +163,50 @@ impl Verifier {
             );
         }
 
-        let row = self.tenant_row(&client.tenant_id).await?;
-        let tenant = Tenant {
-            tenant_id: row.tenant_id.clone(),
-            client_id: row.client_id.clone(),
-        };
+        // A pending authorization only: the check (row, key, wallet request) is created when
+        // the person's browser loads the hand-off page (`handoff`), so redirects alone cost a
+        // row each, capped per client.
+        let now = self.clock.now();
+        let limit = self.settings.limits.max_pending_sessions_per_client;
+        let (pending, earliest) = self
+            .store
+            .pending_oidc_sessions(&client.client_id, now)
+            .await?;
+        if pending >= limit {
+            tracing::warn!(
+                oidc.client_id = %client.client_id,
+                "authorization request refused: too many pending sign-ins"
+            );
+            return Err(OidcError::TooManySessions {
+                limit,
+                retry_after_secs: secs_until(earliest, now),
+            });
+        }
         let random = self.random.as_ref();
         let session_id = idv_jose::random::token(random, SESSION_ID_BYTES);
         let browser_secret = idv_jose::random::token(random, BROWSER_SECRET_BYTES);
-        let handoff = handoff_url(&self.settings.public_url, &session_id);
-        // A wallet on this device returns the person to the hand-off page, unless the tenant's
-        // attestation restricts redirect URIs (the page then keeps polling on its own).
-        let wallet_return = match self.signing_material(&tenant.tenant_id).await {
-            Ok(material) if material.attestation.check_redirect_uri(&handoff).is_ok() => {
-                Some(handoff)
-            }
-            _ => None,
-        };
-        let check = match self
-            .create_check(
-                &tenant,
-                CheckRequest {
-                    template: template.clone(),
-                    webhook_url: None,
-                    redirect_uri: wallet_return,
-                    reference: Some(format!("oidc:{}", client.client_id)),
-                    response_mode: None,
-                },
-            )
-            .await
-        {
-            Ok(check) => check,
-            Err(error) => {
-                tracing::warn!(
-                    oidc.client_id = %client.client_id, %error,
-                    "check for an authorization request not created"
-                );
-                return match error {
-                    CheckError::NotAttested(_) => refuse(
-                        "temporarily_unavailable",
-                        "the verifier cannot run this check for the client now",
-                    ),
-                    _ => refuse("server_error", "the check could not be created"),
-                };
-            }
-        };
+        let lifetime = self.settings.request_lifetime_secs;
         let session = NewOidcSession {
             session_id: session_id.clone(),
             browser_hash: hash_secret(&browser_secret),
             client_id: client.client_id.clone(),
-            tenant_id: tenant.tenant_id.clone(),
-            check_id: check.id.clone(),
+            tenant_id: client.tenant_id.clone(),
+            check_id: None,
             scope: format!("openid {template}"),
             redirect_uri,
             state: state.map(str::to_owned),
             nonce: nonce.map(str::to_owned),
             code_challenge,
-            created_at: check.created_at,
-            expires_at: check.expires_at,
+            created_at: now,
+            expires_at: now + lifetime,
         };
         self.store.insert_oidc_session(&session).await?;
-        tracing::info!(
-            oidc.client_id = %client.client_id, check.id = %check.id,
-            "authorization session started"
-        );
+        tracing::info!(oidc.client_id = %client.client_id, "authorization session started");
         Ok(Authorization::Started {
             session_id,
             browser_secret: Secret::new(browser_secret),
-            lifetime_secs: check.expires_at - check.created_at,
+            // The page may be loaded up to a lifetime later, and its check lives one more.
+            lifetime_secs: 2 * lifetime,
         })
     }
 
@@ -271,4 +251,9 @@ impl Verifier {
         }
         Ok(ClientRedirect(url.into()))
     }
+}
+
+/// Seconds from `now` until `earliest` (an expiry), at least 1: a `Retry-After`.
+pub(crate) fn secs_until(earliest: Option<i64>, now: i64) -> u64 {
+    earliest.map_or(1, |at| u64::try_from(at - now).unwrap_or(0).max(1))
 }

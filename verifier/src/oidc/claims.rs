@@ -73,9 +73,12 @@ impl Verifier {
         let corrupt = OidcError::Corrupt {
             what: "session check",
         };
+        let Some(check_id) = &session.check_id else {
+            return Err(corrupt);
+        };
         let check = self
             .store
-            .load_check(&session.tenant_id, &session.check_id)
+            .load_check(&session.tenant_id, check_id)
             .await?
             .ok_or(corrupt)?;
         let view = released_view(&check, &self.settings.public_url)

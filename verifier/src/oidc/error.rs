@@ -23,6 +23,15 @@ pub enum OidcError {
     /// The session's cookie is missing or is another browser's.
     #[error("this sign-in continues in the browser where it was started")]
     OtherBrowser,
+    /// Authorization request: the client already has `[limits]
+    /// max_pending_sessions_per_client` sign-ins waiting for the person.
+    #[error("too many sign-ins of this service are waiting for a person ({limit})")]
+    TooManySessions {
+        /// The cap.
+        limit: i64,
+        /// Seconds until the earliest of them expires.
+        retry_after_secs: u64,
+    },
     /// Token endpoint: the request is malformed; the message says how.
     #[error("{0}")]
     InvalidRequest(String),

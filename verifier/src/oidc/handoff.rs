@@ -20,12 +20,12 @@ use serde::Serialize;
 use super::authorize::ClientRedirect;
 use idv_jose::digest::constant_time_eq;
 
-use super::{CODE_LIFETIME_SECS, OidcError, hash_secret};
-use crate::checks::{CheckState, OutcomeRecord, request_uri, wallet_url};
+use super::{CODE_LIFETIME_SECS, OidcError, handoff_url, hash_secret};
+use crate::checks::{CheckError, CheckRequest, CheckState, OutcomeRecord, request_uri, wallet_url};
 use crate::service::Verifier;
 use crate::store::checks::CheckRow;
 use crate::store::oidc::OidcSessionRow;
-use crate::tenants::full_client_id;
+use crate::tenants::{Tenant, full_client_id};
 
 /// Random bytes of an authorization code (256 bits).
 const CODE_BYTES: usize = 32;
@@ -128,7 +128,7 @@ pub const fn signs_in(outcome: OutcomeState) -> bool {
 }
 
 impl Verifier {
-    /// A visit to the hand-off page.
+    /// A visit to the hand-off page. The first visit creates the session's check.
     pub async fn handoff(
         &self,
         session_id: &str,
@@ -139,8 +139,25 @@ impl Verifier {
         if session.status != "pending" {
             return Ok(Handoff::Finished { client_name });
         }
-        let check = self.session_check(&session).await?;
         let now = self.clock.now();
+        let check_id = match &session.check_id {
+            Some(check_id) => check_id.clone(),
+            None if now >= session.expires_at => {
+                let expired = ReasonCode::RequestExpired.as_str();
+                return self
+                    .end_session(&session, client_name, "access_denied", expired, now)
+                    .await;
+            }
+            None => match self.start_check(&session, now).await? {
+                Ok(check_id) => check_id,
+                Err((error, description)) => {
+                    return self
+                        .end_session(&session, client_name, error, description, now)
+                        .await;
+                }
+            },
+        };
+        let check = self.session_check(&session.tenant_id, &check_id).await?;
         match outcome(&check, now)? {
             Outcome::Pending => {
                 let tenant = self.tenant_row(&session.tenant_id).await?;
@@ -173,9 +190,89 @@ impl Verifier {
                         .await
                         .map_err(|e| OidcError::Internal(e.to_string()))?;
                 }
-                self.deny(&session, client_name, &why, now).await
+                self.end_session(&session, client_name, "access_denied", &why, now)
+                    .await
             }
         }
+    }
+
+    /// Creates the check of a session that has none (the same use case as `POST /v1/checks`;
+    /// its `reference` is `oidc:<client_id>`) and attaches it. `Err((error, description))`
+    /// when it cannot be created: the sign-in goes back to the client with that error.
+    async fn start_check(
+        &self,
+        session: &OidcSessionRow,
+        now: i64,
+    ) -> Result<Result<String, (&'static str, &'static str)>, OidcError> {
+        let template = session
+            .scope
+            .strip_prefix("openid ")
+            .ok_or(OidcError::Corrupt {
+                what: "session scope",
+            })?;
+        let row = self.tenant_row(&session.tenant_id).await?;
+        let tenant = Tenant {
+            tenant_id: row.tenant_id.clone(),
+            client_id: row.client_id.clone(),
+        };
+        let handoff = handoff_url(&self.settings.public_url, &session.session_id);
+        // A wallet on this device returns the person to the hand-off page, unless the tenant's
+        // attestation restricts redirect URIs (the page then keeps polling on its own).
+        let wallet_return = match self.signing_material(&tenant.tenant_id).await {
+            Ok(material) if material.attestation.check_redirect_uri(&handoff).is_ok() => {
+                Some(handoff)
+            }
+            _ => None,
+        };
+        let created = self
+            .create_check(
+                &tenant,
+                CheckRequest {
+                    template: template.to_owned(),
+                    webhook_url: None,
+                    redirect_uri: wallet_return,
+                    reference: Some(format!("oidc:{}", session.client_id)),
+                    response_mode: None,
+                },
+            )
+            .await;
+        let check = match created {
+            Ok(check) => check,
+            Err(error) => {
+                tracing::warn!(
+                    oidc.client_id = %session.client_id, %error,
+                    "check for an authorization session not created"
+                );
+                return Ok(Err(match error {
+                    CheckError::NotAttested(_) | CheckError::TooManyOpenChecks { .. } => (
+                        "temporarily_unavailable",
+                        "the verifier cannot run this check for the client now",
+                    ),
+                    _ => ("server_error", "the check could not be created"),
+                }));
+            }
+        };
+        if self
+            .store
+            .attach_oidc_check(&session.session_id, &check.id, check.expires_at)
+            .await?
+        {
+            tracing::info!(
+                oidc.client_id = %session.client_id, check.id = %check.id,
+                "authorization session's check created"
+            );
+            return Ok(Ok(check.id));
+        }
+        // A concurrent load of the page attached its check first: this one goes.
+        self.erase(&tenant.tenant_id, &check.id, now).await?;
+        let reloaded = self
+            .store
+            .load_oidc_session(&session.session_id)
+            .await?
+            .ok_or(OidcError::UnknownSession)?;
+        reloaded.check_id.map(Ok).ok_or(OidcError::Corrupt {
+            what: "session check",
+        })
     }
 
     /// Where the session's check stands, for the page's script.
@@ -185,14 +282,17 @@ impl Verifier {
         browser_secret: Option<&Secret>,
     ) -> Result<HandoffStatus, OidcError> {
         let session = self.bound_session(session_id, browser_secret).await?;
-        let status = if session.status == "pending" {
-            let check = self.session_check(&session).await?;
-            match outcome(&check, self.clock.now())? {
-                Outcome::Pending => Progress::Waiting,
-                Outcome::SignedIn | Outcome::Denied(_) => Progress::Finished,
+        let status = match (session.status.as_str(), &session.check_id) {
+            // The page has not been loaded yet: nothing has started.
+            ("pending", None) => Progress::Waiting,
+            ("pending", Some(check_id)) => {
+                let check = self.session_check(&session.tenant_id, check_id).await?;
+                match outcome(&check, self.clock.now())? {
+                    Outcome::Pending => Progress::Waiting,
+                    Outcome::SignedIn | Outcome::Denied(_) => Progress::Finished,
+                }
             }
-        } else {
-            Progress::Finished
+            _ => Progress::Finished,
         };
         Ok(HandoffStatus {
             status,
@@ -213,16 +313,18 @@ impl Verifier {
         }
         let now = self.clock.now();
         let handoff = self
-            .deny(
+            .end_session(
                 &session,
                 client_name,
+                "access_denied",
                 "the person cancelled the sign-in",
                 now,
             )
             .await?;
         // Nothing the wallet sends now can be used: the check goes too.
-        self.erase(&session.tenant_id, &session.check_id, now)
-            .await?;
+        if let Some(check_id) = &session.check_id {
+            self.erase(&session.tenant_id, check_id, now).await?;
+        }
         Ok(handoff)
     }
 
@@ -255,9 +357,9 @@ impl Verifier {
             .name)
     }
 
-    async fn session_check(&self, session: &OidcSessionRow) -> Result<CheckRow, OidcError> {
+    async fn session_check(&self, tenant_id: &str, check_id: &str) -> Result<CheckRow, OidcError> {
         self.store
-            .load_check(&session.tenant_id, &session.check_id)
+            .load_check(tenant_id, check_id)
             .await?
             .ok_or(OidcError::Corrupt {
                 what: "session check",
@@ -286,7 +388,8 @@ impl Verifier {
             return Ok(Handoff::Finished { client_name });
         }
         tracing::info!(
-            oidc.client_id = %session.client_id, check.id = %session.check_id,
+            oidc.client_id = %session.client_id,
+            check.id = session.check_id.as_deref().unwrap_or_default(),
             "authorization code issued"
         );
         Ok(Handoff::Redirect(self.client_redirect(
@@ -296,11 +399,13 @@ impl Verifier {
         )?))
     }
 
-    /// `pending → denied`, and the browser back to the client with `access_denied`.
-    async fn deny(
+    /// `pending → denied`, and the browser back to the client with `error` (`access_denied`,
+    /// or `temporarily_unavailable` / `server_error` when its check could not be created).
+    async fn end_session(
         &self,
         session: &OidcSessionRow,
         client_name: String,
+        error: &str,
         why: &str,
         now: i64,
     ) -> Result<Handoff, OidcError> {
@@ -312,12 +417,12 @@ impl Verifier {
             return Ok(Handoff::Finished { client_name });
         }
         tracing::info!(
-            oidc.client_id = %session.client_id, check.id = %session.check_id,
+            oidc.client_id = %session.client_id, oidc.error = error,
             "authorization session denied"
         );
         Ok(Handoff::Redirect(self.client_redirect(
             &session.redirect_uri,
-            &[("error", "access_denied"), ("error_description", why)],
+            &[("error", error), ("error_description", why)],
             session.state.as_deref(),
         )?))
     }

@@ -5,8 +5,10 @@
 //! form-encoded, then Basic) or `client_secret_post`, not both. The code must be unexpired,
 //! unused and the client's; `redirect_uri` must be the authorization request's, and
 //! base64url(SHA-256(`code_verifier`)) its `code_challenge`; its check must still sign the
-//! person in (a check erased since the code was issued does not). A code presented a second
-//! time is refused and the access token issued from it revoked (RFC 6749 §4.1.2).
+//! person in (a check erased since the code was issued does not). The first attempt spends the
+//! code, successful or not (RFC 6749 §4.1.2: a code is used once): a wrong PKCE verifier or
+//! `redirect_uri` leaves nothing to retry with. A code presented a second time is refused and
+//! the access token issued from it revoked.
 //!
 //! The ID token: `{"alg":"ES256","typ":"JWT","kid":…}` signed with the verifier's `id_token`
 //! key; claims `iss`, `sub`, `aud` (the client id), `iat`, `exp`, `auth_time`, `nonce` (when
@@ -90,33 +92,32 @@ impl Verifier {
                 .ok_or(OidcError::InvalidGrant(
                     "the code is unknown or has expired",
                 ))?;
-        if session.client_id != client.client_id {
-            return Err(OidcError::InvalidGrant(
-                "the code was issued to another client",
-            ));
-        }
+        let check_id = session.check_id.clone().unwrap_or_default();
         if session.code_used_at.is_some() {
-            return Err(self.replayed(&code_hash, &session.check_id, now).await);
+            return Err(self.replayed(&code_hash, &check_id, now).await);
         }
-        if session.code_expires_at.is_none_or(|exp| exp <= now) {
-            return Err(OidcError::InvalidGrant(
-                "the code is unknown or has expired",
-            ));
-        }
-        if session.redirect_uri != redirect_uri {
-            return Err(OidcError::InvalidGrant(
-                "redirect_uri is not the authorization request's",
-            ));
-        }
-        if !idv_jose::pkce::verifies(code_verifier, &session.code_challenge) {
-            return Err(OidcError::InvalidGrant(
-                "the code_verifier does not match the code_challenge",
-            ));
+        let refusal = if session.client_id != client.client_id {
+            Some("the code was issued to another client")
+        } else if session.code_expires_at.is_none_or(|exp| exp <= now) {
+            Some("the code is unknown or has expired")
+        } else if session.redirect_uri != redirect_uri {
+            Some("redirect_uri is not the authorization request's")
+        } else if !idv_jose::pkce::verifies(code_verifier, &session.code_challenge) {
+            Some("the code_verifier does not match the code_challenge")
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            // A code is used once (RFC 6749 §4.1.2): a failed attempt spends it too, so a
+            // stolen code cannot be tried against verifiers until one fits.
+            self.store.spend_oidc_code(&code_hash, now).await?;
+            return Err(OidcError::InvalidGrant(why));
         }
 
         let sign_in = self.sign_in_claims(&session).await?;
         if !sign_in.signs_in {
             // Codes are issued only for checks that sign in; this one was erased since.
+            self.store.spend_oidc_code(&code_hash, now).await?;
             return Err(OidcError::InvalidGrant("the code's check no longer stands"));
         }
         let access_token = idv_jose::random::token(self.random.as_ref(), ACCESS_TOKEN_BYTES);
@@ -131,7 +132,7 @@ impl Verifier {
             .await?
         {
             // Redeemed by a concurrent request meanwhile: a replay all the same.
-            return Err(self.replayed(&code_hash, &session.check_id, now).await);
+            return Err(self.replayed(&code_hash, &check_id, now).await);
         }
 
         let mut claims = Map::new();
@@ -150,7 +151,7 @@ impl Verifier {
         let id_token = jws::sign_claims(&header, &Value::Object(claims), &self.id_token_key)
             .map_err(|e| OidcError::Internal(e.to_string()))?;
         tracing::info!(
-            oidc.client_id = %client.client_id, check.id = %session.check_id,
+            oidc.client_id = %client.client_id, check.id = %check_id,
             "tokens issued"
         );
         Ok(TokenResponse {

@@ -217,6 +217,26 @@ impl Store {
         Ok(())
     }
 
+    /// How many checks of `tenant_id` wait for a wallet at `now` (created since
+    /// `created_after`, still `created`, unexpired), and the earliest expiry among them.
+    pub async fn open_checks(
+        &self,
+        tenant_id: &str,
+        now: i64,
+        created_after: i64,
+    ) -> Result<(i64, Option<i64>), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS open_count, MIN(expires_at) AS earliest FROM checks \
+             WHERE tenant_id = $1 AND created_at > $2 AND state = 'created' AND expires_at > $3",
+        )
+        .bind(tenant_id)
+        .bind(created_after)
+        .bind(now)
+        .fetch_one(self.db.pool())
+        .await?;
+        Ok((get(&row, "open_count")?, get(&row, "earliest")?))
+    }
+
     /// A tenant's check; another tenant's check is `None`, exactly like a missing one.
     pub async fn load_check(
         &self,

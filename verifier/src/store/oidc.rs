@@ -54,8 +54,8 @@ pub struct NewOidcSession {
     pub client_id: String,
     /// The client's tenant.
     pub tenant_id: String,
-    /// The check run for the session.
-    pub check_id: String,
+    /// The check run for the session: none until the hand-off page is loaded.
+    pub check_id: Option<String>,
     /// The granted scope (`openid <template>`).
     pub scope: String,
     /// The request's redirect URI (one of the client's).
@@ -68,7 +68,7 @@ pub struct NewOidcSession {
     pub code_challenge: String,
     /// Creation time.
     pub created_at: i64,
-    /// When the session (its check's wallet request) expires.
+    /// When the pending authorization expires (its check's expiry once it has one).
     pub expires_at: i64,
 }
 
@@ -84,8 +84,8 @@ pub struct OidcSessionRow {
     pub client_id: String,
     /// The client's tenant.
     pub tenant_id: String,
-    /// The check.
-    pub check_id: String,
+    /// The check, once the hand-off page has been loaded.
+    pub check_id: Option<String>,
     /// The granted scope.
     pub scope: String,
     /// The request's redirect URI.
@@ -221,6 +221,47 @@ impl Store {
         Ok(())
     }
 
+    /// Attaches the check created for a pending session that has none yet, and takes the
+    /// check's expiry. Returns whether this call won (a concurrent load may have attached one).
+    pub async fn attach_oidc_check(
+        &self,
+        session_id: &str,
+        check_id: &str,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let done = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE oidc_sessions SET check_id = $2, expires_at = $3 \
+                     WHERE session_id = $1 AND check_id IS NULL AND status = 'pending'",
+                )
+                .bind(session_id)
+                .bind(check_id)
+                .bind(expires_at),
+            )
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// How many sessions of `client_id` are pending and unexpired at `now`, and the earliest
+    /// expiry among them.
+    pub async fn pending_oidc_sessions(
+        &self,
+        client_id: &str,
+        now: i64,
+    ) -> Result<(i64, Option<i64>), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS pending_count, MIN(expires_at) AS earliest FROM oidc_sessions \
+             WHERE client_id = $1 AND status = 'pending' AND expires_at > $2",
+        )
+        .bind(client_id)
+        .bind(now)
+        .fetch_one(self.db.pool())
+        .await?;
+        Ok((get(&row, "pending_count")?, get(&row, "earliest")?))
+    }
+
     /// A session by its id.
     pub async fn load_oidc_session(
         &self,
@@ -317,6 +358,23 @@ impl Store {
                 .bind(now)
                 .bind(access_token_hash)
                 .bind(access_token_expires_at),
+            )
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Spends a code without issuing anything (a failed exchange attempt). Returns whether it
+    /// was unspent.
+    pub async fn spend_oidc_code(&self, code_hash: &str, now: i64) -> Result<bool, StoreError> {
+        let done = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE oidc_sessions SET code_used_at = $2 WHERE code_hash = $1 \
+                     AND code_used_at IS NULL",
+                )
+                .bind(code_hash)
+                .bind(now),
             )
             .await?;
         Ok(done.rows_affected() == 1)

@@ -1,4 +1,5 @@
-//! The webhook outbox: events written with the change they report, delivered at least once.
+//! The webhook outbox: events written with the change they report, each attempt claimed by
+//! one instance under a lease (see [`Store::claim_event`]).
 
 use idv_service_kit::db::WriteTx;
 use sqlx::any::AnyRow;
@@ -50,6 +51,21 @@ pub struct EventStatus {
     pub attempts: i64,
     /// HTTP status of the last attempt, if one answered.
     pub last_status: Option<i64>,
+    /// Why the last attempt failed (no personal data: a status, a timeout, a refusal).
+    pub last_error: Option<String>,
+}
+
+/// A failed attempt, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptFailure<'a> {
+    /// The HTTP status, if the host answered.
+    pub status: Option<i64>,
+    /// Why it failed.
+    pub error: &'a str,
+    /// When to try again.
+    pub next_attempt_at: i64,
+    /// Whether this was the last attempt (the event becomes `dead`).
+    pub give_up: bool,
 }
 
 pub(super) async fn insert_event(tx: &mut WriteTx, event: &NewEvent) -> Result<(), StoreError> {
@@ -70,94 +86,145 @@ pub(super) async fn insert_event(tx: &mut WriteTx, event: &NewEvent) -> Result<(
 }
 
 impl Store {
-    /// Claims up to `limit` due events for `lease` seconds: each is claimed by one caller
-    /// (compare-and-swap on `locked_until`), so instances sharing the database do not send
-    /// the same attempt twice. An attempt that dies with its instance is retried after the
-    /// lease.
-    pub async fn claim_due_events(
+    /// Up to `limit` events due at `now` and not held by an attempt, oldest first, leaving out
+    /// the tenants and URLs in `skip` (those this instance cannot start more attempts for:
+    /// they must not crowd others out of the batch). Nothing is claimed yet.
+    pub async fn due_events(
         &self,
         now: i64,
-        lease: i64,
         limit: i64,
+        skip_tenants: &[String],
+        skip_urls: &[String],
     ) -> Result<Vec<PendingEvent>, StoreError> {
-        let rows = sqlx::query(
+        let mut sql = String::from(
             "SELECT event_id, tenant_id, url, payload, attempts FROM webhook_outbox \
-             WHERE state = 'pending' AND next_attempt_at <= $1 AND locked_until <= $1 \
-             ORDER BY next_attempt_at, event_id LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(self.db.pool())
-        .await?;
-        let mut claimed = Vec::new();
-        for row in &rows {
-            let event = pending(row)?;
-            let done = self
-                .db
-                .write(
-                    sqlx::query(
-                        "UPDATE webhook_outbox SET locked_until = $2 \
-                 WHERE event_id = $1 AND state = 'pending' AND locked_until <= $3",
-                    )
-                    .bind(&event.event_id)
-                    .bind(now + lease)
-                    .bind(now),
-                )
-                .await?;
-            if done.rows_affected() == 1 {
-                claimed.push(event);
+             WHERE state = 'pending' AND next_attempt_at <= $1 AND locked_until <= $1",
+        );
+        let mut next = 3;
+        for (column, values) in [("tenant_id", skip_tenants), ("url", skip_urls)] {
+            if values.is_empty() {
+                continue;
             }
+            let placeholders: Vec<String> = (next..next + values.len())
+                .map(|i| format!("${i}"))
+                .collect();
+            next += values.len();
+            sql.push_str(&format!(
+                " AND {column} NOT IN ({})",
+                placeholders.join(", ")
+            ));
         }
-        Ok(claimed)
+        sql.push_str(" ORDER BY next_attempt_at, event_id LIMIT $2");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit);
+        for value in skip_tenants.iter().chain(skip_urls) {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(self.db.pool()).await?;
+        rows.iter().map(pending).collect()
     }
 
-    /// Records a 2xx: the event is done.
+    /// Claims `event` for one attempt until `lease_until`, if it is still due at `now`, not
+    /// held, and nobody attempted it since it was read (compare-and-swap on `locked_until` and
+    /// `attempts`): instances sharing the database never attempt it at the same time. Returns
+    /// the lease, which fences every later write of this attempt: a new claim always sets a
+    /// later `locked_until` than an expired one, and a finished attempt sets 0.
+    pub async fn claim_event(
+        &self,
+        event: &PendingEvent,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let done = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE webhook_outbox SET locked_until = $2 \
+                     WHERE event_id = $1 AND state = 'pending' AND next_attempt_at <= $3 \
+                     AND locked_until <= $3 AND attempts = $4",
+                )
+                .bind(&event.event_id)
+                .bind(lease_until)
+                .bind(now)
+                .bind(event.attempts),
+            )
+            .await?;
+        Ok((done.rows_affected() == 1).then_some(lease_until))
+    }
+
+    /// Extends the lease of an attempt still sending; false when it was lost (expired and
+    /// claimed by another instance).
+    pub async fn renew_lease(
+        &self,
+        event_id: &str,
+        lease: i64,
+        lease_until: i64,
+    ) -> Result<bool, StoreError> {
+        let done = self
+            .db
+            .write(
+                sqlx::query(
+                    "UPDATE webhook_outbox SET locked_until = $3 \
+                     WHERE event_id = $1 AND state = 'pending' AND locked_until = $2",
+                )
+                .bind(event_id)
+                .bind(lease)
+                .bind(lease_until),
+            )
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records a 2xx under `lease`: the event is done. False when the lease was lost.
     pub async fn mark_event_delivered(
         &self,
         event_id: &str,
+        lease: i64,
         status: i64,
         now: i64,
-    ) -> Result<(), StoreError> {
-        self.db
+    ) -> Result<bool, StoreError> {
+        let done = self
+            .db
             .write(
                 sqlx::query(
                     "UPDATE webhook_outbox SET state = 'delivered', attempts = attempts + 1, \
-             last_status = $2, last_error = NULL, delivered_at = $3, locked_until = 0 \
-             WHERE event_id = $1",
+                     last_status = $3, last_error = NULL, delivered_at = $4, locked_until = 0 \
+                     WHERE event_id = $1 AND locked_until = $2",
                 )
                 .bind(event_id)
+                .bind(lease)
                 .bind(status)
                 .bind(now),
             )
             .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
-    /// Records a failed attempt: retry at `next_attempt_at`, or `dead` when `give_up`.
+    /// Records a failed attempt under `lease`: retry at `next_attempt_at`, or `dead` when
+    /// `give_up`. False when the lease was lost.
     pub async fn mark_event_failed(
         &self,
         event_id: &str,
-        status: Option<i64>,
-        error: &str,
-        next_attempt_at: i64,
-        give_up: bool,
-    ) -> Result<(), StoreError> {
-        self.db
+        lease: i64,
+        failure: &AttemptFailure<'_>,
+    ) -> Result<bool, StoreError> {
+        let done = self
+            .db
             .write(
                 sqlx::query(
-                    "UPDATE webhook_outbox SET attempts = attempts + 1, last_status = $2, \
-             last_error = $3, next_attempt_at = $4, locked_until = 0, \
-             state = CASE WHEN $5 = 1 THEN 'dead' ELSE 'pending' END \
-             WHERE event_id = $1",
+                    "UPDATE webhook_outbox SET attempts = attempts + 1, last_status = $3, \
+                     last_error = $4, next_attempt_at = $5, locked_until = 0, \
+                     state = CASE WHEN $6 = 1 THEN 'dead' ELSE 'pending' END \
+                     WHERE event_id = $1 AND locked_until = $2",
                 )
                 .bind(event_id)
-                .bind(status)
-                .bind(error)
-                .bind(next_attempt_at)
-                .bind(i64::from(give_up)),
+                .bind(lease)
+                .bind(failure.status)
+                .bind(failure.error)
+                .bind(failure.next_attempt_at)
+                .bind(i64::from(failure.give_up)),
             )
             .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// The events about a tenant's check, oldest first.
@@ -167,7 +234,7 @@ impl Store {
         check_id: &str,
     ) -> Result<Vec<EventStatus>, StoreError> {
         let rows = sqlx::query(
-            "SELECT event_id, check_id, state, attempts, last_status FROM webhook_outbox \
+            "SELECT event_id, check_id, state, attempts, last_status, last_error FROM webhook_outbox \
              WHERE tenant_id = $1 AND check_id = $2 ORDER BY created_at, event_id",
         )
         .bind(tenant_id)
@@ -182,6 +249,7 @@ impl Store {
                     state: get(row, "state")?,
                     attempts: get(row, "attempts")?,
                     last_status: get(row, "last_status")?,
+                    last_error: get(row, "last_error")?,
                 })
             })
             .collect()

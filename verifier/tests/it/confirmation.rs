@@ -177,8 +177,8 @@ async fn an_age_check_needs_no_confirmation_and_takes_none(db: TestDb) {
 }
 
 async fn webhooks_announce_the_presentation_and_the_confirmation(db: TestDb) {
-    let fed = Federation::start(&db).await;
     let receiver = WebhookReceiver::start(Vec::new()).await;
+    let fed = Federation::start_with(&db, |c| receiver.allow(c)).await;
     let credential = fed.issue_identity("good", &british_citizen());
     let created = fed
         .create_check(&json!({"template": "right_to_work", "webhook_url": receiver.url}))

@@ -52,6 +52,16 @@ impl Server {
     }
 }
 
+/// A verifier instance started by [`Federation::another_running_instance`].
+pub(crate) struct RunningInstance(Server);
+
+impl RunningInstance {
+    /// Stops it (its attempts under way finish first).
+    pub(crate) async fn stop(mut self) {
+        self.0.stop().await;
+    }
+}
+
 /// A certified (or not) provider: its issuer key, `iss` and status list.
 pub(crate) struct Provider {
     pub(crate) name: &'static str,
@@ -164,6 +174,15 @@ const PROVIDERS: [(&str, Registration); 4] = [
 impl Federation {
     /// The federation with the verifier on `db`.
     pub(crate) async fn start(db: &TestDb) -> Self {
+        Self::start_with(db, |_| {}).await
+    }
+
+    /// The federation with the verifier on `db`, its configuration changed by `configure`
+    /// (e.g. [`WebhookReceiver::allow`]).
+    pub(crate) async fn start_with(
+        db: &TestDb,
+        configure: impl FnOnce(&mut VerifierConfig),
+    ) -> Self {
         // Providers are registered (certified) two days before the tests' "now", so that
         // credentials issued today (`iat` rounded down to the day) were issued while certified.
         let clock = Arc::new(ManualClock::new(T0 - 2 * DAY));
@@ -280,6 +299,7 @@ impl Federation {
         verifier_config.webhooks.max_attempts = 5;
         verifier_config.webhooks.timeout_secs = 5;
         verifier_config.sweeper.interval_ms = 25;
+        configure(&mut verifier_config);
         let app = Application::build_on(
             verifier_config.clone(),
             listener,
@@ -358,6 +378,16 @@ impl Federation {
     /// A second tenant of the same verifier, registered as a relying party at the trust
     /// framework now and attested: the verifier's held trust list may not show it yet.
     pub(crate) async fn newly_registered_tenant(&self, client_id: &str) -> TenantCredentials {
+        self.registered_tenant_with_redirect_uris(client_id, None)
+            .await
+    }
+
+    /// [`Self::newly_registered_tenant`], its attestation listing `redirect_uris` if given.
+    pub(crate) async fn registered_tenant_with_redirect_uris(
+        &self,
+        client_id: &str,
+        redirect_uris: Option<&[&str]>,
+    ) -> TenantCredentials {
         let verifier = verifier::startup::open(
             &self.verifier_config,
             Arc::clone(&self.clock) as Arc<dyn Clock>,
@@ -379,7 +409,7 @@ impl Federation {
         };
         let rp_id = tf_client.register_relying_party(client_id).await;
         let attestation = tf_client
-            .attest(&rp_id, &created.tenant.request_signing_jwk)
+            .attest_with(&rp_id, &created.tenant.request_signing_jwk, redirect_uris)
             .await;
         verifier
             .install_attestation(&created.tenant.tenant_id, &attestation)
@@ -414,6 +444,26 @@ impl Federation {
     /// Stops the trust framework (its address then refuses connections).
     pub(crate) async fn stop_trust_framework(&mut self) {
         self.tf.stop().await;
+    }
+
+    /// Another verifier instance (server and background tasks) on the same database and
+    /// configuration, on its own port, as a second process would be.
+    pub(crate) async fn another_running_instance(&self) -> RunningInstance {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let app = Application::build_on(
+            self.verifier_config.clone(),
+            listener,
+            Arc::clone(&self.clock) as Arc<dyn Clock>,
+            Arc::new(SystemRandom),
+        )
+        .await
+        .unwrap();
+        RunningInstance(spawn(|stopped| app.run_until(stopped)))
+    }
+
+    /// The trust framework's base URL (another service on this machine).
+    pub(crate) fn tf_address(&self) -> &str {
+        &self.tf_address
     }
 
     pub(crate) async fn stop(mut self) {
@@ -739,11 +789,21 @@ impl TfClient<'_> {
     }
 
     async fn attest(&self, rp_id: &str, jwk: &idv_jose::Jwk) -> String {
+        self.attest_with(rp_id, jwk, None).await
+    }
+
+    async fn attest_with(
+        &self,
+        rp_id: &str,
+        jwk: &idv_jose::Jwk,
+        redirect_uris: Option<&[&str]>,
+    ) -> String {
+        let mut body = json!({"jwk": jwk});
+        if let Some(uris) = redirect_uris {
+            body["redirect_uris"] = json!(uris);
+        }
         let issued = self
-            .post(
-                &format!("/v1/relying-parties/{rp_id}/attestations"),
-                &json!({"jwk": jwk}),
-            )
+            .post(&format!("/v1/relying-parties/{rp_id}/attestations"), &body)
             .await;
         issued["verifier_attestation"].as_str().unwrap().to_owned()
     }
@@ -778,6 +838,8 @@ pub(crate) fn reason_codes(check: &Value) -> Vec<String> {
 /// A webhook receiver answering with `statuses` in turn (then 200), recording every request.
 pub(crate) struct WebhookReceiver {
     pub(crate) url: String,
+    /// `127.0.0.1:<port>`: what the verifier must allow-list to deliver here.
+    pub(crate) host: String,
     pub(crate) received: Arc<Mutex<Vec<(HeaderMap, String)>>>,
     _server: Server,
 }
@@ -785,11 +847,30 @@ pub(crate) struct WebhookReceiver {
 impl WebhookReceiver {
     pub(crate) async fn start(statuses: Vec<u16>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hooks/idv", listener.local_addr().unwrap());
+        Self::serve(listener, statuses, std::time::Duration::ZERO)
+    }
+
+    /// A receiver that answers 200 only `delay` after each request arrived (a slow or
+    /// hanging host); requests are recorded on arrival.
+    pub(crate) async fn start_slow(delay: std::time::Duration) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve(listener, Vec::new(), delay)
+    }
+
+    /// A receiver on a given loopback port (one that was down before).
+    pub(crate) async fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        Self::serve(listener, Vec::new(), std::time::Duration::ZERO)
+    }
+
+    fn serve(listener: TcpListener, statuses: Vec<u16>, delay: std::time::Duration) -> Self {
+        let host = listener.local_addr().unwrap().to_string();
+        let url = format!("http://{host}/hooks/idv");
         let received = Arc::new(Mutex::new(Vec::new()));
         let state = ReceiverState {
             received: Arc::clone(&received),
             statuses: Arc::new(Mutex::new(statuses.into_iter().rev().collect())),
+            delay,
         };
         let router = axum::Router::new()
             .route("/hooks/idv", post(receive_webhook))
@@ -801,9 +882,30 @@ impl WebhookReceiver {
         });
         Self {
             url,
+            host,
             received,
             _server: server,
         }
+    }
+
+    /// Allow-lists this receiver (its `host:port` only) in `[webhooks] allow_hosts`.
+    pub(crate) fn allow(&self, config: &mut VerifierConfig) {
+        config.webhooks.allow_hosts.push(self.host.clone());
+    }
+
+    /// The port it listens on.
+    pub(crate) fn port(&self) -> u16 {
+        self.host.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// The `webhook-id`s received, in order of arrival.
+    pub(crate) fn event_ids(&self) -> Vec<String> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(headers, _)| headers["webhook-id"].to_str().unwrap().to_owned())
+            .collect()
     }
 
     pub(crate) fn count(&self) -> usize {
@@ -826,6 +928,7 @@ impl WebhookReceiver {
 struct ReceiverState {
     received: Arc<Mutex<Vec<(HeaderMap, String)>>>,
     statuses: Arc<Mutex<Vec<u16>>>,
+    delay: std::time::Duration,
 }
 
 async fn receive_webhook(
@@ -834,6 +937,7 @@ async fn receive_webhook(
     body: String,
 ) -> StatusCode {
     state.received.lock().unwrap().push((headers, body));
+    tokio::time::sleep(state.delay).await;
     let status = state.statuses.lock().unwrap().pop().unwrap_or(200);
     StatusCode::from_u16(status).unwrap()
 }

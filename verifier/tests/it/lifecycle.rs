@@ -51,8 +51,8 @@ async fn a_restart_in_the_middle_of_a_check_loses_nothing(db: TestDb) {
 }
 
 async fn a_verification_interrupted_by_a_crash_leaves_the_request_open(db: TestDb) {
-    let fed = Federation::start(&db).await;
     let receiver = WebhookReceiver::start(vec![]).await;
+    let fed = Federation::start_with(&db, |c| receiver.allow(c)).await;
     let (id, request, jwe) = answered_age_check(&fed, &receiver).await;
     let id = id.as_str();
     let form = ResponseForm {
@@ -108,8 +108,8 @@ async fn a_verification_interrupted_by_a_crash_leaves_the_request_open(db: TestD
 }
 
 async fn concurrent_responses_conclude_the_check_once(db: TestDb) {
-    let fed = Federation::start(&db).await;
     let receiver = WebhookReceiver::start(vec![]).await;
+    let fed = Federation::start_with(&db, |c| receiver.allow(c)).await;
     let (id, request, jwe) = answered_age_check(&fed, &receiver).await;
     let id = id.as_str();
 

@@ -6,4 +6,4 @@
 mod browser;
 mod flow;
 mod rejections;
-mod rp;
+pub(crate) mod rp;

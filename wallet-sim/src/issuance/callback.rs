@@ -353,9 +353,19 @@ mod tests {
         );
     }
 
-    #[test]
-    fn pages_escape_what_they_show() {
-        assert_eq!(escape("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
+    #[tokio::test]
+    async fn pages_escape_what_they_show() {
+        let response = page(StatusCode::BAD_REQUEST, "Refused", "<script>&\"'");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let html = String::from_utf8(body.to_vec()).unwrap();
+        assert!(
+            html.contains("<p>&lt;script&gt;&amp;&quot;&#39;</p>"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
     }
 
     struct Visit;

@@ -318,13 +318,28 @@ fn a_credential_without_a_portrait_does_not_answer_the_request() {
 #[test]
 fn the_templates_ask_for_the_credential_types_the_issuer_issues() {
     use issuer::issuance::credential;
-    assert_eq!(
-        idv_checks::templates::IDENTITY_VCT,
-        credential::IDENTITY_VCT
-    );
-    assert_eq!(idv_checks::templates::AGE_VCT, credential::AGE_VCT);
     let f = Fixture::new();
+    let identity = f.identity(&person());
+    let age = f.age("2000-05-05");
+    for template in f.templates.iter() {
+        let query = serde_json::to_value(template.dcql_query()).unwrap();
+        let asked = &query["credentials"][0]["meta"]["vct_values"];
+        let issued = if template.id().starts_with("age_over_") {
+            &age
+        } else {
+            &identity
+        };
+        assert!(
+            asked.as_array().unwrap().contains(&issued.claims()["vct"]),
+            "{}: asks for {asked}, the issuer issues {}",
+            template.id(),
+            issued.claims()["vct"]
+        );
+    }
     for threshold in credential::AGE_THRESHOLDS {
-        assert!(f.templates.get(&format!("age_over_{threshold}")).is_ok());
+        let template = f.template(&format!("age_over_{threshold}"));
+        let presentation = f.present_to(&age, template.requested_claims(), CLIENT_ID, NONCE, NOW);
+        let outcome = f.check(template, &token(template, presentation));
+        assert_eq!(outcome.state, OutcomeState::Compliant, "{threshold}");
     }
 }

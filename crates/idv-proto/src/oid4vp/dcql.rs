@@ -112,7 +112,7 @@ mod tests {
     use crate::claims_path::PathElement;
     use serde_json::json;
 
-    /// The DCQL example of standards.md §4.3.
+    /// A DCQL query in the shape of OpenID4VP 1.0 §6's examples.
     fn digest_example() -> Value {
         json!({
             "credentials": [{

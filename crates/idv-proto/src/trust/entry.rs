@@ -1,6 +1,6 @@
 //! One certified service on the DVS trust list, and the UK trust framework vocabulary it uses.
 //!
-//! Our design (standards.md §8.3), modelling a DVS register entry: organisation, service, roles,
+//! Our design (docs/trust-list.md), modelling a DVS register entry: organisation, service, roles,
 //! framework version, certificate from a conformity assessment body, supplementary codes
 //! (DUA Act 2025 s.36 supplementary notes), highest GPG 45 level of confidence, lifecycle
 //! status with history, and the binding of the service to SD-JWT VC issuer identifiers and keys.
@@ -62,7 +62,7 @@ pub struct Service {
     pub name: String,
 }
 
-/// A trust framework role (standards.md §7.2).
+/// A trust framework role (UK digital identity and attributes trust framework, "Roles").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Role {
     /// Identity service provider: proves and verifies identity to GPG 45.

@@ -2,7 +2,7 @@
 //!
 //! The simulated OfDIA operator publishes the register of certified digital verification
 //! services as a signed JSON trust list (`typ: dvs-trust-list+jwt`, served with
-//! `Content-Type: application/dvs-trust-list+jwt`): our design in standards.md §8.3, modelled
+//! `Content-Type: application/dvs-trust-list+jwt`): our design in docs/trust-list.md, modelled
 //! on ETSI TS 119 612 sequence/next-update semantics and the UK DVS register (DUA Act 2025
 //! Part 2, s.32 and s.36). Relying parties are registered in the same list and receive a
 //! Verifier Attestation JWT (OpenID4VP 1.0 "Defined Client Identifier Prefixes",

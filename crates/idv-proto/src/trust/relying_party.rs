@@ -1,5 +1,5 @@
 //! A relying party registered on the DVS trust list, with the purposes it may request
-//! claims for (our design, standards.md §8.3 and design.md "Trust model").
+//! claims for (our design, docs/trust-list.md).
 
 use serde::{Deserialize, Serialize};
 

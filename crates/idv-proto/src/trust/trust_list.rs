@@ -2,7 +2,7 @@
 //! `Content-Type: application/dvs-trust-list+jwt` as a compact JWS
 //! `{"alg":"ES256","typ":"dvs-trust-list+jwt","kid":"<anchor thumbprint>"}`.
 //!
-//! Our design (standards.md §8.3): ETSI TS 119 612 `TSLSequenceNumber`/`NextUpdate`
+//! Our design (docs/trust-list.md): ETSI TS 119 612 `TSLSequenceNumber`/`NextUpdate`
 //! semantics (`sequence`, `next_update`) on a JWT with a hard `exp`.
 
 use std::collections::BTreeMap;

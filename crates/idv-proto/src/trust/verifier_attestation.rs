@@ -5,7 +5,7 @@
 //!
 //! OpenID4VP 1.0 "Defined Client Identifier Prefixes" (`verifier_attestation`) and
 //! "Verifier Attestation JWT"; `rp_id`, `organisation` and `purposes` are ours
-//! (standards.md §8.3).
+//! (docs/trust-list.md).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

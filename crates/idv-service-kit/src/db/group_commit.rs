@@ -16,7 +16,7 @@ use sqlx::error::ErrorKind;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AnyPool, Executor as _};
 
-use super::Writer;
+use super::{Unavailable, Writer};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Most statements committed together.
@@ -62,7 +62,7 @@ impl Job {
     }
 
     /// Fails without running.
-    fn fail(self, why: &str) {
+    fn fail(self, why: &Why) {
         match self {
             Self::Execute(_, reply) => drop(reply.send(Err(group_error(why)))),
             Self::FetchOptional(_, reply) => drop(reply.send(Err(group_error(why)))),
@@ -71,19 +71,24 @@ impl Job {
 }
 
 impl Done {
-    /// The failure that leaves the rest of the group's transaction in place, if any other.
-    fn breaks_group(&self) -> bool {
+    /// Why the group fails, when this job's failure is other than one that leaves the rest of
+    /// the group's transaction in place (a constraint violation).
+    fn breaks_group(&self) -> Option<Why> {
         let (Self::Execute(Err(error), _) | Self::FetchOptional(Err(error), _)) = self else {
-            return false;
+            return None;
         };
-        !matches!(
+        let violation = matches!(
             error,
             sqlx::Error::Database(e) if !matches!(e.kind(), ErrorKind::Other)
-        )
+        );
+        (!violation).then(|| Why {
+            unavailable: Unavailable::of(error),
+            ..Why::statement_failed()
+        })
     }
 
     /// Hands the result over, or `why` the group failed instead of a success.
-    fn deliver(self, group_failed: Option<&str>) {
+    fn deliver(self, group_failed: Option<&Why>) {
         match (self, group_failed) {
             (Self::Execute(Ok(_), reply), Some(why)) => drop(reply.send(Err(group_error(why)))),
             (Self::FetchOptional(Ok(_), reply), Some(why)) => {
@@ -95,10 +100,46 @@ impl Done {
     }
 }
 
-fn group_error(why: &str) -> sqlx::Error {
-    sqlx::Error::Io(std::io::Error::other(format!(
-        "the write was rolled back with its group: {why}"
-    )))
+/// The error of a statement that did not fail itself but was rolled back with its group (or
+/// never ran): carried in a [`sqlx::Error::Io`], it says whether the group's failure was the
+/// database being unavailable, so the statement's caller answers as the failing one would.
+#[derive(Debug, thiserror::Error)]
+#[error("the write was rolled back with its group: {why}")]
+pub(super) struct GroupFailed {
+    why: String,
+    /// The group's cause, when it was the database being unavailable.
+    pub(super) unavailable: Option<Unavailable>,
+}
+
+/// Why a group failed: the failure's message and whether it was the database being
+/// unavailable.
+#[derive(Debug, Clone)]
+struct Why {
+    text: String,
+    unavailable: Option<Unavailable>,
+}
+
+impl Why {
+    fn of(error: &sqlx::Error) -> Self {
+        Self {
+            text: error.to_string(),
+            unavailable: Unavailable::of(error),
+        }
+    }
+
+    fn statement_failed() -> Self {
+        Self {
+            text: "a statement of the group failed".to_owned(),
+            unavailable: None,
+        }
+    }
+}
+
+fn group_error(why: &Why) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(GroupFailed {
+        why: why.text.clone(),
+        unavailable: why.unavailable,
+    }))
 }
 
 /// Queues the job `make` builds around its reply channel and waits for its result.
@@ -146,7 +187,7 @@ async fn commit_in_groups(
                 }
             }
             Err(error) => {
-                let why = error.to_string();
+                let why = Why::of(&error);
                 group.drain(..).for_each(|job| job.fail(&why));
             }
         }
@@ -163,26 +204,27 @@ async fn run_group(conn: &mut AnyConnection, mut group: std::vec::Drain<'_, Job>
         return true;
     }
     if let Err(error) = conn.execute("BEGIN IMMEDIATE").await {
-        let why = error.to_string();
+        let why = Why::of(&error);
         group.for_each(|job| job.fail(&why));
         return true;
     }
     let mut done = Vec::with_capacity(group.len());
-    let mut broken = false;
+    let mut broken = None;
     for job in group.by_ref() {
         let ran = job.run(conn).await;
         broken = ran.breaks_group();
         done.push(ran);
-        if broken {
+        if broken.is_some() {
             break;
         }
     }
-    group.for_each(|job| job.fail("a statement of the group failed"));
-    let failed = if broken {
-        Some("a statement of the group failed".to_owned())
-    } else {
-        conn.execute("COMMIT").await.err().map(|e| e.to_string())
+    let failed = match broken {
+        Some(why) => Some(why),
+        None => conn.execute("COMMIT").await.err().map(|e| Why::of(&e)),
     };
+    if let Some(why) = &failed {
+        group.for_each(|job| job.fail(why));
+    }
     let reusable = match failed {
         Some(_) => match conn.execute("ROLLBACK").await {
             Ok(_) => true,
@@ -194,7 +236,7 @@ async fn run_group(conn: &mut AnyConnection, mut group: std::vec::Drain<'_, Job>
         None => true,
     };
     for ran in done {
-        ran.deliver(failed.as_deref());
+        ran.deliver(failed.as_ref());
     }
     reusable
 }

@@ -5,6 +5,11 @@
 //! object `{error, error_description}` (RFC 6749 §5.2) for every endpoint, OAuth or not, so
 //! clients parse one format. 4xx descriptions are precise; 5xx bodies are opaque and the cause
 //! is logged once by [`super::observe`], never sent.
+//!
+//! A server failure caused by the database being unavailable ([`crate::db::Unavailable`]
+//! anywhere in the error's source chain) is `503 temporarily_unavailable` with `Retry-After`,
+//! not `500`: the request may succeed as it is once the database is back, and the service
+//! recovers without a restart.
 
 use std::fmt;
 
@@ -13,8 +18,14 @@ use axum::response::{IntoResponse, Response};
 use idv_proto::oauth_error::OAuthErrorCode;
 use serde::Serialize;
 
+use crate::db::Unavailable;
+
 /// Longest `error_description` we send; longer ones are cut.
 const MAX_DESCRIPTION: usize = 512;
+
+/// The `Retry-After` of a `503` for an unavailable database, in seconds: about the time a
+/// failed-over or restarted database takes to accept connections again.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 5;
 
 /// An error response: status, `error` code, `error_description`, and for 401 a
 /// `WWW-Authenticate` challenge.
@@ -24,7 +35,9 @@ pub struct ApiError {
     error: &'static str,
     description: Option<String>,
     challenge: Option<&'static str>,
+    retry_after: Option<u64>,
     cause: Option<String>,
+    retry_after_secs: Option<u32>,
 }
 
 /// The 5xx cause carried from [`ApiError`] to the logging middleware in the response's
@@ -40,7 +53,9 @@ impl ApiError {
             error,
             description: Some(description.into()),
             challenge: None,
+            retry_after: None,
             cause: None,
+            retry_after_secs: None,
         }
     }
 
@@ -93,6 +108,24 @@ impl ApiError {
         }
     }
 
+    /// 413 `invalid_request`: the body is larger than the endpoint accepts (RFC 9110
+    /// §15.5.14), distinct from the 400 of a malformed one.
+    pub fn payload_too_large(description: impl Into<String>) -> Self {
+        Self::oauth(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            OAuthErrorCode::InvalidRequest,
+            description,
+        )
+    }
+
+    /// The same error with `Retry-After: <secs>` (RFC 9110 §10.2.3), for a 429 or 503.
+    pub fn with_retry_after(self, secs: u64) -> Self {
+        Self {
+            retry_after: Some(secs),
+            ..self
+        }
+    }
+
     /// 500 `server_error`. `cause` is logged once by the middleware and never sent.
     pub fn internal(cause: impl fmt::Display) -> Self {
         Self {
@@ -100,12 +133,31 @@ impl ApiError {
             error: OAuthErrorCode::ServerError.as_str(),
             description: None,
             challenge: None,
+            retry_after: None,
             cause: Some(cause.to_string()),
+            retry_after_secs: None,
         }
     }
 
-    /// [`ApiError::internal`] with the whole `source()` chain of `error` as the cause.
+    /// 503 `temporarily_unavailable` with `Retry-After: retry_after_secs` (RFC 9110 §15.6.4,
+    /// §10.2.3): the service cannot serve the request for now. `cause` is logged once by the
+    /// middleware and never sent.
+    pub fn unavailable(retry_after_secs: u32, cause: impl fmt::Display) -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            error: OAuthErrorCode::TemporarilyUnavailable.as_str(),
+            retry_after_secs: Some(retry_after_secs),
+            ..Self::internal(cause)
+        }
+    }
+
+    /// A server failure, with the whole `source()` chain of `error` as the cause:
+    /// [`ApiError::unavailable`] when the chain holds the database being unavailable
+    /// ([`Unavailable::in_chain`]), [`ApiError::internal`] otherwise.
     pub fn internal_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        if Unavailable::in_chain(error).is_some() {
+            return Self::unavailable(UNAVAILABLE_RETRY_AFTER_SECS, ErrorChain(error));
+        }
         Self::internal(ErrorChain(error))
     }
 
@@ -168,11 +220,17 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(seconds) = self.retry_after_secs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if let Some(challenge) = self.challenge {
             headers.insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             );
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if let Some(cause) = self.cause {
             response.extensions_mut().insert(ServerErrorCause(cause));
@@ -242,6 +300,28 @@ mod tests {
         assert_eq!(
             response.headers()[header::WWW_AUTHENTICATE],
             "Bearer error=\"invalid_token\""
+        );
+    }
+
+    #[test]
+    fn an_unavailable_database_is_503_with_retry_after_and_an_opaque_body() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("store failed at /var/lib/x")]
+        struct Store(#[source] sqlx::Error);
+        let error = ApiError::internal_error(&Store(sqlx::Error::PoolTimedOut));
+        assert_eq!(error.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(error.error(), "temporarily_unavailable");
+        assert_eq!(error.description(), None);
+        let response = error.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        assert!(response.extensions().get::<ServerErrorCause>().is_some());
+        let other = ApiError::internal_error(&Store(sqlx::Error::RowNotFound));
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            !other
+                .into_response()
+                .headers()
+                .contains_key(header::RETRY_AFTER)
         );
     }
 

@@ -4,6 +4,7 @@
 
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -27,7 +28,7 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(ApiError::invalid_request(rejection.body_text())),
+            Err(rejection) => Err(body_rejection(rejection.status(), rejection.body_text())),
         }
     }
 }
@@ -53,7 +54,19 @@ where
         axum::Form::<T>::from_request(req, state)
             .await
             .map(|axum::Form(value)| Self(value))
-            .map_err(|rejection: FormRejection| ApiError::invalid_request(rejection.body_text()))
+            .map_err(|rejection: FormRejection| {
+                body_rejection(rejection.status(), rejection.body_text())
+            })
+    }
+}
+
+/// A body that could not be read or parsed: `413` when it was over the body limit (see
+/// [`crate::limits::with_body_limit`]), otherwise `400 invalid_request` with the reason.
+pub fn body_rejection(status: StatusCode, reason: String) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::payload_too_large("the request body exceeds the size this service accepts")
+    } else {
+        ApiError::invalid_request(reason)
     }
 }
 
@@ -129,7 +142,6 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
 #[cfg(test)]
 mod tests {
     use axum::body::Body;
-    use axum::http::StatusCode;
 
     use super::*;
 

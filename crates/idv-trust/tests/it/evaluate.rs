@@ -1,4 +1,4 @@
-//! Issuer evaluation (standards.md §8.3 step 6), one test per rule, and the certification
+//! Issuer evaluation (docs/trust-list.md step 6), one test per rule, and the certification
 //! lifecycle across newly signed lists.
 
 use idv_jose::SigningKey;

@@ -1,4 +1,4 @@
-//! Verifying the trust list itself: standards.md §8.3 steps 1–2 and their attacks.
+//! Verifying the trust list itself: docs/trust-list.md steps 1–2 and their attacks.
 
 use idv_jose::jws::{self, Header};
 use idv_jose::{JoseError, JwkSet, SigningKey, base64url};

@@ -3,7 +3,7 @@
     clippy::expect_used,
     reason = "test helpers fail loudly"
 )]
-//! Integration tests of idv-trust: every trust list attack of standards.md §8.3, the
+//! Integration tests of idv-trust: every trust list attack of docs/trust-list.md, the
 //! certification lifecycle, issuer evaluation and relying-party purposes.
 
 mod attestation;

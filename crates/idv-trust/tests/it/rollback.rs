@@ -1,4 +1,4 @@
-//! Rollback protection: standards.md §8.3 step 3.
+//! Rollback protection: docs/trust-list.md step 3.
 
 use idv_proto::trust::entry::ServiceStatus;
 use idv_trust::TrustError;

@@ -61,6 +61,7 @@ async fn check_id_of(db: &TestDb, page: &HandoffPage) -> String {
         .unwrap()
         .unwrap()
         .check_id
+        .expect("the hand-off page was loaded: the session has its check")
 }
 
 /// The wallet answers `request` with the OAuth error `code`, encrypted as `direct_post.jwt`
@@ -291,16 +292,7 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
         "invalid_client"
     );
 
-    // A PKCE verifier that is not the challenge's: invalid_grant.
-    let result = rp
-        .client
-        .exchange_code(code.clone())
-        .unwrap()
-        .set_pkce_verifier(PkceCodeVerifier::new("x".repeat(43)))
-        .request_async(&http)
-        .await;
-    assert_eq!(refused(result), CoreErrorResponseType::InvalidGrant);
-    // Another redirect_uri, another grant type.
+    // Another grant type.
     let authenticated = |form: Vec<(&'static str, String)>| {
         rp.http
             .post(fed.url("/oidc/token"))
@@ -308,21 +300,6 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
             .form(&form)
             .send()
     };
-    let response = authenticated(vec![
-        ("grant_type", "authorization_code".into()),
-        ("code", params["code"].clone()),
-        (
-            "redirect_uri",
-            "https://hr.employer.example.co.uk/other".into(),
-        ),
-        ("code_verifier", pending.verifier.secret().clone()),
-    ])
-    .await
-    .unwrap();
-    assert_eq!(
-        error_body(response, StatusCode::BAD_REQUEST).await.0,
-        "invalid_grant"
-    );
     let response = authenticated(vec![
         ("grant_type", "client_credentials".into()),
         ("code", params["code"].clone()),
@@ -334,7 +311,8 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
         "unsupported_grant_type"
     );
 
-    // None of those consumed the code: the right request succeeds, once.
+    // None of those reached the code (the client was not authenticated, or asked for another
+    // grant): the right request succeeds, once.
     let verifier = pending.verifier.secret().clone();
     let tokens = rp
         .client
@@ -384,6 +362,45 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
         error_body(response, StatusCode::UNAUTHORIZED).await.0,
         "invalid_token"
     );
+
+    // A wrong PKCE verifier, or another redirect_uri, spends the code (RFC 6749 §4.1.2: a code
+    // is used once): the right request afterwards is invalid_grant too.
+    for wrong in ["code_verifier", "redirect_uri"] {
+        let credential = fed.issue_identity("good", &british_citizen());
+        let SignIn {
+            pending, params, ..
+        } = rp
+            .sign_in(&fed, &registered, "right_to_work", &credential)
+            .await;
+        let right_verifier = pending.verifier.secret().clone();
+        let attempt = |verifier: String, redirect_uri: &str| {
+            authenticated(vec![
+                ("grant_type", "authorization_code".into()),
+                ("code", params["code"].clone()),
+                ("redirect_uri", redirect_uri.to_owned()),
+                ("code_verifier", verifier),
+            ])
+        };
+        let response = if wrong == "code_verifier" {
+            attempt("x".repeat(43), REDIRECT_URI).await.unwrap()
+        } else {
+            attempt(
+                right_verifier.clone(),
+                "https://hr.employer.example.co.uk/other",
+            )
+            .await
+            .unwrap()
+        };
+        let (error, description) = error_body(response, StatusCode::BAD_REQUEST).await;
+        assert_eq!(error, "invalid_grant", "{wrong}: {description}");
+        let response = attempt(right_verifier, REDIRECT_URI).await.unwrap();
+        let (error, description) = error_body(response, StatusCode::BAD_REQUEST).await;
+        assert_eq!(error, "invalid_grant", "{wrong}");
+        assert!(
+            description.contains("already used"),
+            "{wrong}: {description}"
+        );
+    }
 
     // A code expires after a minute.
     let credential = fed.issue_identity("good", &british_citizen());
