@@ -394,10 +394,7 @@ async fn readiness_follows_a_database_outage_and_recovery_without_a_restart() {
     }
 
     for (index, _) in &services {
-        world
-            .database(*index)
-            .set_accepting_connections(false)
-            .await;
+        world.database(*index).start_outage().await;
     }
     for (_, base) in &services {
         let body = wait_for_status(
@@ -417,7 +414,7 @@ async fn readiness_follows_a_database_outage_and_recovery_without_a_restart() {
     scrape(&client, &endpoints.verifier, None).await;
 
     for (index, _) in &services {
-        world.database(*index).set_accepting_connections(true).await;
+        world.database(*index).end_outage().await;
     }
     for (_, base) in &services {
         wait_for_status(

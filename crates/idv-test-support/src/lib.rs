@@ -18,7 +18,6 @@
 
 pub mod oidc_provider;
 pub mod openid_client;
-mod outage;
 
 use std::fmt;
 
