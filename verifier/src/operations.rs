@@ -76,6 +76,10 @@ pub fn describe_metrics() {
         "idv_verifier_webhook_events",
         "Undelivered webhook events in the outbox, by state (pending, dead)"
     );
+    metrics::describe_counter!(
+        "idv_verifier_webhook_attempts_total",
+        "Webhook delivery attempts, by result (delivered, failed, given_up: the last one failed)"
+    );
     metrics::describe_gauge!(
         "idv_verifier_webhook_events_retrying",
         "Pending webhook events that have failed at least once"
