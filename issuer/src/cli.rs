@@ -32,7 +32,7 @@ use crate::config::IssuerConfig;
 use crate::issuance::setup::initialise;
 use crate::issuance::{Issuer, KeyError};
 use crate::startup::{Application, StartupError};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// `issuer`: a certified identity provider's OpenID4VCI credential issuer.
 #[derive(Debug, Parser)]
@@ -143,11 +143,7 @@ pub async fn execute(
         Command::Init => init(&config, out).await,
         command => {
             let settings = config.issuer_settings()?;
-            let store = Store::connect(
-                config.database_url().expose(),
-                config.database.pool_settings(),
-            )
-            .await?;
+            let store = config.connect_store().await?;
             let issuer = Issuer::open(
                 store.clone(),
                 Arc::new(SystemClock),
@@ -182,11 +178,7 @@ pub async fn execute_on(
 
 async fn init(config: &IssuerConfig, out: &mut dyn Write) -> Result<(), CliError> {
     let settings = config.issuer_settings()?;
-    let store = Store::connect(
-        config.database_url().expose(),
-        config.database.pool_settings(),
-    )
-    .await?;
+    let store = config.connect_store().await?;
     let initialised = initialise(&store, &SystemClock, &SystemRandom).await;
     store.close().await;
     let initialised = initialised?;

@@ -109,6 +109,19 @@
 //! [[login.wallet_clients]]
 //! client_id = "wallet-sim"
 //! redirect_uris = ["http://127.0.0.1/callback"]
+//!
+//! # Where private keys live. Nothing set: a key-encryption key (KEK) file, issuer.kek, is
+//! # generated (mode 0600) on first start beside the SQLite database (in data_dir for
+//! # PostgreSQL), and every private key is stored sealed under it (JWE dir + A256GCM). Set one
+//! # of kek_file and kek_env to keep the KEK elsewhere; with [keys.pkcs11] the credential signing keys are
+//! # generated and used in an HSM, and the database keeps only a reference to them.
+//! [keys]
+//! kek_file = "/etc/idv/issuer.kek"  # IDV_KEYS__KEK_FILE: 32 random bytes, base64url
+//! kek_env = "ISSUER_KEK"            # IDV_KEYS__KEK_ENV: the variable that holds the KEK
+//! [keys.pkcs11]
+//! module = "/usr/lib/softhsm/libsofthsm2.so"   # IDV_KEYS__PKCS11__MODULE
+//! token_label = "issuer"            # IDV_KEYS__PKCS11__TOKEN_LABEL
+//! pin_env = "ISSUER_HSM_PIN"        # IDV_KEYS__PKCS11__PIN_ENV (or pin_file = "…")
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
@@ -186,6 +199,9 @@ pub struct IssuerConfig {
     /// Rate limits and the body cap.
     #[serde(default)]
     pub limits: LimitSettings,
+    /// Where the private keys live (`[keys]`, see `idv_keystore`).
+    #[serde(default)]
+    pub keys: idv_keystore::KeysConfig,
 }
 
 /// `[limits]`: rates per client address, and the body cap.
@@ -403,6 +419,7 @@ impl Default for IssuerConfig {
             trust: None,
             login: None,
             limits: LimitSettings::default(),
+            keys: idv_keystore::KeysConfig::default(),
         }
     }
 }
@@ -436,6 +453,17 @@ impl IssuerConfig {
     /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
     pub fn database_url(&self) -> Secret {
         self.database.url_or_sqlite_file("issuer.sqlite")
+    }
+
+    /// Connects the store with the configured `[keys]` (see [`crate::store::Store::connect_with_keys`]).
+    pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
+        crate::store::Store::connect_with_keys(
+            self.database_url().expose(),
+            self.database.pool_settings(),
+            &self.keys,
+            &self.database.data_dir,
+        )
+        .await
     }
 
     /// Checks the settings the use cases depend on and returns them as one value.

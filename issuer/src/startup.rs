@@ -86,11 +86,7 @@ impl Application {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Self, StartupError> {
-        let store = Store::connect(
-            config.database_url().expose(),
-            config.database.pool_settings(),
-        )
-        .await?;
+        let store = config.connect_store().await?;
         Self::build_on_store(config, listener, store, clock, random).await
     }
 

@@ -30,6 +30,9 @@ pub mod offers;
 pub mod setup;
 pub mod status_lists;
 
+use std::sync::Arc;
+
+use idv_keystore::{KeyCustody, KeyStoreError, KeysConfig};
 use idv_service_kit::db::{Database, DbError, Migrations, PoolSettings, WriteTx};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row as _};
@@ -56,6 +59,9 @@ pub enum StoreError {
     /// A statement failed.
     #[error("database query failed")]
     Query(#[from] sqlx::Error),
+    /// The private keys cannot be kept or used (wrong key-encryption key, HSM unavailable).
+    #[error("the issuer's keys are unusable: {0}")]
+    Keys(#[from] KeyStoreError),
     /// A stored value does not decode.
     #[error("stored {what} does not decode: {reason}")]
     Corrupt {
@@ -70,14 +76,42 @@ pub enum StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Database,
+    keys: Arc<KeyCustody>,
 }
 
+/// The service's name in its default key-encryption key file (`issuer.kek`).
+const SERVICE: &str = "issuer";
+
 impl Store {
-    /// Connects to `url` (creating a SQLite file when missing) and applies migrations.
+    /// Connects to `url` (creating a SQLite file when missing) and applies migrations, with
+    /// the default `[keys]` (the key-encryption key file beside the SQLite database, or in the
+    /// default data folder).
     pub async fn connect(url: &str, pool: PoolSettings) -> Result<Self, StoreError> {
+        let default_dir = idv_service_kit::config::DatabaseSettings::default_sqlite().data_dir;
+        Self::connect_with_keys(url, pool, &KeysConfig::default(), &default_dir).await
+    }
+
+    /// Connects as [`Store::connect`] with `keys` (`data_dir`: `database.data_dir`, where the
+    /// default key-encryption key file goes for a database that is not a SQLite file), then
+    /// seals any private key still stored in clear and checks that every stored key is usable.
+    pub async fn connect_with_keys(
+        url: &str,
+        pool: PoolSettings,
+        keys: &KeysConfig,
+        data_dir: &std::path::Path,
+    ) -> Result<Self, StoreError> {
+        let default_kek = idv_keystore::default_kek_file(url, data_dir, SERVICE);
+        let keys = Arc::new(KeyCustody::open(keys, &default_kek)?);
         let db = Database::connect_with(url, pool).await?;
         db.migrate(&MIGRATIONS).await?;
-        Ok(Self { db })
+        let store = Self { db, keys };
+        store.seal_keys_at_rest().await?;
+        Ok(store)
+    }
+
+    /// Where the private keys live.
+    pub fn keys(&self) -> &KeyCustody {
+        &self.keys
     }
 
     /// The database handle, for `idv_fetch::TrustListClient`, which reads and writes the

@@ -129,12 +129,10 @@ impl InProcessFederation {
         tf_config.http.listen = listen;
         tf_config.http.public_url = tf_url.clone();
         tf_config.database.data_dir = data_dir.to_owned();
-        let store = trust_framework::store::Store::connect(
-            tf_config.database_url().expose(),
-            tf_config.database.pool_settings(),
-        )
-        .await
-        .map_err(|e| fail("trust-framework init", &e))?;
+        let store = tf_config
+            .connect_store()
+            .await
+            .map_err(|e| fail("trust-framework init", &e))?;
         let initialised = trust_framework::register::setup::initialise(
             &store,
             register_clock.as_ref(),
@@ -183,12 +181,10 @@ impl InProcessFederation {
             plain_http: "loopback".into(),
             refresh_secs: TRUST_REFRESH_SECS,
         });
-        let store = issuer::store::Store::connect(
-            issuer_config.database_url().expose(),
-            issuer_config.database.pool_settings(),
-        )
-        .await
-        .map_err(|e| fail("issuer init", &e))?;
+        let store = issuer_config
+            .connect_store()
+            .await
+            .map_err(|e| fail("issuer init", &e))?;
         let initialised =
             issuer::issuance::setup::initialise(&store, &SystemClock, &SystemRandom).await;
         let issuer_token = match initialised {

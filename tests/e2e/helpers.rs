@@ -56,19 +56,17 @@ impl World {
 
     /// [`World::start`] with extra `IDV_*` settings for the issuer.
     pub(crate) async fn start_with(backend: Backend, issuer: Vec<(String, String)>) -> Self {
-        Self::start_with_settings(
-            backend,
-            ExtraSettings {
-                issuer,
-                ..ExtraSettings::default()
-            },
-        )
-        .await
+        let extra = ExtraSettings {
+            issuer,
+            ..ExtraSettings::default()
+        };
+        Self::start_with_settings(backend, extra).await
     }
 
-    /// [`World::start`] with extra `IDV_*` settings for each service (the verifier's come
-    /// after [`verifier_settings`]).
-    pub(crate) async fn start_with_settings(backend: Backend, settings: ExtraSettings) -> Self {
+    /// [`World::start`] with extra settings for each service (the verifier's also get
+    /// [`verifier_settings`]).
+    pub(crate) async fn start_with_settings(backend: Backend, mut extra: ExtraSettings) -> Self {
+        extra.verifier.extend(verifier_settings());
         let dir = tempfile::Builder::new()
             .prefix("idv-e2e-")
             .tempdir()
@@ -93,8 +91,6 @@ impl World {
             .await
             .unwrap()
             .unwrap();
-        let mut extra = settings;
-        extra.verifier.splice(0..0, verifier_settings());
         let federation =
             ProcessFederation::start(&bins, &dir.path().join("services"), &database_urls, &extra)
                 .await

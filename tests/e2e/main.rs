@@ -17,6 +17,7 @@ mod exposition;
 mod helpers;
 
 mod checks;
+mod keys;
 mod lifecycle;
 mod observability;
 mod sign_in;

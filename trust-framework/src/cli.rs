@@ -36,7 +36,7 @@ use crate::register::relying_parties::{AttestationRequest, NewRelyingParty};
 use crate::register::setup::initialise;
 use crate::register::{Register, RegisterError};
 use crate::startup::{Application, StartupError};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// `trust-framework`: the DVS register operator.
 #[derive(Debug, Parser)]
@@ -217,11 +217,7 @@ pub async fn execute(
         Command::Init => init(&config, out).await,
         command => {
             let settings = config.register_settings()?;
-            let store = Store::connect(
-                config.database_url().expose(),
-                config.database.pool_settings(),
-            )
-            .await?;
+            let store = config.connect_store().await?;
             let register = Register::open(store, Arc::new(SystemClock), settings).await?;
             let result = dispatch(&register, command, out).await;
             register.close().await;
@@ -232,11 +228,7 @@ pub async fn execute(
 
 async fn init(config: &TrustFrameworkConfig, out: &mut dyn Write) -> Result<(), CliError> {
     config.register_settings()?;
-    let store = Store::connect(
-        config.database_url().expose(),
-        config.database.pool_settings(),
-    )
-    .await?;
+    let store = config.connect_store().await?;
     let initialised = initialise(&store, &SystemClock, &SystemRandom).await;
     store.close().await;
     let initialised = initialised?;

@@ -46,6 +46,18 @@
 //! per_ip = { per_minute = 3000, burst = 600 }         # the public endpoints
 //!                                        # (IDV_LIMITS__PER_IP__PER_MINUTE, …__BURST)
 //! operator_per_ip = { per_minute = 600, burst = 120 } # the operator API (/v1/…)
+//! # Where private keys live. Nothing set: a key-encryption key (KEK) file, trust-framework.kek, is
+//! # generated (mode 0600) on first start beside the SQLite database (in data_dir for
+//! # PostgreSQL), and every private key is stored sealed under it (JWE dir + A256GCM). Set one
+//! # of kek_file and kek_env to keep the KEK elsewhere; with [keys.pkcs11] the anchor key is
+//! # generated and used in an HSM, and the database keeps only a reference to them.
+//! [keys]
+//! kek_file = "/etc/idv/trust-framework.kek"  # IDV_KEYS__KEK_FILE: 32 random bytes, base64url
+//! kek_env = "TRUST_FRAMEWORK_KEK"            # IDV_KEYS__KEK_ENV: the variable that holds the KEK
+//! [keys.pkcs11]
+//! module = "/usr/lib/softhsm/libsofthsm2.so"   # IDV_KEYS__PKCS11__MODULE
+//! token_label = "trust-framework"            # IDV_KEYS__PKCS11__TOKEN_LABEL
+//! pin_env = "TRUST_FRAMEWORK_HSM_PIN"        # IDV_KEYS__PKCS11__PIN_ENV (or pin_file = "…")
 //! ```
 //!
 //! Logging is set by `RUST_LOG` (default `info`).
@@ -90,6 +102,9 @@ pub struct TrustFrameworkConfig {
     /// Rate limits and the body cap.
     #[serde(default)]
     pub limits: LimitSettings,
+    /// Where the private keys live (`[keys]`, see `idv_keystore`).
+    #[serde(default)]
+    pub keys: idv_keystore::KeysConfig,
 }
 
 /// `[limits]`: rates per client address, and the body cap.
@@ -174,6 +189,7 @@ impl Default for TrustFrameworkConfig {
                 lifetime_secs: 30 * 24 * 60 * 60,
             },
             limits: LimitSettings::default(),
+            keys: idv_keystore::KeysConfig::default(),
         }
     }
 }
@@ -187,6 +203,17 @@ impl TrustFrameworkConfig {
     /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
     pub fn database_url(&self) -> Secret {
         self.database.url_or_sqlite_file("trust-framework.sqlite")
+    }
+
+    /// Connects the store with the configured `[keys]` (see [`crate::store::Store::connect_with_keys`]).
+    pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
+        crate::store::Store::connect_with_keys(
+            self.database_url().expose(),
+            self.database.pool_settings(),
+            &self.keys,
+            &self.database.data_dir,
+        )
+        .await
     }
 
     /// Checks the settings the register depends on and returns them as one value.

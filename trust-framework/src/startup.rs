@@ -75,11 +75,7 @@ impl Application {
         listener: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let store = Store::connect(
-            config.database_url().expose(),
-            config.database.pool_settings(),
-        )
-        .await?;
+        let store = config.connect_store().await?;
         Self::build_on_store(config, listener, store, clock).await
     }
 

@@ -10,7 +10,7 @@ use idv_fetch::http::{FetchError, FetchPolicy, Fetcher};
 use idv_fetch::status_list::{DEFAULT_MAX_ENTRIES, StatusListClient};
 use idv_fetch::trust_list::TrustListClient;
 use idv_fetch::type_metadata::TypeMetadataClient;
-use idv_jose::{Clock, Jwk, JwkSet, Random, SigningKey};
+use idv_jose::{Clock, JwkSet, Random, SigningKey};
 use idv_status_list::verify::StatusPolicy;
 use idv_trust::list::{ListPolicy, VerifiedTrustList};
 
@@ -37,6 +37,9 @@ pub enum OpenError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A key could not be generated or loaded where it is kept (a KEK, an HSM).
+    #[error(transparent)]
+    Keys(#[from] idv_keystore::KeyStoreError),
     /// A signing key (`purpose`) could not be created or loaded.
     #[error("the {purpose} signing key is unusable")]
     Key {
@@ -238,8 +241,9 @@ async fn load_or_create_key(
     let active = match store.active_service_key(purpose).await? {
         Some(active) => active,
         None => {
-            let key = SigningKey::generate().map_err(unusable)?;
-            let private = jwk_text(&key.to_private_jwk()).map_err(unusable)?;
+            let (key, private) = store
+                .keys()
+                .new_signing_key(&format!("verifier-{purpose}"))?;
             let public = jwk_text(&published_jwk(&key)).map_err(unusable)?;
             let new = NewKey {
                 kid: &key.kid(),
@@ -256,9 +260,10 @@ async fn load_or_create_key(
                 .ok_or_else(|| invalid("no active key"))?
         }
     };
-    let jwk: Jwk = serde_json::from_str(&active.private_jwk)
-        .map_err(|_| invalid("stored key is not a JWK"))?;
-    let key = SigningKey::from_jwk(&jwk).map_err(unusable)?;
+    let key = store.keys().signing_key(&active.private_jwk)?;
+    if key.kid() != active.kid {
+        return Err(invalid("the stored key is not the key its kid names"));
+    }
     if active.public_jwk.is_none() {
         let public = jwk_text(&published_jwk(&key)).map_err(unusable)?;
         store.fill_public_jwk(&active.kid, &public).await?;

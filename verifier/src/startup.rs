@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use crate::config::VerifierConfig;
 use crate::http::{AppState, router};
 use crate::service::{OpenError, Verifier};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -166,11 +166,7 @@ pub async fn open(
     random: Arc<dyn Random>,
 ) -> Result<Verifier, StartupError> {
     let settings = config.settings()?;
-    let store = Store::connect(
-        config.database_url().expose(),
-        config.database.pool_settings(),
-    )
-    .await?;
+    let store = config.connect_store().await?;
     Ok(Verifier::open(store, clock, random, settings).await?)
 }
 

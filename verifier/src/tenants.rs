@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use idv_jose::{Jwk, PublicKey, SigningKey};
+use idv_keystore::KeyCustody;
 use idv_proto::trust::verifier_attestation::VERIFIER_ATTESTATION_CLIENT_ID_PREFIX;
 use idv_service_kit::Secret;
 use idv_trust::TrustError;
@@ -168,9 +169,11 @@ impl Verifier {
     /// Creates a tenant with a fresh request-signing key, API key and webhook secret.
     pub async fn add_tenant(&self, new: NewTenant) -> Result<CreatedTenant, TenantError> {
         validate(&new)?;
-        let key = SigningKey::generate().map_err(TenantError::Key)?;
-        let signing_key = serde_json::to_string(&key.to_private_jwk())
-            .map_err(|e| TenantError::InvalidInput(e.to_string()))?;
+        let (_, signing_key) = self
+            .store
+            .keys()
+            .new_signing_key("verifier-request")
+            .map_err(StoreError::from)?;
         let api_key = format!(
             "{API_KEY_PREFIX}{}",
             idv_jose::random::token(self.random.as_ref(), API_KEY_BYTES)
@@ -202,7 +205,7 @@ impl Verifier {
             })?;
         tracing::info!(tenant.id = %row.tenant_id, "tenant created");
         Ok(CreatedTenant {
-            tenant: info(&row)?,
+            tenant: info(self.store.keys(), &row)?,
             api_key: Secret::new(api_key),
             webhook_secret: Secret::new(webhook_secret),
         })
@@ -210,13 +213,19 @@ impl Verifier {
 
     /// Every tenant.
     pub async fn tenants(&self) -> Result<Vec<TenantInfo>, TenantError> {
-        self.store.load_tenants().await?.iter().map(info).collect()
+        let keys = self.store.keys();
+        self.store
+            .load_tenants()
+            .await?
+            .iter()
+            .map(|row| info(keys, row))
+            .collect()
     }
 
-    /// One tenant, as stored now. Imports the private key to show the public JWK: for the
+    /// One tenant, as stored now. Opens the stored key to show the public JWK: for the
     /// operator, not for per-check paths (they use [`Self::tenant_row`]).
     pub async fn tenant(&self, tenant_id: &str) -> Result<TenantInfo, TenantError> {
-        info(&self.stored_tenant_row(tenant_id).await?)
+        info(self.store.keys(), &self.stored_tenant_row(tenant_id).await?)
     }
 
     /// Installs a Verifier Attestation for a tenant (see the module doc for what is checked).
@@ -226,7 +235,7 @@ impl Verifier {
         jwt: &str,
     ) -> Result<TenantInfo, TenantError> {
         let row = self.stored_tenant_row(tenant_id).await?;
-        let key = signing_key(&row)?;
+        let key = signing_key(self.store.keys(), &row)?;
         let verified = self
             .verify_attestation(&row, key.public_key(), jwt.trim())
             .map_err(TenantError::Attestation)?;
@@ -307,7 +316,7 @@ impl Verifier {
         if let Some(material) = self.tenant_cache.signing_material(&row, self.clock.now()) {
             return Ok(material);
         }
-        let key = signing_key(&row)?;
+        let key = signing_key(self.store.keys(), &row)?;
         let jwt = row.attestation.clone().ok_or_else(|| {
             TenantError::Attestation(
                 "none installed: run `verifier tenant attest` with the trust framework's \
@@ -368,31 +377,38 @@ impl Verifier {
     }
 }
 
-fn info(row: &TenantRow) -> Result<TenantInfo, TenantError> {
-    let key = signing_key(row)?;
+fn info(keys: &KeyCustody, row: &TenantRow) -> Result<TenantInfo, TenantError> {
+    let public = keys
+        .public_jwk(&row.signing_key)
+        .map_err(StoreError::from)?;
+    let key = PublicKey::from_jwk(&Jwk {
+        kid: None,
+        alg: None,
+        use_: None,
+        ..public
+    })
+    .map_err(TenantError::Key)?;
     Ok(TenantInfo {
         tenant_id: row.tenant_id.clone(),
         name: row.name.clone(),
         client_id: row.client_id.clone(),
         full_client_id: full_client_id(&row.client_id),
         request_signing_jwk: Jwk {
-            kid: Some(key.kid()),
+            kid: Some(key.thumbprint()),
             alg: Some(idv_jose::jws::ES256.into()),
             use_: Some("sig".into()),
-            ..key.public_key().to_jwk()
+            ..key.to_jwk()
         },
         attestation_expires_at: row.attestation_exp,
         created_at: row.created_at,
     })
 }
 
-fn signing_key(row: &TenantRow) -> Result<SigningKey, TenantError> {
-    let jwk: Jwk = serde_json::from_str(&row.signing_key).map_err(|_| {
-        TenantError::Key(idv_jose::JoseError::InvalidKey {
-            reason: "stored signing key is not a JWK",
-        })
-    })?;
-    SigningKey::from_jwk(&jwk).map_err(TenantError::Key)
+/// The tenant's request-signing key, where it is kept (sealed, or in the HSM).
+fn signing_key(keys: &KeyCustody, row: &TenantRow) -> Result<SigningKey, TenantError> {
+    Ok(keys
+        .signing_key(&row.signing_key)
+        .map_err(StoreError::from)?)
 }
 
 /// base64url(SHA-256(key)): what is stored and looked up.

@@ -53,6 +53,16 @@ pub enum JoseError {
     /// JWE decryption failed (wrong key, tampered ciphertext, tag or header).
     #[error("decryption failed")]
     DecryptionFailed,
+    /// A sealed private key names another key-encryption key than the one configured.
+    #[error(
+        "the key was sealed under key-encryption key {sealed_with}, but the configured key is {configured}"
+    )]
+    WrongKeyEncryptionKey {
+        /// The `kid` of the sealed key.
+        sealed_with: String,
+        /// The id of the configured key-encryption key.
+        configured: String,
+    },
     /// `exp` has passed.
     #[error("expired at {exp} (now {now})")]
     Expired {

@@ -202,9 +202,27 @@ fn private_scalar(jwk: &Jwk) -> Result<Vec<u8>, JoseError> {
         })
 }
 
-/// An ES256 signing key. Its `Debug` shows only the public thumbprint.
+/// Signs with a P-256 private key held elsewhere, such as in an HSM behind PKCS#11: the
+/// private key never enters this process.
+pub trait ExternalSigner: Send + Sync {
+    /// Signs `message` with ES256 (ECDSA P-256 over SHA-256, RFC 7518 §3.4), returning the
+    /// fixed-size `r || s`.
+    fn sign_es256(&self, message: &[u8]) -> Result<[u8; SIGNATURE_LEN], JoseError>;
+}
+
+/// Where a [`SigningKey`]'s private part lives.
+enum Backing {
+    /// In this process (aws-lc-rs).
+    Software(EcdsaKeyPair),
+    /// Behind an [`ExternalSigner`].
+    External(std::sync::Arc<dyn ExternalSigner>),
+}
+
+/// An ES256 signing key, its private part in this process or behind an [`ExternalSigner`]
+/// (every JWS, SD-JWT and status list signing path takes either). Its `Debug` shows only the
+/// public thumbprint.
 pub struct SigningKey {
-    pair: EcdsaKeyPair,
+    backing: Backing,
     public: PublicKey,
 }
 
@@ -247,20 +265,51 @@ impl SigningKey {
 
     fn from_pair(pair: EcdsaKeyPair) -> Result<Self, JoseError> {
         let public = PublicKey::from_sec1(pair.public_key().as_ref())?;
-        Ok(Self { pair, public })
+        Ok(Self {
+            backing: Backing::Software(pair),
+            public,
+        })
     }
 
-    /// The private JWK, for storage only (`kid` set to the thumbprint).
+    /// A key whose private part is held by `signer`; `public` is its public key. The first
+    /// signature is checked against `public`, so a signer holding another key fails here.
+    pub fn external(
+        public: PublicKey,
+        signer: std::sync::Arc<dyn ExternalSigner>,
+    ) -> Result<Self, JoseError> {
+        const PROBE: &[u8] = b"idv-jose external signer key check";
+        let signature = signer.sign_es256(PROBE)?;
+        public
+            .verify(PROBE, &signature)
+            .map_err(|_| JoseError::InvalidKey {
+                reason: "the external signer does not hold the private key of this public key",
+            })?;
+        Ok(Self {
+            backing: Backing::External(signer),
+            public,
+        })
+    }
+
+    /// Whether the private part is held by an [`ExternalSigner`] (it cannot be exported).
+    pub fn is_external(&self) -> bool {
+        matches!(self.backing, Backing::External(_))
+    }
+
+    /// The private JWK, for storage only (`kid` set to the thumbprint). A key held by an
+    /// [`ExternalSigner`] has no private part here: its JWK has no `d`, and
+    /// [`SigningKey::from_jwk`] refuses it.
     ///
     /// # Security
     /// Contains the private scalar: persist it protected, never log or publish it.
     pub fn to_private_jwk(&self) -> Jwk {
-        let d = self
-            .pair
-            .private_key()
-            .as_be_bytes()
-            .map(|b| base64url::encode(b.as_ref()))
-            .ok();
+        let d = match &self.backing {
+            Backing::Software(pair) => pair
+                .private_key()
+                .as_be_bytes()
+                .map(|b| base64url::encode(b.as_ref()))
+                .ok(),
+            Backing::External(_) => None,
+        };
         Jwk {
             d,
             kid: Some(self.kid()),
@@ -280,8 +329,11 @@ impl SigningKey {
 
     /// Signs `message` with ES256, returning `r || s`.
     pub fn sign(&self, message: &[u8]) -> Result<[u8; SIGNATURE_LEN], JoseError> {
-        let sig = self
-            .pair
+        let pair = match &self.backing {
+            Backing::Software(pair) => pair,
+            Backing::External(signer) => return signer.sign_es256(message),
+        };
+        let sig = pair
             .sign(&aws_lc_rs::rand::SystemRandom::new(), message)
             .map_err(|_| JoseError::InvalidKey {
                 reason: "signing failed",
@@ -406,6 +458,35 @@ mod tests {
             key.public_key().verify(b"hellO", &sig),
             Err(JoseError::BadSignature)
         );
+    }
+
+    /// An external signer for the test: a software key behind the trait.
+    struct Delegate(SigningKey);
+    impl ExternalSigner for Delegate {
+        fn sign_es256(&self, message: &[u8]) -> Result<[u8; SIGNATURE_LEN], JoseError> {
+            self.0.sign(message)
+        }
+    }
+
+    #[test]
+    fn an_external_signer_signs_for_its_public_key_and_exports_nothing() {
+        let inner = SigningKey::generate().unwrap();
+        let public = inner.public_key().clone();
+        let key =
+            SigningKey::external(public.clone(), std::sync::Arc::new(Delegate(inner))).unwrap();
+        assert!(key.is_external());
+        assert_eq!(key.kid(), public.thumbprint());
+        let sig = key.sign(b"hello").unwrap();
+        public.verify(b"hello", &sig).unwrap();
+        let exported = key.to_private_jwk();
+        assert_eq!(exported.d, None);
+        assert!(SigningKey::from_jwk(&exported).is_err());
+
+        let other = SigningKey::generate().unwrap();
+        assert!(matches!(
+            SigningKey::external(public, std::sync::Arc::new(Delegate(other))),
+            Err(JoseError::InvalidKey { .. })
+        ));
     }
 
     #[test]

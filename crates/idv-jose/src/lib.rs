@@ -4,13 +4,15 @@
 //! OpenID4VCI proofs, request objects, status lists and the trust list. Encrypted OpenID4VP
 //! responses use JWE `ECDH-ES` with `A128GCM`/`A256GCM`.
 //!
-//! - [`keys`]: [`SigningKey`] and [`PublicKey`], the single seam over the crypto backend
+//! - [`keys`]: [`SigningKey`] (in process, or behind an [`ExternalSigner`] such as an HSM) and
+//!   [`PublicKey`], the single seam over the crypto backend
 //!   (aws-lc-rs, chosen by measurement; see ARCHITECTURE.md).
 //! - [`jwk`]: JWK wire form and RFC 7638 thumbprints.
 //! - [`jws`]: compact JWS signing and verification with explicit `typ` checks.
 //! - [`jwt`]: validity-window checks for `iat`/`nbf`/`exp`.
 //! - [`integrity`]: W3C SRI integrity metadata of referenced documents.
 //! - [`jwe`]: compact JWE with direct ECDH-ES key agreement (RFC 7518 §4.6).
+//! - [`kek`]: private keys sealed at rest under a key-encryption key (JWE `dir`, `A256GCM`).
 //! - [`clock`] and [`random`]: time and randomness are injected, never read ambiently.
 
 pub mod base64url;
@@ -22,6 +24,7 @@ pub mod jwe;
 pub mod jwk;
 pub mod jws;
 pub mod jwt;
+pub mod kek;
 pub mod keys;
 pub mod pkce;
 pub mod random;
@@ -29,5 +32,6 @@ pub mod random;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::JoseError;
 pub use jwk::{Jwk, JwkSet};
-pub use keys::{DecryptionKey, PublicKey, SigningKey};
+pub use kek::KeyEncryptionKey;
+pub use keys::{DecryptionKey, ExternalSigner, PublicKey, SigningKey};
 pub use random::{Random, SystemRandom};

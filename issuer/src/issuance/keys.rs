@@ -88,20 +88,22 @@ struct KeyMaterial {
     public_jwk: String,
 }
 
-fn generate() -> Result<KeyMaterial, KeyError> {
-    let key = SigningKey::generate().map_err(KeyError::Generate)?;
-    let json = |jwk: &Jwk| {
-        serde_json::to_string(jwk).map_err(|e| {
-            KeyError::Store(StoreError::Corrupt {
-                what: "signing key",
-                reason: e.to_string(),
-            })
+/// A new key: in the HSM when one is configured, else sealed under the key-encryption key.
+fn generate(store: &Store) -> Result<KeyMaterial, KeyError> {
+    let (key, stored) = store
+        .keys()
+        .new_signing_key("issuer-credential")
+        .map_err(StoreError::from)?;
+    let public_jwk = serde_json::to_string(&published_jwk(key.public_key())).map_err(|e| {
+        KeyError::Store(StoreError::Corrupt {
+            what: "signing key",
+            reason: e.to_string(),
         })
-    };
+    })?;
     Ok(KeyMaterial {
         kid: key.kid(),
-        private_jwk: json(&key.to_private_jwk())?,
-        public_jwk: json(&published_jwk(key.public_key()))?,
+        private_jwk: stored,
+        public_jwk,
     })
 }
 
@@ -110,7 +112,7 @@ pub async fn ensure_signing_key(store: &Store, now: i64) -> Result<bool, KeyErro
     if store.active_signing_key().await?.is_some() {
         return Ok(false);
     }
-    let material = generate()?;
+    let material = generate(store)?;
     Ok(store
         .insert_signing_key_if_none(
             &material.kid,
@@ -121,17 +123,25 @@ pub async fn ensure_signing_key(store: &Store, now: i64) -> Result<bool, KeyErro
         .await?)
 }
 
-fn parse_key(kid: &str, private_jwk: &str) -> Result<SigningKey, KeyError> {
-    let unusable = |source| KeyError::Unusable {
-        kid: kid.to_owned(),
-        source,
-    };
-    let jwk: Jwk = serde_json::from_str(private_jwk).map_err(|_| {
-        unusable(idv_jose::JoseError::InvalidKey {
-            reason: "stored signing key is not a JWK",
-        })
-    })?;
-    SigningKey::from_jwk(&jwk).map_err(unusable)
+/// The stored key `private_jwk` (sealed, or an HSM reference) as a signing key.
+pub(super) fn parse_key(
+    store: &Store,
+    kid: &str,
+    private_jwk: &str,
+) -> Result<SigningKey, KeyError> {
+    let key = store
+        .keys()
+        .signing_key(private_jwk)
+        .map_err(StoreError::from)?;
+    if key.kid() != kid {
+        return Err(KeyError::Unusable {
+            kid: kid.to_owned(),
+            source: idv_jose::JoseError::InvalidKey {
+                reason: "the stored key is not the key its kid names",
+            },
+        });
+    }
+    Ok(key)
 }
 
 impl Issuer {
@@ -153,7 +163,7 @@ impl Issuer {
             return Ok(cached.clone());
         }
         let key = ActiveKey {
-            key: Arc::new(parse_key(&stored.kid, &stored.private_jwk)?),
+            key: Arc::new(parse_key(&self.store, &stored.kid, &stored.private_jwk)?),
             kid: stored.kid,
         };
         *self
@@ -218,7 +228,7 @@ impl Issuer {
 
     /// Makes a new key active; the old one stays published as long as it is needed.
     pub async fn rotate_signing_key(&self) -> Result<Rotation, KeyError> {
-        let material = generate()?;
+        let material = generate(&self.store)?;
         let retired_kid = self
             .store
             .rotate_signing_key(

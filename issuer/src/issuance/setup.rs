@@ -42,16 +42,7 @@ pub async fn initialise(
         .active_signing_key()
         .await?
         .ok_or(KeyError::NoActiveKey)?;
-    let jwk: Jwk = serde_json::from_str(&active.private_jwk).map_err(|_| KeyError::Unusable {
-        kid: active.kid.clone(),
-        source: idv_jose::JoseError::InvalidKey {
-            reason: "stored signing key is not a JWK",
-        },
-    })?;
-    let key = idv_jose::SigningKey::from_jwk(&jwk).map_err(|source| KeyError::Unusable {
-        kid: active.kid.clone(),
-        source,
-    })?;
+    let key = super::keys::parse_key(store, &active.kid, &active.private_jwk)?;
     let operator_token = if store.has_operator_token().await? {
         None
     } else {

@@ -107,3 +107,86 @@ async fn rotated_keys_stay_published_until_their_credentials_expire(db: TestDb) 
     assert_eq!(kids(&app).await, [fourth]);
     store.close().await;
 }
+
+test_on_both_databases!(keys_are_sealed_at_rest_and_keys_in_clear_are_sealed_at_start_up);
+
+/// The stored text of every signing key.
+async fn stored_keys(store: &Store) -> Vec<String> {
+    sqlx::query_scalar("SELECT private_jwk FROM signing_keys ORDER BY created_at, kid")
+        .fetch_all(store.database().pool())
+        .await
+        .unwrap()
+}
+
+async fn keys_are_sealed_at_rest_and_keys_in_clear_are_sealed_at_start_up(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let (kek, text) = idv_jose::KeyEncryptionKey::generate().unwrap();
+    std::fs::write(dir.path().join("issuer.kek"), text).unwrap();
+    let mut config = crate::helpers::test_config(&db);
+    config.keys.kek_file = Some(dir.path().join("issuer.kek"));
+    let clock: Arc<dyn Clock> = Arc::new(idv_jose::ManualClock::new(crate::helpers::T0));
+    let open = |store: Store| {
+        Issuer::open(
+            store,
+            Arc::clone(&clock),
+            Arc::new(SystemRandom),
+            config.issuer_settings().unwrap(),
+        )
+    };
+
+    let store = config.connect_store().await.unwrap();
+    let issuer = open(store.clone()).await.unwrap();
+    let first = issuer.active_key().await.unwrap();
+    let stored = stored_keys(&store).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        idv_jose::kek::sealed_with(&stored[0]).as_deref(),
+        Some(kek.id())
+    );
+    assert!(!stored[0].contains("\"d\""));
+
+    // A database from before keys were sealed: the key in clear.
+    let plain = serde_json::to_string(&first.key.to_private_jwk()).unwrap();
+    assert!(plain.contains("\"d\""));
+    sqlx::query("UPDATE signing_keys SET private_jwk = $1")
+        .bind(&plain)
+        .execute(store.database().pool())
+        .await
+        .unwrap();
+    store.close().await;
+
+    // Start-up seals it, and the same key signs on.
+    let store = config.connect_store().await.unwrap();
+    let stored = stored_keys(&store).await;
+    assert_eq!(
+        idv_jose::kek::sealed_with(&stored[0]).as_deref(),
+        Some(kek.id())
+    );
+    let issuer = open(store.clone()).await.unwrap();
+    assert_eq!(issuer.active_key().await.unwrap().kid, first.kid);
+
+    // Rotation seals the new key too.
+    let rotation = issuer.rotate_signing_key().await.unwrap();
+    assert_eq!(rotation.retired_kid.as_deref(), Some(first.kid.as_str()));
+    assert_eq!(issuer.active_key().await.unwrap().kid, rotation.active_kid);
+    for text in stored_keys(&store).await {
+        assert_eq!(idv_jose::kek::sealed_with(&text).as_deref(), Some(kek.id()));
+    }
+    store.close().await;
+
+    // Another key-encryption key: start-up fails, naming both.
+    let (other, text) = idv_jose::KeyEncryptionKey::generate().unwrap();
+    std::fs::write(dir.path().join("other.kek"), text).unwrap();
+    config.keys.kek_file = Some(dir.path().join("other.kek"));
+    let error = config.connect_store().await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            issuer::store::StoreError::Keys(idv_keystore::KeyStoreError::WrongKek {
+                sealed_with,
+                configured,
+            }) if sealed_with == kek.id() && configured == other.id()
+        ),
+        "{error}"
+    );
+}

@@ -12,7 +12,7 @@ use idv_jose::{Clock, Jwk, Random, SigningKey};
 use idv_service_kit::Secret;
 
 use super::{Register, RegisterError};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Bytes of entropy in an operator token.
 const TOKEN_BYTES: usize = 32;
@@ -38,9 +38,10 @@ pub async fn initialise(
     let now = clock.now();
     let mut created_anchor = false;
     if store.active_anchor_key().await?.is_none() {
-        let key = SigningKey::generate().map_err(RegisterError::AnchorKey)?;
-        let private = serde_json::to_string(&key.to_private_jwk())
-            .map_err(|e| RegisterError::Signing(e.to_string()))?;
+        let (key, private) = store
+            .keys()
+            .new_signing_key("trust-anchor")
+            .map_err(StoreError::from)?;
         created_anchor = store
             .insert_anchor_key_if_none(&key.kid(), &private, now)
             .await?;
@@ -67,12 +68,10 @@ pub(super) async fn load_anchor(store: &Store) -> Result<SigningKey, RegisterErr
         .active_anchor_key()
         .await?
         .ok_or(RegisterError::NotInitialised)?;
-    let jwk: Jwk = serde_json::from_str(&private).map_err(|_| {
-        RegisterError::AnchorKey(idv_jose::JoseError::InvalidKey {
-            reason: "stored anchor key is not a JWK",
-        })
-    })?;
-    SigningKey::from_jwk(&jwk).map_err(RegisterError::AnchorKey)
+    Ok(store
+        .keys()
+        .signing_key(&private)
+        .map_err(StoreError::from)?)
 }
 
 pub(super) fn public_anchor_jwk(key: &SigningKey) -> Jwk {

@@ -144,8 +144,11 @@ impl Verifier {
             ResponseMode::DirectPostJwt => {
                 let key =
                     DecryptionKey::generate().map_err(|e| CheckError::Internal(e.to_string()))?;
+                // Stored sealed under the key-encryption key, never in clear.
                 Some(
-                    serde_json::to_string(&key.to_private_jwk())
+                    self.store
+                        .keys()
+                        .seal_decryption_key(&key)
                         .map_err(|e| CheckError::Internal(e.to_string()))?,
                 )
             }

@@ -16,6 +16,7 @@ use idv_checks::evidence::{
 };
 use idv_checks::{CheckOutcome, Template};
 use idv_jose::{JoseError, Jwk, SigningKey};
+use idv_keystore::KeyCustody;
 use serde::Serialize;
 
 use crate::service::{EVIDENCE_KEY, Verifier};
@@ -119,17 +120,22 @@ pub(crate) fn jwk_text(jwk: &Jwk) -> Result<String, JoseError> {
     })
 }
 
-fn parse_private(kid: &str, private_jwk: &str) -> Result<SigningKey, KeyError> {
-    let unusable = |source| KeyError::Unusable {
-        kid: kid.to_owned(),
-        source,
-    };
-    let jwk: Jwk = serde_json::from_str(private_jwk).map_err(|_| {
-        unusable(JoseError::InvalidKey {
-            reason: "stored key is not a JWK",
-        })
-    })?;
-    SigningKey::from_jwk(&jwk).map_err(unusable)
+/// The stored key `private_jwk` (sealed, or an HSM reference) as a signing key.
+pub(crate) fn parse_private(
+    keys: &KeyCustody,
+    kid: &str,
+    private_jwk: &str,
+) -> Result<SigningKey, KeyError> {
+    let key = keys.signing_key(private_jwk).map_err(StoreError::from)?;
+    if key.kid() != kid {
+        return Err(KeyError::Unusable {
+            kid: kid.to_owned(),
+            source: JoseError::InvalidKey {
+                reason: "the stored key is not the key its kid names",
+            },
+        });
+    }
+    Ok(key)
 }
 
 impl Verifier {
@@ -145,7 +151,7 @@ impl Verifier {
             return Ok(held);
         }
         let key = Arc::new(ActiveKey {
-            key: parse_private(&row.kid, &row.private_jwk)?,
+            key: parse_private(self.store.keys(), &row.kid, &row.private_jwk)?,
             kid: row.kid,
             not_before: row.created_at,
         });
@@ -216,16 +222,19 @@ impl Verifier {
             .active_service_key(EVIDENCE_KEY)
             .await?
             .ok_or(KeyError::NoActiveKey)?;
-        let old_key = parse_private(&old.kid, &old.private_jwk)?;
+        let old_key = parse_private(self.store.keys(), &old.kid, &old.private_jwk)?;
         let old_public = published_jwk(&old_key);
         let generated = |source| KeyError::Unusable {
             kid: String::new(),
             source,
         };
-        let new_key = SigningKey::generate().map_err(generated)?;
+        let (new_key, private) = self
+            .store
+            .keys()
+            .new_signing_key("verifier-evidence")
+            .map_err(StoreError::from)?;
         let new_public = published_jwk(&new_key);
         let new_kid = new_key.kid();
-        let private = jwk_text(&new_key.to_private_jwk()).map_err(generated)?;
         let public = jwk_text(&new_public).map_err(generated)?;
         let old_public_text = jwk_text(&old_public).map_err(generated)?;
         let rotated = self
@@ -243,8 +252,11 @@ impl Verifier {
             )
             .await?;
         if !rotated {
+            self.store.keys().destroy(&private);
             return Err(KeyError::RotationRaced { kid: old.kid });
         }
+        // The retired key's private part is erased from the database; in an HSM, destroyed.
+        self.store.keys().destroy(&old.private_jwk);
         tracing::info!(
             key.retired = %old.kid, key.current = %new_kid, "evidence signing key rotated"
         );

@@ -10,9 +10,10 @@
 //! expiry) and, when the wallet posted one, `wallet_nonce`. It is signed afresh at each fetch
 //! from stored values, so any instance serves it.
 
+use idv_jose::DecryptionKey;
 use idv_jose::jwe::ContentEncryption;
 use idv_jose::jws::{self, Header};
-use idv_jose::{DecryptionKey, Jwk};
+use idv_keystore::KeyCustody;
 use idv_proto::jwk_set::JwkSet;
 use idv_proto::oid4vp::authorization_request::{
     REQUEST_OBJECT_TYP, RequestObject, ResponseMode, SELF_ISSUED_AUDIENCE, VP_TOKEN_RESPONSE_TYPE,
@@ -95,7 +96,7 @@ impl Verifier {
             ..ClientMetadata::default()
         };
         if response_mode == ResponseMode::DirectPostJwt {
-            let jwk = public_encryption_jwk(check)?;
+            let jwk = public_encryption_jwk(self.store.keys(), check)?;
             metadata.jwks = Some(JwkSet { keys: vec![jwk] });
             metadata.encrypted_response_enc_values_supported =
                 Some(ENC_VALUES.iter().map(|e| e.as_str().to_owned()).collect());
@@ -138,24 +139,29 @@ pub(super) fn response_mode(check: &CheckRow) -> Result<ResponseMode, WalletErro
     }
 }
 
-/// The public part of the request's stored ECDH-ES key, as stored: the private JWK without
-/// `d` (no key import, which would recompute the public point).
-fn public_encryption_jwk(check: &CheckRow) -> Result<serde_json::Value, WalletError> {
+/// The public part of the request's stored ECDH-ES key: the sealed private JWK opened,
+/// without `d` (no key import, which would recompute the public point).
+fn public_encryption_jwk(
+    keys: &KeyCustody,
+    check: &CheckRow,
+) -> Result<serde_json::Value, WalletError> {
     let text = check.decryption_key.as_deref().ok_or_else(|| {
         WalletError::Internal("open direct_post.jwt request without a key".into())
     })?;
-    let mut jwk: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
-        .map_err(|_| WalletError::Internal("stored decryption key is not a JWK".into()))?;
-    jwk.remove("d");
-    Ok(serde_json::Value::Object(jwk))
+    let jwk = keys
+        .public_jwk(text)
+        .map_err(|e| WalletError::Internal(e.to_string()))?;
+    serde_json::to_value(jwk).map_err(|e| WalletError::Internal(e.to_string()))
 }
 
 /// The request's stored ECDH-ES key.
-pub(super) fn decryption_key(check: &CheckRow) -> Result<DecryptionKey, WalletError> {
+pub(super) fn decryption_key(
+    keys: &KeyCustody,
+    check: &CheckRow,
+) -> Result<DecryptionKey, WalletError> {
     let text = check.decryption_key.as_deref().ok_or_else(|| {
         WalletError::Internal("open direct_post.jwt request without a key".into())
     })?;
-    let jwk: Jwk = serde_json::from_str(text)
-        .map_err(|_| WalletError::Internal("stored decryption key is not a JWK".into()))?;
-    DecryptionKey::from_jwk(&jwk).map_err(|e| WalletError::Internal(e.to_string()))
+    keys.decryption_key(text)
+        .map_err(|e| WalletError::Internal(e.to_string()))
 }

@@ -8,6 +8,7 @@ use idv_checks::outcome::CheckOutcome;
 use idv_checks::reason::{OutcomeState, ReasonCode};
 use idv_jose::digest::constant_time_eq;
 use idv_jose::jwe;
+use idv_keystore::KeyCustody;
 use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_proto::oid4vp::authorization_response::{AuthorizationResponse, ResponseUriReply, VpToken};
 use serde::Deserialize;
@@ -88,7 +89,7 @@ impl Verifier {
         // Anything that is not a well-formed response in the request's mode (for
         // `direct_post.jwt`: encrypted to the request's key) is refused here and leaves the
         // request open for the wallet to answer.
-        let (state, answer) = read(&check, form)?;
+        let (state, answer) = read(self.store.keys(), &check, form)?;
         // The response proves it answers this request by its `state` (OpenID4VP: the
         // reference design's request-id); until then it consumes nothing.
         if !state.is_some_and(|s| constant_time_eq(s.as_bytes(), check.request_state.as_bytes())) {
@@ -275,7 +276,11 @@ impl Verifier {
 /// anyone's who has seen the QR code, and every request here offers an ECDH-ES P-256 key with
 /// A128GCM and A256GCM, which a conformant wallet supports (HAIP): a plaintext post is refused
 /// and the check waits for the real answer or its expiry.
-fn read(check: &CheckRow, form: ResponseForm) -> Result<(Option<String>, Answer), WalletError> {
+fn read(
+    keys: &KeyCustody,
+    check: &CheckRow,
+    form: ResponseForm,
+) -> Result<(Option<String>, Answer), WalletError> {
     match response_mode(check)? {
         ResponseMode::DirectPostJwt => {
             if form.vp_token.is_some() || form.error.is_some() {
@@ -284,7 +289,7 @@ fn read(check: &CheckRow, form: ResponseForm) -> Result<(Option<String>, Answer)
             let jwe = form
                 .response
                 .ok_or_else(|| WalletError::InvalidResponse("missing `response`".into()))?;
-            let key = decryption_key(check)?;
+            let key = decryption_key(keys, check)?;
             let decrypted =
                 jwe::decrypt(jwe.trim(), &key, &ENC_VALUES).map_err(|_| WalletError::Decryption)?;
             read_decrypted(&decrypted.plaintext)

@@ -15,6 +15,7 @@ mod erasure;
 mod evidence;
 mod freshness;
 mod helpers;
+mod keys_at_rest;
 mod lifecycle;
 mod limits;
 mod oidc;
