@@ -19,6 +19,14 @@
 //! acquire_timeout_ms = 3000             # IDV_DATABASE__ACQUIRE_TIMEOUT_MS: longest wait for a
 //!                                        # connection; then 503 (database unavailable)
 //!
+//! [log]
+//! format = "text"                        # IDV_LOG__FORMAT: or "json" (one object per line)
+//!
+//! [metrics]
+//! enabled = true                         # IDV_METRICS__ENABLED: serve GET /metrics
+//! bearer_token = "…"                     # IDV_METRICS__BEARER_TOKEN: when set, scrapes must
+//!                                        # send Authorization: Bearer <token>
+//!
 //! [metadata]
 //! display_name = "Example Identity Service"   # IDV_METADATA__DISPLAY_NAME
 //! locale = "en-GB"                            # IDV_METADATA__LOCALE
@@ -127,6 +135,8 @@ use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
+use idv_service_kit::metrics::MetricsSettings;
+use idv_service_kit::telemetry::LogSettings;
 use idv_service_kit::tls::ClientTls;
 pub use idv_service_kit::tls::TlsSettings;
 use idv_trust::anchors::TrustAnchors;
@@ -157,6 +167,12 @@ pub struct IssuerConfig {
     pub http: HttpSettings,
     /// Where the issuer's records live.
     pub database: DatabaseSettings,
+    /// Log line format.
+    #[serde(default)]
+    pub log: LogSettings,
+    /// Access to `GET /metrics`.
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     /// How wallets display this issuer.
     pub metadata: MetadataSettings,
     /// Credential offers and their pre-authorized codes.
@@ -369,6 +385,8 @@ impl Default for IssuerConfig {
         Self {
             http: HttpSettings::loopback(8200),
             database: DatabaseSettings::default_sqlite(),
+            log: LogSettings::default(),
+            metrics: MetricsSettings::default(),
             metadata: MetadataSettings {
                 display_name: "Example Identity Service".into(),
                 locale: "en-GB".into(),

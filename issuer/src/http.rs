@@ -11,7 +11,8 @@
 //! - `POST /nonce`: a fresh `c_nonce`.
 //! - `POST /credential`: `openid4vci-proof+jwt` proofs → SD-JWT VCs.
 //! - `GET /status-lists/{list_id}`: a signed `statuslist+jwt`.
-//! - `GET /healthz`.
+//! - `GET /healthz` (liveness), `GET /readyz` (readiness: the database answers), `GET /metrics`
+//!   (Prometheus text format; `[metrics]` may require a bearer token).
 //!
 //! With `[login]` (the authorization code flow, citizens signing in at the provider's OP):
 //! - `POST /par`: a wallet's pushed authorization request (RFC 9126) → `request_uri`.
@@ -52,6 +53,7 @@ mod identities;
 mod metadata;
 mod nonce;
 mod offers;
+mod operations;
 mod status_list;
 mod token;
 
@@ -66,6 +68,7 @@ use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
 use idv_service_kit::limits::{
     InvalidRate, IpLimit, TrustedProxies, limit_by_client_ip, with_body_limit,
 };
+use idv_service_kit::metrics::Metrics;
 
 use crate::config::LimitSettings;
 use crate::issuance::Issuer;
@@ -82,6 +85,8 @@ use crate::issuance::status_lists::PATH_PREFIX as STATUS_LIST_PATH_PREFIX;
 pub struct AppState {
     /// The issuer's use cases.
     pub issuer: Issuer,
+    /// The process's metrics, as `/metrics` serves them.
+    pub metrics: Metrics,
     /// The rate limiters and body cap.
     pub limits: Limits,
 }
@@ -213,6 +218,8 @@ pub fn router(state: AppState) -> Router {
             &format!("{STATUS_LIST_PATH_PREFIX}{{list_id}}"),
             get(status_list::get_status_list),
         )
+        // Scrapes share the per-client limit; probes (/readyz, /healthz) are never throttled.
+        .route("/metrics", get(operations::get_metrics))
         .merge(writes)
         .route_layer(from_fn_with_state(
             state.limits.per_ip.clone(),
@@ -221,6 +228,7 @@ pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.limits.max_body_bytes;
     let router = public
         .merge(operator)
+        .route("/readyz", get(operations::get_readiness))
         .merge(health_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -41,6 +41,7 @@ pub mod login;
 pub mod metadata;
 pub mod nonces;
 pub mod offers;
+pub mod operations;
 pub mod proof;
 pub mod setup;
 pub mod status_lists;

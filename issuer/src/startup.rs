@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use idv_jose::{Clock, Random, SystemClock, SystemRandom};
 use idv_service_kit::config::ConfigError;
+use idv_service_kit::metrics::Metrics;
 use tokio::net::TcpListener;
 
 use crate::config::IssuerConfig;
@@ -124,10 +125,16 @@ impl Application {
             address: config.http.listen,
             source,
         })?;
+        let metrics = Metrics::install(&config.metrics);
+        crate::issuance::operations::describe_metrics();
         Ok(Self {
             listener,
             address,
-            state: AppState { issuer, limits },
+            state: AppState {
+                issuer,
+                metrics,
+                limits,
+            },
         })
     }
 
@@ -173,8 +180,15 @@ impl Application {
                 }
             })
         };
-        let served =
-            idv_service_kit::http::serve(self.listener, router(self.state), shutdown).await;
+        let metrics = self.state.metrics.clone();
+        let served = idv_service_kit::http::serve_with(
+            self.listener,
+            router(self.state),
+            shutdown,
+            issuer.random(),
+            &metrics,
+        )
+        .await;
         refresher.abort();
         issuer.close().await;
         served

@@ -295,6 +295,11 @@ impl ChildService {
         self.wait_healthy().await
     }
 
+    /// The service's whole log (its standard output and error), empty when there is none yet.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
     /// The end of the service's log.
     pub fn log_tail(&self) -> String {
         std::fs::read_to_string(&self.log_path)

@@ -155,6 +155,12 @@ impl World {
         }
     }
 
+    /// The test database of a service (`0` the trust framework, `1` the issuer, `2` the
+    /// verifier); PostgreSQL only.
+    pub(crate) fn database(&self, service: usize) -> &TestDb {
+        &self._databases[service]
+    }
+
     /// The services' logs, for failure messages.
     pub(crate) fn logs(&self) -> String {
         self.federation.logs()

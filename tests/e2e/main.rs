@@ -13,9 +13,11 @@
     reason = "test helpers fail loudly"
 )]
 
+mod exposition;
 mod helpers;
 
 mod checks;
 mod keys;
 mod lifecycle;
+mod observability;
 mod sign_in;

@@ -18,6 +18,14 @@
 //! acquire_timeout_ms = 3000             # IDV_DATABASE__ACQUIRE_TIMEOUT_MS: longest wait for a
 //!                                        # connection; then 503 (database unavailable)
 //!
+//! [log]
+//! format = "text"                        # IDV_LOG__FORMAT: or "json" (one object per line)
+//!
+//! [metrics]
+//! enabled = true                         # IDV_METRICS__ENABLED: serve GET /metrics
+//! bearer_token = "…"                     # IDV_METRICS__BEARER_TOKEN: when set, scrapes must
+//!                                        # send Authorization: Bearer <token>
+//!
 //! [list]
 //! list_id = "uk-dvs-register"            # IDV_LIST__LIST_ID
 //! validity_secs = 86400                  # IDV_LIST__VALIDITY_SECS: exp - iat (hard expiry)
@@ -61,6 +69,8 @@ use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
+use idv_service_kit::metrics::MetricsSettings;
+use idv_service_kit::telemetry::LogSettings;
 use serde::{Deserialize, Serialize};
 
 use crate::register::RegisterSettings;
@@ -79,6 +89,12 @@ pub struct TrustFrameworkConfig {
     pub http: HttpSettings,
     /// Where the register lives.
     pub database: DatabaseSettings,
+    /// Log line format.
+    #[serde(default)]
+    pub log: LogSettings,
+    /// Access to `GET /metrics`.
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     /// Trust list publication.
     pub list: ListSettings,
     /// Verifier attestations.
@@ -143,6 +159,8 @@ impl Default for TrustFrameworkConfig {
         Self {
             http: HttpSettings::loopback(8100),
             database: DatabaseSettings::default_sqlite(),
+            log: LogSettings::default(),
+            metrics: MetricsSettings::default(),
             list: ListSettings {
                 list_id: "uk-dvs-register".into(),
                 validity_secs: 24 * 60 * 60,

@@ -8,7 +8,8 @@
 //! - `GET /type-metadata/{name}` and `GET /type-metadata/{name}/schema`: the scheme's
 //!   credential types (`uk-identity-1`, `uk-age-1`), SD-JWT VC Type Metadata and JSON Schema,
 //!   pinned by the trust list's `type_metadata` member.
-//! - `GET /healthz`.
+//! - `GET /healthz` (liveness), `GET /readyz` (readiness: the database answers), `GET /metrics`
+//!   (Prometheus text format; `[metrics]` may require a bearer token).
 //!
 //! Operator API (`Authorization: Bearer <operator token>`):
 //! - `POST /v1/providers`, `GET /v1/providers`, `GET /v1/providers/{entry_id}`
@@ -26,6 +27,7 @@
 
 mod auth;
 mod error;
+mod operations;
 mod providers;
 mod relying_parties;
 mod trust_list;
@@ -40,6 +42,7 @@ use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
 use idv_service_kit::limits::{
     InvalidRate, IpLimit, TrustedProxies, limit_by_client_ip, with_body_limit,
 };
+use idv_service_kit::metrics::Metrics;
 
 use crate::config::LimitSettings;
 use crate::register::Register;
@@ -49,6 +52,8 @@ use crate::register::Register;
 pub struct AppState {
     /// The register's use cases.
     pub register: Register,
+    /// The process's metrics, as `/metrics` serves them.
+    pub metrics: Metrics,
     /// The rate limiters and body cap.
     pub limits: Limits,
 }
@@ -129,6 +134,8 @@ pub fn router(state: AppState) -> Router {
             "/type-metadata/{name}/schema",
             get(type_metadata::get_schema),
         )
+        // Scrapes share the per-client limit; probes (/readyz, /healthz) are never throttled.
+        .route("/metrics", get(operations::get_metrics))
         .route_layer(from_fn_with_state(
             state.limits.per_ip.clone(),
             limit_by_client_ip,
@@ -136,6 +143,7 @@ pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.limits.max_body_bytes;
     let router = public
         .merge(operator)
+        .route("/readyz", get(operations::get_readiness))
         .merge(health_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -12,6 +12,7 @@
 //! [`crate::store`]), so the next publication shows it.
 
 mod error;
+pub mod operations;
 pub mod providers;
 pub mod relying_parties;
 pub mod setup;

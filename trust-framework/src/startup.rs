@@ -6,8 +6,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use idv_jose::{Clock, SystemClock};
+use idv_jose::{Clock, SystemClock, SystemRandom};
 use idv_service_kit::config::ConfigError;
+use idv_service_kit::metrics::Metrics;
 use tokio::net::TcpListener;
 
 use crate::config::TrustFrameworkConfig;
@@ -94,10 +95,16 @@ impl Application {
             source,
         })?;
         let register = Register::open(store, clock, settings).await?;
+        let metrics = Metrics::install(&config.metrics);
+        crate::register::operations::describe_metrics();
         Ok(Self {
             listener,
             address,
-            state: AppState { register, limits },
+            state: AppState {
+                register,
+                metrics,
+                limits,
+            },
         })
     }
 
@@ -125,8 +132,15 @@ impl Application {
     {
         tracing::info!(http.address = %self.address, "trust-framework listening");
         let register = self.state.register.clone();
-        let served =
-            idv_service_kit::http::serve(self.listener, router(self.state), shutdown).await;
+        let metrics = self.state.metrics.clone();
+        let served = idv_service_kit::http::serve_with(
+            self.listener,
+            router(self.state),
+            shutdown,
+            Arc::new(SystemRandom),
+            &metrics,
+        )
+        .await;
         register.close().await;
         served
     }

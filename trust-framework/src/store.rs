@@ -118,6 +118,11 @@ impl Store {
         self.db.close().await;
     }
 
+    /// The database handle (for the readiness probe).
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     async fn begin(&self) -> Result<WriteTx, StoreError> {
         Ok(self.db.begin_write().await?)
     }

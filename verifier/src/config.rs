@@ -18,6 +18,14 @@
 //! acquire_timeout_ms = 3000             # IDV_DATABASE__ACQUIRE_TIMEOUT_MS: longest wait for a
 //!                                        # connection; then 503 (database unavailable)
 //!
+//! [log]
+//! format = "text"                        # IDV_LOG__FORMAT: or "json" (one object per line)
+//!
+//! [metrics]
+//! enabled = true                         # IDV_METRICS__ENABLED: serve GET /metrics
+//! bearer_token = "…"                     # IDV_METRICS__BEARER_TOKEN: when set, scrapes must
+//!                                        # send Authorization: Bearer <token>
+//!
 //! [trust]
 //! list_url = "http://127.0.0.1:8100/trust-list"   # IDV_TRUST__LIST_URL
 //! anchors_file = "trust-anchor.json"     # IDV_TRUST__ANCHORS_FILE: pinned anchor JWK or JWK Set
@@ -126,6 +134,8 @@ use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
+use idv_service_kit::metrics::MetricsSettings;
+use idv_service_kit::telemetry::LogSettings;
 use idv_service_kit::tls::{ClientTls, TlsSettings};
 use idv_trust::anchors::TrustAnchors;
 use serde::{Deserialize, Serialize};
@@ -140,6 +150,12 @@ pub struct VerifierConfig {
     pub http: HttpSettings,
     /// Where the state lives.
     pub database: DatabaseSettings,
+    /// Log line format.
+    #[serde(default)]
+    pub log: LogSettings,
+    /// Access to `GET /metrics`.
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     /// The trust list and its pinned anchors.
     pub trust: TrustSettings,
     /// Checks and their wallet requests.
@@ -297,6 +313,8 @@ impl Default for VerifierConfig {
         Self {
             http: HttpSettings::loopback(8300),
             database: DatabaseSettings::default_sqlite(),
+            log: LogSettings::default(),
+            metrics: MetricsSettings::default(),
             trust: TrustSettings {
                 list_url: "http://127.0.0.1:8100/trust-list".into(),
                 anchors_file: None,

@@ -23,7 +23,9 @@
 //!
 //! Public: `GET /.well-known/jwks.json` (the keys evidence records and ID tokens are signed
 //! with now), `GET /.well-known/evidence-keys.json` (every evidence key, with its validity),
-//! `GET /openapi.json`, `GET /healthz`.
+//! `GET /openapi.json`, `GET /healthz` (liveness), `GET /readyz` (readiness: the database
+//! answers and a valid trust list is held), `GET /metrics` (Prometheus text format; `[metrics]`
+//! may require a bearer token).
 //!
 //! Errors are `{error, error_description}`, except on the pages a person sees, which show an
 //! HTML error page (see `http/error.rs`).
@@ -38,6 +40,7 @@ mod error;
 mod limits;
 mod meta;
 mod oidc;
+mod operations;
 mod pages;
 mod wallet;
 
@@ -48,6 +51,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
 use idv_service_kit::limits::{InvalidRate, limit_by_client_ip, with_body_limit};
+use idv_service_kit::metrics::Metrics;
 
 pub use self::limits::Limits;
 use crate::service::Verifier;
@@ -57,16 +61,20 @@ use crate::service::Verifier;
 pub struct AppState {
     /// The use cases.
     pub verifier: Verifier,
+    /// The process's metrics, as `/metrics` serves them.
+    pub metrics: Metrics,
     /// The rate limiters (`[limits]`).
     pub limits: Arc<Limits>,
 }
 
 impl AppState {
-    /// The state of a server of `verifier`, with the limiters its settings describe.
-    pub fn new(verifier: Verifier) -> Result<Self, InvalidRate> {
+    /// The state of a server of `verifier`, with the limiters its settings describe, serving
+    /// `metrics`.
+    pub fn new(verifier: Verifier, metrics: Metrics) -> Result<Self, InvalidRate> {
         let limits = Limits::new(&verifier, &verifier.settings().limits)?;
         Ok(Self {
             verifier,
+            metrics,
             limits: Arc::new(limits),
         })
     }
@@ -154,6 +162,8 @@ pub fn router(state: AppState) -> Router {
             get(oidc::get_userinfo).post(oidc::get_userinfo),
         )
         .route("/openapi.json", get(meta::get_openapi))
+        // Scrapes share the per-client limit; probes (/readyz, /healthz) are never throttled.
+        .route("/metrics", get(operations::get_metrics))
         .merge(authorize)
         .route_layer(from_fn_with_state(
             state.limits.per_ip.clone(),
@@ -163,6 +173,7 @@ pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.verifier.settings().limits.max_body_bytes;
     let router = public
         .merge(tenant_api)
+        .route("/readyz", get(operations::get_readiness))
         .merge(health_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

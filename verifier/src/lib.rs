@@ -27,6 +27,7 @@
 //! - [`tenants`], [`checks`], [`wallet`], [`webhooks`], [`retention`], [`oidc`]: the use cases.
 //! - [`evidence`]: what the employer keeps: evidence key rotation and history, the evidence
 //!   package, the clear copy (HTML, PDF) and the offline verification of a record.
+//! - [`operations`]: readiness and the gauges `/metrics` reads at scrape time.
 //! - [`store`]: the only SQL.
 //! - [`cli`]: the command line (`serve`, `tenant …`, `oidc-client …`, `trust refresh`, `sweep`,
 //!   `keys rotate-evidence`, `evidence verify`).
@@ -38,6 +39,7 @@ mod dates;
 pub mod evidence;
 pub mod http;
 pub mod oidc;
+pub mod operations;
 pub mod retention;
 pub mod service;
 pub mod startup;

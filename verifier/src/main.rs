@@ -12,9 +12,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    // A server reports its requests; one-shot commands print results, not progress.
-    let serving = matches!(cli.command, cli::Command::Serve);
-    idv_service_kit::telemetry::init(if serving { "info" } else { "warn" });
     match cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

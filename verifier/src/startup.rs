@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use idv_jose::{Clock, Random, SystemClock, SystemRandom};
 use idv_service_kit::config::ConfigError;
+use idv_service_kit::metrics::Metrics;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -90,7 +91,9 @@ impl Application {
             source,
         })?;
         let verifier = open(&config, clock, random).await?;
-        let state = AppState::new(verifier.clone())
+        let metrics = Metrics::install(&config.metrics);
+        crate::operations::describe_metrics();
+        let state = AppState::new(verifier.clone(), metrics)
             .map_err(|e| StartupError::Config(ConfigError::Rejected(format!("limits: {e}"))))?;
         Ok(Self {
             listener,
@@ -133,10 +136,18 @@ impl Application {
         let stop = Arc::new(stop);
         let workers = spawn_background_tasks(&verifier, &stopped);
         let signal = Arc::clone(&stop);
-        let served = idv_service_kit::http::serve(self.listener, router(self.state), async move {
-            shutdown.await;
-            let _ = signal.send(true);
-        })
+        let random = Arc::clone(&self.state.verifier.random);
+        let metrics = self.state.metrics.clone();
+        let served = idv_service_kit::http::serve_with(
+            self.listener,
+            router(self.state),
+            async move {
+                shutdown.await;
+                let _ = signal.send(true);
+            },
+            random,
+            &metrics,
+        )
         .await;
         let _ = stop.send(true);
         for worker in workers {

@@ -13,6 +13,7 @@ pub mod checks;
 pub mod keys;
 pub mod oidc;
 pub mod outbox;
+pub mod outbox_backlog;
 pub mod tenants;
 
 use std::sync::Arc;

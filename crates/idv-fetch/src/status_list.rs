@@ -20,6 +20,9 @@
 //! One fetch per list runs at a time; concurrent decisions wait for it (within the same
 //! bounds). After a failed fetch the next one waits a [`Backoff`]: meanwhile a cached list
 //! serves at once and, with none, the status is unavailable at once.
+//!
+//! Lookups are counted in `idv_status_list_cache_hits_total` (a cached list served at once) and
+//! `idv_status_list_cache_misses_total` (a fetch started or waited for).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -251,6 +254,11 @@ impl StatusListClient {
                 }
             }
         };
+        let counter = match plan {
+            Plan::Use(_) => "idv_status_list_cache_hits_total",
+            Plan::Wait(..) | Plan::Fetch(..) => "idv_status_list_cache_misses_total",
+        };
+        metrics::counter!(counter).increment(1);
         match plan {
             Plan::Use(list) => Ok(list),
             Plan::Wait(mut done, deadline) => {

@@ -38,6 +38,10 @@ use tokio::sync::watch;
 use crate::backoff::Backoff;
 use crate::http::{FetchError, Fetcher};
 
+mod held;
+
+pub use held::describe_metrics;
+
 /// The table every service using [`TrustListClient`] creates (same text on SQLite and
 /// PostgreSQL); kept here as the reference its migrations must match.
 pub const TRUST_LIST_STATE_DDL: &str = "CREATE TABLE trust_list_state (list_id TEXT PRIMARY KEY, sequence BIGINT NOT NULL, payload_hash TEXT NOT NULL, iat BIGINT NOT NULL, exp BIGINT NOT NULL)";
@@ -164,7 +168,7 @@ impl TrustListClient {
     /// timeout), or fails closed at once during the back-off after a failure.
     pub async fn current(&self) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
         let now = self.clock.now();
-        let held = self.held(now);
+        let held = self.usable_at(now);
         let in_flight = self.start_refresh_if_due(now, None);
         if let Ok(list) = held {
             return Ok(list);
@@ -173,7 +177,7 @@ impl TrustListClient {
             // Closed when the refresh ends, whatever its result.
             let _ = done.changed().await;
         }
-        self.held(self.clock.now())
+        self.usable_at(self.clock.now())
     }
 
     /// The list to decide with, fetched again first when no fetch was attempted in the last
@@ -199,7 +203,7 @@ impl TrustListClient {
     pub async fn refresh(&self) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
         let _fetching = self.shared.fetching.lock().await;
         self.attempt().await?;
-        self.held(self.clock.now())
+        self.usable_at(self.clock.now())
     }
 
     /// The compact form of the list in use, for a process that keeps it to [`Self::restore`]
@@ -220,7 +224,7 @@ impl TrustListClient {
     pub async fn restore(&self, compact: &str) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
         let now = self.clock.now();
         self.install(compact.trim(), now).await?;
-        self.held(now)
+        self.usable_at(now)
     }
 
     /// Starts a background refresh if one is due now (see [`Self::current`]), without waiting
@@ -242,7 +246,7 @@ impl TrustListClient {
     }
 
     /// The held list if usable at `now`.
-    fn held(&self, now: i64) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
+    fn usable_at(&self, now: i64) -> Result<Arc<VerifiedTrustList>, TrustClientError> {
         Ok(self
             .shared
             .cache
@@ -340,7 +344,7 @@ impl TrustListClient {
         etag: Option<String>,
     ) -> Result<Option<Option<String>>, TrustClientError> {
         // Only a held list can be confirmed by a 304.
-        let held = self.held(now).ok();
+        let held = self.usable_at(now).ok();
         let etag = held.as_ref().and(etag.as_deref());
         let fetched = self
             .fetcher

@@ -1,14 +1,20 @@
-//! The HTTP edge every service shares: errors, extractors, `/healthz`, request logging and
-//! serving with graceful shutdown.
+//! The HTTP edge every service shares: errors, extractors, `/healthz` and `/readyz`, request
+//! ids, request logging and metrics, and serving with graceful shutdown.
 //!
 //! A service's `startup.rs` binds a `TcpListener` (port 0 in tests), builds its `Router` and
-//! calls [`serve`] with [`shutdown_signal`] (or any future, in tests). [`serve`] adds the
-//! [`observe`] layer, which logs one line per request and the cause of every 5xx exactly once.
+//! calls [`serve_with`] (or [`serve`]) with [`shutdown_signal`] (or any future, in tests).
+//! Serving adds two layers to every route: [`request_id::assign_request_id`] (outermost: the
+//! request's id, its `request` span, the `X-Request-Id` response header) and [`observe`],
+//! which logs one line per request, the cause of every 5xx exactly once, and records the
+//! request's metrics ([`crate::metrics::record_request`]).
 
 pub mod error;
 pub mod extract;
+pub mod readiness;
+pub mod request_id;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
@@ -17,14 +23,24 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::get;
+use idv_jose::{Random, SystemRandom};
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
 pub use extract::{BearerToken, Form, Json, Path, Query, body_rejection};
+pub use readiness::Readiness;
+pub use request_id::{RequestId, RequestIds, X_REQUEST_ID};
 
 use error::ServerErrorCause;
 
-/// `GET /healthz` → `200 {"status":"ok"}`: the process is up and serving.
+use crate::metrics::{Metrics, MetricsSettings};
+
+/// The route label of requests no route matched (404s of unknown paths): one label for all,
+/// so scanners cannot grow the metrics.
+pub const UNMATCHED_ROUTE: &str = "<unmatched>";
+
+/// `GET /healthz` → `200 {"status":"ok"}`: the process is up and serving (liveness; it checks
+/// no dependency, see [`readiness`] for `/readyz`).
 pub fn health_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new().route("/healthz", get(healthz))
 }
@@ -48,17 +64,20 @@ pub async fn method_not_allowed() -> ApiError {
 }
 
 /// Logs every request once (method, route template, status, latency; never the query string,
-/// headers or bodies) and, for a 5xx, the cause an [`ApiError`] carried.
+/// headers or bodies) and, for a 5xx, the cause an [`ApiError`] carried; records
+/// `idv_http_requests_total` and `idv_http_request_duration_seconds` by method, route
+/// template and status.
 pub async fn observe(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "<unmatched>".to_owned(), |p| p.as_str().to_owned());
+        .map_or_else(|| UNMATCHED_ROUTE.to_owned(), |p| p.as_str().to_owned());
     let response = next.run(request).await;
     let status = response.status().as_u16();
-    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let elapsed = started.elapsed();
+    let latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     if let Some(ServerErrorCause(cause)) = response.extensions().get::<ServerErrorCause>() {
         tracing::error!(
             http.method = %method, http.route = %route, http.status = status,
@@ -70,22 +89,63 @@ pub async fn observe(request: Request, next: Next) -> Response {
             latency_us, "request"
         );
     }
+    crate::metrics::record_request(
+        crate::metrics::method_label(&method),
+        route,
+        status,
+        elapsed.as_secs_f64(),
+    );
     response
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then finishes in-flight requests.
+/// [`serve_with`] with request ids from the system's CSPRNG and the default metrics settings.
 pub async fn serve<F>(listener: TcpListener, router: Router, shutdown: F) -> std::io::Result<()>
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let app = router.layer(axum::middleware::from_fn(observe));
+    let metrics = Metrics::install(&MetricsSettings::default());
+    serve_with(listener, router, shutdown, Arc::new(SystemRandom), &metrics).await
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then finishes in-flight requests.
+/// Every request gets an id (new ones from `random`), a log line and its metrics; `metrics`'
+/// histogram samples are folded into buckets every [`crate::metrics::UPKEEP_INTERVAL`] while
+/// serving.
+pub async fn serve_with<F>(
+    listener: TcpListener,
+    router: Router,
+    shutdown: F,
+    random: Arc<dyn Random>,
+    metrics: &Metrics,
+) -> std::io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let app = router.layer(axum::middleware::from_fn(observe)).layer(
+        axum::middleware::from_fn_with_state(
+            RequestIds::new(random),
+            request_id::assign_request_id,
+        ),
+    );
+    let upkeep = {
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(crate::metrics::UPKEEP_INTERVAL);
+            loop {
+                interval.tick().await;
+                metrics.run_upkeep();
+            }
+        })
+    };
     // The peer address is what `limits` keys clients by.
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    upkeep.abort();
+    served
 }
 
 /// Completes on ctrl-c or SIGTERM (what container runtimes send).
@@ -159,7 +219,42 @@ mod tests {
         let response = client.post(format!("{base}/healthz")).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 405);
 
+        // Every response carries a request id: a sane incoming one echoed, else a new one.
+        let sent = client
+            .get(format!("{base}/healthz"))
+            .header("x-request-id", "trace-42")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.headers()["x-request-id"], "trace-42");
+        let replaced = client
+            .get(format!("{base}/nowhere"))
+            .header("x-request-id", "a".repeat(request_id::MAX_LEN + 1))
+            .send()
+            .await
+            .unwrap();
+        let id = replaced.headers()["x-request-id"].to_str().unwrap();
+        assert_eq!(id.len(), 22, "a generated id: {id}");
+
         stop.send(()).unwrap();
         server.await.unwrap().unwrap();
+
+        // Requests are counted by route template; unknown paths share one label.
+        let rendered = Metrics::install(&MetricsSettings::default()).render();
+        let body = axum::body::to_bytes(rendered.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("idv_http_requests_total{")
+                    && l.contains(r#"route="/fails""#)
+                    && l.contains(r#"status="500""#)),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"route="<unmatched>""#) && !text.contains("/nowhere"),
+            "{text}"
+        );
     }
 }

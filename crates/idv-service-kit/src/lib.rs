@@ -12,8 +12,11 @@
 //!   placeholders), embedded per-backend migrations ([`migrations!`]).
 //! - [`config`]: defaults → TOML file → `IDV_<SECTION>__<KEY>` environment, into a service's
 //!   `deny_unknown_fields` config; [`config::Secret`] for values that must not be logged.
-//! - [`telemetry`]: `tracing` initialisation (`RUST_LOG`, default `info`, to stderr).
-//! - [`http`]: [`http::ApiError`], extractors, `/healthz`, request logging and graceful serving.
+//! - [`telemetry`]: `tracing` initialisation (`RUST_LOG`, default `info`, to stderr; text or
+//!   JSON lines, `[log] format`).
+//! - [`metrics`]: the Prometheus recorder and `GET /metrics` (`[metrics]`).
+//! - [`http`]: [`http::ApiError`], extractors, `/healthz`, `/readyz` ([`http::Readiness`]),
+//!   request ids, request logging and metrics, and graceful serving.
 //! - [`limits`]: per-client rate limits (429 with `Retry-After`), the client address behind
 //!   trusted proxies, and the request body cap (413).
 //! - [`qr`]: QR codes of wallet links as SVG and PNG.
@@ -29,6 +32,7 @@ pub mod db;
 pub mod http;
 pub mod limits;
 pub mod markup;
+pub mod metrics;
 pub mod qr;
 pub mod telemetry;
 pub mod tls;

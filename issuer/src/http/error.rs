@@ -84,7 +84,10 @@ impl From<IssuanceError> for ApiError {
 /// challenge on `insufficient_scope` too, which [`ApiError`] adds only for 401s.
 pub(super) fn credential_error(error: IssuanceError) -> Response {
     let insufficient_scope = matches!(error, IssuanceError::InsufficientScope { .. });
-    let mut response = ApiError::from(error).into_response();
+    let api_error = ApiError::from(error);
+    metrics::counter!("idv_issuer_credential_errors_total", "error" => api_error.error())
+        .increment(1);
+    let mut response = api_error.into_response();
     if insufficient_scope {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -118,6 +121,14 @@ impl From<TokenError> for ApiError {
             TokenError::Store(_) => ApiError::internal_error(&error),
         }
     }
+}
+
+/// A token endpoint error as the response's [`ApiError`], counted in
+/// `idv_issuer_token_errors_total` by its `error` code.
+pub(super) fn token_error(error: TokenError) -> ApiError {
+    let api_error = ApiError::from(error);
+    metrics::counter!("idv_issuer_token_errors_total", "error" => api_error.error()).increment(1);
+    api_error
 }
 
 /// An authorization flow error as a response: the browser back to the wallet (303 with

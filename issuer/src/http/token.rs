@@ -8,13 +8,18 @@ use idv_service_kit::ApiError;
 use idv_service_kit::http::{Form, Json};
 
 use super::AppState;
+use super::error::token_error;
 use crate::issuance::tokens::TokenExchange;
 
 pub(super) async fn exchange_token(
     State(state): State<AppState>,
     Form(exchange): Form<TokenExchange>,
 ) -> Result<Response, ApiError> {
-    let response = state.issuer.exchange_token(exchange).await?;
+    let response = state
+        .issuer
+        .exchange_token(exchange)
+        .await
+        .map_err(token_error)?;
     Ok((
         [
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),

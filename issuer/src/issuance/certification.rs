@@ -84,6 +84,11 @@ impl Register {
             .with_max_age(settings.refresh_secs),
         }
     }
+
+    /// The trust list client (for readiness and gauges).
+    pub(super) fn trust_list(&self) -> &TrustListClient {
+        &self.client
+    }
 }
 
 /// The provider's register entry does not certify it to issue a configuration now.

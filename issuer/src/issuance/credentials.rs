@@ -149,6 +149,11 @@ impl Issuer {
             credential.count = credentials.len(),
             "credentials issued"
         );
+        metrics::counter!(
+            "idv_issuer_credentials_issued_total",
+            "configuration" => configuration.id().to_owned()
+        )
+        .increment(u64::try_from(credentials.len()).unwrap_or(u64::MAX));
         Ok(CredentialResponse {
             credentials: Some(
                 credentials

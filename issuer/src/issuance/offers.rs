@@ -243,6 +243,11 @@ impl Issuer {
             offer.grant = ?request.grant,
             "credential offer created"
         );
+        metrics::counter!("idv_issuer_offers_created_total", "grant" => match request.grant {
+            OfferGrant::PreAuthorizedCode => PRE_AUTHORIZED_GRANT,
+            OfferGrant::AuthorizationCode => AUTHORIZATION_CODE_GRANT,
+        })
+        .increment(1);
         let credential_offer_uri = self.settings.url(&format!("{PATH_PREFIX}{handle}"));
         Ok(CreatedOffer {
             offer_link: offer_link(&credential_offer_uri),

@@ -176,6 +176,8 @@ impl Verifier {
             tenant.id = %tenant.tenant_id, check.id = %check.check_id,
             check.template = %check.template, "check created"
         );
+        metrics::counter!("idv_verifier_checks_created_total", "template" => template.id())
+            .increment(1);
         let public_url = &self.settings.public_url;
         Ok(CreatedCheck {
             wallet_url: wallet_url(

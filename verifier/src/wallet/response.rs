@@ -220,6 +220,19 @@ impl Verifier {
                 check.outcome = record.outcome.as_str(), check.reasons = ?codes,
                 "check finished"
             );
+            metrics::counter!(
+                "idv_verifier_checks_ended_total",
+                "template" => template.id(), "state" => state.as_str(),
+                "outcome" => record.outcome.as_str()
+            )
+            .increment(1);
+            for code in codes {
+                metrics::counter!(
+                    "idv_verifier_check_reasons_total",
+                    "template" => template.id(), "reason" => code
+                )
+                .increment(1);
+            }
         }
         Ok(finished)
     }
@@ -243,6 +256,12 @@ impl Verifier {
         self.open_requests.remove(&check.request_id);
         if expired {
             tracing::info!(check.id = %check.check_id, "check expired");
+            metrics::counter!(
+                "idv_verifier_checks_ended_total",
+                "template" => check.template.clone(), "state" => CheckState::Expired.as_str(),
+                "outcome" => record.outcome.as_str()
+            )
+            .increment(1);
         }
         Ok(expired)
     }

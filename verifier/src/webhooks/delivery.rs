@@ -342,6 +342,11 @@ impl Verifier {
             )
             .await?;
         if recorded {
+            metrics::counter!(
+                "idv_verifier_webhook_attempts_total",
+                "result" => if give_up { "given_up" } else { "failed" }
+            )
+            .increment(1);
             tracing::warn!(
                 webhook.event_id = %event.event_id, webhook.attempts = attempts,
                 webhook.status = ?failure.status, webhook.error = %failure.error,
@@ -405,6 +410,8 @@ impl Verifier {
                     .mark_event_delivered(&event.event_id, lease, status, now)
                     .await?
                 {
+                    metrics::counter!("idv_verifier_webhook_attempts_total", "result" => "delivered")
+                        .increment(1);
                     tracing::info!(
                         webhook.event_id = %event.event_id, webhook.status = status,
                         "webhook delivered"

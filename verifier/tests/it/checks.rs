@@ -310,6 +310,6 @@ async fn every_documented_route_is_served(db: TestDb) {
             );
         }
     }
-    assert_eq!(operations, 26);
+    assert_eq!(operations, 28);
     fed.stop().await;
 }

@@ -465,6 +465,11 @@ impl Federation {
         self.verifier = spawn(|stopped| app.run_until(stopped));
     }
 
+    /// Stops the trust framework (its address then refuses connections).
+    pub(crate) async fn stop_trust_framework(&mut self) {
+        self.tf.stop().await;
+    }
+
     /// Stops the providers' status list server: from now on its port refuses connections.
     pub(crate) async fn stop_status_server(&mut self) {
         self.status_server.stop().await;

@@ -1,0 +1,25 @@
+//! `GET /readyz` and `GET /metrics` (see `idv_service_kit::http::readiness` and
+//! `idv_service_kit::metrics`).
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use idv_service_kit::ApiError;
+use idv_service_kit::http::Readiness;
+
+use super::AppState;
+
+/// `GET /readyz`: 200 when the database answers, else 503 naming it.
+pub(super) async fn get_readiness(State(state): State<AppState>) -> Readiness {
+    state.register.readiness().await
+}
+
+/// `GET /metrics`: the Prometheus text exposition, with the published list's gauges read now.
+pub(super) async fn get_metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    state.metrics.authorize(&headers)?;
+    state.register.record_list_gauges().await;
+    Ok(state.metrics.render())
+}
