@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use idv_jose::Clock;
 use idv_proto::oid4vp::authorization_request::REQUEST_OBJECT_MEDIA_TYPE;
+use idv_service_kit::limits::Rate;
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -120,6 +121,10 @@ async fn behind_front(db: &TestDb) -> (Federation, Front) {
     let mut fed = Federation::start(db).await;
     let front = Front::start(&fed.tf_address).await;
     fed.verifier_config.trust.list_url = front.url.clone();
+    // Checks run back to back for seconds here: the rate limits are not what is tested.
+    let limits = &mut fed.verifier_config.limits;
+    limits.per_ip = Rate::new(600_000, 100_000);
+    limits.checks_per_tenant = Rate::new(600_000, 100_000);
     fed.restart_verifier().await;
     (fed, front)
 }
