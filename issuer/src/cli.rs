@@ -121,11 +121,9 @@ pub enum CliError {
 /// Parses the command line's configuration and runs the command, printing to stdout.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let config = IssuerConfig::load(cli.config.as_deref())?;
-    // A server reports its requests; one-shot commands print results, not progress.
     let serving = matches!(cli.command, Command::Serve);
-    idv_service_kit::telemetry::init_with(config.log, if serving { "info" } else { "warn" });
-    let mut stdout = std::io::stdout().lock();
-    execute(config, cli.command, &mut stdout).await
+    idv_service_kit::telemetry::init_for_command(config.log, serving);
+    execute(config, cli.command, &mut std::io::stdout().lock()).await
 }
 
 /// Runs `command` with `config`, writing results to `out`.

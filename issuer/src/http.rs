@@ -64,7 +64,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, put};
 use idv_proto::oid4vci::authorization_server_metadata::AUTHORIZATION_SERVER_WELL_KNOWN;
 use idv_proto::oid4vci::issuer_metadata::CREDENTIAL_ISSUER_WELL_KNOWN;
-use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+use idv_service_kit::http::{health_routes, method_not_allowed, not_found, require_bearer};
 use idv_service_kit::limits::{
     InvalidRate, IpLimit, TrustedProxies, limit_by_client_ip, with_body_limit,
 };
@@ -168,7 +168,10 @@ pub fn router(state: AppState) -> Router {
             "/v1/credentials/{credential_id}/reinstate",
             post(credentials::reinstate_credential),
         )
-        .route_layer(from_fn_with_state(state.clone(), auth::require_operator))
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            require_bearer::<AppState>,
+        ))
         .route_layer(from_fn_with_state(
             state.limits.operator_per_ip.clone(),
             limit_by_client_ip,

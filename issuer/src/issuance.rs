@@ -51,6 +51,8 @@ use std::sync::Arc;
 
 use idv_jose::digest::constant_time_eq;
 use idv_jose::{Clock, Random};
+// How every secret is stored and looked up (base64url SHA-256).
+use idv_service_kit::secrets::hash_secret;
 
 pub use error::{
     AuthorizationError, InsufficientConfidence, IssuanceError, KeyError, OperatorError,
@@ -183,11 +185,6 @@ fn random_id(random: &dyn Random) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// base64url(SHA-256(secret)): how every secret is stored and looked up.
-fn hash_secret(secret: &str) -> String {
-    idv_jose::digest::sha256_b64(secret.as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use idv_jose::random::DeterministicRandom;
@@ -203,17 +200,5 @@ mod tests {
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         );
         assert_ne!(id, random_id(&DeterministicRandom::new(2)));
-    }
-
-    #[test]
-    fn secrets_hash_to_sha256_base64url() {
-        // SHA-256("abc"), RFC 6234 test vector, base64url.
-        assert_eq!(
-            hash_secret("abc"),
-            "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
-        );
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }

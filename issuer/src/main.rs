@@ -9,14 +9,6 @@ use issuer::cli::{self, Cli};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli::run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", cli::report(&error));
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> ExitCode {
+    idv_service_kit::cli::run_main(cli::run(Cli::parse()))
 }

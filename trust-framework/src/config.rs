@@ -205,15 +205,9 @@ impl TrustFrameworkConfig {
         self.database.url_or_sqlite_file("trust-framework.sqlite")
     }
 
-    /// Connects the store with the configured `[keys]` (see [`crate::store::Store::connect_with_keys`]).
+    /// Opens the store with the configured `[database]` and `[keys]`.
     pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
-        crate::store::Store::connect_with_keys(
-            self.database_url().expose(),
-            self.database.pool_settings(),
-            &self.keys,
-            &self.database.data_dir,
-        )
-        .await
+        crate::store::Store::open(&self.database, &self.keys).await
     }
 
     /// Checks the settings the register depends on and returns them as one value.

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, put};
-use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+use idv_service_kit::http::{health_routes, method_not_allowed, not_found, require_bearer};
 use idv_service_kit::limits::{
     InvalidRate, IpLimit, TrustedProxies, limit_by_client_ip, with_body_limit,
 };
@@ -114,7 +114,10 @@ pub fn router(state: AppState) -> Router {
             "/v1/relying-parties/{rp_id}/attestations",
             post(relying_parties::attest_relying_party),
         )
-        .route_layer(from_fn_with_state(state.clone(), auth::require_operator))
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            require_bearer::<AppState>,
+        ))
         .route_layer(from_fn_with_state(
             state.limits.operator_per_ip.clone(),
             limit_by_client_ip,

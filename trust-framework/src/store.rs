@@ -16,10 +16,13 @@ pub mod relying_parties;
 pub mod setup;
 pub mod trust_list;
 
-use std::sync::Arc;
+use std::ops::Deref;
 
-use idv_keystore::{KeyCustody, KeyStoreError, KeysConfig};
-use idv_service_kit::db::{Database, DbError, Migrations, PoolSettings, WriteTx};
+use idv_keystore::{KeyStoreError, KeysConfig};
+use idv_service_kit::config::DatabaseSettings;
+use idv_service_kit::db::{
+    DbError, KeyedDatabase, Migrations, PoolSettings, PrivateKeyColumn, StoreSpec, WriteTx,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
@@ -71,60 +74,51 @@ pub enum StoreError {
     },
 }
 
-/// The register's database.
+/// What opening the database needs: the service's name (`trust-framework.sqlite`, `trust-framework.kek`),
+/// the migrations, and the column holding the anchor keys.
+static SPEC: StoreSpec = StoreSpec {
+    service: "trust-framework",
+    migrations: &MIGRATIONS,
+    private_key_columns: &[PrivateKeyColumn {
+        table: "anchor_keys",
+        id: "kid",
+        column: "private_jwk",
+    }],
+};
+
+/// The register's database and the custody of its private keys ([`KeyedDatabase`], which it dereferences
+/// to). Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct Store {
-    db: Database,
-    keys: Arc<KeyCustody>,
+    db: KeyedDatabase,
 }
 
-/// The service's name in its default key-encryption key file (`trust-framework.kek`).
-const SERVICE: &str = "trust-framework";
-
 impl Store {
-    /// Connects to `url` (creating a SQLite file when missing) and applies migrations, with
-    /// the default `[keys]` (the key-encryption key file beside the SQLite database, or in the
-    /// default data folder).
+    /// Connects to `url` and applies migrations, with the default `[keys]` (see
+    /// [`KeyedDatabase::open_with_default_keys`]).
     pub async fn connect(url: &str, pool: PoolSettings) -> Result<Self, StoreError> {
-        let default_dir = idv_service_kit::config::DatabaseSettings::default_sqlite().data_dir;
-        Self::connect_with_keys(url, pool, &KeysConfig::default(), &default_dir).await
+        let db = KeyedDatabase::open_with_default_keys::<StoreError>(&SPEC, url, pool).await?;
+        Ok(Self { db })
     }
 
-    /// Connects as [`Store::connect`] with `keys` (`data_dir`: `database.data_dir`, where the
-    /// default key-encryption key file goes for a database that is not a SQLite file), then
-    /// seals an anchor key still stored in clear and checks that the stored key is usable.
-    pub async fn connect_with_keys(
-        url: &str,
-        pool: PoolSettings,
-        keys: &KeysConfig,
-        data_dir: &std::path::Path,
-    ) -> Result<Self, StoreError> {
-        let default_kek = idv_keystore::default_kek_file(url, data_dir, SERVICE);
-        let keys = Arc::new(KeyCustody::open(keys, &default_kek)?);
-        let db = Database::connect_with(url, pool).await?;
-        db.migrate(&MIGRATIONS).await?;
-        let store = Self { db, keys };
-        store.seal_keys_at_rest().await?;
-        Ok(store)
-    }
-
-    /// Where the private keys live.
-    pub fn keys(&self) -> &KeyCustody {
-        &self.keys
-    }
-
-    /// Closes the pool.
-    pub async fn close(&self) {
-        self.db.close().await;
-    }
-
-    /// The database handle (for the readiness probe).
-    pub fn database(&self) -> &Database {
-        &self.db
+    /// Opens the database of `[database]` with the key custody of `[keys]`, sealing an anchor key still stored
+    /// in clear and checking that every stored key opens
+    /// (see [`KeyedDatabase::open`]).
+    pub async fn open(database: &DatabaseSettings, keys: &KeysConfig) -> Result<Self, StoreError> {
+        let db = KeyedDatabase::open_configured::<StoreError>(&SPEC, database, keys).await?;
+        Ok(Self { db })
     }
 
     async fn begin(&self) -> Result<WriteTx, StoreError> {
         Ok(self.db.begin_write().await?)
+    }
+}
+
+impl Deref for Store {
+    type Target = KeyedDatabase;
+
+    fn deref(&self) -> &KeyedDatabase {
+        &self.db
     }
 }
 

@@ -33,8 +33,8 @@ pub use confirm::ConfirmationRequest;
 pub use create::{CheckRequest, CreatedCheck};
 pub use error::{CheckError, RedirectUriError};
 pub use record::OutcomeRecord;
+pub use view::CheckView;
 pub(crate) use view::released_view;
-pub use view::{CheckView, hash_response_code};
 
 /// The states of a check, as stored and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -49,7 +49,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
-use idv_service_kit::http::{health_routes, method_not_allowed, not_found};
+use idv_service_kit::http::{health_routes, method_not_allowed, not_found, require_bearer};
 use idv_service_kit::limits::{InvalidRate, limit_by_client_ip, with_body_limit};
 use idv_service_kit::metrics::Metrics;
 
@@ -117,7 +117,10 @@ pub fn router(state: AppState) -> Router {
             Arc::clone(&state.limits),
             limits::limit_tenant_writes,
         ))
-        .route_layer(from_fn_with_state(state.clone(), auth::require_tenant));
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            require_bearer::<AppState>,
+        ));
 
     let authorize = Router::new()
         .route(

@@ -62,6 +62,8 @@ mod params;
 pub mod token;
 
 pub use error::OidcError;
+// What is stored of a client secret, browser secret, code or access token.
+use idv_service_kit::secrets::hash_secret;
 
 /// Seconds an authorization code stays redeemable.
 pub const CODE_LIFETIME_SECS: i64 = 60;
@@ -93,10 +95,4 @@ pub fn handoff_url(public_url: &str, session_id: &str) -> String {
 /// The hand-off page's path, also the path of its cookie.
 pub fn handoff_path(session_id: &str) -> String {
     format!("/oidc/handoff/{session_id}")
-}
-
-/// base64url(SHA-256(value)): what is stored of a client secret, browser secret, code or
-/// access token.
-pub(crate) fn hash_secret(value: &str) -> String {
-    idv_jose::digest::sha256_b64(value.as_bytes())
 }

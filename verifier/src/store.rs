@@ -16,10 +16,13 @@ pub mod outbox;
 pub mod outbox_backlog;
 pub mod tenants;
 
-use std::sync::Arc;
+use std::ops::Deref;
 
-use idv_keystore::{KeyCustody, KeyStoreError, KeysConfig};
-use idv_service_kit::db::{Database, DbError, Migrations, PoolSettings, WriteTx};
+use idv_keystore::{KeyStoreError, KeysConfig};
+use idv_service_kit::config::DatabaseSettings;
+use idv_service_kit::db::{
+    DbError, KeyedDatabase, Migrations, PoolSettings, PrivateKeyColumn, StoreSpec, WriteTx,
+};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row as _};
 
@@ -56,64 +59,65 @@ pub enum StoreError {
     },
 }
 
-/// The verifier's database.
+/// What opening the database needs: the service's name (`verifier.sqlite`, `verifier.kek`),
+/// the migrations, and the columns holding private keys (a retired service key's private part is `''`, erased; a check's is NULL once it is answered).
+static SPEC: StoreSpec = StoreSpec {
+    service: "verifier",
+    migrations: &MIGRATIONS,
+    private_key_columns: &[
+        PrivateKeyColumn {
+            table: "service_keys",
+            id: "kid",
+            column: "private_jwk",
+        },
+        PrivateKeyColumn {
+            table: "tenants",
+            id: "tenant_id",
+            column: "signing_key",
+        },
+        PrivateKeyColumn {
+            table: "checks",
+            id: "check_id",
+            column: "decryption_key",
+        },
+    ],
+};
+
+/// The verifier's database and the custody of its private keys ([`KeyedDatabase`], which it dereferences
+/// to). Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct Store {
-    db: Database,
-    keys: Arc<KeyCustody>,
+    db: KeyedDatabase,
 }
 
-/// The service's name in its default key-encryption key file (`verifier.kek`).
-const SERVICE: &str = "verifier";
-
 impl Store {
-    /// Connects to `url` (creating a SQLite file when missing) and applies migrations, with
-    /// the default `[keys]` (the key-encryption key file beside the SQLite database, or in the
-    /// default data folder).
+    /// Connects to `url` and applies migrations, with the default `[keys]` (see
+    /// [`KeyedDatabase::open_with_default_keys`]).
     pub async fn connect(url: &str, pool: PoolSettings) -> Result<Self, StoreError> {
-        let default_dir = idv_service_kit::config::DatabaseSettings::default_sqlite().data_dir;
-        Self::connect_with_keys(url, pool, &KeysConfig::default(), &default_dir).await
+        let db = KeyedDatabase::open_with_default_keys::<StoreError>(&SPEC, url, pool).await?;
+        Ok(Self { db })
     }
 
-    /// Connects as [`Store::connect`] with `keys` (`data_dir`: `database.data_dir`, where the
-    /// default key-encryption key file goes for a database that is not a SQLite file), then
-    /// seals any private key still stored in clear and checks that every stored key is usable
-    /// (see [`keys`]).
-    pub async fn connect_with_keys(
-        url: &str,
-        pool: PoolSettings,
-        keys: &KeysConfig,
-        data_dir: &std::path::Path,
-    ) -> Result<Self, StoreError> {
-        let default_kek = idv_keystore::default_kek_file(url, data_dir, SERVICE);
-        let keys = Arc::new(KeyCustody::open(keys, &default_kek)?);
-        let db = Database::connect_with(url, pool).await?;
-        db.migrate(&MIGRATIONS).await?;
-        let store = Self { db, keys };
-        store.seal_keys_at_rest().await?;
-        Ok(store)
-    }
-
-    /// Where the private keys live.
-    pub fn keys(&self) -> &KeyCustody {
-        &self.keys
-    }
-
-    /// The database handle, for components that keep their own tables in it (the trust list
-    /// client's `trust_list_state`).
-    pub fn database(&self) -> &Database {
-        &self.db
-    }
-
-    /// Closes the pool.
-    pub async fn close(&self) {
-        self.db.close().await;
+    /// Opens the database of `[database]` with the key custody of `[keys]`, sealing any key still stored in
+    /// clear and checking that every stored key opens
+    /// (see [`KeyedDatabase::open`]).
+    pub async fn open(database: &DatabaseSettings, keys: &KeysConfig) -> Result<Self, StoreError> {
+        let db = KeyedDatabase::open_configured::<StoreError>(&SPEC, database, keys).await?;
+        Ok(Self { db })
     }
 
     /// A write transaction: on SQLite one at a time per store, taking the write lock at once
     /// (see `Database::begin_write`). Every caller writes.
     async fn begin(&self) -> Result<WriteTx, StoreError> {
         Ok(self.db.begin_write().await?)
+    }
+}
+
+impl Deref for Store {
+    type Target = KeyedDatabase;
+
+    fn deref(&self) -> &KeyedDatabase {
+        &self.db
     }
 }
 
@@ -133,6 +137,8 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+
+    use idv_service_kit::db::Database;
 
     use super::*;
 

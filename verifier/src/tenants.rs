@@ -29,6 +29,7 @@ use idv_jose::{Jwk, PublicKey, SigningKey};
 use idv_keystore::KeyCustody;
 use idv_proto::trust::verifier_attestation::VERIFIER_ATTESTATION_CLIENT_ID_PREFIX;
 use idv_service_kit::Secret;
+use idv_service_kit::secrets::hash_secret;
 use idv_trust::TrustError;
 use idv_trust::attestation::{VerifiedAttestation, verify_verifier_attestation};
 use serde::Serialize;
@@ -195,7 +196,7 @@ impl Verifier {
             created_at: self.clock.now(),
         };
         self.store
-            .insert_tenant(&row, &hash_api_key(&api_key))
+            .insert_tenant(&row, &hash_secret(&api_key))
             .await
             .map_err(|e| match e {
                 StoreError::Taken { .. } => TenantError::ClientIdTaken {
@@ -256,7 +257,7 @@ impl Verifier {
         );
         let stored = self
             .store
-            .insert_api_key(tenant_id, &hash_api_key(&api_key), self.clock.now())
+            .insert_api_key(tenant_id, &hash_secret(&api_key), self.clock.now())
             .await;
         self.tenant_cache.invalidate(tenant_id);
         stored?;
@@ -285,7 +286,7 @@ impl Verifier {
     /// The tenant owning `api_key` (cached for `checks.tenant_cache_secs`; an unknown key is
     /// looked up every time).
     pub async fn authenticate(&self, api_key: &Secret) -> Result<Tenant, TenantError> {
-        let key_hash = hash_api_key(api_key.expose());
+        let key_hash = hash_secret(api_key.expose());
         let now = self.clock.now();
         if let Some(tenant) = self.tenant_cache.api_key(&key_hash, now) {
             return Ok(tenant);
@@ -411,11 +412,6 @@ fn signing_key(keys: &KeyCustody, row: &TenantRow) -> Result<SigningKey, TenantE
         .map_err(StoreError::from)?)
 }
 
-/// base64url(SHA-256(key)): what is stored and looked up.
-fn hash_api_key(key: &str) -> String {
-    idv_jose::digest::sha256_b64(key.as_bytes())
-}
-
 fn validate(new: &NewTenant) -> Result<(), TenantError> {
     let name = new.name.trim();
     if name.is_empty() || name.len() > MAX_TEXT || name.chars().any(char::is_control) {
@@ -475,13 +471,5 @@ mod tests {
             ..ok
         };
         assert!(validate(&url).is_ok());
-    }
-
-    #[test]
-    fn api_keys_are_stored_as_base64url_sha256() {
-        assert_eq!(
-            hash_api_key("abc"),
-            "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
-        );
     }
 }

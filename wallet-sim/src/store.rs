@@ -54,8 +54,7 @@ impl Store {
             max_connections: 2,
             ..PoolSettings::default()
         };
-        let db = Database::connect_with(url, settings).await?;
-        db.migrate(&MIGRATIONS).await?;
+        let db = Database::open(url, settings, &MIGRATIONS).await?;
         Ok(Self { db })
     }
 

@@ -1,7 +1,9 @@
-//! What every service's command line shares: reading a JSON input file, printing JSON, and
-//! reporting an error with its causes on the terminal.
+//! What every service's command line shares: its `main` ([`run_main`]), reading a JSON input
+//! file, printing JSON, and reporting an error with its causes on the terminal.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -45,6 +47,28 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, InputError> {
 /// output.
 pub fn pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, std::io::Error> {
     serde_json::to_string_pretty(value).map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// A service binary's `main`: runs `command` (the parsed command line's) on a multi-threaded
+/// Tokio runtime; a failure is printed to stderr with its causes ([`report`]) and exits 1.
+pub fn run_main<E: std::error::Error>(command: impl Future<Output = Result<(), E>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", report(&error));
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The error and its causes, `outer: inner: root`, for the terminal.

@@ -55,11 +55,15 @@ use tokio::sync::{Mutex, OwnedMutexGuard, mpsc};
 
 mod group_commit;
 mod handles;
+mod keyed;
+mod private_keys;
 mod unavailable;
 mod wal;
 
 pub use group_commit::Statement;
 pub use handles::{SqliteHandles, sqlite_handles};
+pub use keyed::{KeyedDatabase, StoreSpec};
+pub use private_keys::PrivateKeyColumn;
 pub use unavailable::Unavailable;
 pub use wal::WalTruncation;
 
@@ -230,6 +234,18 @@ impl Database {
     /// Connects with default [`PoolSettings`].
     pub async fn connect(url: &str) -> Result<Self, DbError> {
         Self::connect_with(url, PoolSettings::default()).await
+    }
+
+    /// A service's database: connects ([`Database::connect_with`]) and applies its
+    /// `migrations`.
+    pub async fn open(
+        url: &str,
+        settings: PoolSettings,
+        migrations: &Migrations,
+    ) -> Result<Self, DbError> {
+        let db = Self::connect_with(url, settings).await?;
+        db.migrate(migrations).await?;
+        Ok(db)
     }
 
     /// Connects; for SQLite creates the file when missing, switches it to WAL and opens the

@@ -8,8 +8,10 @@
 //! which logs one line per request, the cause of every 5xx exactly once, and records the
 //! request's metrics ([`crate::metrics::record_request`]).
 
+pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod listener;
 pub mod readiness;
 pub mod request_id;
 
@@ -26,8 +28,10 @@ use axum::routing::get;
 use idv_jose::{Random, SystemRandom};
 use tokio::net::TcpListener;
 
+pub use auth::{BearerAuth, require_bearer};
 pub use error::ApiError;
 pub use extract::{BearerToken, Form, Json, Path, Query, body_rejection};
+pub use listener::{BindError, Listener};
 pub use readiness::Readiness;
 pub use request_id::{RequestId, RequestIds, X_REQUEST_ID};
 

@@ -9,20 +9,24 @@
 //! `{error, error_description}` bodies.
 //!
 //! - [`db`]: [`db::Database`] over `sqlx::AnyPool` (SQLite or PostgreSQL, portable SQL with `$1`
-//!   placeholders), embedded per-backend migrations ([`migrations!`]).
+//!   placeholders), embedded per-backend migrations ([`migrations!`]), and the start-up pass
+//!   over the columns holding private keys ([`db::PrivateKeyColumn`]).
 //! - [`config`]: defaults → TOML file → `IDV_<SECTION>__<KEY>` environment, into a service's
 //!   `deny_unknown_fields` config; [`config::Secret`] for values that must not be logged.
 //! - [`telemetry`]: `tracing` initialisation (`RUST_LOG`, default `info`, to stderr; text or
 //!   JSON lines, `[log] format`).
 //! - [`metrics`]: the Prometheus recorder and `GET /metrics` (`[metrics]`).
-//! - [`http`]: [`http::ApiError`], extractors, `/healthz`, `/readyz` ([`http::Readiness`]),
-//!   request ids, request logging and metrics, and graceful serving.
+//! - [`http`]: [`http::ApiError`], extractors, bearer authentication ([`http::BearerAuth`]),
+//!   `/healthz`, `/readyz` ([`http::Readiness`]), request ids, request logging and metrics, the
+//!   listener ([`http::Listener`]) and graceful serving.
 //! - [`limits`]: per-client rate limits (429 with `Retry-After`), the client address behind
 //!   trusted proxies, and the request body cap (413).
 //! - [`qr`]: QR codes of wallet links as SVG and PNG.
 //! - [`tls`]: outbound TLS of the services' HTTP clients (system roots plus a `[tls] ca_file`)
 //!   and typed TLS failures.
-//! - [`cli`]: JSON input files, JSON output and error reports for the services' commands.
+//! - [`cli`]: the services' `main`, JSON input files, JSON output and error reports for their
+//!   commands.
+//! - [`secrets`]: the stored form of bearer secrets (base64url SHA-256).
 //!
 //! `axum`, `sqlx` and `tokio` appear only here and in the services; protocol crates stay sans-I/O.
 
@@ -34,6 +38,7 @@ pub mod limits;
 pub mod markup;
 pub mod metrics;
 pub mod qr;
+pub mod secrets;
 pub mod telemetry;
 pub mod tls;
 

@@ -69,6 +69,12 @@ pub fn init_with(settings: LogSettings, default_filter: &str) {
     };
 }
 
+/// [`init_with`] for a service command: a server reports its requests (`info`); one-shot
+/// commands print results, not progress (`warn`).
+pub fn init_for_command(settings: LogSettings, serving: bool) {
+    init_with(settings, if serving { "info" } else { "warn" });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

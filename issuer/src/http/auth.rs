@@ -1,20 +1,16 @@
-//! Operator authentication: every `/v1` route requires an operator bearer token. Runs before
-//! the handler's extractors, so an unauthenticated request is refused before its body is read.
+//! Operator authentication: every `/v1` route requires an operator bearer token, checked by
+//! [`idv_service_kit::http::require_bearer`] before the handler's extractors run, so an
+//! unauthenticated request is refused before its body is read.
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
-use idv_service_kit::ApiError;
-use idv_service_kit::http::BearerToken;
+use idv_service_kit::http::BearerAuth;
+use idv_service_kit::{ApiError, Secret};
 
 use super::AppState;
 
-pub(super) async fn require_operator(
-    State(state): State<AppState>,
-    BearerToken(token): BearerToken,
-    request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    state.issuer.authenticate_operator(&token).await?;
-    Ok(next.run(request).await)
+impl BearerAuth for AppState {
+    type Principal = ();
+
+    async fn authenticate(&self, token: &Secret) -> Result<(), ApiError> {
+        Ok(self.issuer.authenticate_operator(token).await?)
+    }
 }

@@ -38,33 +38,6 @@ pub struct PublicKeyRecord {
 }
 
 impl Store {
-    /// Seals every signing key still stored in clear (a database from before keys were sealed)
-    /// and checks that every stored key opens: a wrong key-encryption key fails here, at
-    /// start-up, naming the key the database was sealed with.
-    pub(super) async fn seal_keys_at_rest(&self) -> Result<(), StoreError> {
-        let rows = sqlx::query("SELECT kid, private_jwk FROM signing_keys")
-            .fetch_all(self.db.pool())
-            .await?;
-        for row in rows {
-            let (kid, stored): (String, String) = (get(&row, "kid")?, get(&row, "private_jwk")?);
-            if let Some(sealed) = self.keys.check_and_reseal(&stored)? {
-                self.db
-                    .write(
-                        sqlx::query(
-                            "UPDATE signing_keys SET private_jwk = $2 \
-                             WHERE kid = $1 AND private_jwk = $3",
-                        )
-                        .bind(&kid)
-                        .bind(sealed)
-                        .bind(stored),
-                    )
-                    .await?;
-                tracing::info!(key.kid = %kid, "sealed a signing key stored in clear");
-            }
-        }
-        Ok(())
-    }
-
     /// The active signing key, if one was created.
     pub async fn active_signing_key(&self) -> Result<Option<StoredKey>, StoreError> {
         let row = sqlx::query("SELECT kid, private_jwk FROM signing_keys WHERE status = 'active'")

@@ -3,33 +3,6 @@
 use super::{Store, StoreError, get, is_unique_violation};
 
 impl Store {
-    /// Seals an anchor key still stored in clear (a database from before keys were sealed)
-    /// and checks that every stored key opens: a wrong key-encryption key fails here, at
-    /// start-up, naming the key the database was sealed with.
-    pub(super) async fn seal_keys_at_rest(&self) -> Result<(), StoreError> {
-        let rows = sqlx::query("SELECT kid, private_jwk FROM anchor_keys")
-            .fetch_all(self.db.pool())
-            .await?;
-        for row in rows {
-            let (kid, stored): (String, String) = (get(&row, "kid")?, get(&row, "private_jwk")?);
-            if let Some(sealed) = self.keys.check_and_reseal(&stored)? {
-                self.db
-                    .write(
-                        sqlx::query(
-                            "UPDATE anchor_keys SET private_jwk = $2 \
-                             WHERE kid = $1 AND private_jwk = $3",
-                        )
-                        .bind(&kid)
-                        .bind(sealed)
-                        .bind(stored),
-                    )
-                    .await?;
-                tracing::info!(key.kid = %kid, "sealed an anchor key stored in clear");
-            }
-        }
-        Ok(())
-    }
-
     /// The active anchor key as stored (sealed, or an HSM reference), if the register was
     /// initialised.
     pub async fn active_anchor_key(&self) -> Result<Option<String>, StoreError> {

@@ -9,6 +9,7 @@ use idv_checks::templates::TemplateRef;
 use idv_jose::jws::UnverifiedJws;
 use idv_proto::trust::entry::LevelOfConfidence;
 use idv_service_kit::Secret;
+use idv_service_kit::secrets::hash_secret;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -123,7 +124,7 @@ impl Verifier {
             let redeemed = row.response_code_hash.is_some()
                 && self
                     .store
-                    .redeem_response_code(check_id, &hash_response_code(code.expose()))
+                    .redeem_response_code(check_id, &hash_secret(code.expose()))
                     .await?;
             if !redeemed {
                 return Err(CheckError::InvalidResponseCode);
@@ -227,11 +228,6 @@ impl Verifier {
                 check_id: check_id.to_owned(),
             })
     }
-}
-
-/// base64url(SHA-256(code)): what is stored of a same-device response code.
-pub fn hash_response_code(code: &str) -> String {
-    idv_jose::digest::sha256_b64(code.as_bytes())
 }
 
 fn parse_state(row: &CheckRow) -> Result<CheckState, CheckError> {

@@ -1,29 +1,25 @@
-//! Tenant authentication: every `/v1` route requires a tenant's API key as a bearer token.
-//! Runs before the handler's extractors, so an unauthenticated request is refused before its
-//! body is read; the authenticated [`Tenant`] travels in the request's extensions.
+//! Tenant authentication: every `/v1` route requires a tenant's API key as a bearer token,
+//! checked by [`idv_service_kit::http::require_bearer`] before the handler's extractors run, so
+//! an unauthenticated request is refused before its body is read; the authenticated [`Tenant`]
+//! travels in the request's extensions.
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::middleware::Next;
-use axum::response::Response;
-use idv_service_kit::ApiError;
-use idv_service_kit::http::BearerToken;
+use idv_service_kit::http::BearerAuth;
+use idv_service_kit::{ApiError, Secret};
 
 use super::AppState;
 use crate::tenants::Tenant;
 
-pub(super) async fn require_tenant(
-    State(state): State<AppState>,
-    BearerToken(token): BearerToken,
-    mut request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let tenant = state.verifier.authenticate(&token).await?;
-    request.extensions_mut().insert(tenant);
-    Ok(next.run(request).await)
+impl BearerAuth for AppState {
+    type Principal = Tenant;
+
+    async fn authenticate(&self, token: &Secret) -> Result<Tenant, ApiError> {
+        Ok(self.verifier.authenticate(token).await?)
+    }
 }
 
-/// The authenticated tenant, put there by [`require_tenant`].
+/// The authenticated tenant, put there by `require_bearer`.
 pub(super) struct Authenticated(pub(super) Tenant);
 
 impl<S: Send + Sync> FromRequestParts<S> for Authenticated {

@@ -48,52 +48,7 @@ pub struct NewKey<'a> {
     pub public_jwk: &'a str,
 }
 
-/// The columns that hold private keys: `(table, key column, private key column)`. A
-/// retired service key's private part is `''` (erased); a check's is NULL once it is answered.
-const PRIVATE_KEY_COLUMNS: [(&str, &str, &str); 3] = [
-    ("service_keys", "kid", "private_jwk"),
-    ("tenants", "tenant_id", "signing_key"),
-    ("checks", "check_id", "decryption_key"),
-];
-
 impl Store {
-    /// Seals every private key still stored in clear (a database from before keys were
-    /// sealed) and checks that every stored key opens: a wrong key-encryption key fails here,
-    /// at start-up, naming the key the database was sealed with.
-    pub(super) async fn seal_keys_at_rest(&self) -> Result<(), StoreError> {
-        for (table, id, column) in PRIVATE_KEY_COLUMNS {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {id} AS id, {column} AS private_key FROM {table} \
-                 WHERE {column} IS NOT NULL AND {column} <> ''"
-            )))
-            .fetch_all(self.db.pool())
-            .await?;
-            let mut sealed_count = 0_u32;
-            for row in rows {
-                let (key_id, stored): (String, String) =
-                    (get(&row, "id")?, get(&row, "private_key")?);
-                let Some(sealed) = self.keys.check_and_reseal(&stored)? else {
-                    continue;
-                };
-                self.db
-                    .write(
-                        sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "UPDATE {table} SET {column} = $2 WHERE {id} = $1 AND {column} = $3"
-                        )))
-                        .bind(key_id)
-                        .bind(sealed)
-                        .bind(stored),
-                    )
-                    .await?;
-                sealed_count += 1;
-            }
-            if sealed_count > 0 {
-                tracing::info!(table, sealed_count, "sealed private keys stored in clear");
-            }
-        }
-        Ok(())
-    }
-
     /// The active key for `purpose`, if one exists.
     pub async fn active_service_key(
         &self,

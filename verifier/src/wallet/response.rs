@@ -104,7 +104,7 @@ impl Verifier {
         // one is stored; a crash before then leaves the request open for the wallet to answer.
         let code_hash = response_code
             .as_deref()
-            .map(crate::checks::hash_response_code);
+            .map(idv_service_kit::secrets::hash_secret);
         if !self.finish(&check, outcome, now, code_hash).await? {
             return Err(self.lost_race(&check).await?);
         }

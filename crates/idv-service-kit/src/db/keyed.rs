@@ -1,0 +1,111 @@
+//! A service's database together with the custody of the private keys it stores: connected,
+//! migrated, and every stored private key checked at start-up (see [`super::private_keys`]), so
+//! a wrong key-encryption key stops the service before it serves anything.
+
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::Arc;
+
+use idv_keystore::{KeyCustody, KeyStoreError, KeysConfig};
+
+use super::{Database, DbError, Migrations, PoolSettings, PrivateKeyColumn};
+use crate::config::{DatabaseSettings, Secret};
+
+/// What opening a service's database needs to know of the service.
+#[derive(Debug)]
+pub struct StoreSpec {
+    /// The service's name: its SQLite file is `<service>.sqlite` in `database.data_dir` unless
+    /// `database.url` is set, its default key-encryption key file `<service>.kek`.
+    pub service: &'static str,
+    /// Its embedded migrations.
+    pub migrations: &'static Migrations,
+    /// Every column in which it keeps private keys.
+    pub private_key_columns: &'static [PrivateKeyColumn],
+}
+
+impl StoreSpec {
+    /// The database URL `database` gives: `database.url`, or the service's SQLite file in
+    /// `database.data_dir`.
+    pub fn database_url(&self, database: &DatabaseSettings) -> Secret {
+        database.url_or_sqlite_file(&format!("{}.sqlite", self.service))
+    }
+}
+
+/// A service's [`Database`] (which it dereferences to) and its [`KeyCustody`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct KeyedDatabase {
+    db: Database,
+    keys: Arc<KeyCustody>,
+}
+
+impl KeyedDatabase {
+    /// Opens the key custody `keys` describe (`data_dir`: `database.data_dir`, where the
+    /// default key-encryption key file goes for a database that is not a SQLite file),
+    /// connects to `url` (creating a SQLite file when missing), applies the migrations, then
+    /// seals any private key still stored in clear and checks that every stored key opens.
+    pub async fn open<E>(
+        spec: &StoreSpec,
+        url: &str,
+        pool: PoolSettings,
+        keys: &KeysConfig,
+        data_dir: &Path,
+    ) -> Result<Self, E>
+    where
+        E: From<DbError> + From<KeyStoreError> + From<sqlx::Error>,
+    {
+        let default_kek = idv_keystore::default_kek_file(url, data_dir, spec.service);
+        let keys = Arc::new(KeyCustody::open(keys, &default_kek)?);
+        let db = Database::open(url, pool, spec.migrations).await?;
+        db.seal_private_keys(spec.private_key_columns, |stored| {
+            Ok::<_, E>(keys.check_and_reseal(stored)?)
+        })
+        .await?;
+        Ok(Self { db, keys })
+    }
+
+    /// [`KeyedDatabase::open`] with a service's `[database]` and `[keys]` settings.
+    pub async fn open_configured<E>(
+        spec: &StoreSpec,
+        database: &DatabaseSettings,
+        keys: &KeysConfig,
+    ) -> Result<Self, E>
+    where
+        E: From<DbError> + From<KeyStoreError> + From<sqlx::Error>,
+    {
+        let url = spec.database_url(database);
+        let pool = database.pool_settings();
+        Self::open(spec, url.expose(), pool, keys, &database.data_dir).await
+    }
+
+    /// [`KeyedDatabase::open`] with the default `[keys]`: the key-encryption key file beside
+    /// the SQLite database, or in the default data folder.
+    pub async fn open_with_default_keys<E>(
+        spec: &StoreSpec,
+        url: &str,
+        pool: PoolSettings,
+    ) -> Result<Self, E>
+    where
+        E: From<DbError> + From<KeyStoreError> + From<sqlx::Error>,
+    {
+        let data_dir = DatabaseSettings::default_sqlite().data_dir;
+        Self::open(spec, url, pool, &KeysConfig::default(), &data_dir).await
+    }
+
+    /// Where the private keys live.
+    pub fn keys(&self) -> &KeyCustody {
+        &self.keys
+    }
+
+    /// The database.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+}
+
+impl Deref for KeyedDatabase {
+    type Target = Database;
+
+    fn deref(&self) -> &Database {
+        &self.db
+    }
+}
