@@ -457,7 +457,7 @@ impl IssuerConfig {
 
     /// Opens the store with the configured `[database]` and `[keys]`.
     pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
-        crate::store::Store::open(&self.database, &self.keys).await
+        crate::store::Store::open(&self.database_url(), &self.database, &self.keys).await
     }
 
     /// Checks the settings the use cases depend on and returns them as one value.

@@ -64,10 +64,8 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, put};
 use idv_proto::oid4vci::authorization_server_metadata::AUTHORIZATION_SERVER_WELL_KNOWN;
 use idv_proto::oid4vci::issuer_metadata::CREDENTIAL_ISSUER_WELL_KNOWN;
-use idv_service_kit::http::{health_routes, method_not_allowed, not_found, require_bearer};
-use idv_service_kit::limits::{
-    InvalidRate, IpLimit, TrustedProxies, limit_by_client_ip, with_body_limit,
-};
+use idv_service_kit::http::{require_bearer, service_router};
+use idv_service_kit::limits::{InvalidRate, IpLimit, TrustedProxies, limit_by_client_ip};
 use idv_service_kit::metrics::Metrics;
 
 use crate::config::LimitSettings;
@@ -229,14 +227,10 @@ pub fn router(state: AppState) -> Router {
             limit_by_client_ip,
         ));
     let max_body_bytes = state.limits.max_body_bytes;
-    let router = public
+    let routes = public
         .merge(operator)
-        .route("/readyz", get(operations::get_readiness))
-        .merge(health_routes())
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state);
-    with_body_limit(router, max_body_bytes)
+        .route("/readyz", get(operations::get_readiness));
+    service_router(routes, state, max_body_bytes)
 }
 
 #[cfg(test)]

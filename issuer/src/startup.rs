@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use idv_jose::{Clock, Random, SystemClock, SystemRandom};
 use idv_service_kit::config::ConfigError;
+use idv_service_kit::http::{BindError, Listener};
 use idv_service_kit::metrics::Metrics;
 use tokio::net::TcpListener;
 
@@ -31,21 +32,14 @@ pub enum StartupError {
     #[error(transparent)]
     Key(#[from] KeyError),
     /// The listen address cannot be bound.
-    #[error("cannot listen on {address}")]
-    Bind {
-        /// The address.
-        address: SocketAddr,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] BindError),
 }
 
 /// A built, not yet serving, issuer service.
 #[derive(Debug)]
 pub struct Application {
-    listener: TcpListener,
-    address: SocketAddr,
+    listener: Listener,
     state: AppState,
 }
 
@@ -69,13 +63,9 @@ impl Application {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Self, StartupError> {
-        let listener = TcpListener::bind(config.http.listen)
-            .await
-            .map_err(|source| StartupError::Bind {
-                address: config.http.listen,
-                source,
-            })?;
-        Self::build_on(config, listener, clock, random).await
+        let listener = Listener::bind(config.http.listen).await?;
+        let store = config.connect_store().await?;
+        Self::assemble(config, listener, store, clock, random).await
     }
 
     /// Builds the service on a listener already bound (tests that must know the port before
@@ -86,8 +76,9 @@ impl Application {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Self, StartupError> {
+        let listener = Listener::bound(listener, config.http.listen)?;
         let store = config.connect_store().await?;
-        Self::build_on_store(config, listener, store, clock, random).await
+        Self::assemble(config, listener, store, clock, random).await
     }
 
     /// Builds the service on a bound listener and a store already open in this process (the
@@ -95,6 +86,18 @@ impl Application {
     pub async fn build_on_store(
         config: IssuerConfig,
         listener: TcpListener,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+    ) -> Result<Self, StartupError> {
+        let listener = Listener::bound(listener, config.http.listen)?;
+        Self::assemble(config, listener, store, clock, random).await
+    }
+
+    /// Opens the issuer on `store` and readies serving it on `listener`.
+    async fn assemble(
+        config: IssuerConfig,
+        listener: Listener,
         store: Store,
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
@@ -121,15 +124,10 @@ impl Application {
                  provider's register entry on the trust list; production issuers must configure it"
             ),
         }
-        let address = listener.local_addr().map_err(|source| StartupError::Bind {
-            address: config.http.listen,
-            source,
-        })?;
         let metrics = Metrics::install(&config.metrics);
         crate::issuance::operations::describe_metrics();
         Ok(Self {
             listener,
-            address,
             state: AppState {
                 issuer,
                 metrics,
@@ -146,12 +144,12 @@ impl Application {
 
     /// The bound port.
     pub fn port(&self) -> u16 {
-        self.address.port()
+        self.listener.address().port()
     }
 
     /// The bound address.
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.listener.address()
     }
 
     /// Serves until ctrl-c or SIGTERM.
@@ -166,7 +164,7 @@ impl Application {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        tracing::info!(http.address = %self.address, "issuer listening");
+        tracing::info!(http.address = %self.listener.address(), "issuer listening");
         let issuer = self.state.issuer.clone();
         // The trust list refresher: every second, a refresh starts if one is due (it runs in
         // its own task; no request waits for it while the held list is valid).
@@ -181,14 +179,10 @@ impl Application {
             })
         };
         let metrics = self.state.metrics.clone();
-        let served = idv_service_kit::http::serve_with(
-            self.listener,
-            router(self.state),
-            shutdown,
-            issuer.random(),
-            &metrics,
-        )
-        .await;
+        let served = self
+            .listener
+            .serve(router(self.state), shutdown, issuer.random(), &metrics)
+            .await;
         refresher.abort();
         issuer.close().await;
         served

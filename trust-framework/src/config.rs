@@ -207,7 +207,7 @@ impl TrustFrameworkConfig {
 
     /// Opens the store with the configured `[database]` and `[keys]`.
     pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
-        crate::store::Store::open(&self.database, &self.keys).await
+        crate::store::Store::open(&self.database_url(), &self.database, &self.keys).await
     }
 
     /// Checks the settings the register depends on and returns them as one value.

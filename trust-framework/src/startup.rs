@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use idv_jose::{Clock, SystemClock, SystemRandom};
 use idv_service_kit::config::ConfigError;
+use idv_service_kit::http::{BindError, Listener};
 use idv_service_kit::metrics::Metrics;
 use tokio::net::TcpListener;
 
@@ -30,21 +31,14 @@ pub enum StartupError {
     #[error(transparent)]
     Register(#[from] RegisterError),
     /// The listen address cannot be bound.
-    #[error("cannot listen on {address}")]
-    Bind {
-        /// The address.
-        address: SocketAddr,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] BindError),
 }
 
 /// A built, not yet serving, trust-framework service.
 #[derive(Debug)]
 pub struct Application {
-    listener: TcpListener,
-    address: SocketAddr,
+    listener: Listener,
     state: AppState,
 }
 
@@ -59,13 +53,9 @@ impl Application {
         config: TrustFrameworkConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        let listener = TcpListener::bind(config.http.listen)
-            .await
-            .map_err(|source| StartupError::Bind {
-                address: config.http.listen,
-                source,
-            })?;
-        Self::build_on(config, listener, clock).await
+        let listener = Listener::bind(config.http.listen).await?;
+        let store = config.connect_store().await?;
+        Self::assemble(config, listener, store, clock).await
     }
 
     /// Builds the service on an already bound `listener` (`http.listen` is not used), so a
@@ -75,8 +65,9 @@ impl Application {
         listener: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
+        let listener = Listener::bound(listener, config.http.listen)?;
         let store = config.connect_store().await?;
-        Self::build_on_store(config, listener, store, clock).await
+        Self::assemble(config, listener, store, clock).await
     }
 
     /// Builds the service on a bound listener and a store already open in this process (the
@@ -87,19 +78,25 @@ impl Application {
         store: Store,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
+        let listener = Listener::bound(listener, config.http.listen)?;
+        Self::assemble(config, listener, store, clock).await
+    }
+
+    /// Opens the register on `store` and readies serving it on `listener`.
+    async fn assemble(
+        config: TrustFrameworkConfig,
+        listener: Listener,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
         let settings = config.register_settings()?;
         let limits = Limits::new(&config.limits)
             .map_err(|e| ConfigError::Rejected(format!("limits: {e}")))?;
-        let address = listener.local_addr().map_err(|source| StartupError::Bind {
-            address: config.http.listen,
-            source,
-        })?;
         let register = Register::open(store, clock, settings).await?;
         let metrics = Metrics::install(&config.metrics);
         crate::register::operations::describe_metrics();
         Ok(Self {
             listener,
-            address,
             state: AppState {
                 register,
                 metrics,
@@ -110,12 +107,12 @@ impl Application {
 
     /// The bound port.
     pub fn port(&self) -> u16 {
-        self.address.port()
+        self.listener.address().port()
     }
 
     /// The bound address.
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.listener.address()
     }
 
     /// Serves until ctrl-c or SIGTERM.
@@ -130,17 +127,18 @@ impl Application {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        tracing::info!(http.address = %self.address, "trust-framework listening");
+        tracing::info!(http.address = %self.listener.address(), "trust-framework listening");
         let register = self.state.register.clone();
         let metrics = self.state.metrics.clone();
-        let served = idv_service_kit::http::serve_with(
-            self.listener,
-            router(self.state),
-            shutdown,
-            Arc::new(SystemRandom),
-            &metrics,
-        )
-        .await;
+        let served = self
+            .listener
+            .serve(
+                router(self.state),
+                shutdown,
+                Arc::new(SystemRandom),
+                &metrics,
+            )
+            .await;
         register.close().await;
         served
     }

@@ -16,13 +16,8 @@ pub mod relying_parties;
 pub mod setup;
 pub mod trust_list;
 
-use std::ops::Deref;
-
-use idv_keystore::{KeyStoreError, KeysConfig};
-use idv_service_kit::config::DatabaseSettings;
-use idv_service_kit::db::{
-    DbError, KeyedDatabase, Migrations, PoolSettings, PrivateKeyColumn, StoreSpec, WriteTx,
-};
+use idv_keystore::KeyStoreError;
+use idv_service_kit::db::{DbError, Migrations, PrivateKeyColumn, StoreSpec, WriteTx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
@@ -74,8 +69,8 @@ pub enum StoreError {
     },
 }
 
-/// What opening the database needs: the service's name (`trust-framework.sqlite`, `trust-framework.kek`),
-/// the migrations, and the column holding the anchor keys.
+/// What opening the database needs: the service's name (its default key-encryption key file is
+/// `trust-framework.kek`), the migrations, and the column holding the anchor keys.
 static SPEC: StoreSpec = StoreSpec {
     service: "trust-framework",
     migrations: &MIGRATIONS,
@@ -86,41 +81,11 @@ static SPEC: StoreSpec = StoreSpec {
     }],
 };
 
-/// The register's database and the custody of its private keys ([`KeyedDatabase`], which it dereferences
-/// to). Cheap to clone (the pool is shared).
-#[derive(Debug, Clone)]
-pub struct Store {
-    db: KeyedDatabase,
-}
-
-impl Store {
-    /// Connects to `url` and applies migrations, with the default `[keys]` (see
-    /// [`KeyedDatabase::open_with_default_keys`]).
-    pub async fn connect(url: &str, pool: PoolSettings) -> Result<Self, StoreError> {
-        let db = KeyedDatabase::open_with_default_keys::<StoreError>(&SPEC, url, pool).await?;
-        Ok(Self { db })
-    }
-
-    /// Opens the database of `[database]` with the key custody of `[keys]`, sealing an anchor key still stored
-    /// in clear and checking that every stored key opens
-    /// (see [`KeyedDatabase::open`]).
-    pub async fn open(database: &DatabaseSettings, keys: &KeysConfig) -> Result<Self, StoreError> {
-        let db = KeyedDatabase::open_configured::<StoreError>(&SPEC, database, keys).await?;
-        Ok(Self { db })
-    }
-
-    async fn begin(&self) -> Result<WriteTx, StoreError> {
-        Ok(self.db.begin_write().await?)
-    }
-}
-
-impl Deref for Store {
-    type Target = KeyedDatabase;
-
-    fn deref(&self) -> &KeyedDatabase {
-        &self.db
-    }
-}
+idv_service_kit::keyed_store!(
+    /// The register's database and the custody of its private keys. Cheap to clone (the pool is
+    /// shared).
+    pub struct Store(SPEC) -> StoreError;
+);
 
 /// Bumps the register revision: the first statement of every mutating transaction.
 async fn bump_revision(tx: &mut WriteTx) -> Result<(), StoreError> {

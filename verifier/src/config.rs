@@ -419,7 +419,7 @@ impl VerifierConfig {
 
     /// Opens the store with the configured `[database]` and `[keys]`.
     pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
-        crate::store::Store::open(&self.database, &self.keys).await
+        crate::store::Store::open(&self.database_url(), &self.database, &self.keys).await
     }
 
     /// The pinned anchors: `trust.anchors` plus the keys in `trust.anchors_file`.

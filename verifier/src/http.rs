@@ -49,8 +49,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
-use idv_service_kit::http::{health_routes, method_not_allowed, not_found, require_bearer};
-use idv_service_kit::limits::{InvalidRate, limit_by_client_ip, with_body_limit};
+use idv_service_kit::http::{require_bearer, service_router};
+use idv_service_kit::limits::{InvalidRate, limit_by_client_ip};
 use idv_service_kit::metrics::Metrics;
 
 pub use self::limits::Limits;
@@ -174,14 +174,10 @@ pub fn router(state: AppState) -> Router {
         ));
 
     let max_body_bytes = state.verifier.settings().limits.max_body_bytes;
-    let router = public
+    let routes = public
         .merge(tenant_api)
-        .route("/readyz", get(operations::get_readiness))
-        .merge(health_routes())
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state);
-    with_body_limit(router, max_body_bytes)
+        .route("/readyz", get(operations::get_readiness));
+    service_router(routes, state, max_body_bytes)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use idv_jose::{Clock, Random, SystemClock, SystemRandom};
 use idv_service_kit::config::ConfigError;
+use idv_service_kit::http::{BindError, Listener};
 use idv_service_kit::metrics::Metrics;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -37,21 +38,14 @@ pub enum StartupError {
     #[error(transparent)]
     Open(#[from] OpenError),
     /// The listen address cannot be bound.
-    #[error("cannot listen on {address}")]
-    Bind {
-        /// The address.
-        address: SocketAddr,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] BindError),
 }
 
 /// A built, not yet serving, verifier service.
 #[derive(Debug)]
 pub struct Application {
-    listener: TcpListener,
-    address: SocketAddr,
+    listener: Listener,
     verifier: Verifier,
     state: AppState,
 }
@@ -68,13 +62,8 @@ impl Application {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Self, StartupError> {
-        let listener = TcpListener::bind(config.http.listen)
-            .await
-            .map_err(|source| StartupError::Bind {
-                address: config.http.listen,
-                source,
-            })?;
-        Self::build_on(config, listener, clock, random).await
+        let listener = Listener::bind(config.http.listen).await?;
+        Self::assemble(config, listener, clock, random).await
     }
 
     /// Builds the service on a listener bound by the caller (`http.listen` is then unused):
@@ -86,10 +75,17 @@ impl Application {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Self, StartupError> {
-        let address = listener.local_addr().map_err(|source| StartupError::Bind {
-            address: config.http.listen,
-            source,
-        })?;
+        let listener = Listener::bound(listener, config.http.listen)?;
+        Self::assemble(config, listener, clock, random).await
+    }
+
+    /// Opens the verifier `config` describes and readies serving it on `listener`.
+    async fn assemble(
+        config: VerifierConfig,
+        listener: Listener,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+    ) -> Result<Self, StartupError> {
         let verifier = open(&config, clock, random).await?;
         let metrics = Metrics::install(&config.metrics);
         crate::operations::describe_metrics();
@@ -97,7 +93,6 @@ impl Application {
             .map_err(|e| StartupError::Config(ConfigError::Rejected(format!("limits: {e}"))))?;
         Ok(Self {
             listener,
-            address,
             verifier,
             state,
         })
@@ -105,12 +100,12 @@ impl Application {
 
     /// The bound port.
     pub fn port(&self) -> u16 {
-        self.address.port()
+        self.listener.address().port()
     }
 
     /// The bound address.
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.listener.address()
     }
 
     /// The use cases (for the CLI and tests working beside the server).
@@ -130,7 +125,7 @@ impl Application {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        tracing::info!(http.address = %self.address, "verifier listening");
+        tracing::info!(http.address = %self.listener.address(), "verifier listening");
         let verifier = self.verifier;
         let (stop, stopped) = watch::channel(false);
         let stop = Arc::new(stop);
@@ -138,17 +133,14 @@ impl Application {
         let signal = Arc::clone(&stop);
         let random = Arc::clone(&self.state.verifier.random);
         let metrics = self.state.metrics.clone();
-        let served = idv_service_kit::http::serve_with(
-            self.listener,
-            router(self.state),
-            async move {
-                shutdown.await;
-                let _ = signal.send(true);
-            },
-            random,
-            &metrics,
-        )
-        .await;
+        let stopping = async move {
+            shutdown.await;
+            let _ = signal.send(true);
+        };
+        let served = self
+            .listener
+            .serve(router(self.state), stopping, random, &metrics)
+            .await;
         let _ = stop.send(true);
         for worker in workers {
             if let Err(error) = worker.await {

@@ -16,13 +16,8 @@ pub mod outbox;
 pub mod outbox_backlog;
 pub mod tenants;
 
-use std::ops::Deref;
-
-use idv_keystore::{KeyStoreError, KeysConfig};
-use idv_service_kit::config::DatabaseSettings;
-use idv_service_kit::db::{
-    DbError, KeyedDatabase, Migrations, PoolSettings, PrivateKeyColumn, StoreSpec, WriteTx,
-};
+use idv_keystore::KeyStoreError;
+use idv_service_kit::db::{DbError, Migrations, PrivateKeyColumn, StoreSpec};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row as _};
 
@@ -59,8 +54,9 @@ pub enum StoreError {
     },
 }
 
-/// What opening the database needs: the service's name (`verifier.sqlite`, `verifier.kek`),
-/// the migrations, and the columns holding private keys (a retired service key's private part is `''`, erased; a check's is NULL once it is answered).
+/// What opening the database needs: the service's name (its default key-encryption key file is
+/// `verifier.kek`), the migrations, and the columns holding private keys (a retired service key's
+/// private part is `''`, erased; a check's is NULL once it is answered).
 static SPEC: StoreSpec = StoreSpec {
     service: "verifier",
     migrations: &MIGRATIONS,
@@ -83,43 +79,11 @@ static SPEC: StoreSpec = StoreSpec {
     ],
 };
 
-/// The verifier's database and the custody of its private keys ([`KeyedDatabase`], which it dereferences
-/// to). Cheap to clone (the pool is shared).
-#[derive(Debug, Clone)]
-pub struct Store {
-    db: KeyedDatabase,
-}
-
-impl Store {
-    /// Connects to `url` and applies migrations, with the default `[keys]` (see
-    /// [`KeyedDatabase::open_with_default_keys`]).
-    pub async fn connect(url: &str, pool: PoolSettings) -> Result<Self, StoreError> {
-        let db = KeyedDatabase::open_with_default_keys::<StoreError>(&SPEC, url, pool).await?;
-        Ok(Self { db })
-    }
-
-    /// Opens the database of `[database]` with the key custody of `[keys]`, sealing any key still stored in
-    /// clear and checking that every stored key opens
-    /// (see [`KeyedDatabase::open`]).
-    pub async fn open(database: &DatabaseSettings, keys: &KeysConfig) -> Result<Self, StoreError> {
-        let db = KeyedDatabase::open_configured::<StoreError>(&SPEC, database, keys).await?;
-        Ok(Self { db })
-    }
-
-    /// A write transaction: on SQLite one at a time per store, taking the write lock at once
-    /// (see `Database::begin_write`). Every caller writes.
-    async fn begin(&self) -> Result<WriteTx, StoreError> {
-        Ok(self.db.begin_write().await?)
-    }
-}
-
-impl Deref for Store {
-    type Target = KeyedDatabase;
-
-    fn deref(&self) -> &KeyedDatabase {
-        &self.db
-    }
-}
+idv_service_kit::keyed_store!(
+    /// The verifier's database and the custody of its private keys. Cheap to clone (the pool is
+    /// shared).
+    pub struct Store(SPEC) -> StoreError;
+);
 
 fn get<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
 where

@@ -62,6 +62,7 @@ mod wal;
 
 pub use group_commit::Statement;
 pub use handles::{SqliteHandles, sqlite_handles};
+pub use idv_keystore::KeysConfig;
 pub use keyed::{KeyedDatabase, StoreSpec};
 pub use private_keys::PrivateKeyColumn;
 pub use unavailable::Unavailable;

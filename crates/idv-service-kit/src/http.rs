@@ -53,6 +53,21 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
 
+/// A service's whole router from its `routes`: plus `/healthz` ([`health_routes`]), the
+/// [`not_found`] and [`method_not_allowed`] fallbacks, its `state`, and the request body cap
+/// ([`crate::limits::with_body_limit`]).
+pub fn service_router<S>(routes: Router<S>, state: S, max_body_bytes: usize) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let router = routes
+        .merge(health_routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+    crate::limits::with_body_limit(router, max_body_bytes)
+}
+
 /// Fallback for unknown paths: 404 `not_found` in our error format.
 pub async fn not_found() -> ApiError {
     ApiError::not_found("no such endpoint")

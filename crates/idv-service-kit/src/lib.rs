@@ -1,16 +1,18 @@
 //! Shared plumbing for the federation's four services (trust-framework, issuer, verifier,
 //! wallet-sim): everything a service needs around its use cases, and nothing protocol-specific.
 //!
-//! A service's `main` is: load its typed config ([`config::load`]), start logging
-//! ([`telemetry::init`]), connect and migrate its database ([`db::Database`]), build its router
-//! and [`http::serve`] it until ctrl-c or SIGTERM. At the HTTP edge, handlers extract through
+//! A service's `main` is [`cli::run_main`] of its command: load its typed config
+//! ([`config::load`]), start logging ([`telemetry::init_for_command`]), open its database
+//! ([`db::KeyedDatabase`]), bind its [`http::Listener`], build its router
+//! ([`http::service_router`]) and serve it until ctrl-c or SIGTERM. At the HTTP edge, handlers extract through
 //! [`http::extract`] (bad input becomes an OAuth-style `invalid_request`, never axum's plain
 //! text) and fail with an [`http::ApiError`], the one place errors become status codes and
 //! `{error, error_description}` bodies.
 //!
 //! - [`db`]: [`db::Database`] over `sqlx::AnyPool` (SQLite or PostgreSQL, portable SQL with `$1`
-//!   placeholders), embedded per-backend migrations ([`migrations!`]), and the start-up pass
-//!   over the columns holding private keys ([`db::PrivateKeyColumn`]).
+//!   placeholders), embedded per-backend migrations ([`migrations!`]); a service's database
+//!   with the custody of its private keys ([`db::KeyedDatabase`], the `Store` types of
+//!   [`keyed_store!`]), every stored key checked at start-up ([`db::PrivateKeyColumn`]).
 //! - [`config`]: defaults → TOML file → `IDV_<SECTION>__<KEY>` environment, into a service's
 //!   `deny_unknown_fields` config; [`config::Secret`] for values that must not be logged.
 //! - [`telemetry`]: `tracing` initialisation (`RUST_LOG`, default `info`, to stderr; text or

@@ -14,21 +14,12 @@ use crate::config::{DatabaseSettings, Secret};
 /// What opening a service's database needs to know of the service.
 #[derive(Debug)]
 pub struct StoreSpec {
-    /// The service's name: its SQLite file is `<service>.sqlite` in `database.data_dir` unless
-    /// `database.url` is set, its default key-encryption key file `<service>.kek`.
+    /// The service's name; its default key-encryption key file is `<service>.kek`.
     pub service: &'static str,
     /// Its embedded migrations.
     pub migrations: &'static Migrations,
     /// Every column in which it keeps private keys.
     pub private_key_columns: &'static [PrivateKeyColumn],
-}
-
-impl StoreSpec {
-    /// The database URL `database` gives: `database.url`, or the service's SQLite file in
-    /// `database.data_dir`.
-    pub fn database_url(&self, database: &DatabaseSettings) -> Secret {
-        database.url_or_sqlite_file(&format!("{}.sqlite", self.service))
-    }
 }
 
 /// A service's [`Database`] (which it dereferences to) and its [`KeyCustody`]. Cheap to clone.
@@ -63,16 +54,16 @@ impl KeyedDatabase {
         Ok(Self { db, keys })
     }
 
-    /// [`KeyedDatabase::open`] with a service's `[database]` and `[keys]` settings.
+    /// [`KeyedDatabase::open`] of `url` with a service's `[database]` and `[keys]` settings.
     pub async fn open_configured<E>(
         spec: &StoreSpec,
+        url: &Secret,
         database: &DatabaseSettings,
         keys: &KeysConfig,
     ) -> Result<Self, E>
     where
         E: From<DbError> + From<KeyStoreError> + From<sqlx::Error>,
     {
-        let url = spec.database_url(database);
         let pool = database.pool_settings();
         Self::open(spec, url.expose(), pool, keys, &database.data_dir).await
     }
@@ -108,4 +99,74 @@ impl Deref for KeyedDatabase {
     fn deref(&self) -> &Database {
         &self.db
     }
+}
+
+/// Declares a service's store type: a newtype over [`KeyedDatabase`] (which it dereferences
+/// to) for the service's `SQL` methods, with
+/// - `connect(url, pool)`: the database at `url` with the default `[keys]` (tests);
+/// - `open(url, database, keys)`: the configured `[database]` and `[keys]`;
+/// - a private `begin()`: a write transaction (see [`Database::begin_write`]);
+///
+/// all failing with the service's store error, which converts from [`DbError`],
+/// `idv_keystore::KeyStoreError` and `sqlx::Error`.
+///
+/// ```ignore
+/// idv_service_kit::keyed_store!(
+///     /// The issuer's database and the custody of its private keys.
+///     pub struct Store(SPEC) -> StoreError;
+/// );
+/// ```
+#[macro_export]
+macro_rules! keyed_store {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident($spec:path) -> $error:ty;) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        $vis struct $name {
+            db: $crate::db::KeyedDatabase,
+        }
+
+        impl $name {
+            /// Connects to `url` and applies migrations, with the default `[keys]` (the
+            /// key-encryption key file beside the SQLite database, or in the default data
+            /// folder).
+            pub async fn connect(
+                url: &str,
+                pool: $crate::db::PoolSettings,
+            ) -> ::std::result::Result<Self, $error> {
+                let db =
+                    $crate::db::KeyedDatabase::open_with_default_keys::<$error>(&$spec, url, pool)
+                        .await?;
+                Ok(Self { db })
+            }
+
+            /// Opens the database at `url` with the settings of `[database]` and the key
+            /// custody of `[keys]`: seals any private key still stored in clear and checks
+            /// that every stored key opens.
+            pub async fn open(
+                url: &$crate::Secret,
+                database: &$crate::config::DatabaseSettings,
+                keys: &$crate::db::KeysConfig,
+            ) -> ::std::result::Result<Self, $error> {
+                let db = $crate::db::KeyedDatabase::open_configured::<$error>(
+                    &$spec, url, database, keys,
+                )
+                .await?;
+                Ok(Self { db })
+            }
+
+            /// A write transaction: on SQLite one at a time per database, taking the write
+            /// lock at once (see `Database::begin_write`). Every caller writes.
+            async fn begin(&self) -> ::std::result::Result<$crate::db::WriteTx, $error> {
+                Ok(self.db.begin_write().await?)
+            }
+        }
+
+        impl ::std::ops::Deref for $name {
+            type Target = $crate::db::KeyedDatabase;
+
+            fn deref(&self) -> &$crate::db::KeyedDatabase {
+                &self.db
+            }
+        }
+    };
 }
