@@ -179,10 +179,14 @@ impl Application {
             })
         };
         let metrics = self.state.metrics.clone();
-        let served = self
-            .listener
-            .serve(router(self.state), shutdown, issuer.random(), &metrics)
-            .await;
+        let served = idv_service_kit::http::serve_with(
+            self.listener,
+            router(self.state),
+            shutdown,
+            issuer.random(),
+            &metrics,
+        )
+        .await;
         refresher.abort();
         issuer.close().await;
         served

@@ -31,7 +31,7 @@ pub mod setup;
 pub mod status_lists;
 
 use idv_keystore::KeyStoreError;
-use idv_service_kit::db::{DbError, Migrations, PrivateKeyColumn, StoreSpec};
+use idv_service_kit::db::{DbError, Migrations, PrivateKeyColumn, StoreSpec, is_unique_violation};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row as _};
 
@@ -100,12 +100,6 @@ fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {
         what,
         reason: reason.to_string(),
     }
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
 }
 
 #[cfg(test)]

@@ -130,15 +130,14 @@ impl Application {
         tracing::info!(http.address = %self.listener.address(), "trust-framework listening");
         let register = self.state.register.clone();
         let metrics = self.state.metrics.clone();
-        let served = self
-            .listener
-            .serve(
-                router(self.state),
-                shutdown,
-                Arc::new(SystemRandom),
-                &metrics,
-            )
-            .await;
+        let served = idv_service_kit::http::serve_with(
+            self.listener,
+            router(self.state),
+            shutdown,
+            Arc::new(SystemRandom),
+            &metrics,
+        )
+        .await;
         register.close().await;
         served
     }

@@ -17,7 +17,9 @@ pub mod setup;
 pub mod trust_list;
 
 use idv_keystore::KeyStoreError;
-use idv_service_kit::db::{DbError, Migrations, PrivateKeyColumn, StoreSpec, WriteTx};
+use idv_service_kit::db::{
+    DbError, Migrations, PrivateKeyColumn, StoreSpec, WriteTx, is_unique_violation,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
@@ -132,12 +134,6 @@ where
     T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {
     Ok(row.try_get(column)?)
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
 }
 
 #[cfg(test)]

@@ -137,10 +137,14 @@ impl Application {
             shutdown.await;
             let _ = signal.send(true);
         };
-        let served = self
-            .listener
-            .serve(router(self.state), stopping, random, &metrics)
-            .await;
+        let served = idv_service_kit::http::serve_with(
+            self.listener,
+            router(self.state),
+            stopping,
+            random,
+            &metrics,
+        )
+        .await;
         let _ = stop.send(true);
         for worker in workers {
             if let Err(error) = worker.await {

@@ -17,7 +17,7 @@ pub mod outbox_backlog;
 pub mod tenants;
 
 use idv_keystore::KeyStoreError;
-use idv_service_kit::db::{DbError, Migrations, PrivateKeyColumn, StoreSpec};
+use idv_service_kit::db::{DbError, Migrations, PrivateKeyColumn, StoreSpec, is_unique_violation};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row as _};
 
@@ -90,12 +90,6 @@ where
     T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {
     Ok(row.try_get(column)?)
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
 }
 
 #[cfg(test)]

@@ -427,6 +427,13 @@ impl Database {
     }
 }
 
+/// Whether `error` is a unique constraint's violation (a value another writer took first).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
 /// The `PRAGMA`s every SQLite connection gets (each is per connection). `secure_delete` zeroes
 /// deleted content and freed pages (see [`Database::truncate_wal`] for the write-ahead log).
 fn sqlite_pragmas(synchronous: SqliteSynchronous) -> String {

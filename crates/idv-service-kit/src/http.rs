@@ -131,7 +131,7 @@ where
 /// histogram samples are folded into buckets every [`crate::metrics::UPKEEP_INTERVAL`] while
 /// serving.
 pub async fn serve_with<F>(
-    listener: TcpListener,
+    listener: impl Into<TcpListener>,
     router: Router,
     shutdown: F,
     random: Arc<dyn Random>,
@@ -158,7 +158,7 @@ where
     };
     // The peer address is what `limits` keys clients by.
     let served = axum::serve(
-        listener,
+        listener.into(),
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)

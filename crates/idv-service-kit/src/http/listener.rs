@@ -1,16 +1,10 @@
 //! The socket a service serves on: bound from `http.listen` (port 0 picks a free one), or
 //! handed over already bound (tests that must know the port before the service's
-//! `http.public_url` is set, socket activation).
+//! `http.public_url` is set, socket activation). [`super::serve_with`] serves on it.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use axum::Router;
-use idv_jose::Random;
 use tokio::net::TcpListener;
-
-use crate::metrics::Metrics;
 
 /// The listen address cannot be bound (or a handed-over socket has no local address).
 #[derive(Debug, thiserror::Error)]
@@ -53,19 +47,11 @@ impl Listener {
     pub fn address(&self) -> SocketAddr {
         self.address
     }
+}
 
-    /// Serves `router` until `shutdown` completes (see [`super::serve_with`]).
-    pub async fn serve<F>(
-        self,
-        router: Router,
-        shutdown: F,
-        random: Arc<dyn Random>,
-        metrics: &Metrics,
-    ) -> std::io::Result<()>
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        super::serve_with(self.listener, router, shutdown, random, metrics).await
+impl From<Listener> for TcpListener {
+    fn from(listener: Listener) -> Self {
+        listener.listener
     }
 }
 
