@@ -145,7 +145,7 @@ use serde::{Deserialize, Serialize};
 use crate::issuance::IssuerSettings;
 use crate::issuance::authorization::{AuthorizationSettings, WalletClient};
 use crate::issuance::certification::CertificationSettings;
-use crate::issuance::credential::LevelOfConfidence;
+use idv_profiles::LevelOfConfidence;
 use crate::issuance::login::op_client;
 
 /// OpenID4VCI security considerations: an access token that is not sender-constrained must not

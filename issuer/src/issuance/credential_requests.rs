@@ -36,7 +36,7 @@ use idv_status_list::allocate::random_free_index;
 use serde_json::json;
 
 use super::configurations::Configuration;
-use super::credential::{Envelope, ProofedIdentity};
+use idv_profiles::{Envelope, ProofedIdentity};
 use super::identities::parse_identity;
 use super::keys::ActiveKey;
 use super::proof::{ProofPolicy, VerifiedProof, verify_proofs};
