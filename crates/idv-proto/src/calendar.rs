@@ -76,7 +76,10 @@ mod tests {
         assert_eq!(days_from_date("2000-03-01"), Some(11_017));
         assert_eq!(days_from_date("2024-02-29"), Some(19_782));
         assert_eq!(days_from_date("1969-12-31"), Some(-1));
-        assert_eq!(parse_date("2024-02-29"), Some(date(2024, Month::February, 29)));
+        assert_eq!(
+            parse_date("2024-02-29"),
+            Some(date(2024, Month::February, 29))
+        );
         assert_eq!(parse_date("0000-01-01"), Some(date(0, Month::January, 1)));
         for text in ["0000-01-01", "1970-01-01", "2024-02-29", "9999-12-31"] {
             assert_eq!(parse_date(text).map(full_date).as_deref(), Some(text));
@@ -103,7 +106,10 @@ mod tests {
         assert_eq!(at.date(), date(2031, Month::January, 5));
         assert_eq!((at.hour(), at.minute(), at.second()), (9, 30, 15));
         assert_eq!(utc(-1).date(), date(1969, Month::December, 31));
-        assert_eq!(utc(i64::MAX), UtcDateTime::MAX.replace_nanosecond(0).unwrap());
+        assert_eq!(
+            utc(i64::MAX),
+            UtcDateTime::MAX.replace_nanosecond(0).unwrap()
+        );
         assert_eq!(start_of_day(date(2026, Month::December, 11)), 1_796_947_200);
         assert_eq!(start_of_day(date(2024, Month::February, 29)), 1_709_164_800);
     }

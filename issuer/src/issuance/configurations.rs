@@ -15,13 +15,12 @@
 //! relying party to judge.
 
 use idv_jose::{Random, SigningKey};
-use idv_proto::trust::entry::SchemeCode;
-
 use idv_profiles::age::age_expiry_cap;
 use idv_profiles::{
-    AGE_VCT, Envelope, IDENTITY_VCT, LevelOfConfidence, ProofedIdentity, issue_age,
-    issue_identity,
+    AGE_VCT, Envelope, IDENTITY_VCT, LevelOfConfidence, ProofedIdentity, issue_age, issue_identity,
 };
+use idv_proto::trust::entry::SchemeCode;
+
 use super::{InsufficientConfidence, IssuanceError, IssuerSettings};
 
 /// Configuration id (and OAuth `scope`) of the identity credential.

@@ -6,11 +6,11 @@
 //! recording the identity, or set later), unique among identities. Signing in as that account
 //! is then what lets a wallet receive this identity's credentials.
 
+use idv_profiles::ProofedIdentity;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use idv_profiles::ProofedIdentity;
 use super::{Issuer, OperatorError, random_id};
 use crate::store::StoreError;
 use crate::store::identities::Linked;
