@@ -10,7 +10,8 @@
 //!    ([`tokens`]): single use, short-lived, and locked after too many wrong `tx_code`s.
 //! 3. The wallet gets a `c_nonce` ([`nonces`]), signs one `openid4vci-proof+jwt` per holder key
 //!    ([`proof`]) and calls the credential endpoint ([`credential_requests`]), receiving one
-//!    SD-JWT VC (the scheme's profiles, [`idv_profiles`]) per key, each at a random index of a Token Status List.
+//!    SD-JWT VC (the scheme's profiles, [`idv_profiles`]) per key, each at a random index of a
+//!    Token Status List.
 //! 4. The operator lists issued credentials and revokes, suspends or reinstates them, a whole
 //!    batch or every credential of an identity at once ([`lifecycle`]); the next status list
 //!    token ([`status_lists`]) shows it.
