@@ -131,6 +131,7 @@ use std::path::PathBuf;
 use idv_fetch::http::PlainHttp;
 use idv_fetch::{FetchPolicy, Fetcher};
 use idv_jose::{Jwk, PublicKey};
+use idv_profiles::LevelOfConfidence;
 use idv_service_kit::Secret;
 use idv_service_kit::config::ConfigError;
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
@@ -145,7 +146,6 @@ use serde::{Deserialize, Serialize};
 use crate::issuance::IssuerSettings;
 use crate::issuance::authorization::{AuthorizationSettings, WalletClient};
 use crate::issuance::certification::CertificationSettings;
-use crate::issuance::credential::LevelOfConfidence;
 use crate::issuance::login::op_client;
 
 /// OpenID4VCI security considerations: an access token that is not sender-constrained must not

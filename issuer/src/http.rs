@@ -45,11 +45,11 @@
 
 mod auth;
 mod authorization;
-mod credential;
+mod credential_endpoint;
 mod credential_offer;
-mod credentials;
 mod error;
 mod identities;
+mod issued_credentials;
 mod metadata;
 mod nonce;
 mod offers;
@@ -149,22 +149,22 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/offers/{offer_id}/qr.svg", get(offers::get_qr_svg))
         .route("/v1/offers/{offer_id}/qr.png", get(offers::get_qr_png))
-        .route("/v1/credentials", get(credentials::list_credentials))
+        .route("/v1/credentials", get(issued_credentials::list_credentials))
         .route(
             "/v1/credentials/{credential_id}",
-            get(credentials::get_credential),
+            get(issued_credentials::get_credential),
         )
         .route(
             "/v1/credentials/{credential_id}/revoke",
-            post(credentials::revoke_credential),
+            post(issued_credentials::revoke_credential),
         )
         .route(
             "/v1/credentials/{credential_id}/suspend",
-            post(credentials::suspend_credential),
+            post(issued_credentials::suspend_credential),
         )
         .route(
             "/v1/credentials/{credential_id}/reinstate",
-            post(credentials::reinstate_credential),
+            post(issued_credentials::reinstate_credential),
         )
         .route_layer(from_fn_with_state(
             state.clone(),
@@ -214,7 +214,7 @@ pub fn router(state: AppState) -> Router {
             &format!("{OFFER_PATH_PREFIX}{{offer_id}}"),
             get(credential_offer::get_credential_offer),
         )
-        .route(CREDENTIAL_PATH, post(credential::issue_credential))
+        .route(CREDENTIAL_PATH, post(credential_endpoint::issue_credential))
         .route(
             &format!("{STATUS_LIST_PATH_PREFIX}{{list_id}}"),
             get(status_list::get_status_list),

@@ -9,8 +9,9 @@
 //!    ([`metadata`]), and exchanges the code with the `tx_code` at the token endpoint
 //!    ([`tokens`]): single use, short-lived, and locked after too many wrong `tx_code`s.
 //! 3. The wallet gets a `c_nonce` ([`nonces`]), signs one `openid4vci-proof+jwt` per holder key
-//!    ([`proof`]) and calls the credential endpoint ([`credentials`]), receiving one SD-JWT VC
-//!    ([`credential`] profiles) per key, each at a random index of a Token Status List.
+//!    ([`proof`]) and calls the credential endpoint ([`credential_requests`]), receiving one
+//!    SD-JWT VC (the scheme's profiles, [`idv_profiles`]) per key, each at a random index of a
+//!    Token Status List.
 //! 4. The operator lists issued credentials and revokes, suspends or reinstates them, a whole
 //!    batch or every credential of an identity at once ([`lifecycle`]); the next status list
 //!    token ([`status_lists`]) shows it.
@@ -31,8 +32,7 @@ pub mod authorization;
 pub mod authorization_codes;
 pub mod certification;
 pub mod configurations;
-pub mod credential;
-pub mod credentials;
+pub mod credential_requests;
 mod error;
 pub mod identities;
 pub mod keys;
@@ -53,6 +53,17 @@ use idv_jose::digest::constant_time_eq;
 use idv_jose::{Clock, Random};
 // How every secret is stored and looked up (base64url SHA-256).
 use idv_service_kit::secrets::hash_secret;
+
+/// The credential profiles, at the path they had before they moved to [`idv_profiles`].
+/// Temporary: kept only for the tests and tools that still import them from here.
+#[doc(hidden)]
+pub mod credential {
+    pub use idv_profiles::age::{age_changes_at, age_expiry_cap, age_on};
+    pub use idv_profiles::{
+        AGE_THRESHOLDS, AGE_VCT, Envelope, IDENTITY_VCT, IdentityDocument, LevelOfConfidence,
+        MAX_PORTRAIT_BYTES, ProofedIdentity, TRUST_FRAMEWORK, issue_age, issue_identity,
+    };
+}
 
 pub use error::{
     AuthorizationError, InsufficientConfidence, IssuanceError, KeyError, OperatorError,
@@ -91,7 +102,7 @@ pub struct IssuerSettings {
     /// Age credential validity, seconds.
     pub age_validity_secs: i64,
     /// Lowest level of confidence of an identity an age credential is offered and issued for.
-    pub age_min_level_of_confidence: credential::LevelOfConfidence,
+    pub age_min_level_of_confidence: idv_profiles::LevelOfConfidence,
     /// Entries per status list.
     pub status_list_size: u64,
     /// `ttl` of status list tokens, seconds.

@@ -1,85 +1,88 @@
 //! `full-date` (RFC 3339 §5.6, `YYYY-MM-DD`) values of wire claims (`birthdate`,
-//! `date_of_expiry`) as proleptic Gregorian dates and day counts since 1970-01-01, the one
-//! calendar the workspace computes with (H. Hinnant's `days_from_civil` and
-//! `civil_from_days`).
+//! `date_of_expiry`) as [`time::Date`]s, and Unix seconds as UTC date-times: the one place the
+//! workspace reads dates, computed by the `time` crate (proleptic Gregorian calendar).
 
-/// Whether `year` is a leap year.
-pub fn is_leap_year(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
+pub use time::{Date, Month, UtcDateTime};
 
-/// `(year, month, day)` of a `YYYY-MM-DD` date (ASCII digits only), checking the day exists.
-pub fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
+/// The Julian day number of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+
+/// The date a `YYYY-MM-DD` text names (RFC 3339 §5.6 `full-date`: ASCII digits only), `None`
+/// when the text is not one or the day does not exist.
+pub fn parse_date(text: &str) -> Option<Date> {
     let bytes = text.as_bytes();
-    if bytes.len() != 10
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || !bytes
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
             .iter()
             .enumerate()
-            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
-    {
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped {
         return None;
     }
-    let year: i64 = text[..4].parse().ok()?;
-    let month: u32 = text[5..7].parse().ok()?;
-    let day: u32 = text[8..].parse().ok()?;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days_in_month)
-        .contains(&day)
-        .then_some((year, month, day))
+    let year: i32 = text[..4].parse().ok()?;
+    let month = Month::try_from(text[5..7].parse::<u8>().ok()?).ok()?;
+    let day: u8 = text[8..].parse().ok()?;
+    Date::from_calendar_date(year, month, day).ok()
+}
+
+/// Days since 1970-01-01 of `date` (negative before).
+pub fn days_since_epoch(date: Date) -> i64 {
+    i64::from(date.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date, checking the day exists.
 pub fn days_from_date(text: &str) -> Option<i64> {
-    parse_date(text).map(days_from_civil)
+    parse_date(text).map(days_since_epoch)
 }
 
-/// The day count since 1970-01-01 of a proleptic Gregorian date (the inverse of
-/// [`civil_from_days`]).
-pub fn days_from_civil((year, month, day): (i64, u32, u32)) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year.rem_euclid(400);
-    let month = i64::from(month);
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The UTC date and time of `unix` seconds, clamped to the years −9999 to 9999 the calendar
+/// covers (no time this workspace handles is outside them).
+pub fn utc(unix: i64) -> UtcDateTime {
+    let (min, max) = (
+        UtcDateTime::MIN.unix_timestamp(),
+        UtcDateTime::MAX.unix_timestamp(),
+    );
+    UtcDateTime::from_unix_timestamp(unix.clamp(min, max)).unwrap_or(UtcDateTime::UNIX_EPOCH)
 }
 
-/// The proleptic Gregorian date `(year, month 1–12, day)` of a day count since 1970-01-01.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    // Both in range by construction: day 1–31, month 1–12.
-    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// `date` as `YYYY-MM-DD` (RFC 3339 `full-date`, for years 0 to 9999).
+pub fn full_date(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// The start (00:00 UTC) of `date` in Unix seconds.
+pub fn start_of_day(date: Date) -> i64 {
+    days_since_epoch(date) * 86_400
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn date(year: i32, month: Month, day: u8) -> Date {
+        Date::from_calendar_date(year, month, day).unwrap()
+    }
+
     #[test]
     fn dates_and_day_counts_convert_both_ways() {
         assert_eq!(days_from_date("1970-01-01"), Some(0));
         assert_eq!(days_from_date("2000-03-01"), Some(11_017));
         assert_eq!(days_from_date("2024-02-29"), Some(19_782));
-        for days in [-800_000, -1, 0, 11_017, 19_782, 20_000, 2_000_000] {
-            assert_eq!(days_from_civil(civil_from_days(days)), days);
+        assert_eq!(days_from_date("1969-12-31"), Some(-1));
+        assert_eq!(
+            parse_date("2024-02-29"),
+            Some(date(2024, Month::February, 29))
+        );
+        assert_eq!(parse_date("0000-01-01"), Some(date(0, Month::January, 1)));
+        for text in ["0000-01-01", "1970-01-01", "2024-02-29", "9999-12-31"] {
+            assert_eq!(parse_date(text).map(full_date).as_deref(), Some(text));
         }
         for bad in [
             "2023-02-29",
@@ -88,8 +91,26 @@ mod tests {
             "+026-01-01",
             "2026-01-00",
             "1990-13-45",
+            "2026-04-31",
+            "2026-01-01T00:00:00Z",
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn unix_seconds_read_as_utc_date_times() {
+        assert_eq!(utc(0).date(), date(1970, Month::January, 1));
+        // 2031-01-05T09:30:15Z, computed independently (`date -u -d @1925371815`).
+        let at = utc(1_925_371_815);
+        assert_eq!(at.date(), date(2031, Month::January, 5));
+        assert_eq!((at.hour(), at.minute(), at.second()), (9, 30, 15));
+        assert_eq!(utc(-1).date(), date(1969, Month::December, 31));
+        assert_eq!(
+            utc(i64::MAX),
+            UtcDateTime::MAX.replace_nanosecond(0).unwrap()
+        );
+        assert_eq!(start_of_day(date(2026, Month::December, 11)), 1_796_947_200);
+        assert_eq!(start_of_day(date(2024, Month::February, 29)), 1_709_164_800);
     }
 }

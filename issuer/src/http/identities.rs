@@ -8,7 +8,7 @@ use idv_service_kit::ApiError;
 use idv_service_kit::http::{Json, Path};
 
 use super::AppState;
-use super::credentials::{StatusChange, change_status};
+use super::issued_credentials::{StatusChange, change_status};
 use crate::issuance::identities::{
     IdentityRecord, LinkedIdentity, LoginSubjectUpdate, NewIdentity,
 };

@@ -1,8 +1,8 @@
 //! The two credential configurations this issuer offers (keys of
 //! `credential_configurations_supported`), both `dc+sd-jwt` signed with ES256:
 //!
-//! - [`IDENTITY_CONFIGURATION_ID`]: the identity credential ([`credential::issue_identity`]);
-//! - [`AGE_CONFIGURATION_ID`]: the age credential ([`credential::issue_age`]), meant to be
+//! - [`IDENTITY_CONFIGURATION_ID`]: the identity credential ([`idv_profiles::issue_identity`]);
+//! - [`AGE_CONFIGURATION_ID`]: the age credential ([`idv_profiles::issue_age`]), meant to be
 //!   batch-issued, one credential per presentation.
 //!
 //! Both accept batches of up to `batch_size` proofs: OpenID4VCI batch issuance applies to every
@@ -15,11 +15,12 @@
 //! relying party to judge.
 
 use idv_jose::{Random, SigningKey};
+use idv_profiles::age::age_expiry_cap;
+use idv_profiles::{
+    AGE_VCT, Envelope, IDENTITY_VCT, LevelOfConfidence, ProofedIdentity, issue_age, issue_identity,
+};
 use idv_proto::trust::entry::SchemeCode;
 
-use super::credential::{
-    self, AGE_VCT, Envelope, IDENTITY_VCT, LevelOfConfidence, ProofedIdentity,
-};
 use super::{InsufficientConfidence, IssuanceError, IssuerSettings};
 
 /// Configuration id (and OAuth `scope`) of the identity credential.
@@ -82,11 +83,11 @@ impl Configuration {
 
     /// The latest `exp` of a credential of this configuration for `person` issued at `now`:
     /// an age credential never outlives the next birthday that changes one of its values
-    /// ([`credential::age_expiry_cap`]).
+    /// ([`age_expiry_cap`]).
     pub fn not_after(self, person: &ProofedIdentity, now: i64) -> Option<i64> {
         match self {
             Self::Identity => None,
-            Self::Age => credential::age_expiry_cap(person, now),
+            Self::Age => age_expiry_cap(person, now),
         }
     }
 
@@ -129,9 +130,10 @@ impl Configuration {
         rng: &dyn Random,
     ) -> Result<String, IssuanceError> {
         match self {
-            Self::Identity => credential::issue_identity(person, envelope, signer, rng),
-            Self::Age => credential::issue_age(person, envelope, signer, rng),
+            Self::Identity => issue_identity(person, envelope, signer, rng),
+            Self::Age => issue_age(person, envelope, signer, rng),
         }
+        .map_err(IssuanceError::from)
     }
 }
 

@@ -12,12 +12,12 @@
 //! - [`KeyError`]: signing keys (always a server-side failure).
 
 use idv_jose::JoseError;
+use idv_profiles::{IssueError, LevelOfConfidence};
 use idv_sdjwt::SdJwtError;
 use thiserror::Error;
 
 use super::authorization::WalletRedirect;
 use super::certification::{CertificationUnavailable, NotCertified};
-use super::credential::LevelOfConfidence;
 use crate::store::StoreError;
 
 /// A proofed identity's level of confidence is below what a credential configuration needs.
@@ -134,6 +134,25 @@ pub enum IssuanceError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<IssueError> for IssuanceError {
+    /// A record the profile refuses is an invalid request; one that cannot support the
+    /// credential (an age credential without a birthdate) is denied.
+    fn from(error: IssueError) -> Self {
+        match error {
+            IssueError::InvalidRecord(invalid) => Self::InvalidRequest {
+                reason: invalid.reason.to_owned(),
+            },
+            IssueError::ClaimsPath(empty) => Self::InvalidRequest {
+                reason: empty.to_string(),
+            },
+            IssueError::Unsupported { reason } => Self::Denied {
+                reason: reason.to_owned(),
+            },
+            IssueError::Credential(error) => Self::Credential(error),
+        }
+    }
 }
 
 impl IssuanceError {

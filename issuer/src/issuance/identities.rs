@@ -6,12 +6,12 @@
 //! recording the identity, or set later), unique among identities. Signing in as that account
 //! is then what lets a wallet receive this identity's credentials.
 
+use idv_profiles::ProofedIdentity;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::credential::ProofedIdentity;
-use super::{IssuanceError, Issuer, OperatorError, random_id};
+use super::{Issuer, OperatorError, random_id};
 use crate::store::StoreError;
 use crate::store::identities::Linked;
 
@@ -127,10 +127,9 @@ impl Issuer {
             check_login_subject(subject)?;
         }
         let now = self.clock.now();
-        identity.validate().map_err(|e| match e {
-            IssuanceError::InvalidRequest { reason } => OperatorError::InvalidInput(reason),
-            other => OperatorError::InvalidInput(other.to_string()),
-        })?;
+        identity
+            .validate()
+            .map_err(|invalid| OperatorError::InvalidInput(invalid.reason.to_owned()))?;
         if identity.gpg45_profile.trim().is_empty() {
             return Err(OperatorError::InvalidInput(
                 "gpg45_profile is required".into(),

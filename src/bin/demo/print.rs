@@ -171,14 +171,13 @@ pub(crate) fn result(result: &CheckResult) {
 
 /// Unix seconds as `YYYY-MM-DD hh:mm:ss UTC`.
 pub(crate) fn utc(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let (year, month, day) = idv_proto::calendar::civil_from_days(days);
+    let at = idv_proto::calendar::utc(unix);
+    let date = idv_proto::calendar::full_date(at.date());
     format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
+        "{date} {:02}:{:02}:{:02} UTC",
+        at.hour(),
+        at.minute(),
+        at.second()
     )
 }
 

@@ -41,14 +41,9 @@ fn value(value: &Value) -> String {
 
 /// A Unix time as `YYYY-MM-DD HH:MM UTC`.
 pub(crate) fn time(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let seconds = unix.rem_euclid(86_400);
-    let (year, month, day) = idv_proto::calendar::civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        seconds / 3600,
-        seconds % 3600 / 60
-    )
+    let at = idv_proto::calendar::utc(unix);
+    let date = idv_proto::calendar::full_date(at.date());
+    format!("{date} {:02}:{:02} UTC", at.hour(), at.minute())
 }
 
 fn expiry(expires_at: Option<i64>, expired: bool) -> String {

@@ -7,22 +7,23 @@ use std::sync::Arc;
 use idv_checks::ReasonCode;
 use idv_checks::verify::{Expected, verify_presentation};
 use idv_jose::random::DeterministicRandom;
+use idv_profiles::type_metadata::{PUBLISHED, references};
 use idv_proto::claims_path::ClaimsPath;
 use idv_sdjwt::holder::HeldSdJwt;
 use idv_sdjwt::type_metadata::{CredentialType, CredentialTypes};
 use idv_sdjwt::vc;
 use idv_trust::list::VerifiedTrustList;
 use serde_json::{Value, json};
-use trust_framework::credential_types::{PUBLISHED, references};
 
 use crate::helpers::*;
 
-const PUBLIC_URL: &str = "https://trust.sim.ofdia.example";
+/// Where the trust framework serves the scheme's documents.
+const DOCUMENTS_URL: &str = "https://trust.sim.ofdia.example/type-metadata";
 
 /// The baseline trust list, naming the scheme's credential types.
 fn pinned_list(f: &Fixture) -> VerifiedTrustList {
     let mut claims = f.list_claims();
-    claims.type_metadata = references(PUBLIC_URL);
+    claims.type_metadata = references(DOCUMENTS_URL);
     f.trust_list_from(&claims)
 }
 
@@ -32,7 +33,7 @@ fn published_types() -> CredentialTypes {
     for published in PUBLISHED {
         let loaded = CredentialType::load(
             published.vct,
-            &published.reference(PUBLIC_URL),
+            &published.reference(DOCUMENTS_URL),
             published.metadata.as_bytes(),
             Some(published.schema.as_bytes()),
         )
@@ -288,7 +289,7 @@ fn a_listed_type_cannot_be_verified_without_its_pinned_documents() {
         .iter()
         .find(|p| p.vct == idv_checks::templates::AGE_VCT)
         .unwrap();
-    let mut reference = age.reference(PUBLIC_URL);
+    let mut reference = age.reference(DOCUMENTS_URL);
     let mut older = age.metadata.to_owned();
     older.push('\n');
     reference.uri_integrity = idv_jose::integrity::sha256_integrity(older.as_bytes());

@@ -1,10 +1,11 @@
-//! Fixtures: an operator anchor and signed trust list, an IDSP issuing with the issuer crate's
-//! real credential profiles, a holder presenting with key binding, and a status list.
+//! Fixtures: an operator anchor and signed trust list, an IDSP issuing with the scheme's real
+//! credential profiles (`idv-profiles`), a holder presenting with key binding, and a status list.
 
 use idv_checks::verify::{Expected, VerifiedPresentation, verify_presentation};
 use idv_checks::{CheckFailure, CheckOutcome, Template, Templates};
 use idv_jose::random::DeterministicRandom;
 use idv_jose::{JwkSet, ManualClock, SigningKey};
+use idv_profiles::{Envelope, IdentityDocument, ProofedIdentity, issue_age, issue_identity};
 use idv_proto::claims_path::ClaimsPath;
 use idv_proto::jwk_set;
 use idv_proto::oid4vp::authorization_response::VpToken;
@@ -19,9 +20,6 @@ use idv_sdjwt::vc;
 use idv_status_list::{Status, StatusBits, StatusListBuf, StatusPolicy};
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
-use issuer::issuance::credential::{
-    Envelope, IdentityDocument, ProofedIdentity, issue_age, issue_identity,
-};
 use serde_json::json;
 
 pub(crate) const DAY: i64 = 24 * 60 * 60;

@@ -316,27 +316,43 @@ fn a_credential_without_a_portrait_does_not_answer_the_request() {
 }
 
 #[test]
-fn the_templates_ask_for_the_credential_types_the_issuer_issues() {
-    use issuer::issuance::credential;
+fn the_templates_ask_for_what_the_profiles_issue() {
+    use idv_profiles::AGE_THRESHOLDS;
+    use idv_profiles::type_metadata::PUBLISHED;
     let f = Fixture::new();
-    let identity = f.identity(&person());
-    let age = f.age("2000-05-05");
+    // One age template per age the profile attests, and none for an age it does not.
+    let age_templates: Vec<&str> = f
+        .templates
+        .iter()
+        .map(|template| template.id())
+        .filter(|id| id.starts_with("age_over_"))
+        .collect();
+    let attested: Vec<String> = AGE_THRESHOLDS
+        .iter()
+        .map(|threshold| format!("age_over_{threshold}"))
+        .collect();
+    assert_eq!(age_templates, attested);
+    // Every type a template asks for is published, named by its own Type Metadata document.
     for template in f.templates.iter() {
         let query = serde_json::to_value(template.dcql_query()).unwrap();
-        let asked = &query["credentials"][0]["meta"]["vct_values"];
-        let issued = if template.id().starts_with("age_over_") {
-            &age
-        } else {
-            &identity
-        };
-        assert!(
-            asked.as_array().unwrap().contains(&issued.claims()["vct"]),
-            "{}: asks for {asked}, the issuer issues {}",
-            template.id(),
-            issued.claims()["vct"]
-        );
+        for vct in query["credentials"][0]["meta"]["vct_values"]
+            .as_array()
+            .unwrap()
+        {
+            let published = PUBLISHED.iter().find(|published| {
+                let document: serde_json::Value = serde_json::from_str(published.metadata).unwrap();
+                document["vct"] == *vct
+            });
+            assert!(
+                published.is_some(),
+                "{}: {vct} is not published",
+                template.id()
+            );
+        }
     }
-    for threshold in credential::AGE_THRESHOLDS {
+    // An age credential as the profile issues it satisfies each age template.
+    let age = f.age("2000-05-05");
+    for threshold in AGE_THRESHOLDS {
         let template = f.template(&format!("age_over_{threshold}"));
         let presentation = f.present_to(&age, template.requested_claims(), CLIENT_ID, NONCE, NOW);
         let outcome = f.check(template, &token(template, presentation));

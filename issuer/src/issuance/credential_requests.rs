@@ -29,6 +29,7 @@
 use std::collections::BTreeSet;
 
 use idv_jose::PublicKey;
+use idv_profiles::{Envelope, ProofedIdentity};
 use idv_proto::oid4vci::credential_request::{CredentialRequest, Proofs};
 use idv_proto::oid4vci::credential_response::{CredentialResponse, IssuedCredential};
 use idv_service_kit::Secret;
@@ -36,7 +37,6 @@ use idv_status_list::allocate::random_free_index;
 use serde_json::json;
 
 use super::configurations::Configuration;
-use super::credential::{Envelope, ProofedIdentity};
 use super::identities::parse_identity;
 use super::keys::ActiveKey;
 use super::proof::{ProofPolicy, VerifiedProof, verify_proofs};

@@ -1,5 +1,5 @@
 //! `POST /credential` (`Authorization: Bearer`, `application/json`): see
-//! [`crate::issuance::credentials`]. The access token is checked before the body is parsed, so
+//! [`crate::issuance::credential_requests`]. The access token is checked before the body is parsed, so
 //! an unauthorised request gets 401 whatever it carries. A body that is not a JSON Credential
 //! Request is `invalid_credential_request` (OpenID4VCI takes precedence over RFC 6750's
 //! `invalid_request`); encrypted requests (`application/jwt`) are not offered.
