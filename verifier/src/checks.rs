@@ -37,7 +37,9 @@ pub(crate) use view::released_view;
 pub use view::{CheckView, hash_response_code};
 
 /// The states of a check, as stored and shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckState {
     /// Waiting for the wallet (or verifying its response).

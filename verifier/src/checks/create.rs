@@ -9,9 +9,11 @@ use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_trust::attestation::{check_relying_party_listed, check_within_purpose};
 use idv_trust::list::VerifiedTrustList;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::error::RedirectUriError;
 use super::{CheckError, request_uri, wallet_url};
+use crate::http::openapi;
 use crate::service::Verifier;
 use crate::store::checks::NewCheck;
 use crate::tenants::{Tenant, full_client_id};
@@ -24,8 +26,21 @@ const REQUEST_VALUE_BYTES: usize = 24;
 /// Longest `reference` or URL accepted.
 const MAX_TEXT: usize = 2048;
 
+/// The response modes a check may ask the wallet for: posted to the response URI, encrypted
+/// or not (OpenID4VP 1.0 §8.3.1, §8.2).
+const CHECK_RESPONSE_MODES: [ResponseMode; 2] =
+    [ResponseMode::DirectPostJwt, ResponseMode::DirectPost];
+
+/// The schema of `response_mode`: one of [`CHECK_RESPONSE_MODES`].
+fn check_response_modes() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(CHECK_RESPONSE_MODES.map(ResponseMode::as_str)))
+        .build()
+}
+
 /// `POST /v1/checks` body.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// A template id, e.g. `right_to_work` or `age_over_18`.
@@ -39,19 +54,22 @@ pub struct CheckRequest {
     /// The tenant's own opaque reference (not personal data), echoed in events.
     #[serde(default)]
     pub reference: Option<String>,
-    /// `direct_post.jwt` (default from configuration) or `direct_post`.
+    /// `direct_post.jwt` or `direct_post` (OpenID4VP 1.0 §8.3.1, §8.2); the configured
+    /// default when absent.
     #[serde(default)]
+    #[schema(schema_with = check_response_modes)]
     pub response_mode: Option<ResponseMode>,
 }
 
 /// `POST /v1/checks` response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CreatedCheck {
     /// `chk_…`.
     pub id: String,
     /// `created`.
     pub state: &'static str,
     /// The template and version the check runs.
+    #[schema(value_type = openapi::TemplateRef)]
     pub template: TemplateRef,
     /// `openid4vp://?client_id=…&request_uri=…`: the link to open in the wallet or show as QR.
     pub wallet_url: String,
@@ -99,10 +117,7 @@ impl Verifier {
             ));
         }
         let response_mode = request.response_mode.unwrap_or(self.settings.response_mode);
-        if !matches!(
-            response_mode,
-            ResponseMode::DirectPost | ResponseMode::DirectPostJwt
-        ) {
+        if !CHECK_RESPONSE_MODES.contains(&response_mode) {
             return Err(CheckError::InvalidInput(
                 "response_mode: direct_post.jwt or direct_post".into(),
             ));

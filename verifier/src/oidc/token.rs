@@ -30,7 +30,7 @@ const ACCESS_TOKEN_BYTES: usize = 32;
 const ID_TOKEN_TYP: &str = "JWT";
 
 /// The successful token response (RFC 6749 §5.1; Core §3.1.3.3).
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     /// Opaque; for the userinfo endpoint.
     pub access_token: String,

@@ -1,0 +1,116 @@
+//! The responses many operations share, as response components: the limits' 429 and 413
+//! (`http/limits.rs`, `[limits]`), the database's 503, and the tenant API's 401 and 404.
+
+use utoipa::ToResponse;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{Content, HeaderBuilder, Ref, RefOr, Response, ResponseBuilder};
+
+/// RFC 6585 §4 429: a rate limit or cap of `[limits]`.
+pub(crate) struct TooManyRequests;
+/// RFC 6585 §4 429 as an HTML page, at the authorization endpoint.
+pub(crate) struct TooManySignIns;
+/// RFC 9110 §15.5.14 413: a body over `[limits] max_body_bytes`.
+pub(crate) struct ContentTooLarge;
+/// RFC 9110 §15.6.4 503: the database does not answer for now.
+pub(crate) struct Unavailable;
+/// 401 at the tenant API.
+pub(crate) struct Unauthorized;
+/// 404 at the tenant API.
+pub(crate) struct CheckNotFound;
+
+impl<'r> ToResponse<'r> for TooManyRequests {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = with_retry_after(error_response(
+            "Too Many Requests (RFC 6585 §4): a rate limit of `[limits]` (per client address; \
+             per tenant for the tenant API's writes), or a cap (`max_open_checks_per_tenant` on \
+             `POST /v1/checks`). `error` is `temporarily_unavailable`.",
+        ));
+        ("TooManyRequests", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for TooManySignIns {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = with_retry_after(
+            ResponseBuilder::new()
+                .description(
+                    "Too Many Requests (RFC 6585 §4), as an HTML page for the person: too many \
+                     authorization requests from this address (`authorize_per_ip`) or for this \
+                     client (`authorize_per_client`), or too many of the client's sign-ins \
+                     pending (`max_pending_sessions_per_client`).",
+                )
+                .content("text/html", Content::new(Some(string()))),
+        );
+        ("TooManySignIns", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for ContentTooLarge {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = error_response(
+            "Content Too Large (RFC 9110 §15.5.14): the body exceeds `[limits] max_body_bytes` \
+             (2 MiB by default). `error` is `invalid_request`; a malformed body is 400 instead.",
+        );
+        ("ContentTooLarge", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for Unavailable {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = with_retry_after(error_response(
+            "Service Unavailable (RFC 9110 §15.6.4): the database does not answer for now (a \
+             pool timeout, a refused or dropped connection, a locked SQLite file). Nothing was \
+             changed; try again after `Retry-After`. `error` is `temporarily_unavailable`.",
+        ));
+        ("Unavailable", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for Unauthorized {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = error_response(
+            "Missing, unknown or revoked API key (`invalid_token`, with `WWW-Authenticate: \
+             Bearer`)",
+        );
+        ("Unauthorized", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for CheckNotFound {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = error_response(
+            "No such check for this tenant (`not_found`); another tenant's checks do not exist \
+             for it",
+        );
+        ("CheckNotFound", response.build().into())
+    }
+}
+
+/// A response with an OAuth error object (`Error`) as its JSON body.
+fn error_response(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/json",
+        Content::new(Some(Ref::from_schema_name("Error"))),
+    )
+}
+
+/// Adds `Retry-After` (RFC 9110 §10.2.3) in seconds, as `idv_service_kit` sends it.
+fn with_retry_after(response: ResponseBuilder) -> ResponseBuilder {
+    let seconds = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1));
+    response.header(
+        "Retry-After",
+        HeaderBuilder::new()
+            .schema(seconds)
+            .description(Some(
+                "Seconds to wait before trying again (RFC 9110 §10.2.3).",
+            ))
+            .build(),
+    )
+}
+
+/// `{"type": "string"}`.
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
