@@ -4,12 +4,13 @@
 
 mod schema;
 
+use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{Federation, british_citizen};
-use crate::wallet::{fetch_request, present, respond, vp_token};
+use crate::wallet::{encrypt, fetch_request, post_form, present, respond, vp_token};
 
 test_on_both_databases!(
     every_documented_route_is_served,
@@ -169,6 +170,26 @@ async fn real_responses_validate_against_the_document(db: TestDb) {
         let (status, body) = get_json(&fed, path).await;
         assert_documented(&doc, documented, "get", status, &body);
     }
+
+    // Declined by the holder: failed, with reasons.
+    let declined = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let request = fetch_request(&fed, declined["wallet_url"].as_str().unwrap()).await;
+    let payload = AuthorizationResponse {
+        error: Some("access_denied".into()),
+        state: Some(request.state().to_owned()),
+        ..AuthorizationResponse::default()
+    };
+    let response = post_form(
+        &fed,
+        &request,
+        &[("response", &encrypt(&request, &payload))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let path = format!("/v1/checks/{}", declined["id"].as_str().unwrap());
+    let (status, failed) = get_json(&fed, &path).await;
+    assert_eq!(failed["reasons"][0]["code"], "holder_declined", "{failed}");
+    assert_documented(&doc, "/v1/checks/{check_id}", "get", status, &failed);
 
     // Erased: the tombstone.
     let response = fed

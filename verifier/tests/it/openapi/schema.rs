@@ -72,25 +72,26 @@ fn check(document: &Value, schema: &Value, value: &Value, at: &str, problems: &m
     check_scalar(schema, value, at, problems);
     match value {
         Value::Object(object) => {
-            let properties = schema["properties"].as_object();
             for required in schema["required"].as_array().into_iter().flatten() {
                 let name = required.as_str().unwrap_or_default();
                 if !object.contains_key(name) {
                     problems.push(format!("{at} required `{name}` is missing"));
                 }
             }
+            // A schema naming no property (a bare `type: object`, or only `oneOf`/`$ref`
+            // choices checked above) says nothing about the members.
+            let Some(properties) = schema["properties"].as_object() else {
+                return;
+            };
             for (name, field) in object {
                 let path = format!("{at}/{name}");
-                match properties.and_then(|properties| properties.get(name)) {
-                    Some(property) => check(document, property, field, &path, problems),
-                    None => match schema.get("additionalProperties") {
-                        Some(Value::Bool(true)) => {}
-                        Some(extra @ Value::Object(_)) => {
-                            check(document, extra, field, &path, problems);
-                        }
-                        _ if properties.is_none() && is_free_form(schema) => {}
-                        _ => problems.push(format!("{path} is not in the schema")),
-                    },
+                match (properties.get(name), schema.get("additionalProperties")) {
+                    (Some(property), _) => check(document, property, field, &path, problems),
+                    (None, Some(Value::Bool(true))) => {}
+                    (None, Some(extra @ Value::Object(_))) => {
+                        check(document, extra, field, &path, problems);
+                    }
+                    (None, _) => problems.push(format!("{path} is not in the schema")),
                 }
             }
         }
@@ -149,11 +150,6 @@ fn types(schema: &Value) -> Option<Vec<&str>> {
         Value::Array(many) => Some(many.iter().filter_map(Value::as_str).collect()),
         _ => None,
     }
-}
-
-/// An object schema that names no property: any members (`type: object` alone).
-fn is_free_form(schema: &Value) -> bool {
-    types(schema).is_some_and(|types| types.contains(&"object"))
 }
 
 fn has_type(value: &Value, name: &str) -> bool {
