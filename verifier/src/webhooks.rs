@@ -41,7 +41,7 @@ use crate::store::outbox::NewEvent;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(as = WebhookEvent)]
 pub struct Event<'a> {
-    /// `check.completed`, `check.failed` or `check.expired`.
+    /// `check.completed`, `check.confirmed`, `check.failed` or `check.expired`.
     #[serde(rename = "type")]
     pub event_type: String,
     /// When the event happened, RFC 3339 UTC.

@@ -23,8 +23,10 @@ use crate::webhooks::destination::{AllowHosts, check_webhook_url};
 const CHECK_ID_BYTES: usize = 16;
 /// Random bytes of the request id, nonce and `state` (OpenID4VP: at least 128 bits).
 const REQUEST_VALUE_BYTES: usize = 24;
-/// Longest `reference` or URL accepted.
+/// Longest URL accepted.
 const MAX_TEXT: usize = 2048;
+/// Longest `reference` accepted, in bytes.
+const MAX_REFERENCE: usize = 255;
 
 /// The response modes a check may ask the wallet for: posted to the response URI, encrypted
 /// or not (OpenID4VP 1.0 §8.3.1, §8.2).
@@ -44,15 +46,25 @@ fn check_response_modes() -> utoipa::openapi::Object {
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// A template id, e.g. `right_to_work` or `age_over_18`.
+    #[schema(examples("right_to_work", "age_over_18"))]
     pub template: String,
-    /// Where to send the check's webhook events (signed with the tenant's secret).
+    /// Where to send the check's webhook events (signed with the tenant's secret): https on a
+    /// public address (names are judged on the addresses they resolve to at each attempt);
+    /// loopback, private or plain http targets only where the operator allow-lists the host.
     #[serde(default)]
+    #[schema(format = "uri")]
     pub webhook_url: Option<String>,
-    /// Same-device flow: where the wallet sends the user back (with a response code).
+    /// Same-device flow: where the wallet sends the person back, with `#response_code=…`.
+    /// https; http only to an operator-allowed loopback host; an app's reverse-domain scheme
+    /// only when the relying party's attestation lists the URI; when the attestation lists
+    /// redirect URIs, one of them.
     #[serde(default)]
+    #[schema(format = "uri")]
     pub redirect_uri: Option<String>,
-    /// The tenant's own opaque reference (not personal data), echoed in events.
+    /// The tenant's own opaque reference (not personal data), echoed in events: 1 to 255
+    /// printable characters (at most 255 bytes).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 255)]
     pub reference: Option<String>,
     /// `direct_post.jwt` or `direct_post` (OpenID4VP 1.0 §8.3.1, §8.2); the configured
     /// default when absent.
@@ -109,7 +121,7 @@ impl Verifier {
         };
         if let Some(reference) = &request.reference
             && (reference.is_empty()
-                || reference.len() > 255
+                || reference.len() > MAX_REFERENCE
                 || reference.chars().any(char::is_control))
         {
             return Err(CheckError::InvalidInput(

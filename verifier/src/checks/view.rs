@@ -83,7 +83,7 @@ pub struct CheckView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<openapi::TrustListRef>)]
     pub trust_list: Option<TrustListRef>,
-    /// When the credential's status list was checked.
+    /// When the credential's status was resolved (Unix seconds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_checked_at: Option<i64>,
     /// The relying party's confirmation that the person is the holder (who compared, how,
@@ -91,7 +91,8 @@ pub struct CheckView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<openapi::Confirmation>)]
     pub confirmation: Option<Confirmation>,
-    /// The `iat` of the Status List Token the status was read from.
+    /// The `iat` of the Status List Token the status was read from (Unix seconds): the status
+    /// is as the issuer published it then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_list_iat: Option<i64>,
     /// The check record JWT signed by the verifier (`dvs-check-record+jwt`), until purged.

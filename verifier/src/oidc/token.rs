@@ -38,7 +38,9 @@ pub struct TokenResponse {
     pub token_type: &'static str,
     /// Seconds the access token is valid.
     pub expires_in: i64,
-    /// The signed ID token.
+    /// The signed ID token: a JWT, `{"alg":"ES256","typ":"JWT","kid":…}`, its key in
+    /// `/.well-known/jwks.json`. Claims: `iss`, `sub`, `aud`, `iat`, `exp`, `auth_time`,
+    /// `nonce`, `at_hash` and those of `SignInClaims`.
     pub id_token: String,
     /// The granted scope (`openid <template>`).
     pub scope: String,

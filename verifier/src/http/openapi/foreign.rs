@@ -88,20 +88,26 @@ pub(crate) struct Reason {
     step: Step,
     /// A fixed explanation; never personal data.
     message: String,
-    /// For `claim_invalid`: the claims path of the claim whose value is unusable (never the
-    /// value): strings, integers and `null` (OpenID4VP 1.0 §7).
+    /// For `claim_invalid`: the claims path of the claim whose value is unusable.
     #[schema(schema_with = claims_path)]
     claim: Option<Vec<Value>>,
 }
 
-/// A claims path (OpenID4VP 1.0 §7): an array of keys, indexes and `null` (every element).
+/// `Reason::claim`: a claims path (OpenID4VP 1.0 §7), an array of keys, indexes and `null`
+/// (every element).
 fn claims_path() -> Array {
     let element = ObjectBuilder::new().schema_type(SchemaType::from_iter([
         Type::String,
         Type::Integer,
         Type::Null,
     ]));
-    ArrayBuilder::new().items(element).build()
+    ArrayBuilder::new()
+        .items(element)
+        .description(Some(
+            "For `claim_invalid`: the claims path of the claim whose value is unusable (never \
+             the value).",
+        ))
+        .build()
 }
 
 /// The certified provider that vouched for the credential (`idv_checks::outcome::Provider`).
