@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use idv_service_kit::http::{Json, Path, Query};
 use idv_service_kit::{ApiError, Secret};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authenticated;
 use super::{AppState, openapi};
@@ -16,11 +16,13 @@ use crate::evidence::RenderedCopy;
 use crate::evidence::package::EvidencePackage;
 
 /// `GET /v1/checks/{id}` query.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct CheckQuery {
-    /// A same-device check's response code, redeemed once.
+    /// Same-device response code (single use).
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     response_code: Option<Secret>,
 }
 
@@ -40,6 +42,17 @@ pub(super) struct Templates {
 }
 
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+
+/// What the clear copy holds, in both its forms (the OpenAPI description).
+const CLEAR_COPY: &str = "\
+    The facts of the signed check record for a person to read, print and keep: the outcome in \
+    words and the reasons in plain English, the person's details with the photo large enough to \
+    compare (50 mm wide), the provider and its register entry, the trust list sequence, the date \
+    of the check, the confirmation (who compared, how, when, the start date), what the check \
+    shows, how long to keep it, and the record's SHA-256 tying the copy to the record in the \
+    evidence package. Self-contained (the HTML has no script and no external resource; its \
+    Content Security Policy travels with it). Available while the check's personal data is kept. \
+    `Cache-Control: no-store`.";
 
 /// `POST /v1/checks` → 201 with `Location`.
 #[utoipa::path(
@@ -107,12 +120,8 @@ pub(super) async fn create_check(
                    carried is presented once as `response_code`.",
     security(("apiKey" = [])),
     params(
-        ("check_id" = String, Path, description = "The check id (`chk_…`)."),
-        (
-            "response_code" = Option<String>,
-            Query,
-            description = "Same-device response code (single use).",
-        ),
+        openapi::CheckPath,
+        CheckQuery,
     ),
     responses(
         (status = 200, description = "The check", body = CheckView),
@@ -150,7 +159,7 @@ pub(super) async fn get_check(
                    events; a tombstone (id, template, times, state `erased`) stays. Idempotent.",
     security(("apiKey" = [])),
     params(
-        ("check_id" = String, Path, description = "The check id (`chk_…`)."),
+        openapi::CheckPath,
     ),
     responses(
         (status = 204, description = "Erased"),
@@ -185,7 +194,7 @@ pub(super) async fn delete_check(
                    event `check.confirmed` or `check.failed` follows.",
     security(("apiKey" = [])),
     params(
-        ("check_id" = String, Path, description = "The check id (`chk_…`)."),
+        openapi::CheckPath,
     ),
     request_body = ConfirmationRequest,
     responses(
@@ -248,7 +257,7 @@ pub(super) async fn confirm_check(
                    Available while the check's personal data is kept. `Cache-Control: no-store`.",
     security(("apiKey" = [])),
     params(
-        ("check_id" = String, Path, description = "The check id (`chk_…`)."),
+        openapi::CheckPath,
     ),
     responses(
         (status = 200, description = "The evidence package", body = EvidencePackage),
@@ -289,18 +298,10 @@ pub(super) async fn get_evidence_package(
     operation_id = "getClearCopy",
     tag = "checks",
     summary = "The clear copy of the check, as a printable HTML page",
-    description = "The facts of the signed check record for a person to read, print and keep: the \
-                   outcome in words and the reasons in plain English, the person's details with \
-                   the photo large enough to compare (50 mm wide), the provider and its register \
-                   entry, the trust list sequence, the date of the check, the confirmation (who \
-                   compared, how, when, the start date), what the check shows, how long to keep \
-                   it, and the record's SHA-256 tying the copy to the record in the evidence \
-                   package. Self-contained (the HTML has no script and no external resource; its \
-                   Content Security Policy travels with it). Available while the check's personal \
-                   data is kept. `Cache-Control: no-store`.",
+    description = CLEAR_COPY,
     security(("apiKey" = [])),
     params(
-        ("check_id" = String, Path, description = "The check id (`chk_…`)."),
+        openapi::CheckPath,
     ),
     responses(
         (status = 200, description = "The clear copy", body = String, content_type = "text/html"),
@@ -345,18 +346,10 @@ pub(super) async fn get_clear_copy(
     operation_id = "getClearCopyPdf",
     tag = "checks",
     summary = "The clear copy of the check, as a PDF (A4, the portrait embedded as its JPEG)",
-    description = "The facts of the signed check record for a person to read, print and keep: the \
-                   outcome in words and the reasons in plain English, the person's details with \
-                   the photo large enough to compare (50 mm wide), the provider and its register \
-                   entry, the trust list sequence, the date of the check, the confirmation (who \
-                   compared, how, when, the start date), what the check shows, how long to keep \
-                   it, and the record's SHA-256 tying the copy to the record in the evidence \
-                   package. Self-contained (the HTML has no script and no external resource; its \
-                   Content Security Policy travels with it). Available while the check's personal \
-                   data is kept. `Cache-Control: no-store`.",
+    description = CLEAR_COPY,
     security(("apiKey" = [])),
     params(
-        ("check_id" = String, Path, description = "The check id (`chk_…`)."),
+        openapi::CheckPath,
     ),
     responses(
         (
@@ -440,7 +433,7 @@ fn document(copy: RenderedCopy, content_type: &'static str, filename: &str) -> R
     summary = "QR code of the wallet link (SVG)",
     security(("apiKey" = [])),
     params(
-        ("check_id" = String, Path, description = "The check id (`chk_…`)."),
+        openapi::CheckPath,
     ),
     responses(
         (status = 200, description = "The QR code", body = String, content_type = "image/svg+xml"),
@@ -482,7 +475,7 @@ pub(super) async fn get_check_qr_svg(
     summary = "QR code of the wallet link (PNG)",
     security(("apiKey" = [])),
     params(
-        ("check_id" = String, Path, description = "The check id (`chk_…`)."),
+        openapi::CheckPath,
     ),
     responses(
         (status = 200, description = "The QR code", body = String, content_type = "image/png"),

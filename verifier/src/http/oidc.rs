@@ -78,7 +78,10 @@ pub(super) async fn authorize(
     tag = "oidc",
     summary = "Authorization request sent as a form",
     description = "The same parameters as `GET`, form-encoded in the body.",
-    request_body(content = openapi::AuthorizationRequest, content_type = "application/x-www-form-urlencoded"),
+    request_body(
+        content = openapi::AuthorizationRequest,
+        content_type = "application/x-www-form-urlencoded",
+    ),
     responses(
         (
             status = 303,
@@ -196,17 +199,8 @@ fn authorization_response(state: &AppState, result: Result<Authorization, OidcEr
                    space-separated (e.g. `holder_declined`, `provider_suspended`, \
                    `nationality_not_eligible`, `request_expired`), `state` and `iss`.",
     params(
-        (
-            "session_id" = String,
-            Path,
-            description = "The authorization session (from the authorization endpoint's redirect).",
-        ),
-        (
-            "idv_oidc" = String,
-            Cookie,
-            description = "The session's browser binding, set by the authorization endpoint \
-                           (`HttpOnly`, `SameSite=Lax`, path of the hand-off page).",
-        ),
+        openapi::HandoffPath,
+        openapi::SessionCookie,
     ),
     responses(
         (
@@ -221,18 +215,8 @@ fn authorization_response(state: &AppState, result: Result<Authorization, OidcEr
                            `iss`",
             headers(("Location" = String)),
         ),
-        (
-            status = 400,
-            description = "Unknown or expired session",
-            body = String,
-            content_type = "text/html",
-        ),
-        (
-            status = 403,
-            description = "The session cookie is missing or another browser's",
-            body = String,
-            content_type = "text/html",
-        ),
+        (status = 400, response = openapi::SessionUnknownPage),
+        (status = 403, response = openapi::SessionRefusedPage),
         (status = 429, response = openapi::TooManyRequests),
     ),
 )]
@@ -257,17 +241,8 @@ pub(super) async fn get_handoff_page(
     summary = "The person cancels the sign-in",
     description = "Erases the check and redirects to the client with `error=access_denied`.",
     params(
-        (
-            "session_id" = String,
-            Path,
-            description = "The authorization session (from the authorization endpoint's redirect).",
-        ),
-        (
-            "idv_oidc" = String,
-            Cookie,
-            description = "The session's browser binding, set by the authorization endpoint \
-                           (`HttpOnly`, `SameSite=Lax`, path of the hand-off page).",
-        ),
+        openapi::HandoffPath,
+        openapi::SessionCookie,
     ),
     responses(
         (
@@ -281,18 +256,8 @@ pub(super) async fn get_handoff_page(
             description = "Back to the client with `error=access_denied`, `state` and `iss`",
             headers(("Location" = String)),
         ),
-        (
-            status = 400,
-            description = "Unknown or expired session",
-            body = String,
-            content_type = "text/html",
-        ),
-        (
-            status = 403,
-            description = "The session cookie is missing or another browser's",
-            body = String,
-            content_type = "text/html",
-        ),
+        (status = 400, response = openapi::SessionUnknownPage),
+        (status = 403, response = openapi::SessionRefusedPage),
         (status = 429, response = openapi::TooManyRequests),
     ),
 )]
@@ -339,17 +304,8 @@ fn handoff_response(state: &AppState, result: Result<Handoff, OidcError>) -> Res
     tag = "oidc",
     summary = "Where the hand-off stands (the page's script polls it)",
     params(
-        (
-            "session_id" = String,
-            Path,
-            description = "The authorization session (from the authorization endpoint's redirect).",
-        ),
-        (
-            "idv_oidc" = String,
-            Cookie,
-            description = "The session's browser binding, set by the authorization endpoint \
-                           (`HttpOnly`, `SameSite=Lax`, path of the hand-off page).",
-        ),
+        openapi::HandoffPath,
+        openapi::SessionCookie,
     ),
     responses(
         (status = 200, description = "Status", body = HandoffStatus),
@@ -394,7 +350,10 @@ pub(super) async fn get_handoff_status(
                    presented again is refused and the access token issued from it revoked. Errors \
                    follow RFC 6749 §5.2 with `Cache-Control: no-store`.",
     security(("clientSecretBasic" = []), ()),
-    request_body(content = openapi::TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    request_body(
+        content = openapi::TokenRequest,
+        content_type = "application/x-www-form-urlencoded",
+    ),
     responses(
         (
             status = 200,

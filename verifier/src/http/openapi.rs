@@ -5,6 +5,7 @@
 //! (`tests/it/openapi.rs`) check the served routes and validate real responses against it.
 
 mod foreign;
+mod params;
 mod responses;
 
 use utoipa::openapi::extensions::Extensions;
@@ -18,8 +19,10 @@ pub(crate) use self::foreign::{
     EvidenceKeys, Health, JwkSet, OpenidConfiguration, OutcomeState, Provider, Readiness, Reason,
     SignInClaims, TemplateRef, TokenRequest, TrustListRef,
 };
+pub(crate) use self::params::{CheckPath, HandoffPath, RequestPath, SessionCookie};
 pub(crate) use self::responses::{
-    CheckNotFound, ContentTooLarge, TooManyRequests, TooManySignIns, Unauthorized, Unavailable,
+    CheckNotFound, ContentTooLarge, SessionRefusedPage, SessionUnknownPage, TooManyRequests,
+    TooManySignIns, Unauthorized, Unavailable,
 };
 use super::{checks, meta, oidc, operations, wallet};
 
@@ -85,7 +88,9 @@ use super::{checks, meta, oidc, operations, wallet};
             ContentTooLarge,
             Unavailable,
             Unauthorized,
-            CheckNotFound
+            CheckNotFound,
+            SessionUnknownPage,
+            SessionRefusedPage
         ),
     ),
     modifiers(&SecuritySchemes, &HealthRoute, &UserinfoByPost, &Webhooks),

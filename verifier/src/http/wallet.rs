@@ -28,11 +28,7 @@ const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
                    the per-request ECDH-ES key and `encrypted_response_enc_values_supported` \
                    `[A128GCM, A256GCM]`), `aud` `https://self-issued.me/v2`, `iat`, `exp`.",
     params(
-        (
-            "request_id" = String,
-            Path,
-            description = "The wallet-facing request id from `request_uri`.",
-        ),
+        openapi::RequestPath,
     ),
     responses(
         (
@@ -73,13 +69,12 @@ pub(super) async fn get_request_object(
     summary = "The signed request object, `request_uri_method=post`",
     description = "As the GET, echoing `wallet_nonce`.",
     params(
-        (
-            "request_id" = String,
-            Path,
-            description = "The wallet-facing request id from `request_uri`.",
-        ),
+        openapi::RequestPath,
     ),
-    request_body(content = RequestUriPostForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(
+        content = RequestUriPostForm,
+        content_type = "application/x-www-form-urlencoded",
+    ),
     responses(
         (
             status = 200,
@@ -151,13 +146,12 @@ async fn request_object(
                    response carrying the request's `state` consumes the request, whatever its \
                    verification finds; its result goes to the tenant.",
     params(
-        (
-            "request_id" = String,
-            Path,
-            description = "The wallet-facing request id from `request_uri`.",
-        ),
+        openapi::RequestPath,
     ),
-    request_body(content = ResponseForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(
+        content = ResponseForm,
+        content_type = "application/x-www-form-urlencoded",
+    ),
     responses(
         (status = 200, description = "Received", body = ResponseUriReply),
         (

@@ -15,7 +15,8 @@ use serde_json::Value;
 use utoipa::openapi::schema::{Array, ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::{IntoParams, ToSchema};
 
-/// An OAuth error object (RFC 6749 §5.2), the body of every JSON error (`idv_service_kit::ApiError`).
+/// An OAuth error object (RFC 6749 §5.2): the body of every JSON error
+/// (`idv_service_kit::ApiError`).
 #[derive(ToSchema)]
 #[schema(as = Error)]
 pub(crate) struct ErrorObject {

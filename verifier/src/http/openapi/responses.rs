@@ -1,5 +1,6 @@
 //! The responses many operations share, as response components: the limits' 429 and 413
-//! (`http/limits.rs`, `[limits]`), the database's 503, and the tenant API's 401 and 404.
+//! (`http/limits.rs`, `[limits]`), the database's 503, the tenant API's 401 and 404, and the
+//! hand-off page's refusals.
 
 use utoipa::ToResponse;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -17,6 +18,10 @@ pub(crate) struct Unavailable;
 pub(crate) struct Unauthorized;
 /// 404 at the tenant API.
 pub(crate) struct CheckNotFound;
+/// 400 page at the hand-off page's paths: no such session.
+pub(crate) struct SessionUnknownPage;
+/// 403 page at the hand-off page's paths: not this browser's session.
+pub(crate) struct SessionRefusedPage;
 
 impl<'r> ToResponse<'r> for TooManyRequests {
     fn response() -> (&'r str, RefOr<Response>) {
@@ -31,16 +36,12 @@ impl<'r> ToResponse<'r> for TooManyRequests {
 
 impl<'r> ToResponse<'r> for TooManySignIns {
     fn response() -> (&'r str, RefOr<Response>) {
-        let response = with_retry_after(
-            ResponseBuilder::new()
-                .description(
-                    "Too Many Requests (RFC 6585 §4), as an HTML page for the person: too many \
-                     authorization requests from this address (`authorize_per_ip`) or for this \
-                     client (`authorize_per_client`), or too many of the client's sign-ins \
-                     pending (`max_pending_sessions_per_client`).",
-                )
-                .content("text/html", Content::new(Some(string()))),
-        );
+        let response = with_retry_after(page_response(
+            "Too Many Requests (RFC 6585 §4), as an HTML page for the person: too many \
+             authorization requests from this address (`authorize_per_ip`) or for this client \
+             (`authorize_per_client`), or too many of the client's sign-ins pending \
+             (`max_pending_sessions_per_client`).",
+        ));
         ("TooManySignIns", response.build().into())
     }
 }
@@ -84,6 +85,27 @@ impl<'r> ToResponse<'r> for CheckNotFound {
         );
         ("CheckNotFound", response.build().into())
     }
+}
+
+impl<'r> ToResponse<'r> for SessionUnknownPage {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = page_response("Unknown or expired session");
+        ("SessionUnknownPage", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for SessionRefusedPage {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = page_response("The session cookie is missing or another browser's");
+        ("SessionRefusedPage", response.build().into())
+    }
+}
+
+/// A response with an HTML page for the person as its body.
+fn page_response(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new()
+        .description(description)
+        .content("text/html", Content::new(Some(string())))
 }
 
 /// A response with an OAuth error object (`Error`) as its JSON body.
