@@ -158,9 +158,7 @@ pub(super) async fn get_check(
     description = "Erases the check's personal data, reference, request keys and undelivered \
                    events; a tombstone (id, template, times, state `erased`) stays. Idempotent.",
     security(("apiKey" = [])),
-    params(
-        openapi::CheckPath,
-    ),
+    params(openapi::CheckPath),
     responses(
         (status = 204, description = "Erased"),
         (status = 401, response = openapi::Unauthorized),
@@ -193,9 +191,7 @@ pub(super) async fn delete_check(
                    (`evidence`) is signed again, stating who compared, how and when; a webhook \
                    event `check.confirmed` or `check.failed` follows.",
     security(("apiKey" = [])),
-    params(
-        openapi::CheckPath,
-    ),
+    params(openapi::CheckPath),
     request_body = ConfirmationRequest,
     responses(
         (status = 200, description = "The check, as it now stands", body = CheckView),
@@ -256,9 +252,7 @@ pub(super) async fn confirm_check(
                    plus two years; right to rent: the tenancy plus one year; age: no copy needed). \
                    Available while the check's personal data is kept. `Cache-Control: no-store`.",
     security(("apiKey" = [])),
-    params(
-        openapi::CheckPath,
-    ),
+    params(openapi::CheckPath),
     responses(
         (status = 200, description = "The evidence package", body = EvidencePackage),
         (
@@ -300,9 +294,7 @@ pub(super) async fn get_evidence_package(
     summary = "The clear copy of the check, as a printable HTML page",
     description = CLEAR_COPY,
     security(("apiKey" = [])),
-    params(
-        openapi::CheckPath,
-    ),
+    params(openapi::CheckPath),
     responses(
         (status = 200, description = "The clear copy", body = String, content_type = "text/html"),
         (
@@ -348,9 +340,7 @@ pub(super) async fn get_clear_copy(
     summary = "The clear copy of the check, as a PDF (A4, the portrait embedded as its JPEG)",
     description = CLEAR_COPY,
     security(("apiKey" = [])),
-    params(
-        openapi::CheckPath,
-    ),
+    params(openapi::CheckPath),
     responses(
         (
             status = 200,
@@ -432,18 +422,12 @@ fn document(copy: RenderedCopy, content_type: &'static str, filename: &str) -> R
     tag = "checks",
     summary = "QR code of the wallet link (SVG)",
     security(("apiKey" = [])),
-    params(
-        openapi::CheckPath,
-    ),
+    params(openapi::CheckPath),
     responses(
         (status = 200, description = "The QR code", body = String, content_type = "image/svg+xml"),
         (status = 401, response = openapi::Unauthorized),
         (status = 404, response = openapi::CheckNotFound),
-        (
-            status = 409,
-            description = "The check no longer waits for a wallet (`conflict`)",
-            body = openapi::ErrorObject,
-        ),
+        (status = 409, response = openapi::NotWaiting),
         (status = 503, response = openapi::Unavailable),
     ),
 )]
@@ -474,18 +458,12 @@ pub(super) async fn get_check_qr_svg(
     tag = "checks",
     summary = "QR code of the wallet link (PNG)",
     security(("apiKey" = [])),
-    params(
-        openapi::CheckPath,
-    ),
+    params(openapi::CheckPath),
     responses(
         (status = 200, description = "The QR code", body = String, content_type = "image/png"),
         (status = 401, response = openapi::Unauthorized),
         (status = 404, response = openapi::CheckNotFound),
-        (
-            status = 409,
-            description = "The check no longer waits for a wallet (`conflict`)",
-            body = openapi::ErrorObject,
-        ),
+        (status = 409, response = openapi::NotWaiting),
         (status = 503, response = openapi::Unavailable),
     ),
 )]

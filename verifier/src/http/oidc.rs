@@ -43,18 +43,8 @@ const CSP_NONCE_BYTES: usize = 16;
                    many of the client's sign-ins pending, get a 429 page with `Retry-After`.",
     params(openapi::AuthorizationRequest),
     responses(
-        (
-            status = 303,
-            description = "To the hand-off page `/oidc/handoff/{session_id}` (with `Set-Cookie: \
-                           idv_oidc=…`), or back to the client with an error",
-            headers(("Location" = String)),
-        ),
-        (
-            status = 400,
-            description = "Unknown client or unregistered redirect URI: an error page, no redirect",
-            body = String,
-            content_type = "text/html",
-        ),
+        (status = 303, response = openapi::ToHandoff),
+        (status = 400, response = openapi::UnknownClientPage),
         (status = 429, response = openapi::TooManySignIns),
     ),
 )]
@@ -83,18 +73,8 @@ pub(super) async fn authorize(
         content_type = "application/x-www-form-urlencoded",
     ),
     responses(
-        (
-            status = 303,
-            description = "To the hand-off page `/oidc/handoff/{session_id}` (with `Set-Cookie: \
-                           idv_oidc=…`), or back to the client with an error",
-            headers(("Location" = String)),
-        ),
-        (
-            status = 400,
-            description = "Unknown client or unregistered redirect URI: an error page, no redirect",
-            body = String,
-            content_type = "text/html",
-        ),
+        (status = 303, response = openapi::ToHandoff),
+        (status = 400, response = openapi::UnknownClientPage),
         (status = 413, response = openapi::ContentTooLarge),
         (status = 429, response = openapi::TooManySignIns),
     ),

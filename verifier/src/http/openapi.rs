@@ -21,8 +21,9 @@ pub(crate) use self::foreign::{
 };
 pub(crate) use self::params::{CheckPath, HandoffPath, RequestPath, SessionCookie};
 pub(crate) use self::responses::{
-    CheckNotFound, ContentTooLarge, SessionRefusedPage, SessionUnknownPage, TooManyRequests,
-    TooManySignIns, Unauthorized, Unavailable,
+    AttestationUnusable, CheckNotFound, ContentTooLarge, NotWaiting, RequestObject,
+    SessionRefusedPage, SessionUnknownPage, ToHandoff, TooManyRequests, TooManySignIns,
+    Unauthorized, Unavailable, UnknownClientPage,
 };
 use super::{checks, meta, oidc, operations, wallet};
 
@@ -89,6 +90,11 @@ use super::{checks, meta, oidc, operations, wallet};
             Unavailable,
             Unauthorized,
             CheckNotFound,
+            NotWaiting,
+            RequestObject,
+            AttestationUnusable,
+            ToHandoff,
+            UnknownClientPage,
             SessionUnknownPage,
             SessionRefusedPage
         ),

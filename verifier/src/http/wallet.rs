@@ -27,16 +27,9 @@ const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
                    `client_metadata` (`vp_formats_supported`; for `direct_post.jwt` `jwks` with \
                    the per-request ECDH-ES key and `encrypted_response_enc_values_supported` \
                    `[A128GCM, A256GCM]`), `aud` `https://self-issued.me/v2`, `iat`, `exp`.",
-    params(
-        openapi::RequestPath,
-    ),
+    params(openapi::RequestPath),
     responses(
-        (
-            status = 200,
-            description = "The request object",
-            body = String,
-            content_type = "application/oauth-authz-req+jwt",
-        ),
+        (status = 200, response = openapi::RequestObject),
         (
             status = 400,
             description = "Unknown, expired or answered request (`invalid_request_uri`, \
@@ -45,11 +38,7 @@ const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
             body = openapi::ErrorObject,
         ),
         (status = 429, response = openapi::TooManyRequests),
-        (
-            status = 503,
-            description = "The tenant's attestation is not usable (`temporarily_unavailable`)",
-            body = openapi::ErrorObject,
-        ),
+        (status = 503, response = openapi::AttestationUnusable),
     ),
 )]
 pub(super) async fn get_request_object(
@@ -68,20 +57,13 @@ pub(super) async fn get_request_object(
     tag = "wallet",
     summary = "The signed request object, `request_uri_method=post`",
     description = "As the GET, echoing `wallet_nonce`.",
-    params(
-        openapi::RequestPath,
-    ),
+    params(openapi::RequestPath),
     request_body(
         content = RequestUriPostForm,
         content_type = "application/x-www-form-urlencoded",
     ),
     responses(
-        (
-            status = 200,
-            description = "The request object",
-            body = String,
-            content_type = "application/oauth-authz-req+jwt",
-        ),
+        (status = 200, response = openapi::RequestObject),
         (
             status = 400,
             description = "Unknown, expired or answered request, or bad `wallet_nonce` \
@@ -90,11 +72,7 @@ pub(super) async fn get_request_object(
         ),
         (status = 413, response = openapi::ContentTooLarge),
         (status = 429, response = openapi::TooManyRequests),
-        (
-            status = 503,
-            description = "The tenant's attestation is not usable (`temporarily_unavailable`)",
-            body = openapi::ErrorObject,
-        ),
+        (status = 503, response = openapi::AttestationUnusable),
     ),
 )]
 pub(super) async fn post_request_object(
@@ -145,9 +123,7 @@ async fn request_object(
                    encryption is required) leaves the request open for the wallet. A well-formed \
                    response carrying the request's `state` consumes the request, whatever its \
                    verification finds; its result goes to the tenant.",
-    params(
-        openapi::RequestPath,
-    ),
+    params(openapi::RequestPath),
     request_body(
         content = ResponseForm,
         content_type = "application/x-www-form-urlencoded",

@@ -1,7 +1,8 @@
 //! The responses many operations share, as response components: the limits' 429 and 413
-//! (`http/limits.rs`, `[limits]`), the database's 503, the tenant API's 401 and 404, and the
-//! hand-off page's refusals.
+//! (`http/limits.rs`, `[limits]`), the database's 503, the tenant API's 401, 404 and 409, the
+//! wallet's request object, and the OpenID Provider's redirects and pages.
 
+use idv_proto::oid4vp::authorization_request::REQUEST_OBJECT_MEDIA_TYPE;
 use utoipa::ToResponse;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{Content, HeaderBuilder, Ref, RefOr, Response, ResponseBuilder};
@@ -18,6 +19,16 @@ pub(crate) struct Unavailable;
 pub(crate) struct Unauthorized;
 /// 404 at the tenant API.
 pub(crate) struct CheckNotFound;
+/// 409 at the tenant API: the check no longer waits for a wallet.
+pub(crate) struct NotWaiting;
+/// 200 at the request URI: the signed request object.
+pub(crate) struct RequestObject;
+/// 503 at the request URI: the tenant's attestation is not usable.
+pub(crate) struct AttestationUnusable;
+/// 303 from the authorization endpoint.
+pub(crate) struct ToHandoff;
+/// 400 page from the authorization endpoint: unknown client or redirect URI.
+pub(crate) struct UnknownClientPage;
 /// 400 page at the hand-off page's paths: no such session.
 pub(crate) struct SessionUnknownPage;
 /// 403 page at the hand-off page's paths: not this browser's session.
@@ -84,6 +95,51 @@ impl<'r> ToResponse<'r> for CheckNotFound {
              for it",
         );
         ("CheckNotFound", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for NotWaiting {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = error_response("The check no longer waits for a wallet (`conflict`)");
+        ("NotWaiting", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for RequestObject {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = ResponseBuilder::new()
+            .description("The request object")
+            .content(REQUEST_OBJECT_MEDIA_TYPE, Content::new(Some(string())));
+        ("RequestObject", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for AttestationUnusable {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response =
+            error_response("The tenant's attestation is not usable (`temporarily_unavailable`)");
+        ("AttestationUnusable", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for ToHandoff {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = ResponseBuilder::new()
+            .description(
+                "To the hand-off page `/oidc/handoff/{session_id}` (with `Set-Cookie: \
+                 idv_oidc=…`), or back to the client with an error",
+            )
+            .header("Location", HeaderBuilder::new().schema(string()).build());
+        ("ToHandoff", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for UnknownClientPage {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = page_response(
+            "Unknown client or unregistered redirect URI: an error page, no redirect",
+        );
+        ("UnknownClientPage", response.build().into())
     }
 }
 
