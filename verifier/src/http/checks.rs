@@ -201,16 +201,8 @@ pub(super) async fn delete_check(
                            (`invalid_request`)",
             body = openapi::ErrorObject,
         ),
-        (
-            status = 401,
-            description = "Missing, unknown or revoked API key (`invalid_token`)",
-            body = openapi::ErrorObject,
-        ),
-        (
-            status = 404,
-            description = "No such check for this tenant (`not_found`)",
-            body = openapi::ErrorObject,
-        ),
+        (status = 401, response = openapi::Unauthorized),
+        (status = 404, response = openapi::CheckNotFound),
         (
             status = 409,
             description = "The check is not awaiting confirmation (another template, not verified, \
@@ -255,24 +247,9 @@ pub(super) async fn confirm_check(
     params(openapi::CheckPath),
     responses(
         (status = 200, description = "The evidence package", body = EvidencePackage),
-        (
-            status = 401,
-            description = "Missing, unknown or revoked API key (`invalid_token`)",
-            body = openapi::ErrorObject,
-        ),
-        (
-            status = 404,
-            description = "No such check for this tenant (`not_found`)",
-            body = openapi::ErrorObject,
-        ),
-        (
-            status = 409,
-            description = "No evidence to give (`conflict`): the check's personal data was purged \
-                           at the end of its retention, or the check has no signed record (still \
-                           waiting for a wallet, expired, erased, or a same-device result not yet \
-                           released by its response code)",
-            body = openapi::ErrorObject,
-        ),
+        (status = 401, response = openapi::Unauthorized),
+        (status = 404, response = openapi::CheckNotFound),
+        (status = 409, response = openapi::NoEvidence),
         (status = 503, response = openapi::Unavailable),
     ),
 )]
@@ -297,24 +274,9 @@ pub(super) async fn get_evidence_package(
     params(openapi::CheckPath),
     responses(
         (status = 200, description = "The clear copy", body = String, content_type = "text/html"),
-        (
-            status = 401,
-            description = "Missing, unknown or revoked API key (`invalid_token`)",
-            body = openapi::ErrorObject,
-        ),
-        (
-            status = 404,
-            description = "No such check for this tenant (`not_found`)",
-            body = openapi::ErrorObject,
-        ),
-        (
-            status = 409,
-            description = "No evidence to give (`conflict`): the check's personal data was purged \
-                           at the end of its retention, or the check has no signed record (still \
-                           waiting for a wallet, expired, erased, or a same-device result not yet \
-                           released by its response code)",
-            body = openapi::ErrorObject,
-        ),
+        (status = 401, response = openapi::Unauthorized),
+        (status = 404, response = openapi::CheckNotFound),
+        (status = 409, response = openapi::NoEvidence),
         (status = 503, response = openapi::Unavailable),
     ),
 )]
@@ -348,24 +310,9 @@ pub(super) async fn get_clear_copy(
             body = String,
             content_type = "application/pdf",
         ),
-        (
-            status = 401,
-            description = "Missing, unknown or revoked API key (`invalid_token`)",
-            body = openapi::ErrorObject,
-        ),
-        (
-            status = 404,
-            description = "No such check for this tenant (`not_found`)",
-            body = openapi::ErrorObject,
-        ),
-        (
-            status = 409,
-            description = "No evidence to give (`conflict`): the check's personal data was purged \
-                           at the end of its retention, or the check has no signed record (still \
-                           waiting for a wallet, expired, erased, or a same-device result not yet \
-                           released by its response code)",
-            body = openapi::ErrorObject,
-        ),
+        (status = 401, response = openapi::Unauthorized),
+        (status = 404, response = openapi::CheckNotFound),
+        (status = 409, response = openapi::NoEvidence),
         (status = 503, response = openapi::Unavailable),
     ),
 )]

@@ -21,7 +21,7 @@ pub(crate) use self::foreign::{
 };
 pub(crate) use self::params::{CheckPath, HandoffPath, RequestPath, SessionCookie};
 pub(crate) use self::responses::{
-    AttestationUnusable, CheckNotFound, ContentTooLarge, NotWaiting, RequestObject,
+    AttestationUnusable, CheckNotFound, ContentTooLarge, NoEvidence, NotWaiting, RequestObject,
     SessionRefusedPage, SessionUnknownPage, ToHandoff, TooManyRequests, TooManySignIns,
     Unauthorized, Unavailable, UnknownClientPage,
 };
@@ -91,6 +91,7 @@ use super::{checks, meta, oidc, operations, wallet};
             Unauthorized,
             CheckNotFound,
             NotWaiting,
+            NoEvidence,
             RequestObject,
             AttestationUnusable,
             ToHandoff,

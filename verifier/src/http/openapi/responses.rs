@@ -1,5 +1,5 @@
 //! The responses many operations share, as response components: the limits' 429 and 413
-//! (`http/limits.rs`, `[limits]`), the database's 503, the tenant API's 401, 404 and 409, the
+//! (`http/limits.rs`, `[limits]`), the database's 503, the tenant API's 401, 404 and 409s, the
 //! wallet's request object, and the OpenID Provider's redirects and pages.
 
 use idv_proto::oid4vp::authorization_request::REQUEST_OBJECT_MEDIA_TYPE;
@@ -21,6 +21,8 @@ pub(crate) struct Unauthorized;
 pub(crate) struct CheckNotFound;
 /// 409 at the tenant API: the check no longer waits for a wallet.
 pub(crate) struct NotWaiting;
+/// 409 at the tenant API's evidence and clear copy: no signed record to give.
+pub(crate) struct NoEvidence;
 /// 200 at the request URI: the signed request object.
 pub(crate) struct RequestObject;
 /// 503 at the request URI: the tenant's attestation is not usable.
@@ -102,6 +104,17 @@ impl<'r> ToResponse<'r> for NotWaiting {
     fn response() -> (&'r str, RefOr<Response>) {
         let response = error_response("The check no longer waits for a wallet (`conflict`)");
         ("NotWaiting", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for NoEvidence {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = error_response(
+            "No evidence to give (`conflict`): the check's personal data was purged at the end \
+             of its retention, or the check has no signed record (still waiting for a wallet, \
+             expired, erased, or a same-device result not yet released by its response code)",
+        );
+        ("NoEvidence", response.build().into())
     }
 }
 
