@@ -37,7 +37,9 @@ pub use view::CheckView;
 pub(crate) use view::released_view;
 
 /// The states of a check, as stored and shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckState {
     /// Waiting for the wallet (or verifying its response).

@@ -28,6 +28,7 @@ pub mod signature;
 
 use idv_checks::reason::ReasonCode;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 pub use self::delivery::Delivery;
 use crate::checks::{CheckState, OutcomeRecord};
@@ -37,25 +38,30 @@ use crate::store::checks::CheckRow;
 use crate::store::outbox::NewEvent;
 
 /// The JSON body of an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = WebhookEvent)]
 pub struct Event<'a> {
-    /// `check.completed`, `check.failed` or `check.expired`.
+    /// `check.completed`, `check.confirmed`, `check.failed` or `check.expired`.
     #[serde(rename = "type")]
     pub event_type: String,
     /// When the event happened, RFC 3339 UTC.
+    #[schema(format = DateTime)]
     pub timestamp: String,
     /// What happened.
     pub data: EventData<'a>,
 }
 
 /// The `data` of an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = WebhookEventData)]
 pub struct EventData<'a> {
     /// The check.
     pub check_id: &'a str,
     /// Its new state.
+    #[schema(value_type = crate::checks::CheckState)]
     pub state: &'static str,
     /// `compliant`, `not_eligible` or `rejected`.
+    #[schema(value_type = crate::http::openapi::OutcomeState)]
     pub outcome: &'static str,
     /// `outcome == compliant`.
     pub compliant: bool,

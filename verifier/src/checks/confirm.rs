@@ -11,24 +11,32 @@
 use idv_checks::evidence::verify_check_record_with_keys;
 use idv_checks::{Confirmation, ConfirmationDecision, ConfirmationMethod, OutcomeState};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{CheckError, CheckState, CheckView, OutcomeRecord};
+use crate::http::openapi;
 use crate::service::Verifier;
 use crate::store::checks::Confirm;
 use crate::tenants::Tenant;
 
 /// The body of `POST /v1/checks/{id}/confirmation`.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmationRequest {
-    /// `confirmed`, or `not_matched` when the person is not the credential's holder.
+    /// `confirmed`, or `not_matched` when the person is not the credential's holder: the
+    /// check then fails with `holder_not_matched`.
+    #[schema(value_type = openapi::ConfirmationDecision)]
     pub decision: ConfirmationDecision,
     /// `in_person` or `video_call`.
+    #[schema(value_type = openapi::ConfirmationMethod)]
     pub method: ConfirmationMethod,
-    /// Who compared the photo with the person.
+    /// Who compared the photo with the person (1 to 200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub checker_name: String,
-    /// When employment (or the tenancy) starts, `YYYY-MM-DD`.
+    /// Employment (right to work) or tenancy (right to rent) start date, `YYYY-MM-DD`; the
+    /// check must be made before it.
     #[serde(default)]
+    #[schema(format = Date)]
     pub start_date: Option<String>,
 }
 

@@ -9,9 +9,11 @@ use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_trust::attestation::{check_relying_party_listed, check_within_purpose};
 use idv_trust::list::VerifiedTrustList;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::error::RedirectUriError;
 use super::{CheckError, request_uri, wallet_url};
+use crate::http::openapi;
 use crate::service::Verifier;
 use crate::store::checks::NewCheck;
 use crate::tenants::{Tenant, full_client_id};
@@ -21,37 +23,65 @@ use crate::webhooks::destination::{AllowHosts, check_webhook_url};
 const CHECK_ID_BYTES: usize = 16;
 /// Random bytes of the request id, nonce and `state` (OpenID4VP: at least 128 bits).
 const REQUEST_VALUE_BYTES: usize = 24;
-/// Longest `reference` or URL accepted.
+/// Longest URL accepted.
 const MAX_TEXT: usize = 2048;
+/// Longest `reference` accepted, in bytes.
+const MAX_REFERENCE: usize = 255;
+
+/// The response modes a check may ask the wallet for: posted to the response URI, encrypted
+/// or not (OpenID4VP 1.0 §8.3.1, §8.2).
+const CHECK_RESPONSE_MODES: [ResponseMode; 2] =
+    [ResponseMode::DirectPostJwt, ResponseMode::DirectPost];
+
+/// The schema of `response_mode`: one of [`CHECK_RESPONSE_MODES`].
+fn check_response_modes() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(CHECK_RESPONSE_MODES.map(ResponseMode::as_str)))
+        .build()
+}
 
 /// `POST /v1/checks` body.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// A template id, e.g. `right_to_work` or `age_over_18`.
+    #[schema(examples("right_to_work", "age_over_18"))]
     pub template: String,
-    /// Where to send the check's webhook events (signed with the tenant's secret).
+    /// Where to send the check's webhook events (signed with the tenant's secret): https on a
+    /// public address (names are judged on the addresses they resolve to at each attempt);
+    /// loopback, private or plain http targets only where the operator allow-lists the host.
     #[serde(default)]
+    #[schema(format = "uri")]
     pub webhook_url: Option<String>,
-    /// Same-device flow: where the wallet sends the user back (with a response code).
+    /// Same-device flow: where the wallet sends the person back, with `#response_code=…`.
+    /// https; http only to an operator-allowed loopback host; an app's reverse-domain scheme
+    /// only when the relying party's attestation lists the URI; when the attestation lists
+    /// redirect URIs, one of them.
     #[serde(default)]
+    #[schema(format = "uri")]
     pub redirect_uri: Option<String>,
-    /// The tenant's own opaque reference (not personal data), echoed in events.
+    /// The tenant's own opaque reference (not personal data), echoed in events: 1 to 255
+    /// printable characters (at most 255 bytes).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 255)]
     pub reference: Option<String>,
-    /// `direct_post.jwt` (default from configuration) or `direct_post`.
+    /// `direct_post.jwt` or `direct_post` (OpenID4VP 1.0 §8.3.1, §8.2); the configured
+    /// default when absent.
     #[serde(default)]
+    #[schema(schema_with = check_response_modes)]
     pub response_mode: Option<ResponseMode>,
 }
 
 /// `POST /v1/checks` response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CreatedCheck {
     /// `chk_…`.
     pub id: String,
     /// `created`.
     pub state: &'static str,
     /// The template and version the check runs.
+    #[schema(value_type = openapi::TemplateRef)]
     pub template: TemplateRef,
     /// `openid4vp://?client_id=…&request_uri=…`: the link to open in the wallet or show as QR.
     pub wallet_url: String,
@@ -91,7 +121,7 @@ impl Verifier {
         };
         if let Some(reference) = &request.reference
             && (reference.is_empty()
-                || reference.len() > 255
+                || reference.len() > MAX_REFERENCE
                 || reference.chars().any(char::is_control))
         {
             return Err(CheckError::InvalidInput(
@@ -99,10 +129,7 @@ impl Verifier {
             ));
         }
         let response_mode = request.response_mode.unwrap_or(self.settings.response_mode);
-        if !matches!(
-            response_mode,
-            ResponseMode::DirectPost | ResponseMode::DirectPostJwt
-        ) {
+        if !CHECK_RESPONSE_MODES.contains(&response_mode) {
             return Err(CheckError::InvalidInput(
                 "response_mode: direct_post.jwt or direct_post".into(),
             ));

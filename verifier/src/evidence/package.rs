@@ -7,8 +7,10 @@ use idv_checks::evidence::{CheckRecord, EvidenceKey, EvidenceKeys, verify_check_
 use idv_checks::{Template, TemplateRef};
 use idv_proto::trust::entry::SchemeCode;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::checks::{CheckError, CheckState, CheckView};
+use crate::http::openapi;
 use crate::service::Verifier;
 use crate::tenants::Tenant;
 
@@ -20,7 +22,7 @@ pub const PACKAGE_VERSION: u32 = 1;
 pub const EVIDENCE_KEYS_PATH: &str = "/.well-known/evidence-keys.json";
 
 /// The evidence package of a check. `Debug` shows no personal data.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EvidencePackage {
     /// [`PACKAGE_FORMAT`].
     pub format: String,
@@ -29,6 +31,7 @@ pub struct EvidencePackage {
     /// The check (`chk_…`): the record's `sub`.
     pub check_id: String,
     /// The template and version the check ran.
+    #[schema(value_type = openapi::TemplateRef)]
     pub template: TemplateRef,
     /// When the check was made (the presentation verified), Unix seconds.
     pub checked_at: i64,
@@ -38,6 +41,7 @@ pub struct EvidencePackage {
     pub record_sha256: String,
     /// The verifier's key that signed `record`, with its validity, under the verifier's
     /// identifier (`issuer`, the record's `iss`).
+    #[schema(value_type = openapi::EvidenceKeys)]
     pub keys: EvidenceKeys,
     /// Where the verifier publishes all its evidence keys, to compare `keys` with.
     pub keys_url: String,
@@ -58,7 +62,7 @@ impl std::fmt::Debug for EvidencePackage {
 }
 
 /// What the keeping period runs from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RetentionStart {
     /// The end of the person's employment (right to work).
@@ -68,7 +72,7 @@ pub enum RetentionStart {
 }
 
 /// How long the relying party keeps a check's evidence, by the check's scheme.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RetentionAdvice {
     /// Whether the law asks for a copy to be kept at all.
     pub required: bool,

@@ -9,12 +9,13 @@ use axum::response::{IntoResponse, Response};
 use idv_service_kit::http::{BearerToken, Json, Path, body_rejection};
 use idv_service_kit::{ApiError, Secret};
 
-use super::AppState;
 use super::error::{page_error, token_error};
 use super::limits::throttled_page;
 use super::pages::{handoff_page, message_page};
+use super::{AppState, openapi};
 use crate::oidc::authorize::Authorization;
-use crate::oidc::handoff::Handoff;
+use crate::oidc::handoff::{Handoff, HandoffStatus};
+use crate::oidc::token::TokenResponse;
 use crate::oidc::{OidcError, SESSION_COOKIE, handoff_path, handoff_url};
 
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
@@ -24,6 +25,29 @@ const FORM: &str = "application/x-www-form-urlencoded";
 const CSP_NONCE_BYTES: usize = 16;
 
 /// `GET /oidc/authorize`.
+#[utoipa::path(
+    get,
+    path = "/oidc/authorize",
+    operation_id = "authorize",
+    tag = "oidc",
+    summary = "Authorization request (a pending sign-in and its hand-off page)",
+    description = "Validates `client_id` and `redirect_uri` first: when either is unknown the \
+                   person gets an HTML error page (400) and is never redirected. Any other error \
+                   redirects to `redirect_uri` with `error` (`invalid_request`, \
+                   `unsupported_response_type`, `invalid_scope`, `request_not_supported`, \
+                   `request_uri_not_supported`, `login_required`, `temporarily_unavailable`, \
+                   `server_error`), `error_description`, `state` and `iss`. A valid request \
+                   records a pending authorization session (no check yet), sets the session cookie \
+                   and redirects to the hand-off page; the check is created when the browser first \
+                   loads that page. Too many requests from one address or for one client, or too \
+                   many of the client's sign-ins pending, get a 429 page with `Retry-After`.",
+    params(openapi::AuthorizationRequest),
+    responses(
+        (status = 303, response = openapi::ToHandoff),
+        (status = 400, response = openapi::UnknownClientPage),
+        (status = 429, response = openapi::TooManySignIns),
+    ),
+)]
 pub(super) async fn authorize(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -37,6 +61,24 @@ pub(super) async fn authorize(
 }
 
 /// `POST /oidc/authorize` (form body).
+#[utoipa::path(
+    post,
+    path = "/oidc/authorize",
+    operation_id = "authorizeForm",
+    tag = "oidc",
+    summary = "Authorization request sent as a form",
+    description = "The same parameters as `GET`, form-encoded in the body.",
+    request_body(
+        content = openapi::AuthorizationRequest,
+        content_type = "application/x-www-form-urlencoded",
+    ),
+    responses(
+        (status = 303, response = openapi::ToHandoff),
+        (status = 400, response = openapi::UnknownClientPage),
+        (status = 413, response = openapi::ContentTooLarge),
+        (status = 429, response = openapi::TooManySignIns),
+    ),
+)]
 pub(super) async fn authorize_form(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -116,6 +158,48 @@ fn authorization_response(state: &AppState, result: Result<Authorization, OidcEr
 }
 
 /// `GET /oidc/handoff/{session_id}`: the page, or the redirect back to the client.
+#[utoipa::path(
+    get,
+    path = "/oidc/handoff/{session_id}",
+    operation_id = "getHandoffPage",
+    tag = "oidc",
+    summary = "The hand-off page (HTML)",
+    description = "The first load creates the sign-in's check (the authorization request only \
+                   recorded a pending sign-in); when it cannot be created (the tenant's \
+                   attestation, or its `max_open_checks_per_tenant`), 303 back to the client with \
+                   `error=temporarily_unavailable`. While the check waits: an accessible page with \
+                   the QR code (cross-device), a link opening the `openid4vp://` request on this \
+                   device (the wallet's redirect returns here), a live status line and a cancel \
+                   link; it reloads itself every few seconds without JavaScript and polls \
+                   `…/status` with it. Once the check has concluded `compliant`: 303 to \
+                   `redirect_uri?code=…&state=…&iss=…`. Only a compliant check earns a code. Any \
+                   other end (declined or an error in the wallet, a presentation rejected or not \
+                   eligible, expired, erased): 303 with `error=access_denied` (OpenID Connect Core \
+                   1.0 §3.1.2.6), `error_description` holding only the check's reason codes, \
+                   space-separated (e.g. `holder_declined`, `provider_suspended`, \
+                   `nationality_not_eligible`, `request_expired`), `state` and `iss`.",
+    params(
+        openapi::HandoffPath,
+        openapi::SessionCookie,
+    ),
+    responses(
+        (
+            status = 200,
+            description = "The hand-off page, or a page saying the sign-in has finished",
+            body = String,
+            content_type = "text/html",
+        ),
+        (
+            status = 303,
+            description = "Back to the client with `code` or `error=access_denied`, `state` and \
+                           `iss`",
+            headers(("Location" = String)),
+        ),
+        (status = 400, response = openapi::SessionUnknownPage),
+        (status = 403, response = openapi::SessionRefusedPage),
+        (status = 429, response = openapi::TooManyRequests),
+    ),
+)]
 pub(super) async fn get_handoff_page(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
@@ -129,6 +213,34 @@ pub(super) async fn get_handoff_page(
 }
 
 /// `GET /oidc/handoff/{session_id}/cancel`.
+#[utoipa::path(
+    get,
+    path = "/oidc/handoff/{session_id}/cancel",
+    operation_id = "cancelHandoff",
+    tag = "oidc",
+    summary = "The person cancels the sign-in",
+    description = "Erases the check and redirects to the client with `error=access_denied`.",
+    params(
+        openapi::HandoffPath,
+        openapi::SessionCookie,
+    ),
+    responses(
+        (
+            status = 200,
+            description = "The sign-in had already finished",
+            body = String,
+            content_type = "text/html",
+        ),
+        (
+            status = 303,
+            description = "Back to the client with `error=access_denied`, `state` and `iss`",
+            headers(("Location" = String)),
+        ),
+        (status = 400, response = openapi::SessionUnknownPage),
+        (status = 403, response = openapi::SessionRefusedPage),
+        (status = 429, response = openapi::TooManyRequests),
+    ),
+)]
 pub(super) async fn cancel_handoff(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
@@ -165,6 +277,32 @@ fn handoff_response(state: &AppState, result: Result<Handoff, OidcError>) -> Res
 }
 
 /// `GET /oidc/handoff/{session_id}/status` → `{status, message}`.
+#[utoipa::path(
+    get,
+    path = "/oidc/handoff/{session_id}/status",
+    operation_id = "getHandoffStatus",
+    tag = "oidc",
+    summary = "Where the hand-off stands (the page's script polls it)",
+    params(
+        openapi::HandoffPath,
+        openapi::SessionCookie,
+    ),
+    responses(
+        (status = 200, description = "Status", body = HandoffStatus),
+        (
+            status = 403,
+            description = "The session cookie is missing or another browser's (`access_denied`)",
+            body = openapi::ErrorObject,
+        ),
+        (
+            status = 404,
+            description = "Unknown or expired session (`not_found`)",
+            body = openapi::ErrorObject,
+        ),
+        (status = 429, response = openapi::TooManyRequests),
+        (status = 503, response = openapi::Unavailable),
+    ),
+)]
 pub(super) async fn get_handoff_status(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
@@ -178,6 +316,48 @@ pub(super) async fn get_handoff_status(
 }
 
 /// `POST /oidc/token` (form body).
+#[utoipa::path(
+    post,
+    path = "/oidc/token",
+    operation_id = "exchangeToken",
+    tag = "oidc",
+    summary = "Token request: the code for an ID token and an access token",
+    description = "`client_secret_basic` or `client_secret_post` (not both). The code is single \
+                   use, valid 60 s; `redirect_uri` must be the authorization request's and \
+                   `code_verifier` match its `code_challenge` (S256); a code whose check was \
+                   erased since is refused. The first attempt spends the code, successful or not \
+                   (a wrong `code_verifier` or `redirect_uri` leaves nothing to retry). A code \
+                   presented again is refused and the access token issued from it revoked. Errors \
+                   follow RFC 6749 §5.2 with `Cache-Control: no-store`.",
+    security(("clientSecretBasic" = []), ()),
+    request_body(
+        content = openapi::TokenRequest,
+        content_type = "application/x-www-form-urlencoded",
+    ),
+    responses(
+        (
+            status = 200,
+            description = "Tokens",
+            body = TokenResponse,
+            headers(("Cache-Control" = String)),
+        ),
+        (
+            status = 400,
+            description = "`invalid_request`, `invalid_grant` (unknown, expired or reused code, \
+                           redirect_uri or PKCE mismatch, check erased) or \
+                           `unsupported_grant_type`",
+            body = openapi::ErrorObject,
+        ),
+        (
+            status = 401,
+            description = "`invalid_client` (with `WWW-Authenticate: Basic` when Basic was used)",
+            body = openapi::ErrorObject,
+        ),
+        (status = 413, response = openapi::ContentTooLarge),
+        (status = 429, response = openapi::TooManyRequests),
+        (status = 503, response = openapi::Unavailable),
+    ),
+)]
 pub(super) async fn exchange_token(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -210,6 +390,29 @@ pub(super) async fn exchange_token(
 }
 
 /// `GET|POST /oidc/userinfo` (`Authorization: Bearer <access token>`).
+#[utoipa::path(
+    get,
+    path = "/oidc/userinfo",
+    operation_id = "getUserinfo",
+    tag = "oidc",
+    summary = "The sign-in's claims",
+    security(("accessToken" = [])),
+    responses(
+        (
+            status = 200,
+            description = "The ID token's claims without the protocol claims",
+            body = openapi::SignInClaims,
+        ),
+        (
+            status = 401,
+            description = "Missing, unknown, expired or revoked access token (`invalid_token`, \
+                           with `WWW-Authenticate: Bearer`)",
+            body = openapi::ErrorObject,
+        ),
+        (status = 429, response = openapi::TooManyRequests),
+        (status = 503, response = openapi::Unavailable),
+    ),
+)]
 pub(super) async fn get_userinfo(
     State(state): State<AppState>,
     BearerToken(token): BearerToken,

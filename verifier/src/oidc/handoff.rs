@@ -35,7 +35,7 @@ pub const POLL_SECS: u32 = 4;
 const QR_TITLE: &str = "QR code: scan it with your wallet app to share your credential";
 
 /// Where a session's check stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Progress {
     /// Waiting for the wallet.
@@ -96,7 +96,7 @@ pub enum Handoff {
 }
 
 /// `GET /oidc/handoff/{session_id}/status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct HandoffStatus {
     /// `waiting` or `finished` (then load the page again).
     pub status: Progress,

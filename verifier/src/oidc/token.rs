@@ -30,7 +30,7 @@ const ACCESS_TOKEN_BYTES: usize = 32;
 const ID_TOKEN_TYP: &str = "JWT";
 
 /// The successful token response (RFC 6749 §5.1; Core §3.1.3.3).
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     /// Opaque; for the userinfo endpoint.
     pub access_token: String,
@@ -38,7 +38,9 @@ pub struct TokenResponse {
     pub token_type: &'static str,
     /// Seconds the access token is valid.
     pub expires_in: i64,
-    /// The signed ID token.
+    /// The signed ID token: a JWT, `{"alg":"ES256","typ":"JWT","kid":…}`, its key in
+    /// `/.well-known/jwks.json`. Claims: `iss`, `sub`, `aud`, `iat`, `exp`, `auth_time`,
+    /// `nonce`, `at_hash` and those of `SignInClaims`.
     pub id_token: String,
     /// The granted scope (`openid <template>`).
     pub scope: String,

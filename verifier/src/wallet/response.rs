@@ -27,7 +27,7 @@ const ACCESS_DENIED: &str = "access_denied";
 
 /// The form fields a wallet may post. Holds presentations: `Debug` shows only which fields
 /// are present.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ResponseForm {
     /// `direct_post.jwt`: the compact JWE.
     #[serde(default)]

@@ -1,5 +1,5 @@
-//! The tenant API: authentication, creation, QR codes, tenant isolation, erasure, and the
-//! OpenAPI document against the live router.
+//! The tenant API: authentication, creation, QR codes, tenant isolation and erasure (the
+//! OpenAPI document against the live router is in `openapi.rs`).
 
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
@@ -15,7 +15,6 @@ test_on_both_databases!(
     a_tenant_sees_only_its_own_checks,
     a_tenant_without_an_attestation_cannot_create_checks,
     erasure_removes_personal_data_and_closes_the_request,
-    every_documented_route_is_served,
 );
 
 async fn requests_without_a_valid_api_key_are_unauthorised(db: TestDb) {
@@ -265,51 +264,5 @@ async fn erasure_removes_personal_data_and_closes_the_request(db: TestDb) {
     )
     .await;
     assert!(description.starts_with("request_unknown:"), "{description}");
-    fed.stop().await;
-}
-
-async fn every_documented_route_is_served(db: TestDb) {
-    let fed = Federation::start(&db).await;
-    let doc: Value = fed
-        .client
-        .get(fed.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(doc["openapi"], "3.1.0");
-    let mut operations = 0;
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        let concrete = path
-            .replace("{check_id}", "chk_none")
-            .replace("{request_id}", "none")
-            .replace("{session_id}", "none");
-        for method in ["get", "post", "delete"] {
-            if item.get(method).is_none() {
-                continue;
-            }
-            operations += 1;
-            let response = fed
-                .client
-                .request(method.to_uppercase().parse().unwrap(), fed.url(&concrete))
-                .bearer_auth(&fed.tenant.api_key)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body("")
-                .send()
-                .await
-                .unwrap();
-            let status = response.status();
-            let body: Value = response.json().await.unwrap_or(Value::Null);
-            // The fallbacks answer 404 "no such endpoint" and 405.
-            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-            assert_ne!(
-                body["error_description"], "no such endpoint",
-                "{method} {path}"
-            );
-        }
-    }
-    assert_eq!(operations, 28);
     fed.stop().await;
 }

@@ -20,6 +20,7 @@ mod keys_at_rest;
 mod lifecycle;
 mod limits;
 mod oidc;
+mod openapi;
 mod operations;
 mod outage;
 mod presentations;

@@ -145,6 +145,7 @@ pub struct AuthorizationRequestByReference {
 /// Form body of a `request_uri_method=post` fetch
 /// (`application/x-www-form-urlencoded`, `Accept: application/oauth-authz-req+jwt`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestUriPostForm {
     /// Wallet metadata as JSON text.
     #[serde(default, skip_serializing_if = "Option::is_none")]

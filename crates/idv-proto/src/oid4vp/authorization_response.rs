@@ -94,6 +94,7 @@ pub struct AuthorizationResponse {
 
 /// The verifier's JSON reply to a `direct_post`/`direct_post.jwt` POST.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseUriReply {
     /// Where the wallet must send the user agent (carries a fresh `response_code`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

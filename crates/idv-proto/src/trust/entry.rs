@@ -45,6 +45,7 @@ pub struct ServiceEntry {
 
 /// An organisation on the register (a provider or a relying party).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Organisation {
     /// Registered name.
     pub name: String,
@@ -140,6 +141,7 @@ pub enum CodeStatus {
 
 /// GPG 45 level of confidence; ordered `Low < Medium < High < VeryHigh`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LevelOfConfidence {
     /// Low.
