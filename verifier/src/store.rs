@@ -15,6 +15,7 @@ pub mod oidc;
 pub mod outbox;
 pub mod outbox_backlog;
 pub mod tenants;
+pub mod trust_list_state;
 
 use std::sync::Arc;
 
@@ -99,8 +100,7 @@ impl Store {
         &self.keys
     }
 
-    /// The database handle, for components that keep their own tables in it (the trust list
-    /// client's `trust_list_state`).
+    /// The database handle.
     pub fn database(&self) -> &Database {
         &self.db
     }

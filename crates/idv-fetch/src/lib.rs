@@ -1,13 +1,13 @@
 //! What the federation's relying services fetch, and how: bounded HTTP GETs ([`http`]), the
-//! trust list with its rollback state persisted in the service's database ([`trust_list`]),
+//! trust list with its rollback state persisted by the service ([`trust_list::RollbackStore`]),
 //! issuers' status lists cached within policy bounds ([`status_list`]), and the credential
 //! types the trust list pins ([`type_metadata`]). Failed fetches of the trust list and status lists
 //! are retried after a [`backoff`]; decisions never wait on a hung operator or issuer while
 //! a usable list is held.
 //!
 //! The verifier and the wallet simulator use it; the protocol crates (`idv-trust`,
-//! `idv-status-list`) stay free of I/O and do every check, this crate only moves bytes and
-//! state between them and the network and database.
+//! `idv-status-list`) stay free of I/O and do every check, this crate only moves bytes
+//! between them and the network, and state to and from the store each service implements.
 
 pub mod backoff;
 pub mod http;
@@ -18,5 +18,5 @@ pub mod type_metadata;
 pub use backoff::Backoff;
 pub use http::{FetchError, FetchPolicy, Fetched, Fetcher, is_loopback_host};
 pub use status_list::{StatusCheck, StatusClientError, StatusListClient};
-pub use trust_list::{TRUST_LIST_STATE_DDL, TrustClientError, TrustListClient};
+pub use trust_list::{RollbackStore, RollbackStoreError, TrustClientError, TrustListClient};
 pub use type_metadata::{TypeMetadataClient, TypeMetadataClientError};
