@@ -7,8 +7,8 @@
 //! (`identities`), offers, and for every issued credential only the metadata status management
 //! and accountability need (who, which configuration, status list position, signing key, holder
 //! key thumbprint, times, status history). With `[trust]`, `trust_list_state` holds the last
-//! trust list accepted (rollback protection, [`trust_list_state`]). Issued SD-JWTs, disclosures
-//! and salts are never stored. Pre-authorized codes, offer handles, `tx_code`s, `issuer_state`s, `request_uri`
+//! trust list accepted (rollback protection), owned by `idv_fetch::TrustListClient`. Issued SD-JWTs, disclosures and salts are never
+//! stored. Pre-authorized codes, offer handles, `tx_code`s, `issuer_state`s, `request_uri`
 //! handles, authorization codes, access tokens, `c_nonce`s, operator tokens, and the `state` and
 //! `nonce` sent to the OP are stored as base64url(SHA-256) only. The one secret kept as is, the
 //! PKCE verifier for the OP's code, lives from `/authorize` to the OP's callback (see
@@ -29,7 +29,6 @@ pub mod identities;
 pub mod offers;
 pub mod setup;
 pub mod status_lists;
-pub mod trust_list_state;
 
 use std::sync::Arc;
 
@@ -115,7 +114,8 @@ impl Store {
         &self.keys
     }
 
-    /// The database handle.
+    /// The database handle, for `idv_fetch::TrustListClient`, which reads and writes the
+    /// `trust_list_state` table itself.
     pub fn database(&self) -> &Database {
         &self.db
     }

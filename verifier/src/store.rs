@@ -15,7 +15,6 @@ pub mod oidc;
 pub mod outbox;
 pub mod outbox_backlog;
 pub mod tenants;
-pub mod trust_list_state;
 
 use std::sync::Arc;
 
@@ -100,7 +99,8 @@ impl Store {
         &self.keys
     }
 
-    /// The database handle.
+    /// The database handle, for components that keep their own tables in it (the trust list
+    /// client's `trust_list_state`).
     pub fn database(&self) -> &Database {
         &self.db
     }

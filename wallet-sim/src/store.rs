@@ -6,12 +6,11 @@
 //! - [`credentials`]: batches (one logical credential) and their copies, each with its own
 //!   holder key; which copy to present next.
 //! - [`presentations`]: the log of what was shared with whom (claims paths, never values).
-//! - [`trust_list_state`]: the last trust list accepted (rollback protection), for
-//!   `idv_fetch::TrustListClient`.
+//! - `trust_list_state`: owned by `idv_fetch::TrustListClient`, which reads and writes it
+//!   through [`Store::database`].
 
 pub mod credentials;
 pub mod presentations;
-pub mod trust_list_state;
 
 use idv_service_kit::db::{Database, DbError, Migrations, PoolSettings};
 use sqlx::any::AnyRow;
@@ -60,7 +59,7 @@ impl Store {
         Ok(Self { db })
     }
 
-    /// The database handle.
+    /// The database handle, for `idv_fetch::TrustListClient`'s `trust_list_state`.
     pub fn database(&self) -> &Database {
         &self.db
     }

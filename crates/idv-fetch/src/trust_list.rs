@@ -3,8 +3,8 @@
 //! database, refreshed after `next_update` (or sooner: [`TrustListClient::with_max_age`],
 //! [`TrustListClient::refresh_if_older_than`]), and refused after `exp`.
 //!
-//! Each service keeps the state in its own database and hands the client a [`RollbackStore`]
-//! over it. The state is read at every refresh that brings a list, so several instances sharing one database can
+//! Each service keeps the state in its own database (its `Database` is a [`RollbackStore`]) and
+//! hands it to the client; tests hand it one in memory. The state is read at every refresh that brings a list, so several instances sharing one database can
 //! never accept a list older than one another instance accepted, and a restart cannot reopen a
 //! rollback window.
 //!
@@ -36,6 +36,7 @@ use tokio::sync::watch;
 use crate::backoff::Backoff;
 use crate::http::{FetchError, Fetcher};
 
+mod database;
 mod held;
 mod rollback_store;
 #[cfg(feature = "testing")]

@@ -55,6 +55,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard, mpsc};
 
 mod group_commit;
 mod handles;
+pub mod trust_list_state;
 mod unavailable;
 mod wal;
 

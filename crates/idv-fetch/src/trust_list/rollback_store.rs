@@ -1,6 +1,6 @@
-//! Where a [`super::TrustListClient`] keeps its rollback state (docs/trust-list.md step 3):
-//! the service's own database, behind [`RollbackStore`], which each service implements in its
-//! `store/` module. This crate holds no SQL.
+//! Where a [`super::TrustListClient`] keeps its rollback state (docs/trust-list.md step 3),
+//! behind [`RollbackStore`]: a service's database (the SQL is `idv_service_kit`'s; this crate
+//! holds none), or memory in tests.
 
 use std::future::Future;
 use std::pin::Pin;
