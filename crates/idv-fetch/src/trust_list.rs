@@ -3,10 +3,11 @@
 //! database, refreshed after `next_update` (or sooner: [`TrustListClient::with_max_age`],
 //! [`TrustListClient::refresh_if_older_than`]), and refused after `exp`.
 //!
-//! Each service keeps the state in its own database (its `Database` is a [`RollbackStore`]) and
-//! hands it to the client; tests hand it one in memory. The state is read at every refresh that brings a list, so several instances sharing one database can
-//! never accept a list older than one another instance accepted, and a restart cannot reopen a
-//! rollback window.
+//! The state is kept behind a [`RollbackStore`]: a service hands the client its own database
+//! (an `idv_service_kit::Database` is one, on the `trust_list_state` table of its migrations),
+//! tests one in memory. It is read at every refresh that brings a list, so several instances
+//! sharing one database can never accept a list older than one another instance accepted, and
+//! a restart cannot reopen a rollback window.
 //!
 //! **Decisions never wait on the operator while a valid list is held.** A due refresh runs in
 //! a background task (one at a time per client); [`TrustListClient::current`] hands out the
@@ -39,8 +40,6 @@ use crate::http::{FetchError, Fetcher};
 mod database;
 mod held;
 mod rollback_store;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use held::describe_metrics;
 pub use rollback_store::{RollbackStore, RollbackStoreError, StoreFuture};

@@ -14,7 +14,8 @@ use idv_status_list::verify::StatusPolicy;
 use idv_trust::TrustError;
 
 use crate::helpers::{
-    MemoryStore, Reply, Stage, client, client_with, fetcher_with_timeout, refused_port,
+    MemoryStore, Reply, Stage, assert_expired_at_exp, client, client_with, fetcher_with_timeout,
+    refused_port,
 };
 use crate::operator::Operator;
 use crate::status_setup::{StatusSetup, TTL};
@@ -158,15 +159,7 @@ async fn a_refusing_register_leaves_the_held_list_in_use_until_exp() {
     assert_eq!(client.current().await.unwrap().sequence(), list.sequence());
     client.settled().await;
 
-    operator.clock.set(list.exp());
-    let error = client.current().await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            TrustClientError::Trust(TrustError::ListExpired { .. })
-        ),
-        "{error}"
-    );
+    assert_expired_at_exp(&operator, &client, &list).await;
 }
 
 #[tokio::test]

@@ -14,10 +14,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use idv_fetch::trust_list::{RollbackStore, StoreFuture};
-use idv_fetch::{FetchPolicy, Fetcher, TrustListClient};
+use idv_fetch::{FetchError, FetchPolicy, Fetcher, TrustClientError, TrustListClient};
 use idv_jose::Clock;
 use idv_jose::random::DeterministicRandom;
-use idv_trust::list::ListPolicy;
+use idv_trust::TrustError;
+use idv_trust::list::{ListPolicy, VerifiedTrustList};
 use idv_trust::rollback::TrustListState;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -139,6 +140,32 @@ pub(crate) fn client_with(
         Arc::clone(&operator.clock) as Arc<dyn Clock>,
         Arc::new(DeterministicRandom::new(17)),
     )
+}
+
+/// Checks that from `list`'s `exp` on `client` has no list to decide with.
+pub(crate) async fn assert_expired_at_exp(
+    operator: &Operator,
+    client: &TrustListClient,
+    list: &VerifiedTrustList,
+) {
+    operator.clock.set(list.exp());
+    let error = client.current().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            TrustClientError::Trust(TrustError::ListExpired { .. })
+        ),
+        "{error}"
+    );
+}
+
+/// Checks that `fetcher` does not follow the redirect at `url` (a `302`).
+pub(crate) async fn assert_redirect_not_followed(fetcher: &Fetcher, url: &str) {
+    let error = fetcher.get(url, "*/*").await.unwrap_err();
+    assert!(
+        matches!(error, FetchError::Status { status: 302, .. }),
+        "{error}"
+    );
 }
 
 /// A port nothing listens on: connections to it are refused.

@@ -8,7 +8,7 @@ use idv_jose::SigningKey;
 use idv_proto::trust::entry::ServiceStatus;
 use idv_trust::TrustError;
 
-use crate::helpers::{DAY, LIST_TYPE, MemoryStore, Reply, Stage, client};
+use crate::helpers::{DAY, LIST_TYPE, MemoryStore, Reply, Stage, assert_expired_at_exp, client};
 use crate::operator::{Exchange, Operator};
 
 /// How long a test waits for a refresh it asked for.
@@ -130,15 +130,7 @@ async fn the_held_list_serves_until_exp_then_checks_fail_closed() {
     client.settled().await;
     assert_eq!(stage.hits(), hits);
 
-    operator.clock.set(list.exp());
-    let error = client.current().await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            TrustClientError::Trust(TrustError::ListExpired { .. })
-        ),
-        "{error}"
-    );
+    assert_expired_at_exp(&operator, &client, &list).await;
     assert!(list.exp() - list.iat() <= DAY);
 }
 
@@ -248,15 +240,7 @@ async fn a_304_past_next_update_never_extends_the_list_beyond_exp() {
     assert_eq!(stage.hits(), 2, "no new attempt within the back-off");
 
     // And it ends at exp, 304s or not.
-    operator.clock.set(list.exp());
-    let error = client.current().await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            TrustClientError::Trust(TrustError::ListExpired { .. })
-        ),
-        "{error}"
-    );
+    assert_expired_at_exp(&operator, &client, &list).await;
     let error = client.refresh_if_older_than(1, WAIT).await.unwrap_err();
     assert!(matches!(error, TrustClientError::Trust(_)), "{error}");
 }
