@@ -112,7 +112,7 @@ impl Verifier {
             settings.anchors.clone(),
             ListPolicy::default(),
             fetcher.clone(),
-            store.database().clone(),
+            Arc::new(store.database().clone()),
             Arc::clone(&clock),
             Arc::clone(&random),
         )

@@ -93,7 +93,7 @@ pub async fn fetch_trust_list(
         settings.anchors.clone(),
         ListPolicy::default(),
         http.fetcher().clone(),
-        store.database().clone(),
+        Arc::new(store.database().clone()),
         clock,
         random,
     );

@@ -7,7 +7,8 @@
 //!
 //! The verifier and the wallet simulator use it; the protocol crates (`idv-trust`,
 //! `idv-status-list`) stay free of I/O and do every check, this crate only moves bytes and
-//! state between them and the network and database.
+//! state between them and the network and the service's store (through
+//! [`trust_list::RollbackStore`]; the SQL is `idv_service_kit::db::trust_list_state`'s).
 
 pub mod backoff;
 pub mod http;
@@ -18,5 +19,5 @@ pub mod type_metadata;
 pub use backoff::Backoff;
 pub use http::{FetchError, FetchPolicy, Fetched, Fetcher, is_loopback_host};
 pub use status_list::{StatusCheck, StatusClientError, StatusListClient};
-pub use trust_list::{TRUST_LIST_STATE_DDL, TrustClientError, TrustListClient};
+pub use trust_list::{RollbackStore, RollbackStoreError, TrustClientError, TrustListClient};
 pub use type_metadata::{TypeMetadataClient, TypeMetadataClientError};

@@ -3,10 +3,11 @@
 //! database, refreshed after `next_update` (or sooner: [`TrustListClient::with_max_age`],
 //! [`TrustListClient::refresh_if_older_than`]), and refused after `exp`.
 //!
-//! Each service creates the state table in its migrations ([`TRUST_LIST_STATE_DDL`]). The state
-//! is read at every refresh that brings a list, so several instances sharing one database can
-//! never accept a list older than one another instance accepted, and a restart cannot reopen a
-//! rollback window.
+//! The state is kept behind a [`RollbackStore`]: a service hands the client its own database
+//! (an `idv_service_kit::Database` is one, on the `trust_list_state` table of its migrations),
+//! tests one in memory. It is read at every refresh that brings a list, so several instances
+//! sharing one database can never accept a list older than one another instance accepted, and
+//! a restart cannot reopen a rollback window.
 //!
 //! **Decisions never wait on the operator while a valid list is held.** A due refresh runs in
 //! a background task (one at a time per client); [`TrustListClient::current`] hands out the
@@ -26,25 +27,22 @@ use std::time::Duration;
 
 use idv_jose::{Clock, Random};
 use idv_proto::trust::trust_list::TRUST_LIST_TYP;
-use idv_service_kit::Database;
 use idv_trust::TrustError;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::cache::TrustListCache;
 use idv_trust::list::{ListPolicy, VerifiedTrustList};
 use idv_trust::rollback::TrustListState;
-use sqlx::Row as _;
 use tokio::sync::watch;
 
 use crate::backoff::Backoff;
 use crate::http::{FetchError, Fetcher};
 
+mod database;
 mod held;
+mod rollback_store;
 
 pub use held::describe_metrics;
-
-/// The table every service using [`TrustListClient`] creates (same text on SQLite and
-/// PostgreSQL); kept here as the reference its migrations must match.
-pub const TRUST_LIST_STATE_DDL: &str = "CREATE TABLE trust_list_state (list_id TEXT PRIMARY KEY, sequence BIGINT NOT NULL, payload_hash TEXT NOT NULL, iat BIGINT NOT NULL, exp BIGINT NOT NULL)";
+pub use rollback_store::{RollbackStore, RollbackStoreError, StoreFuture};
 
 /// Why no trust list can be used, or a refresh failed.
 #[derive(Debug, thiserror::Error)]
@@ -61,10 +59,7 @@ pub enum TrustClientError {
     NotText,
     /// The rollback state could not be read or saved.
     #[error("trust list state storage failed")]
-    Storage(#[source] sqlx::Error),
-    /// The stored state does not decode.
-    #[error("stored trust list state is corrupt: {0}")]
-    CorruptState(&'static str),
+    Storage(#[from] RollbackStoreError),
     /// Another instance saved a different state concurrently; the next refresh re-reads it.
     #[error("trust list state changed concurrently")]
     ConcurrentUpdate,
@@ -108,7 +103,7 @@ struct Shared {
 pub struct TrustListClient {
     url: String,
     fetcher: Fetcher,
-    db: Database,
+    rollback: Arc<dyn RollbackStore>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     backoff: Backoff,
@@ -118,21 +113,21 @@ pub struct TrustListClient {
 
 impl TrustListClient {
     /// A client for the list at `url`, verified with `anchors` under `policy`, its rollback
-    /// state in `db`'s `trust_list_state` table, its back-off jittered by `random`. Nothing is
-    /// fetched until first use.
+    /// state kept in `rollback`, its back-off jittered by `random`. Nothing is fetched until
+    /// first use.
     pub fn new(
         url: impl Into<String>,
         anchors: TrustAnchors,
         policy: ListPolicy,
         fetcher: Fetcher,
-        db: Database,
+        rollback: Arc<dyn RollbackStore>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Self {
         Self {
             url: url.into(),
             fetcher,
-            db,
+            rollback,
             clock,
             random,
             backoff: Backoff::TRUST_LIST,
@@ -370,7 +365,7 @@ impl TrustListClient {
     /// Verifies `compact` at `now` against the anchors and the persisted rollback state,
     /// persists its state when new, and puts it in use.
     async fn install(&self, compact: &str, now: i64) -> Result<(), TrustClientError> {
-        let persisted = load_state(&self.db).await?;
+        let persisted = self.rollback.load().await?;
         let candidate = self
             .shared
             .cache
@@ -378,7 +373,7 @@ impl TrustListClient {
             .unwrap_or_else(PoisonError::into_inner)
             .verify(compact, persisted.as_ref(), now)?;
         if candidate.is_new_state() {
-            save_state(&self.db, candidate.state()).await?;
+            self.save_state(candidate.state()).await?;
         }
         let sequence = candidate.list().sequence();
         self.shared
@@ -394,6 +389,18 @@ impl TrustListClient {
         tracing::info!(trust_list.sequence = sequence, "trust list accepted");
         Ok(())
     }
+
+    /// Saves `state` if it is newer than the stored one (compare-and-set on `sequence`).
+    async fn save_state(&self, state: &TrustListState) -> Result<(), TrustClientError> {
+        if self.rollback.save_if_newer(state).await? {
+            return Ok(());
+        }
+        // Not newer than the stored state: fine only if another instance stored this very one.
+        match self.rollback.load().await? {
+            Some(stored) if &stored == state => Ok(()),
+            _ => Err(TrustClientError::ConcurrentUpdate),
+        }
+    }
 }
 
 /// Marks the background refresh as ended when dropped (its task finished, failed or was
@@ -406,57 +413,5 @@ struct InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.client.schedule().in_flight = None;
-    }
-}
-
-/// The last accepted state, if any.
-pub async fn load_state(db: &Database) -> Result<Option<TrustListState>, TrustClientError> {
-    let row = sqlx::query(
-        "SELECT list_id, sequence, payload_hash, iat, exp FROM trust_list_state ORDER BY sequence DESC LIMIT 1",
-    )
-    .fetch_optional(db.pool())
-    .await
-    .map_err(TrustClientError::Storage)?;
-    let Some(row) = row else { return Ok(None) };
-    let get_i64 = |column: &str| {
-        row.try_get::<i64, _>(column)
-            .map_err(TrustClientError::Storage)
-    };
-    Ok(Some(TrustListState {
-        list_id: row.try_get("list_id").map_err(TrustClientError::Storage)?,
-        sequence: u64::try_from(get_i64("sequence")?)
-            .map_err(|_| TrustClientError::CorruptState("negative sequence"))?,
-        payload_hash: row
-            .try_get("payload_hash")
-            .map_err(TrustClientError::Storage)?,
-        iat: get_i64("iat")?,
-        exp: get_i64("exp")?,
-    }))
-}
-
-/// Saves `state` if it is newer than the stored one (compare-and-set on `sequence`).
-async fn save_state(db: &Database, state: &TrustListState) -> Result<(), TrustClientError> {
-    let sequence = i64::try_from(state.sequence)
-        .map_err(|_| TrustClientError::CorruptState("sequence beyond 2^63"))?;
-    let saved = db.write(sqlx::query(
-        "INSERT INTO trust_list_state (list_id, sequence, payload_hash, iat, exp) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (list_id) DO UPDATE SET sequence = excluded.sequence, payload_hash = excluded.payload_hash, \
-         iat = excluded.iat, exp = excluded.exp WHERE trust_list_state.sequence < excluded.sequence",
-    )
-    .bind(&state.list_id)
-    .bind(sequence)
-    .bind(&state.payload_hash)
-    .bind(state.iat)
-    .bind(state.exp)
-    )
-    .await
-    .map_err(TrustClientError::Storage)?;
-    if saved.rows_affected() == 1 {
-        return Ok(());
-    }
-    // Not newer than the stored row: fine only if another instance stored this very state.
-    match load_state(db).await? {
-        Some(stored) if &stored == state => Ok(()),
-        _ => Err(TrustClientError::ConcurrentUpdate),
     }
 }

@@ -57,6 +57,7 @@ mod group_commit;
 mod handles;
 mod keyed;
 mod private_keys;
+pub mod trust_list_state;
 mod unavailable;
 mod wal;
 

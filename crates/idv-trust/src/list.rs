@@ -1,4 +1,5 @@
-//! Verifying a fetched trust list (docs/trust-list.md steps 1–2) and indexing it for lookups.
+//! Signing a trust list ([`sign_trust_list`], the operator's side) and verifying a fetched one
+//! (docs/trust-list.md steps 1–2) and indexing it for lookups.
 //!
 //! [`verify_trust_list`] is the only way to a [`VerifiedTrustList`]. It fails closed: size cap
 //! before parsing, `typ: dvs-trust-list+jwt`, ES256, `kid` among the pinned anchors only,
@@ -7,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use idv_jose::PublicKey;
-use idv_jose::jws::{self, UnverifiedJws};
+use idv_jose::jws::{self, Header, UnverifiedJws};
+use idv_jose::{JoseError, PublicKey, SigningKey};
 use idv_proto::trust::entry::ServiceEntry;
 use idv_proto::trust::relying_party::RelyingPartyEntry;
 use idv_proto::trust::trust_list::{TRUST_LIST_TYP, TrustListClaims};
@@ -109,6 +110,13 @@ impl EntryKeys {
     pub(crate) fn contains(&self, key: &PublicKey) -> bool {
         self.by_thumbprint.values().any(|k| k == key)
     }
+}
+
+/// Signs `claims` with the operator's `anchor` as a compact trust list: ES256, `typ:
+/// dvs-trust-list+jwt` and the anchor's `kid` in the header, as [`verify_trust_list`] requires.
+pub fn sign_trust_list(claims: &TrustListClaims, anchor: &SigningKey) -> Result<String, JoseError> {
+    let header = Header::es256(TRUST_LIST_TYP).with("kid", anchor.kid());
+    jws::sign_claims(&header, claims, anchor)
 }
 
 /// Verifies a compact trust list against the pinned anchors at time `now` (Unix seconds).

@@ -77,7 +77,7 @@ impl Register {
                 settings.anchors.clone(),
                 ListPolicy::default(),
                 settings.fetcher.clone(),
-                store.database().clone(),
+                Arc::new(store.database().clone()),
                 clock,
                 random,
             )

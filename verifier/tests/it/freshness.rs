@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use idv_checks::evidence::verify_check_record;
-use idv_fetch::trust_list::load_state;
 use idv_jose::Clock;
 use idv_service_kit::Database;
+use idv_service_kit::db::trust_list_state::load as load_state;
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -58,7 +58,7 @@ pub(crate) async fn wait_for_trust_list_after(db: &TestDb, sequence: u64) -> u64
     let state = idv_service_kit::Database::connect(db.url()).await.unwrap();
     let mut accepted = sequence;
     for _ in 0..600 {
-        accepted = idv_fetch::trust_list::load_state(&state)
+        accepted = idv_service_kit::db::trust_list_state::load(&state)
             .await
             .unwrap()
             .unwrap()

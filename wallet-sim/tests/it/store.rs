@@ -135,7 +135,7 @@ async fn deleting_a_batch_removes_its_copies_keys_and_log(db: TestDb) {
 async fn the_trust_list_state_table_is_the_one_idv_fetch_uses(db: TestDb) {
     let store = Store::open(db.url()).await.unwrap();
     assert_eq!(
-        idv_fetch::trust_list::load_state(store.database())
+        idv_service_kit::db::trust_list_state::load(store.database())
             .await
             .unwrap(),
         None
@@ -152,7 +152,7 @@ async fn the_trust_list_state_table_is_the_one_idv_fetch_uses(db: TestDb) {
     .execute(store.database().pool())
     .await
     .unwrap();
-    let state = idv_fetch::trust_list::load_state(store.database())
+    let state = idv_service_kit::db::trust_list_state::load(store.database())
         .await
         .unwrap()
         .unwrap();

@@ -6,58 +6,41 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use idv_fetch::{StatusClientError, StatusListClient, TrustClientError};
+use idv_fetch::{StatusClientError, StatusListClient, TrustClientError, TrustListClient};
+use idv_jose::SigningKey;
 use idv_jose::random::DeterministicRandom;
-use idv_jose::{Clock, SigningKey};
-use idv_proto::sd_jwt_vc::status::StatusListReference;
-use idv_status_list::codec::{Status, StatusBits, StatusListBuf};
-use idv_status_list::token::{issue_token, token_claims};
+use idv_status_list::codec::Status;
 use idv_status_list::verify::StatusPolicy;
-use idv_test_support::{TestDb, test_on_both_databases};
 use idv_trust::TrustError;
 
 use crate::helpers::{
-    DAY, Framework, Reply, Stage, client, client_with, fetcher_with_timeout, refused_port, state_db,
+    MemoryStore, Reply, Stage, assert_expired_at_exp, client, client_with, fetcher_with_timeout,
+    refused_port,
 };
+use crate::operator::Operator;
+use crate::status_setup::{StatusSetup, TTL};
 
-const LIST_TYPE: &str = "application/dvs-trust-list+jwt";
-
-test_on_both_databases!(
-    a_hung_register_never_delays_current_while_the_list_is_valid,
-    failed_refreshes_back_off_exponentially_with_jitter,
-    with_no_list_held_a_hung_register_fails_closed_within_the_fetch_timeout,
-    a_refusing_register_leaves_the_held_list_in_use_until_exp,
-    a_kept_list_is_restored_until_exp_and_never_behind_the_persisted_state,
-);
-
-/// A stage serving the framework's list, and a client on it.
-async fn staged(
-    framework: &Framework,
-    db: &TestDb,
-    timeout_ms: Option<u64>,
-) -> (Stage, idv_fetch::TrustListClient) {
-    let (stage, address) = Stage::start().await;
-    stage.set(
-        "trust-list",
-        Reply::Body(LIST_TYPE, framework.trust_list().await),
-    );
-    let url = format!("{address}/trust-list");
+/// A stage serving the operator's list, and a client on it.
+async fn staged(operator: &Operator, timeout_ms: Option<u64>) -> (Stage, TrustListClient) {
+    let (stage, url) = Stage::serving_list(operator.trust_list()).await;
+    let store = MemoryStore::default();
     let client = match timeout_ms {
-        Some(ms) => client_with(framework, url, state_db(db).await, fetcher_with_timeout(ms)),
-        None => client(framework, url, state_db(db).await),
+        Some(ms) => client_with(operator, url, &store, fetcher_with_timeout(ms)),
+        None => client(operator, url, &store),
     }
     .with_max_age(60);
     (stage, client)
 }
 
-async fn a_hung_register_never_delays_current_while_the_list_is_valid(db: TestDb) {
-    let framework = Framework::start().await;
+#[tokio::test]
+async fn a_hung_register_never_delays_current_while_the_list_is_valid() {
+    let operator = Operator::start().await;
     // The fetcher's own timeout: 10 s.
-    let (stage, client) = staged(&framework, &db, None).await;
+    let (stage, client) = staged(&operator, None).await;
     let list = client.current().await.unwrap();
 
     stage.set("trust-list", Reply::Hang);
-    framework.clock.advance(61);
+    operator.clock.advance(61);
     let started = Instant::now();
     for _ in 0..50 {
         assert_eq!(client.current().await.unwrap().sequence(), list.sequence());
@@ -72,15 +55,16 @@ async fn a_hung_register_never_delays_current_while_the_list_is_valid(db: TestDb
     );
 }
 
-async fn failed_refreshes_back_off_exponentially_with_jitter(db: TestDb) {
-    let framework = Framework::start().await;
-    let (stage, client) = staged(&framework, &db, Some(200)).await;
+#[tokio::test]
+async fn failed_refreshes_back_off_exponentially_with_jitter() {
+    let operator = Operator::start().await;
+    let (stage, client) = staged(&operator, Some(200)).await;
     let list = client.current().await.unwrap();
 
     stage.set("trust-list", Reply::Hang);
     // Past next_update, 20 minutes of decisions, one a second; each refresh times out (after
     // 200 ms, real).
-    framework.clock.set(list.next_update());
+    operator.clock.set(list.next_update());
     assert!(list.exp() - list.next_update() > 1300);
     let mut attempts_at = Vec::new();
     for second in 0..1200 {
@@ -90,7 +74,7 @@ async fn failed_refreshes_back_off_exponentially_with_jitter(db: TestDb) {
         if stage.hits() > before {
             attempts_at.push(second);
         }
-        framework.clock.advance(1);
+        operator.clock.advance(1);
     }
     // Back-off 5, 10, 20, … 300 s, each jittered into [half, whole]: at least 9 and at most 13
     // attempts in 1200 s (without back-off, one at every decision: 1200).
@@ -115,14 +99,15 @@ async fn failed_refreshes_back_off_exponentially_with_jitter(db: TestDb) {
     assert_eq!(stage.hits(), 1 + attempts_at.len());
 }
 
-async fn with_no_list_held_a_hung_register_fails_closed_within_the_fetch_timeout(db: TestDb) {
-    let framework = Framework::start().await;
+#[tokio::test]
+async fn with_no_list_held_a_hung_register_fails_closed_within_the_fetch_timeout() {
+    let operator = Operator::start().await;
     let (stage, address) = Stage::start().await;
     stage.set("trust-list", Reply::Hang);
     let hung = client_with(
-        &framework,
+        &operator,
         format!("{address}/trust-list"),
-        state_db(&db).await,
+        &MemoryStore::default(),
         fetcher_with_timeout(500),
     );
     let started = Instant::now();
@@ -141,11 +126,10 @@ async fn with_no_list_held_a_hung_register_fails_closed_within_the_fetch_timeout
     assert_eq!(stage.hits(), 1);
 
     // A port nothing listens on: the same.
-    let other = TestDb::sqlite().await;
     let refused = client(
-        &framework,
+        &operator,
         format!("http://127.0.0.1:{}/trust-list", refused_port()),
-        state_db(&other).await,
+        &MemoryStore::default(),
     );
     let error = refused.refresh().await.unwrap_err();
     assert!(
@@ -158,43 +142,37 @@ async fn with_no_list_held_a_hung_register_fails_closed_within_the_fetch_timeout
     assert!(refused.current().await.is_err());
 }
 
-async fn a_refusing_register_leaves_the_held_list_in_use_until_exp(db: TestDb) {
-    let framework = Framework::start().await;
-    let (stage, client) = staged(&framework, &db, None).await;
+#[tokio::test]
+async fn a_refusing_register_leaves_the_held_list_in_use_until_exp() {
+    let operator = Operator::start().await;
+    let (stage, client) = staged(&operator, None).await;
     let list = client.current().await.unwrap();
     stage.close().await;
 
-    framework.clock.set(list.next_update() + 1);
+    operator.clock.set(list.next_update() + 1);
     for _ in 0..3 {
         assert_eq!(client.current().await.unwrap().sequence(), list.sequence());
         client.settled().await;
-        framework.clock.advance(600);
+        operator.clock.advance(600);
     }
-    framework.clock.set(list.exp() - 1);
+    operator.clock.set(list.exp() - 1);
     assert_eq!(client.current().await.unwrap().sequence(), list.sequence());
     client.settled().await;
 
-    framework.clock.set(list.exp());
-    let error = client.current().await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            TrustClientError::Trust(TrustError::ListExpired { .. })
-        ),
-        "{error}"
-    );
+    assert_expired_at_exp(&operator, &client, &list).await;
 }
 
-async fn a_kept_list_is_restored_until_exp_and_never_behind_the_persisted_state(db: TestDb) {
-    let framework = Framework::start().await;
-    let database = state_db(&db).await;
-    let first = client(&framework, framework.trust_list_url(), database.clone());
+#[tokio::test]
+async fn a_kept_list_is_restored_until_exp_and_never_behind_the_persisted_state() {
+    let operator = Operator::start().await;
+    let store = MemoryStore::default();
+    let first = client(&operator, operator.trust_list_url(), &store);
     let list = first.current().await.unwrap();
     let kept = first.held_compact().unwrap();
 
     // The next process: the register refuses; the kept list serves.
     let unreachable = format!("http://127.0.0.1:{}/trust-list", refused_port());
-    let next = client(&framework, unreachable.clone(), database.clone());
+    let next = client(&operator, unreachable.clone(), &store);
     assert!(next.refresh().await.is_err());
     assert_eq!(
         next.restore(&kept).await.unwrap().sequence(),
@@ -203,28 +181,26 @@ async fn a_kept_list_is_restored_until_exp_and_never_behind_the_persisted_state(
     assert_eq!(next.current().await.unwrap().sequence(), list.sequence());
 
     // Never after its exp.
-    framework.clock.set(list.exp());
-    let error = client(&framework, unreachable.clone(), database.clone())
+    operator.clock.set(list.exp());
+    let error = client(&operator, unreachable.clone(), &store)
         .restore(&kept)
         .await
         .unwrap_err();
     assert!(matches!(error, TrustClientError::Trust(_)), "{error}");
 
     // Never behind a newer list accepted since.
-    framework.clock.set(list.iat() + 60);
-    framework
-        .add_issuer(
-            "https://idsp.example",
-            &SigningKey::generate().unwrap(),
-            "https://idsp.example/status/",
-        )
-        .await;
-    let newer = client(&framework, framework.trust_list_url(), database.clone())
+    operator.clock.set(list.iat() + 60);
+    operator.add_issuer(
+        "https://idsp.example",
+        &SigningKey::generate().unwrap(),
+        "https://idsp.example/status/",
+    );
+    let newer = client(&operator, operator.trust_list_url(), &store)
         .refresh()
         .await
         .unwrap();
     assert!(newer.sequence() > list.sequence());
-    let error = client(&framework, unreachable, database)
+    let error = client(&operator, unreachable, &store)
         .restore(&kept)
         .await
         .unwrap_err();
@@ -234,81 +210,33 @@ async fn a_kept_list_is_restored_until_exp_and_never_behind_the_persisted_state(
     );
 }
 
-const ISS: &str = "https://idsp.example";
-const TTL: u64 = 600;
-
-/// A registered issuer publishing its status list on a stage, and a status client with a short
-/// fetch timeout (3 s) and bound on refetches (500 ms).
-struct StatusSetup {
-    framework: Framework,
-    stage: Stage,
-    uri: String,
-    trust: idv_fetch::TrustListClient,
-    statuses: StatusListClient,
-    _state: TestDb,
-}
-
-impl StatusSetup {
-    async fn new() -> Self {
-        let framework = Framework::start().await;
-        let (stage, address) = Stage::start().await;
-        let key = SigningKey::generate().unwrap();
-        framework
-            .add_issuer(ISS, &key, &format!("{address}/status/"))
-            .await;
-        let state = TestDb::sqlite().await;
-        let trust = client(
-            &framework,
-            framework.trust_list_url(),
-            state_db(&state).await,
-        );
-        let statuses = StatusListClient::new(
+/// A status client with a short fetch timeout (3 s) and bound on refetches (500 ms), index 9
+/// of the issuer's list invalid.
+async fn hanging_status_setup() -> StatusSetup {
+    let setup = StatusSetup::new(|clock| {
+        StatusListClient::new(
             fetcher_with_timeout(3000),
-            Arc::clone(&framework.clock) as Arc<dyn Clock>,
+            clock,
             Arc::new(DeterministicRandom::new(3)),
             StatusPolicy::default(),
             16,
         )
-        .with_stale_wait(Duration::from_millis(500));
-        let uri = format!("{address}/status/1");
-        let mut list = StatusListBuf::new(StatusBits::Two, 1024).unwrap();
-        list.set(9, Status::Invalid).unwrap();
-        let iat = framework.clock.now();
-        let claims = token_claims(uri.clone(), iat, Some(iat + DAY), Some(TTL), &list);
-        let token = issue_token(&claims, &key, None, None).unwrap();
-        stage.set("status/1", Reply::Body("application/statuslist+jwt", token));
-        Self {
-            framework,
-            stage,
-            uri,
-            trust,
-            statuses,
-            _state: state,
-        }
-    }
-
-    async fn status(&self, idx: u64) -> Result<Status, StatusClientError> {
-        let list = self.trust.current().await.unwrap();
-        let reference = StatusListReference {
-            idx,
-            uri: self.uri.clone(),
-        };
-        self.statuses
-            .status(&reference, ISS, &list)
-            .await
-            .map(|check| check.status)
-    }
+        .with_stale_wait(Duration::from_millis(500))
+    })
+    .await;
+    setup.publish(&[(9, Status::Invalid)], &setup.key);
+    setup
 }
 
 #[tokio::test]
 async fn a_hung_status_endpoint_costs_at_most_the_bound_within_ttl_then_fails_closed() {
-    let setup = StatusSetup::new().await;
+    let setup = hanging_status_setup().await;
     assert_eq!(setup.status(9).await.unwrap(), Status::Invalid);
     setup.stage.set("status/1", Reply::Hang);
 
     // Past the cache period (60 s), within the token's ttl (600 s): the cached list serves,
     // after one refetch abandoned at its bound; during the back-off at once.
-    setup.framework.clock.advance(61);
+    setup.operator.clock.advance(61);
     let started = Instant::now();
     assert_eq!(setup.status(9).await.unwrap(), Status::Invalid);
     let first = started.elapsed();
@@ -324,7 +252,7 @@ async fn a_hung_status_endpoint_costs_at_most_the_bound_within_ttl_then_fails_cl
     // Past the ttl: nothing usable. The decision waits for the refetch under way (or a new
     // one), at most the fetcher's timeout, then the status is unavailable; during the
     // back-off, at once.
-    setup.framework.clock.advance(TTL as i64);
+    setup.operator.clock.advance(TTL as i64);
     let started = Instant::now();
     let error = setup.status(9).await.unwrap_err();
     assert!(
@@ -347,15 +275,15 @@ async fn a_hung_status_endpoint_costs_at_most_the_bound_within_ttl_then_fails_cl
 
 #[tokio::test]
 async fn a_refusing_status_endpoint_leaves_the_cached_list_in_use_within_ttl() {
-    let setup = StatusSetup::new().await;
+    let setup = hanging_status_setup().await;
     assert_eq!(setup.status(9).await.unwrap(), Status::Invalid);
     setup.stage.close().await;
 
-    setup.framework.clock.advance(TTL as i64 - 1);
+    setup.operator.clock.advance(TTL as i64 - 1);
     assert_eq!(setup.status(9).await.unwrap(), Status::Invalid);
     assert_eq!(setup.status(3).await.unwrap(), Status::Valid);
 
-    setup.framework.clock.advance(1);
+    setup.operator.clock.advance(1);
     let error = setup.status(9).await.unwrap_err();
     assert!(
         matches!(
@@ -365,6 +293,6 @@ async fn a_refusing_status_endpoint_leaves_the_cached_list_in_use_within_ttl() {
         "{error}"
     );
     // After the back-off it is tried again: still refused, still closed.
-    setup.framework.clock.advance(120);
+    setup.operator.clock.advance(120);
     assert!(setup.status(9).await.is_err(), "still refused");
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use idv_fetch::http::PlainHttp;
 use idv_fetch::{FetchError, FetchPolicy, Fetcher};
 
-use crate::helpers::{Reply, Stage};
+use crate::helpers::{Reply, Stage, assert_redirect_not_followed};
 
 #[tokio::test]
 async fn body_within_the_cap_is_returned_with_its_content_type() {
@@ -43,14 +43,7 @@ async fn redirects_are_not_followed() {
     let (stage, address) = Stage::start().await;
     stage.set("doc", Reply::Body("text/plain", "target".into()));
     stage.set("moved", Reply::Redirect(format!("{address}/doc")));
-    let error = crate::helpers::fetcher()
-        .get(&format!("{address}/moved"), "*/*")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, FetchError::Status { status: 302, .. }),
-        "{error}"
-    );
+    assert_redirect_not_followed(&crate::helpers::fetcher(), &format!("{address}/moved")).await;
     assert_eq!(stage.hits(), 1);
 }
 

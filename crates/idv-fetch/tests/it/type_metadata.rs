@@ -5,18 +5,56 @@
 use std::sync::Arc;
 
 use idv_fetch::type_metadata::{RETRY_AFTER, TypeMetadataClient};
-use idv_jose::{Clock, JwkSet, ManualClock, SigningKey};
+use idv_jose::integrity::sha256_integrity;
+use idv_jose::{Clock, ManualClock, SigningKey};
 use idv_proto::sd_jwt_vc::vct::{AGE_VCT, IDENTITY_VCT};
-use idv_proto::trust::trust_list::{TRUST_LIST_TYP, TrustListClaims};
+use idv_proto::trust::credential_type::{DocumentReference, TypeMetadataReference};
+use idv_proto::trust::trust_list::TrustListClaims;
 use idv_trust::anchors::TrustAnchors;
-use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
-use trust_framework::credential_types::{PUBLISHED, references};
+use idv_trust::list::{ListPolicy, VerifiedTrustList, sign_trust_list, verify_trust_list};
 
 use crate::helpers::{DAY, Reply, Stage, T0, fetcher};
 
-/// A list signed by a test anchor whose `type_metadata` points at `base`.
+/// One credential type as a publisher serves it: its path segment, its Type Metadata document
+/// and its JSON Schema (draft-ietf-oauth-sd-jwt-vc "SD-JWT VC Type Metadata").
+struct Published {
+    vct: &'static str,
+    name: &'static str,
+    metadata: String,
+    schema: &'static str,
+}
+
+const SCHEMA: &str =
+    r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object"}"#;
+
+/// The two types the lists pin.
+fn published() -> [Published; 2] {
+    [(AGE_VCT, "uk-age-1"), (IDENTITY_VCT, "uk-identity-1")].map(|(vct, name)| Published {
+        vct,
+        name,
+        metadata: format!(r#"{{"vct":"{vct}","name":"{name}"}}"#),
+        schema: SCHEMA,
+    })
+}
+
+/// A list signed by a test anchor whose `type_metadata` pins the documents under `base`.
 fn list(base: &str) -> VerifiedTrustList {
     let anchor = SigningKey::generate().unwrap();
+    let type_metadata = published()
+        .into_iter()
+        .map(|p| {
+            let uri = format!("{base}/type-metadata/{}", p.name);
+            let reference = TypeMetadataReference {
+                uri_integrity: sha256_integrity(p.metadata.as_bytes()),
+                schema: Some(DocumentReference {
+                    uri: format!("{uri}/schema"),
+                    uri_integrity: sha256_integrity(p.schema.as_bytes()),
+                }),
+                uri,
+            };
+            (p.vct.to_owned(), reference)
+        })
+        .collect();
     let claims = TrustListClaims {
         iss: base.to_owned(),
         iat: T0,
@@ -27,25 +65,18 @@ fn list(base: &str) -> VerifiedTrustList {
         framework_versions_valid: Default::default(),
         entries: Vec::new(),
         relying_parties: Vec::new(),
-        type_metadata: references(base),
+        type_metadata,
     };
-    let header = idv_jose::jws::Header::es256(TRUST_LIST_TYP).with("kid", anchor.kid());
-    let compact = idv_jose::jws::sign_claims(&header, &claims, &anchor).unwrap();
-    let anchors = TrustAnchors::from_jwks(&JwkSet {
-        keys: vec![anchor.public_key().to_jwk()],
-    })
-    .unwrap();
+    let compact = sign_trust_list(&claims, &anchor).unwrap();
+    let anchors = TrustAnchors::from_keys([anchor.public_key().clone()]).unwrap();
     verify_trust_list(&compact, &anchors, T0, &ListPolicy::default()).unwrap()
 }
 
-/// Serves every published document as the trust framework does.
+/// Serves every document as pinned.
 fn publish(stage: &Stage) {
-    for published in PUBLISHED {
+    for published in published() {
         let name = format!("type-metadata/{}", published.name);
-        stage.set(
-            &name,
-            Reply::Body("application/json", published.metadata.into()),
-        );
+        stage.set(&name, Reply::Body("application/json", published.metadata));
         stage.set(
             &format!("{name}/schema"),
             Reply::Body("application/schema+json", published.schema.into()),
@@ -80,13 +111,12 @@ async fn pinned_types_are_fetched_once_and_held() {
 async fn a_document_served_wrongly_leaves_its_type_out_until_retried() {
     let (stage, base) = Stage::start().await;
     publish(&stage);
-    let age = PUBLISHED.iter().find(|p| p.vct == AGE_VCT).unwrap();
+    let [age, identity] = published();
     // Another media type for the schema, other bytes for the identity type.
     stage.set(
         "type-metadata/uk-age-1/schema",
         Reply::Body("text/html", age.schema.into()),
     );
-    let identity = PUBLISHED.iter().find(|p| p.vct == IDENTITY_VCT).unwrap();
     stage.set(
         "type-metadata/uk-identity-1",
         Reply::Body("application/json", format!("{} ", identity.metadata)),

@@ -1,6 +1,5 @@
 //! Fixed fixtures: an operator anchor, an issuer, and a §8.3-style list signed on demand.
 
-use idv_jose::jws::{self, Header};
 use idv_jose::{JwkSet, PublicKey, SigningKey};
 use idv_proto::claims_path::ClaimsPath;
 use idv_proto::jwk_set;
@@ -9,10 +8,10 @@ use idv_proto::trust::entry::{
     Service, ServiceEntry, ServiceStatus, StatusChange, SupplementaryCode,
 };
 use idv_proto::trust::relying_party::{Purpose, RelyingPartyEntry, RelyingPartyStatus};
-use idv_proto::trust::trust_list::{FrameworkValidity, TRUST_LIST_TYP, TrustListClaims};
+use idv_proto::trust::trust_list::{FrameworkValidity, TrustListClaims};
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::evaluate::{IssuanceWindow, IssuerQuery};
-use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
+use idv_trust::list::{ListPolicy, VerifiedTrustList, sign_trust_list, verify_trust_list};
 
 /// 2026-01-01T00:00:00Z.
 pub(crate) const NOW: i64 = 1_767_225_600;
@@ -81,8 +80,7 @@ impl Fixture {
 }
 
 pub(crate) fn sign_list(claims: &TrustListClaims, key: &SigningKey) -> String {
-    let header = Header::es256(TRUST_LIST_TYP).with("kid", key.kid());
-    jws::sign_claims(&header, claims, key).unwrap()
+    sign_trust_list(claims, key).unwrap()
 }
 
 pub(crate) fn path(json: &str) -> ClaimsPath {

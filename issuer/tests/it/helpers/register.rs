@@ -250,7 +250,7 @@ impl CertifiedIssuer {
             .unwrap();
         let mut accepted = 0;
         for _ in 0..600 {
-            accepted = idv_fetch::trust_list::load_state(&state)
+            accepted = idv_service_kit::db::trust_list_state::load(&state)
                 .await
                 .unwrap()
                 .map_or(0, |state| state.sequence);
