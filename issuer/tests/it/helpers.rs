@@ -19,6 +19,7 @@ use idv_service_kit::Secret;
 use idv_service_kit::db::PoolSettings;
 use idv_status_list::{Status, StatusPolicy};
 use idv_test_support::TestDb;
+use idv_test_support::server::TestServer;
 use issuer::config::IssuerConfig;
 use issuer::issuance::setup::initialise;
 use issuer::startup::Application;
@@ -26,8 +27,6 @@ use issuer::store::Store;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// The tests' "now": 2026-05-28T20:26:40Z.
 pub(crate) const T0: i64 = 1_780_000_000;
@@ -43,8 +42,7 @@ pub(crate) struct TestApp {
     pub(crate) token: String,
     pub(crate) clock: Arc<ManualClock>,
     pub(crate) config: IssuerConfig,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<std::io::Result<()>>>,
+    server: TestServer,
 }
 
 pub(crate) fn test_config(db: &TestDb) -> IssuerConfig {
@@ -135,28 +133,18 @@ impl TestApp {
         .await
         .unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
         Self {
             address,
             client: reqwest::Client::new(),
             token,
             clock,
             config,
-            shutdown: Some(shutdown),
-            server: Some(server),
+            server: TestServer::spawn(|stopped| app.run_until(stopped)),
         }
     }
 
     pub(crate) async fn stop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.await.unwrap().unwrap();
-        }
+        self.server.stop().await.unwrap();
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
