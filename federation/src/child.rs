@@ -10,6 +10,7 @@
 //!   the operators' commands (`issuer registration`, `verifier tenant add|attest`).
 
 mod binaries;
+mod commands;
 mod federation;
 mod init_output;
 mod service;

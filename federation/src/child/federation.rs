@@ -4,12 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use idv_service_kit::Secret;
-use serde_json::Value;
 
 use super::binaries::Binaries;
 use super::init_output::{parse_token, parse_trust_framework_init};
 use super::service::ChildService;
-use crate::deployment::{Deployment, Endpoints, TenantAccount, parse_tenant};
+use crate::deployment::Endpoints;
 use crate::error::LaunchError;
 use crate::ports::free_port;
 
@@ -46,11 +45,11 @@ pub struct ExtraSettings {
 /// The three services as child processes.
 #[derive(Debug)]
 pub struct ProcessFederation {
-    bins: Binaries,
-    endpoints: Endpoints,
-    data_dir: PathBuf,
-    issuer_env: Vec<(String, String)>,
-    verifier_env: Vec<(String, String)>,
+    pub(super) bins: Binaries,
+    pub(super) endpoints: Endpoints,
+    pub(super) data_dir: PathBuf,
+    pub(super) issuer_env: Vec<(String, String)>,
+    pub(super) verifier_env: Vec<(String, String)>,
     /// Stopped last (declared last): the services below depend on it.
     services: Vec<ChildService>,
 }
@@ -259,57 +258,4 @@ async fn start_on_free_port(
 
 fn tracing_note(name: &str, attempt: usize) {
     eprintln!("{name}: its reserved port was taken (attempt {attempt}); retrying on another");
-}
-
-impl Deployment for ProcessFederation {
-    fn endpoints(&self) -> &Endpoints {
-        &self.endpoints
-    }
-
-    async fn issuer_registration(&self) -> Result<Value, LaunchError> {
-        let output = self
-            .bins
-            .run("issuer", &["registration"], &self.issuer_env)
-            .await?;
-        serde_json::from_str(&output).map_err(|e| LaunchError::failed("issuer registration", e))
-    }
-
-    async fn add_tenant(&self, name: &str, client_id: &str) -> Result<TenantAccount, LaunchError> {
-        let output = self
-            .bins
-            .run(
-                "verifier",
-                &[
-                    "tenant",
-                    "add",
-                    "--name",
-                    name,
-                    "--client-id",
-                    client_id,
-                    "--json",
-                ],
-                &self.verifier_env,
-            )
-            .await?;
-        parse_tenant(&output)
-    }
-
-    async fn install_attestation(
-        &self,
-        tenant_id: &str,
-        attestation: &str,
-    ) -> Result<(), LaunchError> {
-        let file = self.data_dir.join(format!("{tenant_id}.attestation.jwt"));
-        std::fs::write(&file, attestation)
-            .map_err(LaunchError::io("cannot write the attestation file"))?;
-        let file = file.display().to_string();
-        self.bins
-            .run(
-                "verifier",
-                &["tenant", "attest", tenant_id, &file],
-                &self.verifier_env,
-            )
-            .await
-            .map(drop)
-    }
 }
