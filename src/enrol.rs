@@ -7,10 +7,10 @@ use idv_service_kit::Secret;
 
 use crate::api::CallError;
 use crate::employer::Employer;
-use crate::launch::{Deployment, LaunchError, TenantAccount};
 use crate::operator::{
     RegisteredProvider, RelyingPartySpec, SpecError, TrustFrameworkOperator, idsp_entry,
 };
+use idv_federation::{Deployment, LaunchError, TenantAccount};
 
 /// Why a party could not be put on the register.
 #[derive(Debug, thiserror::Error)]

@@ -5,8 +5,9 @@
 //!
 //! The flow, and the module for each party:
 //!
-//! 1. [`launch`]: the three services start on 127.0.0.1, initialised (`init`) with their own
-//!    databases, either in this process or as child processes of their binaries.
+//! 1. [`idv_federation`] (the harness): the three services start on 127.0.0.1, initialised
+//!    (`init`) with their own databases, either in this process or as child processes of
+//!    their binaries.
 //! 2. [`operator`] + [`enrol`]: the register's operator registers the issuer as an IDSP
 //!    certified for right to work and age, and each relying party with its purposes; the
 //!    verifier's operator creates their tenants, whose request-signing keys the register
@@ -19,10 +20,7 @@
 //!
 //! [`api`] is the small JSON client all of them use.
 
-pub mod api;
 pub mod citizen;
-pub mod employer;
 pub mod enrol;
-pub mod launch;
-pub mod operator;
-pub mod provider;
+
+pub use idv_federation::{api, employer, operator, provider};

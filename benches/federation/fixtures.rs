@@ -4,7 +4,6 @@
 //! entries, 1 % of them revoked.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -13,15 +12,10 @@ use idv_checks::{CheckOutcome, Template, Templates};
 use idv_jose::jws::{Header, sign_claims};
 use idv_jose::random::DeterministicRandom;
 use idv_jose::{JwkSet, ManualClock, PublicKey, SigningKey};
-use idv_proto::jwk_set;
 use idv_proto::oid4vci::proof::PROOF_JWT_TYP;
 use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::sd_jwt_vc::status::StatusListReference;
-use idv_proto::trust::entry::{
-    Certificate, CodeStatus, IssuerBinding, LevelOfConfidence, Organisation, Role, SchemeCode,
-    Service, ServiceEntry, ServiceStatus, StatusChange, SupplementaryCode,
-};
-use idv_proto::trust::trust_list::{FrameworkValidity, TRUST_LIST_TYP, TrustListClaims};
+use idv_proto::trust::trust_list::TRUST_LIST_TYP;
 use idv_sdjwt::holder::HeldSdJwt;
 use idv_sdjwt::vc;
 use idv_status_list::{Status, StatusBits, StatusListBuf, StatusPolicy, VerifiedStatusList};
@@ -29,6 +23,13 @@ use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
 use issuer::issuance::credential::{Envelope, IdentityDocument, ProofedIdentity, issue_identity};
 use serde_json::{Value, json};
+
+use register::trust_list_claims;
+
+mod corpus;
+mod register;
+
+pub(crate) use corpus::{CorpusCase, corpus_dir};
 
 pub(crate) const DAY: i64 = 24 * 60 * 60;
 /// 2026-01-01T12:00:00Z: the verifier's, issuer's and holder's clock in every benchmark.
@@ -40,7 +41,7 @@ pub(crate) const NONCE: &str = "n-0S6_WzA2Mj-4f7d";
 /// Providers on the trust list.
 pub(crate) const TRUST_LIST_ENTRIES: usize = 10_000;
 /// Where our IDSP sits on the list (any position costs the same: lookups go through indexes).
-const ISSUER_POSITION: usize = 6_789;
+pub(crate) const ISSUER_POSITION: usize = 6_789;
 /// Entries of the status list.
 pub(crate) const STATUS_LIST_ENTRIES: u64 = 1_000_000;
 /// The status list index of the presented credential.
@@ -180,85 +181,6 @@ pub(crate) fn trust_list_policy() -> ListPolicy {
     }
 }
 
-/// 10,000 certified IDSPs, each with its own key; ours among them.
-fn trust_list_claims(issuer: &PublicKey) -> TrustListClaims {
-    let entries = (0..TRUST_LIST_ENTRIES)
-        .map(|position| {
-            if position == ISSUER_POSITION {
-                entry(position, ISS, issuer)
-            } else {
-                let key = SigningKey::generate().unwrap();
-                let iss = format!("https://id.idsp-{position:05}.example.co.uk");
-                entry(position, &iss, key.public_key())
-            }
-        })
-        .collect();
-    TrustListClaims {
-        iss: "https://trust.sim.ofdia.example".into(),
-        iat: NOW - 60,
-        exp: NOW + DAY,
-        next_update: NOW + 3600,
-        list_id: "uk-dvs-register".into(),
-        sequence: 42,
-        framework_versions_valid: [("1.0".to_owned(), FrameworkValidity::default())]
-            .into_iter()
-            .collect(),
-        entries,
-        relying_parties: Vec::new(),
-        type_metadata: Default::default(),
-    }
-}
-
-fn entry(position: usize, iss: &str, key: &PublicKey) -> ServiceEntry {
-    let certified_since = NOW - 200 * DAY;
-    let mut jwk = serde_json::to_value(key.to_jwk()).unwrap();
-    jwk["kid"] = key.thumbprint().into();
-    ServiceEntry {
-        entry_id: format!("dvs-{position:06}"),
-        organisation: Organisation {
-            name: format!("Example IDSP {position} Ltd"),
-            company_number: Some(format!("{:08}", 1_000_000 + position)),
-        },
-        service: Service {
-            service_id: "svc-01".into(),
-            name: "Example Reusable ID".into(),
-        },
-        roles: vec![Role::Idsp],
-        framework_version: "1.0".into(),
-        certificate: Certificate {
-            id: format!("CAB-7-2026-{position}"),
-            cab: "Example CAB (UKAS 1234)".into(),
-            issued: certified_since,
-            expires: NOW + 900 * DAY,
-        },
-        supplementary_codes: [SchemeCode::Rtw, SchemeCode::Age]
-            .into_iter()
-            .map(|code| SupplementaryCode {
-                code,
-                status: CodeStatus::Certified,
-            })
-            .collect(),
-        max_loc: LevelOfConfidence::Medium,
-        status: ServiceStatus::Certified,
-        status_since: certified_since,
-        status_history: vec![StatusChange {
-            status: ServiceStatus::Certified,
-            since: certified_since,
-            reason: None,
-        }],
-        issuer: IssuerBinding {
-            iss: vec![iss.into()],
-            jwks: jwk_set::JwkSet { keys: vec![jwk] },
-            x5c_roots_sha256: Vec::new(),
-            status_list_uris_prefix: vec![format!("{iss}/status/")],
-            vct: vec![
-                idv_checks::templates::IDENTITY_VCT.into(),
-                idv_checks::templates::AGE_VCT.into(),
-            ],
-        },
-    }
-}
-
 /// A 2-bit list of 1,000,000 entries (the issuer's format), 1 % revoked and 0.1 % suspended at
 /// scattered indices, signed by the issuer; and the presented credential's (valid) reference.
 fn status_list_token(issuer: &SigningKey) -> (String, StatusListReference) {
@@ -357,35 +279,4 @@ fn proof(key: &SigningKey) -> String {
     let header = Header::es256(PROOF_JWT_TYP).with("jwk", json!(key.public_key().to_jwk()));
     let claims = json!({ "aud": ISS, "iat": NOW, "nonce": "c-nonce-7Hq2" });
     sign_claims(&header, &claims, key).unwrap()
-}
-
-/// The SD-JWT conformance corpus (testdata/README.md).
-pub(crate) fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/sd-jwt-conformance")
-}
-
-/// One case of the SD-JWT conformance corpus (testdata/sd-jwt-conformance).
-pub(crate) struct CorpusCase {
-    pub(crate) presentation: String,
-    pub(crate) case: Value,
-    pub(crate) expected: Value,
-}
-
-impl CorpusCase {
-    pub(crate) fn load(name: &str) -> Self {
-        let dir = corpus_dir().join(name);
-        let read = |file: &str| std::fs::read_to_string(dir.join(file));
-        Self {
-            presentation: read("presentation.txt").unwrap().trim_end().to_owned(),
-            case: serde_json::from_str(&read("case.json").unwrap()).unwrap(),
-            // Negative cases have none.
-            expected: read("expected.json")
-                .map(|text| serde_json::from_str(&text).unwrap())
-                .unwrap_or(Value::Null),
-        }
-    }
-
-    pub(crate) fn str(&self, name: &str) -> &str {
-        self.case[name].as_str().unwrap()
-    }
 }

@@ -1,21 +1,22 @@
 //! `World`: the federation as child processes, with the identity provider certified for RTW
 //! and AGE, an employer (right to work) and a shop (age over 18) onboarded, and a citizen's
-//! `wallet-sim` data directory; plus the wallet binary driven with `--json`.
+//! `wallet-sim` data directory; the wallet binary driven with `--json` is in [`crate::wallet_cli`].
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use federated_idv::employer::CheckResult;
 use federated_idv::enrol::{self, OnboardedRelyingParty, ProviderSpec};
-use federated_idv::launch::Deployment as _;
-use federated_idv::launch::child::{Binaries, Databases, ExtraSettings, ProcessFederation};
 use federated_idv::operator::{RelyingPartySpec, TrustFrameworkOperator};
 use federated_idv::provider::{AGE, IDENTITY, IssuerOperator, proofed_citizen};
+use idv_federation::Deployment as _;
+use idv_federation::child::{Binaries, Databases, ExtraSettings, ProcessFederation};
 use idv_jose::{Clock as _, SystemClock};
 use idv_service_kit::Secret;
 use idv_test_support::TestDb;
 use serde_json::Value;
 use tempfile::TempDir;
+
+use crate::wallet_cli::{WalletCli, WalletRun};
 
 /// Longest wait for a check to finish after the wallet answered.
 pub(crate) const RESULT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -220,69 +221,6 @@ impl World {
             .await
             .unwrap_or_else(|e| panic!("{e}\nwallet: {presented:?}\n{}", self.logs()));
         (presented, result)
-    }
-}
-
-/// The `wallet-sim` binary with the citizen's data directory and the pinned trust settings.
-pub(crate) struct WalletCli {
-    bins: Binaries,
-    pub(crate) data_dir: PathBuf,
-    trust_list_url: String,
-    anchor_file: PathBuf,
-}
-
-/// One `wallet-sim --json` run.
-#[derive(Debug)]
-pub(crate) struct WalletRun {
-    pub(crate) status: Option<i32>,
-    pub(crate) output: Value,
-    pub(crate) stderr: String,
-}
-
-impl WalletRun {
-    /// The JSON output of a successful run.
-    pub(crate) fn success(self, world: &World) -> Value {
-        assert_eq!(
-            self.status,
-            Some(0),
-            "wallet-sim failed: {:#}\n{}\n{}",
-            self.output,
-            self.stderr,
-            world.logs()
-        );
-        self.output
-    }
-}
-
-impl WalletCli {
-    /// The `wallet-sim --data-dir … --trust-list-url … --trust-anchor … --json <args>` command.
-    pub(crate) fn command(&self, args: &[&str]) -> std::process::Command {
-        let mut command = self.bins.command("wallet-sim");
-        command
-            .arg("--data-dir")
-            .arg(&self.data_dir)
-            .args(["--trust-list-url", &self.trust_list_url])
-            .arg("--trust-anchor")
-            .arg(&self.anchor_file)
-            .arg("--json")
-            .args(args);
-        command
-    }
-
-    /// Runs [`WalletCli::command`] to its end.
-    pub(crate) async fn run(&self, args: &[&str]) -> WalletRun {
-        let mut command = self.command(args);
-        let output = tokio::task::spawn_blocking(move || command.output())
-            .await
-            .unwrap()
-            .unwrap();
-        WalletRun {
-            status: output.status.code(),
-            output: serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-                Value::String(String::from_utf8_lossy(&output.stdout).into_owned())
-            }),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
     }
 }
 

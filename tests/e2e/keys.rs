@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use federated_idv::launch::Deployment as _;
-use federated_idv::launch::child::ExtraSettings;
+use idv_federation::Deployment as _;
+use idv_federation::child::ExtraSettings;
 use idv_service_kit::db::{Database, PoolSettings};
 use idv_test_support::softhsm::SoftHsm;
 use serde_json::Value;

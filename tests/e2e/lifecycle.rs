@@ -2,8 +2,8 @@
 //! credential, the verifier is restarted while a citizen is answering.
 
 use federated_idv::citizen::Citizen;
-use federated_idv::launch::Deployment as _;
 use federated_idv::provider::IDENTITY;
+use idv_federation::Deployment as _;
 
 use crate::helpers::{Backend, RESULT_TIMEOUT, World};
 

@@ -15,6 +15,7 @@
 
 mod exposition;
 mod helpers;
+mod wallet_cli;
 
 mod checks;
 mod keys;

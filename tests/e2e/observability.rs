@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use federated_idv::launch::Deployment as _;
-use federated_idv::launch::child::ExtraSettings;
+use idv_federation::Deployment as _;
+use idv_federation::child::ExtraSettings;
 use serde_json::Value;
 
 use crate::exposition::Scrape;

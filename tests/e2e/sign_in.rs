@@ -8,8 +8,8 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::Stdio;
 
-use federated_idv::launch::free_port;
 use federated_idv::provider::{AGE, IDENTITY, proofed_citizen};
+use idv_federation::free_port;
 use idv_jose::{Clock as _, SystemClock};
 use idv_test_support::oidc_provider::{OidcClient, OidcProvider};
 use idv_test_support::openid_client::http_client;
@@ -25,7 +25,7 @@ use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use federated_idv::launch::Deployment as _;
+use idv_federation::Deployment as _;
 
 use crate::helpers::{Backend, World};
 

@@ -16,10 +16,13 @@
 //! [`oidc_provider`]: a real OpenID Provider (the npm `oidc-provider`, run by node) and a
 //! citizen's browser that signs in there, for relying parties under test.
 //!
+//! [`server`]: a server task a test starts and stops.
+//!
 //! [`softhsm`]: a SoftHSM2 token in a temporary folder, for keys held through PKCS#11.
 
 pub mod oidc_provider;
 pub mod openid_client;
+pub mod server;
 pub mod softhsm;
 
 use std::fmt;

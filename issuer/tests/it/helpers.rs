@@ -4,30 +4,27 @@
 //! core to check what it receives.
 
 pub(crate) mod login;
+mod offers;
 pub(crate) mod register;
+mod wallet;
+
+pub(crate) use offers::person;
+pub(crate) use wallet::{Wallet, proof_with};
 
 use std::sync::Arc;
 
-use idv_jose::jws::{self, Header};
-use idv_jose::{Clock, JwkSet, ManualClock, PublicKey, SigningKey, SystemRandom};
-use idv_proto::oid4vci::credential_offer::{CredentialOffer, PRE_AUTHORIZED_CODE_GRANT_TYPE};
-use idv_proto::oid4vci::proof::PROOF_JWT_TYP;
-use idv_proto::sd_jwt_vc::status::StatusListReference;
-use idv_sdjwt::holder::HeldSdJwt;
-use idv_sdjwt::vc;
+use idv_jose::{Clock, ManualClock, SystemRandom};
 use idv_service_kit::Secret;
 use idv_service_kit::db::PoolSettings;
-use idv_status_list::{Status, StatusPolicy};
 use idv_test_support::TestDb;
+use idv_test_support::server::TestServer;
 use issuer::config::IssuerConfig;
 use issuer::issuance::setup::initialise;
 use issuer::startup::Application;
 use issuer::store::Store;
 use reqwest::{Response, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// The tests' "now": 2026-05-28T20:26:40Z.
 pub(crate) const T0: i64 = 1_780_000_000;
@@ -43,8 +40,7 @@ pub(crate) struct TestApp {
     pub(crate) token: String,
     pub(crate) clock: Arc<ManualClock>,
     pub(crate) config: IssuerConfig,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<std::io::Result<()>>>,
+    server: TestServer,
 }
 
 pub(crate) fn test_config(db: &TestDb) -> IssuerConfig {
@@ -135,28 +131,18 @@ impl TestApp {
         .await
         .unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
         Self {
             address,
             client: reqwest::Client::new(),
             token,
             clock,
             config,
-            shutdown: Some(shutdown),
-            server: Some(server),
+            server: TestServer::spawn(|stopped| app.run_until(stopped)),
         }
     }
 
     pub(crate) async fn stop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.await.unwrap().unwrap();
-        }
+        self.server.stop().await.unwrap();
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -201,288 +187,9 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Records [`person`]; returns the identity id.
-    pub(crate) async fn record_identity(&self) -> String {
-        self.record(&person()).await
-    }
-
-    /// Records a proofed identity; returns its id.
-    pub(crate) async fn record(&self, identity: &Value) -> String {
-        let response = self.post("/v1/identities", identity).await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let body: Value = response.json().await.unwrap();
-        body["identity_id"].as_str().unwrap().to_owned()
-    }
-
-    /// Creates an offer; returns the operator's response.
-    pub(crate) async fn create_offer(
-        &self,
-        identity_id: &str,
-        ids: &[&str],
-        tx_code: bool,
-    ) -> Value {
-        let response = self
-            .post(
-                &format!("/v1/identities/{identity_id}/offers"),
-                &json!({"credential_configuration_ids": ids, "tx_code": tx_code}),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.unwrap()
-    }
-
-    /// A new identity with an offer of `ids` (with a `tx_code`), fetched by the wallet.
-    pub(crate) async fn offer(&self, ids: &[&str]) -> Offer {
-        let identity_id = self.record_identity().await;
-        let created = self.create_offer(&identity_id, ids, true).await;
-        let offer = self.wallet().fetch_offer(&created).await;
-        Offer {
-            identity_id,
-            tx_code: created["tx_code"].as_str().map(str::to_owned),
-            created,
-            code: offer
-                .grants
-                .unwrap()
-                .pre_authorized_code
-                .unwrap()
-                .pre_authorized_code,
-        }
-    }
-
-    /// An offer of `ids` redeemed for an access token.
-    pub(crate) async fn access_token(&self, ids: &[&str]) -> (Offer, String) {
-        let offer = self.offer(ids).await;
-        let response = self
-            .wallet()
-            .token(&offer.code, offer.tx_code.as_deref())
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let body: Value = response.json().await.unwrap();
-        (offer, body["access_token"].as_str().unwrap().to_owned())
-    }
-
-    /// The access token for an operator's offer response (`created`), as a wallet gets it.
-    pub(crate) async fn redeem(&self, created: &Value) -> String {
-        let offer = self.wallet().fetch_offer(created).await;
-        let code = offer
-            .grants
-            .unwrap()
-            .pre_authorized_code
-            .unwrap()
-            .pre_authorized_code;
-        let response = self
-            .wallet()
-            .token(&code, created["tx_code"].as_str())
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let body: Value = response.json().await.unwrap();
-        body["access_token"].as_str().unwrap().to_owned()
-    }
-
     pub(crate) fn wallet(&self) -> Wallet<'_> {
         Wallet { app: self }
     }
-}
-
-/// An offer as the tests use it.
-pub(crate) struct Offer {
-    pub(crate) identity_id: String,
-    pub(crate) created: Value,
-    pub(crate) code: String,
-    pub(crate) tx_code: Option<String>,
-}
-
-/// A valid proofed identity.
-pub(crate) fn person() -> Value {
-    json!({
-        "given_name": "Ada",
-        "family_name": "Lovelace",
-        "birthdate": "1990-12-10",
-        "nationalities": ["GB"],
-        "document": {"type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31"},
-        "portrait": "data:image/jpeg;base64,/9j/4AAQSkZJRg==",
-        "level_of_confidence": "medium",
-        "gpg45_profile": "M1B",
-        "proofed_at": T0 - 600
-    })
-}
-
-/// The holder side of OpenID4VCI.
-pub(crate) struct Wallet<'a> {
-    app: &'a TestApp,
-}
-
-impl Wallet<'_> {
-    /// Follows `credential_offer_uri` from the operator's response.
-    pub(crate) async fn fetch_offer(&self, created: &Value) -> CredentialOffer {
-        let response = self.fetch_offer_response(created).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.headers()["cache-control"], "no-store");
-        response.json().await.unwrap()
-    }
-
-    pub(crate) async fn fetch_offer_response(&self, created: &Value) -> Response {
-        let uri = created["credential_offer_uri"].as_str().unwrap();
-        self.app
-            .client
-            .get(self.app.local(uri))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// `POST /token` with the pre-authorized code grant.
-    pub(crate) async fn token(&self, code: &str, tx_code: Option<&str>) -> Response {
-        let mut form = vec![
-            ("grant_type", PRE_AUTHORIZED_CODE_GRANT_TYPE),
-            ("pre-authorized_code", code),
-        ];
-        if let Some(tx_code) = tx_code {
-            form.push(("tx_code", tx_code));
-        }
-        self.token_form(&form).await
-    }
-
-    pub(crate) async fn token_form(&self, form: &[(&str, &str)]) -> Response {
-        self.app
-            .client
-            .post(self.app.url("/token"))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// A fresh `c_nonce`.
-    pub(crate) async fn nonce(&self) -> String {
-        let response = self
-            .app
-            .client
-            .post(self.app.url("/nonce"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.headers()["cache-control"], "no-store");
-        let body: Value = response.json().await.unwrap();
-        body["c_nonce"].as_str().unwrap().to_owned()
-    }
-
-    /// An `openid4vci-proof+jwt` for `key`, as a wallet signs it.
-    pub(crate) fn proof(&self, key: &SigningKey, nonce: &str) -> String {
-        proof_with(
-            key,
-            PROOF_JWT_TYP,
-            &json!({"aud": self.app.public_url(), "iat": self.app.clock.now(), "nonce": nonce}),
-        )
-    }
-
-    /// `POST /credential` with `body` and `access_token`.
-    pub(crate) async fn credential(&self, access_token: &str, body: &Value) -> Response {
-        self.app
-            .client
-            .post(self.app.url("/credential"))
-            .bearer_auth(access_token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// The issuer's published keys.
-    pub(crate) async fn issuer_keys(&self) -> JwkSet {
-        let body: Value = self
-            .app
-            .client
-            .get(self.app.url("/.well-known/jwt-vc-issuer"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(body["issuer"], self.app.public_url());
-        serde_json::from_value(body["jwks"].clone()).unwrap()
-    }
-
-    /// The published key with this `kid`.
-    pub(crate) async fn issuer_key(&self, kid: &str) -> PublicKey {
-        let keys = self.issuer_keys().await;
-        let jwk = keys
-            .find(kid)
-            .unwrap_or_else(|| panic!("kid {kid} is not published"));
-        PublicKey::from_jwk(jwk).unwrap()
-    }
-
-    /// Receives an issued credential as a holder must (RFC 9901 §7.2): signature with the
-    /// published key its header names, every disclosure, `typ` `dc+sd-jwt`, bound to `holder`.
-    pub(crate) async fn receive(&self, credential: &str, holder: &SigningKey) -> HeldSdJwt {
-        let kid = jws::UnverifiedJws::parse(credential.split('~').next().unwrap())
-            .unwrap()
-            .header()
-            .kid()
-            .unwrap()
-            .to_owned();
-        let issuer_key = self.issuer_key(&kid).await;
-        let held = HeldSdJwt::receive(
-            credential,
-            &issuer_key,
-            vc::accepted_typ(false),
-            self.app.clock.now(),
-        )
-        .unwrap();
-        assert_eq!(held.claims()["iss"], self.app.public_url());
-        let cnf = idv_sdjwt::verify::holder_key(held.claims()).unwrap();
-        assert_eq!(&cnf, holder.public_key(), "bound to the proven key");
-        held
-    }
-
-    /// The status of a received credential, from its verified status list token.
-    pub(crate) async fn status(&self, held: &HeldSdJwt) -> Status {
-        let reference: StatusListReference =
-            serde_json::from_value(held.claims()["status"]["status_list"].clone()).unwrap();
-        let response = self
-            .app
-            .client
-            .get(self.app.local(&reference.uri))
-            .header("accept", "application/statuslist+jwt")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/statuslist+jwt"
-        );
-        let token = response.text().await.unwrap();
-        let kid = jws::UnverifiedJws::parse(&token)
-            .unwrap()
-            .header()
-            .kid()
-            .unwrap()
-            .to_owned();
-        let key = self.issuer_key(&kid).await;
-        let verified = idv_status_list::verify::verify_status_list_token(
-            &reference,
-            &token,
-            &key,
-            self.app.clock.as_ref(),
-            &StatusPolicy::default(),
-        )
-        .unwrap();
-        assert!(verified.exp().is_some() && verified.ttl().is_some());
-        verified.status(reference.idx).unwrap()
-    }
-}
-
-/// A proof JWT with any `typ` and claims, the holder key in the `jwk` header.
-pub(crate) fn proof_with(key: &SigningKey, typ: &str, claims: &Value) -> String {
-    jws::sign_claims(
-        &Header::es256(typ).with("jwk", json!(key.public_key().to_jwk())),
-        claims,
-        key,
-    )
-    .unwrap()
 }
 
 /// The `error` and `error_description` of an error response, after checking its status.

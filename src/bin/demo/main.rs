@@ -19,10 +19,9 @@ use clap::Parser;
 use federated_idv::citizen::Citizen;
 use federated_idv::employer::CheckResult;
 use federated_idv::enrol::{self, OnboardedRelyingParty, ProviderSpec};
-use federated_idv::launch::in_process::{InProcessFederation, ShiftedClock, TRUST_REFRESH_SECS};
-use federated_idv::launch::{Deployment, report};
 use federated_idv::operator::RelyingPartySpec;
 use federated_idv::provider::{AGE, IDENTITY, proofed_citizen};
+use idv_federation::{Deployment, Federation, ShiftedClock, report};
 use idv_jose::Clock;
 use wallet_sim::presentation::PresentationOutcome;
 
@@ -32,6 +31,10 @@ use crate::print::{consent, detail, step, utc};
 /// it issues, and its credentials carry only their day of issuance (`iat` rounded down), which
 /// the verifier checks the provider was certified on.
 const REGISTERED_DAYS_AGO: i64 = 2;
+/// How often the verifier and the issuer refetch the register here
+/// (`[trust] refresh_secs`), so that a change tried by hand (a suspension) shows in the next
+/// check, offer or issuance within seconds.
+const TRUST_REFRESH_SECS: u64 = 5;
 /// Longest wait for a check's result.
 const RESULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Claims an age check must never receive.
@@ -113,7 +116,16 @@ async fn run(args: Args) -> Result<(), Failure> {
         1,
         "The services start, each initialised by its operator (`init`)",
     );
-    let federation = InProcessFederation::start(&data_dir, register_clock.clone()).await?;
+    let federation = Federation::builder()
+        .data_dir(&data_dir)
+        .trust_framework_clock(register_clock.clone())
+        .trust_refresh_secs(TRUST_REFRESH_SECS)
+        .issuer_checks_register()
+        .issuer_config(|config| config.metadata.display_name = "Example Reusable ID".into())
+        .with_issuer()
+        .with_verifier()
+        .start()
+        .await?;
     let endpoints = federation.endpoints().clone();
     detail("trust framework", &endpoints.trust_framework);
     detail("issuer (IDSP)", &endpoints.issuer);
@@ -150,7 +162,7 @@ struct Story {
 }
 
 async fn story(
-    federation: &InProcessFederation,
+    federation: &Federation,
     register_clock: &ShiftedClock,
     data_dir: &Path,
 ) -> Result<Story, Failure> {
@@ -472,7 +484,7 @@ fn fresh_directory(dir: &Path) -> Result<(), Failure> {
     }
 }
 
-async fn keep_running(federation: &InProcessFederation, story: &Story, data_dir: &Path) {
+async fn keep_running(federation: &Federation, story: &Story, data_dir: &Path) {
     let endpoints = federation.endpoints();
     let key = story.employer.api_key().expose();
     let issuer_token = endpoints.issuer_token.expose();

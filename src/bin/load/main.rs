@@ -44,7 +44,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use federated_idv::citizen::Citizen;
 use federated_idv::employer::{CheckResult, Employer};
-use federated_idv::launch::child::ExtraSettings;
+use idv_federation::child::ExtraSettings;
 use idv_jose::SigningKey;
 use tokio::sync::Mutex;
 
@@ -150,7 +150,7 @@ struct Failure(String);
 
 impl<E: std::error::Error> From<E> for Failure {
     fn from(error: E) -> Self {
-        Self(federated_idv::launch::report(&error))
+        Self(idv_federation::report(&error))
     }
 }
 
@@ -448,7 +448,7 @@ const POLL_INTERVAL: Duration = Duration::from_millis(10);
 /// One complete check: created, answered by the wallet, its result read until it ended.
 async fn one_check(employer: &Employer, wallet: &Wallet) -> Result<(), String> {
     let failed = |step: &str, error: &dyn std::error::Error| {
-        format!("{step}: {}", federated_idv::launch::report(error))
+        format!("{step}: {}", idv_federation::report(error))
     };
     let created = employer
         .create_check("right_to_work")

@@ -7,10 +7,10 @@ use std::process::{Command, Stdio};
 use federated_idv::citizen::Citizen;
 use federated_idv::employer::Employer;
 use federated_idv::enrol::{self, ProviderSpec};
-use federated_idv::launch::child::{Binaries, Databases, ExtraSettings, ProcessFederation};
-use federated_idv::launch::{Deployment as _, Endpoints};
 use federated_idv::operator::RelyingPartySpec;
 use federated_idv::provider::{IDENTITY, IssuerOperator};
+use idv_federation::child::{Binaries, Databases, ExtraSettings, ProcessFederation};
+use idv_federation::{Deployment as _, Endpoints};
 use idv_jose::{Clock as _, SystemClock};
 use idv_service_kit::Secret;
 use serde_json::{Value, json};
@@ -233,7 +233,7 @@ impl World {
         let failed = |e: &dyn std::error::Error| {
             Failure(format!(
                 "{}\n{}",
-                federated_idv::launch::report(e),
+                idv_federation::report(e),
                 federation.logs()
             ))
         };
@@ -282,7 +282,7 @@ impl World {
             .provider
             .offer(&self.identity_id, &[IDENTITY])
             .await
-            .map_err(|e| Failure(federated_idv::launch::report(&e)))?;
+            .map_err(|e| Failure(idv_federation::report(&e)))?;
         Offer::from_link(&offer.offer_link, offer.tx_code.clone()).map_err(Failure)
     }
 
@@ -300,7 +300,7 @@ impl World {
             .provider
             .offer(&self.identity_id, &[IDENTITY])
             .await
-            .map_err(|e| Failure(federated_idv::launch::report(&e)))?;
+            .map_err(|e| Failure(idv_federation::report(&e)))?;
         let received = citizen
             .receive(&offer.offer_link, offer.tx_code.as_deref())
             .await?;

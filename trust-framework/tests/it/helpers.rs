@@ -7,12 +7,11 @@ use idv_jose::{Clock, ManualClock, PublicKey, SigningKey, SystemRandom};
 use idv_service_kit::Secret;
 use idv_service_kit::db::PoolSettings;
 use idv_test_support::TestDb;
+use idv_test_support::server::TestServer;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use trust_framework::config::TrustFrameworkConfig;
 use trust_framework::register::setup::initialise;
 use trust_framework::startup::Application;
@@ -31,8 +30,7 @@ pub(crate) struct TestApp {
     pub(crate) anchor: PublicKey,
     pub(crate) clock: Arc<ManualClock>,
     pub(crate) config: TrustFrameworkConfig,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<std::io::Result<()>>>,
+    server: TestServer,
 }
 
 pub(crate) fn test_config(db: &TestDb) -> TrustFrameworkConfig {
@@ -86,10 +84,7 @@ impl TestApp {
                 .await
                 .unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
+        let server = TestServer::spawn(|stopped| app.run_until(stopped));
         Self {
             address,
             client: reqwest::Client::new(),
@@ -97,8 +92,7 @@ impl TestApp {
             anchor,
             clock,
             config,
-            shutdown: Some(shutdown),
-            server: Some(server),
+            server,
         }
     }
 
@@ -116,12 +110,7 @@ impl TestApp {
     }
 
     pub(crate) async fn stop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.await.unwrap().unwrap();
-        }
+        self.server.stop().await.unwrap();
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

@@ -9,13 +9,12 @@ use idv_jose::jws::UnverifiedJws;
 use idv_jose::{Clock, SystemRandom};
 use idv_proto::oid4vp::authorization_request::REQUEST_OBJECT_MEDIA_TYPE;
 use idv_service_kit::db::PoolSettings;
+use idv_test_support::server::TestServer;
 use idv_test_support::{TestDb, test_on_both_databases};
 use idv_trust::attestation::ATTESTATION_SKEW;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use verifier::config::VerifierConfig;
 use verifier::service::Verifier;
 use verifier::startup::Application;
@@ -135,8 +134,7 @@ async fn renewed_attestation(
 struct OwnServer {
     verifier: Verifier,
     base: String,
-    shutdown: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
+    server: TestServer,
 }
 
 impl OwnServer {
@@ -154,15 +152,10 @@ impl OwnServer {
         .await
         .unwrap();
         let verifier = app.verifier().clone();
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
         Self {
             verifier,
             base,
-            shutdown,
-            task,
+            server: TestServer::spawn(|stopped| app.run_until(stopped)),
         }
     }
 
@@ -176,9 +169,8 @@ impl OwnServer {
             .status()
     }
 
-    async fn stop(self) {
-        let _ = self.shutdown.send(());
-        self.task.await.unwrap().unwrap();
+    async fn stop(mut self) {
+        self.server.stop().await.unwrap();
     }
 }
 

@@ -256,5 +256,5 @@ async fn an_issuer_identifier_with_a_path_is_discovered_by_inserting_the_well_kn
             "/tenant/1/token",
         ]
     );
-    server.stop().await;
+    server.stop().await.unwrap();
 }

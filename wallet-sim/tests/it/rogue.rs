@@ -41,15 +41,16 @@ pub(crate) struct Rogue {
 impl Rogue {
     /// A relying party `client_id` registered with `purposes`, its request key attested.
     pub(crate) async fn start(federation: &Federation, client_id: &str, purposes: Value) -> Self {
-        let rp_id = federation
-            .trust
-            .register_relying_party("Example Off-Licence Ltd", client_id, purposes)
-            .await;
+        let operator = federation.operator();
+        let entry = json!({
+            "organisation": {"name": "Example Off-Licence Ltd"},
+            "client_id": client_id,
+            "purposes": purposes
+        });
+        let rp_id = operator.add_relying_party(&entry).await.unwrap();
         let key = SigningKey::generate().unwrap();
-        let attestation = federation
-            .trust
-            .attest(&rp_id, &key.public_key().to_jwk())
-            .await;
+        let jwk = serde_json::to_value(key.public_key().to_jwk()).unwrap();
+        let attestation = operator.attest(&rp_id, &jwk).await.unwrap();
         let state = RogueState {
             requests: Arc::default(),
             responses: Arc::default(),
@@ -149,7 +150,7 @@ impl Rogue {
     }
 
     pub(crate) async fn stop(mut self) {
-        self.server.stop().await;
+        self.server.stop().await.unwrap();
     }
 }
 

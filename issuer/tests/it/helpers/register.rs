@@ -4,15 +4,12 @@
 
 use std::sync::Arc;
 
-use idv_jose::{Clock, Jwk, ManualClock, SystemRandom};
-use idv_service_kit::Secret;
+use idv_jose::{Clock, Jwk, ManualClock};
 use idv_test_support::TestDb;
 use issuer::config::{IssuerConfig, TrustSettings};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use super::{DAY, TestApp, test_config};
 
@@ -27,51 +24,29 @@ pub(crate) struct Register {
     anchor: Jwk,
     clock: Arc<ManualClock>,
     client: reqwest::Client,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<std::io::Result<()>>>,
-    _db: TestDb,
+    /// The register started by the federation harness.
+    harness: idv_federation::Federation,
 }
 
 impl Register {
     /// `trust-framework init`, then `serve`, on `clock`.
     pub(crate) async fn start(clock: Arc<ManualClock>) -> Self {
-        let db = TestDb::sqlite().await;
-        let mut config = trust_framework::config::TrustFrameworkConfig::default();
-        config.http.listen = "127.0.0.1:0".parse().unwrap();
-        config.http.public_url = "https://trust.sim.ofdia.example".into();
-        config.database.url = Some(Secret::new(db.url()));
-        config.database.max_connections = 2;
-        let store = trust_framework::store::Store::connect(
-            config.database_url().expose(),
-            config.database.pool_settings(),
-        )
-        .await
-        .unwrap();
-        let initialised =
-            trust_framework::register::setup::initialise(&store, clock.as_ref(), &SystemRandom)
-                .await
-                .unwrap();
-        store.close().await;
-        let app = trust_framework::startup::Application::build_with_clock(
-            config,
-            Arc::clone(&clock) as Arc<dyn Clock>,
-        )
-        .await
-        .unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
+        let harness = idv_federation::Federation::builder()
+            .clock(Arc::clone(&clock) as Arc<dyn Clock>)
+            .trust_framework_config(|c| {
+                c.http.public_url = "https://trust.sim.ofdia.example".into()
+            })
+            .start()
+            .await
+            .unwrap();
+        let register = &harness.trust_framework;
         Self {
-            address,
-            token: initialised.operator_token.unwrap().expose().to_owned(),
-            anchor: initialised.anchor.public(),
+            address: register.url.clone(),
+            token: register.token.expose().to_owned(),
+            anchor: serde_json::from_value(register.anchor.clone()).unwrap(),
             clock,
-            client: reqwest::Client::new(),
-            shutdown: Some(shutdown),
-            server: Some(server),
-            _db: db,
+            client: harness.client.clone(),
+            harness,
         }
     }
 
@@ -182,12 +157,7 @@ impl Register {
     }
 
     pub(crate) async fn stop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.await.unwrap().unwrap();
-        }
+        self.harness.trust_framework.stop().await.unwrap();
     }
 }
 

@@ -189,16 +189,27 @@ impl TrustFrameworkOperator {
     /// `POST /v1/relying-parties/{rp_id}/attestations`: the Verifier Attestation JWT binding
     /// `jwk`, the relying party's request-signing key.
     pub async fn attest(&self, rp_id: &str, jwk: &Value) -> Result<String, CallError> {
+        self.attest_with_redirect_uris(rp_id, jwk, None).await
+    }
+
+    /// [`Self::attest`], the attestation listing the relying party's `redirect_uris` when given.
+    pub async fn attest_with_redirect_uris(
+        &self,
+        rp_id: &str,
+        jwk: &Value,
+        redirect_uris: Option<&[&str]>,
+    ) -> Result<String, CallError> {
         #[derive(Deserialize)]
         struct Issued {
             verifier_attestation: String,
         }
+        let mut body = json!({"jwk": jwk});
+        if let Some(uris) = redirect_uris {
+            body["redirect_uris"] = json!(uris);
+        }
         let issued: Issued = self
             .api
-            .post(
-                &format!("/v1/relying-parties/{rp_id}/attestations"),
-                &json!({"jwk": jwk}),
-            )
+            .post(&format!("/v1/relying-parties/{rp_id}/attestations"), &body)
             .await?;
         Ok(issued.verifier_attestation)
     }

@@ -1,20 +1,8 @@
-//! Starting the three services on 127.0.0.1, initialised as their operators would (`init`:
-//! anchor key and operator tokens), each on a free port with its own database:
-//!
-//! - [`in_process`]: from their libraries, as tasks of this process (the demo: `cargo run
-//!   --bin demo` builds the services as libraries only);
-//! - [`child`]: as real child processes of their binaries, configured through `IDV_*`
-//!   variables (the end-to-end tests).
-//!
-//! Either way the result is a [`Deployment`]: the services' [`Endpoints`] and the few
-//! operator steps that exist only on the command line by design (`issuer registration`,
-//! `verifier tenant add`, `verifier tenant attest`).
-
-pub mod child;
-pub mod in_process;
+//! What a running federation offers whichever way it was started: the services' [`Endpoints`],
+//! their operators' API clients, and the few operator steps that exist only on the command line
+//! by design (`issuer registration`, `verifier tenant add`, `verifier tenant attest`).
 
 use std::future::Future;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 
 use idv_service_kit::Secret;
@@ -22,6 +10,7 @@ use serde_json::Value;
 
 use crate::api::Api;
 use crate::employer::Employer;
+use crate::error::LaunchError;
 use crate::operator::TrustFrameworkOperator;
 use crate::provider::IssuerOperator;
 
@@ -81,45 +70,10 @@ pub struct TenantAccount {
     pub tenant_id: String,
     /// The API key (shown once).
     pub api_key: Secret,
+    /// The Standard Webhooks signing secret (shown once).
+    pub webhook_secret: Secret,
     /// The public request-signing JWK, for the trust framework to attest.
     pub request_signing_jwk: Value,
-}
-
-/// Why a service could not be started or an operator command failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LaunchError {
-    /// A file or process operation failed.
-    #[error("{what}: {source}")]
-    Io {
-        /// What was being done.
-        what: String,
-        /// Why it failed.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A service refused to start or a command failed; `detail` carries its own words.
-    #[error("{what}: {detail}")]
-    Failed {
-        /// What was being done.
-        what: String,
-        /// The service's error or the end of its log.
-        detail: String,
-    },
-}
-
-impl LaunchError {
-    pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
-        let what = what.into();
-        move |source| Self::Io { what, source }
-    }
-
-    pub(crate) fn failed(what: impl Into<String>, detail: impl std::fmt::Display) -> Self {
-        Self::Failed {
-            what: what.into(),
-            detail: detail.to_string(),
-        }
-    }
 }
 
 /// A running federation and its operators' command-line steps.
@@ -145,26 +99,6 @@ pub trait Deployment {
     ) -> impl Future<Output = Result<(), LaunchError>>;
 }
 
-/// A port free on 127.0.0.1 now: the OS picks it (port 0); the caller binds it again, since
-/// each service must know its public URL, which holds the port, before it starts.
-pub fn free_port() -> Result<u16, LaunchError> {
-    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .map_err(LaunchError::io("cannot reserve a port on 127.0.0.1"))?;
-    let port = listener
-        .local_addr()
-        .map_err(LaunchError::io("cannot read the reserved port"))?
-        .port();
-    Ok(port)
-}
-
-/// An error and its causes, `outer: inner: root`.
-pub use idv_service_kit::cli::report;
-
-/// `what` failed with `error` (and its causes).
-pub(crate) fn fail(what: &str, error: &dyn std::error::Error) -> LaunchError {
-    LaunchError::failed(what, report(error))
-}
-
 /// Parses `verifier tenant add --json` output.
 pub(crate) fn parse_tenant(output: &str) -> Result<TenantAccount, LaunchError> {
     let what = "verifier tenant add";
@@ -174,16 +108,18 @@ pub(crate) fn parse_tenant(output: &str) -> Result<TenantAccount, LaunchError> {
     match (
         text(&value["tenant"]["tenant_id"]),
         text(&value["api_key"]),
+        text(&value["webhook_secret"]),
         value["tenant"].get("request_signing_jwk"),
     ) {
-        (Some(tenant_id), Some(api_key), Some(jwk)) => Ok(TenantAccount {
+        (Some(tenant_id), Some(api_key), Some(webhook_secret), Some(jwk)) => Ok(TenantAccount {
             tenant_id,
             api_key: Secret::new(api_key),
+            webhook_secret: Secret::new(webhook_secret),
             request_signing_jwk: jwk.clone(),
         }),
         _ => Err(LaunchError::failed(
             what,
-            "the output lacks tenant.tenant_id, api_key or tenant.request_signing_jwk",
+            "the output lacks tenant.tenant_id, api_key, webhook_secret or tenant.request_signing_jwk",
         )),
     }
 }
@@ -202,15 +138,8 @@ mod tests {
         assert_eq!(tenant.tenant_id, "tn_1");
         assert_eq!(tenant.api_key.expose(), "vk_secret");
         assert_eq!(tenant.request_signing_jwk["kty"], "EC");
+        assert_eq!(tenant.webhook_secret.expose(), "whsec_x");
         assert!(!format!("{tenant:?}").contains("vk_secret"));
         assert!(parse_tenant(r#"{"tenant": {}}"#).is_err());
-    }
-
-    #[test]
-    fn free_ports_are_on_loopback_and_not_zero() {
-        let port = free_port().unwrap();
-        assert_ne!(port, 0);
-        // Released: a service can bind it on loopback.
-        TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).unwrap();
     }
 }

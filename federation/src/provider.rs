@@ -126,7 +126,7 @@ impl IssuerOperator {
 
 /// The fictional citizen's photo: a synthetic 240 × 300 baseline JPEG (a drawn specimen, no
 /// real person), as a provider holds it for the relying party's photo match.
-const PORTRAIT: &[u8] = include_bytes!("../testdata/portrait/specimen.jpg");
+const PORTRAIT: &[u8] = include_bytes!("../../testdata/portrait/specimen.jpg");
 
 /// A fictional British citizen with a valid passport, proofed to GPG 45 medium (profile M1B)
 /// an hour before `now`: the record the provider keeps and issues from.

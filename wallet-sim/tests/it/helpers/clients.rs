@@ -1,0 +1,134 @@
+//! The issuer's operator and the employer, over HTTP.
+
+use std::sync::Arc;
+
+use idv_jose::{Clock, ManualClock};
+use serde_json::{Value, json};
+
+/// The issuer service and its operator API.
+pub(crate) struct Issuer {
+    pub(crate) address: String,
+    pub(super) token: String,
+    pub(crate) clock: Arc<ManualClock>,
+    pub(super) client: reqwest::Client,
+}
+
+impl Issuer {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> Value {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{path}");
+        response.json().await.unwrap()
+    }
+
+    /// Records a proofed British citizen; returns the identity id.
+    pub(crate) async fn record_identity(&self) -> String {
+        let body = self.post("/v1/identities", &person(self.clock.now())).await;
+        body["identity_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Records a proofed British citizen whose account at the provider's OP is `subject`;
+    /// returns the identity id.
+    pub(crate) async fn record_linked_identity(&self, subject: &str) -> String {
+        let mut person = person(self.clock.now());
+        person["login_subject"] = json!(subject);
+        let body = self.post("/v1/identities", &person).await;
+        body["identity_id"].as_str().unwrap().to_owned()
+    }
+
+    /// An offer of `ids` to `identity` with the authorization code grant (the citizen signs
+    /// in at the provider); the response carries `offer_link`.
+    pub(crate) async fn sign_in_offer(&self, identity: &str, ids: &[&str]) -> Value {
+        self.post(
+            &format!("/v1/identities/{identity}/offers"),
+            &json!({"credential_configuration_ids": ids, "grant": "authorization_code"}),
+        )
+        .await
+    }
+
+    /// A fresh offer of `ids` for a new identity: `(offer response, identity id)`, where the
+    /// response carries `offer_link` and `tx_code`.
+    pub(crate) async fn offer(&self, ids: &[&str]) -> (Value, String) {
+        let identity = self.record_identity().await;
+        let offer = self
+            .post(
+                &format!("/v1/identities/{identity}/offers"),
+                &json!({"credential_configuration_ids": ids, "tx_code": true}),
+            )
+            .await;
+        (offer, identity)
+    }
+}
+
+/// A proofed identity as the issuer's operator records it.
+pub(crate) fn person(now: i64) -> Value {
+    json!({
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "birthdate": "1990-12-10",
+        "nationalities": ["GB"],
+        "document": {"type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31"},
+        "portrait": "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBD",
+        "level_of_confidence": "medium",
+        "gpg45_profile": "M1B",
+        "proofed_at": now - 600
+    })
+}
+
+/// The verifier service and the employer tenant's API key.
+pub(crate) struct Verifier {
+    pub(crate) address: String,
+    pub(super) api_key: String,
+    pub(super) client: reqwest::Client,
+}
+
+impl Verifier {
+    /// `POST /v1/checks`; returns the created check (`id`, `wallet_url`).
+    pub(crate) async fn create_check(&self, body: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/v1/checks", self.address))
+            .bearer_auth(&self.api_key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+
+    /// The employer's view of a check.
+    pub(crate) async fn check(&self, id: &str) -> Value {
+        let response = self
+            .client
+            .get(format!("{}/v1/checks/{id}", self.address))
+            .bearer_auth(&self.api_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        response.json().await.unwrap()
+    }
+}
