@@ -61,7 +61,7 @@ pub struct EventData<'a> {
     #[schema(value_type = crate::checks::CheckState)]
     pub state: &'static str,
     /// `compliant`, `not_eligible` or `rejected`.
-    #[schema(value_type = crate::http::openapi::OutcomeState)]
+    #[schema(value_type = idv_checks::reason::OutcomeState)]
     pub outcome: &'static str,
     /// `outcome == compliant`.
     pub compliant: bool,

@@ -19,6 +19,7 @@ use crate::reason::{OutcomeState, Reason, ReasonCode};
 
 /// How the checker compared the person with the credential's photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConfirmationMethod {
     /// With the person physically present.
@@ -29,6 +30,7 @@ pub enum ConfirmationMethod {
 
 /// Whether the person matched the credential's holder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConfirmationDecision {
     /// The person is the holder: the check can be relied on.
@@ -41,6 +43,7 @@ pub enum ConfirmationDecision {
 ///
 /// `Debug` hides the checker's name.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Confirmation {
     /// Confirmed, or not matched.
     pub decision: ConfirmationDecision,
@@ -53,6 +56,7 @@ pub struct Confirmation {
     /// The date employment (right to work) or the tenancy (right to rent) starts,
     /// `YYYY-MM-DD`, when given: the check must be made before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub start_date: Option<String>,
 }
 

@@ -288,10 +288,12 @@ pub fn verify_check_record(
 /// One of a verifier's evidence keys as published, with its validity: it signed check records
 /// from `not_before` until it was retired at `not_after` (absent while it still signs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvidenceKey {
     /// The key's RFC 7638 thumbprint: the `kid` of the records it signed.
     pub kid: String,
-    /// The public key (EC P-256, ES256).
+    /// The public key (EC P-256), with `kid`, `alg` `ES256` and `use` `sig`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub jwk: Jwk,
     /// When it became the signing key (Unix seconds).
     pub not_before: i64,
@@ -310,6 +312,7 @@ impl EvidenceKey {
 
 /// A verifier's evidence keys: every key that ever signed its check records, current first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvidenceKeys {
     /// The verifier: the `iss` of its records.
     pub issuer: String,

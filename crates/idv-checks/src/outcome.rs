@@ -13,6 +13,7 @@ use crate::templates::TemplateRef;
 
 /// The certified provider that vouched for the credential, from the trust list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Provider {
     /// The register entry id, e.g. `dvs-000123`.
     pub register_id: String,
@@ -34,6 +35,7 @@ impl From<&TrustDecision> for Provider {
 
 /// The trust list a decision was taken on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrustListRef {
     /// `list_id`.
     pub list_id: String,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// The step of a check that produced a reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// The OpenID4VP exchange itself: request lifetime, response format, decryption, replay.
@@ -59,6 +60,8 @@ impl fmt::Display for Step {
 
 /// The overall verdict of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Outcome))]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeState {
     /// Every check passed and the scheme's rules accept the person (for a template with the
@@ -347,8 +350,11 @@ impl FromStr for ReasonCode {
 
 /// One reason, as the employer sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reason {
-    /// The stable code.
+    /// The stable code, e.g. `credential_revoked`, `key_binding_nonce_mismatch`,
+    /// `nationality_not_eligible`, `claim_invalid`, `holder_not_matched`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub code: ReasonCode,
     /// The step that produced it.
     pub step: Step,

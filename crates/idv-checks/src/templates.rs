@@ -56,10 +56,12 @@ pub(crate) enum Rule {
 
 /// A template's id and version, recorded in every outcome and evidence record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateRef {
     /// e.g. `right_to_work`.
     pub id: String,
     /// Starts at 1; a changed query or rule is a new version.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub version: u32,
 }
 

@@ -14,7 +14,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{CheckError, CheckState, CheckView, OutcomeRecord};
-use crate::http::openapi;
 use crate::service::Verifier;
 use crate::store::checks::Confirm;
 use crate::tenants::Tenant;
@@ -25,10 +24,8 @@ use crate::tenants::Tenant;
 pub struct ConfirmationRequest {
     /// `confirmed`, or `not_matched` when the person is not the credential's holder: the
     /// check then fails with `holder_not_matched`.
-    #[schema(value_type = openapi::ConfirmationDecision)]
     pub decision: ConfirmationDecision,
     /// `in_person` or `video_call`.
-    #[schema(value_type = openapi::ConfirmationMethod)]
     pub method: ConfirmationMethod,
     /// Who compared the photo with the person (1 to 200 characters).
     #[schema(min_length = 1, max_length = 200)]

@@ -13,7 +13,6 @@ use utoipa::ToSchema;
 
 use super::error::RedirectUriError;
 use super::{CheckError, request_uri, wallet_url};
-use crate::http::openapi;
 use crate::service::Verifier;
 use crate::store::checks::NewCheck;
 use crate::tenants::{Tenant, full_client_id};
@@ -81,7 +80,6 @@ pub struct CreatedCheck {
     /// `created`.
     pub state: &'static str,
     /// The template and version the check runs.
-    #[schema(value_type = openapi::TemplateRef)]
     pub template: TemplateRef,
     /// `openid4vp://?client_id=…&request_uri=…`: the link to open in the wallet or show as QR.
     pub wallet_url: String,

@@ -15,7 +15,6 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::{CheckError, CheckState, OutcomeRecord, request_uri, wallet_url};
-use crate::http::openapi;
 use crate::service::Verifier;
 use crate::store::StoreError;
 use crate::store::checks::CheckRow;
@@ -30,7 +29,6 @@ pub struct CheckView {
     /// `chk_…`.
     pub id: String,
     /// The template and version.
-    #[schema(value_type = openapi::TemplateRef)]
     pub template: TemplateRef,
     /// `created`, `completed`, `failed`, `expired` or `erased`.
     pub state: CheckState,
@@ -57,14 +55,12 @@ pub struct CheckView {
     /// compare the photo with the person, `POST /v1/checks/{id}/confirmation`),
     /// `not_eligible` or `rejected`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<openapi::OutcomeState>)]
     pub outcome: Option<OutcomeState>,
     /// `outcome == compliant`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compliant: Option<bool>,
     /// Why not compliant: stable codes with the step that failed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<openapi::Reason>>)]
     pub reasons: Option<Vec<Reason>>,
     /// The disclosed claims the template requested (compliant checks, until purged).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,7 +68,6 @@ pub struct CheckView {
     pub claims: Option<Map<String, Value>>,
     /// The provider: register id, organisation, service.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<openapi::Provider>)]
     pub provider: Option<Provider>,
     /// The GPG 45 level of confidence relied on.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,7 +77,6 @@ pub struct CheckView {
     pub trust_list_sequence: Option<u64>,
     /// The trust list (id and sequence).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<openapi::TrustListRef>)]
     pub trust_list: Option<TrustListRef>,
     /// When the credential's status was resolved (Unix seconds).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -90,7 +84,6 @@ pub struct CheckView {
     /// The relying party's confirmation that the person is the holder (who compared, how,
     /// when, the start date), from the signed check record, until purged.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<openapi::Confirmation>)]
     pub confirmation: Option<Confirmation>,
     /// The `iat` of the Status List Token the status was read from (Unix seconds): the status
     /// is as the issuer published it then.

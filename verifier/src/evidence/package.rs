@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::checks::{CheckError, CheckState, CheckView};
-use crate::http::openapi;
 use crate::service::Verifier;
 use crate::tenants::Tenant;
 
@@ -31,7 +30,6 @@ pub struct EvidencePackage {
     /// The check (`chk_…`): the record's `sub`.
     pub check_id: String,
     /// The template and version the check ran.
-    #[schema(value_type = openapi::TemplateRef)]
     pub template: TemplateRef,
     /// When the check was made (the presentation verified), Unix seconds.
     pub checked_at: i64,
@@ -41,7 +39,6 @@ pub struct EvidencePackage {
     pub record_sha256: String,
     /// The verifier's key that signed `record`, with its validity, under the verifier's
     /// identifier (`issuer`, the record's `iss`).
-    #[schema(value_type = openapi::EvidenceKeys)]
     pub keys: EvidenceKeys,
     /// Where the verifier publishes all its evidence keys, to compare `keys` with.
     pub keys_url: String,

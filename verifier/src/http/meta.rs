@@ -51,7 +51,7 @@ pub(super) async fn get_jwks(State(state): State<AppState>) -> Result<Json<JwkSe
                    record's `iat`. A retired key signs nothing again; it stays published so that \
                    the records it signed keep verifying.",
     responses(
-        (status = 200, description = "The evidence keys", body = openapi::EvidenceKeys),
+        (status = 200, description = "The evidence keys", body = idv_checks::evidence::EvidenceKeys),
         (status = 429, response = openapi::TooManyRequests),
         (status = 503, response = openapi::Unavailable),
     ),

@@ -15,9 +15,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 pub(crate) use self::foreign::{
-    AuthorizationRequest, Confirmation, ConfirmationDecision, ConfirmationMethod, ErrorObject,
-    EvidenceKeys, Health, JwkSet, OpenidConfiguration, OutcomeState, Provider, Readiness, Reason,
-    SignInClaims, TemplateRef, TokenRequest, TrustListRef,
+    AuthorizationRequest, ErrorObject, Health, JwkSet, OpenidConfiguration, Readiness,
+    SignInClaims, TokenRequest,
 };
 pub(crate) use self::params::{CheckPath, HandoffPath, RequestPath, SessionCookie};
 pub(crate) use self::responses::{

@@ -1,5 +1,5 @@
 //! Schemas of bodies whose Rust types the verifier does not own: types of libraries built
-//! without utoipa (`idv-checks`, `idv-jose`, `idv-service-kit`) and bodies assembled as JSON
+//! without utoipa (`idv-jose`, `idv-service-kit`) and bodies assembled as JSON
 //! values (provider metadata, userinfo claims, the OAuth request parameters read from raw
 //! text). Each type here only describes a body for the document and is never built; the
 //! verifier's integration tests validate real responses against the document, so a change to
@@ -10,9 +10,7 @@
     reason = "schema-only types: read by the ToSchema/IntoParams derives, never constructed"
 )]
 
-use idv_proto::trust::entry::Organisation;
 use serde_json::Value;
-use utoipa::openapi::schema::{Array, ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::{IntoParams, ToSchema};
 
 /// An OAuth error object (RFC 6749 §5.2): the body of every JSON error
@@ -25,172 +23,6 @@ pub(crate) struct ErrorObject {
     /// A human-readable explanation; at the wallet endpoints it starts with a stable reason
     /// code. Absent on 5xx.
     error_description: Option<String>,
-}
-
-/// A template's id and version (`idv_checks::templates::TemplateRef`).
-#[derive(ToSchema)]
-pub(crate) struct TemplateRef {
-    /// e.g. `right_to_work`.
-    id: String,
-    /// Starts at 1; a changed query or rule is a new version.
-    #[schema(minimum = 1)]
-    version: u32,
-}
-
-/// The check's verdict (`idv_checks::reason::OutcomeState`). `awaiting_confirmation`: a
-/// right-to-work or right-to-rent presentation verified and is eligible, but the employer or
-/// landlord must still compare the photo and date of birth with the person (in person or by
-/// live video call) and record it with `POST /v1/checks/{check_id}/confirmation`; only then is
-/// it `compliant` (a statutory excuse needs that step).
-#[derive(ToSchema)]
-#[schema(as = Outcome)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum OutcomeState {
-    /// Every check passed and the scheme's rules accept the person.
-    Compliant,
-    /// Verified and eligible; the relying party's confirmation is still to come.
-    AwaitingConfirmation,
-    /// Verified, but the scheme's rules do not accept it: another route must be used.
-    NotEligible,
-    /// The presentation (or the exchange) failed verification.
-    Rejected,
-}
-
-/// The step of a check that produced a reason (`idv_checks::reason::Step`).
-#[derive(ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Step {
-    /// The OpenID4VP exchange itself.
-    Request,
-    /// Whether the presented credentials answer the DCQL query.
-    Match,
-    /// The issuer-signed SD-JWT and its disclosures.
-    Signature,
-    /// The Key Binding JWT.
-    Binding,
-    /// The credential's validity period and status.
-    Status,
-    /// The trust list.
-    Trust,
-    /// The template's scheme rules.
-    Rule,
-    /// The relying party's confirmation step.
-    Confirmation,
-}
-
-/// One reason a check is not compliant (`idv_checks::reason::Reason`).
-#[derive(ToSchema)]
-pub(crate) struct Reason {
-    /// Stable reason code, e.g. credential_revoked, key_binding_nonce_mismatch,
-    /// nationality_not_eligible, document_country_not_eligible, claim_invalid,
-    /// holder_not_matched.
-    code: String,
-    /// The step that produced it.
-    step: Step,
-    /// A fixed explanation; never personal data.
-    message: String,
-    /// For `claim_invalid`: the claims path of the claim whose value is unusable.
-    #[schema(schema_with = claims_path)]
-    claim: Option<Vec<Value>>,
-}
-
-/// `Reason::claim`: a claims path (OpenID4VP 1.0 §7), an array of keys, indexes and `null`
-/// (every element).
-fn claims_path() -> Array {
-    let element = ObjectBuilder::new().schema_type(SchemaType::from_iter([
-        Type::String,
-        Type::Integer,
-        Type::Null,
-    ]));
-    ArrayBuilder::new()
-        .items(element)
-        .description(Some(
-            "For `claim_invalid`: the claims path of the claim whose value is unusable (never \
-             the value).",
-        ))
-        .build()
-}
-
-/// The certified provider that vouched for the credential (`idv_checks::outcome::Provider`).
-#[derive(ToSchema)]
-pub(crate) struct Provider {
-    /// The register entry id, e.g. `dvs-000123`.
-    register_id: String,
-    /// The provider organisation.
-    organisation: Organisation,
-    /// The certified service's name.
-    service: String,
-}
-
-/// The trust list a decision was taken on (`idv_checks::outcome::TrustListRef`).
-#[derive(ToSchema)]
-pub(crate) struct TrustListRef {
-    /// The list's `list_id`.
-    list_id: String,
-    /// Its `sequence`.
-    sequence: u64,
-}
-
-/// Whether the person matched the credential's holder
-/// (`idv_checks::confirmation::ConfirmationDecision`).
-#[derive(ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum ConfirmationDecision {
-    /// The person is the holder.
-    Confirmed,
-    /// The person is not the holder: the check fails with `holder_not_matched`.
-    NotMatched,
-}
-
-/// How the checker compared the person with the photo
-/// (`idv_checks::confirmation::ConfirmationMethod`).
-#[derive(ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum ConfirmationMethod {
-    /// With the person physically present.
-    InPerson,
-    /// By a live video call.
-    VideoCall,
-}
-
-/// The relying party's confirmation, as recorded (`idv_checks::Confirmation`).
-#[derive(ToSchema)]
-pub(crate) struct Confirmation {
-    /// Confirmed, or not matched.
-    decision: ConfirmationDecision,
-    /// In person or by video call.
-    method: ConfirmationMethod,
-    /// Who compared the photo with the person.
-    checker_name: String,
-    /// When the comparison was recorded (Unix seconds).
-    confirmed_at: i64,
-    /// When employment (or the tenancy) starts.
-    #[schema(format = Date)]
-    start_date: Option<String>,
-}
-
-/// One evidence key with its validity (`idv_checks::evidence::EvidenceKey`).
-#[derive(ToSchema)]
-pub(crate) struct EvidenceKey {
-    /// The key's RFC 7638 thumbprint: the `kid` of the records it signed.
-    kid: String,
-    /// The public key (EC P-256), with `kid`, `alg` `ES256` and `use` `sig`.
-    #[schema(value_type = Object)]
-    jwk: Value,
-    /// When it became the signing key (Unix seconds).
-    not_before: i64,
-    /// When it was retired (Unix seconds); absent while it signs.
-    not_after: Option<i64>,
-}
-
-/// Every key that ever signed the verifier's check records, current first
-/// (`idv_checks::evidence::EvidenceKeys`).
-#[derive(ToSchema)]
-pub(crate) struct EvidenceKeys {
-    /// The verifier: the `iss` of its check records.
-    issuer: String,
-    /// The keys.
-    keys: Vec<EvidenceKey>,
 }
 
 /// A JWK Set (RFC 7517 §5; `idv_jose::JwkSet`).
