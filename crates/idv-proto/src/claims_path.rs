@@ -178,6 +178,31 @@ impl<'de> Visitor<'de> for ClaimsPathVisitor {
     }
 }
 
+/// A claims path's schema (OpenID4VP 1.0 §7): a non-empty array of keys, indexes and `null`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ClaimsPath {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+        let element = ObjectBuilder::new().schema_type(SchemaType::from_iter([
+            Type::String,
+            Type::Integer,
+            Type::Null,
+        ]));
+        ArrayBuilder::new()
+            .items(element)
+            .min_items(Some(1))
+            .description(Some(
+                "A claims path pointer (OpenID4VP 1.0 §7): keys, array indexes and `null` \
+                 (every element).",
+            ))
+            .build()
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ClaimsPath {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,28 +275,3 @@ mod tests {
         );
     }
 }
-
-/// A claims path's schema (OpenID4VP 1.0 §7): a non-empty array of keys, indexes and `null`.
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for ClaimsPath {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
-        let element = ObjectBuilder::new().schema_type(SchemaType::from_iter([
-            Type::String,
-            Type::Integer,
-            Type::Null,
-        ]));
-        ArrayBuilder::new()
-            .items(element)
-            .min_items(Some(1))
-            .description(Some(
-                "A claims path pointer (OpenID4VP 1.0 §7): keys, array indexes and `null` \
-                 (every element).",
-            ))
-            .build()
-            .into()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for ClaimsPath {}
