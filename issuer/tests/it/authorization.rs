@@ -792,14 +792,8 @@ async fn metadata_advertises_the_authorization_code_flow(db: TestDb) {
     let app = TestApp::spawn_with(config).await;
     let public = app.public_url();
     let metadata: Value = app
-        .client
-        .get(app.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .public_json("/.well-known/oauth-authorization-server")
+        .await;
     assert_eq!(
         metadata["authorization_endpoint"],
         format!("{public}/authorize")
@@ -828,14 +822,8 @@ async fn metadata_advertises_the_authorization_code_flow(db: TestDb) {
         "urn:ietf:params:oauth:grant-type:pre-authorized_code"
     )));
     let issuer: Value = app
-        .client
-        .get(app.url("/.well-known/openid-credential-issuer"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .public_json("/.well-known/openid-credential-issuer")
+        .await;
     for id in [IDENTITY, AGE] {
         assert_eq!(
             issuer["credential_configurations_supported"][id]["scope"],

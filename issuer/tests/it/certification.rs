@@ -33,6 +33,31 @@ async fn request_credential(app: &TestApp, access_token: &str, configuration: &s
         .await
 }
 
+/// Offers `configuration` from another instance of `app` that does not check its certification
+/// (no `[trust]`) and redeems the offer at `app`, whose credential endpoint must refuse it as
+/// `credential_request_denied`; returns the refusal's description, the access token and the
+/// other instance (still running).
+async fn refused_after_unchecked_offer(
+    app: &TestApp,
+    identity_id: &str,
+    configuration: &str,
+) -> (String, String, TestApp) {
+    let mut unchecked_config = app.config.clone();
+    unchecked_config.trust = None;
+    let unchecked = app.another_instance_with(unchecked_config).await;
+    let created = unchecked
+        .create_offer(identity_id, &[configuration], true)
+        .await;
+    let access_token = app.redeem(&created).await;
+    let denied = expect_error(
+        request_credential(app, &access_token, configuration).await,
+        StatusCode::BAD_REQUEST,
+        "credential_request_denied",
+    )
+    .await;
+    (denied, access_token, unchecked)
+}
+
 /// Asserts one credential of `vct` was issued.
 async fn issued(response: Response, vct: &str) {
     let status = response.status();
@@ -161,17 +186,8 @@ async fn an_entry_without_the_age_code_refuses_age_credentials_but_issues_identi
 
     // An age offer made by an instance that does not check (no `[trust]`) is still refused
     // at the credential endpoint of one that does.
-    let mut unchecked_config = app.config.clone();
-    unchecked_config.trust = None;
-    let mut unchecked = app.another_instance_with(unchecked_config).await;
-    let created = unchecked.create_offer(&identity_id, &[AGE], true).await;
-    let access_token = app.redeem(&created).await;
-    let denied = expect_error(
-        request_credential(app, &access_token, AGE).await,
-        StatusCode::BAD_REQUEST,
-        "credential_request_denied",
-    )
-    .await;
+    let (denied, access_token, mut unchecked) =
+        refused_after_unchecked_offer(app, &identity_id, AGE).await;
     assert!(
         denied.contains("the provider's register entry is not certified for AGE"),
         "{denied}"
@@ -212,19 +228,8 @@ async fn without_a_usable_trust_list_nothing_is_offered_or_issued(db: TestDb) {
         "temporarily_unavailable",
     )
     .await;
-    let mut unchecked_config = app.config.clone();
-    unchecked_config.trust = None;
-    let mut unchecked = app.another_instance_with(unchecked_config).await;
-    let created = unchecked
-        .create_offer(&identity_id, &[IDENTITY], true)
-        .await;
-    let access_token = app.redeem(&created).await;
-    let denied = expect_error(
-        request_credential(app, &access_token, IDENTITY).await,
-        StatusCode::BAD_REQUEST,
-        "credential_request_denied",
-    )
-    .await;
+    let (denied, _, mut unchecked) =
+        refused_after_unchecked_offer(app, &identity_id, IDENTITY).await;
     assert!(
         denied.contains("cannot confirm its certification"),
         "{denied}"

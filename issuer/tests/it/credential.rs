@@ -423,106 +423,59 @@ async fn requests_are_checked_with_exact_error_codes(db: TestDb) {
         "Bearer error=\"insufficient_scope\""
     );
     expect_error(response, StatusCode::FORBIDDEN, "insufficient_scope").await;
-    let response = wallet
-        .credential(
-            &access_token,
-            &json!({"credential_configuration_id": AGE, "credential_identifier": AGE,
-                    "proofs": {"jwt": [proof]}}),
-        )
-        .await;
-    expect_error(
-        response,
-        StatusCode::BAD_REQUEST,
-        "invalid_credential_request",
-    )
-    .await;
-    let response = wallet
-        .credential(
-            &access_token,
-            &json!({"credential_identifier": AGE, "proofs": {"jwt": [proof]}}),
-        )
-        .await;
-    expect_error(
-        response,
-        StatusCode::BAD_REQUEST,
-        "unknown_credential_identifier",
-    )
-    .await;
-    let response = wallet
-        .credential(&access_token, &json!({"proofs": {"jwt": [proof]}}))
-        .await;
-    expect_error(
-        response,
-        StatusCode::BAD_REQUEST,
-        "invalid_credential_request",
-    )
-    .await;
-    let response = app
-        .client
-        .post(app.url("/credential"))
-        .bearer_auth(&access_token)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    expect_error(
-        response,
-        StatusCode::BAD_REQUEST,
-        "invalid_credential_request",
-    )
-    .await;
-    let response = app
-        .client
-        .post(app.url("/credential"))
-        .bearer_auth(&access_token)
-        .header("content-type", "application/jwt")
-        .body("eyJ.eyJ.sig")
-        .send()
-        .await
-        .unwrap();
-    expect_error(
-        response,
-        StatusCode::BAD_REQUEST,
-        "invalid_credential_request",
-    )
-    .await;
     let mut encrypted = request(AGE, std::slice::from_ref(&proof));
     encrypted["credential_response_encryption"] =
         json!({"jwk": holder.public_key().to_jwk(), "enc": "A256GCM"});
-    let response = wallet.credential(&access_token, &encrypted).await;
-    expect_error(
-        response,
-        StatusCode::BAD_REQUEST,
-        "invalid_encryption_parameters",
-    )
-    .await;
-
     let eleven: Vec<String> = (0..11)
         .map(|_| wallet.proof(&SigningKey::generate().unwrap(), &nonce))
         .collect();
-    let response = wallet
-        .credential(&access_token, &request(AGE, &eleven))
-        .await;
-    let description = expect_error(
-        response,
-        StatusCode::BAD_REQUEST,
-        "invalid_credential_request",
-    )
-    .await;
-    assert!(description.contains("at most 10"), "{description}");
-    let response = wallet
-        .credential(
-            &access_token,
-            &request(AGE, &[proof.clone(), proof.clone()]),
+    let refused = [
+        (
+            json!({"credential_configuration_id": AGE, "credential_identifier": AGE,
+                    "proofs": {"jwt": [proof]}}),
+            "invalid_credential_request",
+        ),
+        (
+            json!({"credential_identifier": AGE, "proofs": {"jwt": [proof]}}),
+            "unknown_credential_identifier",
+        ),
+        (
+            json!({"proofs": {"jwt": [proof]}}),
+            "invalid_credential_request",
+        ),
+        (encrypted, "invalid_encryption_parameters"),
+        (request(AGE, &eleven), "invalid_credential_request"),
+        (
+            request(AGE, &[proof.clone(), proof.clone()]),
+            "invalid_credential_request",
+        ),
+    ];
+    let mut descriptions = Vec::new();
+    for (body, code) in &refused {
+        let response = wallet.credential(&access_token, body).await;
+        descriptions.push(expect_error(response, StatusCode::BAD_REQUEST, code).await);
+    }
+    assert!(descriptions[4].contains("at most 10"), "{descriptions:?}");
+    for (content_type, body) in [
+        ("application/json", "{not json"),
+        ("application/jwt", "eyJ.eyJ.sig"),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/credential"))
+            .bearer_auth(&access_token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        expect_error(
+            response,
+            StatusCode::BAD_REQUEST,
+            "invalid_credential_request",
         )
         .await;
-    expect_error(
-        response,
-        StatusCode::BAD_REQUEST,
-        "invalid_credential_request",
-    )
-    .await;
+    }
 
     // Unknown members are ignored, as OpenID4VCI requires.
     let mut body = request(AGE, &[proof]);
@@ -576,18 +529,11 @@ async fn authorization_details_switch_to_credential_identifiers(db: TestDb) {
     let offer = app.offer(&[IDENTITY, AGE]).await;
     let wallet = app.wallet();
     let response = wallet
-        .token_form(&[
-            (
-                "grant_type",
-                "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-            ),
-            ("pre-authorized_code", &offer.code),
-            ("tx_code", offer.tx_code.as_deref().unwrap()),
-            (
-                "authorization_details",
-                r#"[{"type":"openid_credential","credential_configuration_id":"uk_age"}]"#,
-            ),
-        ])
+        .token_with_details(
+            &offer.code,
+            offer.tx_code.as_deref().unwrap(),
+            r#"[{"type":"openid_credential","credential_configuration_id":"uk_age"}]"#,
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();

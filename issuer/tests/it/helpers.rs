@@ -166,23 +166,33 @@ impl TestApp {
         self.url(&path)
     }
 
+    /// An operator request: `method` on `path`, with the operator's token.
+    fn operator_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+    }
+
     /// An operator `POST` with a JSON body.
     pub(crate) async fn post(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        let request = self.operator_request(reqwest::Method::POST, path);
+        request.json(body).send().await.unwrap()
     }
 
     /// An operator `GET`.
     pub(crate) async fn get(&self, path: &str) -> Response {
+        let request = self.operator_request(reqwest::Method::GET, path);
+        request.send().await.unwrap()
+    }
+
+    /// An unauthenticated `GET` of a public JSON document, its body parsed.
+    pub(crate) async fn public_json(&self, path: &str) -> Value {
         self.client
             .get(self.url(path))
-            .bearer_auth(&self.token)
             .send()
+            .await
+            .unwrap()
+            .json()
             .await
             .unwrap()
     }

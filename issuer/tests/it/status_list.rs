@@ -20,29 +20,7 @@ test_on_both_databases!(
 /// Issues `count` age credentials under a new offer; returns them as received.
 async fn issue_age(app: &TestApp, count: usize) -> Vec<HeldSdJwt> {
     let (_, access_token) = app.access_token(&[AGE]).await;
-    let wallet = app.wallet();
-    let holders: Vec<SigningKey> = (0..count)
-        .map(|_| SigningKey::generate().unwrap())
-        .collect();
-    let nonce = wallet.nonce().await;
-    let proofs: Vec<String> = holders.iter().map(|k| wallet.proof(k, &nonce)).collect();
-    let response = wallet
-        .credential(
-            &access_token,
-            &json!({"credential_configuration_id": AGE, "proofs": {"jwt": proofs}}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    let mut held = Vec::new();
-    for (credential, holder) in body["credentials"].as_array().unwrap().iter().zip(&holders) {
-        held.push(
-            wallet
-                .receive(credential["credential"].as_str().unwrap(), holder)
-                .await,
-        );
-    }
-    held
+    receive_batch(app, &access_token, AGE, count).await
 }
 
 /// The operator's id of a received credential (matched by status index).
@@ -200,6 +178,17 @@ async fn issue_to(
 ) -> Vec<HeldSdJwt> {
     let created = app.create_offer(identity_id, &[configuration], true).await;
     let access_token = app.redeem(&created).await;
+    receive_batch(app, &access_token, configuration, count).await
+}
+
+/// Redeems `access_token` for `count` credentials of `configuration`, each bound to its own
+/// holder key; returns them as received.
+async fn receive_batch(
+    app: &TestApp,
+    access_token: &str,
+    configuration: &str,
+    count: usize,
+) -> Vec<HeldSdJwt> {
     let wallet = app.wallet();
     let holders: Vec<SigningKey> = (0..count)
         .map(|_| SigningKey::generate().unwrap())
@@ -208,7 +197,7 @@ async fn issue_to(
     let proofs: Vec<String> = holders.iter().map(|k| wallet.proof(k, &nonce)).collect();
     let response = wallet
         .credential(
-            &access_token,
+            access_token,
             &json!({"credential_configuration_id": configuration, "proofs": {"jwt": proofs}}),
         )
         .await;

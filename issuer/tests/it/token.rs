@@ -135,18 +135,11 @@ async fn expired_unknown_and_malformed_grants_are_refused(db: TestDb) {
         .unwrap();
     expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
     let response = wallet
-        .token_form(&[
-            (
-                "grant_type",
-                "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-            ),
-            ("pre-authorized_code", &offer.code),
-            ("tx_code", offer.tx_code.as_deref().unwrap()),
-            (
-                "authorization_details",
-                r#"[{"type":"openid_credential","credential_configuration_id":"uk_identity"}]"#,
-            ),
-        ])
+        .token_with_details(
+            &offer.code,
+            offer.tx_code.as_deref().unwrap(),
+            r#"[{"type":"openid_credential","credential_configuration_id":"uk_identity"}]"#,
+        )
         .await;
     let description = expect_error(
         response,

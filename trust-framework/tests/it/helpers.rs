@@ -100,13 +100,7 @@ impl TestApp {
     /// the same database, as a process restart would.
     pub(crate) async fn restart(mut self) -> Self {
         self.stop().await;
-        Self::start(
-            self.config.clone(),
-            Arc::clone(&self.clock),
-            self.token.clone(),
-            self.anchor.clone(),
-        )
-        .await
+        self.another_instance().await
     }
 
     pub(crate) async fn stop(&mut self) {
@@ -117,25 +111,23 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// An operator request: `method` on `path`, with the operator's token.
+    fn operator_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+    }
+
     /// An operator `POST` with a JSON body.
     pub(crate) async fn post(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        let request = self.operator_request(reqwest::Method::POST, path);
+        request.json(body).send().await.unwrap()
     }
 
     /// An operator `GET`.
     pub(crate) async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
+        let request = self.operator_request(reqwest::Method::GET, path);
+        request.send().await.unwrap()
     }
 
     /// Registers a valid provider named `name`; returns its entry id.

@@ -24,17 +24,10 @@ async fn a_right_to_work_check_is_answered_with_exactly_the_requested_claims() {
     let identity_id = received["credentials"][0]["id"].as_str().unwrap();
     let check = federation
         .verifier
-        .create_check(json!({"template": "right_to_work"}))
+        .create_from_template("right_to_work")
         .await;
 
-    let outcome = wallet
-        .run(&[
-            "present",
-            check["wallet_url"].as_str().unwrap(),
-            "--approve",
-        ])
-        .await
-        .ok();
+    let outcome = wallet.approve(&check).await;
 
     assert_eq!(outcome["outcome"], "shared");
     assert_eq!(outcome["purpose"], "RTW");
@@ -64,10 +57,7 @@ async fn a_right_to_work_check_is_answered_with_exactly_the_requested_claims() {
     );
     assert_eq!(shared[0]["disclosed"]["selected"][0]["value"], "Ada");
 
-    let result = federation
-        .verifier
-        .check(check["id"].as_str().unwrap())
-        .await;
+    let result = federation.verifier.result(&check).await;
     assert_eq!(result["state"], "completed", "{result}");
     // Verified: the employer's photo match is still to come.
     assert_eq!(result["outcome"], "awaiting_confirmation", "{result}");
@@ -96,16 +86,9 @@ async fn each_age_check_gets_a_fresh_copy_and_only_the_age_claim() {
     for round in 0..3 {
         let check = federation
             .verifier
-            .create_check(json!({"template": "age_over_18"}))
+            .create_from_template("age_over_18")
             .await;
-        let outcome = wallet
-            .run(&[
-                "present",
-                check["wallet_url"].as_str().unwrap(),
-                "--approve",
-            ])
-            .await
-            .ok();
+        let outcome = wallet.approve(&check).await;
         assert_eq!(outcome["purpose"], "AGE");
         let shared = &outcome["shared"][0];
         assert_eq!(
@@ -134,10 +117,7 @@ async fn each_age_check_gets_a_fresh_copy_and_only_the_age_claim() {
                 "{outcome}"
             );
         }
-        let result = federation
-            .verifier
-            .check(check["id"].as_str().unwrap())
-            .await;
+        let result = federation.verifier.result(&check).await;
         assert_eq!(result["compliant"], true, "{result}");
         assert_eq!(
             result["claims"],
@@ -160,7 +140,7 @@ async fn declining_tells_the_verifier_access_denied() {
     let received = wallet.receive(&offer, 2).await;
     let check = federation
         .verifier
-        .create_check(json!({"template": "age_over_18"}))
+        .create_from_template("age_over_18")
         .await;
     let link = check["wallet_url"].as_str().unwrap();
 
@@ -202,10 +182,7 @@ async fn unencrypted_direct_post_and_request_uri_method_post_work_too() {
     let outcome = wallet.run(&["present", &link, "--approve"]).await.ok();
 
     assert_eq!(outcome["outcome"], "shared");
-    let result = federation
-        .verifier
-        .check(check["id"].as_str().unwrap())
-        .await;
+    let result = federation.verifier.result(&check).await;
     assert_eq!(result["compliant"], true, "{result}");
     federation.stop().await;
 }
@@ -218,7 +195,7 @@ async fn the_consent_screen_names_who_asks_why_and_what_leaves() {
     wallet.receive(&offer, 1).await;
     let check = federation
         .verifier
-        .create_check(json!({"template": "age_over_18"}))
+        .create_from_template("age_over_18")
         .await;
 
     let output = wallet
@@ -270,7 +247,7 @@ async fn a_wallet_presents_with_the_list_it_kept_while_the_register_refuses() {
 
     let check = federation
         .verifier
-        .create_check(json!({"template": "age_over_18"}))
+        .create_from_template("age_over_18")
         .await;
     let run = wallet
         .run(&[
@@ -287,17 +264,14 @@ async fn a_wallet_presents_with_the_list_it_kept_while_the_register_refuses() {
         run.stderr
     );
     assert_eq!(run.ok()["outcome"], "shared");
-    let result = federation
-        .verifier
-        .check(check["id"].as_str().unwrap())
-        .await;
+    let result = federation.verifier.result(&check).await;
     assert_eq!(result["outcome"], "compliant", "{result}");
 
     // With no list kept, the wallet cannot judge the verifier: it refuses, saying why.
     std::fs::remove_file(wallet.dir().join("trust-list.jwt")).unwrap();
     let check = federation
         .verifier
-        .create_check(json!({"template": "age_over_18"}))
+        .create_from_template("age_over_18")
         .await;
     let run = wallet
         .run(&[

@@ -43,16 +43,7 @@ async fn a_batch_of_credentials_with_distinct_holder_keys_is_received() {
     );
 
     // Six copies, six holder keys: on the issuer's side and in the wallet's database.
-    let issued = federation
-        .issuer
-        .get(&format!("/v1/credentials?identity_id={identity}"))
-        .await;
-    let mut thumbprints: Vec<&str> = issued["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["holder_key_thumbprint"].as_str().unwrap())
-        .collect();
+    let mut thumbprints = federation.issuer.holder_thumbprints(&identity).await;
     assert_eq!(thumbprints.len(), 6);
     thumbprints.sort_unstable();
     thumbprints.dedup();

@@ -143,41 +143,22 @@ async fn an_offer_is_received_after_the_citizen_signs_in_at_the_provider_and_is_
         assert_eq!(credential.issuer.organisation.as_deref(), Some(IDSP_NAME));
     }
     // Issued to the identity the signed-in account is linked to, one holder key per copy.
-    let issued = federation
-        .issuer
-        .get(&format!("/v1/credentials?identity_id={identity}"))
-        .await;
-    let mut thumbprints: Vec<&str> = issued["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["holder_key_thumbprint"].as_str().unwrap())
-        .collect();
+    let mut thumbprints = federation.issuer.holder_thumbprints(&identity).await;
     thumbprints.sort_unstable();
     thumbprints.dedup();
-    assert_eq!(thumbprints.len(), 4, "{issued}");
+    assert_eq!(thumbprints.len(), 4, "{thumbprints:?}");
 
     // Like any other credential: listed, and presented to the employer's right-to-work check.
     let listed = wallet.run(&["list"]).await.ok();
     assert_eq!(listed["credentials"].as_array().unwrap().len(), 2);
     let check = federation
         .verifier
-        .create_check(json!({"template": "right_to_work"}))
+        .create_from_template("right_to_work")
         .await;
-    let shared = wallet
-        .run(&[
-            "present",
-            check["wallet_url"].as_str().unwrap(),
-            "--approve",
-        ])
-        .await
-        .ok();
+    let shared = wallet.approve(&check).await;
     assert_eq!(shared["outcome"], "shared");
     assert_eq!(shared["verifier"]["organisation"], EMPLOYER_NAME);
-    let result = federation
-        .verifier
-        .check(check["id"].as_str().unwrap())
-        .await;
+    let result = federation.verifier.result(&check).await;
     assert_eq!(result["outcome"], "awaiting_confirmation", "{result}");
     assert_eq!(result["claims"]["given_name"], "Ada");
     federation.stop().await;
@@ -274,21 +255,11 @@ async fn a_wallet_initiated_request_by_scope_signs_in_and_receives_from_the_comm
 
     let check = federation
         .verifier
-        .create_check(json!({"template": "age_over_18"}))
+        .create_from_template("age_over_18")
         .await;
-    let shared = wallet
-        .run(&[
-            "present",
-            check["wallet_url"].as_str().unwrap(),
-            "--approve",
-        ])
-        .await
-        .ok();
+    let shared = wallet.approve(&check).await;
     assert_eq!(shared["purpose"], "AGE");
-    let result = federation
-        .verifier
-        .check(check["id"].as_str().unwrap())
-        .await;
+    let result = federation.verifier.result(&check).await;
     assert_eq!(
         result["claims"],
         json!({"age_over_18": true, "verification": {"assurance_level": "medium"}}),

@@ -50,6 +50,23 @@ impl Wallet<'_> {
         self.token_form(&form).await
     }
 
+    /// `POST /token` with the pre-authorized code grant, its transaction code and
+    /// `authorization_details` (OpenID4VCI 1.0 §6.1).
+    pub(crate) async fn token_with_details(
+        &self,
+        code: &str,
+        tx_code: &str,
+        details: &str,
+    ) -> Response {
+        self.token_form(&[
+            ("grant_type", PRE_AUTHORIZED_CODE_GRANT_TYPE),
+            ("pre-authorized_code", code),
+            ("tx_code", tx_code),
+            ("authorization_details", details),
+        ])
+        .await
+    }
+
     pub(crate) async fn token_form(&self, form: &[(&str, &str)]) -> Response {
         self.app
             .client
@@ -98,16 +115,7 @@ impl Wallet<'_> {
 
     /// The issuer's published keys.
     pub(crate) async fn issuer_keys(&self) -> JwkSet {
-        let body: Value = self
-            .app
-            .client
-            .get(self.app.url("/.well-known/jwt-vc-issuer"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: Value = self.app.public_json("/.well-known/jwt-vc-issuer").await;
         assert_eq!(body["issuer"], self.app.public_url());
         serde_json::from_value(body["jwks"].clone()).unwrap()
     }

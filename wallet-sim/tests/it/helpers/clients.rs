@@ -82,6 +82,21 @@ impl Issuer {
     }
 }
 
+impl Issuer {
+    /// The holder key thumbprints of the credentials issued to `identity`, one per copy.
+    pub(crate) async fn holder_thumbprints(&self, identity: &str) -> Vec<String> {
+        let issued = self
+            .get(&format!("/v1/credentials?identity_id={identity}"))
+            .await;
+        issued["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["holder_key_thumbprint"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
 /// A proofed identity as the issuer's operator records it.
 pub(crate) fn person(now: i64) -> Value {
     json!({
@@ -117,6 +132,16 @@ impl Verifier {
             .unwrap();
         assert_eq!(response.status(), reqwest::StatusCode::CREATED);
         response.json().await.unwrap()
+    }
+
+    /// Creates a check from the employer's template `template`.
+    pub(crate) async fn create_from_template(&self, template: &str) -> Value {
+        self.create_check(json!({ "template": template })).await
+    }
+
+    /// The employer's view of `check` (a created check with its `id`).
+    pub(crate) async fn result(&self, check: &Value) -> Value {
+        self.check(check["id"].as_str().unwrap()).await
     }
 
     /// The employer's view of a check.

@@ -129,6 +129,12 @@ impl Wallet {
         .ok()
     }
 
+    /// Presents to `check` (a created check with its `wallet_url`) with the person's approval.
+    pub(crate) async fn approve(&self, check: &Value) -> Value {
+        let link = check["wallet_url"].as_str().unwrap();
+        self.run(&["present", link, "--approve"]).await.ok()
+    }
+
     /// The data directory.
     pub(crate) fn dir(&self) -> &std::path::Path {
         self.dir.path()
