@@ -138,7 +138,6 @@ impl Register {
         success(&path, response).await;
     }
 
-    /// Stops the service: its list can no longer be fetched.
     /// The `sequence` of the list the register serves now.
     pub(crate) async fn sequence(&self) -> u64 {
         let compact = self
