@@ -50,6 +50,11 @@ async fn assert_failed(fed: &Federation, id: &str, code: &str, step: &str) -> Va
     check
 }
 
+/// The id of a check as `POST /v1/checks` returned it.
+fn id_of(created: &Value) -> &str {
+    created["id"].as_str().unwrap()
+}
+
 async fn a_revoked_credential_is_rejected(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_identity("good", &british_citizen());
@@ -144,7 +149,7 @@ async fn a_presentation_for_another_nonce_is_rejected(db: TestDb) {
     assert_eq!(response.status(), StatusCode::OK);
     assert_failed(
         &fed,
-        created["id"].as_str().unwrap(),
+        id_of(&created),
         "key_binding_nonce_mismatch",
         "binding",
     )
@@ -167,7 +172,7 @@ async fn a_presentation_for_another_audience_is_rejected(db: TestDb) {
     respond(&fed, &request, vp_token(&request, presentation)).await;
     assert_failed(
         &fed,
-        created["id"].as_str().unwrap(),
+        id_of(&created),
         "key_binding_audience_mismatch",
         "binding",
     )
@@ -250,13 +255,7 @@ async fn a_tampered_disclosure_is_rejected(db: TestDb) {
     )
     .unwrap();
     respond(&fed, &request, vp_token(&request, rebound)).await;
-    assert_failed(
-        &fed,
-        created["id"].as_str().unwrap(),
-        "disclosure_invalid",
-        "signature",
-    )
-    .await;
+    assert_failed(&fed, id_of(&created), "disclosure_invalid", "signature").await;
     fed.stop().await;
 }
 
