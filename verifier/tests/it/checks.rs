@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Federation, british_citizen, error_body};
-use crate::wallet::{fetch_request, present, respond, vp_token};
+use crate::wallet::{fetch_request, open_check, present, respond, vp_token};
 
 test_on_both_databases!(
     requests_without_a_valid_api_key_are_unauthorised,
@@ -211,11 +211,12 @@ async fn a_tenant_without_an_attestation_cannot_create_checks(db: TestDb) {
 async fn erasure_removes_personal_data_and_closes_the_request(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_identity("good", &british_citizen());
-    let created = fed
-        .create_check(&json!({"template": "right_to_work", "reference": "cand-7"}))
-        .await;
+    let (created, request) = open_check(
+        &fed,
+        &json!({"template": "right_to_work", "reference": "cand-7"}),
+    )
+    .await;
     let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     let presentation = present(&fed, &credential, &request);
     respond(&fed, &request, vp_token(&request, presentation)).await;
     assert_eq!(fed.check(id).await["claims"]["given_name"], "Ada");

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Federation, WebhookReceiver, british_citizen, error_body, reason_codes};
-use crate::wallet::{fetch_request, present, respond, run_check, vp_token};
+use crate::wallet::{open_check, present, respond, run_check, vp_token};
 
 test_on_both_databases!(
     a_right_to_work_check_is_compliant_only_after_the_employers_confirmation,
@@ -180,11 +180,12 @@ async fn webhooks_announce_the_presentation_and_the_confirmation(db: TestDb) {
     let receiver = WebhookReceiver::start(Vec::new()).await;
     let fed = Federation::start_with(&db, |c| receiver.allow(c)).await;
     let credential = fed.issue_identity("good", &british_citizen());
-    let created = fed
-        .create_check(&json!({"template": "right_to_work", "webhook_url": receiver.url}))
-        .await;
+    let (created, request) = open_check(
+        &fed,
+        &json!({"template": "right_to_work", "webhook_url": receiver.url}),
+    )
+    .await;
     let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     let presentation = present(&fed, &credential, &request);
     respond(&fed, &request, vp_token(&request, presentation)).await;
     receiver.wait_for(1).await;

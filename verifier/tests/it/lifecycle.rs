@@ -15,7 +15,9 @@ use verifier::tenants::Tenant;
 use verifier::wallet::ResponseForm;
 
 use crate::helpers::{DAY, EMPLOYER, Federation, WebhookReceiver, british_citizen};
-use crate::wallet::{WalletRequest, encrypt, fetch_request, post_form, present, respond, vp_token};
+use crate::wallet::{
+    WalletRequest, encrypt, fetch_request, open_check, post_form, present, respond, vp_token,
+};
 
 test_on_both_databases!(
     a_restart_in_the_middle_of_a_check_loses_nothing,
@@ -115,37 +117,9 @@ async fn concurrent_responses_conclude_the_check_once(db: TestDb) {
 
     // Both copies arrive while the first verification waits for the status list.
     let held = fed.status_gate.close().await;
-    let first = tokio::spawn({
-        let (fed_client, uri, jwe) = (
-            fed.client.clone(),
-            request.response_uri().to_owned(),
-            jwe.clone(),
-        );
-        async move {
-            fed_client
-                .post(uri)
-                .form(&[("response", jwe)])
-                .send()
-                .await
-                .unwrap()
-        }
-    });
+    let first = post_in_background(&fed, &request, &jwe);
     fed.status_gate.wait_for_requests(1).await;
-    let second = tokio::spawn({
-        let (fed_client, uri, jwe) = (
-            fed.client.clone(),
-            request.response_uri().to_owned(),
-            jwe.clone(),
-        );
-        async move {
-            fed_client
-                .post(uri)
-                .form(&[("response", jwe)])
-                .send()
-                .await
-                .unwrap()
-        }
-    });
+    let second = post_in_background(&fed, &request, &jwe);
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     drop(held);
     let mut statuses = [
@@ -187,15 +161,37 @@ async fn a_check_erased_through_another_instance_is_not_concluded_from_memory(db
 }
 
 /// An age check with a webhook, its request fetched and the wallet's encrypted answer ready.
+/// Posts `jwe` to the request's response URI on a task of its own.
+fn post_in_background(
+    fed: &Federation,
+    request: &WalletRequest,
+    jwe: &str,
+) -> tokio::task::JoinHandle<reqwest::Response> {
+    let (client, uri, jwe) = (
+        fed.client.clone(),
+        request.response_uri().to_owned(),
+        jwe.to_owned(),
+    );
+    tokio::spawn(async move {
+        client
+            .post(uri)
+            .form(&[("response", jwe)])
+            .send()
+            .await
+            .unwrap()
+    })
+}
+
 async fn answered_age_check(
     fed: &Federation,
     receiver: &WebhookReceiver,
 ) -> (String, WalletRequest, String) {
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed
-        .create_check(&json!({"template": "age_over_18", "webhook_url": receiver.url}))
-        .await;
-    let request = fetch_request(fed, created["wallet_url"].as_str().unwrap()).await;
+    let (created, request) = open_check(
+        fed,
+        &json!({"template": "age_over_18", "webhook_url": receiver.url}),
+    )
+    .await;
     let payload = AuthorizationResponse {
         vp_token: Some(vp_token(&request, present(fed, &credential, &request))),
         state: Some(request.state().to_owned()),
@@ -222,9 +218,8 @@ async fn another_instance(fed: &Federation, db: &TestDb) -> Verifier {
 async fn personal_data_is_purged_when_retention_ends_leaving_the_outcome(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
     let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     let presentation = present(&fed, &credential, &request);
     respond(&fed, &request, vp_token(&request, presentation)).await;
     let check = fed.check(id).await;

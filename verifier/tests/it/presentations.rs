@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{EMPLOYER, Federation, british_citizen, error_body, reason_codes};
 use crate::wallet::{
-    encrypt, fetch_request, post_form, present, present_to, respond, run_check, vp_token,
+    assert_refused, encrypt, fetch_request, open_check, post_form, present, present_paths, respond,
+    run_check, vp_token,
 };
 
 test_on_both_databases!(
@@ -32,20 +33,15 @@ async fn right_to_work_compliant_returns_the_requested_claims_provider_and_signe
 ) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_identity("good", &british_citizen());
-    let created = fed
-        .create_check(&json!({"template": "right_to_work", "reference": "cand-42"}))
-        .await;
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let (created, request) = open_check(
+        &fed,
+        &json!({"template": "right_to_work", "reference": "cand-42"}),
+    )
+    .await;
     // The wallet over-discloses the address: the verifier must drop it.
     let mut paths = request.requested_paths();
     paths.push(ClaimsPath::from_keys(["address"]).unwrap());
-    let presentation = present_to(
-        &fed,
-        &credential,
-        &paths,
-        &request.client_id,
-        &request.object.nonce,
-    );
+    let presentation = present_paths(&fed, &credential, &request, &paths);
     let response = respond(&fed, &request, vp_token(&request, presentation)).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.json::<Value>().await.unwrap(), json!({}));
@@ -233,8 +229,7 @@ async fn right_to_work_proofed_at_low_confidence_is_not_eligible(db: TestDb) {
 async fn an_age_check_never_asks_for_or_keeps_a_name_or_birthdate(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
     assert_eq!(
         request.claims["dcql_query"]["credentials"][0]["claims"],
         json!([{"path": ["age_over_18"]}, {"path": ["verification", "assurance_level"]}])
@@ -246,13 +241,7 @@ async fn an_age_check_never_asks_for_or_keeps_a_name_or_birthdate(db: TestDb) {
     // An over-disclosing wallet: the other thresholds are dropped, never stored.
     let mut paths = request.requested_paths();
     paths.push(ClaimsPath::from_keys(["age_over_21"]).unwrap());
-    let presentation = present_to(
-        &fed,
-        &credential,
-        &paths,
-        &request.client_id,
-        &request.object.nonce,
-    );
+    let presentation = present_paths(&fed, &credential, &request, &paths);
     let response = respond(&fed, &request, vp_token(&request, presentation)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let check = fed.check(created["id"].as_str().unwrap()).await;
@@ -275,14 +264,15 @@ async fn an_age_check_never_asks_for_or_keeps_a_name_or_birthdate(db: TestDb) {
 async fn same_device_results_are_released_once_with_the_response_code(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_identity("good", &british_citizen());
-    let created = fed
-        .create_check(&json!({
+    let (created, request) = open_check(
+        &fed,
+        &json!({
             "template": "right_to_work",
             "redirect_uri": "https://employer.example.co.uk/onboarding/cb"
-        }))
-        .await;
+        }),
+    )
+    .await;
     let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     let presentation = present(&fed, &credential, &request);
     let response = respond(&fed, &request, vp_token(&request, presentation)).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -328,22 +318,22 @@ async fn same_device_results_are_released_once_with_the_response_code(db: TestDb
 async fn direct_post_without_encryption_is_verified_too(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed
-        .create_check(&json!({"template": "age_over_18", "response_mode": "direct_post"}))
-        .await;
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let (created, request) = open_check(
+        &fed,
+        &json!({"template": "age_over_18", "response_mode": "direct_post"}),
+    )
+    .await;
     assert_eq!(request.claims["response_mode"], "direct_post");
     assert!(request.claims["client_metadata"].get("jwks").is_none());
     let presentation = present(&fed, &credential, &request);
     let token = vp_token(&request, presentation).to_json_string();
     // An encrypted response is refused in this mode, without consuming the request.
-    let (error, description) = error_body(
+    assert_refused(
         post_form(&fed, &request, &[("response", "a.b.c.d.e")]).await,
-        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "invalid_response",
     )
     .await;
-    assert_eq!(error, "invalid_request");
-    assert!(description.starts_with("invalid_response"), "{description}");
     let response = post_form(
         &fed,
         &request,
@@ -358,8 +348,7 @@ async fn direct_post_without_encryption_is_verified_too(db: TestDb) {
 
 async fn a_holder_who_declines_fails_the_check(db: TestDb) {
     let fed = Federation::start(&db).await;
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
     let payload = AuthorizationResponse {
         error: Some("access_denied".into()),
         error_description: Some("the user declined".into()),

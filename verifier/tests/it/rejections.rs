@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{EMPLOYER, Federation, british_citizen, error_body, reason_codes};
 use crate::wallet::{
-    WalletRequest, fetch_request, post_form, present, present_to, respond, run_check, vp_token,
+    WalletRequest, assert_refused, open_check, post_form, present, present_to, respond, run_check,
+    vp_token,
 };
 
 test_on_both_databases!(
@@ -47,6 +48,11 @@ async fn assert_failed(fed: &Federation, id: &str, code: &str, step: &str) -> Va
         "no personal data kept: {check}"
     );
     check
+}
+
+/// The id of a check as `POST /v1/checks` returned it.
+fn id_of(created: &Value) -> &str {
+    created["id"].as_str().unwrap()
 }
 
 async fn a_revoked_credential_is_rejected(db: TestDb) {
@@ -130,8 +136,7 @@ async fn a_provider_not_certified_for_the_scheme_is_rejected(db: TestDb) {
 async fn a_presentation_for_another_nonce_is_rejected(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
     // A presentation made for another transaction (replayed from elsewhere).
     let presentation = present_to(
         &fed,
@@ -144,7 +149,7 @@ async fn a_presentation_for_another_nonce_is_rejected(db: TestDb) {
     assert_eq!(response.status(), StatusCode::OK);
     assert_failed(
         &fed,
-        created["id"].as_str().unwrap(),
+        id_of(&created),
         "key_binding_nonce_mismatch",
         "binding",
     )
@@ -155,8 +160,7 @@ async fn a_presentation_for_another_nonce_is_rejected(db: TestDb) {
 async fn a_presentation_for_another_audience_is_rejected(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
     // The client id without its prefix is not the audience (OpenID4VP: always the full one).
     let presentation = present_to(
         &fed,
@@ -168,7 +172,7 @@ async fn a_presentation_for_another_audience_is_rejected(db: TestDb) {
     respond(&fed, &request, vp_token(&request, presentation)).await;
     assert_failed(
         &fed,
-        created["id"].as_str().unwrap(),
+        id_of(&created),
         "key_binding_audience_mismatch",
         "binding",
     )
@@ -179,9 +183,8 @@ async fn a_presentation_for_another_audience_is_rejected(db: TestDb) {
 async fn a_replayed_response_is_refused_and_changes_nothing(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
     let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     let presentation = present(&fed, &credential, &request);
     let payload = idv_proto::oid4vp::authorization_response::AuthorizationResponse {
         vp_token: Some(vp_token(&request, presentation)),
@@ -194,28 +197,20 @@ async fn a_replayed_response_is_refused_and_changes_nothing(db: TestDb) {
     let before = fed.check(id).await;
     assert_eq!(before["outcome"], "compliant");
 
-    let (error, description) = error_body(
+    assert_refused(
         post_form(&fed, &request, &[("response", &jwe)]).await,
-        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "response_replayed:",
     )
     .await;
-    assert_eq!(error, "invalid_request");
-    assert!(
-        description.starts_with("response_replayed:"),
-        "{description}"
-    );
     assert_eq!(fed.check(id).await, before);
     // The request object is gone too.
-    let (error, description) = error_body(
+    assert_refused(
         fed.client.get(&request.request_uri).send().await.unwrap(),
-        StatusCode::BAD_REQUEST,
+        "invalid_request_uri",
+        "response_replayed:",
     )
     .await;
-    assert_eq!(error, "invalid_request_uri");
-    assert!(
-        description.starts_with("response_replayed:"),
-        "{description}"
-    );
     fed.stop().await;
 }
 
@@ -224,10 +219,7 @@ async fn a_tampered_disclosure_is_rejected(db: TestDb) {
     let mut person = british_citizen();
     person.nationalities = vec!["FR".into()];
     let credential = fed.issue_identity("good", &person);
-    let created = fed
-        .create_check(&json!({"template": "right_to_work"}))
-        .await;
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
+    let (created, request) = open_check(&fed, &json!({"template": "right_to_work"})).await;
     let presentation = present(&fed, &credential, &request);
     // The holder rewrites the nationality disclosure to GB and re-binds the presentation,
     // so only the disclosure digest can catch it.
@@ -263,42 +255,33 @@ async fn a_tampered_disclosure_is_rejected(db: TestDb) {
     )
     .unwrap();
     respond(&fed, &request, vp_token(&request, rebound)).await;
-    assert_failed(
-        &fed,
-        created["id"].as_str().unwrap(),
-        "disclosure_invalid",
-        "signature",
-    )
-    .await;
+    assert_failed(&fed, id_of(&created), "disclosure_invalid", "signature").await;
     fed.stop().await;
 }
 
 async fn a_response_after_expiry_is_refused_and_the_check_expires(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
     let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     let presentation = present(&fed, &credential, &request);
     fed.clock.set(created["expires_at"].as_i64().unwrap());
-    let (error, description) = error_body(
+    assert_refused(
         respond(&fed, &request, vp_token(&request, presentation)).await,
-        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "request_expired:",
     )
     .await;
-    assert_eq!(error, "invalid_request");
-    assert!(description.starts_with("request_expired:"), "{description}");
     let check = fed.check(id).await;
     assert_eq!(check["state"], "expired");
     assert_eq!(reason_codes(&check), ["request_expired"]);
     assert_eq!(check["reasons"][0]["step"], "request");
-    let (error, description) = error_body(
+    assert_refused(
         fed.client.get(&request.request_uri).send().await.unwrap(),
-        StatusCode::BAD_REQUEST,
+        "invalid_request_uri",
+        "request_expired:",
     )
     .await;
-    assert_eq!(error, "invalid_request_uri");
-    assert!(description.starts_with("request_expired:"));
     let response = fed.get(&format!("/v1/checks/{id}/qr.svg")).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     fed.stop().await;
@@ -307,9 +290,8 @@ async fn a_response_after_expiry_is_refused_and_the_check_expires(db: TestDb) {
 async fn responses_not_tied_to_the_request_do_not_consume_it(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
     let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     let presentation = present(&fed, &credential, &request);
 
     // Another request's state.
@@ -319,12 +301,12 @@ async fn responses_not_tied_to_the_request_do_not_consume_it(db: TestDb) {
         ..Default::default()
     };
     let jwe = crate::wallet::encrypt(&request, &payload);
-    let (_, description) = error_body(
+    assert_refused(
         post_form(&fed, &request, &[("response", &jwe)]).await,
-        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "request_unknown:",
     )
     .await;
-    assert!(description.starts_with("request_unknown:"), "{description}");
     // A JWE for another key.
     let other = idv_jose::DecryptionKey::generate().unwrap();
     let foreign = idv_jose::jwe::encrypt(
@@ -334,25 +316,19 @@ async fn responses_not_tied_to_the_request_do_not_consume_it(db: TestDb) {
         idv_jose::jwe::ContentEncryption::A128Gcm,
     )
     .unwrap();
-    let (_, description) = error_body(
+    assert_refused(
         post_form(&fed, &request, &[("response", &foreign)]).await,
-        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "response_decryption_failed:",
     )
     .await;
-    assert!(
-        description.starts_with("response_decryption_failed:"),
-        "{description}"
-    );
     // Not a JWE at all.
-    let (_, description) = error_body(
+    assert_refused(
         post_form(&fed, &request, &[("response", "a.b.c.d.e")]).await,
-        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "response_decryption_failed:",
     )
     .await;
-    assert!(
-        description.starts_with("response_decryption_failed:"),
-        "{description}"
-    );
     assert_eq!(fed.check(id).await["state"], "created");
     // Encrypted to the request's key with its state, but no Authorization Response inside.
     for payload in [
@@ -402,8 +378,7 @@ async fn responses_not_tied_to_the_request_do_not_consume_it(db: TestDb) {
         .send()
         .await
         .unwrap();
-    let (_, description) = error_body(response, StatusCode::BAD_REQUEST).await;
-    assert!(description.starts_with("request_unknown:"), "{description}");
+    assert_refused(response, "invalid_request", "request_unknown:").await;
 
     assert_eq!(fed.check(id).await["state"], "created");
     // The real response still completes the check.
@@ -431,9 +406,8 @@ async fn a_plaintext_error_to_an_encrypted_request_is_refused_and_the_wallet_sti
 ) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
     let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     assert_eq!(request.claims["response_mode"], "direct_post.jwt");
 
     // Anyone who has seen the QR code can fetch the request and post in the clear: with
@@ -476,11 +450,12 @@ async fn a_plaintext_error_to_an_encrypted_request_is_refused_and_the_wallet_sti
 async fn a_malformed_direct_post_response_does_not_end_the_check(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed
-        .create_check(&json!({"template": "age_over_18", "response_mode": "direct_post"}))
-        .await;
+    let (created, request) = open_check(
+        &fed,
+        &json!({"template": "age_over_18", "response_mode": "direct_post"}),
+    )
+    .await;
     let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     let state = request.state();
     let token = vp_token(&request, present(&fed, &credential, &request)).to_json_string();
 

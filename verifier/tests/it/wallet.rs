@@ -142,10 +142,21 @@ pub(crate) fn present(
     credential: &IssuedCredential,
     request: &WalletRequest,
 ) -> String {
+    present_paths(fed, credential, request, &request.requested_paths())
+}
+
+/// A presentation for `request` (its client identifier and nonce) disclosing `paths`, which
+/// may be more or fewer than it asked for.
+pub(crate) fn present_paths(
+    fed: &Federation,
+    credential: &IssuedCredential,
+    request: &WalletRequest,
+    paths: &[ClaimsPath],
+) -> String {
     present_to(
         fed,
         credential,
-        &request.requested_paths(),
+        paths,
         &request.client_id,
         &request.object.nonce,
     )
@@ -203,6 +214,24 @@ pub(crate) async fn post_form(
         .unwrap()
 }
 
+/// Creates a check from `body` as the employer and fetches its request as the wallet; returns
+/// the created check (`id`, `wallet_url`, `expires_at`, ...) and the request.
+pub(crate) async fn open_check(fed: &Federation, body: &Value) -> (Value, WalletRequest) {
+    let created = fed.create_check(body).await;
+    let request = fetch_request(fed, created["wallet_url"].as_str().unwrap()).await;
+    (created, request)
+}
+
+/// Checks that `response` is a `400` with `error` and a description starting with `prefix`;
+/// returns the description.
+pub(crate) async fn assert_refused(response: Response, error: &str, prefix: &str) -> String {
+    let (actual, description) =
+        crate::helpers::error_body(response, reqwest::StatusCode::BAD_REQUEST).await;
+    assert_eq!(actual, error, "{description}");
+    assert!(description.starts_with(prefix), "{prefix}: {description}");
+    description
+}
+
 /// Creates a check for `template` and runs a conformant wallet holding `credential` through
 /// it; returns the check id and the response.
 pub(crate) async fn run_check(
@@ -210,10 +239,7 @@ pub(crate) async fn run_check(
     template: &str,
     credential: &IssuedCredential,
 ) -> (String, Response) {
-    let created = fed
-        .create_check(&serde_json::json!({"template": template}))
-        .await;
-    let request = fetch_request(fed, created["wallet_url"].as_str().unwrap()).await;
+    let (created, request) = open_check(fed, &serde_json::json!({"template": template})).await;
     let presentation = present(fed, credential, &request);
     let response = respond(fed, &request, vp_token(&request, presentation)).await;
     (created["id"].as_str().unwrap().to_owned(), response)

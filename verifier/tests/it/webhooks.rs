@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use verifier::webhooks::signature;
 
 use crate::helpers::{Federation, WebhookReceiver, british_citizen};
-use crate::wallet::{fetch_request, present, respond, vp_token};
+use crate::wallet::{open_check, present, respond, vp_token};
 
 test_on_both_databases!(
     a_webhook_is_retried_until_acknowledged_with_the_same_id_and_valid_signatures,
@@ -16,15 +16,16 @@ async fn a_webhook_is_retried_until_acknowledged_with_the_same_id_and_valid_sign
     let receiver = WebhookReceiver::start(vec![500, 503]).await;
     let fed = Federation::start_with(&db, |c| receiver.allow(c)).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let created = fed
-        .create_check(&json!({
+    let (created, request) = open_check(
+        &fed,
+        &json!({
             "template": "age_over_18",
             "webhook_url": receiver.url,
             "reference": "till-3"
-        }))
-        .await;
+        }),
+    )
+    .await;
     let id = created["id"].as_str().unwrap();
-    let request = fetch_request(&fed, created["wallet_url"].as_str().unwrap()).await;
     let presentation = present(&fed, &credential, &request);
     respond(&fed, &request, vp_token(&request, presentation)).await;
 
