@@ -1,6 +1,6 @@
 //! Signing keys and operator tokens.
 
-use super::{Store, StoreError, get, is_unique_violation};
+use super::{Store, StoreError, get};
 
 /// A signing key as stored.
 #[derive(Clone)]
@@ -61,9 +61,9 @@ impl Store {
         public_jwk: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let inserted = self
+        Ok(self
             .db
-            .write(
+            .write_unless_taken(
                 sqlx::query(
                     "INSERT INTO signing_keys (kid, private_jwk, public_jwk, status, created_at) \
              VALUES ($1, $2, $3, 'active', $4)",
@@ -73,12 +73,7 @@ impl Store {
                 .bind(public_jwk)
                 .bind(now),
             )
-            .await;
-        match inserted {
-            Ok(_) => Ok(true),
-            Err(e) if is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+            .await?)
     }
 
     /// Retires the active key and makes `kid` the active one, in one transaction. Returns the
