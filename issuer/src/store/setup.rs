@@ -1,5 +1,7 @@
 //! Signing keys and operator tokens.
 
+use idv_service_kit::db::Statement;
+
 use super::{Store, StoreError, get};
 
 /// A signing key as stored.
@@ -63,16 +65,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         Ok(self
             .db
-            .write_unless_taken(
-                sqlx::query(
-                    "INSERT INTO signing_keys (kid, private_jwk, public_jwk, status, created_at) \
-             VALUES ($1, $2, $3, 'active', $4)",
-                )
-                .bind(kid)
-                .bind(private_jwk)
-                .bind(public_jwk)
-                .bind(now),
-            )
+            .write_unless_taken(insert_active_key(kid, private_jwk, public_jwk, now))
             .await?)
     }
 
@@ -93,16 +86,9 @@ impl Store {
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, private_jwk, public_jwk, status, created_at) \
-             VALUES ($1, $2, $3, 'active', $4)",
-        )
-        .bind(kid)
-        .bind(private_jwk)
-        .bind(public_jwk)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        insert_active_key(kid, private_jwk, public_jwk, now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(retired)
     }
@@ -166,4 +152,16 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// The `INSERT` of `kid` as the active signing key (the partial unique index allows one).
+fn insert_active_key(kid: &str, private_jwk: &str, public_jwk: &str, now: i64) -> Statement {
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, private_jwk, public_jwk, status, created_at) \
+         VALUES ($1, $2, $3, 'active', $4)",
+    )
+    .bind(kid.to_owned())
+    .bind(private_jwk.to_owned())
+    .bind(public_jwk.to_owned())
+    .bind(now)
 }
