@@ -359,6 +359,22 @@ impl Database {
         group_commit::submit(queue, |reply| group_commit::Job::Execute(statement, reply)).await
     }
 
+    /// [`Database::write`] for a compare-and-swap `UPDATE`: whether it changed exactly one row
+    /// (false when its `WHERE` no longer matched: another writer came first).
+    pub async fn write_once(&self, statement: Statement) -> Result<bool, sqlx::Error> {
+        Ok(self.write(statement).await?.rows_affected() == 1)
+    }
+
+    /// [`Database::write`] for an `INSERT` a unique index may refuse: false when it did (see
+    /// [`is_unique_violation`]: another row already holds the value).
+    pub async fn write_unless_taken(&self, statement: Statement) -> Result<bool, sqlx::Error> {
+        match self.write(statement).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// [`Database::write`] for a statement with `RETURNING`: its first row, if any.
     pub async fn write_returning(
         &self,

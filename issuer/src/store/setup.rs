@@ -1,6 +1,8 @@
 //! Signing keys and operator tokens.
 
-use super::{Store, StoreError, get, is_unique_violation};
+use idv_service_kit::db::Statement;
+
+use super::{Store, StoreError, get};
 
 /// A signing key as stored.
 #[derive(Clone)]
@@ -61,24 +63,10 @@ impl Store {
         public_jwk: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let inserted = self
+        Ok(self
             .db
-            .write(
-                sqlx::query(
-                    "INSERT INTO signing_keys (kid, private_jwk, public_jwk, status, created_at) \
-             VALUES ($1, $2, $3, 'active', $4)",
-                )
-                .bind(kid)
-                .bind(private_jwk)
-                .bind(public_jwk)
-                .bind(now),
-            )
-            .await;
-        match inserted {
-            Ok(_) => Ok(true),
-            Err(e) if is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+            .write_unless_taken(insert_active_key(kid, private_jwk, public_jwk, now))
+            .await?)
     }
 
     /// Retires the active key and makes `kid` the active one, in one transaction. Returns the
@@ -98,16 +86,9 @@ impl Store {
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, private_jwk, public_jwk, status, created_at) \
-             VALUES ($1, $2, $3, 'active', $4)",
-        )
-        .bind(kid)
-        .bind(private_jwk)
-        .bind(public_jwk)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        insert_active_key(kid, private_jwk, public_jwk, now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(retired)
     }
@@ -171,4 +152,16 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// The `INSERT` of `kid` as the active signing key (the partial unique index allows one).
+fn insert_active_key(kid: &str, private_jwk: &str, public_jwk: &str, now: i64) -> Statement {
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, private_jwk, public_jwk, status, created_at) \
+         VALUES ($1, $2, $3, 'active', $4)",
+    )
+    .bind(kid.to_owned())
+    .bind(private_jwk.to_owned())
+    .bind(public_jwk.to_owned())
+    .bind(now)
 }

@@ -79,9 +79,9 @@ impl Store {
         capacity: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let inserted = self
+        Ok(self
             .db
-            .write(
+            .write_once(
                 sqlx::query(
                     "INSERT INTO status_lists \
              (list_id, bits, size, capacity, allocated, revision, state, created_at) \
@@ -93,9 +93,7 @@ impl Store {
                 .bind(capacity)
                 .bind(now),
             )
-            .await?
-            .rows_affected();
-        Ok(inserted == 1)
+            .await?)
     }
 
     /// The entries of `list_id` that are not valid, as `(index, status)`; every other entry is

@@ -132,6 +132,28 @@ impl Register {
         self.load_provider(entry_id).await
     }
 
+    /// The entry, once lapsed certificates have expired, if it is current (certified or
+    /// suspended), with the time it was read at; otherwise a conflict saying `refusal`.
+    async fn current_provider(
+        &self,
+        entry_id: &str,
+        refusal: &str,
+    ) -> Result<(ServiceEntry, i64), RegisterError> {
+        let now = self.clock.now();
+        self.store.expire_lapsed_entries(now).await?;
+        let entry = self.load_provider(entry_id).await?;
+        if !matches!(
+            entry.status,
+            ServiceStatus::Certified | ServiceStatus::Suspended
+        ) {
+            return Err(RegisterError::Conflict(format!(
+                "entry `{entry_id}` is {}: {refusal}",
+                entry.status
+            )));
+        }
+        Ok((entry, now))
+    }
+
     async fn load_provider(&self, entry_id: &str) -> Result<ServiceEntry, RegisterError> {
         self.store
             .load_entry(entry_id)
@@ -147,18 +169,9 @@ impl Register {
         entry_id: &str,
         code: SchemeCode,
     ) -> Result<ServiceEntry, RegisterError> {
-        let now = self.clock.now();
-        self.store.expire_lapsed_entries(now).await?;
-        let entry = self.load_provider(entry_id).await?;
-        if !matches!(
-            entry.status,
-            ServiceStatus::Certified | ServiceStatus::Suspended
-        ) {
-            return Err(RegisterError::Conflict(format!(
-                "entry `{entry_id}` is {}: codes can only be added to a current entry",
-                entry.status
-            )));
-        }
+        let (_, now) = self
+            .current_provider(entry_id, "codes can only be added to a current entry")
+            .await?;
         if !self.store.insert_code(entry_id, code, now).await? {
             return Err(RegisterError::Conflict(format!(
                 "entry `{entry_id}` is already certified for {code}"
@@ -212,18 +225,9 @@ impl Register {
     ) -> Result<ServiceEntry, RegisterError> {
         reason_text(reason)?;
         validate_issuer(&mut issuer)?;
-        let now = self.clock.now();
-        self.store.expire_lapsed_entries(now).await?;
-        let entry = self.load_provider(entry_id).await?;
-        if !matches!(
-            entry.status,
-            ServiceStatus::Certified | ServiceStatus::Suspended
-        ) {
-            return Err(RegisterError::Conflict(format!(
-                "entry `{entry_id}` is {}: only a current entry's issuer binding can change",
-                entry.status
-            )));
-        }
+        let (entry, now) = self
+            .current_provider(entry_id, "only a current entry's issuer binding can change")
+            .await?;
         let new_iss: BTreeSet<&String> = issuer.iss.iter().collect();
         if new_iss != entry.issuer.iss.iter().collect() {
             return invalid(

@@ -319,32 +319,39 @@ async fn change_status(
     Ok(true)
 }
 
+/// Rows grouped by their `entry_id`, in order, each read by `read`.
+fn by_entry<T>(
+    rows: &[AnyRow],
+    read: impl Fn(&AnyRow) -> Result<T, StoreError>,
+) -> Result<BTreeMap<String, Vec<T>>, StoreError> {
+    let mut grouped: BTreeMap<String, Vec<T>> = BTreeMap::new();
+    for row in rows {
+        grouped
+            .entry(get(row, "entry_id")?)
+            .or_default()
+            .push(read(row)?);
+    }
+    Ok(grouped)
+}
+
 fn assemble(
     entries: &[AnyRow],
     codes: &[AnyRow],
     history: &[AnyRow],
 ) -> Result<Vec<ServiceEntry>, StoreError> {
-    let mut codes_by_entry: BTreeMap<String, Vec<SupplementaryCode>> = BTreeMap::new();
-    for row in codes {
-        codes_by_entry
-            .entry(get(row, "entry_id")?)
-            .or_default()
-            .push(SupplementaryCode {
-                code: enum_from_text(get(row, "code")?, "supplementary code")?,
-                status: enum_from_text::<CodeStatus>(get(row, "status")?, "code status")?,
-            });
-    }
-    let mut history_by_entry: BTreeMap<String, Vec<StatusChange>> = BTreeMap::new();
-    for row in history {
-        history_by_entry
-            .entry(get(row, "entry_id")?)
-            .or_default()
-            .push(StatusChange {
-                status: enum_from_text(get(row, "status")?, "status")?,
-                since: get(row, "since")?,
-                reason: get(row, "reason")?,
-            });
-    }
+    let mut codes_by_entry = by_entry(codes, |row| {
+        Ok(SupplementaryCode {
+            code: enum_from_text(get(row, "code")?, "supplementary code")?,
+            status: enum_from_text::<CodeStatus>(get(row, "status")?, "code status")?,
+        })
+    })?;
+    let mut history_by_entry = by_entry(history, |row| {
+        Ok(StatusChange {
+            status: enum_from_text(get(row, "status")?, "status")?,
+            since: get(row, "since")?,
+            reason: get(row, "reason")?,
+        })
+    })?;
     entries
         .iter()
         .map(|row| {

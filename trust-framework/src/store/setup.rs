@@ -1,6 +1,6 @@
 //! The anchor signing key and the operator tokens.
 
-use super::{Store, StoreError, get, is_unique_violation};
+use super::{Store, StoreError, get};
 
 impl Store {
     /// The active anchor key as stored (sealed, or an HSM reference), if the register was
@@ -20,9 +20,10 @@ impl Store {
         private_jwk: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let inserted = self
+        // The partial unique index allows one active key: another `init` won.
+        Ok(self
             .db
-            .write(
+            .write_unless_taken(
                 sqlx::query(
                     "INSERT INTO anchor_keys (kid, private_jwk, status, created_at) \
              VALUES ($1, $2, 'active', $3)",
@@ -31,13 +32,7 @@ impl Store {
                 .bind(private_jwk)
                 .bind(now),
             )
-            .await;
-        match inserted {
-            Ok(_) => Ok(true),
-            // The partial unique index allows one active key: another `init` won.
-            Err(e) if is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+            .await?)
     }
 
     /// Hashes of every operator token.

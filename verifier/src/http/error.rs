@@ -53,12 +53,7 @@ impl From<CheckError> for ApiError {
             | CheckError::NoEvidence { .. } => ApiError::conflict(error.to_string()),
             CheckError::TooManyOpenChecks {
                 retry_after_secs, ..
-            } => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "temporarily_unavailable",
-                error.to_string(),
-            )
-            .with_retry_after(*retry_after_secs),
+            } => temporarily_unavailable(error.to_string(), *retry_after_secs),
             CheckError::InvalidResponseCode => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", error.to_string())
             }
@@ -147,18 +142,23 @@ impl From<OidcError> for ApiError {
             OidcError::InvalidToken => ApiError::invalid_token(error.to_string()),
             OidcError::TooManySessions {
                 retry_after_secs, ..
-            } => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "temporarily_unavailable",
-                error.to_string(),
-            )
-            .with_retry_after(*retry_after_secs),
+            } => temporarily_unavailable(error.to_string(), *retry_after_secs),
             OidcError::Tenant(_)
             | OidcError::Corrupt { .. }
             | OidcError::Internal(_)
             | OidcError::Store(_) => ApiError::internal_error(&error),
         }
     }
+}
+
+/// 429 `temporarily_unavailable` with `Retry-After` (RFC 9110 §10.2.3, RFC 6585 §4).
+fn temporarily_unavailable(message: String, retry_after_secs: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "temporarily_unavailable",
+        message,
+    )
+    .with_retry_after(retry_after_secs)
 }
 
 /// A token endpoint error (RFC 6749 §5.2): the OAuth body with `Cache-Control: no-store`, and

@@ -84,15 +84,9 @@ pub(super) async fn authorize_form(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            return body_rejection(rejection.status(), rejection.body_text()).into_response();
-        }
-    };
-    let text = match form_text(&headers, &body) {
+    let text = match form_text(&headers, &body, |error| page_error(&state.verifier, error)) {
         Ok(text) => text,
-        Err(error) => return page_error(&state.verifier, error),
+        Err(response) => return *response,
     };
     if let Some(throttled) = throttle_client(&state, text) {
         return throttled;
@@ -363,15 +357,9 @@ pub(super) async fn exchange_token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            return body_rejection(rejection.status(), rejection.body_text()).into_response();
-        }
-    };
-    let text = match form_text(&headers, &body) {
+    let text = match form_text(&headers, &body, token_error) {
         Ok(text) => text,
-        Err(error) => return token_error(error),
+        Err(response) => return *response,
     };
     let authorization = headers
         .get(header::AUTHORIZATION)
@@ -488,8 +476,25 @@ fn session_cookie(headers: &HeaderMap) -> Option<Secret> {
         .map(|(_, value)| Secret::new(value.trim_matches('"')))
 }
 
-/// A form-encoded body as text.
-fn form_text<'a>(headers: &HeaderMap, body: &'a Bytes) -> Result<&'a str, OidcError> {
+/// A form-encoded body as text, or the response for a body that was not read (its rejection)
+/// or is not a UTF-8 form (`invalid` maps that error to the endpoint's error response).
+fn form_text<'a>(
+    headers: &HeaderMap,
+    body: &'a Result<Bytes, BytesRejection>,
+    invalid: impl FnOnce(OidcError) -> Response,
+) -> Result<&'a str, Box<Response>> {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let response = body_rejection(rejection.status(), rejection.body_text());
+            return Err(Box::new(response.into_response()));
+        }
+    };
+    form_bytes_text(headers, body).map_err(|error| Box::new(invalid(error)))
+}
+
+/// A form-encoded body's bytes as text.
+fn form_bytes_text<'a>(headers: &HeaderMap, body: &'a Bytes) -> Result<&'a str, OidcError> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())

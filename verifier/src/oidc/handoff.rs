@@ -134,11 +134,10 @@ impl Verifier {
         session_id: &str,
         browser_secret: Option<&Secret>,
     ) -> Result<Handoff, OidcError> {
-        let session = self.bound_session(session_id, browser_secret).await?;
-        let client_name = self.session_client_name(&session).await?;
-        if session.status != "pending" {
-            return Ok(Handoff::Finished { client_name });
-        }
+        let (session, client_name) = match self.pending_session(session_id, browser_secret).await? {
+            Ok(pending) => pending,
+            Err(finished) => return Ok(finished),
+        };
         let now = self.clock.now();
         let check_id = match &session.check_id {
             Some(check_id) => check_id.clone(),
@@ -306,11 +305,10 @@ impl Verifier {
         session_id: &str,
         browser_secret: Option<&Secret>,
     ) -> Result<Handoff, OidcError> {
-        let session = self.bound_session(session_id, browser_secret).await?;
-        let client_name = self.session_client_name(&session).await?;
-        if session.status != "pending" {
-            return Ok(Handoff::Finished { client_name });
-        }
+        let (session, client_name) = match self.pending_session(session_id, browser_secret).await? {
+            Ok(pending) => pending,
+            Err(finished) => return Ok(finished),
+        };
         let now = self.clock.now();
         let handoff = self
             .end_session(
@@ -326,6 +324,21 @@ impl Verifier {
             self.erase(&session.tenant_id, check_id, now).await?;
         }
         Ok(handoff)
+    }
+
+    /// The browser's session and its client's name while the session is pending; the
+    /// [`Handoff::Finished`] page once it has ended.
+    async fn pending_session(
+        &self,
+        session_id: &str,
+        browser_secret: Option<&Secret>,
+    ) -> Result<Result<(OidcSessionRow, String), Handoff>, OidcError> {
+        let session = self.bound_session(session_id, browser_secret).await?;
+        let client_name = self.session_client_name(&session).await?;
+        if session.status != "pending" {
+            return Ok(Err(Handoff::Finished { client_name }));
+        }
+        Ok(Ok((session, client_name)))
     }
 
     /// The session, if `browser_secret` is the cookie of the browser that started it.

@@ -439,9 +439,9 @@ impl Store {
         check_id: &str,
         code_hash: &str,
     ) -> Result<bool, StoreError> {
-        let done = self
+        Ok(self
             .db
-            .write(
+            .write_once(
                 sqlx::query(
                     "UPDATE checks SET response_code_redeemed = 1, response_code_hash = NULL \
              WHERE check_id = $1 AND response_code_hash = $2 AND response_code_redeemed = 0",
@@ -449,8 +449,7 @@ impl Store {
                 .bind(check_id)
                 .bind(code_hash),
             )
-            .await?;
-        Ok(done.rows_affected() == 1)
+            .await?)
     }
 }
 

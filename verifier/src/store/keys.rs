@@ -2,7 +2,7 @@
 //! bridge's ID tokens. One key per purpose is `active`; a rotated-out key is `retired`, keeps
 //! its public JWK and validity (`created_at` to `retired_at`) and loses its private part.
 
-use super::{Store, StoreError, get, is_unique_violation};
+use super::{Store, StoreError, get};
 
 /// The active key of a purpose.
 pub struct ActiveKeyRow {
@@ -80,9 +80,9 @@ impl Store {
         key: &NewKey<'_>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let inserted = self
+        Ok(self
             .db
-            .write(
+            .write_unless_taken(
                 sqlx::query(
                     "INSERT INTO service_keys \
                      (kid, purpose, private_jwk, public_jwk, status, created_at) \
@@ -94,12 +94,7 @@ impl Store {
                 .bind(key.public_jwk)
                 .bind(now),
             )
-            .await;
-        match inserted {
-            Ok(_) => Ok(true),
-            Err(e) if is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+            .await?)
     }
 
     /// Records the public JWK of a key stored before public keys were (idempotent).

@@ -187,14 +187,12 @@ impl Store {
 
     /// Retires a client; returns whether it was registered.
     pub async fn remove_oidc_client(&self, client_id: &str, now: i64) -> Result<bool, StoreError> {
-        let done = self.db.write(sqlx::query(
+        Ok(self.db.write_once(sqlx::query(
             "UPDATE oidc_clients SET removed_at = $2 WHERE client_id = $1 AND removed_at IS NULL",
         )
         .bind(client_id)
         .bind(now)
-        )
-        .await?;
-        Ok(done.rows_affected() == 1)
+        ).await?)
     }
 
     /// Starts an authorization session.
@@ -229,9 +227,9 @@ impl Store {
         check_id: &str,
         expires_at: i64,
     ) -> Result<bool, StoreError> {
-        let done = self
+        Ok(self
             .db
-            .write(
+            .write_once(
                 sqlx::query(
                     "UPDATE oidc_sessions SET check_id = $2, expires_at = $3 \
                      WHERE session_id = $1 AND check_id IS NULL AND status = 'pending'",
@@ -240,8 +238,7 @@ impl Store {
                 .bind(check_id)
                 .bind(expires_at),
             )
-            .await?;
-        Ok(done.rows_affected() == 1)
+            .await?)
     }
 
     /// How many sessions of `client_id` are pending and unexpired at `now`, and the earliest
@@ -308,7 +305,7 @@ impl Store {
         now: i64,
         code_expires_at: i64,
     ) -> Result<bool, StoreError> {
-        let done = self.db.write(sqlx::query(
+        Ok(self.db.write_once(sqlx::query(
             "UPDATE oidc_sessions SET status = 'code_issued', code_hash = $2, finished_at = $3, \
              code_expires_at = $4 WHERE session_id = $1 AND status = 'pending'",
         )
@@ -316,16 +313,14 @@ impl Store {
         .bind(code_hash)
         .bind(now)
         .bind(code_expires_at)
-        )
-        .await?;
-        Ok(done.rows_affected() == 1)
+        ).await?)
     }
 
     /// `pending → denied`. Returns whether this call won.
     pub async fn deny_oidc_session(&self, session_id: &str, now: i64) -> Result<bool, StoreError> {
-        let done = self
+        Ok(self
             .db
-            .write(
+            .write_once(
                 sqlx::query(
                     "UPDATE oidc_sessions SET status = 'denied', finished_at = $2 \
              WHERE session_id = $1 AND status = 'pending'",
@@ -333,8 +328,7 @@ impl Store {
                 .bind(session_id)
                 .bind(now),
             )
-            .await?;
-        Ok(done.rows_affected() == 1)
+            .await?)
     }
 
     /// Redeems a code once, while unexpired at `now`, recording the access token issued for it.
@@ -346,9 +340,9 @@ impl Store {
         access_token_hash: &str,
         access_token_expires_at: i64,
     ) -> Result<bool, StoreError> {
-        let done = self
+        Ok(self
             .db
-            .write(
+            .write_once(
                 sqlx::query(
                     "UPDATE oidc_sessions SET code_used_at = $2, access_token_hash = $3, \
              access_token_expires_at = $4 WHERE code_hash = $1 AND code_used_at IS NULL \
@@ -359,16 +353,15 @@ impl Store {
                 .bind(access_token_hash)
                 .bind(access_token_expires_at),
             )
-            .await?;
-        Ok(done.rows_affected() == 1)
+            .await?)
     }
 
     /// Spends a code without issuing anything (a failed exchange attempt). Returns whether it
     /// was unspent.
     pub async fn spend_oidc_code(&self, code_hash: &str, now: i64) -> Result<bool, StoreError> {
-        let done = self
+        Ok(self
             .db
-            .write(
+            .write_once(
                 sqlx::query(
                     "UPDATE oidc_sessions SET code_used_at = $2 WHERE code_hash = $1 \
                      AND code_used_at IS NULL",
@@ -376,8 +369,7 @@ impl Store {
                 .bind(code_hash)
                 .bind(now),
             )
-            .await?;
-        Ok(done.rows_affected() == 1)
+            .await?)
     }
 
     /// Revokes the access token issued from a code (the code was presented again).
@@ -386,9 +378,9 @@ impl Store {
         code_hash: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let done = self
+        Ok(self
             .db
-            .write(
+            .write_once(
                 sqlx::query(
                     "UPDATE oidc_sessions SET access_token_revoked_at = $2 WHERE code_hash = $1 \
              AND access_token_hash IS NOT NULL AND access_token_revoked_at IS NULL",
@@ -396,8 +388,7 @@ impl Store {
                 .bind(code_hash)
                 .bind(now),
             )
-            .await?;
-        Ok(done.rows_affected() == 1)
+            .await?)
     }
 
     /// Deletes the sessions whose pending period, code and access token had all expired by

@@ -159,9 +159,9 @@ impl Store {
         lease: i64,
         lease_until: i64,
     ) -> Result<bool, StoreError> {
-        let done = self
+        Ok(self
             .db
-            .write(
+            .write_once(
                 sqlx::query(
                     "UPDATE webhook_outbox SET locked_until = $3 \
                      WHERE event_id = $1 AND state = 'pending' AND locked_until = $2",
@@ -170,8 +170,7 @@ impl Store {
                 .bind(lease)
                 .bind(lease_until),
             )
-            .await?;
-        Ok(done.rows_affected() == 1)
+            .await?)
     }
 
     /// Records a 2xx under `lease`: the event is done. False when the lease was lost.
@@ -182,9 +181,9 @@ impl Store {
         status: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let done = self
+        Ok(self
             .db
-            .write(
+            .write_once(
                 sqlx::query(
                     "UPDATE webhook_outbox SET state = 'delivered', attempts = attempts + 1, \
                      last_status = $3, last_error = NULL, delivered_at = $4, locked_until = 0 \
@@ -195,8 +194,7 @@ impl Store {
                 .bind(status)
                 .bind(now),
             )
-            .await?;
-        Ok(done.rows_affected() == 1)
+            .await?)
     }
 
     /// Records a failed attempt under `lease`: retry at `next_attempt_at`, or `dead` when
@@ -207,9 +205,9 @@ impl Store {
         lease: i64,
         failure: &AttemptFailure<'_>,
     ) -> Result<bool, StoreError> {
-        let done = self
+        Ok(self
             .db
-            .write(
+            .write_once(
                 sqlx::query(
                     "UPDATE webhook_outbox SET attempts = attempts + 1, last_status = $3, \
                      last_error = $4, next_attempt_at = $5, locked_until = 0, \
@@ -223,8 +221,7 @@ impl Store {
                 .bind(failure.next_attempt_at)
                 .bind(i64::from(failure.give_up)),
             )
-            .await?;
-        Ok(done.rows_affected() == 1)
+            .await?)
     }
 
     /// The events about a tenant's check, oldest first.

@@ -149,15 +149,13 @@ impl Store {
         attestation: &str,
         exp: i64,
     ) -> Result<bool, StoreError> {
-        let done = self.db.write(sqlx::query(
+        Ok(self.db.write_once(sqlx::query(
             "UPDATE tenants SET attestation = $2, attestation_exp = $3 WHERE tenant_id = $1",
         )
         .bind(tenant_id)
         .bind(attestation)
         .bind(exp)
-        )
-        .await?;
-        Ok(done.rows_affected() == 1)
+        ).await?)
     }
 }
 

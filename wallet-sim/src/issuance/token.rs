@@ -9,7 +9,7 @@ use idv_proto::oid4vci::nonce::NonceResponse;
 use idv_proto::oid4vci::token::TokenResponse;
 
 use crate::error::{Party, WalletError};
-use crate::http::{Http, JSON, parse_json, status_error};
+use crate::http::{Http, JSON, Reply, parse_json, status_error};
 
 /// Exchanges the offer's pre-authorized code (and `tx_code`, iff the offer asks for one) for
 /// an access token.
@@ -26,18 +26,10 @@ pub(crate) async fn redeem(
     if let Some(code) = tx_code {
         fields.push(("tx_code", code));
     }
-    let reply = http
-        .post_form(
-            token_endpoint,
-            &fields,
-            JSON,
-            None,
-            Party::AuthorizationServer,
-        )
-        .await?;
-    if reply.is_success() {
-        return bearer_token(&reply);
-    }
+    let reply = match request_token(http, token_endpoint, &fields).await? {
+        Ok(token) => return Ok(token),
+        Err(refusal) => refusal,
+    };
     match reply.oauth_error() {
         // OpenID4VCI 1.0 answers a wrong tx_code with invalid_grant, as it does an unknown,
         // used or expired code; the 1.1 drafts add invalid_tx_code.
@@ -84,18 +76,10 @@ pub(crate) async fn exchange_code(
         ("code_verifier", exchange.code_verifier),
         ("client_id", exchange.client_id),
     ];
-    let reply = http
-        .post_form(
-            token_endpoint,
-            &fields,
-            JSON,
-            None,
-            Party::AuthorizationServer,
-        )
-        .await?;
-    if reply.is_success() {
-        return bearer_token(&reply);
-    }
+    let reply = match request_token(http, token_endpoint, &fields).await? {
+        Ok(token) => return Ok(token),
+        Err(refusal) => refusal,
+    };
     Err(match reply.oauth_error() {
         Some(remote) => WalletError::IssuerRefused {
             party: Party::AuthorizationServer,
@@ -105,8 +89,30 @@ pub(crate) async fn exchange_code(
     })
 }
 
+/// POSTs a token request: the Bearer token of a successful response, or the reply that
+/// refused it.
+async fn request_token(
+    http: &Http,
+    token_endpoint: &str,
+    fields: &[(&str, &str)],
+) -> Result<Result<TokenResponse, Reply>, WalletError> {
+    let reply = http
+        .post_form(
+            token_endpoint,
+            fields,
+            JSON,
+            None,
+            Party::AuthorizationServer,
+        )
+        .await?;
+    if reply.is_success() {
+        return bearer_token(&reply).map(Ok);
+    }
+    Ok(Err(reply))
+}
+
 /// A successful token response, which must carry a Bearer token.
-fn bearer_token(reply: &crate::http::Reply) -> Result<TokenResponse, WalletError> {
+fn bearer_token(reply: &Reply) -> Result<TokenResponse, WalletError> {
     let token: TokenResponse =
         parse_json(&reply.body, Party::AuthorizationServer, "token response")?;
     if !token.token_type.eq_ignore_ascii_case("bearer") {
