@@ -12,6 +12,7 @@ use idv_checks::{CheckOutcome, Template, Templates};
 use idv_jose::jws::{Header, sign_claims};
 use idv_jose::random::DeterministicRandom;
 use idv_jose::{JwkSet, ManualClock, PublicKey, SigningKey};
+use idv_profiles::{Envelope, IdentityDocument, ProofedIdentity, issue_identity};
 use idv_proto::oid4vci::proof::PROOF_JWT_TYP;
 use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::sd_jwt_vc::status::StatusListReference;
@@ -21,7 +22,6 @@ use idv_sdjwt::vc;
 use idv_status_list::{Status, StatusBits, StatusListBuf, StatusPolicy, VerifiedStatusList};
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
-use issuer::issuance::credential::{Envelope, IdentityDocument, ProofedIdentity, issue_identity};
 use serde_json::{Value, json};
 
 use register::trust_list_claims;

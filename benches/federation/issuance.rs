@@ -5,9 +5,9 @@ use std::hint::black_box;
 
 use criterion::Criterion;
 use idv_jose::SystemRandom;
+use idv_profiles::issue_identity;
 use idv_sdjwt::holder::HeldSdJwt;
 use idv_sdjwt::vc;
-use issuer::issuance::credential::issue_identity;
 use issuer::issuance::proof::{ProofPolicy, verify_proofs};
 
 use crate::fixtures::{BATCH, ISS, NOW, World, envelope};

@@ -54,17 +54,6 @@ use idv_jose::{Clock, Random};
 // How every secret is stored and looked up (base64url SHA-256).
 use idv_service_kit::secrets::hash_secret;
 
-/// The credential profiles, at the path they had before they moved to [`idv_profiles`].
-/// Temporary: kept only for the tests and tools that still import them from here.
-#[doc(hidden)]
-pub mod credential {
-    pub use idv_profiles::age::{age_changes_at, age_expiry_cap, age_on};
-    pub use idv_profiles::{
-        AGE_THRESHOLDS, AGE_VCT, Envelope, IDENTITY_VCT, IdentityDocument, LevelOfConfidence,
-        MAX_PORTRAIT_BYTES, ProofedIdentity, TRUST_FRAMEWORK, issue_age, issue_identity,
-    };
-}
-
 pub use error::{
     AuthorizationError, InsufficientConfidence, IssuanceError, KeyError, OperatorError,
     RedirectedError, SignInFailure, TokenError,

@@ -94,8 +94,8 @@ async fn issued_configurations(app: &TestApp, identity_id: &str) -> Vec<String> 
     ids
 }
 
-const IDENTITY_VCT: &str = issuer::issuance::credential::IDENTITY_VCT;
-const AGE_VCT: &str = issuer::issuance::credential::AGE_VCT;
+const IDENTITY_VCT: &str = idv_profiles::IDENTITY_VCT;
+const AGE_VCT: &str = idv_profiles::AGE_VCT;
 
 async fn a_certified_provider_issues_until_suspended_and_again_once_reinstated(db: TestDb) {
     let issuer = CertifiedIssuer::start(&db, &["RTW", "AGE"]).await;

@@ -11,7 +11,7 @@ use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use issuer::issuance::credential::LevelOfConfidence;
+use idv_profiles::LevelOfConfidence;
 
 use crate::helpers::{
     AGE, DAY, IDENTITY, PUBLIC_URL, TestApp, expect_error, person, proof_with, test_config,

@@ -6,8 +6,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use idv_profiles::ProofedIdentity;
 use idv_test_support::TestDb;
-use issuer::issuance::credential::ProofedIdentity;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::{Connection as _, Row as _};

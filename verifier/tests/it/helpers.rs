@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 use idv_federation::in_process::{VerifierService, relying_party_entry};
 use idv_jose::{ManualClock, PublicKey};
+use idv_profiles::ProofedIdentity;
 use idv_test_support::TestDb;
 use idv_test_support::server::TestServer;
-use issuer::issuance::credential::ProofedIdentity;
 use verifier::config::VerifierConfig;
 
 pub(crate) use providers::{IssuedCredential, Provider, StatusGate, british_citizen};

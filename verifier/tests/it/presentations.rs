@@ -171,7 +171,7 @@ async fn the_request_object_follows_openid4vp_and_haip(db: TestDb) {
 
 async fn not_eligible(
     db: TestDb,
-    person: issuer::issuance::credential::ProofedIdentity,
+    person: idv_profiles::ProofedIdentity,
     codes: &[&str],
     advice: &str,
 ) {

@@ -11,11 +11,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use idv_federation::in_process::{ProviderRegistration, idsp_entry};
 use idv_jose::{Clock, ManualClock, PublicKey, SigningKey, SystemRandom};
+use idv_profiles::{Envelope, IdentityDocument, ProofedIdentity, issue_age, issue_identity};
 use idv_status_list::codec::{Status, StatusBits, StatusListBuf};
 use idv_test_support::server::TestServer;
-use issuer::issuance::credential::{
-    Envelope, IdentityDocument, ProofedIdentity, issue_age, issue_identity,
-};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
