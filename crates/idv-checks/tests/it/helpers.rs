@@ -5,22 +5,18 @@ use idv_checks::verify::{Expected, VerifiedPresentation, verify_presentation};
 use idv_checks::{CheckFailure, CheckOutcome, Template, Templates};
 use idv_jose::random::DeterministicRandom;
 use idv_jose::{JwkSet, ManualClock, SigningKey};
-use idv_profiles::{Envelope, IdentityDocument, ProofedIdentity, issue_age, issue_identity};
+use idv_profiles::{IdentityDocument, ProofedIdentity};
 use idv_proto::claims_path::ClaimsPath;
-use idv_proto::jwk_set;
 use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::sd_jwt_vc::status::StatusListReference;
-use idv_proto::trust::entry::{
-    Certificate, CodeStatus, IssuerBinding, LevelOfConfidence, Organisation, Role, SchemeCode,
-    Service, ServiceEntry, ServiceStatus, StatusChange, SupplementaryCode,
-};
-use idv_proto::trust::trust_list::{FrameworkValidity, TRUST_LIST_TYP, TrustListClaims};
 use idv_sdjwt::holder::HeldSdJwt;
-use idv_sdjwt::vc;
 use idv_status_list::{Status, StatusBits, StatusListBuf, StatusPolicy};
 use idv_trust::anchors::TrustAnchors;
-use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
+use idv_trust::list::VerifiedTrustList;
 use serde_json::json;
+
+mod credentials;
+mod register;
 
 pub(crate) const DAY: i64 = 24 * 60 * 60;
 /// 2026-01-01T12:00:00Z.
@@ -62,217 +58,6 @@ impl Fixture {
 
     pub(crate) fn template(&self, id: &str) -> &Template {
         self.templates.get(id).unwrap()
-    }
-
-    /// One certified IDSP, RTW and AGE codes, medium LoC, both credential types.
-    pub(crate) fn list_claims(&self) -> TrustListClaims {
-        let mut jwk = serde_json::to_value(self.issuer.public_key().to_jwk()).unwrap();
-        jwk["kid"] = self.issuer.public_key().thumbprint().into();
-        TrustListClaims {
-            iss: "https://trust.sim.ofdia.example".into(),
-            iat: NOW - 60,
-            exp: NOW + DAY,
-            next_update: NOW + 3600,
-            list_id: "uk-dvs-register".into(),
-            sequence: 42,
-            framework_versions_valid: [("1.0".to_owned(), FrameworkValidity::default())]
-                .into_iter()
-                .collect(),
-            entries: vec![ServiceEntry {
-                entry_id: REGISTER_ID.into(),
-                organisation: Organisation {
-                    name: "Example IDSP Ltd".into(),
-                    company_number: Some("01234567".into()),
-                },
-                service: Service {
-                    service_id: "svc-01".into(),
-                    name: "Example Reusable ID".into(),
-                },
-                roles: vec![Role::Idsp],
-                framework_version: "1.0".into(),
-                certificate: Certificate {
-                    id: "CAB-7-2026-55".into(),
-                    cab: "Example CAB (UKAS 1234)".into(),
-                    issued: CERTIFIED_SINCE,
-                    expires: NOW + 900 * DAY,
-                },
-                supplementary_codes: [SchemeCode::Rtw, SchemeCode::Age]
-                    .into_iter()
-                    .map(|code| SupplementaryCode {
-                        code,
-                        status: CodeStatus::Certified,
-                    })
-                    .collect(),
-                max_loc: LevelOfConfidence::Medium,
-                status: ServiceStatus::Certified,
-                status_since: CERTIFIED_SINCE,
-                status_history: vec![StatusChange {
-                    status: ServiceStatus::Certified,
-                    since: CERTIFIED_SINCE,
-                    reason: None,
-                }],
-                issuer: IssuerBinding {
-                    iss: vec![ISS.into()],
-                    jwks: jwk_set::JwkSet { keys: vec![jwk] },
-                    x5c_roots_sha256: Vec::new(),
-                    status_list_uris_prefix: vec![format!("{ISS}/status/")],
-                    vct: vec![
-                        idv_checks::templates::IDENTITY_VCT.into(),
-                        idv_checks::templates::AGE_VCT.into(),
-                    ],
-                },
-            }],
-            relying_parties: Vec::new(),
-            type_metadata: Default::default(),
-        }
-    }
-
-    /// `claims` signed by the pinned anchor and verified at [`NOW`].
-    pub(crate) fn trust_list_from(&self, claims: &TrustListClaims) -> VerifiedTrustList {
-        self.trust_list_at(claims, NOW)
-    }
-
-    /// `claims` signed by the pinned anchor and verified at `now`.
-    pub(crate) fn trust_list_at(&self, claims: &TrustListClaims, now: i64) -> VerifiedTrustList {
-        let header = idv_jose::jws::Header::es256(TRUST_LIST_TYP).with("kid", self.anchor.kid());
-        let compact = idv_jose::jws::sign_claims(&header, claims, &self.anchor).unwrap();
-        verify_trust_list(&compact, &self.anchors, now, &ListPolicy::default()).unwrap()
-    }
-
-    pub(crate) fn trust_list(&self) -> VerifiedTrustList {
-        self.trust_list_from(&self.list_claims())
-    }
-
-    fn envelope(&self, validity: i64) -> Envelope<'_> {
-        Envelope {
-            not_after: None,
-            issuer: ISS,
-            now: NOW,
-            validity,
-            holder: self.holder.public_key(),
-            status: json!({ "status_list": { "idx": IDX, "uri": STATUS_URI } }),
-        }
-    }
-
-    /// An identity credential for `person`, issued by `signer`, as the holder received it.
-    pub(crate) fn identity_from(&self, person: &ProofedIdentity, signer: &SigningKey) -> HeldSdJwt {
-        let issued = issue_identity(person, &self.envelope(365 * DAY), signer, &self.rng).unwrap();
-        HeldSdJwt::receive(&issued, signer.public_key(), vc::accepted_typ(false), NOW).unwrap()
-    }
-
-    pub(crate) fn identity(&self, person: &ProofedIdentity) -> HeldSdJwt {
-        self.identity_from(person, &self.issuer)
-    }
-
-    /// An identity credential of [`person`] signed by the registered issuer after `edit`
-    /// changed its claims: values our issuer would refuse, which another certified issuer
-    /// could still sign. Every personal claim is selectively disclosable.
-    pub(crate) fn identity_with_claims(
-        &self,
-        edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
-    ) -> HeldSdJwt {
-        let person = person();
-        let mut claims = self.registered_claims(idv_checks::templates::IDENTITY_VCT, 365 * DAY);
-        claims.extend(
-            json!({
-            "given_name": person.given_name,
-            "family_name": person.family_name,
-            "birthdate": person.birthdate,
-            "portrait": person.portrait,
-            "nationalities": person.nationalities,
-            "document": person.document,
-            "verification": {
-                "assurance_level": person.level_of_confidence,
-                "gpg45_profile": person.gpg45_profile,
-            },
-            })
-            .as_object()
-            .unwrap()
-            .clone(),
-        );
-        edit(&mut claims);
-        let conceal: Vec<ClaimsPath> = ["given_name", "family_name", "birthdate", "portrait"]
-            .into_iter()
-            .map(|key| ClaimsPath::from_keys([key]).unwrap())
-            .collect();
-        self.signed(claims, &conceal)
-    }
-
-    /// The registered claims of a credential of type `vct` issued today for `validity`.
-    fn registered_claims(
-        &self,
-        vct: &str,
-        validity: i64,
-    ) -> serde_json::Map<String, serde_json::Value> {
-        json!({
-            "iss": ISS,
-            "vct": vct,
-            "iat": NOW - NOW.rem_euclid(DAY),
-            "exp": NOW + validity,
-            "cnf": vc::cnf(self.holder.public_key()),
-            "status": { "status_list": { "idx": IDX, "uri": STATUS_URI } },
-        })
-        .as_object()
-        .unwrap()
-        .clone()
-    }
-
-    /// `claims` signed by the registered issuer with `conceal` selectively disclosable, as
-    /// the holder received it.
-    fn signed(
-        &self,
-        claims: serde_json::Map<String, serde_json::Value>,
-        conceal: &[ClaimsPath],
-    ) -> HeldSdJwt {
-        let issued = vc::issue(&self.issuer, &self.rng, claims, conceal).unwrap();
-        HeldSdJwt::receive(
-            &issued,
-            self.issuer.public_key(),
-            vc::accepted_typ(false),
-            NOW,
-        )
-        .unwrap()
-    }
-
-    /// An identity credential whose status entry is `status_claim`.
-    pub(crate) fn identity_with_status(&self, status_claim: serde_json::Value) -> HeldSdJwt {
-        let mut envelope = self.envelope(365 * DAY);
-        envelope.status = status_claim;
-        let issued = issue_identity(&person(), &envelope, &self.issuer, &self.rng).unwrap();
-        HeldSdJwt::receive(
-            &issued,
-            self.issuer.public_key(),
-            vc::accepted_typ(false),
-            NOW,
-        )
-        .unwrap()
-    }
-
-    pub(crate) fn age(&self, birthdate: &str) -> HeldSdJwt {
-        let mut person = person();
-        person.birthdate = birthdate.into();
-        let issued = issue_age(&person, &self.envelope(90 * DAY), &self.issuer, &self.rng).unwrap();
-        HeldSdJwt::receive(
-            &issued,
-            self.issuer.public_key(),
-            vc::accepted_typ(false),
-            NOW,
-        )
-        .unwrap()
-    }
-
-    /// An age credential with `extra` claims (`age_over_NN` selectively disclosable, the rest
-    /// plain), signed by the registered issuer: what another certified issuer could sign.
-    pub(crate) fn age_with_claims(&self, extra: serde_json::Value) -> HeldSdJwt {
-        let mut claims = self.registered_claims(idv_checks::templates::AGE_VCT, 90 * DAY);
-        let mut conceal = Vec::new();
-        for (name, value) in extra.as_object().unwrap() {
-            if name.starts_with("age_over_") {
-                conceal.push(ClaimsPath::from_keys([name.as_str()]).unwrap());
-            }
-            claims.insert(name.clone(), value.clone());
-        }
-        self.signed(claims, &conceal)
     }
 
     /// The SD-JWT+KB disclosing `paths`, for `aud` and `nonce`, signed now.
