@@ -128,7 +128,7 @@ async fn exchange<T: DeserializeOwned>(
 }
 
 /// Sends `request`; the body of a success, or the service's error as [`CallError::Refused`].
-async fn send(
+pub(crate) async fn send(
     method: &'static str,
     url: &str,
     request: reqwest::RequestBuilder,

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{Api, CallError};
+use crate::api::{Api, CallError, send};
 
 /// Seconds in a day.
 const DAY: i64 = 24 * 60 * 60;
@@ -213,6 +213,30 @@ impl TrustFrameworkOperator {
             .await?;
         Ok(issued.verifier_attestation)
     }
+}
+
+/// The claims of the trust list the register at `base_url` serves now, read without verifying
+/// its signature: for tests that watch its `sequence` or `exp` change.
+pub async fn served_trust_list_claims(
+    client: &reqwest::Client,
+    base_url: &str,
+) -> Result<Value, CallError> {
+    let url = format!("{base_url}/trust-list");
+    let body = send("GET", &url, client.get(&url)).await?;
+    let unreadable = |reason: String| CallError::Body {
+        method: "GET",
+        url: url.clone(),
+        reason,
+    };
+    let compact = std::str::from_utf8(&body).map_err(|e| unreadable(e.to_string()))?;
+    let payload = compact
+        .trim()
+        .split('.')
+        .nth(1)
+        .ok_or_else(|| unreadable("not a compact JWS".to_owned()))?;
+    let claims = idv_jose::base64url::decode(payload)
+        .ok_or_else(|| unreadable("its payload is not base64url".to_owned()))?;
+    serde_json::from_slice(&claims).map_err(|e| unreadable(e.to_string()))
 }
 
 #[cfg(test)]

@@ -147,19 +147,11 @@ async fn timed_check_with(fed: &Federation, credential: &IssuedCredential) -> (V
 
 /// The `exp` of the trust list the framework serves now.
 async fn trust_list_exp(fed: &Federation) -> i64 {
-    let compact = fed
-        .client
-        .get(format!("{}/trust-list", fed.tf_address))
-        .send()
+    idv_federation::operator::served_trust_list_claims(&fed.client, &fed.tf_address)
         .await
+        .unwrap()["exp"]
+        .as_i64()
         .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let payload = compact.trim().split('.').nth(1).unwrap();
-    let claims: Value =
-        serde_json::from_slice(&idv_jose::base64url::decode(payload).unwrap()).unwrap();
-    claims["exp"].as_i64().unwrap()
 }
 
 async fn a_hung_register_delays_no_check_while_the_list_is_valid_then_checks_fail_closed(

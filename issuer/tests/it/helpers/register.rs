@@ -140,19 +140,11 @@ impl Register {
 
     /// The `sequence` of the list the register serves now.
     pub(crate) async fn sequence(&self) -> u64 {
-        let compact = self
-            .client
-            .get(format!("{}/trust-list", self.address))
-            .send()
+        idv_federation::operator::served_trust_list_claims(&self.client, &self.address)
             .await
+            .unwrap()["sequence"]
+            .as_u64()
             .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let payload = compact.trim().split('.').nth(1).unwrap();
-        let claims: Value =
-            serde_json::from_slice(&idv_jose::base64url::decode(payload).unwrap()).unwrap();
-        claims["sequence"].as_u64().unwrap()
     }
 
     pub(crate) async fn stop(&mut self) {
