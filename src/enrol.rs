@@ -40,6 +40,20 @@ pub struct ProviderSpec {
     pub codes: Vec<String>,
 }
 
+impl ProviderSpec {
+    /// The example identity provider the demo, the end-to-end tests and the load command
+    /// register: "Example Identity Ltd"'s "Example Reusable ID", certified to GPG 45 medium
+    /// and for `codes`.
+    pub fn example(codes: &[&str]) -> Self {
+        Self {
+            organisation: "Example Identity Ltd".into(),
+            service: "Example Reusable ID".into(),
+            max_loc: "medium".into(),
+            codes: codes.iter().map(|&code| code.to_owned()).collect(),
+        }
+    }
+}
+
 /// Registers the deployment's issuer as a certified IDSP (`issuer registration`, then
 /// `POST /v1/providers` and one `POST …/codes` per code), as of `now` on the register's clock.
 pub async fn register_provider(

@@ -233,3 +233,13 @@ impl Employer {
         }
     }
 }
+
+/// The `openid4vp://` link a page offers the person's wallet (the verifier's hand-off page),
+/// its HTML escaping of `&` undone; `None` when the page has no such link.
+pub fn wallet_link_on_page(html: &str) -> Option<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.starts_with("openid4vp://"))
+        .map(|href| href.replace("&amp;", "&"))
+}

@@ -4,8 +4,9 @@
 //! - [`in_process`]: the services from their libraries, as tasks of this process, through
 //!   [`Federation::builder`] (each service's configuration written once, in
 //!   [`in_process::configs`]);
-//! - [`child`]: the services as real child processes of their binaries, configured through
-//!   `IDV_*` variables as their operators would;
+//! - [`child`]: the services as real child processes of their binaries, through the same
+//!   builder ([`FederationBuilder::start_processes`]) and configurations, each written as the
+//!   TOML file its operator would give it;
 //! - either way a [`Deployment`]: the services' [`Endpoints`] and the operators'
 //!   command-line steps;
 //! - the operators' and tenants' API clients: [`operator`] (the register), [`provider`]

@@ -52,6 +52,26 @@ pub enum SpecError {
 }
 
 impl RelyingPartySpec {
+    /// The example employer the demo, the end-to-end tests and the load command onboard:
+    /// "Example Employer Ltd" (`employer.example.co.uk`), checking the right to work.
+    pub fn example_employer() -> Self {
+        Self {
+            organisation: "Example Employer Ltd".into(),
+            client_id: "employer.example.co.uk".into(),
+            templates: vec!["right_to_work".into()],
+        }
+    }
+
+    /// The example shop beside it: "Example Off-Licence Ltd" (`shop.example.co.uk`), checking
+    /// only that the customer is over 18.
+    pub fn example_shop() -> Self {
+        Self {
+            organisation: "Example Off-Licence Ltd".into(),
+            client_id: "shop.example.co.uk".into(),
+            templates: vec!["age_over_18".into()],
+        }
+    }
+
     /// The `POST /v1/relying-parties` body: one purpose per scheme, each with exactly the
     /// claims the relying party's templates request (so wallets refuse anything more).
     pub fn body(&self) -> Result<Value, SpecError> {

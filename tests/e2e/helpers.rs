@@ -8,10 +8,9 @@ use federated_idv::employer::CheckResult;
 use federated_idv::enrol::{self, OnboardedRelyingParty, ProviderSpec};
 use federated_idv::operator::{RelyingPartySpec, TrustFrameworkOperator};
 use federated_idv::provider::{AGE, IDENTITY, IssuerOperator, proofed_citizen};
-use idv_federation::Deployment as _;
-use idv_federation::child::{Binaries, Databases, ExtraSettings, ProcessFederation};
+use idv_federation::child::{Binaries, ProcessEnv, ProcessFederation};
+use idv_federation::{Deployment as _, Federation, FederationBuilder};
 use idv_jose::{Clock as _, SystemClock};
-use idv_service_kit::Secret;
 use idv_test_support::TestDb;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -43,59 +42,45 @@ pub(crate) struct World {
     _dir: TempDir,
 }
 
-/// Settings of the verifier in every test: it refetches the trust list at least every second,
-/// so a change on the register reaches the next check without waiting for `next_update`.
-fn verifier_settings() -> Vec<(String, String)> {
-    vec![("IDV_TRUST__REFRESH_SECS".into(), "1".into())]
-}
-
 impl World {
     /// Starts the federation on `backend` and puts everyone on the register.
     pub(crate) async fn start(backend: Backend) -> Self {
-        Self::start_with(backend, Vec::new()).await
+        Self::start_with(backend, |builder| builder, ProcessEnv::default()).await
     }
 
-    /// [`World::start`] with extra `IDV_*` settings for the issuer.
-    pub(crate) async fn start_with(backend: Backend, issuer: Vec<(String, String)>) -> Self {
-        let extra = ExtraSettings {
-            issuer,
-            ..ExtraSettings::default()
-        };
-        Self::start_with_settings(backend, extra).await
-    }
-
-    /// [`World::start`] with extra settings for each service (the verifier's also get
-    /// [`verifier_settings`]).
-    pub(crate) async fn start_with_settings(backend: Backend, mut extra: ExtraSettings) -> Self {
-        extra.verifier.extend(verifier_settings());
+    /// [`World::start`] with the services' configurations changed by `adjust` (the builder's
+    /// hooks, as in process) and `env` added to their processes' environment.
+    pub(crate) async fn start_with(
+        backend: Backend,
+        adjust: impl FnOnce(FederationBuilder<'static>) -> FederationBuilder<'static>,
+        env: ProcessEnv,
+    ) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("idv-e2e-")
             .tempdir()
             .unwrap();
+        // The verifier refetches the trust list at least every second, so a change on the
+        // register reaches the next check without waiting for `next_update`; the issuer checks
+        // its own register entry before it offers or issues.
+        let mut builder = Federation::builder()
+            .data_dir(dir.path().join("services"))
+            .issuer_checks_register()
+            .verifier_config(|c| c.trust.refresh_secs = 1);
         let mut databases = Vec::new();
-        let database_urls = match backend {
-            Backend::Sqlite => Databases::Sqlite,
-            Backend::Postgres => {
-                for _ in 0..3 {
-                    databases.push(TestDb::postgres().await);
-                }
-                Databases::Urls {
-                    trust_framework: Secret::new(databases[0].url()),
-                    issuer: Secret::new(databases[1].url()),
-                    verifier: Secret::new(databases[2].url()),
-                }
+        if backend == Backend::Postgres {
+            for _ in 0..3 {
+                databases.push(TestDb::postgres().await);
             }
-        };
+            builder = builder
+                .trust_framework_on(databases[0].url())
+                .issuer_on(databases[1].url())
+                .verifier_on(databases[2].url());
+        }
         let bins = Binaries::beside_current_exe().unwrap();
-        let ensure = bins.clone();
-        tokio::task::spawn_blocking(move || ensure.ensure_built())
+        let federation = adjust(builder)
+            .start_processes(&bins, &env)
             .await
-            .unwrap()
-            .unwrap();
-        let federation =
-            ProcessFederation::start(&bins, &dir.path().join("services"), &database_urls, &extra)
-                .await
-                .unwrap_or_else(|e| panic!("the federation did not start: {e}"));
+            .unwrap_or_else(|e| panic!("the federation did not start: {e}"));
 
         let client = reqwest::Client::new();
         let endpoints = federation.endpoints().clone();
@@ -103,12 +88,7 @@ impl World {
         let registered = enrol::register_provider(
             &federation,
             &operator,
-            &ProviderSpec {
-                organisation: "Example Identity Ltd".into(),
-                service: "Example Reusable ID".into(),
-                max_loc: "medium".into(),
-                codes: vec!["RTW".into(), "AGE".into()],
-            },
+            &ProviderSpec::example(&["RTW", "AGE"]),
             SystemClock.now(),
         )
         .await
@@ -116,11 +96,7 @@ impl World {
         let employer = enrol::enrol_relying_party(
             &federation,
             &operator,
-            &RelyingPartySpec {
-                organisation: "Example Employer Ltd".into(),
-                client_id: "employer.example.co.uk".into(),
-                templates: vec!["right_to_work".into()],
-            },
+            &RelyingPartySpec::example_employer(),
             &client,
         )
         .await
@@ -128,11 +104,7 @@ impl World {
         let shop = enrol::enrol_relying_party(
             &federation,
             &operator,
-            &RelyingPartySpec {
-                organisation: "Example Off-Licence Ltd".into(),
-                client_id: "shop.example.co.uk".into(),
-                templates: vec!["age_over_18".into()],
-            },
+            &RelyingPartySpec::example_shop(),
             &client,
         )
         .await

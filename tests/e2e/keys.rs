@@ -4,16 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
-use idv_federation::Deployment as _;
-use idv_federation::child::ExtraSettings;
+use idv_federation::child::{ProcessEnv, write_config};
+use idv_federation::{Deployment as _, FederationBuilder};
+use idv_keystore::Pkcs11Config;
 use idv_service_kit::db::{Database, PoolSettings};
-use idv_test_support::softhsm::SoftHsm;
+use idv_test_support::softhsm::{MODULE, SoftHsm};
 use serde_json::Value;
 
 use crate::helpers::{Backend, World};
-
-/// The variable each service reads its HSM PIN from in these tests.
-const PIN_ENV: &str = "IDV_TEST_HSM_PIN";
 
 /// Every column holding a private key, per service database: `(file, SQL)`.
 const PRIVATE_KEY_QUERIES: [(&str, &str); 5] = [
@@ -90,12 +88,61 @@ fn services_dir(world: &World) -> PathBuf {
     world.federation.data_dir().to_owned()
 }
 
-fn softhsm_settings(hsms: &[SoftHsm; 3]) -> ExtraSettings {
-    ExtraSettings {
-        trust_framework: hsms[0].service_env(PIN_ENV),
-        issuer: hsms[1].service_env(PIN_ENV),
-        verifier: hsms[2].service_env(PIN_ENV),
-    }
+/// Each service's signing keys in its own token: `[keys.pkcs11]` through the builder's hooks,
+/// the PIN in a file beside the token, `SOFTHSM2_CONF` in each process's environment.
+fn in_hsms(builder: FederationBuilder<'static>, hsms: &[SoftHsm; 3]) -> FederationBuilder<'static> {
+    let [trust_framework, issuer, verifier] = hsms.each_ref().map(|hsm| {
+        let pin_file = hsm.dir().join("pin");
+        std::fs::write(&pin_file, hsm.pin()).unwrap();
+        Pkcs11Config {
+            module: MODULE.into(),
+            token_label: hsm.label().to_owned(),
+            pin_env: None,
+            pin_file: Some(pin_file),
+        }
+    });
+    builder
+        .trust_framework_config(|c| c.keys.pkcs11 = Some(trust_framework))
+        .issuer_config(|c| c.keys.pkcs11 = Some(issuer))
+        .verifier_config(|c| c.keys.pkcs11 = Some(verifier))
+}
+
+/// Rotation while the services run (the issuer's signing key and the verifier's evidence key,
+/// by their commands), then every service restarts, the register learns the issuer's new keys,
+/// and a check still completes. What `issuer keys rotate` printed.
+async fn rotate_restart_and_check(world: &mut World) -> String {
+    let rotated = world
+        .federation
+        .run("issuer", &["keys", "rotate"])
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", world.logs()));
+    world
+        .federation
+        .run("verifier", &["keys", "rotate-evidence"])
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", world.logs()));
+    let bins = world.federation.binaries().clone();
+    world
+        .federation
+        .trust_framework()
+        .restart(&bins)
+        .await
+        .unwrap();
+    world.federation.issuer().restart(&bins).await.unwrap();
+    world.federation.restart_verifier().await.unwrap();
+    register_rotated_issuer_keys(world).await;
+    // The verifier refetches the list at most a second after its last fetch.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    world.citizen_with_credentials().await;
+    let (_, after) = world.check(&world.employer, "right_to_work").await;
+    assert_eq!(
+        after.outcome.as_deref(),
+        Some("awaiting_confirmation"),
+        "{after:?}\n{}",
+        world.logs()
+    );
+    rotated
 }
 
 #[tokio::test]
@@ -105,7 +152,17 @@ async fn every_signing_key_in_an_hsm_signs_the_register_the_credentials_and_the_
         SoftHsm::new("idv-issuer"),
         SoftHsm::new("idv-verifier"),
     ];
-    let mut world = World::start_with_settings(Backend::Sqlite, softhsm_settings(&hsms)).await;
+    let [trust_framework, issuer, verifier] = hsms.each_ref().map(|hsm| vec![hsm.env()]);
+    let mut world = World::start_with(
+        Backend::Sqlite,
+        |builder| in_hsms(builder, &hsms),
+        ProcessEnv {
+            trust_framework,
+            issuer,
+            verifier,
+        },
+    )
+    .await;
     // The register's list is signed by the HSM anchor key (the wallet and the verifier verify
     // it against the pinned anchor); the issuer signs with its HSM key; the verifier signs its
     // request objects and evidence with HSM keys.
@@ -135,37 +192,8 @@ async fn every_signing_key_in_an_hsm_signs_the_register_the_credentials_and_the_
 
     // Rotation in the HSM: the issuer's and the verifier's evidence key, by their commands,
     // while the services run; then every service restarts and a check still completes.
-    let bins = world.federation.binaries().clone();
-    let issuer_env = world.federation.service_env("issuer").to_vec();
-    let rotated = bins
-        .run("issuer", &["keys", "rotate"], &issuer_env)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", world.logs()));
+    let rotated = rotate_restart_and_check(&mut world).await;
     assert!(!rotated.is_empty());
-    let verifier_env = world.federation.service_env("verifier").to_vec();
-    bins.run("verifier", &["keys", "rotate-evidence"], &verifier_env)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", world.logs()));
-    world
-        .federation
-        .trust_framework()
-        .restart(&bins)
-        .await
-        .unwrap();
-    world.federation.issuer().restart(&bins).await.unwrap();
-    world.federation.restart_verifier().await.unwrap();
-    register_rotated_issuer_keys(&world).await;
-    // The verifier refetches the list at most a second after its last fetch.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-
-    world.citizen_with_credentials().await;
-    let (_, after) = world.check(&world.employer, "right_to_work").await;
-    assert_eq!(
-        after.outcome.as_deref(),
-        Some("awaiting_confirmation"),
-        "{after:?}\n{}",
-        world.logs()
-    );
     let issuer_keys: Vec<Value> = stored_private_keys(&dir)
         .await
         .into_iter()
@@ -206,34 +234,7 @@ async fn sealed_keys_survive_restarts_and_rotation_and_a_wrong_kek_stops_start_u
     assert_no_private_scalar_in_files(&dir);
 
     // Rotation, then every service restarts and keeps working with its sealed keys.
-    let bins = world.federation.binaries().clone();
-    let issuer_env = world.federation.service_env("issuer").to_vec();
-    bins.run("issuer", &["keys", "rotate"], &issuer_env)
-        .await
-        .unwrap();
-    let verifier_env = world.federation.service_env("verifier").to_vec();
-    bins.run("verifier", &["keys", "rotate-evidence"], &verifier_env)
-        .await
-        .unwrap();
-    world
-        .federation
-        .trust_framework()
-        .restart(&bins)
-        .await
-        .unwrap();
-    world.federation.issuer().restart(&bins).await.unwrap();
-    world.federation.restart_verifier().await.unwrap();
-    register_rotated_issuer_keys(&world).await;
-    // The verifier refetches the list at most a second after its last fetch.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    world.citizen_with_credentials().await;
-    let (_, after) = world.check(&world.employer, "right_to_work").await;
-    assert_eq!(
-        after.outcome.as_deref(),
-        Some("awaiting_confirmation"),
-        "{after:?}\n{}",
-        world.logs()
-    );
+    rotate_restart_and_check(&mut world).await;
     for (sql, text) in stored_private_keys(&dir).await {
         assert!(
             text.is_empty() || idv_jose::kek::sealed_with(&text).is_some(),
@@ -246,13 +247,15 @@ async fn sealed_keys_survive_restarts_and_rotation_and_a_wrong_kek_stops_start_u
     let (other, other_text) = idv_jose::KeyEncryptionKey::generate().unwrap();
     let other_file = dir.join("other.kek");
     std::fs::write(&other_file, other_text).unwrap();
-    let mut env = issuer_env.clone();
-    env.push((
-        "IDV_KEYS__KEK_FILE".into(),
-        other_file.display().to_string(),
-    ));
+    let mut config = world.federation.issuer_config().clone();
+    config.keys.kek_file = Some(other_file);
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    let config_file = dir.join("issuer-other-kek.toml");
+    write_config(&config_file, &config).unwrap();
+    let config_file = config_file.display().to_string();
+    let bins = world.federation.binaries();
     let error = bins
-        .run("issuer", &["keys", "list"], &env)
+        .run("issuer", &["--config", &config_file, "keys", "list"], &[])
         .await
         .unwrap_err()
         .to_string();
@@ -262,9 +265,8 @@ async fn sealed_keys_survive_restarts_and_rotation_and_a_wrong_kek_stops_start_u
         "{error}"
     );
     assert!(!error.contains("panicked"), "{error}");
-    env.push(("IDV_HTTP__LISTEN".into(), "127.0.0.1:0".into()));
     let error = bins
-        .run("issuer", &["serve"], &env)
+        .run("issuer", &["--config", &config_file, "serve"], &[])
         .await
         .unwrap_err()
         .to_string();

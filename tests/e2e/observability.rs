@@ -6,18 +6,16 @@
 use std::time::Duration;
 
 use idv_federation::Deployment as _;
-use idv_federation::child::ExtraSettings;
+use idv_federation::child::ProcessEnv;
+use idv_service_kit::Secret;
+use idv_service_kit::telemetry::LogFormat;
 use serde_json::Value;
 
 use crate::exposition::Scrape;
 use crate::helpers::{Backend, World};
 
-/// The trust framework's scrape token in these tests (`IDV_METRICS__BEARER_TOKEN`).
+/// The trust framework's scrape token in these tests (`[metrics] bearer_token`).
 const METRICS_TOKEN: &str = "scrape-token-for-tests";
-
-fn json_logs() -> Vec<(String, String)> {
-    vec![("IDV_LOG__FORMAT".into(), "json".into())]
-}
 
 async fn scrape(client: &reqwest::Client, base: &str, token: Option<&str>) -> Scrape {
     let mut request = client.get(format!("{base}/metrics"));
@@ -36,16 +34,18 @@ async fn scrape(client: &reqwest::Client, base: &str, token: Option<&str>) -> Sc
 
 #[tokio::test]
 async fn metrics_count_real_traffic_with_bounded_impersonal_labels() {
-    let world = World::start_with_settings(
+    let world = World::start_with(
         Backend::Sqlite,
-        ExtraSettings {
-            trust_framework: vec![
-                ("IDV_LOG__FORMAT".into(), "json".into()),
-                ("IDV_METRICS__BEARER_TOKEN".into(), METRICS_TOKEN.into()),
-            ],
-            issuer: json_logs(),
-            verifier: json_logs(),
+        |builder| {
+            builder
+                .trust_framework_config(|c| {
+                    c.log.format = LogFormat::Json;
+                    c.metrics.bearer_token = Some(Secret::new(METRICS_TOKEN));
+                })
+                .issuer_config(|c| c.log.format = LogFormat::Json)
+                .verifier_config(|c| c.log.format = LogFormat::Json)
         },
+        ProcessEnv::default(),
     )
     .await;
     let endpoints = world.federation.endpoints().clone();
@@ -263,12 +263,10 @@ async fn metrics_count_real_traffic_with_bounded_impersonal_labels() {
 
 #[tokio::test]
 async fn request_ids_are_echoed_and_on_every_json_log_line_of_the_request() {
-    let mut world = World::start_with_settings(
+    let mut world = World::start_with(
         Backend::Sqlite,
-        ExtraSettings {
-            verifier: json_logs(),
-            ..ExtraSettings::default()
-        },
+        |builder| builder.verifier_config(|c| c.log.format = LogFormat::Json),
+        ProcessEnv::default(),
     )
     .await;
     world.citizen_with_credentials().await;

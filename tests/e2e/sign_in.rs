@@ -8,8 +8,12 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::Stdio;
 
+use federated_idv::employer::wallet_link_on_page;
 use federated_idv::provider::{AGE, IDENTITY, proofed_citizen};
+use idv_federation::child::ProcessEnv;
 use idv_federation::free_port;
+use idv_federation::in_process::WALLET_CLIENT_ID;
+use idv_federation::in_process::configs::issuer_login;
 use idv_jose::{Clock as _, SystemClock};
 use idv_test_support::oidc_provider::{OidcClient, OidcProvider};
 use idv_test_support::openid_client::http_client;
@@ -43,20 +47,20 @@ async fn a_citizen_signs_in_at_the_provider_and_an_employer_signs_the_candidate_
     // The provider's OP runs where the issuer was told it runs; it learns the issuer's callback
     // once the issuer has a port.
     let op_port = free_port().unwrap();
+    let op_url = format!("http://127.0.0.1:{op_port}");
     let world = World::start_with(
         Backend::Sqlite,
-        vec![
-            setting(
-                "IDV_LOGIN__ISSUER_URL",
-                format!("http://127.0.0.1:{op_port}"),
-            ),
-            setting("IDV_LOGIN__CLIENT_ID", ISSUER_CLIENT),
-            setting("IDV_LOGIN__CLIENT_SECRET", ISSUER_SECRET),
-            setting(
-                "IDV_LOGIN__WALLET_CLIENTS",
-                r#"[{client_id = "wallet-sim", redirect_uris = ["http://127.0.0.1/callback"]}]"#,
-            ),
-        ],
+        |builder| {
+            builder.issuer_config(move |c| {
+                c.login = Some(issuer_login(
+                    &op_url,
+                    ISSUER_CLIENT,
+                    ISSUER_SECRET,
+                    WALLET_CLIENT_ID,
+                ));
+            })
+        },
+        ProcessEnv::default(),
     )
     .await;
     let issuer = world.federation.endpoints().issuer.clone();
@@ -144,7 +148,6 @@ async fn a_citizen_signs_in_at_the_provider_and_an_employer_signs_the_candidate_
     let tenant = &world.employer.tenant.tenant_id;
     let registered = world
         .federation
-        .binaries()
         .run(
             "verifier",
             &[
@@ -159,7 +162,6 @@ async fn a_citizen_signs_in_at_the_provider_and_an_employer_signs_the_candidate_
                 "--template",
                 "right_to_work",
             ],
-            world.federation.service_env("verifier"),
         )
         .await
         .unwrap();
@@ -214,13 +216,8 @@ async fn a_citizen_signs_in_at_the_provider_and_an_employer_signs_the_candidate_
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    let wallet_url = html
-        .split("href=\"")
-        .skip(1)
-        .map(|rest| rest.split('"').next().unwrap())
-        .find(|href| href.starts_with("openid4vp://"))
-        .unwrap_or_else(|| panic!("no wallet link on the hand-off page: {html}"))
-        .replace("&amp;", "&");
+    let wallet_url = wallet_link_on_page(&html)
+        .unwrap_or_else(|| panic!("no wallet link on the hand-off page: {html}"));
     let presented = world
         .wallet
         .run(&["present", &wallet_url, "--approve"])
@@ -287,10 +284,6 @@ struct CheckClaims {
 }
 
 impl AdditionalClaims for CheckClaims {}
-
-fn setting(key: &str, value: impl Into<String>) -> (String, String) {
-    (key.to_owned(), value.into())
-}
 
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()

@@ -13,16 +13,12 @@ impl Deployment for ProcessFederation {
     }
 
     async fn issuer_registration(&self) -> Result<Value, LaunchError> {
-        let output = self
-            .bins
-            .run("issuer", &["registration"], &self.issuer_env)
-            .await?;
+        let output = self.run("issuer", &["registration"]).await?;
         serde_json::from_str(&output).map_err(|e| LaunchError::failed("issuer registration", e))
     }
 
     async fn add_tenant(&self, name: &str, client_id: &str) -> Result<TenantAccount, LaunchError> {
         let output = self
-            .bins
             .run(
                 "verifier",
                 &[
@@ -34,7 +30,6 @@ impl Deployment for ProcessFederation {
                     client_id,
                     "--json",
                 ],
-                &self.verifier_env,
             )
             .await?;
         parse_tenant(&output)
@@ -49,12 +44,7 @@ impl Deployment for ProcessFederation {
         std::fs::write(&file, attestation)
             .map_err(LaunchError::io("cannot write the attestation file"))?;
         let file = file.display().to_string();
-        self.bins
-            .run(
-                "verifier",
-                &["tenant", "attest", tenant_id, &file],
-                &self.verifier_env,
-            )
+        self.run("verifier", &["tenant", "attest", tenant_id, &file])
             .await
             .map(drop)
     }

@@ -1,7 +1,7 @@
-//! One `serve` process of a service: logged to a file, ready when `/healthz` answers, killed
-//! when dropped.
+//! One `<bin> --config <file> serve` process of a service: logged to a file, ready when
+//! `/healthz` answers, killed when dropped.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
@@ -25,19 +25,21 @@ pub struct ChildService {
     name: String,
     base_url: String,
     command: PathBuf,
-    args: Vec<String>,
-    pub(super) env: Vec<(String, String)>,
+    config_file: PathBuf,
+    env: Vec<(String, String)>,
     log_path: PathBuf,
     child: Option<Child>,
 }
 
 impl ChildService {
-    /// Spawns `bins/name serve` with `env`, logging to `log_path`, and waits until its
+    /// Spawns `bins/name --config <config_file> serve` with `env` added to its cleared
+    /// environment (see [`Binaries::command`]), logging to `log_path`, and waits until its
     /// `/healthz` at `base_url` answers.
     pub async fn start(
         bins: &Binaries,
         name: &str,
         base_url: String,
+        config_file: PathBuf,
         env: Vec<(String, String)>,
         log_path: PathBuf,
     ) -> Result<Self, LaunchError> {
@@ -45,7 +47,7 @@ impl ChildService {
             name: name.to_owned(),
             base_url,
             command: bins.path(name),
-            args: vec!["serve".into()],
+            config_file,
             env,
             log_path,
             child: None,
@@ -69,7 +71,9 @@ impl ChildService {
             .map_err(LaunchError::io("cannot duplicate the log file"))?;
         let mut command = bins.command(&self.name);
         command
-            .args(&self.args)
+            .arg("--config")
+            .arg(&self.config_file)
+            .arg("serve")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err));
@@ -149,6 +153,16 @@ impl ChildService {
         std::fs::read_to_string(&self.log_path)
             .map(|text| tail(&text))
             .unwrap_or_else(|e| format!("(no log at {}: {e})", self.log_path.display()))
+    }
+
+    /// Its configuration file.
+    pub fn config_file(&self) -> &Path {
+        &self.config_file
+    }
+
+    /// What its process environment has besides its configuration file.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
     }
 
     /// The service's name.

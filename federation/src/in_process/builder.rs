@@ -12,6 +12,7 @@ use verifier::config::VerifierConfig;
 use super::configs::Storage;
 use super::registrations::{ProviderRegistration, RelyingPartyRegistration};
 use super::{Federation, start};
+use crate::child::{Binaries, ProcessEnv, ProcessFederation};
 use crate::error::LaunchError;
 
 /// A change to a service's configuration.
@@ -94,6 +95,12 @@ impl<'a> FederationBuilder<'a> {
     /// Runs the trust framework on `clock`.
     pub fn trust_framework_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.trust_framework_clock = clock;
+        self
+    }
+
+    /// Runs the trust framework on the database at `url`.
+    pub fn trust_framework_on(mut self, url: &str) -> Self {
+        self.trust_framework_db = Some(Storage::Url(url.to_owned()));
         self
     }
 
@@ -210,5 +217,18 @@ impl<'a> FederationBuilder<'a> {
     /// Starts the federation.
     pub async fn start(self) -> Result<Federation, LaunchError> {
         start::start(self).await
+    }
+
+    /// Starts the trust framework, the issuer and the verifier (always the three) as child
+    /// processes of `bins`, each with `env` added to its cleared environment (see
+    /// [`ProcessEnv`]): the same configurations and hooks as [`Self::start`], each written as
+    /// the service's `--config` file. The processes run on the system's clock; settings that
+    /// exist only in process (registrations, tenants, sign-in) are refused.
+    pub async fn start_processes(
+        self,
+        bins: &Binaries,
+        env: &ProcessEnv,
+    ) -> Result<ProcessFederation, LaunchError> {
+        crate::child::federation::start(self, bins, env).await
     }
 }

@@ -91,7 +91,7 @@ pub(crate) fn issuer(
 
 /// The issuer's sign-in at `op_url` as client `client_id`, with the wallet simulator
 /// (`wallet_client_id`) registered with a loopback redirect URI.
-pub(crate) fn issuer_login(
+pub fn issuer_login(
     op_url: &str,
     client_id: &str,
     client_secret: &str,

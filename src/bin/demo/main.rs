@@ -179,12 +179,7 @@ async fn story(
     let provider = enrol::register_provider(
         federation,
         &operator,
-        &ProviderSpec {
-            organisation: "Example Identity Ltd".into(),
-            service: "Example Reusable ID".into(),
-            max_loc: "medium".into(),
-            codes: vec!["RTW".into(), "AGE".into()],
-        },
+        &ProviderSpec::example(&["RTW", "AGE"]),
         register_clock.now(),
     )
     .await?;
@@ -208,16 +203,8 @@ async fn story(
         3,
         "The register's operator registers two relying parties with their purposes",
     );
-    let employer_spec = RelyingPartySpec {
-        organisation: "Example Employer Ltd".into(),
-        client_id: "employer.example.co.uk".into(),
-        templates: vec!["right_to_work".into()],
-    };
-    let shop_spec = RelyingPartySpec {
-        organisation: "Example Off-Licence Ltd".into(),
-        client_id: "shop.example.co.uk".into(),
-        templates: vec!["age_over_18".into()],
-    };
+    let employer_spec = RelyingPartySpec::example_employer();
+    let shop_spec = RelyingPartySpec::example_shop();
     let employer_rp = operator.add_relying_party(&employer_spec.body()?).await?;
     let shop_rp = operator.add_relying_party(&shop_spec.body()?).await?;
     detail(

@@ -44,7 +44,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use federated_idv::citizen::Citizen;
 use federated_idv::employer::{CheckResult, Employer};
-use idv_federation::child::ExtraSettings;
+use idv_federation::child::ProcessEnv;
 use idv_jose::SigningKey;
 use tokio::sync::Mutex;
 
@@ -203,12 +203,12 @@ async fn run(args: &Args) -> Result<(), Failure> {
         backend.name(),
         args.max_seconds
     );
-    let extra = ExtraSettings {
+    let env = ProcessEnv {
         trust_framework: Vec::new(),
         issuer: args.issuer_env.clone(),
         verifier: args.verifier_env.clone(),
     };
-    let mut world = World::start(backend, extra).await?;
+    let mut world = World::start(backend, env).await?;
     let result = run_on(&mut world, args, work).await;
     let pids = world.pids();
     let peaks = (
@@ -572,7 +572,7 @@ mod tests {
     /// light checks in a closed and an open loop, then issuance with verified credentials.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_light_clients_complete_checks_and_issuance_against_the_real_services() {
-        let mut world = World::start(setup::Backend::Sqlite, ExtraSettings::default())
+        let mut world = World::start(setup::Backend::Sqlite, ProcessEnv::default())
             .await
             .unwrap();
         let http = reqwest::Client::new();

@@ -9,10 +9,11 @@ use federated_idv::employer::Employer;
 use federated_idv::enrol::{self, ProviderSpec};
 use federated_idv::operator::RelyingPartySpec;
 use federated_idv::provider::{IDENTITY, IssuerOperator};
-use idv_federation::child::{Binaries, Databases, ExtraSettings, ProcessFederation};
-use idv_federation::{Deployment as _, Endpoints};
+use idv_federation::child::{Binaries, ProcessEnv, ProcessFederation};
+use idv_federation::{Deployment as _, Endpoints, Federation, FederationBuilder};
 use idv_jose::{Clock as _, SystemClock};
-use idv_service_kit::Secret;
+use idv_service_kit::config::DatabaseSettings;
+use idv_service_kit::limits::Rate;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -66,8 +67,9 @@ struct PostgresDatabases {
 }
 
 impl PostgresDatabases {
-    /// Creates one fresh database per service (`idv_load_<unix time>_<pid>_<service>`).
-    fn create(server: &str) -> Result<(Self, Databases), Failure> {
+    /// Creates one fresh database per service (`idv_load_<unix time>_<pid>_<service>`); their
+    /// URLs: the trust framework's, the issuer's, the verifier's.
+    fn create(server: &str) -> Result<(Self, [String; 3]), Failure> {
         let stem = format!("idv_load_{}_{}", SystemClock.now(), std::process::id());
         let mut created = Self {
             server: server.to_owned(),
@@ -81,18 +83,10 @@ impl PostgresDatabases {
             let mut url = reqwest::Url::parse(server)
                 .map_err(|e| Failure(format!("the PostgreSQL URL: {e}")))?;
             url.set_path(&name);
-            urls.push(Secret::new(url.as_str()));
+            urls.push(url.to_string());
         }
-        let [trust_framework, issuer, verifier] =
-            <[Secret; 3]>::try_from(urls).map_err(|_| Failure("three databases".into()))?;
-        Ok((
-            created,
-            Databases::Urls {
-                trust_framework,
-                issuer,
-                verifier,
-            },
-        ))
+        let urls = <[String; 3]>::try_from(urls).map_err(|_| Failure("three databases".into()))?;
+        Ok((created, urls))
     }
 
     /// Drops the databases (the services must have stopped).
@@ -142,64 +136,57 @@ pub(crate) struct World {
     dir: TempDir,
 }
 
-/// `extra` after settings that lift the services' rate limits and caps: the load generator is
-/// one client on one address doing the work of thousands, which `[limits]` exists to stop.
-/// (`--issuer-env` and `--verifier-env` still override them.)
-fn unthrottled(extra: ExtraSettings) -> ExtraSettings {
-    let lifted = |keys: &[&str]| -> Vec<(String, String)> {
-        keys.iter()
-            .flat_map(|key| {
-                [
-                    (
-                        format!("IDV_LIMITS__{key}__PER_MINUTE"),
-                        "100000000".to_owned(),
-                    ),
-                    (format!("IDV_LIMITS__{key}__BURST"), "1000000".to_owned()),
-                ]
-            })
-            .collect()
-    };
-    let mut verifier = lifted(&[
-        "PER_IP",
-        "AUTHORIZE_PER_IP",
-        "AUTHORIZE_PER_CLIENT",
-        "CHECKS_PER_TENANT",
-    ]);
-    verifier.push((
-        "IDV_LIMITS__MAX_OPEN_CHECKS_PER_TENANT".to_owned(),
-        "1000000".to_owned(),
-    ));
-    let with = |mut lifted: Vec<(String, String)>, extra: Vec<(String, String)>| {
-        lifted.extend(extra);
-        lifted
-    };
-    ExtraSettings {
-        trust_framework: with(
-            lifted(&["PER_IP", "OPERATOR_PER_IP"]),
-            extra.trust_framework,
-        ),
-        issuer: with(
-            lifted(&["PER_IP", "WRITES_PER_IP", "OPERATOR_PER_IP"]),
-            extra.issuer,
-        ),
-        verifier: with(verifier, extra.verifier),
-    }
+/// `builder` with the services' rate limits and caps lifted (the load generator is one client
+/// on one address doing the work of thousands, which `[limits]` exists to stop) and their
+/// pools at the services' own default size rather than a test's. (`--issuer-env` and
+/// `--verifier-env` still override them: the environment is read over the file.)
+fn unthrottled(builder: FederationBuilder<'static>) -> FederationBuilder<'static> {
+    const LIFTED: Rate = Rate::new(100_000_000, 1_000_000);
+    let pool = DatabaseSettings::default_sqlite().max_connections;
+    builder
+        .trust_framework_config(move |c| {
+            c.limits.per_ip = LIFTED;
+            c.limits.operator_per_ip = LIFTED;
+            c.database.max_connections = pool;
+        })
+        .issuer_config(move |c| {
+            c.limits.per_ip = LIFTED;
+            c.limits.writes_per_ip = LIFTED;
+            c.limits.operator_per_ip = LIFTED;
+            c.database.max_connections = pool;
+        })
+        .verifier_config(move |c| {
+            c.limits.per_ip = LIFTED;
+            c.limits.authorize_per_ip = LIFTED;
+            c.limits.authorize_per_client = LIFTED;
+            c.limits.checks_per_tenant = LIFTED;
+            c.limits.max_open_checks_per_tenant = 1_000_000;
+            c.database.max_connections = pool;
+        })
 }
 
 impl World {
-    /// Starts the services on `backend` with `extra` settings, registers the provider and the
-    /// employer, and records the citizen's proofed identity at the issuer.
-    pub(crate) async fn start(backend: Backend, extra: ExtraSettings) -> Result<Self, Failure> {
-        let extra = unthrottled(extra);
+    /// Starts the services on `backend` with `env` added to their processes' environment,
+    /// registers the provider and the employer, and records the citizen's proofed identity at
+    /// the issuer.
+    pub(crate) async fn start(backend: Backend, env: ProcessEnv) -> Result<Self, Failure> {
         let dir = tempfile::Builder::new().prefix("idv-load-").tempdir()?;
-        let (databases, urls) = match &backend {
-            Backend::Sqlite => (None, Databases::Sqlite),
+        let mut builder = unthrottled(Federation::builder())
+            .data_dir(dir.path().join("services"))
+            .issuer_checks_register();
+        let databases = match &backend {
+            Backend::Sqlite => None,
             Backend::Postgres { server } => {
-                let (created, urls) = PostgresDatabases::create(server)?;
-                (Some(created), urls)
+                let (created, [trust_framework, issuer, verifier]) =
+                    PostgresDatabases::create(server)?;
+                builder = builder
+                    .trust_framework_on(&trust_framework)
+                    .issuer_on(&issuer)
+                    .verifier_on(&verifier);
+                Some(created)
             }
         };
-        match Self::start_on(&dir, urls, &extra).await {
+        match Self::start_on(builder, &env).await {
             Ok((federation, employer, provider, identity_id)) => Ok(Self {
                 employer,
                 provider,
@@ -219,17 +206,11 @@ impl World {
     }
 
     async fn start_on(
-        dir: &TempDir,
-        urls: Databases,
-        extra: &ExtraSettings,
+        builder: FederationBuilder<'static>,
+        env: &ProcessEnv,
     ) -> Result<(ProcessFederation, Employer, IssuerOperator, String), Failure> {
         let bins = Binaries::beside_current_exe()?;
-        let ensure = bins.clone();
-        tokio::task::spawn_blocking(move || ensure.ensure_built())
-            .await
-            .map_err(|e| Failure(format!("building the services: {e}")))??;
-        let federation =
-            ProcessFederation::start(&bins, &dir.path().join("services"), &urls, extra).await?;
+        let federation = builder.start_processes(&bins, env).await?;
         let failed = |e: &dyn std::error::Error| {
             Failure(format!(
                 "{}\n{}",
@@ -244,12 +225,7 @@ impl World {
         enrol::register_provider(
             &federation,
             &operator,
-            &ProviderSpec {
-                organisation: "Example Identity Ltd".into(),
-                service: "Example Reusable ID".into(),
-                max_loc: "medium".into(),
-                codes: vec!["RTW".into()],
-            },
+            &ProviderSpec::example(&["RTW"]),
             SystemClock.now(),
         )
         .await
@@ -257,11 +233,7 @@ impl World {
         let employer = enrol::enrol_relying_party(
             &federation,
             &operator,
-            &RelyingPartySpec {
-                organisation: "Example Employer Ltd".into(),
-                client_id: "employer.example.co.uk".into(),
-                templates: vec!["right_to_work".into()],
-            },
+            &RelyingPartySpec::example_employer(),
             &client,
         )
         .await
