@@ -109,8 +109,17 @@ impl Binaries {
     /// A command for binary `name` with a clean configuration: the `IDV_*` variables and
     /// `DATABASE_URL` of this process's environment are not passed on.
     pub fn command(&self, name: &str) -> Command {
+        self.command_clearing(name, std::env::vars_os().map(|(key, _)| key))
+    }
+
+    /// [`Self::command`] with `inherited` the names in this process's environment.
+    fn command_clearing(
+        &self,
+        name: &str,
+        inherited: impl IntoIterator<Item = std::ffi::OsString>,
+    ) -> Command {
         let mut command = Command::new(self.path(name));
-        for (key, _) in std::env::vars_os() {
+        for key in inherited {
             let key_text = key.to_string_lossy();
             if key_text.starts_with("IDV_") || key_text == "DATABASE_URL" {
                 command.env_remove(&key);
@@ -168,6 +177,19 @@ mod tests {
         );
         assert!(args("/w/target/release").ends_with(&["--release".to_owned()]));
         assert!(args("/w/target/ci").ends_with(&["--profile".to_owned(), "ci".to_owned()]));
+    }
+
+    #[test]
+    fn inherited_configuration_variables_are_not_passed_on() {
+        let inherited = ["IDV_HTTP__LISTEN", "DATABASE_URL", "PATH", "SOFTHSM2_CONF"];
+        let command = Binaries::in_dir("/w/target/debug")
+            .command_clearing("issuer", inherited.map(std::ffi::OsString::from));
+        let removed: Vec<_> = command
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(key, _)| key.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(removed, ["DATABASE_URL", "IDV_HTTP__LISTEN"]);
     }
 
     #[test]
