@@ -3,6 +3,7 @@
 //! party with its purposes, then as a verifier tenant whose request-signing key the register
 //! attests.
 
+use idv_jose::{Clock as _, SystemClock};
 use idv_service_kit::Secret;
 
 use crate::api::CallError;
@@ -128,4 +129,26 @@ pub async fn enrol_relying_party(
 ) -> Result<OnboardedRelyingParty, EnrolError> {
     let rp_id = operator.add_relying_party(&spec.body()?).await?;
     onboard_tenant(deployment, operator, &rp_id, spec, client).await
+}
+
+/// The example parties the end-to-end tests and the load command start from: the example
+/// identity provider ([`ProviderSpec::example`]) certified today for `codes`, and the example
+/// employer ([`RelyingPartySpec::example_employer`]) registered and onboarded as a tenant.
+pub async fn enrol_examples(
+    deployment: &impl Deployment,
+    operator: &TrustFrameworkOperator,
+    codes: &[&str],
+    client: &reqwest::Client,
+) -> Result<(RegisteredProvider, OnboardedRelyingParty), EnrolError> {
+    let now = SystemClock.now();
+    let provider =
+        register_provider(deployment, operator, &ProviderSpec::example(codes), now).await?;
+    let employer = enrol_relying_party(
+        deployment,
+        operator,
+        &RelyingPartySpec::example_employer(),
+        client,
+    )
+    .await?;
+    Ok((provider, employer))
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use federated_idv::employer::CheckResult;
-use federated_idv::enrol::{self, OnboardedRelyingParty, ProviderSpec};
+use federated_idv::enrol::{self, OnboardedRelyingParty};
 use federated_idv::operator::{RelyingPartySpec, TrustFrameworkOperator};
 use federated_idv::provider::{AGE, IDENTITY, IssuerOperator, proofed_citizen};
 use idv_federation::child::{Binaries, ProcessEnv, ProcessFederation};
@@ -85,22 +85,10 @@ impl World {
         let client = reqwest::Client::new();
         let endpoints = federation.endpoints().clone();
         let operator = endpoints.operator(&client);
-        let registered = enrol::register_provider(
-            &federation,
-            &operator,
-            &ProviderSpec::example(&["RTW", "AGE"]),
-            SystemClock.now(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("registering the provider: {e}\n{}", federation.logs()));
-        let employer = enrol::enrol_relying_party(
-            &federation,
-            &operator,
-            &RelyingPartySpec::example_employer(),
-            &client,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("onboarding the employer: {e}\n{}", federation.logs()));
+        let (registered, employer) =
+            enrol::enrol_examples(&federation, &operator, &["RTW", "AGE"], &client)
+                .await
+                .unwrap_or_else(|e| panic!("enrolling the parties: {e}\n{}", federation.logs()));
         let shop = enrol::enrol_relying_party(
             &federation,
             &operator,

@@ -6,8 +6,7 @@ use std::process::{Command, Stdio};
 
 use federated_idv::citizen::Citizen;
 use federated_idv::employer::Employer;
-use federated_idv::enrol::{self, ProviderSpec};
-use federated_idv::operator::RelyingPartySpec;
+use federated_idv::enrol;
 use federated_idv::provider::{IDENTITY, IssuerOperator};
 use idv_federation::child::{Binaries, ProcessEnv, ProcessFederation};
 use idv_federation::{Deployment as _, Endpoints, Federation, FederationBuilder};
@@ -222,23 +221,10 @@ impl World {
         let client = reqwest::Client::new();
         let endpoints = federation.endpoints().clone();
         let operator = endpoints.operator(&client);
-        enrol::register_provider(
-            &federation,
-            &operator,
-            &ProviderSpec::example(&["RTW"]),
-            SystemClock.now(),
-        )
-        .await
-        .map_err(|e| failed(&e))?;
-        let employer = enrol::enrol_relying_party(
-            &federation,
-            &operator,
-            &RelyingPartySpec::example_employer(),
-            &client,
-        )
-        .await
-        .map_err(|e| failed(&e))?
-        .employer;
+        let (_, onboarded) = enrol::enrol_examples(&federation, &operator, &["RTW"], &client)
+            .await
+            .map_err(|e| failed(&e))?;
+        let employer = onboarded.employer;
 
         let provider = endpoints.provider(&client);
         let identity_id = provider
