@@ -99,13 +99,22 @@ pub fn write_config(path: &Path, config: &impl Serialize) -> Result<(), LaunchEr
     std::io::Write::write_all(&mut file, text.as_bytes()).map_err(LaunchError::io(what))
 }
 
-/// A service about to be started: its name, configuration and process environment.
+/// `config` changed by the builder's `hooks` for its service.
+fn adjusted<C>(mut config: C, hooks: Vec<impl FnOnce(&mut C)>) -> C {
+    for hook in hooks {
+        hook(&mut config);
+    }
+    config
+}
+
+/// A service about to be started: its name, configuration and process environment. The
+/// harness owns its address: `[http] listen` and `public_url` are set to each reserved port.
 struct Launch<'a, C> {
     bins: &'a Binaries,
     name: &'static str,
     data_dir: &'a Path,
     config: C,
-    /// The configuration's `[http]`, set to each reserved port in turn.
+    /// The configuration's `[http]`.
     http: fn(&mut C) -> &mut idv_service_kit::config::HttpSettings,
     env: &'a [(String, String)],
 }
@@ -193,16 +202,12 @@ pub(crate) async fn start(
         |explicit: Option<Storage>| explicit.unwrap_or(Storage::DataDir(data_dir.clone()));
 
     // The trust framework: init (the anchor to pin, the operator token), then serve.
-    let mut config = configs::trust_framework(&address(0), &storage(builder.trust_framework_db));
-    builder
-        .trust_framework_hooks
-        .into_iter()
-        .for_each(|hook| hook(&mut config));
+    let config = configs::trust_framework(&address(0), &storage(builder.trust_framework_db));
     let mut launch = Launch {
         bins,
         name: "trust-framework",
         data_dir: &data_dir,
-        config,
+        config: adjusted(config, builder.trust_framework_hooks),
         http: |c: &mut TrustFrameworkConfig| &mut c.http,
         env: &env.trust_framework,
     };
@@ -220,21 +225,17 @@ pub(crate) async fn start(
     // The issuer: init (the operator token), then serve; with `issuer_checks_register`, it
     // checks its own register entry on the trust list before it offers or issues.
     let checks = builder.issuer_checks_register.then_some(&register);
-    let mut config = configs::issuer(
+    let config = configs::issuer(
         &address(0),
         &storage(builder.issuer.flatten()),
         checks,
         None,
     );
-    builder
-        .issuer_hooks
-        .into_iter()
-        .for_each(|hook| hook(&mut config));
     let mut launch = Launch {
         bins,
         name: "issuer",
         data_dir: &data_dir,
-        config,
+        config: adjusted(config, builder.issuer_hooks),
         http: |c: &mut IssuerConfig| &mut c.http,
         env: &env.issuer,
     };
@@ -242,17 +243,12 @@ pub(crate) async fn start(
     let (issuer, issuer_config) = launch.serve().await?;
 
     // The verifier, pinning the anchor and reading the list from the trust framework.
-    let mut config =
-        configs::verifier(&address(0), &storage(builder.verifier.flatten()), &register);
-    builder
-        .verifier_hooks
-        .into_iter()
-        .for_each(|hook| hook(&mut config));
+    let config = configs::verifier(&address(0), &storage(builder.verifier.flatten()), &register);
     let (verifier, verifier_config) = Launch {
         bins,
         name: "verifier",
         data_dir: &data_dir,
-        config,
+        config: adjusted(config, builder.verifier_hooks),
         http: |c: &mut VerifierConfig| &mut c.http,
         env: &env.verifier,
     }
