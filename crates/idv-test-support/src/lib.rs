@@ -18,10 +18,13 @@
 //!
 //! [`server`]: a server task a test starts and stops.
 //!
+//! [`responses`]: the `{error, error_description}` of a service's error response.
+//!
 //! [`softhsm`]: a SoftHSM2 token in a temporary folder, for keys held through PKCS#11.
 
 pub mod oidc_provider;
 pub mod openid_client;
+pub mod responses;
 pub mod server;
 pub mod softhsm;
 
