@@ -1103,26 +1103,8 @@ mod tests {
             .await
             .unwrap();
         db.migrate(&PORTABLE).await.unwrap();
-        // An operator's shell (or a tool) holds the write lock: `BEGIN IMMEDIATE` until its
-        // standard input closes.
-        let mut holder = std::process::Command::new("python3")
-            .arg("-c")
-            .arg(
-                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); \
-                 c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.read()",
-            )
-            .arg(&path)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(holder.stdout.take().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        assert_eq!(line.trim(), "locked");
+        // An operator's shell (or a tool) holds the write lock.
+        let holder = idv_test_support::sqlite_lock::WriteLockHolder::hold(&path);
 
         let single = db
             .write(sqlx::query("INSERT INTO t (id, v) VALUES (1, 'x')"))
@@ -1142,8 +1124,7 @@ mod tests {
             .unwrap();
         assert_eq!(count, 0);
 
-        drop(holder.stdin.take());
-        assert!(holder.wait().unwrap().success());
+        holder.release();
         db.write(sqlx::query("INSERT INTO t (id, v) VALUES (1, 'x')"))
             .await
             .unwrap();

@@ -18,12 +18,18 @@
 //!
 //! [`server`]: a server task a test starts and stops.
 //!
+//! [`responses`]: the `{error, error_description}` of a service's error response.
+//!
 //! [`softhsm`]: a SoftHSM2 token in a temporary folder, for keys held through PKCS#11.
+//!
+//! [`sqlite_lock`]: another process holding a SQLite file's write lock.
 
 pub mod oidc_provider;
 pub mod openid_client;
+pub mod responses;
 pub mod server;
 pub mod softhsm;
+pub mod sqlite_lock;
 
 use std::fmt;
 

@@ -81,19 +81,8 @@ async fn credential(
 ) -> (Vec<String>, SigningKey) {
     let wallet = app.wallet();
     let holder = SigningKey::generate().unwrap();
-    let nonce = wallet.nonce().await;
-    let mut body = request;
-    body["proofs"] = json!({"jwt": [wallet.proof(&holder, &nonce)]});
-    let response = wallet.credential(access_token, &body).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    let credentials = body["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["credential"].as_str().unwrap().to_owned())
-        .collect();
-    (credentials, holder)
+    let response = wallet.request_proven(access_token, request, &holder).await;
+    (wallet.credentials(response).await, holder)
 }
 
 async fn a_citizen_signs_in_and_their_wallet_receives_their_credential(db: TestDb) {
@@ -344,14 +333,11 @@ async fn the_token_endpoint_checks_pkce_redirect_uri_client_and_reuse(db: TestDb
     let (access_token, _) = login.access_token(&wallet, &code).await;
     invalid_grant(login.token(&wallet, &code).await, "already used").await;
     let app = &login.app;
-    let nonce = app.wallet().nonce().await;
     let holder = SigningKey::generate().unwrap();
+    let request = json!({"credential_configuration_id": AGE});
     let response = app
         .wallet()
-        .credential(
-            &access_token,
-            &json!({"credential_configuration_id": AGE, "proofs": {"jwt": [app.wallet().proof(&holder, &nonce)]}}),
-        )
+        .request_proven(&access_token, request, &holder)
         .await;
     expect_error(response, StatusCode::UNAUTHORIZED, "invalid_token").await;
 
@@ -378,15 +364,9 @@ async fn the_token_endpoint_checks_pkce_redirect_uri_client_and_reuse(db: TestDb
             "citizen-ada",
         )
         .await;
+    let narrowed = details(AGE);
     let response = login
-        .token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &wallet.redirect_uri),
-            ("code_verifier", &wallet.verifier),
-            ("client_id", &wallet.client_id),
-            ("authorization_details", &details(AGE)),
-        ])
+        .token_with(&wallet, &code, &[("authorization_details", &narrowed)])
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
@@ -695,6 +675,13 @@ async fn an_unreachable_provider_is_a_server_error_for_the_wallet(db: TestDb) {
     assert_eq!(params["error"], "server_error");
 }
 
+/// The operator's record of identity `id`.
+async fn identity_record(app: &TestApp, id: &str) -> Value {
+    let response = app.get(&format!("/v1/identities/{id}")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
 async fn operators_link_provider_accounts_to_identities(db: TestDb) {
     let app = TestApp::spawn(&db).await;
     let mut body = person();
@@ -703,12 +690,7 @@ async fn operators_link_provider_accounts_to_identities(db: TestDb) {
     assert_eq!(response.status(), StatusCode::CREATED);
     let ada: Value = response.json().await.unwrap();
     let ada = ada["identity_id"].as_str().unwrap().to_owned();
-    let record: Value = app
-        .get(&format!("/v1/identities/{ada}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let record = identity_record(&app, &ada).await;
     assert_eq!(record["login_subject"], "citizen-ada");
 
     // One identity per account.
@@ -738,12 +720,7 @@ async fn operators_link_provider_accounts_to_identities(db: TestDb) {
         linked,
         json!({"identity_id": other, "login_subject": "citizen-ada"})
     );
-    let record: Value = app
-        .get(&format!("/v1/identities/{ada}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let record = identity_record(&app, &ada).await;
     assert_eq!(record.get("login_subject"), None);
 
     for (value, status, code) in [

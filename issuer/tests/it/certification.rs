@@ -21,15 +21,10 @@ test_on_both_databases!(
 
 /// A Credential Request for one credential of `configuration` under `access_token`.
 async fn request_credential(app: &TestApp, access_token: &str, configuration: &str) -> Response {
-    let wallet = app.wallet();
+    let request = json!({"credential_configuration_id": configuration});
     let holder = SigningKey::generate().unwrap();
-    let nonce = wallet.nonce().await;
-    let proof = wallet.proof(&holder, &nonce);
-    wallet
-        .credential(
-            access_token,
-            &json!({"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}}),
-        )
+    app.wallet()
+        .request_proven(access_token, request, &holder)
         .await
 }
 

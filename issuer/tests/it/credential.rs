@@ -3,9 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use idv_jose::{Clock as _, SigningKey};
+use idv_jose::{Clock as _, PublicKey, SigningKey};
 use idv_proto::claims_path::ClaimsPath;
 use idv_proto::oid4vci::proof::PROOF_JWT_TYP;
+use idv_sdjwt::holder::HeldSdJwt;
+use idv_sdjwt::key_binding::KeyBindingPolicy;
 use idv_sdjwt::verify::{UnverifiedSdJwt, VerifyPolicy};
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
@@ -33,16 +35,39 @@ fn request(configuration: &str, proofs: &[String]) -> Value {
     json!({"credential_configuration_id": configuration, "proofs": {"jwt": proofs}})
 }
 
-async fn credentials_of(response: reqwest::Response) -> Vec<String> {
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["cache-control"], "no-store");
-    let body: Value = response.json().await.unwrap();
-    body["credentials"]
-        .as_array()
-        .unwrap()
+/// The audience and nonce of the verifier the tests present to.
+const VERIFIER: &str = "x509_hash:verifier";
+const VP_NONCE: &str = "vp-nonce";
+
+/// `held` presented to the verifier, disclosing the claims at `paths` (each a list of keys),
+/// bound to `holder`'s key.
+fn present(held: &HeldSdJwt, paths: &[&[&str]], holder: &SigningKey, now: i64) -> String {
+    let paths: Vec<ClaimsPath> = paths
         .iter()
-        .map(|c| c["credential"].as_str().unwrap().to_owned())
-        .collect()
+        .map(|keys| ClaimsPath::from_keys(keys.iter().copied()).unwrap())
+        .collect();
+    held.present_bound(&paths, holder, VERIFIER, VP_NONCE, now)
+        .unwrap()
+}
+
+/// What the verifier makes of `presented` (RFC 9901 §7.1–7.3: the issuer's signature with
+/// `issuer_key`, the disclosures, the key binding to its audience and nonce): the claims.
+fn verify_presented(presented: &str, issuer_key: &PublicKey, now: i64) -> Value {
+    let policy = VerifyPolicy {
+        typ: idv_sdjwt::vc::accepted_typ(false),
+        now,
+        skew: 60,
+        key_binding: Some(KeyBindingPolicy {
+            audience: VERIFIER,
+            nonce: VP_NONCE,
+            max_age: 300,
+        }),
+    };
+    let verified = UnverifiedSdJwt::parse(presented)
+        .unwrap()
+        .verify(issuer_key, &policy)
+        .unwrap();
+    Value::Object(verified.claims().clone())
 }
 
 async fn the_pre_authorized_flow_issues_credentials_that_verify(db: TestDb) {
@@ -51,70 +76,31 @@ async fn the_pre_authorized_flow_issues_credentials_that_verify(db: TestDb) {
     let wallet = app.wallet();
 
     let holder = SigningKey::generate().unwrap();
-    let nonce = wallet.nonce().await;
-    let response = wallet
-        .credential(
-            &access_token,
-            &request(IDENTITY, &[wallet.proof(&holder, &nonce)]),
-        )
-        .await;
-    let credentials = credentials_of(response).await;
-    assert_eq!(credentials.len(), 1);
-    let held = wallet.receive(&credentials[0], &holder).await;
+    let credential = wallet.issue(&access_token, IDENTITY, &holder).await;
+    let held = wallet.receive(&credential, &holder).await;
     let claims = held.claims();
     assert_eq!(claims["vct"], "urn:dvs:vct:uk-identity:1");
     assert_eq!(claims["given_name"], "Ada");
     assert_eq!(claims["document"]["type"], "passport");
     assert_eq!(claims["verification"]["assurance_level"], "medium");
     assert_eq!(held.header().typ(), Some("dc+sd-jwt"));
-    let payload = credentials[0].split('.').nth(1).unwrap();
+    let payload = credential.split('.').nth(1).unwrap();
     let plain: Value =
         serde_json::from_slice(&idv_jose::base64url::decode(payload).unwrap()).unwrap();
     assert_discloses_nothing_of_ada(&plain, "the issuer-signed payload");
     assert!(claims["exp"].as_i64().unwrap() > app.clock.now() + 364 * DAY);
 
     // A verifier accepts a presentation of one claim, bound to the holder key.
-    let presented = held
-        .present_bound(
-            &[ClaimsPath::from_keys(["family_name"]).unwrap()],
-            &holder,
-            "x509_hash:verifier",
-            "vp-nonce",
-            app.clock.now(),
-        )
-        .unwrap();
     let issuer_key = wallet.issuer_key(held.header().kid().unwrap()).await;
-    let verified = UnverifiedSdJwt::parse(&presented)
-        .unwrap()
-        .verify(
-            &issuer_key,
-            &VerifyPolicy {
-                typ: idv_sdjwt::vc::accepted_typ(false),
-                now: app.clock.now(),
-                skew: 60,
-                key_binding: Some(idv_sdjwt::key_binding::KeyBindingPolicy {
-                    audience: "x509_hash:verifier",
-                    nonce: "vp-nonce",
-                    max_age: 300,
-                }),
-            },
-        )
-        .unwrap();
-    assert_eq!(verified.claims()["family_name"], "Lovelace");
-    assert!(verified.claims().get("given_name").is_none());
+    let presented = present(&held, &[&["family_name"]], &holder, app.clock.now());
+    let verified = verify_presented(&presented, &issuer_key, app.clock.now());
+    assert_eq!(verified["family_name"], "Lovelace");
+    assert!(verified.get("given_name").is_none());
     assert_eq!(wallet.status(&held).await, idv_status_list::Status::Valid);
 
     // The age credential of the same offer, with the same access token.
     let holder = SigningKey::generate().unwrap();
-    let nonce = wallet.nonce().await;
-    let response = wallet
-        .credential(
-            &access_token,
-            &request(AGE, &[wallet.proof(&holder, &nonce)]),
-        )
-        .await;
-    let credentials = credentials_of(response).await;
-    let held = wallet.receive(&credentials[0], &holder).await;
+    let held = wallet.issue_held(&access_token, AGE, &holder).await;
     let mut names: Vec<&String> = held.claims().keys().collect();
     names.sort();
     assert_eq!(
@@ -139,54 +125,21 @@ async fn the_pre_authorized_flow_issues_credentials_that_verify(db: TestDb) {
         json!({"trust_framework": "uk_dvs", "assurance_level": "medium"})
     );
     // An age check asks for the threshold and the level; the level needs no disclosure.
-    let presented = held
-        .present_bound(
-            &[
-                ClaimsPath::from_keys(["age_over_18"]).unwrap(),
-                ClaimsPath::from_keys(["verification", "assurance_level"]).unwrap(),
-            ],
-            &holder,
-            "x509_hash:verifier",
-            "vp-nonce",
-            app.clock.now(),
-        )
-        .unwrap();
+    let paths: [&[&str]; 2] = [&["age_over_18"], &["verification", "assurance_level"]];
+    let presented = present(&held, &paths, &holder, app.clock.now());
     assert_eq!(
         presented.matches('~').count(),
         2,
         "one disclosure and the KB-JWT"
     );
-    let verified = UnverifiedSdJwt::parse(&presented)
-        .unwrap()
-        .verify(
-            &issuer_key,
-            &VerifyPolicy {
-                typ: idv_sdjwt::vc::accepted_typ(false),
-                now: app.clock.now(),
-                skew: 60,
-                key_binding: Some(idv_sdjwt::key_binding::KeyBindingPolicy {
-                    audience: "x509_hash:verifier",
-                    nonce: "vp-nonce",
-                    max_age: 300,
-                }),
-            },
-        )
-        .unwrap();
-    assert_eq!(verified.claims()["age_over_18"], true);
-    assert_eq!(
-        verified.claims()["verification"]["assurance_level"],
-        "medium"
-    );
-    assert!(verified.claims().get("age_over_21").is_none());
+    let verified = verify_presented(&presented, &issuer_key, app.clock.now());
+    assert_eq!(verified["age_over_18"], true);
+    assert_eq!(verified["verification"]["assurance_level"], "medium");
+    assert!(verified.get("age_over_21").is_none());
 
     // Each configuration is issued once per offer.
-    let nonce = wallet.nonce().await;
-    let response = wallet
-        .credential(
-            &access_token,
-            &request(AGE, &[wallet.proof(&holder, &nonce)]),
-        )
-        .await;
+    let again = json!({"credential_configuration_id": AGE});
+    let response = wallet.request_proven(&access_token, again, &holder).await;
     expect_error(
         response,
         StatusCode::BAD_REQUEST,
@@ -237,7 +190,7 @@ async fn age_batch(app: &TestApp, n: usize) -> (Vec<SigningKey>, Vec<String>) {
     let response = wallet
         .credential(&access_token, &request(AGE, &proofs))
         .await;
-    let credentials = credentials_of(response).await;
+    let credentials = wallet.credentials(response).await;
     assert_eq!(credentials.len(), n);
     (holders, credentials)
 }
@@ -377,7 +330,7 @@ async fn proofs_and_nonces_are_checked_with_exact_error_codes(db: TestDb) {
 
     // The refusals above consumed nothing: this nonce still works, once.
     let response = send(vec![wallet.proof(&holder, &nonce)]).await;
-    assert_eq!(credentials_of(response).await.len(), 1);
+    assert_eq!(wallet.credentials(response).await.len(), 1);
     let (_, second_token) = app.access_token(&[AGE]).await;
     let response = wallet
         .credential(
@@ -477,7 +430,7 @@ async fn requests_are_checked_with_exact_error_codes(db: TestDb) {
     let mut body = request(AGE, &[proof]);
     body["future_parameter"] = json!(true);
     let response = wallet.credential(&access_token, &body).await;
-    assert_eq!(credentials_of(response).await.len(), 1);
+    assert_eq!(wallet.credentials(response).await.len(), 1);
 }
 
 async fn access_tokens_are_required_and_expire(db: TestDb) {
@@ -574,7 +527,7 @@ async fn authorization_details_switch_to_credential_identifiers(db: TestDb) {
             &json!({"credential_identifier": AGE, "proofs": {"jwt": [proof]}}),
         )
         .await;
-    let credentials = credentials_of(response).await;
+    let credentials = wallet.credentials(response).await;
     wallet.receive(&credentials[0], &holder).await;
 }
 
@@ -583,15 +536,6 @@ fn proofed_to(level: &str) -> Value {
     let mut identity = person();
     identity["level_of_confidence"] = level.into();
     identity
-}
-
-/// A Credential Request for one age credential under `access_token`, for `holder`.
-async fn request_age(app: &TestApp, access_token: &str, holder: &SigningKey) -> reqwest::Response {
-    let wallet = app.wallet();
-    let nonce = wallet.nonce().await;
-    wallet
-        .credential(access_token, &request(AGE, &[wallet.proof(holder, &nonce)]))
-        .await
 }
 
 async fn age_credentials_need_an_identity_proofed_to_medium_confidence(db: TestDb) {
@@ -627,8 +571,7 @@ async fn age_credentials_need_an_identity_proofed_to_medium_confidence(db: TestD
     let medium = app.record(&proofed_to("medium")).await;
     let created = app.create_offer(&medium, &[AGE], true).await;
     let access_token = app.redeem(&created).await;
-    let credentials = credentials_of(request_age(&app, &access_token, &holder).await).await;
-    app.wallet().receive(&credentials[0], &holder).await;
+    app.wallet().issue_held(&access_token, AGE, &holder).await;
 
     // An offer made before the minimum was raised to high: its Credential Request is refused,
     // and nothing is issued under it.
@@ -638,7 +581,14 @@ async fn age_credentials_need_an_identity_proofed_to_medium_confidence(db: TestD
     stricter.age.min_level_of_confidence = LevelOfConfidence::High;
     let mut raised = app.another_instance_with(stricter).await;
     let description = expect_error(
-        request_age(&raised, &pending_token, &holder).await,
+        raised
+            .wallet()
+            .request_proven(
+                &pending_token,
+                json!({"credential_configuration_id": AGE}),
+                &holder,
+            )
+            .await,
         StatusCode::BAD_REQUEST,
         "credential_request_denied",
     )
@@ -670,8 +620,10 @@ async fn age_credentials_need_an_identity_proofed_to_medium_confidence(db: TestD
     let very_high = raised.record(&proofed_to("very_high")).await;
     let created = raised.create_offer(&very_high, &[AGE], true).await;
     let access_token = raised.redeem(&created).await;
-    let credentials = credentials_of(request_age(&raised, &access_token, &holder).await).await;
-    let held = raised.wallet().receive(&credentials[0], &holder).await;
+    let held = raised
+        .wallet()
+        .issue_held(&access_token, AGE, &holder)
+        .await;
     assert_eq!(
         held.claims()["verification"]["assurance_level"],
         "very_high",
@@ -691,8 +643,7 @@ async fn age_credentials_expire_at_the_birthday_that_changes_them(db: TestDb) {
 
     let created = app.create_offer(&identity_id, &[AGE], true).await;
     let access_token = app.redeem(&created).await;
-    let credentials = credentials_of(request_age(&app, &access_token, &holder).await).await;
-    let held = app.wallet().receive(&credentials[0], &holder).await;
+    let held = app.wallet().issue_held(&access_token, AGE, &holder).await;
     assert_eq!(held.claims()["age_over_18"], false);
     assert_eq!(held.claims()["exp"], eighteenth_birthday);
     let listed: Value = app
@@ -710,8 +661,7 @@ async fn age_credentials_expire_at_the_birthday_that_changes_them(db: TestDb) {
     app.clock.set(eighteenth_birthday + 9 * 3600);
     let created = app.create_offer(&identity_id, &[AGE], true).await;
     let access_token = app.redeem(&created).await;
-    let credentials = credentials_of(request_age(&app, &access_token, &holder).await).await;
-    let held = app.wallet().receive(&credentials[0], &holder).await;
+    let held = app.wallet().issue_held(&access_token, AGE, &holder).await;
     assert_eq!(held.claims()["age_over_18"], true);
     assert_eq!(held.claims()["age_over_21"], false);
     assert_eq!(

@@ -7,8 +7,6 @@ use idv_jose::{Clock, SigningKey, SystemRandom};
 use idv_test_support::{TestDb, test_on_both_databases};
 use issuer::issuance::Issuer;
 use issuer::store::Store;
-use reqwest::StatusCode;
-use serde_json::{Value, json};
 
 use crate::helpers::{AGE, DAY, TestApp};
 
@@ -49,18 +47,7 @@ async fn issue_one(app: &TestApp) -> String {
     let (_, access_token) = app.access_token(&[AGE]).await;
     let wallet = app.wallet();
     let holder = SigningKey::generate().unwrap();
-    let nonce = wallet.nonce().await;
-    let proof = wallet.proof(&holder, &nonce);
-    let response = wallet
-        .credential(
-            &access_token,
-            &json!({"credential_configuration_id": AGE, "proofs": {"jwt": [proof]}}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    let credential = body["credentials"][0]["credential"].as_str().unwrap();
-    let held = wallet.receive(credential, &holder).await;
+    let held = wallet.issue_held(&access_token, AGE, &holder).await;
     assert_eq!(
         wallet.status(&held).await,
         idv_status_list::Status::Valid,

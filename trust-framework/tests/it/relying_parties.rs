@@ -6,7 +6,7 @@ use idv_proto::trust::entry::SchemeCode;
 use idv_proto::trust::relying_party::RelyingPartyStatus;
 use idv_test_support::{TestDb, test_on_both_databases};
 use idv_trust::attestation::{check_within_purpose, verify_verifier_attestation};
-use reqwest::StatusCode;
+use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{DAY, PUBLIC_URL, TestApp, error_body, relying_party_body};
@@ -18,6 +18,13 @@ test_on_both_databases!(
     a_client_id_can_be_registered_only_once,
     bad_relying_party_input_is_rejected_and_changes_nothing,
 );
+
+/// Checks that `response` is a `400` `invalid_request` whose description mentions `expected`.
+async fn assert_invalid(response: Response, expected: &str) {
+    let (error, description) = error_body(response, StatusCode::BAD_REQUEST).await;
+    assert_eq!(error, "invalid_request", "{description}");
+    assert!(description.contains(expected), "{expected}: {description}");
+}
 
 async fn add(app: &TestApp, client_id: &str) -> String {
     let response = app
@@ -103,13 +110,7 @@ async fn attestation_requests_with_a_bad_key_or_unknown_relying_party_are_reject
         ),
         (json!("not a key"), "jwk: "),
     ] {
-        let (error, description) = error_body(
-            app.post(&path, &json!({ "jwk": jwk })).await,
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-        assert_eq!(error, "invalid_request");
-        assert!(description.contains(expected), "{description}");
+        assert_invalid(app.post(&path, &json!({ "jwk": jwk })).await, expected).await;
     }
     let good = SigningKey::generate().unwrap().public_key().to_jwk();
     let (_, description) = error_body(
@@ -177,13 +178,7 @@ async fn bad_relying_party_input_is_rejected_and_changes_nothing(db: TestDb) {
             "missing field `client_id`",
         ),
     ] {
-        let (error, description) = error_body(
-            app.post("/v1/relying-parties", &body).await,
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-        assert_eq!(error, "invalid_request");
-        assert!(description.contains(expected), "{description}");
+        assert_invalid(app.post("/v1/relying-parties", &body).await, expected).await;
     }
     assert_eq!(app.verified_list().await.sequence(), before.sequence());
 }

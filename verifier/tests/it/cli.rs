@@ -5,56 +5,26 @@ use idv_jose::SigningKey;
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::sync::Arc;
-
-use idv_jose::{Clock, SystemRandom};
-use verifier::cli::{CliError, Command, TenantArg, TenantCommand, execute_with};
+use verifier::cli::{CliError, Command, TenantArg, TenantCommand};
 use verifier::tenants::TenantError;
 
 use crate::helpers::{Federation, TenantCredentials, error_body};
 
 test_on_both_databases!(a_tenant_is_created_attested_and_used_through_the_cli);
 
-async fn run(fed: &Federation, command: Command) -> Result<String, CliError> {
-    let mut out = Vec::new();
-    execute_with(
-        fed.verifier_config.clone(),
-        command,
-        &mut out,
-        Arc::clone(&fed.clock) as Arc<dyn Clock>,
-        Arc::new(SystemRandom),
-    )
-    .await?;
-    Ok(String::from_utf8(out).unwrap())
-}
-
-async fn attestation_for(fed: &Federation, rp_id: &str, jwk: &Value) -> String {
-    let response = fed
-        .tf_post(
-            &format!("/v1/relying-parties/{rp_id}/attestations"),
-            &json!({"jwk": jwk}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let issued: Value = response.json().await.unwrap();
-    issued["verifier_attestation"].as_str().unwrap().to_owned()
-}
-
 async fn a_tenant_is_created_attested_and_used_through_the_cli(db: TestDb) {
     let fed = Federation::start(&db).await;
     let dir = tempfile::tempdir().unwrap();
     let jwk_file = dir.path().join("shop.jwk.json");
-    let output = run(
-        &fed,
-        Command::Tenant(TenantCommand::Add {
+    let output = fed
+        .run_cli(Command::Tenant(TenantCommand::Add {
             name: "Example Off-Licence Ltd".into(),
             client_id: "shop.example.co.uk".into(),
             jwk_out: Some(jwk_file.clone()),
             json: true,
-        }),
-    )
-    .await
-    .unwrap();
+        }))
+        .await
+        .unwrap();
     let created: Value = serde_json::from_str(&output).unwrap();
     let tenant_id = created["tenant"]["tenant_id"].as_str().unwrap().to_owned();
     let api_key = created["api_key"].as_str().unwrap().to_owned();
@@ -78,53 +48,49 @@ async fn a_tenant_is_created_attested_and_used_through_the_cli(db: TestDb) {
     assert_eq!(response.status(), StatusCode::CONFLICT);
 
     // The trust framework registers the shop for AGE only and attests its key.
-    let response = fed
-        .tf_post(
-            "/v1/relying-parties",
-            &json!({
-                "organisation": {"name": "Example Off-Licence Ltd"},
-                "client_id": "shop.example.co.uk",
-                "purposes": [{"code": "AGE", "claims": [["age_over_18"], ["verification", "assurance_level"]]}]
-            }),
-        )
-        .await;
-    let rp_id = response.json::<Value>().await.unwrap()["rp_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let rp_id = fed
+        .operator()
+        .add_relying_party(&json!({
+            "organisation": {"name": "Example Off-Licence Ltd"},
+            "client_id": "shop.example.co.uk",
+            "purposes": [{"code": "AGE", "claims": [["age_over_18"], ["verification", "assurance_level"]]}]
+        }))
+        .await
+        .unwrap();
 
     // An attestation of another key is refused.
     let other = SigningKey::generate().unwrap().public_key().to_jwk();
-    let wrong = attestation_for(&fed, &rp_id, &serde_json::to_value(other).unwrap()).await;
+    let wrong = fed
+        .operator()
+        .attest(&rp_id, &serde_json::to_value(other).unwrap())
+        .await
+        .unwrap();
     let wrong_file = dir.path().join("wrong.jwt");
     std::fs::write(&wrong_file, wrong).unwrap();
-    let refused = run(
-        &fed,
-        Command::Tenant(TenantCommand::Attest {
+    let refused = fed
+        .run_cli(Command::Tenant(TenantCommand::Attest {
             tenant_id: tenant_id.clone(),
             file: wrong_file,
-        }),
-    )
-    .await;
+        }))
+        .await;
     assert!(
         matches!(refused, Err(CliError::Tenant(TenantError::Attestation(_)))),
         "{refused:?}"
     );
 
-    let attestation = attestation_for(&fed, &rp_id, &jwk).await;
+    let attestation = fed.operator().attest(&rp_id, &jwk).await.unwrap();
     let file = dir.path().join("shop.jwt");
     std::fs::write(&file, format!("{attestation}\n")).unwrap();
-    let output = run(
-        &fed,
-        Command::Tenant(TenantCommand::Attest {
+    let output = fed
+        .run_cli(Command::Tenant(TenantCommand::Attest {
             tenant_id: tenant_id.clone(),
             file,
-        }),
-    )
-    .await
-    .unwrap();
+        }))
+        .await
+        .unwrap();
     assert!(output.starts_with("Attestation installed"), "{output}");
-    let listed = run(&fed, Command::Tenant(TenantCommand::List { json: false }))
+    let listed = fed
+        .run_cli(Command::Tenant(TenantCommand::List { json: false }))
         .await
         .unwrap();
     assert!(
@@ -149,14 +115,12 @@ async fn a_tenant_is_created_attested_and_used_through_the_cli(db: TestDb) {
     assert!(description.contains("not registered"), "{description}");
 
     // Rotation: a second key, then revoking all of them.
-    let output = run(
-        &fed,
-        Command::Tenant(TenantCommand::ApiKey(TenantArg {
+    let output = fed
+        .run_cli(Command::Tenant(TenantCommand::ApiKey(TenantArg {
             tenant_id: tenant_id.clone(),
-        })),
-    )
-    .await
-    .unwrap();
+        })))
+        .await
+        .unwrap();
     let second = output.trim().rsplit(' ').next().unwrap().to_owned();
     let rotated = TenantCredentials {
         api_key: second,
@@ -166,19 +130,16 @@ async fn a_tenant_is_created_attested_and_used_through_the_cli(db: TestDb) {
         fed.get_as(&rotated, "/v1/templates").await.status(),
         StatusCode::OK
     );
-    let secret = run(
-        &fed,
-        Command::Tenant(TenantCommand::WebhookSecret(TenantArg {
+    let secret = fed
+        .run_cli(Command::Tenant(TenantCommand::WebhookSecret(TenantArg {
             tenant_id: tenant_id.clone(),
-        })),
-    )
-    .await
-    .unwrap();
+        })))
+        .await
+        .unwrap();
     assert_eq!(secret.trim(), shop.webhook_secret);
-    run(
-        &fed,
-        Command::Tenant(TenantCommand::RevokeKeys(TenantArg { tenant_id })),
-    )
+    fed.run_cli(Command::Tenant(TenantCommand::RevokeKeys(TenantArg {
+        tenant_id,
+    })))
     .await
     .unwrap();
     fed.clock

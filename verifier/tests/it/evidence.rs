@@ -4,16 +4,15 @@
 //! is purged.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use idv_checks::evidence::{EvidenceError, EvidenceKeys, verify_check_record_with_keys};
-use idv_jose::{Clock, SystemRandom};
+use idv_jose::Clock as _;
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use verifier::cli::{CliError, Command, EvidenceCommand, KeysCommand, execute_with};
+use verifier::cli::{CliError, Command, EvidenceCommand, KeysCommand};
 use verifier::evidence::offline::EvidenceCheckError;
 
 use crate::helpers::{DAY, Federation, british_citizen, error_body};
@@ -35,17 +34,9 @@ fn hex_sha256(text: &str) -> String {
         .collect()
 }
 
+/// Runs `command`; what it printed, as JSON where it is.
 async fn run(fed: &Federation, command: Command) -> Result<Value, CliError> {
-    let mut out = Vec::new();
-    execute_with(
-        fed.verifier_config.clone(),
-        command,
-        &mut out,
-        Arc::clone(&fed.clock) as Arc<dyn Clock>,
-        Arc::new(SystemRandom),
-    )
-    .await?;
-    let text = String::from_utf8(out).unwrap();
+    let text = fed.run_cli(command).await?;
     Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
@@ -80,12 +71,6 @@ async fn confirmed_right_to_work(fed: &Federation, checker: &str) -> String {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     id
-}
-
-async fn get_json(fed: &Federation, path: &str) -> Value {
-    let response = fed.client.get(fed.url(path)).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.json().await.unwrap()
 }
 
 async fn a_confirmed_right_to_work_check_has_an_evidence_package_and_a_clear_copy(db: TestDb) {
@@ -254,7 +239,7 @@ async fn records_signed_before_a_key_rotation_still_verify_after_it(db: TestDb) 
     assert_ne!(new_kid, old_kid);
 
     // Both published: the new key signs, the old one is listed with its validity.
-    let published = get_json(&fed, "/.well-known/evidence-keys.json").await;
+    let published = fed.public_json("/.well-known/evidence-keys.json").await;
     assert_eq!(published["issuer"], fed.url(""));
     let kids: Vec<&str> = published["keys"]
         .as_array()
@@ -265,7 +250,7 @@ async fn records_signed_before_a_key_rotation_still_verify_after_it(db: TestDb) 
     assert_eq!(kids, [new_kid.as_str(), old_kid.as_str()]);
     assert_eq!(published["keys"][1]["not_after"], rotated_at);
     assert!(published["keys"][1]["jwk"].get("d").is_none());
-    let jwks = get_json(&fed, "/.well-known/jwks.json").await;
+    let jwks = fed.public_json("/.well-known/jwks.json").await;
     assert_eq!(jwks["keys"][0]["kid"], new_kid.as_str());
     let keys_file = dir.path().join("evidence-keys.json");
     std::fs::write(&keys_file, published.to_string()).unwrap();

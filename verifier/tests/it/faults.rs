@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use idv_jose::Clock;
 use idv_proto::oid4vp::authorization_request::REQUEST_OBJECT_MEDIA_TYPE;
+use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
 use idv_service_kit::limits::Rate;
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
@@ -17,8 +18,10 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use crate::helpers::{Federation, IssuedCredential, british_citizen, error_body, reason_codes};
-use crate::wallet::{fetch_request, present, respond, run_check, vp_token};
+use crate::helpers::{Federation, Instance, IssuedCredential, british_citizen, reason_codes};
+use crate::wallet::{
+    WalletRequest, assert_refused, encrypt, open_check, present, respond, run_check, vp_token,
+};
 
 test_on_both_databases!(
     a_hung_register_delays_no_check_while_the_list_is_valid_then_checks_fail_closed,
@@ -246,37 +249,44 @@ async fn a_hung_or_refusing_status_endpoint_is_bridged_within_ttl_then_fails_clo
     fed.stop().await;
 }
 
-/// `GET` of a request object at `request_uri`.
-async fn get_request_object(fed: &Federation, request_uri: &str) -> reqwest::Response {
-    fed.client
-        .get(request_uri)
+/// The instance that created the check no longer serves `request`: the request object and a
+/// response to it are both refused with a description starting with `reason`.
+async fn assert_no_longer_served(
+    fed: &Federation,
+    request: &WalletRequest,
+    presentation: String,
+    reason: &str,
+) {
+    // RFC 9101 §7 / OpenID Connect Core §3.1.2.6: the request URI no longer resolves.
+    let response = fed
+        .client
+        .get(&request.request_uri)
         .header("accept", REQUEST_OBJECT_MEDIA_TYPE)
         .send()
         .await
-        .unwrap()
+        .unwrap();
+    assert_refused(response, "invalid_request_uri", reason).await;
+    let response = respond(fed, request, vp_token(request, presentation)).await;
+    assert_refused(response, "invalid_request", reason).await;
 }
 
-/// The `request_uri` of a wallet link.
-fn request_uri(wallet_url: &str) -> String {
-    url::Url::parse(wallet_url)
-        .unwrap()
-        .query_pairs()
-        .find(|(name, _)| name == "request_uri")
-        .unwrap()
-        .1
-        .into_owned()
+/// The federation with a second verifier instance, and an age check the first created and
+/// whose request the wallet fetched from it: the check's id, the request and a presentation.
+async fn check_on_two_instances(
+    db: &TestDb,
+) -> (Federation, Instance, String, WalletRequest, String) {
+    let fed = Federation::start(db).await;
+    let other = fed.second_instance().await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
+    let presentation = present(&fed, &credential, &request);
+    let id = created["id"].as_str().unwrap().to_owned();
+    (fed, other, id, request, presentation)
 }
 
 async fn a_check_erased_through_another_instance_is_no_longer_served(db: TestDb) {
-    let fed = Federation::start(&db).await;
-    let other = fed.second_instance().await;
-    let credential = fed.issue_age("good", &british_citizen());
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
-    let id = created["id"].as_str().unwrap();
-    let wallet_url = created["wallet_url"].as_str().unwrap();
     // This instance created the check and holds its request; the wallet fetched it.
-    let request = fetch_request(&fed, wallet_url).await;
-
+    let (fed, other, id, request, presentation) = check_on_two_instances(&db).await;
     let erased = fed
         .client
         .delete(format!("{}/v1/checks/{id}", other.address))
@@ -286,78 +296,36 @@ async fn a_check_erased_through_another_instance_is_no_longer_served(db: TestDb)
         .unwrap();
     assert_eq!(erased.status(), StatusCode::NO_CONTENT);
 
-    // RFC 9101 §7 / OpenID Connect Core §3.1.2.6: the request URI no longer resolves.
-    let (error, description) = error_body(
-        get_request_object(&fed, &request_uri(wallet_url)).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    assert_eq!(error, "invalid_request_uri");
-    assert!(description.starts_with("request_unknown"), "{description}");
-    let presentation = present(&fed, &credential, &request);
-    let (error, description) = error_body(
-        respond(&fed, &request, vp_token(&request, presentation)).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    assert_eq!(error, "invalid_request");
-    assert!(description.starts_with("request_unknown"), "{description}");
-    assert_eq!(fed.check(id).await["state"], "erased");
+    assert_no_longer_served(&fed, &request, presentation, "request_unknown").await;
+    assert_eq!(fed.check(&id).await["state"], "erased");
     other.stop().await;
     fed.stop().await;
 }
 
 async fn a_check_completed_through_another_instance_is_no_longer_served(db: TestDb) {
-    let fed = Federation::start(&db).await;
-    let other = fed.second_instance().await;
-    let credential = fed.issue_age("good", &british_citizen());
-    let created = fed.create_check(&json!({"template": "age_over_18"})).await;
-    let id = created["id"].as_str().unwrap();
-    let wallet_url = created["wallet_url"].as_str().unwrap();
-    let request = fetch_request(&fed, wallet_url).await;
-    let presentation = present(&fed, &credential, &request);
-
+    let (fed, other, id, request, presentation) = check_on_two_instances(&db).await;
     // The round-robin proxy sends the wallet's response to the other instance.
     let response_path = url::Url::parse(request.response_uri())
         .unwrap()
         .path()
         .to_owned();
-    let payload = idv_proto::oid4vp::authorization_response::AuthorizationResponse {
+    let payload = AuthorizationResponse {
         vp_token: Some(vp_token(&request, presentation.clone())),
         state: Some(request.state().to_owned()),
-        ..Default::default()
+        ..AuthorizationResponse::default()
     };
     let answered = fed
         .client
         .post(format!("{}{response_path}", other.address))
-        .form(&[("response", crate::wallet::encrypt(&request, &payload))])
+        .form(&[("response", encrypt(&request, &payload))])
         .send()
         .await
         .unwrap();
     assert_eq!(answered.status(), StatusCode::OK);
-    assert_eq!(fed.check(id).await["outcome"], "compliant");
+    assert_eq!(fed.check(&id).await["outcome"], "compliant");
 
     // The creating instance: the request is answered; no object, no second response.
-    let (error, description) = error_body(
-        get_request_object(&fed, &request_uri(wallet_url)).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    assert_eq!(error, "invalid_request_uri");
-    assert!(
-        description.starts_with("response_replayed"),
-        "{description}"
-    );
-    let (error, description) = error_body(
-        respond(&fed, &request, vp_token(&request, presentation)).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    assert_eq!(error, "invalid_request");
-    assert!(
-        description.starts_with("response_replayed"),
-        "{description}"
-    );
+    assert_no_longer_served(&fed, &request, presentation, "response_replayed").await;
     other.stop().await;
     fed.stop().await;
 }

@@ -30,17 +30,6 @@ async fn age_check(fed: &Federation) -> Value {
     fed.check(&id).await
 }
 
-async fn suspend_good(fed: &Federation) {
-    let entry_id = fed.providers["good"].entry_id.clone().unwrap();
-    let response = fed
-        .tf_post(
-            &format!("/v1/providers/{entry_id}/suspend"),
-            &json!({"reason": "certificate under review"}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-}
-
 async fn a_provider_suspended_on_the_register_is_refused_once_refresh_secs_have_passed(db: TestDb) {
     let fed = Federation::start(&db).await;
     let refresh = i64::try_from(fed.verifier_config.trust.refresh_secs).unwrap();
@@ -48,7 +37,7 @@ async fn a_provider_suspended_on_the_register_is_refused_once_refresh_secs_have_
     let first = age_check(&fed).await;
     assert_eq!(first["outcome"], "compliant");
 
-    suspend_good(&fed).await;
+    fed.suspend_provider("good").await;
     // Within refresh_secs of the last fetch the held list still decides...
     fed.clock.advance(refresh - 1);
     let held = age_check(&fed).await;
@@ -76,7 +65,7 @@ async fn the_background_refresher_brings_a_suspension_before_any_check(db: TestD
     assert_eq!(first["outcome"], "compliant");
     let held = first["trust_list_sequence"].as_u64().unwrap();
 
-    suspend_good(&fed).await;
+    fed.suspend_provider("good").await;
     fed.clock.advance(1);
     // No request reaches the verifier: its refresher fetches the list by itself (the state it
     // persists shows when).

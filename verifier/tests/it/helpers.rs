@@ -13,10 +13,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use idv_federation::in_process::{VerifierService, relying_party_entry};
-use idv_jose::{ManualClock, PublicKey};
+use idv_jose::{Clock, ManualClock, PublicKey, SystemRandom};
 use idv_profiles::ProofedIdentity;
 use idv_test_support::TestDb;
 use idv_test_support::server::TestServer;
+use verifier::cli::{CliError, Command, execute_with};
 use verifier::config::VerifierConfig;
 
 pub(crate) use providers::{IssuedCredential, Provider, StatusGate, british_citizen};
@@ -167,6 +168,21 @@ impl Federation {
         verifier.restart().await.unwrap();
     }
 
+    /// Runs an operator's command as `verifier <command>` would, on the verifier's database
+    /// and configuration and the federation's clock; what it printed.
+    pub(crate) async fn run_cli(&self, command: Command) -> Result<String, CliError> {
+        let mut out = Vec::new();
+        execute_with(
+            self.verifier_config.clone(),
+            command,
+            &mut out,
+            Arc::clone(&self.clock) as Arc<dyn Clock>,
+            Arc::new(SystemRandom),
+        )
+        .await?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
     /// Stops the trust framework (its address then refuses connections).
     pub(crate) async fn stop_trust_framework(&mut self) {
         self.harness.trust_framework.stop().await.unwrap();
@@ -209,6 +225,6 @@ impl Federation {
     }
 
     fn clock_now(&self) -> i64 {
-        idv_jose::Clock::now(self.clock.as_ref())
+        self.clock.now()
     }
 }

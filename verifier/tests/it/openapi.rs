@@ -4,13 +4,12 @@
 
 mod schema;
 
-use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{Federation, british_citizen};
-use crate::wallet::{encrypt, fetch_request, post_form, present, respond, vp_token};
+use crate::wallet::{answer_error, fetch_request, present, respond, vp_token};
 
 test_on_both_databases!(
     every_documented_route_is_served,
@@ -174,17 +173,7 @@ async fn real_responses_validate_against_the_document(db: TestDb) {
     // Declined by the holder: failed, with reasons.
     let declined = fed.create_check(&json!({"template": "age_over_18"})).await;
     let request = fetch_request(&fed, declined["wallet_url"].as_str().unwrap()).await;
-    let payload = AuthorizationResponse {
-        error: Some("access_denied".into()),
-        state: Some(request.state().to_owned()),
-        ..AuthorizationResponse::default()
-    };
-    let response = post_form(
-        &fed,
-        &request,
-        &[("response", &encrypt(&request, &payload))],
-    )
-    .await;
+    let response = answer_error(&fed, &request, "access_denied").await;
     assert_eq!(response.status(), StatusCode::OK);
     let path = format!("/v1/checks/{}", declined["id"].as_str().unwrap());
     let (status, failed) = get_json(&fed, &path).await;

@@ -3,6 +3,7 @@
 //! once the database is back.
 
 use idv_test_support::TestDb;
+use idv_test_support::sqlite_lock::WriteLockHolder;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -72,26 +73,8 @@ async fn a_sqlite_file_locked_by_another_process_answers_503_to_writes_until_rel
     let fed = Federation::start(&db).await;
     let created = fed.create_check(&json!({"template": "age_over_18"})).await;
     let id = created["id"].as_str().unwrap();
-    // Another process (an operator's `sqlite3` shell, a maintenance tool) holds the write
-    // lock: `BEGIN IMMEDIATE` until its standard input closes.
-    let mut holder = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); \
-             c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.read()",
-        )
-        .arg(db.sqlite_file().unwrap())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(holder.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    assert_eq!(line.trim(), "locked");
+    // Another process (an operator's `sqlite3` shell, a maintenance tool) holds the write lock.
+    let holder = WriteLockHolder::hold(&db.sqlite_file().unwrap());
 
     // Past SQLite's busy timeout the write fails as unavailable; reads go on under WAL.
     assert_unavailable(
@@ -102,8 +85,7 @@ async fn a_sqlite_file_locked_by_another_process_answers_503_to_writes_until_rel
     .await;
     assert_eq!(fed.check(id).await["state"], "created");
 
-    drop(holder.stdin.take());
-    assert!(holder.wait().unwrap().success());
+    holder.release();
     fed.create_check(&json!({"template": "age_over_18"})).await;
     fed.stop().await;
 }

@@ -5,15 +5,14 @@
 use idv_checks::evidence::verify_check_record;
 use idv_jose::Clock;
 use idv_proto::claims_path::ClaimsPath;
-use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
 use idv_test_support::{TestDb, test_on_both_databases};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{EMPLOYER, Federation, british_citizen, error_body, reason_codes};
 use crate::wallet::{
-    assert_refused, encrypt, fetch_request, open_check, post_form, present, present_paths, respond,
-    run_check, vp_token,
+    answer_error, assert_refused, direct_post_age_check, fetch_request, open_check, post_form,
+    present, present_paths, respond, run_check, vp_token,
 };
 
 test_on_both_databases!(
@@ -318,11 +317,7 @@ async fn same_device_results_are_released_once_with_the_response_code(db: TestDb
 async fn direct_post_without_encryption_is_verified_too(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let (created, request) = open_check(
-        &fed,
-        &json!({"template": "age_over_18", "response_mode": "direct_post"}),
-    )
-    .await;
+    let (created, request) = open_check(&fed, &direct_post_age_check()).await;
     assert_eq!(request.claims["response_mode"], "direct_post");
     assert!(request.claims["client_metadata"].get("jwks").is_none());
     let presentation = present(&fed, &credential, &request);
@@ -349,18 +344,7 @@ async fn direct_post_without_encryption_is_verified_too(db: TestDb) {
 async fn a_holder_who_declines_fails_the_check(db: TestDb) {
     let fed = Federation::start(&db).await;
     let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
-    let payload = AuthorizationResponse {
-        error: Some("access_denied".into()),
-        error_description: Some("the user declined".into()),
-        state: Some(request.state().to_owned()),
-        ..AuthorizationResponse::default()
-    };
-    let response = post_form(
-        &fed,
-        &request,
-        &[("response", &encrypt(&request, &payload))],
-    )
-    .await;
+    let response = answer_error(&fed, &request, "access_denied").await;
     assert_eq!(response.status(), StatusCode::OK);
     let check = fed.check(created["id"].as_str().unwrap()).await;
     assert_eq!(check["state"], "failed");

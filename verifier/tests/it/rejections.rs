@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{EMPLOYER, Federation, british_citizen, error_body, reason_codes};
 use crate::wallet::{
-    WalletRequest, assert_refused, open_check, post_form, present, present_to, respond, run_check,
-    vp_token,
+    WalletRequest, assert_refused, direct_post_age_check, open_check, post_form, present,
+    present_to, respond, run_check, vp_token,
 };
 
 test_on_both_databases!(
@@ -48,6 +48,40 @@ async fn assert_failed(fed: &Federation, id: &str, code: &str, step: &str) -> Va
         "no personal data kept: {check}"
     );
     check
+}
+
+/// A nonce no request of these tests was given.
+const ANOTHER_NONCE: &str = "another-transactions-nonce";
+
+/// Posts `fields` to the request's response URI and checks they are refused as an
+/// `invalid_response`, naming `case` if not; returns the description.
+async fn assert_invalid_response(
+    fed: &Federation,
+    request: &WalletRequest,
+    fields: &[(&str, &str)],
+    case: &dyn std::fmt::Debug,
+) -> String {
+    let (error, description) = error_body(
+        post_form(fed, request, fields).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(error, "invalid_request", "{case:?}: {description}");
+    assert!(
+        description.starts_with("invalid_response:"),
+        "{case:?}: {description}"
+    );
+    description
+}
+
+/// The federation, an open age check (as `POST /v1/checks` returned it) and a conformant
+/// presentation for its request, not yet sent.
+async fn presented_age_check(db: &TestDb) -> (Federation, Value, WalletRequest, String) {
+    let fed = Federation::start(db).await;
+    let credential = fed.issue_age("good", &british_citizen());
+    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
+    let presentation = present(&fed, &credential, &request);
+    (fed, created, request, presentation)
 }
 
 /// The id of a check as `POST /v1/checks` returned it.
@@ -103,14 +137,7 @@ async fn a_provider_suspended_later_is_rejected_once_the_list_is_refreshed(db: T
     let (first, _) = run_check(&fed, "age_over_18", &fed.issue_age("good", &person)).await;
     let first = fed.check(&first).await;
     assert_eq!(first["outcome"], "compliant");
-    let entry_id = fed.providers["good"].entry_id.clone().unwrap();
-    let response = fed
-        .tf_post(
-            &format!("/v1/providers/{entry_id}/suspend"),
-            &json!({"reason": "certificate under review"}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    fed.suspend_provider("good").await;
     // The verifier refreshes its list at `next_update` (one hour here), in the background.
     fed.clock.advance(3601);
     crate::helpers::wait_for_trust_list_after(&db, first["trust_list_sequence"].as_u64().unwrap())
@@ -133,59 +160,45 @@ async fn a_provider_not_certified_for_the_scheme_is_rejected(db: TestDb) {
     fed.stop().await;
 }
 
-async fn a_presentation_for_another_nonce_is_rejected(db: TestDb) {
+/// An age check answered with a presentation bound to `audience` and `nonce` (each the
+/// request's own when `None`) fails with `code` at the binding step.
+async fn assert_binding_rejected(
+    db: TestDb,
+    audience: Option<&str>,
+    nonce: Option<&str>,
+    code: &str,
+) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
     let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
-    // A presentation made for another transaction (replayed from elsewhere).
     let presentation = present_to(
         &fed,
         &credential,
         &request.requested_paths(),
-        &request.client_id,
-        "another-transactions-nonce",
+        audience.unwrap_or(&request.client_id),
+        nonce.unwrap_or(&request.object.nonce),
     );
     let response = respond(&fed, &request, vp_token(&request, presentation)).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_failed(
-        &fed,
-        id_of(&created),
-        "key_binding_nonce_mismatch",
-        "binding",
-    )
-    .await;
+    assert_failed(&fed, id_of(&created), code, "binding").await;
     fed.stop().await;
+}
+
+async fn a_presentation_for_another_nonce_is_rejected(db: TestDb) {
+    // A presentation made for another transaction (replayed from elsewhere).
+    let nonce = Some(ANOTHER_NONCE);
+    assert_binding_rejected(db, None, nonce, "key_binding_nonce_mismatch").await;
 }
 
 async fn a_presentation_for_another_audience_is_rejected(db: TestDb) {
-    let fed = Federation::start(&db).await;
-    let credential = fed.issue_age("good", &british_citizen());
-    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
     // The client id without its prefix is not the audience (OpenID4VP: always the full one).
-    let presentation = present_to(
-        &fed,
-        &credential,
-        &request.requested_paths(),
-        EMPLOYER,
-        &request.object.nonce,
-    );
-    respond(&fed, &request, vp_token(&request, presentation)).await;
-    assert_failed(
-        &fed,
-        id_of(&created),
-        "key_binding_audience_mismatch",
-        "binding",
-    )
-    .await;
-    fed.stop().await;
+    let audience = Some(EMPLOYER);
+    assert_binding_rejected(db, audience, None, "key_binding_audience_mismatch").await;
 }
 
 async fn a_replayed_response_is_refused_and_changes_nothing(db: TestDb) {
-    let fed = Federation::start(&db).await;
-    let credential = fed.issue_age("good", &british_citizen());
-    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
-    let id = created["id"].as_str().unwrap();
-    let presentation = present(&fed, &credential, &request);
+    let (fed, created, request, presentation) = presented_age_check(&db).await;
+    let id = id_of(&created);
     let payload = idv_proto::oid4vp::authorization_response::AuthorizationResponse {
         vp_token: Some(vp_token(&request, presentation)),
         state: Some(request.state().to_owned()),
@@ -260,11 +273,8 @@ async fn a_tampered_disclosure_is_rejected(db: TestDb) {
 }
 
 async fn a_response_after_expiry_is_refused_and_the_check_expires(db: TestDb) {
-    let fed = Federation::start(&db).await;
-    let credential = fed.issue_age("good", &british_citizen());
-    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
-    let id = created["id"].as_str().unwrap();
-    let presentation = present(&fed, &credential, &request);
+    let (fed, created, request, presentation) = presented_age_check(&db).await;
+    let id = id_of(&created);
     fed.clock.set(created["expires_at"].as_i64().unwrap());
     assert_refused(
         respond(&fed, &request, vp_token(&request, presentation)).await,
@@ -288,11 +298,8 @@ async fn a_response_after_expiry_is_refused_and_the_check_expires(db: TestDb) {
 }
 
 async fn responses_not_tied_to_the_request_do_not_consume_it(db: TestDb) {
-    let fed = Federation::start(&db).await;
-    let credential = fed.issue_age("good", &british_citizen());
-    let (created, request) = open_check(&fed, &json!({"template": "age_over_18"})).await;
-    let id = created["id"].as_str().unwrap();
-    let presentation = present(&fed, &credential, &request);
+    let (fed, created, request, presentation) = presented_age_check(&db).await;
+    let id = id_of(&created);
 
     // Another request's state.
     let payload = idv_proto::oid4vp::authorization_response::AuthorizationResponse {
@@ -338,38 +345,12 @@ async fn responses_not_tied_to_the_request_do_not_consume_it(db: TestDb) {
         json!(["not", "an", "object"]),
     ] {
         let jwe = encrypt_json(&request, &payload);
-        let (error, description) = error_body(
-            post_form(&fed, &request, &[("response", &jwe)]).await,
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-        assert_eq!(error, "invalid_request");
-        assert!(
-            description.starts_with("invalid_response:"),
-            "{payload}: {description}"
-        );
+        assert_invalid_response(&fed, &request, &[("response", &jwe)], &payload).await;
     }
     // A plaintext response where encryption is required.
-    let (_, description) = error_body(
-        post_form(
-            &fed,
-            &request,
-            &[
-                (
-                    "vp_token",
-                    &vp_token(&request, presentation.clone()).to_json_string(),
-                ),
-                ("state", request.state()),
-            ],
-        )
-        .await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    assert!(
-        description.starts_with("invalid_response:"),
-        "{description}"
-    );
+    let plaintext = vp_token(&request, presentation.clone()).to_json_string();
+    let fields = [("vp_token", plaintext.as_str()), ("state", request.state())];
+    assert_invalid_response(&fed, &request, &fields, &"plaintext").await;
     // An unknown request.
     let response = fed
         .client
@@ -422,14 +403,9 @@ async fn a_plaintext_error_to_an_encrypted_request_is_refused_and_the_wallet_sti
             ("response", "a.b.c.d.e"),
         ],
     ] {
-        let (error, description) = error_body(
-            post_form(&fed, &request, &fields).await,
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-        assert_eq!(error, "invalid_request", "{fields:?}");
+        let description = assert_invalid_response(&fed, &request, &fields, &fields).await;
         assert!(
-            description.starts_with("invalid_response:") && description.contains("encrypted"),
+            description.contains("encrypted"),
             "{fields:?}: {description}"
         );
     }
@@ -450,11 +426,7 @@ async fn a_plaintext_error_to_an_encrypted_request_is_refused_and_the_wallet_sti
 async fn a_malformed_direct_post_response_does_not_end_the_check(db: TestDb) {
     let fed = Federation::start(&db).await;
     let credential = fed.issue_age("good", &british_citizen());
-    let (created, request) = open_check(
-        &fed,
-        &json!({"template": "age_over_18", "response_mode": "direct_post"}),
-    )
-    .await;
+    let (created, request) = open_check(&fed, &direct_post_age_check()).await;
     let id = created["id"].as_str().unwrap();
     let state = request.state();
     let token = vp_token(&request, present(&fed, &credential, &request)).to_json_string();
@@ -471,16 +443,7 @@ async fn a_malformed_direct_post_response_does_not_end_the_check(db: TestDb) {
         ],
         vec![("error", ""), ("state", state)],
     ] {
-        let (error, description) = error_body(
-            post_form(&fed, &request, &fields).await,
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-        assert_eq!(error, "invalid_request");
-        assert!(
-            description.starts_with("invalid_response:"),
-            "{fields:?}: {description}"
-        );
+        assert_invalid_response(&fed, &request, &fields, &fields).await;
     }
     assert_eq!(fed.check(id).await["state"], "created");
 
@@ -490,7 +453,7 @@ async fn a_malformed_direct_post_response_does_not_end_the_check(db: TestDb) {
         &credential,
         &request.requested_paths(),
         &request.client_id,
-        "another-transactions-nonce",
+        ANOTHER_NONCE,
     );
     let response = post_form(
         &fed,

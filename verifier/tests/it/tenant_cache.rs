@@ -117,17 +117,19 @@ async fn renewed_attestation(
         .await
         .unwrap()
         .request_signing_jwk;
-    let response = fed
-        .tf_post(
-            &format!("/v1/relying-parties/{rp_id}/attestations"),
-            &json!({"jwk": jwk}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let issued: Value = response.json().await.unwrap();
-    let renewed = issued["verifier_attestation"].as_str().unwrap().to_owned();
+    let jwk = serde_json::to_value(jwk).unwrap();
+    let renewed = fed.operator().attest(&rp_id, &jwk).await.unwrap();
     assert_ne!(renewed, installed);
     renewed
+}
+
+/// The federation's tenant with a new API key, added through `verifier`.
+async fn new_api_key(fed: &Federation, verifier: &Verifier) -> TenantCredentials {
+    let api_key = verifier.new_api_key(&fed.tenant.tenant_id).await.unwrap();
+    TenantCredentials {
+        api_key: api_key.expose().to_owned(),
+        ..fed.tenant.clone()
+    }
 }
 
 /// A second server on the federation's database whose `Verifier` the test holds.
@@ -194,15 +196,7 @@ async fn a_revocation_by_another_process_is_honoured_within_the_cache_lifetime(d
     );
 
     // A key added by the CLI works at once: unknown keys are not remembered.
-    let rotated = TenantCredentials {
-        api_key: cli
-            .new_api_key(&fed.tenant.tenant_id)
-            .await
-            .unwrap()
-            .expose()
-            .to_owned(),
-        ..fed.tenant.clone()
-    };
+    let rotated = new_api_key(&fed, &cli).await;
     assert_eq!(templates_status(&fed, &rotated).await, StatusCode::OK);
     // Even one the server was shown, and refused, just before it was stored.
     let chosen = "vk_chosen-by-the-test-0123456789abcdefghijklmno";
@@ -290,16 +284,7 @@ async fn changes_through_the_running_verifier_take_effect_at_once(db: TestDb) {
         server.templates_status(&fed, &fed.tenant).await,
         StatusCode::UNAUTHORIZED
     );
-    let rotated = TenantCredentials {
-        api_key: server
-            .verifier
-            .new_api_key(&fed.tenant.tenant_id)
-            .await
-            .unwrap()
-            .expose()
-            .to_owned(),
-        ..fed.tenant.clone()
-    };
+    let rotated = new_api_key(&fed, &server.verifier).await;
     assert_eq!(
         server.templates_status(&fed, &rotated).await,
         StatusCode::OK

@@ -194,8 +194,35 @@ pub(crate) async fn respond(
 ) -> Response {
     let payload = AuthorizationResponse {
         vp_token: Some(vp_token),
-        state: Some(request.state().to_owned()),
         ..AuthorizationResponse::default()
+    };
+    post_encrypted(fed, request, payload).await
+}
+
+/// Posts the OAuth error `error` with the request's `state`, encrypted as `direct_post.jwt`
+/// requires: the wallet declines (`access_denied`) or fails.
+pub(crate) async fn answer_error(
+    fed: &Federation,
+    request: &WalletRequest,
+    error: &str,
+) -> Response {
+    let payload = AuthorizationResponse {
+        error: Some(error.to_owned()),
+        error_description: Some("the wallet says no".into()),
+        ..AuthorizationResponse::default()
+    };
+    post_encrypted(fed, request, payload).await
+}
+
+/// Posts `payload` with the request's `state`, encrypted to the request's key.
+async fn post_encrypted(
+    fed: &Federation,
+    request: &WalletRequest,
+    payload: AuthorizationResponse,
+) -> Response {
+    let payload = AuthorizationResponse {
+        state: Some(request.state().to_owned()),
+        ..payload
     };
     post_form(fed, request, &[("response", &encrypt(request, &payload))]).await
 }
@@ -220,6 +247,11 @@ pub(crate) async fn open_check(fed: &Federation, body: &Value) -> (Value, Wallet
     let created = fed.create_check(body).await;
     let request = fetch_request(fed, created["wallet_url"].as_str().unwrap()).await;
     (created, request)
+}
+
+/// The body of an age check answered by `direct_post` (the response unencrypted).
+pub(crate) fn direct_post_age_check() -> Value {
+    serde_json::json!({"template": "age_over_18", "response_mode": "direct_post"})
 }
 
 /// Checks that `response` is a `400` with `error` and a description starting with `prefix`;

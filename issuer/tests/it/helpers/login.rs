@@ -197,14 +197,25 @@ impl LoginApp {
 
     /// `POST /token` with the authorization code grant as `wallet` sends it.
     pub(crate) async fn token(&self, wallet: &WalletRequest, code: &str) -> Response {
-        self.token_form(&[
+        self.token_with(wallet, code, &[]).await
+    }
+
+    /// [`Self::token`] with `extra` parameters.
+    pub(crate) async fn token_with(
+        &self,
+        wallet: &WalletRequest,
+        code: &str,
+        extra: &[(&str, &str)],
+    ) -> Response {
+        let mut form = vec![
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", &wallet.redirect_uri),
             ("code_verifier", &wallet.verifier),
             ("client_id", &wallet.client_id),
-        ])
-        .await
+        ];
+        form.extend_from_slice(extra);
+        self.token_form(&form).await
     }
 
     pub(crate) async fn token_form(&self, form: &[(&str, &str)]) -> Response {

@@ -113,6 +113,59 @@ impl Wallet<'_> {
             .unwrap()
     }
 
+    /// `POST /credential` with `request` (which names the credential) and one proof of
+    /// `holder`'s key on a fresh `c_nonce`.
+    pub(crate) async fn request_proven(
+        &self,
+        access_token: &str,
+        request: Value,
+        holder: &SigningKey,
+    ) -> Response {
+        let nonce = self.nonce().await;
+        let mut body = request;
+        body["proofs"] = json!({"jwt": [self.proof(holder, &nonce)]});
+        self.credential(access_token, &body).await
+    }
+
+    /// [`Self::request_proven`] for one credential of `configuration`, which must be issued:
+    /// the credential.
+    pub(crate) async fn issue(
+        &self,
+        access_token: &str,
+        configuration: &str,
+        holder: &SigningKey,
+    ) -> String {
+        let request = json!({"credential_configuration_id": configuration});
+        let response = self.request_proven(access_token, request, holder).await;
+        let mut credentials = self.credentials(response).await;
+        assert_eq!(credentials.len(), 1, "one proof, one credential");
+        credentials.remove(0)
+    }
+
+    /// [`Self::issue`], and the credential received as a holder must ([`Self::receive`]).
+    pub(crate) async fn issue_held(
+        &self,
+        access_token: &str,
+        configuration: &str,
+        holder: &SigningKey,
+    ) -> HeldSdJwt {
+        let credential = self.issue(access_token, configuration, holder).await;
+        self.receive(&credential, holder).await
+    }
+
+    /// The credentials of a successful Credential Response (`200`, not to be stored).
+    pub(crate) async fn credentials(&self, response: Response) -> Vec<String> {
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let body: Value = response.json().await.unwrap();
+        body["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["credential"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// The issuer's published keys.
     pub(crate) async fn issuer_keys(&self) -> JwkSet {
         let body: Value = self.app.public_json("/.well-known/jwt-vc-issuer").await;

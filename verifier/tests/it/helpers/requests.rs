@@ -1,26 +1,31 @@
 //! The employer's and the register operator's calls over HTTP, and what tests read from the
 //! answers.
 
+use idv_federation::operator::TrustFrameworkOperator;
 use reqwest::{Response, StatusCode as HttpStatus};
 use serde_json::Value;
 
 use super::{Federation, TenantCredentials};
+
+pub(crate) use idv_test_support::responses::error_body;
 
 impl Federation {
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.verifier_address)
     }
 
-    /// A trust framework operator action (`POST` with the operator token).
-    pub(crate) async fn tf_post(&self, path: &str, body: &Value) -> Response {
-        let register = &self.harness.trust_framework;
-        self.client
-            .post(format!("{}{path}", register.url))
-            .bearer_auth(register.token.expose())
-            .json(body)
-            .send()
+    /// The register operator's API on the trust framework.
+    pub(crate) fn operator(&self) -> TrustFrameworkOperator {
+        self.harness.operator()
+    }
+
+    /// The register operator suspends provider `name` ("certificate under review").
+    pub(crate) async fn suspend_provider(&self, name: &str) {
+        let entry_id = self.providers[name].entry_id.as_deref().unwrap();
+        self.operator()
+            .suspend(entry_id, "certificate under review")
             .await
-            .unwrap()
+            .unwrap();
     }
 
     /// `POST /v1/checks` as the employer.
@@ -56,17 +61,16 @@ impl Federation {
             .unwrap()
     }
 
+    /// `GET path` without credentials (a public document), checked `200`; its JSON.
+    pub(crate) async fn public_json(&self, path: &str) -> Value {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), HttpStatus::OK, "{path}");
+        response.json().await.unwrap()
+    }
+
     /// The verifier's published key for check records (`GET /.well-known/jwks.json`).
     pub(crate) async fn evidence_key(&self) -> idv_jose::PublicKey {
-        let jwks: Value = self
-            .client
-            .get(self.url("/.well-known/jwks.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let jwks = self.public_json("/.well-known/jwks.json").await;
         idv_jose::PublicKey::from_jwk_value(&jwks["keys"][0]).unwrap()
     }
 
@@ -87,19 +91,6 @@ impl Federation {
         assert_eq!(response.status(), HttpStatus::OK);
         response.json().await.unwrap()
     }
-}
-
-/// The `error` and `error_description` of an error response, after checking its status.
-pub(crate) async fn error_body(response: Response, status: HttpStatus) -> (String, String) {
-    assert_eq!(response.status(), status);
-    let body: Value = response.json().await.unwrap();
-    (
-        body["error"].as_str().unwrap().to_owned(),
-        body["error_description"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
 }
 
 /// The reason codes of a check view.

@@ -4,26 +4,23 @@
 //! erased, a wallet that declines or errs, a presentation that is rejected or not eligible, a
 //! cancelled or expired sign-in, another browser; and the client's registration commands.
 
-use idv_jose::Clock;
-use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
 use idv_service_kit::db::PoolSettings;
 use idv_test_support::{TestDb, test_on_both_databases};
 use openidconnect::core::{CoreErrorResponseType, CoreGenderClaim};
 use openidconnect::{
-    AuthorizationCode, ClientSecret, PkceCodeVerifier, RequestTokenError, StandardErrorResponse,
-    UserInfoClaims, UserInfoError,
+    AuthType, ClientSecret, RequestTokenError, StandardErrorResponse, UserInfoClaims, UserInfoError,
 };
-use reqwest::StatusCode;
+use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use verifier::cli::{Command, OidcClientCommand};
 use verifier::store::Store;
 
 use super::rp::{
-    Browser, DvsClaims, HandoffPage, Registered, RelyingParty, SignIn, back_to_client, http_client,
-    no_redirects, open_handoff, query, register, run_cli, see_other, wallet_presents,
+    Browser, DvsClaims, HandoffPage, Redeemed, Registered, RelyingParty, SignIn, back_to_client,
+    exchange, http_client, no_redirects, query, register, see_other, wallet_presents,
 };
 use crate::helpers::{Federation, british_citizen, error_body};
-use crate::wallet::{WalletRequest, encrypt, fetch_request, post_form};
+use crate::wallet::{answer_error, fetch_request, post_form};
 
 test_on_both_databases!(
     an_unknown_client_or_redirect_uri_gets_an_error_page_and_no_redirect,
@@ -64,24 +61,27 @@ async fn check_id_of(db: &TestDb, page: &HandoffPage) -> String {
         .expect("the hand-off page was loaded: the session has its check")
 }
 
-/// The wallet answers `request` with the OAuth error `code`, encrypted as `direct_post.jwt`
-/// requires.
-async fn wallet_answers_error(fed: &Federation, request: &WalletRequest, code: &str) {
-    let payload = AuthorizationResponse {
-        error: Some(code.to_owned()),
-        error_description: Some("the wallet says no".into()),
-        state: Some(request.state().to_owned()),
-        ..AuthorizationResponse::default()
-    };
-    let response = post_form(fed, request, &[("response", &encrypt(request, &payload))]).await;
+/// What the hand-off page's status endpoint tells `browser` (`waiting`, `finished`).
+async fn page_status(browser: &mut Browser, page: &HandoffPage) -> Value {
+    let response = browser.get(&format!("{}/status", page.url)).await;
     assert_eq!(response.status(), StatusCode::OK);
+    let status: Value = response.json().await.unwrap();
+    status["status"].clone()
 }
 
-/// `/oidc/authorize?…` with these parameters.
-fn authorize_url(fed: &Federation, pairs: &[(&str, &str)]) -> String {
+/// `GET /oidc/authorize?…` with these parameters, over `http`.
+async fn authorize(http: &reqwest::Client, fed: &Federation, pairs: &[(&str, &str)]) -> Response {
     let mut url = url::Url::parse(&fed.url("/oidc/authorize")).unwrap();
     url.query_pairs_mut().extend_pairs(pairs);
-    url.into()
+    http.get(url).send().await.unwrap()
+}
+
+/// A right-to-work sign-in up to the code, the wallet presenting a British citizen's
+/// identity credential from the `good` provider.
+async fn signed_in(fed: &Federation, rp: &RelyingParty, registered: &Registered) -> SignIn {
+    let credential = fed.issue_identity("good", &british_citizen());
+    rp.sign_in(fed, registered, "right_to_work", &credential)
+        .await
 }
 
 /// A valid request's parameters, with `changes` applied (an empty value removes one).
@@ -127,11 +127,7 @@ async fn an_unknown_client_or_redirect_uri_gets_an_error_page_and_no_redirect(db
             ("code_challenge_method", "plain"),
         ],
     ] {
-        let response = http
-            .get(authorize_url(&fed, &params(&registered, &changes)))
-            .send()
-            .await
-            .unwrap();
+        let response = authorize(&http, &fed, &params(&registered, &changes)).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{changes:?}");
         assert!(response.headers().get("location").is_none());
         assert!(response.headers().get("set-cookie").is_none());
@@ -151,11 +147,7 @@ async fn an_unknown_client_or_redirect_uri_gets_an_error_page_and_no_redirect(db
     // A repeated redirect_uri cannot be trusted either.
     let mut repeated = params(&registered, &[]);
     repeated.push(("redirect_uri", REDIRECT_URI));
-    let response = http
-        .get(authorize_url(&fed, &repeated))
-        .send()
-        .await
-        .unwrap();
+    let response = authorize(&http, &fed, &repeated).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     // The POST form says the same.
     let response = http
@@ -194,11 +186,7 @@ async fn malformed_authorization_requests_go_back_to_the_client_with_the_error(d
         (vec![("request", "eyJ.x.y")], "request_not_supported"),
         (vec![("prompt", "none")], "login_required"),
     ] {
-        let response = http
-            .get(authorize_url(&fed, &params(&registered, &changes)))
-            .send()
-            .await
-            .unwrap();
+        let response = authorize(&http, &fed, &params(&registered, &changes)).await;
         let location = see_other(&response);
         assert!(
             location.starts_with(&format!("{REDIRECT_URI}?")),
@@ -215,11 +203,7 @@ async fn malformed_authorization_requests_go_back_to_the_client_with_the_error(d
     // A repeated parameter other than client_id and redirect_uri.
     let mut repeated = params(&registered, &[]);
     repeated.push(("scope", "openid right_to_work"));
-    let response = http
-        .get(authorize_url(&fed, &repeated))
-        .send()
-        .await
-        .unwrap();
+    let response = authorize(&http, &fed, &repeated).await;
     assert_eq!(query(&see_other(&response))["error"], "invalid_request");
     // The same valid request by POST starts a session.
     let response = http
@@ -237,31 +221,23 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
     let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
     let rp = RelyingParty::discover(&fed, &registered).await;
     let http = http_client(rp.http.clone());
-    let credential = fed.issue_identity("good", &british_citizen());
     let SignIn {
         pending, params, ..
-    } = rp
-        .sign_in(&fed, &registered, "right_to_work", &credential)
-        .await;
-    let code = AuthorizationCode::new(params["code"].clone());
+    } = signed_in(&fed, &rp, &registered).await;
+    let verifier = pending.verifier.secret().clone();
 
     // A wrong client secret (Basic): invalid_client with a Basic challenge.
     let wrong = rp
         .client
         .clone()
         .set_client_secret(ClientSecret::new("ocs_wrong".into()));
-    let result = wrong
-        .exchange_code(code.clone())
-        .unwrap()
-        .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.secret().clone()))
-        .request_async(&http)
-        .await;
+    let result = exchange(&wrong, &rp.http, &params["code"], &verifier).await;
     assert_eq!(refused(result), CoreErrorResponseType::InvalidClient);
     let form = [
         ("grant_type", "authorization_code"),
         ("code", params["code"].as_str()),
         ("redirect_uri", REDIRECT_URI),
-        ("code_verifier", pending.verifier.secret().as_str()),
+        ("code_verifier", verifier.as_str()),
     ];
     let response = rp
         .http
@@ -313,15 +289,9 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
 
     // None of those reached the code (the client was not authenticated, or asked for another
     // grant): the right request succeeds, once.
-    let verifier = pending.verifier.secret().clone();
-    let tokens = rp
-        .client
-        .exchange_code(code.clone())
-        .unwrap()
-        .set_pkce_verifier(PkceCodeVerifier::new(verifier.clone()))
-        .request_async(&http)
-        .await
-        .unwrap();
+    let Redeemed { tokens, .. } = rp
+        .redeem(&fed, AuthType::BasicAuth, &pending, &params["code"])
+        .await;
     let access_token = openidconnect::OAuth2TokenResponse::access_token(&tokens).clone();
     let userinfo = |token| async {
         rp.client
@@ -336,13 +306,7 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
         claims.additional_claims().dvs_check["outcome"],
         "awaiting_confirmation"
     );
-    let result = rp
-        .client
-        .exchange_code(code.clone())
-        .unwrap()
-        .set_pkce_verifier(PkceCodeVerifier::new(verifier))
-        .request_async(&http)
-        .await;
+    let result = exchange(&rp.client, &rp.http, &params["code"], &verifier).await;
     assert_eq!(refused(result), CoreErrorResponseType::InvalidGrant);
     // The reuse revoked the access token issued from the code.
     match userinfo(access_token.clone()).await {
@@ -366,12 +330,9 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
     // A wrong PKCE verifier, or another redirect_uri, spends the code (RFC 6749 §4.1.2: a code
     // is used once): the right request afterwards is invalid_grant too.
     for wrong in ["code_verifier", "redirect_uri"] {
-        let credential = fed.issue_identity("good", &british_citizen());
         let SignIn {
             pending, params, ..
-        } = rp
-            .sign_in(&fed, &registered, "right_to_work", &credential)
-            .await;
+        } = signed_in(&fed, &rp, &registered).await;
         let right_verifier = pending.verifier.secret().clone();
         let attempt = |verifier: String, redirect_uri: &str| {
             authenticated(vec![
@@ -403,32 +364,26 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
     }
 
     // A code expires after a minute.
-    let credential = fed.issue_identity("good", &british_citizen());
     let SignIn {
         pending, params, ..
-    } = rp
-        .sign_in(&fed, &registered, "right_to_work", &credential)
-        .await;
+    } = signed_in(&fed, &rp, &registered).await;
     fed.clock.advance(61);
-    let result = rp
-        .client
-        .exchange_code(AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(pending.verifier)
-        .request_async(&http)
-        .await;
+    let result = exchange(
+        &rp.client,
+        &rp.http,
+        &params["code"],
+        pending.verifier.secret(),
+    )
+    .await;
     assert_eq!(refused(result), CoreErrorResponseType::InvalidGrant);
 
     // A code whose check the employer erased before redeeming it signs no one in.
-    let credential = fed.issue_identity("good", &british_citizen());
     let SignIn {
         pending,
         page,
         params,
         ..
-    } = rp
-        .sign_in(&fed, &registered, "right_to_work", &credential)
-        .await;
+    } = signed_in(&fed, &rp, &registered).await;
     let check_id = check_id_of(&db, &page).await;
     let response = fed
         .client
@@ -438,13 +393,8 @@ async fn the_token_endpoint_refuses_wrong_secrets_bad_verifiers_and_reused_codes
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let result = rp
-        .client
-        .exchange_code(AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(pending.verifier)
-        .request_async(&http)
-        .await;
+    let verifier = pending.verifier.secret();
+    let result = exchange(&rp.client, &rp.http, &params["code"], verifier).await;
     assert_eq!(refused(result), CoreErrorResponseType::InvalidGrant);
     fed.stop().await;
 }
@@ -460,11 +410,10 @@ async fn a_declined_cancelled_or_expired_sign_in_returns_access_denied(db: TestD
     };
 
     // The wallet declines.
-    let pending = rp.authorize("right_to_work");
-    let mut browser = Browser::new();
-    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let (pending, mut browser, page) = rp.open_page("right_to_work").await;
     let request = fetch_request(&fed, &page.wallet_url).await;
-    wallet_answers_error(&fed, &request, "access_denied").await;
+    let response = answer_error(&fed, &request, "access_denied").await;
+    assert_eq!(response.status(), StatusCode::OK);
     let params = denied(back_to_client(&fed, &mut browser, &page, &registered, &pending).await);
     assert_eq!(params["error_description"], "holder_declined");
     // Afterwards the page only says it has finished.
@@ -473,9 +422,7 @@ async fn a_declined_cancelled_or_expired_sign_in_returns_access_denied(db: TestD
     assert!(again.text().await.unwrap().contains("has finished"));
 
     // Another browser (no cookie, or another session's) cannot use the page.
-    let pending = rp.authorize("right_to_work");
-    let mut browser = Browser::new();
-    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let (pending, mut browser, page) = rp.open_page("right_to_work").await;
     let mut stranger = Browser::new();
     let response = stranger.get(&page.url).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
@@ -485,13 +432,7 @@ async fn a_declined_cancelled_or_expired_sign_in_returns_access_denied(db: TestD
         error_body(response, StatusCode::FORBIDDEN).await.0,
         "access_denied"
     );
-    let status: Value = browser
-        .get(&format!("{}/status", page.url))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(status["status"], "waiting");
+    assert_eq!(page_status(&mut browser, &page).await, "waiting");
 
     // The person cancels: the check is erased, the client told.
     let cancel = browser.get(&format!("{}/cancel", page.url)).await;
@@ -514,9 +455,7 @@ async fn a_declined_cancelled_or_expired_sign_in_returns_access_denied(db: TestD
     );
 
     // The check expires before the wallet answers.
-    let pending = rp.authorize("right_to_work");
-    let mut browser = Browser::new();
-    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let (pending, mut browser, page) = rp.open_page("right_to_work").await;
     fed.clock.advance(601);
     let params = denied(back_to_client(&fed, &mut browser, &page, &registered, &pending).await);
     assert_eq!(params["error_description"], "request_expired");
@@ -582,18 +521,11 @@ async fn a_presentation_that_does_not_verify_returns_access_denied_and_no_code(d
     }
 
     // The wallet reports an error of its own (encrypted, as direct_post.jwt requires).
-    let pending = rp.authorize("right_to_work");
-    let mut browser = Browser::new();
-    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let (pending, mut browser, page) = rp.open_page("right_to_work").await;
     let request = fetch_request(&fed, &page.wallet_url).await;
-    wallet_answers_error(&fed, &request, "server_error").await;
-    let status: Value = browser
-        .get(&format!("{}/status", page.url))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(status["status"], "finished");
+    let response = answer_error(&fed, &request, "server_error").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(page_status(&mut browser, &page).await, "finished");
     let params = back_to_client(&fed, &mut browser, &page, &registered, &pending).await;
     assert_eq!(params["error"], "access_denied", "{params:?}");
     assert_eq!(params["error_description"], "wallet_error");
@@ -605,9 +537,7 @@ async fn a_plaintext_decline_posted_by_anyone_does_not_end_the_sign_in(db: TestD
     let fed = Federation::start(&db).await;
     let registered = register(&fed, REDIRECT_URI, &["right_to_work"]).await;
     let rp = RelyingParty::discover(&fed, &registered).await;
-    let pending = rp.authorize("right_to_work");
-    let mut browser = Browser::new();
-    let page = open_handoff(&mut browser, pending.url.as_str()).await;
+    let (pending, mut browser, page) = rp.open_page("right_to_work").await;
     // Someone who has seen the QR code fetches the request and declines in the clear.
     let request = fetch_request(&fed, &page.wallet_url).await;
     let response = post_form(
@@ -618,13 +548,7 @@ async fn a_plaintext_decline_posted_by_anyone_does_not_end_the_sign_in(db: TestD
     .await;
     let (error, _) = error_body(response, StatusCode::BAD_REQUEST).await;
     assert_eq!(error, "invalid_request");
-    let status: Value = browser
-        .get(&format!("{}/status", page.url))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(status["status"], "waiting");
+    assert_eq!(page_status(&mut browser, &page).await, "waiting");
 
     // The person's wallet presents; the sign-in succeeds.
     let credential = fed.issue_identity("good", &british_citizen());
@@ -637,16 +561,13 @@ async fn a_plaintext_decline_posted_by_anyone_does_not_end_the_sign_in(db: TestD
 async fn clients_are_listed_and_removed_through_the_cli(db: TestDb) {
     let fed = Federation::start(&db).await;
     let registered = register(&fed, REDIRECT_URI, &["right_to_work", "age_over_18"]).await;
-    let listed: Value = serde_json::from_str(
-        &run_cli(
-            &fed,
-            Command::OidcClient(OidcClientCommand::List {
-                tenant_id: Some(fed.tenant.tenant_id.clone()),
-            }),
-        )
-        .await,
-    )
-    .unwrap();
+    let listed = fed
+        .run_cli(Command::OidcClient(OidcClientCommand::List {
+            tenant_id: Some(fed.tenant.tenant_id.clone()),
+        }))
+        .await
+        .unwrap();
+    let listed: Value = serde_json::from_str(&listed).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["client_id"], registered.client_id.as_str());
     assert_eq!(
@@ -657,43 +578,32 @@ async fn clients_are_listed_and_removed_through_the_cli(db: TestDb) {
     assert!(!listed.to_string().contains("secret"));
 
     // Bad registrations are refused with the reason.
-    let mut out = Vec::new();
     for (redirect, template) in [
         ("http://hr.employer.example/cb", "right_to_work"),
         (REDIRECT_URI, "right_to_vote"),
     ] {
-        let result = verifier::cli::execute_with(
-            fed.verifier_config.clone(),
-            Command::OidcClient(OidcClientCommand::Add {
+        let result = fed
+            .run_cli(Command::OidcClient(OidcClientCommand::Add {
                 tenant_id: fed.tenant.tenant_id.clone(),
                 name: "Bad".into(),
                 redirect_uris: vec![redirect.into()],
                 templates: vec![template.into()],
-            }),
-            &mut out,
-            std::sync::Arc::clone(&fed.clock) as std::sync::Arc<dyn Clock>,
-            std::sync::Arc::new(idv_jose::SystemRandom),
-        )
-        .await;
+            }))
+            .await;
         assert!(
             matches!(result, Err(verifier::cli::CliError::Oidc(_))),
             "{redirect} {template}"
         );
     }
 
-    let removed = run_cli(
-        &fed,
-        Command::OidcClient(OidcClientCommand::Remove {
+    let removed = fed
+        .run_cli(Command::OidcClient(OidcClientCommand::Remove {
             client_id: registered.client_id.clone(),
-        }),
-    )
-    .await;
-    assert!(removed.contains(&registered.client_id));
-    let response = no_redirects()
-        .get(authorize_url(&fed, &params(&registered, &[])))
-        .send()
+        }))
         .await
         .unwrap();
+    assert!(removed.contains(&registered.client_id));
+    let response = authorize(&no_redirects(), &fed, &params(&registered, &[])).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     fed.stop().await;
 }

@@ -4,21 +4,21 @@
 
 use std::sync::Arc;
 
-use idv_jose::{Clock, SystemRandom};
+use idv_jose::Clock;
 use openidconnect::core::{
-    CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata, CoreResponseType, CoreTokenResponse,
+    CoreClient, CoreErrorResponseType, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreResponseType, CoreTokenResponse,
 };
 use openidconnect::{
     AdditionalClaims, AuthType, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret,
     CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdToken, IdTokenClaims,
-    IdTokenVerifier, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
-    TokenResponse as _,
+    IdTokenVerifier, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    RequestTokenError, Scope, StandardErrorResponse, TokenResponse as _,
 };
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use verifier::cli::{Command, OidcClientCommand, execute_with};
+use verifier::cli::{Command, OidcClientCommand};
 
 use crate::helpers::{Federation, IssuedCredential};
 use crate::wallet::{fetch_request, present, respond, vp_token};
@@ -81,16 +81,15 @@ pub(crate) async fn register(
     redirect_uri: &str,
     templates: &[&str],
 ) -> Registered {
-    let output = run_cli(
-        fed,
-        Command::OidcClient(OidcClientCommand::Add {
+    let output = fed
+        .run_cli(Command::OidcClient(OidcClientCommand::Add {
             tenant_id: fed.tenant.tenant_id.clone(),
             name: "Example Employer Hiring".into(),
             redirect_uris: vec![redirect_uri.to_owned()],
             templates: templates.iter().map(|t| (*t).to_owned()).collect(),
-        }),
-    )
-    .await;
+        }))
+        .await
+        .unwrap();
     let output: Value = serde_json::from_str(&output).unwrap();
     Registered {
         client_id: output["client_id"].as_str().unwrap().to_owned(),
@@ -98,21 +97,6 @@ pub(crate) async fn register(
         redirect_uri: redirect_uri.to_owned(),
         output,
     }
-}
-
-/// Runs a CLI command on the verifier's database; returns what it printed.
-pub(crate) async fn run_cli(fed: &Federation, command: Command) -> String {
-    let mut out = Vec::new();
-    execute_with(
-        fed.verifier_config.clone(),
-        command,
-        &mut out,
-        Arc::clone(&fed.clock) as Arc<dyn Clock>,
-        Arc::new(SystemRandom),
-    )
-    .await
-    .unwrap();
-    String::from_utf8(out).unwrap()
 }
 
 /// The relying party: its discovered client and HTTP client.
@@ -172,6 +156,14 @@ impl RelyingParty {
         }
     }
 
+    /// The relying party asks for `template` and a new browser lands on the hand-off page.
+    pub(crate) async fn open_page(&self, template: &str) -> (Pending, Browser, HandoffPage) {
+        let pending = self.authorize(template);
+        let mut browser = Browser::new();
+        let page = open_handoff(&mut browser, pending.url.as_str()).await;
+        (pending, browser, page)
+    }
+
     /// A sign-in up to the code: the relying party asks for `template`, a new browser lands
     /// on the hand-off page, the wallet on this device presents `credential` to the page's
     /// request, and the browser, back on the page, is sent to the client ([`back_to_client`]
@@ -183,9 +175,7 @@ impl RelyingParty {
         template: &str,
         credential: &IssuedCredential,
     ) -> SignIn {
-        let pending = self.authorize(template);
-        let mut browser = Browser::new();
-        let page = open_handoff(&mut browser, pending.url.as_str()).await;
+        let (pending, mut browser, page) = self.open_page(template).await;
         let wallet_reply = wallet_presents(fed, &page.wallet_url, credential).await;
         let params = back_to_client(fed, &mut browser, &page, registered, &pending).await;
         SignIn {
@@ -207,14 +197,8 @@ impl RelyingParty {
         pending: &Pending,
         code: &str,
     ) -> Redeemed {
-        let tokens = self
-            .client
-            .clone()
-            .set_auth_type(auth)
-            .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .unwrap()
-            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.secret().clone()))
-            .request_async(&http_client(self.http.clone()))
+        let client = self.client.clone().set_auth_type(auth);
+        let tokens = exchange(&client, &self.http, code, pending.verifier.secret())
             .await
             .unwrap();
         let id_token: DvsIdToken = tokens.id_token().unwrap().to_string().parse().unwrap();
@@ -229,6 +213,19 @@ impl RelyingParty {
         }
     }
 
+    /// Redeems `code` (client_secret_basic, [`Self::redeem`]) and checks that its ID token
+    /// states a check awaiting the employer's confirmation: the code was a real one.
+    pub(crate) async fn assert_redeems_to_a_check(
+        &self,
+        fed: &Federation,
+        pending: &Pending,
+        code: &str,
+    ) {
+        let Redeemed { claims, .. } = self.redeem(fed, AuthType::BasicAuth, pending, code).await;
+        let check = &claims.additional_claims().dvs_check;
+        assert_eq!(check["outcome"], "awaiting_confirmation", "{check}");
+    }
+
     /// The ID token verifier, on the federation's clock.
     pub(crate) fn id_token_verifier(
         &self,
@@ -239,6 +236,25 @@ impl RelyingParty {
             .id_token_verifier()
             .set_time_fn(move || chrono::DateTime::from_timestamp(clock.now(), 0).unwrap())
     }
+}
+
+/// Why a token request failed: the token endpoint's OAuth error, or the exchange itself.
+pub(crate) type TokenError =
+    RequestTokenError<std::io::Error, StandardErrorResponse<CoreErrorResponseType>>;
+
+/// `client` redeems `code` with the PKCE `verifier` at the token endpoint, over `http`.
+pub(crate) async fn exchange(
+    client: &DiscoveredClient,
+    http: &reqwest::Client,
+    code: &str,
+    verifier: &str,
+) -> Result<CoreTokenResponse, TokenError> {
+    client
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .unwrap()
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()))
+        .request_async(&http_client(http.clone()))
+        .await
 }
 
 /// A sign-in that reached the client's redirect URI ([`RelyingParty::sign_in`]).
