@@ -5,9 +5,9 @@
 //!
 //! - the signed check record (`dvs-check-record+jwt`, `idv_checks::evidence`), which cannot
 //!   change without its signature failing;
-//! - [`keys`]: evidence keys that rotate without orphaning a record: every key that ever
-//!   signed stays published with its validity (`GET /.well-known/evidence-keys.json`), and a
-//!   record verifies only with a key whose validity covers its `iat`;
+//! - evidence keys that rotate without orphaning a record ([`crate::keys`]): every key that
+//!   ever signed stays published with its validity (`GET /.well-known/evidence-keys.json`), and
+//!   a record verifies only with a key whose validity covers its `iat`;
 //! - [`package`]: the evidence package (`GET /v1/checks/{id}/evidence`), the record with the
 //!   key that verifies it and the retention advice, one JSON document that verifies offline;
 //! - the clear copy (`GET /v1/checks/{id}/clear-copy`, `…/clear-copy.pdf`): the record's
@@ -15,17 +15,22 @@
 //! - [`offline`]: `verifier evidence verify`, the check anyone can run on a package later.
 //!
 //! Package and clear copy exist while the check's personal data is kept (the verifier's own
-//! retention); the employer's copy is what lasts.
+//! retention); the employer's copy is what lasts. [`Evidence`] owns the package and the clear
+//! copy, built on [`crate::checks`] (the check as the tenant sees it) and the evidence keys.
 
 mod clear_copy;
 mod html;
-pub mod keys;
 pub mod offline;
 pub mod package;
 mod pdf;
 
-use crate::checks::CheckError;
-use crate::service::Verifier;
+use std::sync::Arc;
+
+use idv_checks::templates::Templates;
+use idv_jose::Clock;
+
+use crate::checks::{CheckError, Checks};
+use crate::keys::ServiceKeys;
 use crate::tenants::Tenant;
 
 /// A rendered clear copy.
@@ -37,7 +42,29 @@ pub struct RenderedCopy {
     pub content_security_policy: Option<String>,
 }
 
-impl Verifier {
+/// The evidence use cases over the checks they give evidence of. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    clock: Arc<dyn Clock>,
+    /// The verifier's `public_url`.
+    public_url: Arc<str>,
+    templates: Arc<Templates>,
+    checks: Checks,
+    keys: ServiceKeys,
+}
+
+impl Evidence {
+    /// The evidence of `checks`, verified with `keys`.
+    pub(crate) fn new(checks: Checks, keys: ServiceKeys) -> Self {
+        Self {
+            clock: Arc::clone(&checks.clock),
+            public_url: Arc::from(checks.settings.public_url.as_str()),
+            templates: Arc::clone(&checks.templates),
+            checks,
+            keys,
+        }
+    }
+
     /// The clear copy of a tenant's check as a printable HTML page.
     pub async fn clear_copy_html(
         &self,

@@ -176,14 +176,14 @@ fn spawn_background_tasks(
     let outbox = {
         let verifier = verifier.clone();
         let stopped = stopped.clone();
-        tokio::spawn(async move { verifier.run_webhook_delivery(stopped).await })
+        tokio::spawn(async move { verifier.webhooks().run_delivery(stopped).await })
     };
     let sweeper = {
         let verifier = verifier.clone();
         every(sweep, stopped.clone(), move || {
             let verifier = verifier.clone();
             async move {
-                if let Err(error) = verifier.sweep().await {
+                if let Err(error) = verifier.retention().sweep().await {
                     tracing::error!(%error, "sweep failed");
                 }
             }
@@ -193,7 +193,7 @@ fn spawn_background_tasks(
         let verifier = verifier.clone();
         every(refresh, stopped.clone(), move || {
             let verifier = verifier.clone();
-            async move { verifier.refresh_trust_list() }
+            async move { verifier.trust().refresh_if_due() }
         })
     };
     vec![outbox, sweeper, trust]

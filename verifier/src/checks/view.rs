@@ -14,8 +14,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::{CheckError, CheckState, OutcomeRecord, request_uri, wallet_url};
-use crate::service::Verifier;
+use idv_service_kit::db::WalTruncation;
+
+use super::{CheckError, CheckState, Checks, OutcomeRecord, request_uri, wallet_url};
 use crate::store::StoreError;
 use crate::store::checks::CheckRow;
 use crate::tenants::{Tenant, full_client_id};
@@ -113,7 +114,7 @@ impl std::fmt::Debug for CheckView {
     }
 }
 
-impl Verifier {
+impl Checks {
     /// A tenant's check. For a finished same-device check the result is shown only once the
     /// response code has been redeemed: pass it as `response_code` (once).
     pub async fn check(
@@ -151,7 +152,7 @@ impl Verifier {
     ) -> Result<String, CheckError> {
         let link = self.pending_wallet_url(tenant, check_id).await?;
         idv_service_kit::qr::svg(&link, "Scan with your wallet to share your credential")
-            .map_err(|e| CheckError::Internal(e.to_string()))
+            .map_err(CheckError::Qr)
     }
 
     /// The QR code of a waiting check's wallet link, as PNG.
@@ -161,7 +162,7 @@ impl Verifier {
         check_id: &str,
     ) -> Result<Vec<u8>, CheckError> {
         let link = self.pending_wallet_url(tenant, check_id).await?;
-        idv_service_kit::qr::png(&link, PNG_SCALE).map_err(|e| CheckError::Internal(e.to_string()))
+        idv_service_kit::qr::png(&link, PNG_SCALE).map_err(CheckError::Qr)
     }
 
     /// Erases a tenant's check: its personal data, reference, request keys and pending events
@@ -194,6 +195,30 @@ impl Verifier {
             self.truncate_log().await;
         }
         Ok(found)
+    }
+
+    /// Truncates the database's write-ahead log after personal data was erased or purged
+    /// (see `idv_service_kit::db::Database::truncate_wal`). The erasure has committed either
+    /// way: a busy or failed truncation is logged, and the next sweep tries again.
+    pub(crate) async fn truncate_log(&self) -> Option<WalTruncation> {
+        match self.store.database().truncate_wal().await {
+            Ok(WalTruncation::Busy) => {
+                tracing::warn!(
+                    "the database's write-ahead log could not be truncated after an erasure (a \
+                     reader held an older snapshot): the next sweep tries again"
+                );
+                Some(WalTruncation::Busy)
+            }
+            Ok(done) => Some(done),
+            Err(error) => {
+                tracing::warn!(
+                    error.cause = %idv_service_kit::cli::report(&error),
+                    "truncating the database's write-ahead log after an erasure failed: the \
+                     next sweep tries again"
+                );
+                None
+            }
+        }
     }
 
     async fn pending_wallet_url(

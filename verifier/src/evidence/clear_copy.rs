@@ -11,10 +11,10 @@ use idv_checks::{ConfirmationDecision, ConfirmationMethod, OutcomeState, Templat
 use idv_proto::trust::entry::SchemeCode;
 use serde_json::{Map, Value};
 
+use super::Evidence;
 use super::package::{KeptRecord, RetentionAdvice, record_sha256};
 use crate::checks::CheckError;
 use crate::dates::{long_claim_date, long_date, long_date_time};
-use crate::service::Verifier;
 use crate::tenants::Tenant;
 
 /// One row of a table of facts.
@@ -71,7 +71,7 @@ pub(crate) struct ClearCopy {
     pub(crate) record: Vec<Fact>,
 }
 
-impl Verifier {
+impl Evidence {
     /// The clear copy of a tenant's check (while its personal data is kept).
     pub(crate) async fn clear_copy(
         &self,

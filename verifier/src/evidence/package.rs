@@ -9,8 +9,8 @@ use idv_proto::trust::entry::SchemeCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::Evidence;
 use crate::checks::{CheckError, CheckState, CheckView};
-use crate::service::Verifier;
 use crate::tenants::Tenant;
 
 /// `format` of an evidence package.
@@ -152,7 +152,7 @@ pub(crate) struct KeptRecord {
     pub(crate) issuer: String,
 }
 
-impl Verifier {
+impl Evidence {
     /// The evidence package of a tenant's check, while the check's personal data is kept.
     pub async fn evidence_package(
         &self,
@@ -174,7 +174,7 @@ impl Verifier {
                 issuer: kept.issuer,
                 keys: vec![kept.key],
             },
-            keys_url: format!("{}{EVIDENCE_KEYS_PATH}", self.settings.public_url),
+            keys_url: format!("{}{EVIDENCE_KEYS_PATH}", self.public_url),
             retention: RetentionAdvice::for_template(template),
             packaged_at: self.clock.now(),
         })
@@ -188,7 +188,7 @@ impl Verifier {
         tenant: &Tenant,
         check_id: &str,
     ) -> Result<KeptRecord, CheckError> {
-        let view = self.check(tenant, check_id, None).await?;
+        let view = self.checks.check(tenant, check_id, None).await?;
         let Some(jwt) = view.evidence.clone() else {
             return Err(if view.purged_at.is_some() {
                 CheckError::EvidencePurged
@@ -207,7 +207,7 @@ impl Verifier {
                 }
             });
         };
-        let keys = self.evidence_keys().await?;
+        let keys = self.keys.evidence_keys().await?;
         let (record, key) = verify_check_record_with_keys(&jwt, &keys)
             .map_err(|_| CheckError::Corrupt { what: "evidence" })?;
         let key = key.clone();
@@ -224,6 +224,6 @@ impl Verifier {
     pub(crate) fn template_of_view(&self, view: &CheckView) -> Result<&Template, CheckError> {
         self.templates
             .get_version(&view.template.id, view.template.version)
-            .map_err(|e| CheckError::Internal(e.to_string()))
+            .map_err(CheckError::Template)
     }
 }

@@ -97,7 +97,11 @@ pub(super) async fn create_check(
     Authenticated(tenant): Authenticated,
     Json(request): Json<CheckRequest>,
 ) -> Result<Response, ApiError> {
-    let created = state.verifier.create_check(&tenant, request).await?;
+    let created = state
+        .verifier
+        .checks()
+        .create_check(&tenant, request)
+        .await?;
     let location = format!("/v1/checks/{}", created.id);
     Ok((
         StatusCode::CREATED,
@@ -143,6 +147,7 @@ pub(super) async fn get_check(
 ) -> Result<Response, ApiError> {
     let view: CheckView = state
         .verifier
+        .checks()
         .check(&tenant, &check_id, query.response_code.as_ref())
         .await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(view)).into_response())
@@ -172,7 +177,11 @@ pub(super) async fn delete_check(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.verifier.erase_check(&tenant, &check_id).await?;
+    state
+        .verifier
+        .checks()
+        .erase_check(&tenant, &check_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -222,6 +231,7 @@ pub(super) async fn confirm_check(
 ) -> Result<Response, ApiError> {
     let view = state
         .verifier
+        .checks()
         .confirm_check(&tenant, &check_id, request)
         .await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(view)).into_response())
@@ -258,7 +268,11 @@ pub(super) async fn get_evidence_package(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let package: EvidencePackage = state.verifier.evidence_package(&tenant, &check_id).await?;
+    let package: EvidencePackage = state
+        .verifier
+        .evidence()
+        .evidence_package(&tenant, &check_id)
+        .await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(package)).into_response())
 }
 
@@ -285,7 +299,11 @@ pub(super) async fn get_clear_copy(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let copy = state.verifier.clear_copy_html(&tenant, &check_id).await?;
+    let copy = state
+        .verifier
+        .evidence()
+        .clear_copy_html(&tenant, &check_id)
+        .await?;
     Ok(document(
         copy,
         "text/html; charset=utf-8",
@@ -321,7 +339,11 @@ pub(super) async fn get_clear_copy_pdf(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let copy = state.verifier.clear_copy_pdf(&tenant, &check_id).await?;
+    let copy = state
+        .verifier
+        .evidence()
+        .clear_copy_pdf(&tenant, &check_id)
+        .await?;
     Ok(document(
         copy,
         "application/pdf",
@@ -383,7 +405,11 @@ pub(super) async fn get_check_qr_svg(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let svg = state.verifier.check_qr_svg(&tenant, &check_id).await?;
+    let svg = state
+        .verifier
+        .checks()
+        .check_qr_svg(&tenant, &check_id)
+        .await?;
     Ok((
         [
             (
@@ -419,7 +445,11 @@ pub(super) async fn get_check_qr_png(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let png = state.verifier.check_qr_png(&tenant, &check_id).await?;
+    let png = state
+        .verifier
+        .checks()
+        .check_qr_png(&tenant, &check_id)
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use idv_service_kit::http::{BearerToken, Json, Path, body_rejection};
 use idv_service_kit::{ApiError, Secret};
 
-use super::error::{page_error, token_error};
+use super::error::{page_error, server_error_page, token_error};
 use super::limits::throttled_page;
 use super::pages::{handoff_page, message_page};
 use super::{AppState, openapi};
@@ -56,7 +56,7 @@ pub(super) async fn authorize(
     if let Some(throttled) = throttle_client(&state, text) {
         return throttled;
     }
-    let result = state.verifier.authorize(text).await;
+    let result = state.verifier.oidc().authorize(text).await;
     authorization_response(&state, result)
 }
 
@@ -91,7 +91,7 @@ pub(super) async fn authorize_form(
     if let Some(throttled) = throttle_client(&state, text) {
         return throttled;
     }
-    let result = state.verifier.authorize(text).await;
+    let result = state.verifier.oidc().authorize(text).await;
     authorization_response(&state, result)
 }
 
@@ -140,10 +140,7 @@ fn authorization_response(state: &AppState, result: Result<Authorization, OidcEr
                     response.headers_mut().insert(header::SET_COOKIE, value);
                     response
                 }
-                Err(_) => page_error(
-                    &state.verifier,
-                    OidcError::Internal("the session cookie is not a header value".into()),
-                ),
+                Err(error) => server_error_page(&state.verifier, &error),
             }
         }
         Ok(Authorization::Refused(redirect)) => see_other(redirect.location()),
@@ -201,6 +198,7 @@ pub(super) async fn get_handoff_page(
 ) -> Response {
     let result = state
         .verifier
+        .oidc()
         .handoff(&session_id, session_cookie(&headers).as_ref())
         .await;
     handoff_response(&state, result)
@@ -242,6 +240,7 @@ pub(super) async fn cancel_handoff(
 ) -> Response {
     let result = state
         .verifier
+        .oidc()
         .cancel_handoff(&session_id, session_cookie(&headers).as_ref())
         .await;
     handoff_response(&state, result)
@@ -304,6 +303,7 @@ pub(super) async fn get_handoff_status(
 ) -> Result<Response, ApiError> {
     let status = state
         .verifier
+        .oidc()
         .handoff_status(&session_id, session_cookie(&headers).as_ref())
         .await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(status)).into_response())
@@ -364,7 +364,12 @@ pub(super) async fn exchange_token(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
-    match state.verifier.exchange_token(authorization, text).await {
+    match state
+        .verifier
+        .oidc()
+        .exchange_token(authorization, text)
+        .await
+    {
         Ok(tokens) => (
             [
                 (header::CACHE_CONTROL, NO_STORE),
@@ -405,7 +410,7 @@ pub(super) async fn get_userinfo(
     State(state): State<AppState>,
     BearerToken(token): BearerToken,
 ) -> Result<Response, ApiError> {
-    let claims = state.verifier.userinfo(&token).await?;
+    let claims = state.verifier.oidc().userinfo(&token).await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(claims)).into_response())
 }
 

@@ -19,9 +19,9 @@
 
 use idv_service_kit::Secret;
 
+use super::OpenIdProvider;
 use super::params::Params;
 use super::{OidcError, hash_secret};
-use crate::service::Verifier;
 use crate::store::oidc::NewOidcSession;
 
 /// Random bytes of a session id (the hand-off page's URL).
@@ -67,7 +67,7 @@ pub enum Authorization {
     Refused(ClientRedirect),
 }
 
-impl Verifier {
+impl OpenIdProvider {
     /// Handles an authorization request given as form-encoded text (the query string of a
     /// `GET`, or the body of a `POST`).
     pub async fn authorize(&self, parameters: &str) -> Result<Authorization, OidcError> {

@@ -20,9 +20,9 @@ use serde::Serialize;
 use super::authorize::ClientRedirect;
 use idv_jose::digest::constant_time_eq;
 
+use super::OpenIdProvider;
 use super::{CODE_LIFETIME_SECS, OidcError, handoff_url, hash_secret};
 use crate::checks::{CheckError, CheckRequest, CheckState, OutcomeRecord, request_uri, wallet_url};
-use crate::service::Verifier;
 use crate::store::checks::CheckRow;
 use crate::store::oidc::OidcSessionRow;
 use crate::tenants::{Tenant, full_client_id};
@@ -127,7 +127,7 @@ pub const fn signs_in(outcome: OutcomeState) -> bool {
     }
 }
 
-impl Verifier {
+impl OpenIdProvider {
     /// A visit to the hand-off page. The first visit creates the session's check.
     pub async fn handoff(
         &self,
@@ -159,18 +159,14 @@ impl Verifier {
         let check = self.session_check(&session.tenant_id, &check_id).await?;
         match outcome(&check, now)? {
             Outcome::Pending => {
-                let tenant = self.tenant_row(&session.tenant_id).await?;
+                let tenant = self.tenants.tenant_row(&session.tenant_id).await?;
                 let wallet_url = wallet_url(
                     &full_client_id(&tenant.client_id),
                     &request_uri(&self.settings.public_url, &check.request_id),
                 );
-                let qr_svg = idv_service_kit::qr::svg(&wallet_url, QR_TITLE)
-                    .map_err(|e| OidcError::Internal(e.to_string()))?;
-                let check_title = self
-                    .template_of(&check)
-                    .map_err(|e| OidcError::Internal(e.to_string()))?
-                    .title()
-                    .to_owned();
+                let qr_svg =
+                    idv_service_kit::qr::svg(&wallet_url, QR_TITLE).map_err(OidcError::Qr)?;
+                let check_title = self.checks.template_of(&check)?.title().to_owned();
                 Ok(Handoff::Page(HandoffPage {
                     session_id: session.session_id,
                     client_name,
@@ -185,9 +181,7 @@ impl Verifier {
             Outcome::Denied(why) => {
                 if check.state == CheckState::Created.as_str() {
                     // Expired but not swept yet: end the check as the sweeper would.
-                    self.expire(&check, now)
-                        .await
-                        .map_err(|e| OidcError::Internal(e.to_string()))?;
+                    self.checks.expire(&check, now).await?;
                 }
                 self.end_session(&session, client_name, "access_denied", &why, now)
                     .await
@@ -209,7 +203,7 @@ impl Verifier {
             .ok_or(OidcError::Corrupt {
                 what: "session scope",
             })?;
-        let row = self.tenant_row(&session.tenant_id).await?;
+        let row = self.tenants.tenant_row(&session.tenant_id).await?;
         let tenant = Tenant {
             tenant_id: row.tenant_id.clone(),
             client_id: row.client_id.clone(),
@@ -217,13 +211,14 @@ impl Verifier {
         let handoff = handoff_url(&self.settings.public_url, &session.session_id);
         // A wallet on this device returns the person to the hand-off page, unless the tenant's
         // attestation restricts redirect URIs (the page then keeps polling on its own).
-        let wallet_return = match self.signing_material(&tenant.tenant_id).await {
+        let wallet_return = match self.tenants.signing_material(&tenant.tenant_id).await {
             Ok(material) if material.attestation.check_redirect_uri(&handoff).is_ok() => {
                 Some(handoff)
             }
             _ => None,
         };
         let created = self
+            .checks
             .create_check(
                 &tenant,
                 CheckRequest {
@@ -263,7 +258,7 @@ impl Verifier {
             return Ok(Ok(check.id));
         }
         // A concurrent load of the page attached its check first: this one goes.
-        self.erase(&tenant.tenant_id, &check.id, now).await?;
+        self.checks.erase(&tenant.tenant_id, &check.id, now).await?;
         let reloaded = self
             .store
             .load_oidc_session(&session.session_id)
@@ -321,7 +316,7 @@ impl Verifier {
             .await?;
         // Nothing the wallet sends now can be used: the check goes too.
         if let Some(check_id) = &session.check_id {
-            self.erase(&session.tenant_id, check_id, now).await?;
+            self.checks.erase(&session.tenant_id, check_id, now).await?;
         }
         Ok(handoff)
     }

@@ -113,6 +113,7 @@ async fn renewed_attestation(
         .unwrap()
         .to_owned();
     let jwk = verifier
+        .tenants()
         .tenant(tenant_id)
         .await
         .unwrap()
@@ -181,7 +182,13 @@ async fn a_revocation_by_another_process_is_honoured_within_the_cache_lifetime(d
     assert_eq!(templates_status(&fed, &fed.tenant).await, StatusCode::OK);
 
     let cli = another_process(&fed.verifier_config, &fed).await;
-    assert_eq!(cli.revoke_api_keys(&fed.tenant.tenant_id).await.unwrap(), 1);
+    assert_eq!(
+        cli.tenants()
+            .revoke_api_keys(&fed.tenant.tenant_id)
+            .await
+            .unwrap(),
+        1
+    );
     // The server still knows the key from its cache…
     assert_eq!(templates_status(&fed, &fed.tenant).await, StatusCode::OK);
     fed.clock.advance(ttl - 1);
@@ -196,6 +203,7 @@ async fn a_revocation_by_another_process_is_honoured_within_the_cache_lifetime(d
     // A key added by the CLI works at once: unknown keys are not remembered.
     let rotated = TenantCredentials {
         api_key: cli
+            .tenants()
             .new_api_key(&fed.tenant.tenant_id)
             .await
             .unwrap()
@@ -243,7 +251,8 @@ async fn an_attestation_installed_by_another_process_is_used_after_the_cache_lif
 
     let cli = another_process(&fed.verifier_config, &fed).await;
     let renewed = renewed_attestation(&fed, &cli, &fed.tenant.tenant_id, &installed).await;
-    cli.install_attestation(&fed.tenant.tenant_id, &renewed)
+    cli.tenants()
+        .install_attestation(&fed.tenant.tenant_id, &renewed)
         .await
         .unwrap();
     // Within the lifetime of the row read at `started`: still the installed one.
@@ -274,6 +283,7 @@ async fn changes_through_the_running_verifier_take_effect_at_once(db: TestDb) {
         renewed_attestation(&fed, &server.verifier, &fed.tenant.tenant_id, &installed).await;
     server
         .verifier
+        .tenants()
         .install_attestation(&fed.tenant.tenant_id, &renewed)
         .await
         .unwrap();
@@ -283,6 +293,7 @@ async fn changes_through_the_running_verifier_take_effect_at_once(db: TestDb) {
 
     server
         .verifier
+        .tenants()
         .revoke_api_keys(&fed.tenant.tenant_id)
         .await
         .unwrap();
@@ -293,6 +304,7 @@ async fn changes_through_the_running_verifier_take_effect_at_once(db: TestDb) {
     let rotated = TenantCredentials {
         api_key: server
             .verifier
+            .tenants()
             .new_api_key(&fed.tenant.tenant_id)
             .await
             .unwrap()
@@ -354,11 +366,15 @@ async fn a_cache_lifetime_of_zero_reads_the_database_every_time(db: TestDb) {
 
     let cli = another_process(&fed.verifier_config, &fed).await;
     let renewed = renewed_attestation(&fed, &cli, &fed.tenant.tenant_id, &installed).await;
-    cli.install_attestation(&fed.tenant.tenant_id, &renewed)
+    cli.tenants()
+        .install_attestation(&fed.tenant.tenant_id, &renewed)
         .await
         .unwrap();
     assert_eq!(request_attestation(&fed, &wallet_url).await, renewed);
-    cli.revoke_api_keys(&fed.tenant.tenant_id).await.unwrap();
+    cli.tenants()
+        .revoke_api_keys(&fed.tenant.tenant_id)
+        .await
+        .unwrap();
     assert_eq!(
         templates_status(&fed, &fed.tenant).await,
         StatusCode::UNAUTHORIZED
