@@ -47,8 +47,8 @@ pub use confirm::ConfirmationRequest;
 pub use create::{CheckRequest, CreatedCheck};
 pub use error::{CheckError, RedirectUriError};
 pub use record::OutcomeRecord;
-pub use view::CheckView;
 pub(crate) use view::released_view;
+pub use view::{CheckView, QrFormat};
 
 pub(crate) use open_requests::OpenRequests;
 

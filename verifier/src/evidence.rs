@@ -33,6 +33,33 @@ use crate::checks::{CheckError, Checks};
 use crate::keys::ServiceKeys;
 use crate::tenants::Tenant;
 
+/// The formats of the clear copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyFormat {
+    /// A printable HTML page.
+    Html,
+    /// A PDF (A4, the portrait embedded as its JPEG).
+    Pdf,
+}
+
+impl CopyFormat {
+    /// The document's media type.
+    pub const fn media_type(self) -> &'static str {
+        match self {
+            Self::Html => "text/html; charset=utf-8",
+            Self::Pdf => "application/pdf",
+        }
+    }
+
+    /// The document's file name extension.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Self::Html => "html",
+            Self::Pdf => "pdf",
+        }
+    }
+}
+
 /// A rendered clear copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedCopy {
@@ -65,31 +92,27 @@ impl Evidence {
         }
     }
 
-    /// The clear copy of a tenant's check as a printable HTML page.
-    pub async fn clear_copy_html(
+    /// The clear copy of a tenant's check in `format` (while its personal data is kept).
+    pub async fn clear_copy(
         &self,
         tenant: &Tenant,
         check_id: &str,
+        format: CopyFormat,
     ) -> Result<RenderedCopy, CheckError> {
-        let copy = self.clear_copy(tenant, check_id).await?;
-        tracing::info!(tenant.id = %tenant.tenant_id, check.id = %check_id, "clear copy made (HTML)");
-        Ok(RenderedCopy {
-            body: html::render(&copy).into_bytes(),
-            content_security_policy: Some(html::content_security_policy()),
-        })
-    }
-
-    /// The clear copy of a tenant's check as a PDF.
-    pub async fn clear_copy_pdf(
-        &self,
-        tenant: &Tenant,
-        check_id: &str,
-    ) -> Result<RenderedCopy, CheckError> {
-        let copy = self.clear_copy(tenant, check_id).await?;
-        tracing::info!(tenant.id = %tenant.tenant_id, check.id = %check_id, "clear copy made (PDF)");
-        Ok(RenderedCopy {
-            body: pdf::render(&copy, self.clock.now()),
-            content_security_policy: None,
+        let copy = self.clear_copy_facts(tenant, check_id).await?;
+        tracing::info!(
+            tenant.id = %tenant.tenant_id, check.id = %check_id,
+            copy.format = format.extension(), "clear copy made"
+        );
+        Ok(match format {
+            CopyFormat::Html => RenderedCopy {
+                body: html::render(&copy).into_bytes(),
+                content_security_policy: Some(html::content_security_policy()),
+            },
+            CopyFormat::Pdf => RenderedCopy {
+                body: pdf::render(&copy, self.clock.now()),
+                content_security_policy: None,
+            },
         })
     }
 }

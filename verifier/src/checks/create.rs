@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::error::RedirectUriError;
 use super::{CheckError, Checks, request_uri, wallet_url};
-use crate::store::checks::NewCheck;
+use crate::store::checks::CheckRow;
 use crate::tenants::{Tenant, full_client_id};
 use crate::webhooks::destination::{AllowHosts, check_webhook_url};
 
@@ -177,7 +177,7 @@ impl Checks {
             }
             _ => None,
         };
-        let check = NewCheck {
+        let check = CheckRow {
             check_id: format!("chk_{}", idv_jose::random::token(random, CHECK_ID_BYTES)),
             tenant_id: tenant.tenant_id.clone(),
             template: template.id().to_owned(),
@@ -188,13 +188,15 @@ impl Checks {
             redirect_uri: request.redirect_uri,
             request_id: idv_jose::random::token(random, REQUEST_VALUE_BYTES),
             request_state: idv_jose::random::token(random, REQUEST_VALUE_BYTES),
-            nonce: idv_jose::random::token(random, REQUEST_VALUE_BYTES),
+            nonce: Some(idv_jose::random::token(random, REQUEST_VALUE_BYTES)),
             decryption_key,
             created_at: now,
             expires_at,
+            state: super::CheckState::Created.as_str().to_owned(),
+            ..CheckRow::default()
         };
         self.store.insert_check(&check).await?;
-        self.open_requests.insert(check.to_row(), now);
+        self.open_requests.insert(check.clone(), now);
         tracing::info!(
             tenant.id = %tenant.tenant_id, check.id = %check.check_id,
             check.template = %check.template, "check created"

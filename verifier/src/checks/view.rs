@@ -104,6 +104,25 @@ pub struct CheckView {
     pub erased_at: Option<i64>,
 }
 
+/// The image format of a check's QR code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QrFormat {
+    /// `image/svg+xml`.
+    Svg,
+    /// `image/png`.
+    Png,
+}
+
+impl QrFormat {
+    /// The media type of the image.
+    pub const fn media_type(self) -> &'static str {
+        match self {
+            Self::Svg => "image/svg+xml",
+            Self::Png => "image/png",
+        }
+    }
+}
+
 impl std::fmt::Debug for CheckView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CheckView")
@@ -144,25 +163,22 @@ impl Checks {
         )
     }
 
-    /// The QR code of a waiting check's wallet link, as SVG.
-    pub async fn check_qr_svg(
+    /// The QR code of a waiting check's wallet link, in `format`.
+    pub async fn check_qr(
         &self,
         tenant: &Tenant,
         check_id: &str,
-    ) -> Result<String, CheckError> {
-        let link = self.pending_wallet_url(tenant, check_id).await?;
-        idv_service_kit::qr::svg(&link, "Scan with your wallet to share your credential")
-            .map_err(CheckError::Qr)
-    }
-
-    /// The QR code of a waiting check's wallet link, as PNG.
-    pub async fn check_qr_png(
-        &self,
-        tenant: &Tenant,
-        check_id: &str,
+        format: QrFormat,
     ) -> Result<Vec<u8>, CheckError> {
         let link = self.pending_wallet_url(tenant, check_id).await?;
-        idv_service_kit::qr::png(&link, PNG_SCALE).map_err(CheckError::Qr)
+        match format {
+            QrFormat::Svg => {
+                idv_service_kit::qr::svg(&link, "Scan with your wallet to share your credential")
+                    .map(String::into_bytes)
+            }
+            QrFormat::Png => idv_service_kit::qr::png(&link, PNG_SCALE),
+        }
+        .map_err(CheckError::Qr)
     }
 
     /// Erases a tenant's check: its personal data, reference, request keys and pending events

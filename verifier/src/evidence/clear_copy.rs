@@ -73,7 +73,7 @@ pub(crate) struct ClearCopy {
 
 impl Evidence {
     /// The clear copy of a tenant's check (while its personal data is kept).
-    pub(crate) async fn clear_copy(
+    pub(crate) async fn clear_copy_facts(
         &self,
         tenant: &Tenant,
         check_id: &str,

@@ -11,9 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authenticated;
 use super::{AppState, openapi};
-use crate::checks::{CheckRequest, CheckView, ConfirmationRequest, CreatedCheck};
-use crate::evidence::RenderedCopy;
+use crate::checks::{CheckRequest, CheckView, ConfirmationRequest, CreatedCheck, QrFormat};
+use crate::evidence::CopyFormat;
 use crate::evidence::package::EvidencePackage;
+use crate::tenants::Tenant;
 
 /// `GET /v1/checks/{id}` query.
 #[derive(Deserialize, IntoParams)]
@@ -299,16 +300,7 @@ pub(super) async fn get_clear_copy(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let copy = state
-        .verifier
-        .evidence()
-        .clear_copy_html(&tenant, &check_id)
-        .await?;
-    Ok(document(
-        copy,
-        "text/html; charset=utf-8",
-        &format!("clear-copy-{check_id}.html"),
-    ))
+    clear_copy(&state, &tenant, &check_id, CopyFormat::Html).await
 }
 
 /// `GET /v1/checks/{check_id}/clear-copy.pdf`: the clear copy as PDF.
@@ -339,23 +331,29 @@ pub(super) async fn get_clear_copy_pdf(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
+    clear_copy(&state, &tenant, &check_id, CopyFormat::Pdf).await
+}
+
+/// The clear copy of a tenant's check in `format`: a document the tenant saves, never cached
+/// on the way, offered under `clear-copy-{check_id}.{extension}`.
+async fn clear_copy(
+    state: &AppState,
+    tenant: &Tenant,
+    check_id: &str,
+    format: CopyFormat,
+) -> Result<Response, ApiError> {
     let copy = state
         .verifier
         .evidence()
-        .clear_copy_pdf(&tenant, &check_id)
+        .clear_copy(tenant, check_id, format)
         .await?;
-    Ok(document(
-        copy,
-        "application/pdf",
-        &format!("clear-copy-{check_id}.pdf"),
-    ))
-}
-
-/// A document the tenant saves: never cached on the way, offered under `filename`.
-fn document(copy: RenderedCopy, content_type: &'static str, filename: &str) -> Response {
+    let filename = format!("clear-copy-{check_id}.{}", format.extension());
     let mut response = (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.media_type()),
+            ),
             (header::CACHE_CONTROL, NO_STORE),
             (
                 header::REFERRER_POLICY,
@@ -380,7 +378,7 @@ fn document(copy: RenderedCopy, content_type: &'static str, filename: &str) -> R
     {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
-    response
+    Ok(response)
 }
 
 /// `GET /v1/checks/{check_id}/qr.svg`.
@@ -405,22 +403,7 @@ pub(super) async fn get_check_qr_svg(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let svg = state
-        .verifier
-        .checks()
-        .check_qr_svg(&tenant, &check_id)
-        .await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("image/svg+xml"),
-            ),
-            (header::CACHE_CONTROL, NO_STORE),
-        ],
-        svg,
-    )
-        .into_response())
+    check_qr(&state, &tenant, &check_id, QrFormat::Svg).await
 }
 
 /// `GET /v1/checks/{check_id}/qr.png`.
@@ -445,17 +428,30 @@ pub(super) async fn get_check_qr_png(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let png = state
+    check_qr(&state, &tenant, &check_id, QrFormat::Png).await
+}
+
+/// A waiting check's QR code in `format`, never cached.
+async fn check_qr(
+    state: &AppState,
+    tenant: &Tenant,
+    check_id: &str,
+    format: QrFormat,
+) -> Result<Response, ApiError> {
+    let image = state
         .verifier
         .checks()
-        .check_qr_png(&tenant, &check_id)
+        .check_qr(tenant, check_id, format)
         .await?;
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.media_type()),
+            ),
             (header::CACHE_CONTROL, NO_STORE),
         ],
-        png,
+        image,
     )
         .into_response())
 }

@@ -14,7 +14,7 @@ use super::limits::throttled_page;
 use super::pages::{handoff_page, message_page};
 use super::{AppState, openapi};
 use crate::oidc::authorize::Authorization;
-use crate::oidc::handoff::{Handoff, HandoffStatus};
+use crate::oidc::handoff::{Handoff, HandoffStatus, HandoffVisit};
 use crate::oidc::token::TokenResponse;
 use crate::oidc::{OidcError, SESSION_COOKIE, handoff_path, handoff_url};
 
@@ -196,12 +196,7 @@ pub(super) async fn get_handoff_page(
     Path(session_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let result = state
-        .verifier
-        .oidc()
-        .handoff(&session_id, session_cookie(&headers).as_ref())
-        .await;
-    handoff_response(&state, result)
+    visit_handoff(&state, &session_id, &headers, HandoffVisit::Load).await
 }
 
 /// `GET /oidc/handoff/{session_id}/cancel`.
@@ -238,15 +233,22 @@ pub(super) async fn cancel_handoff(
     Path(session_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    visit_handoff(&state, &session_id, &headers, HandoffVisit::Cancel).await
+}
+
+/// The hand-off page's answer to `visit` by the browser `headers` come from.
+async fn visit_handoff(
+    state: &AppState,
+    session_id: &str,
+    headers: &HeaderMap,
+    visit: HandoffVisit,
+) -> Response {
+    let cookie = session_cookie(headers);
     let result = state
         .verifier
         .oidc()
-        .cancel_handoff(&session_id, session_cookie(&headers).as_ref())
+        .handoff(session_id, cookie.as_ref(), visit)
         .await;
-    handoff_response(&state, result)
-}
-
-fn handoff_response(state: &AppState, result: Result<Handoff, OidcError>) -> Response {
     match result {
         Ok(Handoff::Page(page)) => {
             let nonce = csp_nonce(&state.verifier);

@@ -95,6 +95,15 @@ pub enum Handoff {
     },
 }
 
+/// What the browser does on the hand-off page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandoffVisit {
+    /// Loads it (the first load creates the session's check).
+    Load,
+    /// The person cancels: the check is erased and the client told `access_denied`.
+    Cancel,
+}
+
 /// `GET /oidc/handoff/{session_id}/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct HandoffStatus {
@@ -128,17 +137,32 @@ pub const fn signs_in(outcome: OutcomeState) -> bool {
 }
 
 impl OpenIdProvider {
-    /// A visit to the hand-off page. The first visit creates the session's check.
+    /// A visit to the hand-off page by the browser holding `browser_secret`. Once the session
+    /// has ended, whatever the visit, the page says so.
     pub async fn handoff(
         &self,
         session_id: &str,
         browser_secret: Option<&Secret>,
+        visit: HandoffVisit,
     ) -> Result<Handoff, OidcError> {
         let (session, client_name) = match self.pending_session(session_id, browser_secret).await? {
             Ok(pending) => pending,
             Err(finished) => return Ok(finished),
         };
         let now = self.clock.now();
+        match visit {
+            HandoffVisit::Load => self.load(session, client_name, now).await,
+            HandoffVisit::Cancel => self.cancel(session, client_name, now).await,
+        }
+    }
+
+    /// A load of the page of a pending session. The first load creates the session's check.
+    async fn load(
+        &self,
+        session: OidcSessionRow,
+        client_name: String,
+        now: i64,
+    ) -> Result<Handoff, OidcError> {
         let check_id = match &session.check_id {
             Some(check_id) => check_id.clone(),
             None if now >= session.expires_at => {
@@ -294,17 +318,14 @@ impl OpenIdProvider {
         })
     }
 
-    /// The person cancels: the check is erased and the client told `access_denied`.
-    pub async fn cancel_handoff(
+    /// The person cancels a pending session: the check is erased and the client told
+    /// `access_denied`.
+    async fn cancel(
         &self,
-        session_id: &str,
-        browser_secret: Option<&Secret>,
+        session: OidcSessionRow,
+        client_name: String,
+        now: i64,
     ) -> Result<Handoff, OidcError> {
-        let (session, client_name) = match self.pending_session(session_id, browser_secret).await? {
-            Ok(pending) => pending,
-            Err(finished) => return Ok(finished),
-        };
-        let now = self.clock.now();
         let handoff = self
             .end_session(
                 &session,
