@@ -19,6 +19,7 @@
 //! copy, built on [`crate::checks`] (the check as the tenant sees it) and the evidence keys.
 
 mod clear_copy;
+mod error;
 mod html;
 pub mod offline;
 pub mod package;
@@ -29,7 +30,8 @@ use std::sync::Arc;
 use idv_checks::templates::Templates;
 use idv_jose::Clock;
 
-use crate::checks::{CheckError, Checks};
+pub use self::error::EvidenceError;
+use crate::checks::Checks;
 use crate::keys::ServiceKeys;
 use crate::tenants::Tenant;
 
@@ -98,7 +100,7 @@ impl Evidence {
         tenant: &Tenant,
         check_id: &str,
         format: CopyFormat,
-    ) -> Result<RenderedCopy, CheckError> {
+    ) -> Result<RenderedCopy, EvidenceError> {
         let copy = self.clear_copy_facts(tenant, check_id).await?;
         tracing::info!(
             tenant.id = %tenant.tenant_id, check.id = %check_id,

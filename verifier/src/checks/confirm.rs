@@ -50,10 +50,11 @@ impl Checks {
             state: row.state.clone(),
         };
         let stored_outcome = row.outcome.as_deref().ok_or_else(awaiting)?;
-        let record: OutcomeRecord = serde_json::from_str(stored_outcome)
-            .map_err(|_| CheckError::Corrupt { what: "outcome" })?;
+        let record = OutcomeRecord::of_row(&row)
+            .map_err(|_| CheckError::Corrupt { what: "outcome" })?
+            .ok_or_else(awaiting)?;
         if row.state != CheckState::Completed.as_str()
-            || record.outcome != OutcomeState::AwaitingConfirmation
+            || record.state != OutcomeState::AwaitingConfirmation
         {
             return Err(awaiting());
         }
@@ -90,7 +91,7 @@ impl Checks {
         let new_record = OutcomeRecord::of(&outcome);
         let confirm = Confirm {
             state: state.as_str(),
-            outcome: serde_json::to_string(&new_record).map_err(CheckError::Encode)?,
+            outcome: new_record.to_json().map_err(CheckError::Encode)?,
             claims: row.claims.clone().filter(|_| outcome.compliant),
             evidence,
         };
@@ -105,7 +106,7 @@ impl Checks {
         }
         tracing::info!(
             tenant.id = %tenant.tenant_id, check.id = %check_id,
-            check.outcome = new_record.outcome.as_str(), "check confirmation recorded"
+            check.outcome = new_record.state.as_str(), "check confirmation recorded"
         );
         self.check(tenant, check_id, None).await
     }

@@ -5,6 +5,7 @@
 
 use idv_checks::outcome::CheckOutcome;
 use idv_checks::reason::{OutcomeState, ReasonCode};
+use idv_checks::templates::TemplateRef;
 
 use super::{CheckError, CheckState, Checks, OutcomeRecord};
 use crate::store::checks::{CheckRow, Finish};
@@ -40,7 +41,7 @@ impl Checks {
             presented_at,
             response_code_hash,
             state: state.as_str(),
-            outcome: serde_json::to_string(&record).map_err(CheckError::Encode)?,
+            outcome: record.to_json().map_err(CheckError::Encode)?,
             claims,
             evidence: Some(evidence),
             finished_at: now,
@@ -56,13 +57,13 @@ impl Checks {
             let codes: Vec<&str> = record.codes().map(ReasonCode::as_str).collect();
             tracing::info!(
                 check.id = %check.check_id, check.state = state.as_str(),
-                check.outcome = record.outcome.as_str(), check.reasons = ?codes,
+                check.outcome = record.state.as_str(), check.reasons = ?codes,
                 "check finished"
             );
             metrics::counter!(
                 "idv_verifier_checks_ended_total",
                 "template" => template.id(), "state" => state.as_str(),
-                "outcome" => record.outcome.as_str()
+                "outcome" => record.state.as_str()
             )
             .increment(1);
             for code in codes {
@@ -78,8 +79,14 @@ impl Checks {
 
     /// `created → expired` (with its event), for a response that came too late.
     pub(crate) async fn expire(&self, check: &CheckRow, now: i64) -> Result<bool, CheckError> {
-        let record = OutcomeRecord::rejected(ReasonCode::RequestExpired, now);
-        let outcome = serde_json::to_string(&record).map_err(CheckError::Encode)?;
+        let template = TemplateRef {
+            id: check.template.clone(),
+            version: u32::try_from(check.template_version).map_err(|_| CheckError::Corrupt {
+                what: "template version",
+            })?,
+        };
+        let record = OutcomeRecord::rejected(template, ReasonCode::RequestExpired, now);
+        let outcome = record.to_json().map_err(CheckError::Encode)?;
         let event = self.check_event(
             check,
             CheckState::Expired.as_str(),
@@ -97,7 +104,7 @@ impl Checks {
             metrics::counter!(
                 "idv_verifier_checks_ended_total",
                 "template" => check.template.clone(), "state" => CheckState::Expired.as_str(),
-                "outcome" => record.outcome.as_str()
+                "outcome" => record.state.as_str()
             )
             .increment(1);
         }

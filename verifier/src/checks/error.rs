@@ -99,19 +99,6 @@ pub enum CheckError {
     /// retention: it can no longer be confirmed.
     #[error("the check's data was purged at the end of its retention: start a new check")]
     ConfirmationDataPurged,
-    /// The check's personal data, its signed record with it, was purged at the end of its
-    /// retention: there is no evidence to package or copy any more.
-    #[error(
-        "the check's data was purged at the end of its retention: its evidence is no longer \
-         held here"
-    )]
-    EvidencePurged,
-    /// The check has no signed record to package or copy (yet).
-    #[error("the check has no evidence to give: {why}")]
-    NoEvidence {
-        /// Why not.
-        why: &'static str,
-    },
     /// The tenant already has `[limits] max_open_checks_per_tenant` checks waiting for a
     /// wallet.
     #[error(

@@ -67,7 +67,7 @@ impl Checks {
             data: EventData {
                 check_id: &check.check_id,
                 state: state.as_str(),
-                outcome: record.outcome.as_str(),
+                outcome: record.state.as_str(),
                 compliant: record.compliant,
                 reasons: record.codes().map(ReasonCode::as_str).collect(),
                 reference: check.reference.as_deref(),

@@ -307,12 +307,8 @@ fn view(
     released: bool,
 ) -> Result<CheckView, CheckError> {
     let state = parse_state(row)?;
-    let outcome: Option<OutcomeRecord> = row
-        .outcome
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(|_| CheckError::Corrupt { what: "outcome" })?;
+    let outcome =
+        OutcomeRecord::of_row(row).map_err(|_| CheckError::Corrupt { what: "outcome" })?;
     let claims: Option<Map<String, Value>> = row
         .claims
         .as_deref()
@@ -358,7 +354,7 @@ fn view(
         trust_list: shown.as_ref().and_then(|o| o.trust_list.clone()),
         status_checked_at: shown.as_ref().and_then(|o| o.status_checked_at),
         status_list_iat: shown.as_ref().and_then(|o| o.status_list_iat),
-        outcome: shown.as_ref().map(|o| o.outcome),
+        outcome: shown.as_ref().map(|o| o.state),
         claims: if withheld { None } else { claims },
         confirmation: if withheld {
             None

@@ -11,9 +11,8 @@ use idv_checks::{ConfirmationDecision, ConfirmationMethod, OutcomeState, Templat
 use idv_proto::trust::entry::SchemeCode;
 use serde_json::{Map, Value};
 
-use super::Evidence;
 use super::package::{KeptRecord, RetentionAdvice, record_sha256};
-use crate::checks::CheckError;
+use super::{Evidence, EvidenceError};
 use crate::dates::{long_claim_date, long_date, long_date_time};
 use crate::tenants::Tenant;
 
@@ -77,7 +76,7 @@ impl Evidence {
         &self,
         tenant: &Tenant,
         check_id: &str,
-    ) -> Result<ClearCopy, CheckError> {
+    ) -> Result<ClearCopy, EvidenceError> {
         let kept = self.kept_record(tenant, check_id).await?;
         let template = self.template_of_view(&kept.view)?;
         Ok(clear_copy_of(&kept, template))

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Evidence;
-use crate::checks::{CheckError, CheckState, CheckView};
+use super::EvidenceError;
+use crate::checks::{CheckState, CheckView};
 use crate::tenants::Tenant;
 
 /// `format` of an evidence package.
@@ -158,7 +159,7 @@ impl Evidence {
         &self,
         tenant: &Tenant,
         check_id: &str,
-    ) -> Result<EvidencePackage, CheckError> {
+    ) -> Result<EvidencePackage, EvidenceError> {
         let kept = self.kept_record(tenant, check_id).await?;
         let template = self.template_of_view(&kept.view)?;
         tracing::info!(tenant.id = %tenant.tenant_id, check.id = %check_id, "evidence package made");
@@ -187,17 +188,17 @@ impl Evidence {
         &self,
         tenant: &Tenant,
         check_id: &str,
-    ) -> Result<KeptRecord, CheckError> {
+    ) -> Result<KeptRecord, EvidenceError> {
         let view = self.checks.check(tenant, check_id, None).await?;
         let Some(jwt) = view.evidence.clone() else {
             return Err(if view.purged_at.is_some() {
-                CheckError::EvidencePurged
+                EvidenceError::Purged
             } else if view.response_code_required {
-                CheckError::NoEvidence {
+                EvidenceError::NoEvidence {
                     why: "its result is released only with its same-device response code",
                 }
             } else {
-                CheckError::NoEvidence {
+                EvidenceError::NoEvidence {
                     why: match view.state {
                         CheckState::Created => "it is still waiting for a wallet",
                         CheckState::Expired => "it expired before a wallet answered",
@@ -209,7 +210,7 @@ impl Evidence {
         };
         let keys = self.keys.evidence_keys().await?;
         let (record, key) = verify_check_record_with_keys(&jwt, &keys)
-            .map_err(|_| CheckError::Corrupt { what: "evidence" })?;
+            .map_err(|_| EvidenceError::Corrupt { what: "evidence" })?;
         let key = key.clone();
         Ok(KeptRecord {
             view,
@@ -221,9 +222,9 @@ impl Evidence {
     }
 
     /// The template (at its version) a viewed check ran.
-    pub(crate) fn template_of_view(&self, view: &CheckView) -> Result<&Template, CheckError> {
+    pub(crate) fn template_of_view(&self, view: &CheckView) -> Result<&Template, EvidenceError> {
         self.templates
             .get_version(&view.template.id, view.template.version)
-            .map_err(CheckError::Template)
+            .map_err(EvidenceError::Template)
     }
 }

@@ -20,6 +20,7 @@ use super::limits::throttled_page;
 use super::oidc::{csp_nonce, html};
 use super::pages::message_page;
 use crate::checks::CheckError;
+use crate::evidence::EvidenceError;
 use crate::exchange::ExchangeError;
 use crate::keys::KeyError;
 use crate::oidc::OidcError;
@@ -48,9 +49,7 @@ impl From<CheckError> for ApiError {
             CheckError::NotAttested(_)
             | CheckError::NotPending { .. }
             | CheckError::NotAwaitingConfirmation { .. }
-            | CheckError::ConfirmationDataPurged
-            | CheckError::EvidencePurged
-            | CheckError::NoEvidence { .. } => ApiError::conflict(error.to_string()),
+            | CheckError::ConfirmationDataPurged => ApiError::conflict(error.to_string()),
             CheckError::TooManyOpenChecks {
                 retry_after_secs, ..
             } => temporarily_unavailable(error.to_string(), *retry_after_secs),
@@ -66,6 +65,20 @@ impl From<CheckError> for ApiError {
             | CheckError::Encode(_)
             | CheckError::Corrupt { .. }
             | CheckError::Store(_) => ApiError::internal_error(&error),
+        }
+    }
+}
+
+impl From<EvidenceError> for ApiError {
+    fn from(error: EvidenceError) -> Self {
+        match error {
+            EvidenceError::Check(error) => error.into(),
+            EvidenceError::Purged | EvidenceError::NoEvidence { .. } => {
+                ApiError::conflict(error.to_string())
+            }
+            EvidenceError::Keys(_) | EvidenceError::Corrupt { .. } | EvidenceError::Template(_) => {
+                ApiError::internal_error(&error)
+            }
         }
     }
 }

@@ -467,14 +467,10 @@ fn outcome(check: &CheckRow, now: i64) -> Result<Outcome, OidcError> {
             Outcome::Denied(ReasonCode::RequestExpired.as_str().to_owned())
         }
         CheckState::Completed | CheckState::Failed => {
-            let record: OutcomeRecord = check
-                .outcome
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
+            let record = OutcomeRecord::of_row(check)
                 .map_err(|_| OidcError::Corrupt { what: "outcome" })?
                 .ok_or(OidcError::Corrupt { what: "outcome" })?;
-            if signs_in(record.outcome) {
+            if signs_in(record.state) {
                 Outcome::SignedIn
             } else {
                 Outcome::Denied(reason_codes(&record))
@@ -493,7 +489,7 @@ fn reason_codes(record: &OutcomeRecord) -> String {
         }
     }
     if codes.is_empty() {
-        record.outcome.as_str().to_owned()
+        record.state.as_str().to_owned()
     } else {
         codes.join(" ")
     }
@@ -515,7 +511,11 @@ mod tests {
 
     #[test]
     fn a_denial_names_the_distinct_reason_codes_only() {
-        let mut record = OutcomeRecord::rejected(ReasonCode::ProviderSuspended, 1);
+        let template = idv_checks::templates::TemplateRef {
+            id: "right_to_work".into(),
+            version: 1,
+        };
+        let mut record = OutcomeRecord::rejected(template, ReasonCode::ProviderSuspended, 1);
         record
             .reasons
             .push(Reason::from(ReasonCode::CredentialRevoked));
