@@ -1,7 +1,7 @@
 //! The wallet-facing exchange of OpenID4VP 1.0 ([`Exchange`]): the endpoints a wallet calls,
 //! serving the signed request object and receiving the response. (Not the wallet itself: that
-//! is the citizen's, `wallet-sim` simulates one.) The check a response ends, and how it ends,
-//! are [`crate::checks`]'; this area reads what the wallet sent and verifies it.
+//! is the citizen's, `wallet-sim` simulates one.) This area reads what the wallet sent and
+//! verifies it; ending the check with the outcome is [`crate::checks`]' (`Checks::finish`).
 //!
 //! 1. The wallet opens `openid4vp://?client_id=verifier_attestation:<client_id>&request_uri=…`
 //!    and fetches the request object ([`request_object`]): `GET` (or `POST` with
@@ -13,7 +13,8 @@
 //!    ([`response`]): `response=<JWE>` (`direct_post.jwt`), or `vp_token` and `state`
 //!    (`direct_post`), or an error (`error`, `error_description`, `state`).
 //! 3. A response carrying the request's `state` is verified ([`verification`]) and its
-//!    outcome stored (`created → completed | failed`, once: that consumes the request). The
+//!    outcome stored by the checks (`created → completed | failed`, once, with the signed
+//!    record and the webhook event: that consumes the request). The
 //!    reply is `{}` (cross-device) or `{"redirect_uri": "…#response_code=…"}` (same-device).
 //!
 //! A response that cannot be tied to the request (unknown request, JWE that does not decrypt,

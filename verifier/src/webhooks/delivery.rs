@@ -284,10 +284,10 @@ impl Webhooks {
                 }
                 continue;
             };
-            let verifier = self.clone();
+            let webhooks = self.clone();
             attempts.spawn(async move {
                 let _slot = slot;
-                if let Err(error) = verifier
+                if let Err(error) = webhooks
                     .attempt_under_lease(event, destination, lease)
                     .await
                 {
