@@ -182,6 +182,7 @@ pub async fn enrol_tenant(
 ) -> Result<TenantAccount, LaunchError> {
     let what = format!("enrolling tenant {client_id}");
     let created = verifier
+        .tenants()
         .add_tenant(verifier::tenants::NewTenant {
             name: name.to_owned(),
             client_id: client_id.to_owned(),
@@ -195,6 +196,7 @@ pub async fn enrol_tenant(
         .await
         .map_err(LaunchError::call(what.clone()))?;
     verifier
+        .tenants()
         .install_attestation(&created.tenant.tenant_id, &attestation)
         .await
         .map_err(|e| LaunchError::failed(what, report(&e)))?;

@@ -18,6 +18,12 @@
 //! mid-verification stores nothing, so the request stays open for the wallet to answer again
 //! until it expires. Every end state queues a webhook event in the same transaction.
 //!
+//! [`Checks`] owns these use cases and the state they share with the areas built on them (the
+//! wallet-facing [`crate::exchange`], [`crate::evidence`], [`crate::retention`] and the
+//! OpenID Provider bridge): the templates, this instance's open requests, the tenants, the
+//! trust sources and the evidence key. Ending a check (the wallet's outcome, expiry, the
+//! relying party's confirmation) is here too ([`events`] writes its webhook event).
+//!
 //! Same-device checks (`redirect_uri` given) answer the wallet with
 //! `redirect_uri#response_code=…`; their result is released only to a caller presenting that
 //! code once (`GET /v1/checks/{id}?response_code=…`), which defeats session fixation
@@ -25,16 +31,68 @@
 
 mod confirm;
 mod create;
+mod end;
 mod error;
+pub mod events;
+mod open_requests;
 mod record;
 mod view;
+
+use std::sync::Arc;
+
+use idv_checks::templates::{Template, TemplateError, Templates};
+use idv_jose::{Clock, Random};
 
 pub use confirm::ConfirmationRequest;
 pub use create::{CheckRequest, CreatedCheck};
 pub use error::{CheckError, RedirectUriError};
 pub use record::OutcomeRecord;
-pub use view::CheckView;
 pub(crate) use view::released_view;
+pub use view::{CheckView, QrFormat};
+
+pub(crate) use open_requests::OpenRequests;
+
+use crate::config::Settings;
+use crate::keys::ServiceKeys;
+use crate::store::Store;
+use crate::store::checks::CheckRow;
+use crate::tenants::Tenants;
+use crate::trust::TrustSources;
+
+/// The check use cases and the state they own. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Checks {
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) random: Arc<dyn Random>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) templates: Arc<Templates>,
+    pub(crate) tenants: Tenants,
+    pub(crate) trust: TrustSources,
+    pub(crate) keys: ServiceKeys,
+    /// The wallet requests this instance created and that are still open.
+    pub(crate) open_requests: Arc<OpenRequests>,
+}
+
+impl Checks {
+    /// The template (at its version) a check runs.
+    pub(crate) fn template_of(&self, check: &CheckRow) -> Result<&Template, TemplateError> {
+        let version = u32::try_from(check.template_version).unwrap_or(u32::MAX);
+        self.templates.get_version(&check.template, version)
+    }
+
+    /// Retention of a finished check's personal data for `template`, in seconds: the
+    /// template's configured override, else the configured default, else the template's own.
+    pub(crate) fn retention_secs(&self, template: &Template) -> i64 {
+        let retention = &self.settings.retention;
+        retention
+            .templates
+            .get(template.id())
+            .copied()
+            .or(retention.default_secs)
+            .unwrap_or_else(|| template.default_retention_secs())
+    }
+}
 
 /// The states of a check, as stored and shown.
 #[derive(

@@ -39,8 +39,8 @@ pub use idv_service_kit::cli::report;
 use idv_service_kit::config::ConfigError;
 
 use crate::config::VerifierConfig;
-use crate::evidence::keys::KeyError;
 use crate::evidence::offline::{EvidenceCheckError, KeysSource, verify_evidence_file};
+use crate::keys::KeyError;
 use crate::oidc::OidcError;
 use crate::oidc::clients::NewOidcClient;
 use crate::retention::SweepError;
@@ -321,14 +321,14 @@ async fn dispatch(
     match command {
         Command::Serve | Command::Evidence(_) => Ok(()),
         Command::Keys(KeysCommand::RotateEvidence) => {
-            let rotation = verifier.rotate_evidence_key().await?;
+            let rotation = verifier.keys().rotate_evidence_key().await?;
             writeln!(out, "{}", pretty(&rotation)?)?;
             Ok(())
         }
         Command::Tenant(command) => tenant(verifier, command, out).await,
         Command::OidcClient(command) => oidc_client(verifier, command, out).await,
         Command::Trust(TrustCommand::Refresh) => {
-            let list = verifier.trust_list().refresh().await?;
+            let list = verifier.trust().trust_list().refresh().await?;
             writeln!(
                 out,
                 "Trust list {} accepted: sequence {}, next update {}, expires {}.",
@@ -340,7 +340,7 @@ async fn dispatch(
             Ok(())
         }
         Command::Sweep => {
-            let report = verifier.sweep().await?;
+            let report = verifier.retention().sweep().await?;
             writeln!(
                 out,
                 "Expired {} check(s), purged personal data of {} check(s), deleted {} ended \
@@ -392,7 +392,10 @@ async fn tenant(
             jwk_out,
             json,
         } => {
-            let created = verifier.add_tenant(NewTenant { name, client_id }).await?;
+            let created = verifier
+                .tenants()
+                .add_tenant(NewTenant { name, client_id })
+                .await?;
             let tenant = &created.tenant;
             if let Some(path) = &jwk_out {
                 let text = pretty(&tenant.request_signing_jwk)?;
@@ -438,7 +441,7 @@ async fn tenant(
             )?;
         }
         TenantCommand::List { json } => {
-            let tenants = verifier.tenants().await?;
+            let tenants = verifier.tenants().list().await?;
             if json {
                 writeln!(out, "{}", pretty(&tenants)?)?;
             } else {
@@ -446,14 +449,21 @@ async fn tenant(
             }
         }
         TenantCommand::Show { tenant_id } => {
-            writeln!(out, "{}", pretty(&verifier.tenant(&tenant_id).await?)?)?;
+            writeln!(
+                out,
+                "{}",
+                pretty(&verifier.tenants().tenant(&tenant_id).await?)?
+            )?;
         }
         TenantCommand::Attest { tenant_id, file } => {
             let jwt = std::fs::read_to_string(&file).map_err(|source| CliError::File {
                 path: file.clone(),
                 source,
             })?;
-            let tenant = verifier.install_attestation(&tenant_id, &jwt).await?;
+            let tenant = verifier
+                .tenants()
+                .install_attestation(&tenant_id, &jwt)
+                .await?;
             writeln!(
                 out,
                 "Attestation installed for {}; it expires at {}.",
@@ -462,15 +472,15 @@ async fn tenant(
             )?;
         }
         TenantCommand::ApiKey(TenantArg { tenant_id }) => {
-            let key = verifier.new_api_key(&tenant_id).await?;
+            let key = verifier.tenants().new_api_key(&tenant_id).await?;
             writeln!(out, "API key (shown once, store it now): {}", key.expose())?;
         }
         TenantCommand::RevokeKeys(TenantArg { tenant_id }) => {
-            let revoked = verifier.revoke_api_keys(&tenant_id).await?;
+            let revoked = verifier.tenants().revoke_api_keys(&tenant_id).await?;
             writeln!(out, "Revoked {revoked} API key(s) of {tenant_id}.")?;
         }
         TenantCommand::WebhookSecret(TenantArg { tenant_id }) => {
-            let secret = verifier.webhook_secret(&tenant_id).await?;
+            let secret = verifier.tenants().webhook_secret(&tenant_id).await?;
             writeln!(out, "{}", secret.expose())?;
         }
     }
@@ -490,6 +500,7 @@ async fn oidc_client(
             templates,
         } => {
             let created = verifier
+                .oidc()
                 .add_oidc_client(NewOidcClient {
                     tenant_id,
                     name,
@@ -497,17 +508,16 @@ async fn oidc_client(
                     templates,
                 })
                 .await?;
-            let mut value = serde_json::to_value(&created.client)
-                .map_err(|e| OidcError::Internal(e.to_string()))?;
+            let mut value = serde_json::to_value(&created.client).map_err(OidcError::Encode)?;
             value["client_secret"] = created.client_secret.expose().into();
             writeln!(out, "{}", pretty(&value)?)?;
         }
         OidcClientCommand::List { tenant_id } => {
-            let clients = verifier.oidc_clients(tenant_id.as_deref()).await?;
+            let clients = verifier.oidc().oidc_clients(tenant_id.as_deref()).await?;
             writeln!(out, "{}", pretty(&clients)?)?;
         }
         OidcClientCommand::Remove { client_id } => {
-            verifier.remove_oidc_client(&client_id).await?;
+            verifier.oidc().remove_oidc_client(&client_id).await?;
             writeln!(out, "OpenID Connect client {client_id} removed.")?;
         }
     }

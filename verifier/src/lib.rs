@@ -23,10 +23,13 @@
 //! - [`config`]: settings and their environment variables.
 //! - [`startup`]: [`startup::Application::build`] and the background tasks.
 //! - [`http`]: the route table, thin handlers and the OpenAPI document.
-//! - [`service`]: [`service::Verifier`], the handle the use cases hang off.
-//! - [`tenants`], [`checks`], [`wallet`], [`webhooks`], [`retention`], [`oidc`]: the use cases.
-//! - [`evidence`]: what the employer keeps: evidence key rotation and history, the evidence
-//!   package, the clear copy (HTML, PDF) and the offline verification of a record.
+//! - [`service`]: [`service::Verifier`], composing the use-case areas below.
+//! - [`tenants`], [`checks`], [`exchange`] (the wallet-facing OpenID4VP endpoints),
+//!   [`webhooks`], [`retention`], [`oidc`]: the use cases, each a type owning its state.
+//! - [`evidence`]: what the employer keeps: the evidence package, the clear copy (HTML, PDF)
+//!   and the offline verification of a record.
+//! - [`keys`]: the verifier's own signing keys (evidence key rotation and history, ID token).
+//! - [`trust`]: the trust list, status list and credential type clients decisions use.
 //! - [`operations`]: readiness and the gauges `/metrics` reads at scrape time.
 //! - [`store`]: the only SQL.
 //! - [`cli`]: the command line (`serve`, `tenant …`, `oidc-client …`, `trust refresh`, `sweep`,
@@ -37,7 +40,9 @@ pub mod cli;
 pub mod config;
 mod dates;
 pub mod evidence;
+pub mod exchange;
 pub mod http;
+pub mod keys;
 pub mod oidc;
 pub mod operations;
 pub mod retention;
@@ -45,5 +50,5 @@ pub mod service;
 pub mod startup;
 pub mod store;
 pub mod tenants;
-pub mod wallet;
+pub mod trust;
 pub mod webhooks;

@@ -61,9 +61,19 @@ pub mod handoff;
 mod params;
 pub mod token;
 
+use std::sync::Arc;
+
 pub use error::OidcError;
+use idv_checks::templates::Templates;
+use idv_jose::{Clock, Random};
 // What is stored of a client secret, browser secret, code or access token.
 use idv_service_kit::secrets::hash_secret;
+
+use crate::checks::Checks;
+use crate::config::Settings;
+use crate::keys::ServiceKeys;
+use crate::store::Store;
+use crate::tenants::Tenants;
 
 /// Seconds an authorization code stays redeemable.
 pub const CODE_LIFETIME_SECS: i64 = 60;
@@ -86,6 +96,36 @@ pub const TOKEN_PATH: &str = "/oidc/token";
 pub const USERINFO_PATH: &str = "/oidc/userinfo";
 /// The JWK Set's path.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// The OpenID Provider bridge's use cases: over the checks a sign-in runs, the tenants its
+/// clients belong to and the ID token key. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct OpenIdProvider {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    settings: Arc<Settings>,
+    templates: Arc<Templates>,
+    tenants: Tenants,
+    checks: Checks,
+    keys: ServiceKeys,
+}
+
+impl OpenIdProvider {
+    /// The bridge onto `checks`, signing ID tokens with `keys`.
+    pub(crate) fn new(checks: Checks, keys: ServiceKeys) -> Self {
+        Self {
+            store: checks.store.clone(),
+            clock: Arc::clone(&checks.clock),
+            random: Arc::clone(&checks.random),
+            settings: Arc::clone(&checks.settings),
+            templates: Arc::clone(&checks.templates),
+            tenants: checks.tenants.clone(),
+            checks,
+            keys,
+        }
+    }
+}
 
 /// The hand-off page of a session (absolute, under `public_url`).
 pub fn handoff_url(public_url: &str, session_id: &str) -> String {

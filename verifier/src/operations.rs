@@ -2,26 +2,46 @@
 //! (`/readyz`) and the gauges `/metrics` reads at scrape time. Counters are recorded where
 //! things happen: `idv_verifier_checks_created_total` ([`crate::checks`]) and
 //! `idv_verifier_checks_finished_total` / `idv_verifier_check_reasons_total`
-//! ([`crate::wallet`]).
+//! ([`crate::checks`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use idv_jose::Clock;
 use idv_service_kit::http::Readiness;
 use idv_service_kit::http::readiness::database_answers;
 
-use crate::service::Verifier;
+use crate::store::Store;
+use crate::trust::TrustSources;
 
 /// Longest a readiness probe waits for a trust list when none is held.
 const TRUST_LIST_TIMEOUT: Duration = Duration::from_secs(2);
 
-impl Verifier {
+/// Readiness and the scrape-time gauges, over the store and the trust sources. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Operations {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    trust: TrustSources,
+}
+
+impl Operations {
+    /// Operations over `store` and `trust`.
+    pub(crate) fn new(store: Store, clock: Arc<dyn Clock>, trust: TrustSources) -> Self {
+        Self {
+            store,
+            clock,
+            trust,
+        }
+    }
+
     /// Ready when the database answers and a valid (unexpired) trust list is held: without
     /// one every check would be refused. When none is held the probe asks for one the way a
     /// check would (fetched only when due, with the client's back-off), waiting at most
     /// [`TRUST_LIST_TIMEOUT`].
     pub async fn readiness(&self) -> Readiness {
         let database = database_answers(self.store.database()).await;
-        let trust_list = self.trust.held().is_some()
+        let trust_list = self.trust.trust.held().is_some()
             || matches!(
                 tokio::time::timeout(TRUST_LIST_TIMEOUT, self.trust.current()).await,
                 Ok(Ok(_))
@@ -36,7 +56,7 @@ impl Verifier {
     /// `idv_verifier_webhook_events_retrying`, `idv_verifier_webhook_oldest_pending_age_seconds`).
     /// A database failure leaves the outbox gauges as they were (and is logged).
     pub async fn record_gauges(&self) {
-        self.trust.record_gauges();
+        self.trust.trust.record_gauges();
         match self.store.outbox_backlog().await {
             Ok(backlog) => {
                 metrics::gauge!("idv_verifier_webhook_events", "state" => "pending")

@@ -12,15 +12,14 @@
 //! 4. on SQLite, after a purge (or when an earlier truncation was busy), the write-ahead log is
 //!    checkpointed and truncated, so that the purged values, zeroed in the database file by
 //!    `secure_delete`, are not left in old page versions in the log
-//!    ([`Verifier::truncate_log`], also run after every erasure).
+//!    (`Checks::truncate_log`, also run after every erasure).
 //!
 //! Every step is a compare-and-swap, so several instances may sweep the same database.
 
 use idv_service_kit::db::WalTruncation;
 
-use crate::service::Verifier;
+use crate::checks::{CheckError, Checks};
 use crate::store::StoreError;
-use crate::wallet::WalletError;
 
 /// Why a sweep stopped.
 #[derive(Debug, thiserror::Error)]
@@ -29,16 +28,16 @@ pub enum SweepError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// An outcome could not be recorded.
-    #[error("{0}")]
-    Internal(String),
+    /// An expired check could not be ended.
+    #[error("an expired check could not be ended")]
+    Check(#[source] CheckError),
 }
 
-impl From<WalletError> for SweepError {
-    fn from(error: WalletError) -> Self {
+impl From<CheckError> for SweepError {
+    fn from(error: CheckError) -> Self {
         match error {
-            WalletError::Store(e) => Self::Store(e),
-            other => Self::Internal(other.to_string()),
+            CheckError::Store(e) => Self::Store(e),
+            other => Self::Check(other),
         }
     }
 }
@@ -60,59 +59,47 @@ pub struct SweepReport {
     pub log: Option<WalTruncation>,
 }
 
-impl Verifier {
+/// The sweeper, over the checks it ends and purges. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    checks: Checks,
+}
+
+impl Retention {
+    /// The sweeper of `checks`.
+    pub(crate) fn new(checks: Checks) -> Self {
+        Self { checks }
+    }
+
     /// One sweep at the current time.
     pub async fn sweep(&self) -> Result<SweepReport, SweepError> {
-        let now = self.clock.now();
+        let checks = &self.checks;
+        let store = &checks.store;
+        let now = checks.clock.now();
         let mut report = SweepReport::default();
-        for due in self.store.expired_checks(now, BATCH).await? {
-            let Some(check) = self.store.load_check(&due.tenant_id, &due.check_id).await? else {
+        for due in store.expired_checks(now, BATCH).await? {
+            let Some(check) = store.load_check(&due.tenant_id, &due.check_id).await? else {
                 continue;
             };
-            if self.expire(&check, now).await? {
+            if checks.expire(&check, now).await? {
                 report.expired += 1;
             }
         }
         // Whichever instance expired them, this one holds their requests no longer.
-        self.open_requests.forget_expired(now);
-        report.purged = self.store.purge_personal_data(now).await?;
+        checks.open_requests.forget_expired(now);
+        report.purged = store.purge_personal_data(now).await?;
         if report.purged > 0 {
             tracing::info!(
                 checks = report.purged,
                 "personal data purged at end of retention"
             );
         }
-        report.sessions = self
-            .store
+        report.sessions = store
             .purge_oidc_sessions(now - crate::oidc::ENDED_SESSION_KEPT_SECS)
             .await?;
-        if report.purged > 0 || self.store.database().wal_truncation_owed() {
-            report.log = self.truncate_log().await;
+        if report.purged > 0 || store.database().wal_truncation_owed() {
+            report.log = checks.truncate_log().await;
         }
         Ok(report)
-    }
-
-    /// Truncates the database's write-ahead log after personal data was erased or purged
-    /// (see `idv_service_kit::db::Database::truncate_wal`). The erasure has committed either
-    /// way: a busy or failed truncation is logged, and the next sweep tries again.
-    pub(crate) async fn truncate_log(&self) -> Option<WalTruncation> {
-        match self.store.database().truncate_wal().await {
-            Ok(WalTruncation::Busy) => {
-                tracing::warn!(
-                    "the database's write-ahead log could not be truncated after an erasure (a \
-                     reader held an older snapshot): the next sweep tries again"
-                );
-                Some(WalTruncation::Busy)
-            }
-            Ok(done) => Some(done),
-            Err(error) => {
-                tracing::warn!(
-                    error.cause = %idv_service_kit::cli::report(&error),
-                    "truncating the database's write-ahead log after an erasure failed: the \
-                     next sweep tries again"
-                );
-                None
-            }
-        }
     }
 }

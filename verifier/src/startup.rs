@@ -174,26 +174,26 @@ fn spawn_background_tasks(
     let sweep = verifier.settings().sweep_interval;
     let refresh = Duration::from_secs(1);
     let outbox = {
-        let verifier = verifier.clone();
+        let webhooks = verifier.webhooks().clone();
         let stopped = stopped.clone();
-        tokio::spawn(async move { verifier.run_webhook_delivery(stopped).await })
+        tokio::spawn(async move { webhooks.run_delivery(stopped).await })
     };
     let sweeper = {
-        let verifier = verifier.clone();
+        let retention = verifier.retention().clone();
         every(sweep, stopped.clone(), move || {
-            let verifier = verifier.clone();
+            let retention = retention.clone();
             async move {
-                if let Err(error) = verifier.sweep().await {
+                if let Err(error) = retention.sweep().await {
                     tracing::error!(%error, "sweep failed");
                 }
             }
         })
     };
     let trust = {
-        let verifier = verifier.clone();
+        let trust = verifier.trust().clone();
         every(refresh, stopped.clone(), move || {
-            let verifier = verifier.clone();
-            async move { verifier.refresh_trust_list() }
+            let trust = trust.clone();
+            async move { trust.refresh_if_due() }
         })
     };
     vec![outbox, sweeper, trust]

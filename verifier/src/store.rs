@@ -17,7 +17,9 @@ pub mod outbox_backlog;
 pub mod tenants;
 
 use idv_keystore::KeyStoreError;
-use idv_service_kit::db::{DbError, Migrations, PrivateKeyColumn, StoreSpec, is_unique_violation};
+use idv_service_kit::db::{
+    DbError, Migrations, PrivateKeyColumn, Statement, StoreSpec, is_unique_violation,
+};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row as _};
 
@@ -90,6 +92,14 @@ where
     T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {
     Ok(row.try_get(column)?)
+}
+
+impl Store {
+    /// A compare-and-swap `UPDATE`: whether it changed exactly one row (false when its `WHERE`
+    /// no longer matched: another writer came first).
+    async fn swap(&self, statement: Statement) -> Result<bool, StoreError> {
+        Ok(self.db.write_once(statement).await?)
+    }
 }
 
 #[cfg(test)]

@@ -14,10 +14,11 @@
 //! Requests then carry `client_id = verifier_attestation:<client_id>` and the attestation in
 //! the request object's `jwt` header, and wallets' KB-JWTs must name that full client id.
 //!
-//! The per-check lookups ([`Verifier::authenticate`], the tenant's row and its
-//! [`SigningMaterial`]) go through the process's [`TenantCache`]: a change made by the CLI
-//! (another process) reaches a running server within `checks.tenant_cache_secs`; one made
-//! through the same [`Verifier`] at once. Operator actions always read the database.
+//! [`Tenants`] owns the tenant use cases. The per-check lookups ([`Tenants::authenticate`], the
+//! tenant's row and its [`SigningMaterial`]) go through the process's [`TenantCache`]: a change
+//! made by the CLI (another process) reaches a running server within
+//! `checks.tenant_cache_secs`; one made through the same [`Tenants`] at once. Operator actions
+//! always read the database.
 
 mod cache;
 
@@ -25,18 +26,19 @@ use std::fmt;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use idv_jose::{Jwk, PublicKey, SigningKey};
+use idv_jose::{Clock, Jwk, PublicKey, Random, SigningKey};
 use idv_keystore::KeyCustody;
 use idv_proto::trust::verifier_attestation::VERIFIER_ATTESTATION_CLIENT_ID_PREFIX;
 use idv_service_kit::Secret;
 use idv_service_kit::secrets::hash_secret;
 use idv_trust::TrustError;
+use idv_trust::anchors::TrustAnchors;
 use idv_trust::attestation::{VerifiedAttestation, verify_verifier_attestation};
 use serde::Serialize;
 
-use crate::service::Verifier;
-use crate::store::StoreError;
+use crate::config::Settings;
 use crate::store::tenants::TenantRow;
+use crate::store::{Store, StoreError};
 
 pub(crate) use cache::TenantCache;
 
@@ -166,7 +168,35 @@ pub fn full_client_id(client_id: &str) -> String {
     format!("{VERIFIER_ATTESTATION_CLIENT_ID_PREFIX}{client_id}")
 }
 
-impl Verifier {
+/// The tenant use cases over the store, with the process's tenant cache. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Tenants {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    /// The trust framework's keys attestations are verified against.
+    anchors: Arc<TrustAnchors>,
+    /// API keys, tenant rows and signing material, kept for `checks.tenant_cache_secs`.
+    cache: Arc<TenantCache>,
+}
+
+impl Tenants {
+    /// The tenant use cases on `store`, with a cache as `settings` describe.
+    pub(crate) fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        settings: &Settings,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            random,
+            anchors: Arc::new(settings.anchors.clone()),
+            cache: Arc::new(TenantCache::new(settings.tenant_cache_secs)),
+        }
+    }
+
     /// Creates a tenant with a fresh request-signing key, API key and webhook secret.
     pub async fn add_tenant(&self, new: NewTenant) -> Result<CreatedTenant, TenantError> {
         validate(&new)?;
@@ -213,7 +243,7 @@ impl Verifier {
     }
 
     /// Every tenant.
-    pub async fn tenants(&self) -> Result<Vec<TenantInfo>, TenantError> {
+    pub async fn list(&self) -> Result<Vec<TenantInfo>, TenantError> {
         let keys = self.store.keys();
         self.store
             .load_tenants()
@@ -242,7 +272,7 @@ impl Verifier {
             .map_err(TenantError::Attestation)?;
         let exp = verified.claims().exp;
         let stored = self.store.set_attestation(tenant_id, jwt.trim(), exp).await;
-        self.tenant_cache.invalidate(tenant_id);
+        self.cache.invalidate(tenant_id);
         stored?;
         tracing::info!(tenant.id = %tenant_id, attestation.exp = exp, "attestation installed");
         self.tenant(tenant_id).await
@@ -259,7 +289,7 @@ impl Verifier {
             .store
             .insert_api_key(tenant_id, &hash_secret(&api_key), self.clock.now())
             .await;
-        self.tenant_cache.invalidate(tenant_id);
+        self.cache.invalidate(tenant_id);
         stored?;
         Ok(Secret::new(api_key))
     }
@@ -272,7 +302,7 @@ impl Verifier {
             .store
             .revoke_api_keys(tenant_id, self.clock.now())
             .await;
-        self.tenant_cache.invalidate(tenant_id);
+        self.cache.invalidate(tenant_id);
         Ok(revoked?)
     }
 
@@ -288,10 +318,10 @@ impl Verifier {
     pub async fn authenticate(&self, api_key: &Secret) -> Result<Tenant, TenantError> {
         let key_hash = hash_secret(api_key.expose());
         let now = self.clock.now();
-        if let Some(tenant) = self.tenant_cache.api_key(&key_hash, now) {
+        if let Some(tenant) = self.cache.api_key(&key_hash, now) {
             return Ok(tenant);
         }
-        let ticket = self.tenant_cache.ticket(now);
+        let ticket = self.cache.ticket(now);
         let row = self
             .store
             .tenant_by_api_key(&key_hash)
@@ -301,7 +331,7 @@ impl Verifier {
             tenant_id: row.tenant_id.clone(),
             client_id: row.client_id.clone(),
         };
-        self.tenant_cache
+        self.cache
             .put_api_key(ticket, key_hash, tenant.clone(), row);
         Ok(tenant)
     }
@@ -314,7 +344,7 @@ impl Verifier {
         tenant_id: &str,
     ) -> Result<SigningMaterial, TenantError> {
         let row = self.tenant_row(tenant_id).await?;
-        if let Some(material) = self.tenant_cache.signing_material(&row, self.clock.now()) {
+        if let Some(material) = self.cache.signing_material(&row, self.clock.now()) {
             return Ok(material);
         }
         let key = signing_key(self.store.keys(), &row)?;
@@ -333,7 +363,7 @@ impl Verifier {
             attestation_jwt: jwt,
             attestation: Arc::new(attestation),
         };
-        self.tenant_cache.put_signing_material(&row, &material);
+        self.cache.put_signing_material(&row, &material);
         Ok(material)
     }
 
@@ -341,12 +371,12 @@ impl Verifier {
     /// cache).
     pub(crate) async fn tenant_row(&self, tenant_id: &str) -> Result<Arc<TenantRow>, TenantError> {
         let now = self.clock.now();
-        if let Some(row) = self.tenant_cache.row(tenant_id, now) {
+        if let Some(row) = self.cache.row(tenant_id, now) {
             return Ok(row);
         }
-        let ticket = self.tenant_cache.ticket(now);
+        let ticket = self.cache.ticket(now);
         let row = Arc::new(self.stored_tenant_row(tenant_id).await?);
-        self.tenant_cache.put_row(ticket, Arc::clone(&row));
+        self.cache.put_row(ticket, Arc::clone(&row));
         Ok(row)
     }
 
@@ -366,7 +396,7 @@ impl Verifier {
         key: &PublicKey,
         jwt: &str,
     ) -> Result<VerifiedAttestation, String> {
-        let verified = verify_verifier_attestation(jwt, &self.settings.anchors, self.clock.now())
+        let verified = verify_verifier_attestation(jwt, &self.anchors, self.clock.now())
             .map_err(|e: TrustError| e.to_string())?;
         verified
             .check_client_id(&full_client_id(&row.client_id))

@@ -13,8 +13,7 @@ use idv_checks::{Confirmation, ConfirmationDecision, ConfirmationMethod, Outcome
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{CheckError, CheckState, CheckView, OutcomeRecord};
-use crate::service::Verifier;
+use super::{CheckError, CheckState, CheckView, Checks, OutcomeRecord};
 use crate::store::checks::Confirm;
 use crate::tenants::Tenant;
 
@@ -37,7 +36,7 @@ pub struct ConfirmationRequest {
     pub start_date: Option<String>,
 }
 
-impl Verifier {
+impl Checks {
     /// Records the relying party's confirmation of a check awaiting it, and returns the
     /// check as it now stands.
     pub async fn confirm_check(
@@ -51,10 +50,11 @@ impl Verifier {
             state: row.state.clone(),
         };
         let stored_outcome = row.outcome.as_deref().ok_or_else(awaiting)?;
-        let record: OutcomeRecord = serde_json::from_str(stored_outcome)
-            .map_err(|_| CheckError::Corrupt { what: "outcome" })?;
+        let record = OutcomeRecord::of_row(&row)
+            .map_err(|_| CheckError::Corrupt { what: "outcome" })?
+            .ok_or_else(awaiting)?;
         if row.state != CheckState::Completed.as_str()
-            || record.outcome != OutcomeState::AwaitingConfirmation
+            || record.state != OutcomeState::AwaitingConfirmation
         {
             return Err(awaiting());
         }
@@ -65,15 +65,10 @@ impl Verifier {
             .as_deref()
             .ok_or(CheckError::ConfirmationDataPurged)?;
         // Signed by this verifier, perhaps with a key rotated out since.
-        let keys = self
-            .evidence_keys()
-            .await
-            .map_err(|e| CheckError::Internal(e.to_string()))?;
+        let keys = self.keys.evidence_keys().await?;
         let (previous, _) = verify_check_record_with_keys(evidence, &keys)
             .map_err(|_| CheckError::Corrupt { what: "evidence" })?;
-        let template = self
-            .template_of(&row)
-            .map_err(|e| CheckError::Internal(e.to_string()))?;
+        let template = self.template_of(&row)?;
         let now = self.clock.now();
         let outcome = previous
             .into_outcome()
@@ -86,9 +81,9 @@ impl Verifier {
             })
             .map_err(|e| CheckError::InvalidInput(e.to_string()))?;
         let evidence = self
+            .keys
             .sign_evidence(&outcome, template, &row.check_id, &row.tenant_id, now)
-            .await
-            .map_err(|e| CheckError::Internal(e.to_string()))?;
+            .await?;
         let (state, event) = match request.decision {
             ConfirmationDecision::Confirmed => (CheckState::Completed, "confirmed"),
             ConfirmationDecision::NotMatched => (CheckState::Failed, "failed"),
@@ -96,8 +91,7 @@ impl Verifier {
         let new_record = OutcomeRecord::of(&outcome);
         let confirm = Confirm {
             state: state.as_str(),
-            outcome: serde_json::to_string(&new_record)
-                .map_err(|e| CheckError::Internal(e.to_string()))?,
+            outcome: new_record.to_json().map_err(CheckError::Encode)?,
             claims: row.claims.clone().filter(|_| outcome.compliant),
             evidence,
         };
@@ -112,7 +106,7 @@ impl Verifier {
         }
         tracing::info!(
             tenant.id = %tenant.tenant_id, check.id = %check_id,
-            check.outcome = new_record.outcome.as_str(), "check confirmation recorded"
+            check.outcome = new_record.state.as_str(), "check confirmation recorded"
         );
         self.check(tenant, check_id, None).await
     }

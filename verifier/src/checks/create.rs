@@ -12,9 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::RedirectUriError;
-use super::{CheckError, request_uri, wallet_url};
-use crate::service::Verifier;
-use crate::store::checks::NewCheck;
+use super::{CheckError, Checks, request_uri, wallet_url};
+use crate::store::checks::CheckRow;
 use crate::tenants::{Tenant, full_client_id};
 use crate::webhooks::destination::{AllowHosts, check_webhook_url};
 
@@ -93,7 +92,7 @@ pub struct CreatedCheck {
     pub expires_at: i64,
 }
 
-impl Verifier {
+impl Checks {
     /// Creates a check for `tenant`.
     pub async fn create_check(
         &self,
@@ -138,7 +137,7 @@ impl Verifier {
         let now = self.clock.now();
         let expires_at = now + self.settings.request_lifetime_secs;
         self.check_open_checks_cap(tenant, now).await?;
-        let material = self.signing_material(&tenant.tenant_id).await?;
+        let material = self.tenants.signing_material(&tenant.tenant_id).await?;
         let attestation = &material.attestation;
         if attestation.claims().exp < expires_at {
             return Err(CheckError::NotAttested(
@@ -167,19 +166,18 @@ impl Verifier {
         let random = self.random.as_ref();
         let decryption_key = match response_mode {
             ResponseMode::DirectPostJwt => {
-                let key =
-                    DecryptionKey::generate().map_err(|e| CheckError::Internal(e.to_string()))?;
+                let key = DecryptionKey::generate().map_err(CheckError::RequestKey)?;
                 // Stored sealed under the key-encryption key, never in clear.
                 Some(
                     self.store
                         .keys()
                         .seal_decryption_key(&key)
-                        .map_err(|e| CheckError::Internal(e.to_string()))?,
+                        .map_err(CheckError::SealRequestKey)?,
                 )
             }
             _ => None,
         };
-        let check = NewCheck {
+        let check = CheckRow {
             check_id: format!("chk_{}", idv_jose::random::token(random, CHECK_ID_BYTES)),
             tenant_id: tenant.tenant_id.clone(),
             template: template.id().to_owned(),
@@ -190,13 +188,15 @@ impl Verifier {
             redirect_uri: request.redirect_uri,
             request_id: idv_jose::random::token(random, REQUEST_VALUE_BYTES),
             request_state: idv_jose::random::token(random, REQUEST_VALUE_BYTES),
-            nonce: idv_jose::random::token(random, REQUEST_VALUE_BYTES),
+            nonce: Some(idv_jose::random::token(random, REQUEST_VALUE_BYTES)),
             decryption_key,
             created_at: now,
             expires_at,
+            state: super::CheckState::Created.as_str().to_owned(),
+            ..CheckRow::default()
         };
         self.store.insert_check(&check).await?;
-        self.open_requests.insert(check.to_row(), now);
+        self.open_requests.insert(check.clone(), now);
         tracing::info!(
             tenant.id = %tenant.tenant_id, check.id = %check.check_id,
             check.template = %check.template, "check created"
@@ -220,7 +220,7 @@ impl Verifier {
     }
 }
 
-impl Verifier {
+impl Checks {
     /// Refuses a check beyond `[limits] max_open_checks_per_tenant` waiting for a wallet (a
     /// count, not a lock: concurrent creations may pass it by as many as run at once, which
     /// the tenant's rate limit bounds).
@@ -238,7 +238,7 @@ impl Verifier {
             tracing::warn!(tenant.id = %tenant.tenant_id, "check refused: too many open checks");
             return Err(CheckError::TooManyOpenChecks {
                 limit,
-                retry_after_secs: crate::oidc::authorize::secs_until(earliest, now),
+                retry_after_secs: secs_until(earliest, now),
             });
         }
         Ok(())
@@ -246,9 +246,9 @@ impl Verifier {
 
     /// Refuses a relying party the trust list does not show as active. The held list may
     /// predate its registration (or reinstatement): it is fetched again once first, at most
-    /// every [`crate::service::MISS_REFETCH_SECS`] seconds.
+    /// every [`crate::trust::MISS_REFETCH_SECS`] seconds.
     async fn check_listed(&self, client_id: &str) -> Result<(), CheckError> {
-        let list = match self.current_trust_list().await {
+        let list = match self.trust.current().await {
             Ok(list) => list,
             Err(error) => {
                 tracing::warn!(%error, "trust list unavailable at check creation");
@@ -258,7 +258,7 @@ impl Verifier {
         if listed(&list, client_id).is_ok() {
             return Ok(());
         }
-        match self.trust_list_after_miss().await {
+        match self.trust.after_miss().await {
             Ok(refetched) => listed(&refetched, client_id),
             Err(error) => {
                 tracing::warn!(%error, "trust list unavailable at check creation");
@@ -266,6 +266,11 @@ impl Verifier {
             }
         }
     }
+}
+
+/// Seconds until `earliest` (at least 1; 1 when there is none): a `Retry-After` value.
+pub(crate) fn secs_until(earliest: Option<i64>, now: i64) -> u64 {
+    earliest.map_or(1, |at| u64::try_from(at - now).unwrap_or(0).max(1))
 }
 
 /// Whether `list` shows `client_id` as an active relying party.

@@ -1,7 +1,12 @@
 //! [`CheckError`]: what the check use cases can refuse or fail with. Mapped to HTTP statuses
 //! in one place, `crate::http::error`.
 
-use crate::evidence::keys::KeyError;
+use idv_checks::templates::TemplateError;
+use idv_jose::JoseError;
+use idv_keystore::KeyStoreError;
+use idv_service_kit::qr::QrError;
+
+use crate::keys::KeyError;
 use crate::store::StoreError;
 use crate::tenants::TenantError;
 use crate::webhooks::destination::WebhookUrlError;
@@ -94,19 +99,6 @@ pub enum CheckError {
     /// retention: it can no longer be confirmed.
     #[error("the check's data was purged at the end of its retention: start a new check")]
     ConfirmationDataPurged,
-    /// The check's personal data, its signed record with it, was purged at the end of its
-    /// retention: there is no evidence to package or copy any more.
-    #[error(
-        "the check's data was purged at the end of its retention: its evidence is no longer \
-         held here"
-    )]
-    EvidencePurged,
-    /// The check has no signed record to package or copy (yet).
-    #[error("the check has no evidence to give: {why}")]
-    NoEvidence {
-        /// Why not.
-        why: &'static str,
-    },
     /// The tenant already has `[limits] max_open_checks_per_tenant` checks waiting for a
     /// wallet.
     #[error(
@@ -122,9 +114,27 @@ pub enum CheckError {
     /// The same-device response code is wrong or was used already.
     #[error("the response code is not valid for this check, or was used already")]
     InvalidResponseCode,
-    /// Signing, key generation or QR rendering failed.
-    #[error("{0}")]
-    Internal(String),
+    /// The tenant's record or key is unusable.
+    #[error("the tenant is unusable")]
+    Tenant(#[source] TenantError),
+    /// The evidence key could not sign or be read.
+    #[error("the evidence key failed")]
+    Keys(#[source] KeyError),
+    /// The template a stored check names is not offered (any more).
+    #[error("the check's template is unavailable")]
+    Template(#[from] TemplateError),
+    /// The request's ECDH-ES key could not be generated.
+    #[error("the request's encryption key could not be generated")]
+    RequestKey(#[source] JoseError),
+    /// The request's ECDH-ES key could not be sealed for storage.
+    #[error("the request's encryption key could not be sealed")]
+    SealRequestKey(#[source] KeyStoreError),
+    /// The QR code could not be rendered.
+    #[error("the QR code could not be rendered")]
+    Qr(#[source] QrError),
+    /// A value to store could not be encoded.
+    #[error("a value could not be encoded")]
+    Encode(#[source] serde_json::Error),
     /// A stored value does not decode.
     #[error("stored {what} does not decode")]
     Corrupt {
@@ -143,7 +153,7 @@ impl From<TenantError> for CheckError {
                 "the tenant's verifier attestation is not usable: {reason}"
             )),
             TenantError::Store(e) => Self::Store(e),
-            other => Self::Internal(other.to_string()),
+            other => Self::Tenant(other),
         }
     }
 }
@@ -152,7 +162,7 @@ impl From<KeyError> for CheckError {
     fn from(error: KeyError) -> Self {
         match error {
             KeyError::Store(e) => Self::Store(e),
-            other => Self::Internal(other.to_string()),
+            other => Self::Keys(other),
         }
     }
 }

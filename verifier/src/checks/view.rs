@@ -14,8 +14,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::{CheckError, CheckState, OutcomeRecord, request_uri, wallet_url};
-use crate::service::Verifier;
+use idv_service_kit::db::WalTruncation;
+
+use super::{CheckError, CheckState, Checks, OutcomeRecord, request_uri, wallet_url};
 use crate::store::StoreError;
 use crate::store::checks::CheckRow;
 use crate::tenants::{Tenant, full_client_id};
@@ -103,6 +104,25 @@ pub struct CheckView {
     pub erased_at: Option<i64>,
 }
 
+/// The image format of a check's QR code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QrFormat {
+    /// `image/svg+xml`.
+    Svg,
+    /// `image/png`.
+    Png,
+}
+
+impl QrFormat {
+    /// The media type of the image.
+    pub const fn media_type(self) -> &'static str {
+        match self {
+            Self::Svg => "image/svg+xml",
+            Self::Png => "image/png",
+        }
+    }
+}
+
 impl std::fmt::Debug for CheckView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CheckView")
@@ -113,7 +133,7 @@ impl std::fmt::Debug for CheckView {
     }
 }
 
-impl Verifier {
+impl Checks {
     /// A tenant's check. For a finished same-device check the result is shown only once the
     /// response code has been redeemed: pass it as `response_code` (once).
     pub async fn check(
@@ -143,25 +163,22 @@ impl Verifier {
         )
     }
 
-    /// The QR code of a waiting check's wallet link, as SVG.
-    pub async fn check_qr_svg(
+    /// The QR code of a waiting check's wallet link, in `format`.
+    pub async fn check_qr(
         &self,
         tenant: &Tenant,
         check_id: &str,
-    ) -> Result<String, CheckError> {
-        let link = self.pending_wallet_url(tenant, check_id).await?;
-        idv_service_kit::qr::svg(&link, "Scan with your wallet to share your credential")
-            .map_err(|e| CheckError::Internal(e.to_string()))
-    }
-
-    /// The QR code of a waiting check's wallet link, as PNG.
-    pub async fn check_qr_png(
-        &self,
-        tenant: &Tenant,
-        check_id: &str,
+        format: QrFormat,
     ) -> Result<Vec<u8>, CheckError> {
         let link = self.pending_wallet_url(tenant, check_id).await?;
-        idv_service_kit::qr::png(&link, PNG_SCALE).map_err(|e| CheckError::Internal(e.to_string()))
+        match format {
+            QrFormat::Svg => {
+                idv_service_kit::qr::svg(&link, "Scan with your wallet to share your credential")
+                    .map(String::into_bytes)
+            }
+            QrFormat::Png => idv_service_kit::qr::png(&link, PNG_SCALE),
+        }
+        .map_err(CheckError::Qr)
     }
 
     /// Erases a tenant's check: its personal data, reference, request keys and pending events
@@ -194,6 +211,30 @@ impl Verifier {
             self.truncate_log().await;
         }
         Ok(found)
+    }
+
+    /// Truncates the database's write-ahead log after personal data was erased or purged
+    /// (see `idv_service_kit::db::Database::truncate_wal`). The erasure has committed either
+    /// way: a busy or failed truncation is logged, and the next sweep tries again.
+    pub(crate) async fn truncate_log(&self) -> Option<WalTruncation> {
+        match self.store.database().truncate_wal().await {
+            Ok(WalTruncation::Busy) => {
+                tracing::warn!(
+                    "the database's write-ahead log could not be truncated after an erasure (a \
+                     reader held an older snapshot): the next sweep tries again"
+                );
+                Some(WalTruncation::Busy)
+            }
+            Ok(done) => Some(done),
+            Err(error) => {
+                tracing::warn!(
+                    error.cause = %idv_service_kit::cli::report(&error),
+                    "truncating the database's write-ahead log after an erasure failed: the \
+                     next sweep tries again"
+                );
+                None
+            }
+        }
     }
 
     async fn pending_wallet_url(
@@ -266,12 +307,8 @@ fn view(
     released: bool,
 ) -> Result<CheckView, CheckError> {
     let state = parse_state(row)?;
-    let outcome: Option<OutcomeRecord> = row
-        .outcome
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(|_| CheckError::Corrupt { what: "outcome" })?;
+    let outcome =
+        OutcomeRecord::of_row(row).map_err(|_| CheckError::Corrupt { what: "outcome" })?;
     let claims: Option<Map<String, Value>> = row
         .claims
         .as_deref()
@@ -317,7 +354,7 @@ fn view(
         trust_list: shown.as_ref().and_then(|o| o.trust_list.clone()),
         status_checked_at: shown.as_ref().and_then(|o| o.status_checked_at),
         status_list_iat: shown.as_ref().and_then(|o| o.status_list_iat),
-        outcome: shown.as_ref().map(|o| o.outcome),
+        outcome: shown.as_ref().map(|o| o.state),
         claims: if withheld { None } else { claims },
         confirmation: if withheld {
             None

@@ -12,9 +12,8 @@ use idv_proto::trust::entry::SchemeCode;
 use serde_json::{Map, Value};
 
 use super::package::{KeptRecord, RetentionAdvice, record_sha256};
-use crate::checks::CheckError;
+use super::{Evidence, EvidenceError};
 use crate::dates::{long_claim_date, long_date, long_date_time};
-use crate::service::Verifier;
 use crate::tenants::Tenant;
 
 /// One row of a table of facts.
@@ -71,13 +70,13 @@ pub(crate) struct ClearCopy {
     pub(crate) record: Vec<Fact>,
 }
 
-impl Verifier {
+impl Evidence {
     /// The clear copy of a tenant's check (while its personal data is kept).
-    pub(crate) async fn clear_copy(
+    pub(crate) async fn clear_copy_facts(
         &self,
         tenant: &Tenant,
         check_id: &str,
-    ) -> Result<ClearCopy, CheckError> {
+    ) -> Result<ClearCopy, EvidenceError> {
         let kept = self.kept_record(tenant, check_id).await?;
         let template = self.template_of_view(&kept.view)?;
         Ok(clear_copy_of(&kept, template))

@@ -9,8 +9,9 @@ use idv_proto::trust::entry::SchemeCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::checks::{CheckError, CheckState, CheckView};
-use crate::service::Verifier;
+use super::Evidence;
+use super::EvidenceError;
+use crate::checks::{CheckState, CheckView};
 use crate::tenants::Tenant;
 
 /// `format` of an evidence package.
@@ -152,13 +153,13 @@ pub(crate) struct KeptRecord {
     pub(crate) issuer: String,
 }
 
-impl Verifier {
+impl Evidence {
     /// The evidence package of a tenant's check, while the check's personal data is kept.
     pub async fn evidence_package(
         &self,
         tenant: &Tenant,
         check_id: &str,
-    ) -> Result<EvidencePackage, CheckError> {
+    ) -> Result<EvidencePackage, EvidenceError> {
         let kept = self.kept_record(tenant, check_id).await?;
         let template = self.template_of_view(&kept.view)?;
         tracing::info!(tenant.id = %tenant.tenant_id, check.id = %check_id, "evidence package made");
@@ -174,7 +175,7 @@ impl Verifier {
                 issuer: kept.issuer,
                 keys: vec![kept.key],
             },
-            keys_url: format!("{}{EVIDENCE_KEYS_PATH}", self.settings.public_url),
+            keys_url: format!("{}{EVIDENCE_KEYS_PATH}", self.public_url),
             retention: RetentionAdvice::for_template(template),
             packaged_at: self.clock.now(),
         })
@@ -187,17 +188,17 @@ impl Verifier {
         &self,
         tenant: &Tenant,
         check_id: &str,
-    ) -> Result<KeptRecord, CheckError> {
-        let view = self.check(tenant, check_id, None).await?;
+    ) -> Result<KeptRecord, EvidenceError> {
+        let view = self.checks.check(tenant, check_id, None).await?;
         let Some(jwt) = view.evidence.clone() else {
             return Err(if view.purged_at.is_some() {
-                CheckError::EvidencePurged
+                EvidenceError::Purged
             } else if view.response_code_required {
-                CheckError::NoEvidence {
+                EvidenceError::NoEvidence {
                     why: "its result is released only with its same-device response code",
                 }
             } else {
-                CheckError::NoEvidence {
+                EvidenceError::NoEvidence {
                     why: match view.state {
                         CheckState::Created => "it is still waiting for a wallet",
                         CheckState::Expired => "it expired before a wallet answered",
@@ -207,9 +208,9 @@ impl Verifier {
                 }
             });
         };
-        let keys = self.evidence_keys().await?;
+        let keys = self.keys.evidence_keys().await?;
         let (record, key) = verify_check_record_with_keys(&jwt, &keys)
-            .map_err(|_| CheckError::Corrupt { what: "evidence" })?;
+            .map_err(|_| EvidenceError::Corrupt { what: "evidence" })?;
         let key = key.clone();
         Ok(KeptRecord {
             view,
@@ -221,9 +222,9 @@ impl Verifier {
     }
 
     /// The template (at its version) a viewed check ran.
-    pub(crate) fn template_of_view(&self, view: &CheckView) -> Result<&Template, CheckError> {
+    pub(crate) fn template_of_view(&self, view: &CheckView) -> Result<&Template, EvidenceError> {
         self.templates
             .get_version(&view.template.id, view.template.version)
-            .map_err(|e| CheckError::Internal(e.to_string()))
+            .map_err(EvidenceError::Template)
     }
 }

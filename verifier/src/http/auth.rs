@@ -15,7 +15,7 @@ impl BearerAuth for AppState {
     type Principal = Tenant;
 
     async fn authenticate(&self, token: &Secret) -> Result<Tenant, ApiError> {
-        Ok(self.verifier.authenticate(token).await?)
+        Ok(self.verifier.tenants().authenticate(token).await?)
     }
 }
 

@@ -11,9 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authenticated;
 use super::{AppState, openapi};
-use crate::checks::{CheckRequest, CheckView, ConfirmationRequest, CreatedCheck};
-use crate::evidence::RenderedCopy;
+use crate::checks::{CheckRequest, CheckView, ConfirmationRequest, CreatedCheck, QrFormat};
+use crate::evidence::CopyFormat;
 use crate::evidence::package::EvidencePackage;
+use crate::tenants::Tenant;
 
 /// `GET /v1/checks/{id}` query.
 #[derive(Deserialize, IntoParams)]
@@ -97,7 +98,11 @@ pub(super) async fn create_check(
     Authenticated(tenant): Authenticated,
     Json(request): Json<CheckRequest>,
 ) -> Result<Response, ApiError> {
-    let created = state.verifier.create_check(&tenant, request).await?;
+    let created = state
+        .verifier
+        .checks()
+        .create_check(&tenant, request)
+        .await?;
     let location = format!("/v1/checks/{}", created.id);
     Ok((
         StatusCode::CREATED,
@@ -143,6 +148,7 @@ pub(super) async fn get_check(
 ) -> Result<Response, ApiError> {
     let view: CheckView = state
         .verifier
+        .checks()
         .check(&tenant, &check_id, query.response_code.as_ref())
         .await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(view)).into_response())
@@ -172,7 +178,11 @@ pub(super) async fn delete_check(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.verifier.erase_check(&tenant, &check_id).await?;
+    state
+        .verifier
+        .checks()
+        .erase_check(&tenant, &check_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -222,6 +232,7 @@ pub(super) async fn confirm_check(
 ) -> Result<Response, ApiError> {
     let view = state
         .verifier
+        .checks()
         .confirm_check(&tenant, &check_id, request)
         .await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(view)).into_response())
@@ -258,7 +269,11 @@ pub(super) async fn get_evidence_package(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let package: EvidencePackage = state.verifier.evidence_package(&tenant, &check_id).await?;
+    let package: EvidencePackage = state
+        .verifier
+        .evidence()
+        .evidence_package(&tenant, &check_id)
+        .await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(package)).into_response())
 }
 
@@ -285,12 +300,7 @@ pub(super) async fn get_clear_copy(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let copy = state.verifier.clear_copy_html(&tenant, &check_id).await?;
-    Ok(document(
-        copy,
-        "text/html; charset=utf-8",
-        &format!("clear-copy-{check_id}.html"),
-    ))
+    clear_copy(&state, &tenant, &check_id, CopyFormat::Html).await
 }
 
 /// `GET /v1/checks/{check_id}/clear-copy.pdf`: the clear copy as PDF.
@@ -321,19 +331,29 @@ pub(super) async fn get_clear_copy_pdf(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let copy = state.verifier.clear_copy_pdf(&tenant, &check_id).await?;
-    Ok(document(
-        copy,
-        "application/pdf",
-        &format!("clear-copy-{check_id}.pdf"),
-    ))
+    clear_copy(&state, &tenant, &check_id, CopyFormat::Pdf).await
 }
 
-/// A document the tenant saves: never cached on the way, offered under `filename`.
-fn document(copy: RenderedCopy, content_type: &'static str, filename: &str) -> Response {
+/// The clear copy of a tenant's check in `format`: a document the tenant saves, never cached
+/// on the way, offered under `clear-copy-{check_id}.{extension}`.
+async fn clear_copy(
+    state: &AppState,
+    tenant: &Tenant,
+    check_id: &str,
+    format: CopyFormat,
+) -> Result<Response, ApiError> {
+    let copy = state
+        .verifier
+        .evidence()
+        .clear_copy(tenant, check_id, format)
+        .await?;
+    let filename = format!("clear-copy-{check_id}.{}", format.extension());
     let mut response = (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.media_type()),
+            ),
             (header::CACHE_CONTROL, NO_STORE),
             (
                 header::REFERRER_POLICY,
@@ -358,7 +378,7 @@ fn document(copy: RenderedCopy, content_type: &'static str, filename: &str) -> R
     {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
-    response
+    Ok(response)
 }
 
 /// `GET /v1/checks/{check_id}/qr.svg`.
@@ -383,18 +403,7 @@ pub(super) async fn get_check_qr_svg(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let svg = state.verifier.check_qr_svg(&tenant, &check_id).await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("image/svg+xml"),
-            ),
-            (header::CACHE_CONTROL, NO_STORE),
-        ],
-        svg,
-    )
-        .into_response())
+    check_qr(&state, &tenant, &check_id, QrFormat::Svg).await
 }
 
 /// `GET /v1/checks/{check_id}/qr.png`.
@@ -419,13 +428,30 @@ pub(super) async fn get_check_qr_png(
     Authenticated(tenant): Authenticated,
     Path(check_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let png = state.verifier.check_qr_png(&tenant, &check_id).await?;
+    check_qr(&state, &tenant, &check_id, QrFormat::Png).await
+}
+
+/// A waiting check's QR code in `format`, never cached.
+async fn check_qr(
+    state: &AppState,
+    tenant: &Tenant,
+    check_id: &str,
+    format: QrFormat,
+) -> Result<Response, ApiError> {
+    let image = state
+        .verifier
+        .checks()
+        .check_qr(tenant, check_id, format)
+        .await?;
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.media_type()),
+            ),
             (header::CACHE_CONTROL, NO_STORE),
         ],
-        png,
+        image,
     )
         .into_response())
 }

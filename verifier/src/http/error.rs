@@ -20,11 +20,12 @@ use super::limits::throttled_page;
 use super::oidc::{csp_nonce, html};
 use super::pages::message_page;
 use crate::checks::CheckError;
-use crate::evidence::keys::KeyError;
+use crate::evidence::EvidenceError;
+use crate::exchange::ExchangeError;
+use crate::keys::KeyError;
 use crate::oidc::OidcError;
 use crate::service::Verifier;
 use crate::tenants::TenantError;
-use crate::wallet::WalletError;
 
 impl From<CheckError> for ApiError {
     fn from(error: CheckError) -> Self {
@@ -48,16 +49,34 @@ impl From<CheckError> for ApiError {
             CheckError::NotAttested(_)
             | CheckError::NotPending { .. }
             | CheckError::NotAwaitingConfirmation { .. }
-            | CheckError::ConfirmationDataPurged
-            | CheckError::EvidencePurged
-            | CheckError::NoEvidence { .. } => ApiError::conflict(error.to_string()),
+            | CheckError::ConfirmationDataPurged => ApiError::conflict(error.to_string()),
             CheckError::TooManyOpenChecks {
                 retry_after_secs, ..
             } => temporarily_unavailable(error.to_string(), *retry_after_secs),
             CheckError::InvalidResponseCode => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", error.to_string())
             }
-            CheckError::Internal(_) | CheckError::Corrupt { .. } | CheckError::Store(_) => {
+            CheckError::Tenant(_)
+            | CheckError::Keys(_)
+            | CheckError::Template(_)
+            | CheckError::RequestKey(_)
+            | CheckError::SealRequestKey(_)
+            | CheckError::Qr(_)
+            | CheckError::Encode(_)
+            | CheckError::Corrupt { .. }
+            | CheckError::Store(_) => ApiError::internal_error(&error),
+        }
+    }
+}
+
+impl From<EvidenceError> for ApiError {
+    fn from(error: EvidenceError) -> Self {
+        match error {
+            EvidenceError::Check(error) => error.into(),
+            EvidenceError::Purged | EvidenceError::NoEvidence { .. } => {
+                ApiError::conflict(error.to_string())
+            }
+            EvidenceError::Keys(_) | EvidenceError::Corrupt { .. } | EvidenceError::Template(_) => {
                 ApiError::internal_error(&error)
             }
         }
@@ -93,7 +112,7 @@ pub(super) enum WalletEndpoint {
     Response,
 }
 
-pub(super) fn wallet_error(error: WalletError, endpoint: WalletEndpoint) -> ApiError {
+pub(super) fn wallet_error(error: ExchangeError, endpoint: WalletEndpoint) -> ApiError {
     let error_code = match endpoint {
         WalletEndpoint::Request => "invalid_request_uri",
         WalletEndpoint::Response => "invalid_request",
@@ -104,7 +123,7 @@ pub(super) fn wallet_error(error: WalletError, endpoint: WalletEndpoint) -> ApiE
             error_code,
             format!("{code}: {error}"),
         ),
-        (WalletError::Unavailable(_), None) => ApiError::new(
+        (ExchangeError::Unavailable(_), None) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "temporarily_unavailable",
             error.to_string(),
@@ -144,8 +163,12 @@ impl From<OidcError> for ApiError {
                 retry_after_secs, ..
             } => temporarily_unavailable(error.to_string(), *retry_after_secs),
             OidcError::Tenant(_)
+            | OidcError::Check(_)
+            | OidcError::Template(_)
+            | OidcError::Signing(_)
+            | OidcError::Encode(_)
+            | OidcError::Qr(_)
             | OidcError::Corrupt { .. }
-            | OidcError::Internal(_)
             | OidcError::Store(_) => ApiError::internal_error(&error),
         }
     }
@@ -229,20 +252,27 @@ pub(super) fn page_error(verifier: &Verifier, error: OidcError) -> Response {
             );
             return response;
         }
-        _ => {
-            tracing::error!(
-                error.cause = %idv_service_kit::cli::report(&error),
-                "OpenID Provider page failed"
-            );
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The sign-in could not continue because of a problem on our side. Go back to \
-                 the service you came from and try again."
-                    .to_owned(),
-            )
-        }
+        _ => return server_error_page(verifier, &error),
     };
     let nonce = csp_nonce(verifier);
     html(status, message_page(heading, &message, &nonce), &nonce)
+}
+
+/// The page of a failure on our side of the sign-in; `error` is logged here, once.
+pub(super) fn server_error_page(
+    verifier: &Verifier,
+    error: &(dyn std::error::Error + 'static),
+) -> Response {
+    tracing::error!(
+        error.cause = %idv_service_kit::cli::report(error),
+        "OpenID Provider page failed"
+    );
+    let nonce = csp_nonce(verifier);
+    let page = message_page(
+        "Something went wrong",
+        "The sign-in could not continue because of a problem on our side. Go back to the \
+         service you came from and try again.",
+        &nonce,
+    );
+    html(StatusCode::INTERNAL_SERVER_ERROR, page, &nonce)
 }

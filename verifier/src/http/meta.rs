@@ -33,7 +33,7 @@ static OPENAPI: LazyLock<OpenApi> = LazyLock::new(super::openapi::document);
     ),
 )]
 pub(super) async fn get_jwks(State(state): State<AppState>) -> Result<Json<JwkSet>, ApiError> {
-    Ok(Json(state.verifier.jwks().await?))
+    Ok(Json(state.verifier.keys().jwks().await?))
 }
 
 /// `GET /.well-known/evidence-keys.json`: every key that ever signed check records, with its
@@ -59,7 +59,7 @@ pub(super) async fn get_jwks(State(state): State<AppState>) -> Result<Json<JwkSe
 pub(super) async fn get_evidence_keys(
     State(state): State<AppState>,
 ) -> Result<Json<EvidenceKeys>, ApiError> {
-    Ok(Json(state.verifier.evidence_keys().await?))
+    Ok(Json(state.verifier.keys().evidence_keys().await?))
 }
 
 /// `GET /.well-known/openid-configuration`.
@@ -81,7 +81,7 @@ pub(super) async fn get_evidence_keys(
 pub(super) async fn get_openid_configuration(
     State(state): State<AppState>,
 ) -> Json<serde_json::Value> {
-    Json(state.verifier.openid_configuration())
+    Json(state.verifier.oidc().openid_configuration())
 }
 
 /// `GET /openapi.json`.

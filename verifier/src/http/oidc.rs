@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 use idv_service_kit::http::{BearerToken, Json, Path, body_rejection};
 use idv_service_kit::{ApiError, Secret};
 
-use super::error::{page_error, token_error};
+use super::error::{page_error, server_error_page, token_error};
 use super::limits::throttled_page;
 use super::pages::{handoff_page, message_page};
 use super::{AppState, openapi};
 use crate::oidc::authorize::Authorization;
-use crate::oidc::handoff::{Handoff, HandoffStatus};
+use crate::oidc::handoff::{Handoff, HandoffStatus, HandoffVisit};
 use crate::oidc::token::TokenResponse;
 use crate::oidc::{OidcError, SESSION_COOKIE, handoff_path, handoff_url};
 
@@ -56,7 +56,7 @@ pub(super) async fn authorize(
     if let Some(throttled) = throttle_client(&state, text) {
         return throttled;
     }
-    let result = state.verifier.authorize(text).await;
+    let result = state.verifier.oidc().authorize(text).await;
     authorization_response(&state, result)
 }
 
@@ -91,7 +91,7 @@ pub(super) async fn authorize_form(
     if let Some(throttled) = throttle_client(&state, text) {
         return throttled;
     }
-    let result = state.verifier.authorize(text).await;
+    let result = state.verifier.oidc().authorize(text).await;
     authorization_response(&state, result)
 }
 
@@ -140,10 +140,7 @@ fn authorization_response(state: &AppState, result: Result<Authorization, OidcEr
                     response.headers_mut().insert(header::SET_COOKIE, value);
                     response
                 }
-                Err(_) => page_error(
-                    &state.verifier,
-                    OidcError::Internal("the session cookie is not a header value".into()),
-                ),
+                Err(error) => server_error_page(&state.verifier, &error),
             }
         }
         Ok(Authorization::Refused(redirect)) => see_other(redirect.location()),
@@ -199,11 +196,7 @@ pub(super) async fn get_handoff_page(
     Path(session_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let result = state
-        .verifier
-        .handoff(&session_id, session_cookie(&headers).as_ref())
-        .await;
-    handoff_response(&state, result)
+    visit_handoff(&state, &session_id, &headers, HandoffVisit::Load).await
 }
 
 /// `GET /oidc/handoff/{session_id}/cancel`.
@@ -240,14 +233,22 @@ pub(super) async fn cancel_handoff(
     Path(session_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let result = state
-        .verifier
-        .cancel_handoff(&session_id, session_cookie(&headers).as_ref())
-        .await;
-    handoff_response(&state, result)
+    visit_handoff(&state, &session_id, &headers, HandoffVisit::Cancel).await
 }
 
-fn handoff_response(state: &AppState, result: Result<Handoff, OidcError>) -> Response {
+/// The hand-off page's answer to `visit` by the browser `headers` come from.
+async fn visit_handoff(
+    state: &AppState,
+    session_id: &str,
+    headers: &HeaderMap,
+    visit: HandoffVisit,
+) -> Response {
+    let cookie = session_cookie(headers);
+    let result = state
+        .verifier
+        .oidc()
+        .handoff(session_id, cookie.as_ref(), visit)
+        .await;
     match result {
         Ok(Handoff::Page(page)) => {
             let nonce = csp_nonce(&state.verifier);
@@ -304,6 +305,7 @@ pub(super) async fn get_handoff_status(
 ) -> Result<Response, ApiError> {
     let status = state
         .verifier
+        .oidc()
         .handoff_status(&session_id, session_cookie(&headers).as_ref())
         .await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(status)).into_response())
@@ -364,7 +366,12 @@ pub(super) async fn exchange_token(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
-    match state.verifier.exchange_token(authorization, text).await {
+    match state
+        .verifier
+        .oidc()
+        .exchange_token(authorization, text)
+        .await
+    {
         Ok(tokens) => (
             [
                 (header::CACHE_CONTROL, NO_STORE),
@@ -405,7 +412,7 @@ pub(super) async fn get_userinfo(
     State(state): State<AppState>,
     BearerToken(token): BearerToken,
 ) -> Result<Response, ApiError> {
-    let claims = state.verifier.userinfo(&token).await?;
+    let claims = state.verifier.oidc().userinfo(&token).await?;
     Ok(([(header::CACHE_CONTROL, NO_STORE)], Json(claims)).into_response())
 }
 

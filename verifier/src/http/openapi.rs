@@ -81,7 +81,7 @@ use super::{checks, meta, oidc, operations, wallet};
         operations::get_metrics,
     ),
     components(
-        schemas(crate::webhooks::Event),
+        schemas(crate::checks::events::Event),
         responses(
             TooManyRequests,
             TooManySignIns,
@@ -220,7 +220,7 @@ impl Modify for Webhooks {
                 "requestBody": {
                     "required": true,
                     "content": {"application/json": {"schema": {
-                        "$ref": format!("#/components/schemas/{}", crate::webhooks::Event::name())
+                        "$ref": format!("#/components/schemas/{}", crate::checks::events::Event::name())
                     }}}
                 },
                 "responses": {"2XX": {"description": "Acknowledged; anything else is retried"}}

@@ -25,7 +25,7 @@ use super::{AppState, openapi};
     ),
 )]
 pub(super) async fn get_readiness(State(state): State<AppState>) -> Readiness {
-    state.verifier.readiness().await
+    state.verifier.operations().readiness().await
 }
 
 /// `GET /metrics`: the Prometheus text exposition, with the trust list and webhook outbox
@@ -57,6 +57,6 @@ pub(super) async fn get_metrics(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     state.metrics.authorize(&headers)?;
-    state.verifier.record_gauges().await;
+    state.verifier.operations().record_gauges().await;
     Ok(state.metrics.render())
 }

@@ -10,7 +10,7 @@ use idv_service_kit::http::{Form, Json, Path};
 
 use super::error::{WalletEndpoint, wallet_error};
 use super::{AppState, openapi};
-use crate::wallet::ResponseForm;
+use crate::exchange::ResponseForm;
 
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 
@@ -90,6 +90,7 @@ async fn request_object(
 ) -> Result<Response, ApiError> {
     let jwt = state
         .verifier
+        .exchange()
         .request_object(request_id, wallet_nonce)
         .await
         .map_err(|e| wallet_error(e, WalletEndpoint::Request))?;
@@ -151,6 +152,7 @@ pub(super) async fn post_response(
 ) -> Result<Response, ApiError> {
     let reply: ResponseUriReply = state
         .verifier
+        .exchange()
         .receive_response(&request_id, form)
         .await
         .map_err(|e| wallet_error(e, WalletEndpoint::Response))?;

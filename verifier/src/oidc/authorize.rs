@@ -19,10 +19,10 @@
 
 use idv_service_kit::Secret;
 
+use super::OpenIdProvider;
 use super::params::Params;
 use super::{OidcError, hash_secret};
-use crate::service::Verifier;
-use crate::store::oidc::NewOidcSession;
+use crate::store::oidc::OidcSessionRow;
 
 /// Random bytes of a session id (the hand-off page's URL).
 const SESSION_ID_BYTES: usize = 24;
@@ -67,7 +67,7 @@ pub enum Authorization {
     Refused(ClientRedirect),
 }
 
-impl Verifier {
+impl OpenIdProvider {
     /// Handles an authorization request given as form-encoded text (the query string of a
     /// `GET`, or the body of a `POST`).
     pub async fn authorize(&self, parameters: &str) -> Result<Authorization, OidcError> {
@@ -186,7 +186,7 @@ impl Verifier {
         let session_id = idv_jose::random::token(random, SESSION_ID_BYTES);
         let browser_secret = idv_jose::random::token(random, BROWSER_SECRET_BYTES);
         let lifetime = self.settings.request_lifetime_secs;
-        let session = NewOidcSession {
+        let session = OidcSessionRow {
             session_id: session_id.clone(),
             browser_hash: hash_secret(&browser_secret),
             client_id: client.client_id.clone(),
@@ -197,8 +197,10 @@ impl Verifier {
             state: state.map(str::to_owned),
             nonce: nonce.map(str::to_owned),
             code_challenge,
+            status: "pending".to_owned(),
             created_at: now,
             expires_at: now + lifetime,
+            ..OidcSessionRow::default()
         };
         self.store.insert_oidc_session(&session).await?;
         tracing::info!(oidc.client_id = %client.client_id, "authorization session started");

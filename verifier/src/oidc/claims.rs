@@ -5,9 +5,9 @@
 use serde_json::{Map, Value};
 
 use super::OidcError;
+use super::OpenIdProvider;
 use super::handoff::signs_in;
 use crate::checks::released_view;
-use crate::service::Verifier;
 use crate::store::oidc::OidcSessionRow;
 
 /// The object carrying the check's outcome.
@@ -64,7 +64,7 @@ impl std::fmt::Debug for SignInClaims {
     }
 }
 
-impl Verifier {
+impl OpenIdProvider {
     /// The claims of a session's check, as stored now.
     pub(crate) async fn sign_in_claims(
         &self,
@@ -81,13 +81,12 @@ impl Verifier {
             .load_check(&session.tenant_id, check_id)
             .await?
             .ok_or(corrupt)?;
-        let view = released_view(&check, &self.settings.public_url)
-            .map_err(|e| OidcError::Internal(e.to_string()))?;
+        let view = released_view(&check, &self.settings.public_url)?;
         let signs_in = view.outcome.is_some_and(signs_in);
         let Value::Object(mut dvs_check) =
-            serde_json::to_value(&view).map_err(|e| OidcError::Internal(e.to_string()))?
+            serde_json::to_value(&view).map_err(OidcError::Encode)?
         else {
-            return Err(OidcError::Internal("a check view is an object".into()));
+            return Err(OidcError::Corrupt { what: "check" });
         };
         let disclosed = dvs_check.remove("claims");
         dvs_check.retain(|name, _| !NOT_IN_DVS_CHECK.contains(&name.as_str()));

@@ -9,8 +9,8 @@ use idv_jose::digest::constant_time_eq;
 use idv_service_kit::Secret;
 use serde::Serialize;
 
+use super::OpenIdProvider;
 use super::{OidcError, hash_secret};
-use crate::service::Verifier;
 use crate::store::oidc::OidcClientRow;
 use crate::tenants::TenantError;
 
@@ -71,7 +71,7 @@ impl fmt::Debug for CreatedOidcClient {
     }
 }
 
-impl Verifier {
+impl OpenIdProvider {
     /// Registers a client for a tenant.
     pub async fn add_oidc_client(
         &self,
@@ -237,7 +237,7 @@ fn distinct(values: Vec<String>) -> Vec<String> {
 }
 
 fn to_json(values: &[String]) -> Result<String, OidcError> {
-    serde_json::to_string(values).map_err(|e| OidcError::Internal(e.to_string()))
+    serde_json::to_string(values).map_err(OidcError::Encode)
 }
 
 fn client(row: &OidcClientRow) -> Result<OidcClient, OidcError> {

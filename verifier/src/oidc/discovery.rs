@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use idv_proto::claims_path::PathElement;
 use serde_json::{Value, json};
 
+use super::OpenIdProvider;
 use super::claims::DVS_CHECK_CLAIM;
 use super::{AUTHORIZE_PATH, JWKS_PATH, TOKEN_PATH, USERINFO_PATH};
-use crate::service::Verifier;
 
-impl Verifier {
+impl OpenIdProvider {
     /// The provider metadata.
     pub fn openid_configuration(&self) -> Value {
         let issuer = &self.settings.public_url;

@@ -1,6 +1,11 @@
 //! [`OidcError`]: what the OpenID Provider use cases refuse or fail with. Mapped to HTML pages,
 //! OAuth error bodies and statuses in one place, `crate::http::error`.
 
+use idv_checks::templates::TemplateError;
+use idv_jose::JoseError;
+use idv_service_kit::qr::QrError;
+
+use crate::checks::CheckError;
 use crate::store::StoreError;
 use crate::tenants::TenantError;
 
@@ -69,10 +74,31 @@ pub enum OidcError {
         /// Which value.
         what: &'static str,
     },
-    /// Signing, encoding or rendering failed.
-    #[error("{0}")]
-    Internal(String),
+    /// The session's check could not be read or ended.
+    #[error("the sign-in's check failed")]
+    Check(#[source] CheckError),
+    /// The template the session's check names is not offered (any more).
+    #[error("the check's template is unavailable")]
+    Template(#[from] TemplateError),
+    /// The ID token could not be signed.
+    #[error("the ID token could not be signed")]
+    Signing(#[source] JoseError),
+    /// A value could not be encoded.
+    #[error("a value could not be encoded")]
+    Encode(#[source] serde_json::Error),
+    /// The hand-off page's QR code could not be rendered.
+    #[error("the QR code could not be rendered")]
+    Qr(#[source] QrError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<CheckError> for OidcError {
+    fn from(error: CheckError) -> Self {
+        match error {
+            CheckError::Store(e) => Self::Store(e),
+            other => Self::Check(other),
+        }
+    }
 }

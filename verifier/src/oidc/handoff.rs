@@ -20,9 +20,9 @@ use serde::Serialize;
 use super::authorize::ClientRedirect;
 use idv_jose::digest::constant_time_eq;
 
+use super::OpenIdProvider;
 use super::{CODE_LIFETIME_SECS, OidcError, handoff_url, hash_secret};
 use crate::checks::{CheckError, CheckRequest, CheckState, OutcomeRecord, request_uri, wallet_url};
-use crate::service::Verifier;
 use crate::store::checks::CheckRow;
 use crate::store::oidc::OidcSessionRow;
 use crate::tenants::{Tenant, full_client_id};
@@ -95,6 +95,15 @@ pub enum Handoff {
     },
 }
 
+/// What the browser does on the hand-off page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandoffVisit {
+    /// Loads it (the first load creates the session's check).
+    Load,
+    /// The person cancels: the check is erased and the client told `access_denied`.
+    Cancel,
+}
+
 /// `GET /oidc/handoff/{session_id}/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct HandoffStatus {
@@ -127,18 +136,33 @@ pub const fn signs_in(outcome: OutcomeState) -> bool {
     }
 }
 
-impl Verifier {
-    /// A visit to the hand-off page. The first visit creates the session's check.
+impl OpenIdProvider {
+    /// A visit to the hand-off page by the browser holding `browser_secret`. Once the session
+    /// has ended, whatever the visit, the page says so.
     pub async fn handoff(
         &self,
         session_id: &str,
         browser_secret: Option<&Secret>,
+        visit: HandoffVisit,
     ) -> Result<Handoff, OidcError> {
         let (session, client_name) = match self.pending_session(session_id, browser_secret).await? {
             Ok(pending) => pending,
             Err(finished) => return Ok(finished),
         };
         let now = self.clock.now();
+        match visit {
+            HandoffVisit::Load => self.load(session, client_name, now).await,
+            HandoffVisit::Cancel => self.cancel(session, client_name, now).await,
+        }
+    }
+
+    /// A load of the page of a pending session. The first load creates the session's check.
+    async fn load(
+        &self,
+        session: OidcSessionRow,
+        client_name: String,
+        now: i64,
+    ) -> Result<Handoff, OidcError> {
         let check_id = match &session.check_id {
             Some(check_id) => check_id.clone(),
             None if now >= session.expires_at => {
@@ -159,18 +183,14 @@ impl Verifier {
         let check = self.session_check(&session.tenant_id, &check_id).await?;
         match outcome(&check, now)? {
             Outcome::Pending => {
-                let tenant = self.tenant_row(&session.tenant_id).await?;
+                let tenant = self.tenants.tenant_row(&session.tenant_id).await?;
                 let wallet_url = wallet_url(
                     &full_client_id(&tenant.client_id),
                     &request_uri(&self.settings.public_url, &check.request_id),
                 );
-                let qr_svg = idv_service_kit::qr::svg(&wallet_url, QR_TITLE)
-                    .map_err(|e| OidcError::Internal(e.to_string()))?;
-                let check_title = self
-                    .template_of(&check)
-                    .map_err(|e| OidcError::Internal(e.to_string()))?
-                    .title()
-                    .to_owned();
+                let qr_svg =
+                    idv_service_kit::qr::svg(&wallet_url, QR_TITLE).map_err(OidcError::Qr)?;
+                let check_title = self.checks.template_of(&check)?.title().to_owned();
                 Ok(Handoff::Page(HandoffPage {
                     session_id: session.session_id,
                     client_name,
@@ -185,9 +205,7 @@ impl Verifier {
             Outcome::Denied(why) => {
                 if check.state == CheckState::Created.as_str() {
                     // Expired but not swept yet: end the check as the sweeper would.
-                    self.expire(&check, now)
-                        .await
-                        .map_err(|e| OidcError::Internal(e.to_string()))?;
+                    self.checks.expire(&check, now).await?;
                 }
                 self.end_session(&session, client_name, "access_denied", &why, now)
                     .await
@@ -209,7 +227,7 @@ impl Verifier {
             .ok_or(OidcError::Corrupt {
                 what: "session scope",
             })?;
-        let row = self.tenant_row(&session.tenant_id).await?;
+        let row = self.tenants.tenant_row(&session.tenant_id).await?;
         let tenant = Tenant {
             tenant_id: row.tenant_id.clone(),
             client_id: row.client_id.clone(),
@@ -217,13 +235,14 @@ impl Verifier {
         let handoff = handoff_url(&self.settings.public_url, &session.session_id);
         // A wallet on this device returns the person to the hand-off page, unless the tenant's
         // attestation restricts redirect URIs (the page then keeps polling on its own).
-        let wallet_return = match self.signing_material(&tenant.tenant_id).await {
+        let wallet_return = match self.tenants.signing_material(&tenant.tenant_id).await {
             Ok(material) if material.attestation.check_redirect_uri(&handoff).is_ok() => {
                 Some(handoff)
             }
             _ => None,
         };
         let created = self
+            .checks
             .create_check(
                 &tenant,
                 CheckRequest {
@@ -263,7 +282,7 @@ impl Verifier {
             return Ok(Ok(check.id));
         }
         // A concurrent load of the page attached its check first: this one goes.
-        self.erase(&tenant.tenant_id, &check.id, now).await?;
+        self.checks.erase(&tenant.tenant_id, &check.id, now).await?;
         let reloaded = self
             .store
             .load_oidc_session(&session.session_id)
@@ -299,17 +318,14 @@ impl Verifier {
         })
     }
 
-    /// The person cancels: the check is erased and the client told `access_denied`.
-    pub async fn cancel_handoff(
+    /// The person cancels a pending session: the check is erased and the client told
+    /// `access_denied`.
+    async fn cancel(
         &self,
-        session_id: &str,
-        browser_secret: Option<&Secret>,
+        session: OidcSessionRow,
+        client_name: String,
+        now: i64,
     ) -> Result<Handoff, OidcError> {
-        let (session, client_name) = match self.pending_session(session_id, browser_secret).await? {
-            Ok(pending) => pending,
-            Err(finished) => return Ok(finished),
-        };
-        let now = self.clock.now();
         let handoff = self
             .end_session(
                 &session,
@@ -321,7 +337,7 @@ impl Verifier {
             .await?;
         // Nothing the wallet sends now can be used: the check goes too.
         if let Some(check_id) = &session.check_id {
-            self.erase(&session.tenant_id, check_id, now).await?;
+            self.checks.erase(&session.tenant_id, check_id, now).await?;
         }
         Ok(handoff)
     }
@@ -451,14 +467,10 @@ fn outcome(check: &CheckRow, now: i64) -> Result<Outcome, OidcError> {
             Outcome::Denied(ReasonCode::RequestExpired.as_str().to_owned())
         }
         CheckState::Completed | CheckState::Failed => {
-            let record: OutcomeRecord = check
-                .outcome
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
+            let record = OutcomeRecord::of_row(check)
                 .map_err(|_| OidcError::Corrupt { what: "outcome" })?
                 .ok_or(OidcError::Corrupt { what: "outcome" })?;
-            if signs_in(record.outcome) {
+            if signs_in(record.state) {
                 Outcome::SignedIn
             } else {
                 Outcome::Denied(reason_codes(&record))
@@ -477,7 +489,7 @@ fn reason_codes(record: &OutcomeRecord) -> String {
         }
     }
     if codes.is_empty() {
-        record.outcome.as_str().to_owned()
+        record.state.as_str().to_owned()
     } else {
         codes.join(" ")
     }
@@ -499,7 +511,11 @@ mod tests {
 
     #[test]
     fn a_denial_names_the_distinct_reason_codes_only() {
-        let mut record = OutcomeRecord::rejected(ReasonCode::ProviderSuspended, 1);
+        let template = idv_checks::templates::TemplateRef {
+            id: "right_to_work".into(),
+            version: 1,
+        };
+        let mut record = OutcomeRecord::rejected(template, ReasonCode::ProviderSuspended, 1);
         record
             .reasons
             .push(Reason::from(ReasonCode::CredentialRevoked));

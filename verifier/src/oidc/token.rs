@@ -20,9 +20,9 @@ use idv_service_kit::Secret;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::OpenIdProvider;
 use super::params::Params;
 use super::{ACCESS_TOKEN_LIFETIME_SECS, ID_TOKEN_LIFETIME_SECS, OidcError, hash_secret};
-use crate::service::Verifier;
 
 /// Random bytes of an access token (256 bits).
 const ACCESS_TOKEN_BYTES: usize = 32;
@@ -54,7 +54,7 @@ impl std::fmt::Debug for TokenResponse {
     }
 }
 
-impl Verifier {
+impl OpenIdProvider {
     /// A token request: the `Authorization` header (if any) and the form body.
     pub async fn exchange_token(
         &self,
@@ -149,9 +149,9 @@ impl Verifier {
         }
         claims.insert("at_hash".into(), at_hash(&access_token).into());
         claims.extend(sign_in.claims);
-        let header = Header::es256(ID_TOKEN_TYP).with("kid", self.id_token_key.kid());
-        let id_token = jws::sign_claims(&header, &Value::Object(claims), &self.id_token_key)
-            .map_err(|e| OidcError::Internal(e.to_string()))?;
+        let header = Header::es256(ID_TOKEN_TYP).with("kid", self.keys.id_token_key().kid());
+        let id_token = jws::sign_claims(&header, &Value::Object(claims), self.keys.id_token_key())
+            .map_err(OidcError::Signing)?;
         tracing::info!(
             oidc.client_id = %client.client_id, check.id = %check_id,
             "tokens issued"

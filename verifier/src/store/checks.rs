@@ -13,74 +13,9 @@ const CHECK_COLUMNS: &str = "check_id, tenant_id, template, template_version, st
      response_code_hash, response_code_redeemed, created_at, expires_at, presented_at, \
      finished_at, outcome, claims, evidence, retain_until, purged_at, erased_at";
 
-/// A check to insert, in state `created`.
-#[derive(Clone)]
-pub struct NewCheck {
-    /// `chk_…`.
-    pub check_id: String,
-    /// The owner.
-    pub tenant_id: String,
-    /// Template name.
-    pub template: String,
-    /// Template version.
-    pub template_version: i64,
-    /// The tenant's own reference.
-    pub reference: Option<String>,
-    /// Where events about this check are sent.
-    pub webhook_url: Option<String>,
-    /// `direct_post.jwt` or `direct_post`.
-    pub response_mode: String,
-    /// Same-device flow: where the wallet sends the user back.
-    pub redirect_uri: Option<String>,
-    /// The wallet-facing request id (path of `request_uri` and `response_uri`).
-    pub request_id: String,
-    /// The request's `state` parameter.
-    pub request_state: String,
-    /// The request's `nonce`.
-    pub nonce: String,
-    /// The per-request ECDH-ES private JWK (JSON), for `direct_post.jwt`.
-    pub decryption_key: Option<String>,
-    /// Creation time.
-    pub created_at: i64,
-    /// Expiry time.
-    pub expires_at: i64,
-}
-
-impl NewCheck {
-    /// The row as inserted.
-    pub fn to_row(&self) -> CheckRow {
-        CheckRow {
-            check_id: self.check_id.clone(),
-            tenant_id: self.tenant_id.clone(),
-            template: self.template.clone(),
-            template_version: self.template_version,
-            state: "created".into(),
-            reference: self.reference.clone(),
-            webhook_url: self.webhook_url.clone(),
-            response_mode: self.response_mode.clone(),
-            redirect_uri: self.redirect_uri.clone(),
-            request_id: self.request_id.clone(),
-            request_state: self.request_state.clone(),
-            nonce: Some(self.nonce.clone()),
-            decryption_key: self.decryption_key.clone(),
-            response_code_hash: None,
-            response_code_redeemed: false,
-            created_at: self.created_at,
-            expires_at: self.expires_at,
-            presented_at: None,
-            finished_at: None,
-            outcome: None,
-            claims: None,
-            evidence: None,
-            retain_until: None,
-            purged_at: None,
-            erased_at: None,
-        }
-    }
-}
-
-/// A check as stored. Holds personal data and keys: `Debug` shows ids and state only.
-#[derive(Clone, PartialEq, Eq)]
+/// A check as stored (and, with what its creation sets, as inserted: the rest starts empty).
+/// Holds personal data and keys: `Debug` shows ids and state only.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CheckRow {
     /// `chk_…`.
     pub check_id: String,
@@ -188,8 +123,9 @@ pub struct DueCheck {
 }
 
 impl Store {
-    /// Inserts a new check in state `created`.
-    pub async fn insert_check(&self, check: &NewCheck) -> Result<(), StoreError> {
+    /// Inserts a new check in state `created`: the columns its creation sets (its request,
+    /// `created_at`, `expires_at`); its state, outcome and later times are not read.
+    pub async fn insert_check(&self, check: &CheckRow) -> Result<(), StoreError> {
         self.db
             .write(
                 sqlx::query(
@@ -439,17 +375,15 @@ impl Store {
         check_id: &str,
         code_hash: &str,
     ) -> Result<bool, StoreError> {
-        Ok(self
-            .db
-            .write_once(
-                sqlx::query(
-                    "UPDATE checks SET response_code_redeemed = 1, response_code_hash = NULL \
+        self.swap(
+            sqlx::query(
+                "UPDATE checks SET response_code_redeemed = 1, response_code_hash = NULL \
              WHERE check_id = $1 AND response_code_hash = $2 AND response_code_redeemed = 0",
-                )
-                .bind(check_id)
-                .bind(code_hash),
             )
-            .await?)
+            .bind(check_id)
+            .bind(code_hash),
+        )
+        .await
     }
 }
 

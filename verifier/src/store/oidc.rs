@@ -43,38 +43,9 @@ impl fmt::Debug for OidcClientRow {
     }
 }
 
-/// A new authorization session, `pending`.
-#[derive(Clone)]
-pub struct NewOidcSession {
-    /// The hand-off page's id.
-    pub session_id: String,
-    /// SHA-256 of the starting browser's cookie secret.
-    pub browser_hash: String,
-    /// The client.
-    pub client_id: String,
-    /// The client's tenant.
-    pub tenant_id: String,
-    /// The check run for the session: none until the hand-off page is loaded.
-    pub check_id: Option<String>,
-    /// The granted scope (`openid <template>`).
-    pub scope: String,
-    /// The request's redirect URI (one of the client's).
-    pub redirect_uri: String,
-    /// The client's `state`.
-    pub state: Option<String>,
-    /// The client's `nonce`.
-    pub nonce: Option<String>,
-    /// The PKCE S256 `code_challenge`.
-    pub code_challenge: String,
-    /// Creation time.
-    pub created_at: i64,
-    /// When the pending authorization expires (its check's expiry once it has one).
-    pub expires_at: i64,
-}
-
-/// An authorization session as stored. Holds the client's `state` and `nonce`: `Debug` shows
-/// ids and status only.
-#[derive(Clone, PartialEq, Eq)]
+/// An authorization session as stored (and, with what its start sets, as inserted: the rest
+/// starts empty). Holds the client's `state` and `nonce`: `Debug` shows ids and status only.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct OidcSessionRow {
     /// The hand-off page's id.
     pub session_id: String,
@@ -187,16 +158,17 @@ impl Store {
 
     /// Retires a client; returns whether it was registered.
     pub async fn remove_oidc_client(&self, client_id: &str, now: i64) -> Result<bool, StoreError> {
-        Ok(self.db.write_once(sqlx::query(
+        self.swap(sqlx::query(
             "UPDATE oidc_clients SET removed_at = $2 WHERE client_id = $1 AND removed_at IS NULL",
         )
         .bind(client_id)
         .bind(now)
-        ).await?)
+        ).await
     }
 
-    /// Starts an authorization session.
-    pub async fn insert_oidc_session(&self, session: &NewOidcSession) -> Result<(), StoreError> {
+    /// Starts an authorization session, `pending`: the columns its start sets (the request,
+    /// `created_at`, `expires_at`); its status and later times are not read.
+    pub async fn insert_oidc_session(&self, session: &OidcSessionRow) -> Result<(), StoreError> {
         self.db.write(sqlx::query(
             "INSERT INTO oidc_sessions (session_id, browser_hash, client_id, tenant_id, check_id, \
              scope, redirect_uri, state, nonce, code_challenge, status, created_at, expires_at) \
@@ -227,18 +199,16 @@ impl Store {
         check_id: &str,
         expires_at: i64,
     ) -> Result<bool, StoreError> {
-        Ok(self
-            .db
-            .write_once(
-                sqlx::query(
-                    "UPDATE oidc_sessions SET check_id = $2, expires_at = $3 \
+        self.swap(
+            sqlx::query(
+                "UPDATE oidc_sessions SET check_id = $2, expires_at = $3 \
                      WHERE session_id = $1 AND check_id IS NULL AND status = 'pending'",
-                )
-                .bind(session_id)
-                .bind(check_id)
-                .bind(expires_at),
             )
-            .await?)
+            .bind(session_id)
+            .bind(check_id)
+            .bind(expires_at),
+        )
+        .await
     }
 
     /// How many sessions of `client_id` are pending and unexpired at `now`, and the earliest
@@ -305,7 +275,7 @@ impl Store {
         now: i64,
         code_expires_at: i64,
     ) -> Result<bool, StoreError> {
-        Ok(self.db.write_once(sqlx::query(
+        self.swap(sqlx::query(
             "UPDATE oidc_sessions SET status = 'code_issued', code_hash = $2, finished_at = $3, \
              code_expires_at = $4 WHERE session_id = $1 AND status = 'pending'",
         )
@@ -313,22 +283,20 @@ impl Store {
         .bind(code_hash)
         .bind(now)
         .bind(code_expires_at)
-        ).await?)
+        ).await
     }
 
     /// `pending → denied`. Returns whether this call won.
     pub async fn deny_oidc_session(&self, session_id: &str, now: i64) -> Result<bool, StoreError> {
-        Ok(self
-            .db
-            .write_once(
-                sqlx::query(
-                    "UPDATE oidc_sessions SET status = 'denied', finished_at = $2 \
+        self.swap(
+            sqlx::query(
+                "UPDATE oidc_sessions SET status = 'denied', finished_at = $2 \
              WHERE session_id = $1 AND status = 'pending'",
-                )
-                .bind(session_id)
-                .bind(now),
             )
-            .await?)
+            .bind(session_id)
+            .bind(now),
+        )
+        .await
     }
 
     /// Redeems a code once, while unexpired at `now`, recording the access token issued for it.
@@ -340,36 +308,32 @@ impl Store {
         access_token_hash: &str,
         access_token_expires_at: i64,
     ) -> Result<bool, StoreError> {
-        Ok(self
-            .db
-            .write_once(
-                sqlx::query(
-                    "UPDATE oidc_sessions SET code_used_at = $2, access_token_hash = $3, \
+        self.swap(
+            sqlx::query(
+                "UPDATE oidc_sessions SET code_used_at = $2, access_token_hash = $3, \
              access_token_expires_at = $4 WHERE code_hash = $1 AND code_used_at IS NULL \
              AND code_expires_at > $2",
-                )
-                .bind(code_hash)
-                .bind(now)
-                .bind(access_token_hash)
-                .bind(access_token_expires_at),
             )
-            .await?)
+            .bind(code_hash)
+            .bind(now)
+            .bind(access_token_hash)
+            .bind(access_token_expires_at),
+        )
+        .await
     }
 
     /// Spends a code without issuing anything (a failed exchange attempt). Returns whether it
     /// was unspent.
     pub async fn spend_oidc_code(&self, code_hash: &str, now: i64) -> Result<bool, StoreError> {
-        Ok(self
-            .db
-            .write_once(
-                sqlx::query(
-                    "UPDATE oidc_sessions SET code_used_at = $2 WHERE code_hash = $1 \
+        self.swap(
+            sqlx::query(
+                "UPDATE oidc_sessions SET code_used_at = $2 WHERE code_hash = $1 \
                      AND code_used_at IS NULL",
-                )
-                .bind(code_hash)
-                .bind(now),
             )
-            .await?)
+            .bind(code_hash)
+            .bind(now),
+        )
+        .await
     }
 
     /// Revokes the access token issued from a code (the code was presented again).
@@ -378,17 +342,15 @@ impl Store {
         code_hash: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        Ok(self
-            .db
-            .write_once(
-                sqlx::query(
-                    "UPDATE oidc_sessions SET access_token_revoked_at = $2 WHERE code_hash = $1 \
+        self.swap(
+            sqlx::query(
+                "UPDATE oidc_sessions SET access_token_revoked_at = $2 WHERE code_hash = $1 \
              AND access_token_hash IS NOT NULL AND access_token_revoked_at IS NULL",
-                )
-                .bind(code_hash)
-                .bind(now),
             )
-            .await?)
+            .bind(code_hash)
+            .bind(now),
+        )
+        .await
     }
 
     /// Deletes the sessions whose pending period, code and access token had all expired by

@@ -159,18 +159,16 @@ impl Store {
         lease: i64,
         lease_until: i64,
     ) -> Result<bool, StoreError> {
-        Ok(self
-            .db
-            .write_once(
-                sqlx::query(
-                    "UPDATE webhook_outbox SET locked_until = $3 \
+        self.swap(
+            sqlx::query(
+                "UPDATE webhook_outbox SET locked_until = $3 \
                      WHERE event_id = $1 AND state = 'pending' AND locked_until = $2",
-                )
-                .bind(event_id)
-                .bind(lease)
-                .bind(lease_until),
             )
-            .await?)
+            .bind(event_id)
+            .bind(lease)
+            .bind(lease_until),
+        )
+        .await
     }
 
     /// Records a 2xx under `lease`: the event is done. False when the lease was lost.
@@ -181,20 +179,18 @@ impl Store {
         status: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        Ok(self
-            .db
-            .write_once(
-                sqlx::query(
-                    "UPDATE webhook_outbox SET state = 'delivered', attempts = attempts + 1, \
+        self.swap(
+            sqlx::query(
+                "UPDATE webhook_outbox SET state = 'delivered', attempts = attempts + 1, \
                      last_status = $3, last_error = NULL, delivered_at = $4, locked_until = 0 \
                      WHERE event_id = $1 AND locked_until = $2",
-                )
-                .bind(event_id)
-                .bind(lease)
-                .bind(status)
-                .bind(now),
             )
-            .await?)
+            .bind(event_id)
+            .bind(lease)
+            .bind(status)
+            .bind(now),
+        )
+        .await
     }
 
     /// Records a failed attempt under `lease`: retry at `next_attempt_at`, or `dead` when
@@ -205,23 +201,21 @@ impl Store {
         lease: i64,
         failure: &AttemptFailure<'_>,
     ) -> Result<bool, StoreError> {
-        Ok(self
-            .db
-            .write_once(
-                sqlx::query(
-                    "UPDATE webhook_outbox SET attempts = attempts + 1, last_status = $3, \
+        self.swap(
+            sqlx::query(
+                "UPDATE webhook_outbox SET attempts = attempts + 1, last_status = $3, \
                      last_error = $4, next_attempt_at = $5, locked_until = 0, \
                      state = CASE WHEN $6 = 1 THEN 'dead' ELSE 'pending' END \
                      WHERE event_id = $1 AND locked_until = $2",
-                )
-                .bind(event_id)
-                .bind(lease)
-                .bind(failure.status)
-                .bind(failure.error)
-                .bind(failure.next_attempt_at)
-                .bind(i64::from(failure.give_up)),
             )
-            .await?)
+            .bind(event_id)
+            .bind(lease)
+            .bind(failure.status)
+            .bind(failure.error)
+            .bind(failure.next_attempt_at)
+            .bind(i64::from(failure.give_up)),
+        )
+        .await
     }
 
     /// The events about a tenant's check, oldest first.

@@ -149,13 +149,15 @@ impl Store {
         attestation: &str,
         exp: i64,
     ) -> Result<bool, StoreError> {
-        Ok(self.db.write_once(sqlx::query(
-            "UPDATE tenants SET attestation = $2, attestation_exp = $3 WHERE tenant_id = $1",
+        self.swap(
+            sqlx::query(
+                "UPDATE tenants SET attestation = $2, attestation_exp = $3 WHERE tenant_id = $1",
+            )
+            .bind(tenant_id)
+            .bind(attestation)
+            .bind(exp),
         )
-        .bind(tenant_id)
-        .bind(attestation)
-        .bind(exp)
-        ).await?)
+        .await
     }
 }
 

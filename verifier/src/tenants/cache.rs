@@ -5,7 +5,7 @@
 //!   kept for `checks.tenant_cache_secs`, measured with the injected clock. The CLI changes them
 //!   from another process (`tenant attest`, `tenant revoke-keys`, `tenant api-key`) and a
 //!   running server cannot be told, so such a change takes effect within that time; made
-//!   through this process's [`Verifier`](crate::service::Verifier) it takes effect at once
+//!   through this process's [`Tenants`](super::Tenants) it takes effect at once
 //!   ([`TenantCache::invalidate`]). An unknown key is never remembered: a new key works at
 //!   once, and guessed keys cannot fill memory.
 //! - **Signing material.** The parsed request-signing key and the verified attestation are
@@ -36,7 +36,7 @@ use crate::store::tenants::TenantRow;
 pub(crate) const MAX_ENTRIES: usize = 10_000;
 
 /// The per-process tenant cache (see the module doc). Shared by every clone of the
-/// [`Verifier`](crate::service::Verifier).
+/// [`Tenants`](super::Tenants).
 pub(crate) struct TenantCache {
     /// Seconds rows and API keys are kept; 0: no caching at all.
     ttl: i64,

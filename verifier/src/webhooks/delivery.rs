@@ -25,9 +25,8 @@ use super::breaker::{Admission, Breakers};
 use super::destination::{
     AllowHosts, Destination, PublicResolver, check_webhook_url, non_public_refusal,
 };
-use super::signature;
+use super::{Webhooks, signature};
 use crate::config::WebhookSettings;
-use crate::service::Verifier;
 use crate::store::StoreError;
 use crate::store::outbox::{AttemptFailure, PendingEvent};
 
@@ -212,11 +211,11 @@ impl Delivery {
     }
 }
 
-impl Verifier {
+impl Webhooks {
     /// Delivers webhooks until `stopped` turns true, then waits for the attempts under way
     /// (each ends within the request timeout).
-    pub async fn run_webhook_delivery(&self, mut stopped: watch::Receiver<bool>) {
-        let poll = Duration::from_millis(self.settings.webhooks.poll_interval_ms);
+    pub async fn run_delivery(&self, mut stopped: watch::Receiver<bool>) {
+        let poll = Duration::from_millis(self.settings.poll_interval_ms);
         let mut attempts = JoinSet::new();
         loop {
             tokio::select! {
@@ -245,7 +244,7 @@ impl Verifier {
         &self,
         attempts: &mut JoinSet<()>,
     ) -> Result<usize, StoreError> {
-        let delivery = &self.webhooks;
+        let delivery = &self.delivery;
         if delivery.full() {
             return Ok(0);
         }
@@ -285,10 +284,10 @@ impl Verifier {
                 }
                 continue;
             };
-            let verifier = self.clone();
+            let webhooks = self.clone();
             attempts.spawn(async move {
                 let _slot = slot;
-                if let Err(error) = verifier
+                if let Err(error) = webhooks
                     .attempt_under_lease(event, destination, lease)
                     .await
                 {
@@ -309,7 +308,7 @@ impl Verifier {
         failure: &Failure,
         not_before: i64,
     ) -> Result<(), StoreError> {
-        let lease_until = now.saturating_add(self.webhooks.lease_secs());
+        let lease_until = now.saturating_add(self.delivery.lease_secs());
         if let Some(lease) = self.store.claim_event(event, now, lease_until).await? {
             self.record_failure(event, lease, failure, now, not_before)
                 .await?;
@@ -326,7 +325,7 @@ impl Verifier {
         not_before: i64,
     ) -> Result<(), StoreError> {
         let attempts = event.attempts + 1;
-        let give_up = attempts >= self.settings.webhooks.max_attempts;
+        let give_up = attempts >= self.settings.max_attempts;
         let next_attempt_at = (started + self.retry_delay(attempts)).max(not_before);
         let recorded = self
             .store
@@ -364,7 +363,7 @@ impl Verifier {
         destination: Destination,
         mut lease: i64,
     ) -> Result<(), StoreError> {
-        let delivery = &self.webhooks;
+        let delivery = &self.delivery;
         // The backoff counts from when the attempt started, however long it took.
         let started = self.clock.now();
         let secret = self
@@ -449,9 +448,9 @@ impl Verifier {
         let signature = signature::sign(secret, &event.event_id, timestamp, &event.payload)
             .map_err(|e| Failure::new(None, e.to_string(), false))?;
         let client = if destination.allow_listed {
-            &self.webhooks.allow_listed
+            &self.delivery.allow_listed
         } else {
-            &self.webhooks.public
+            &self.delivery.public
         };
         let response = client
             .post(&event.url)

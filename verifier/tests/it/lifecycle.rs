@@ -9,10 +9,10 @@ use std::sync::Arc;
 use idv_jose::{Clock, SystemRandom};
 use idv_proto::oid4vp::authorization_response::AuthorizationResponse;
 use idv_service_kit::db::PoolSettings;
+use verifier::exchange::ResponseForm;
 use verifier::service::Verifier;
 use verifier::store::Store;
 use verifier::tenants::Tenant;
-use verifier::wallet::ResponseForm;
 
 use crate::helpers::{DAY, EMPLOYER, Federation, WebhookReceiver, british_citizen};
 use crate::wallet::{
@@ -75,7 +75,12 @@ async fn a_verification_interrupted_by_a_crash_leaves_the_request_open(db: TestD
     let dying = tokio::spawn({
         let instance = instance.clone();
         let form = form.clone();
-        async move { instance.receive_response(&request_id, form).await }
+        async move {
+            instance
+                .exchange()
+                .receive_response(&request_id, form)
+                .await
+        }
     });
     fed.status_gate.wait_for_requests(1).await;
     dying.abort();
@@ -148,7 +153,7 @@ async fn a_check_erased_through_another_instance_is_not_concluded_from_memory(db
         tenant_id: fed.tenant.tenant_id.clone(),
         client_id: EMPLOYER.into(),
     };
-    other.erase_check(&tenant, id).await.unwrap();
+    other.checks().erase_check(&tenant, id).await.unwrap();
     other.close().await;
 
     let presentation = present(&fed, &credential, &request);

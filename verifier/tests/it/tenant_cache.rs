@@ -113,6 +113,7 @@ async fn renewed_attestation(
         .unwrap()
         .to_owned();
     let jwk = verifier
+        .tenants()
         .tenant(tenant_id)
         .await
         .unwrap()
@@ -125,7 +126,7 @@ async fn renewed_attestation(
 
 /// The federation's tenant with a new API key, added through `verifier`.
 async fn new_api_key(fed: &Federation, verifier: &Verifier) -> TenantCredentials {
-    let api_key = verifier.new_api_key(&fed.tenant.tenant_id).await.unwrap();
+    let api_key = verifier.tenants().new_api_key(&fed.tenant.tenant_id).await.unwrap();
     TenantCredentials {
         api_key: api_key.expose().to_owned(),
         ..fed.tenant.clone()
@@ -183,7 +184,13 @@ async fn a_revocation_by_another_process_is_honoured_within_the_cache_lifetime(d
     assert_eq!(templates_status(&fed, &fed.tenant).await, StatusCode::OK);
 
     let cli = another_process(&fed.verifier_config, &fed).await;
-    assert_eq!(cli.revoke_api_keys(&fed.tenant.tenant_id).await.unwrap(), 1);
+    assert_eq!(
+        cli.tenants()
+            .revoke_api_keys(&fed.tenant.tenant_id)
+            .await
+            .unwrap(),
+        1
+    );
     // The server still knows the key from its cache…
     assert_eq!(templates_status(&fed, &fed.tenant).await, StatusCode::OK);
     fed.clock.advance(ttl - 1);
@@ -237,7 +244,8 @@ async fn an_attestation_installed_by_another_process_is_used_after_the_cache_lif
 
     let cli = another_process(&fed.verifier_config, &fed).await;
     let renewed = renewed_attestation(&fed, &cli, &fed.tenant.tenant_id, &installed).await;
-    cli.install_attestation(&fed.tenant.tenant_id, &renewed)
+    cli.tenants()
+        .install_attestation(&fed.tenant.tenant_id, &renewed)
         .await
         .unwrap();
     // Within the lifetime of the row read at `started`: still the installed one.
@@ -268,6 +276,7 @@ async fn changes_through_the_running_verifier_take_effect_at_once(db: TestDb) {
         renewed_attestation(&fed, &server.verifier, &fed.tenant.tenant_id, &installed).await;
     server
         .verifier
+        .tenants()
         .install_attestation(&fed.tenant.tenant_id, &renewed)
         .await
         .unwrap();
@@ -277,6 +286,7 @@ async fn changes_through_the_running_verifier_take_effect_at_once(db: TestDb) {
 
     server
         .verifier
+        .tenants()
         .revoke_api_keys(&fed.tenant.tenant_id)
         .await
         .unwrap();
@@ -339,11 +349,15 @@ async fn a_cache_lifetime_of_zero_reads_the_database_every_time(db: TestDb) {
 
     let cli = another_process(&fed.verifier_config, &fed).await;
     let renewed = renewed_attestation(&fed, &cli, &fed.tenant.tenant_id, &installed).await;
-    cli.install_attestation(&fed.tenant.tenant_id, &renewed)
+    cli.tenants()
+        .install_attestation(&fed.tenant.tenant_id, &renewed)
         .await
         .unwrap();
     assert_eq!(request_attestation(&fed, &wallet_url).await, renewed);
-    cli.revoke_api_keys(&fed.tenant.tenant_id).await.unwrap();
+    cli.tenants()
+        .revoke_api_keys(&fed.tenant.tenant_id)
+        .await
+        .unwrap();
     assert_eq!(
         templates_status(&fed, &fed.tenant).await,
         StatusCode::UNAUTHORIZED

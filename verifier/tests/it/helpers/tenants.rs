@@ -30,6 +30,7 @@ impl Federation {
     pub(crate) async fn another_tenant(&self, client_id: &str) -> TenantCredentials {
         let verifier = self.verifier().open().await.unwrap();
         let created = verifier
+            .tenants()
             .add_tenant(NewTenant {
                 name: format!("{client_id} Ltd"),
                 client_id: client_id.into(),

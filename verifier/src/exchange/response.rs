@@ -5,7 +5,7 @@
 use std::fmt;
 
 use idv_checks::outcome::CheckOutcome;
-use idv_checks::reason::{OutcomeState, ReasonCode};
+use idv_checks::reason::ReasonCode;
 use idv_jose::digest::constant_time_eq;
 use idv_jose::jwe;
 use idv_keystore::KeyCustody;
@@ -13,11 +13,10 @@ use idv_proto::oid4vp::authorization_request::ResponseMode;
 use idv_proto::oid4vp::authorization_response::{AuthorizationResponse, ResponseUriReply, VpToken};
 use serde::Deserialize;
 
-use super::WalletError;
 use super::request_object::{ENC_VALUES, decryption_key, response_mode};
-use crate::checks::{CheckState, OutcomeRecord};
-use crate::service::Verifier;
-use crate::store::checks::{CheckRow, Finish};
+use super::{Exchange, ExchangeError};
+use crate::checks::CheckState;
+use crate::store::checks::CheckRow;
 use crate::tenants::full_client_id;
 
 /// Random bytes of a same-device response code (OpenID4VP: fresh, at least 128 bits).
@@ -66,24 +65,26 @@ enum Answer {
     Error(String),
 }
 
-impl Verifier {
+impl Exchange {
     /// Receives a wallet's response to the request `request_id`.
     pub async fn receive_response(
         &self,
         request_id: &str,
         form: ResponseForm,
-    ) -> Result<ResponseUriReply, WalletError> {
+    ) -> Result<ResponseUriReply, ExchangeError> {
         let check = self.check_by_request(request_id).await?;
         let now = self.clock.now();
         match CheckState::parse(&check.state) {
             Some(CheckState::Created) if now < check.expires_at => {}
             Some(CheckState::Created) => {
-                self.expire(&check, now).await?;
-                return Err(WalletError::Expired);
+                self.checks.expire(&check, now).await?;
+                return Err(ExchangeError::Expired);
             }
-            Some(CheckState::Expired) => return Err(WalletError::Expired),
-            Some(CheckState::Completed | CheckState::Failed) => return Err(WalletError::Replayed),
-            Some(CheckState::Erased) | None => return Err(WalletError::UnknownRequest),
+            Some(CheckState::Expired) => return Err(ExchangeError::Expired),
+            Some(CheckState::Completed | CheckState::Failed) => {
+                return Err(ExchangeError::Replayed);
+            }
+            Some(CheckState::Erased) | None => return Err(ExchangeError::UnknownRequest),
         }
 
         // Anything that is not a well-formed response in the request's mode (for
@@ -93,7 +94,7 @@ impl Verifier {
         // The response proves it answers this request by its `state` (OpenID4VP: the
         // reference design's request-id); until then it consumes nothing.
         if !state.is_some_and(|s| constant_time_eq(s.as_bytes(), check.request_state.as_bytes())) {
-            return Err(WalletError::UnknownRequest);
+            return Err(ExchangeError::UnknownRequest);
         }
         let response_code = check
             .redirect_uri
@@ -105,7 +106,7 @@ impl Verifier {
         let code_hash = response_code
             .as_deref()
             .map(idv_service_kit::secrets::hash_secret);
-        if !self.finish(&check, outcome, now, code_hash).await? {
+        if !self.checks.finish(&check, outcome, now, code_hash).await? {
             return Err(self.lost_race(&check).await?);
         }
         Ok(ResponseUriReply {
@@ -117,7 +118,7 @@ impl Verifier {
     }
 
     /// Why a verified response could not be stored: the check changed meanwhile.
-    async fn lost_race(&self, check: &CheckRow) -> Result<WalletError, WalletError> {
+    async fn lost_race(&self, check: &CheckRow) -> Result<ExchangeError, ExchangeError> {
         let now = self.clock.now();
         let current = self
             .store
@@ -125,10 +126,10 @@ impl Verifier {
             .await?;
         Ok(
             match current.as_ref().and_then(|c| CheckState::parse(&c.state)) {
-                Some(CheckState::Completed | CheckState::Failed) => WalletError::Replayed,
-                Some(CheckState::Expired) => WalletError::Expired,
-                Some(CheckState::Created) if now >= check.expires_at => WalletError::Expired,
-                _ => WalletError::UnknownRequest,
+                Some(CheckState::Completed | CheckState::Failed) => ExchangeError::Replayed,
+                Some(CheckState::Expired) => ExchangeError::Expired,
+                Some(CheckState::Created) if now >= check.expires_at => ExchangeError::Expired,
+                _ => ExchangeError::UnknownRequest,
             },
         )
     }
@@ -138,19 +139,16 @@ impl Verifier {
         &self,
         check: &CheckRow,
         answer: Answer,
-    ) -> Result<CheckOutcome, WalletError> {
-        let template = self
-            .template_of(check)
-            .map_err(|e| WalletError::Internal(e.to_string()))?;
+    ) -> Result<CheckOutcome, ExchangeError> {
+        let template = self.checks.template_of(check)?;
         let now = self.clock.now();
         Ok(match answer {
             Answer::Presentation(vp_token) => {
-                let nonce = check
-                    .nonce
-                    .as_deref()
-                    .ok_or_else(|| WalletError::Internal("open request without a nonce".into()))?;
+                let nonce = check.nonce.as_deref().ok_or(ExchangeError::Corrupt {
+                    what: "request nonce",
+                })?;
                 // Only its client identifier: no need to parse the tenant's private key.
-                let tenant = self.tenant_row(&check.tenant_id).await?;
+                let tenant = self.tenants.tenant_row(&check.tenant_id).await?;
                 self.verify(
                     template,
                     &full_client_id(&tenant.client_id),
@@ -167,104 +165,6 @@ impl Verifier {
             }
         })
     }
-
-    /// `created → completed | failed` for a response received at `presented_at`: stores the
-    /// outcome metadata, the requested claims and the signed evidence, and queues the webhook
-    /// event. Returns whether this response's outcome was stored.
-    async fn finish(
-        &self,
-        check: &CheckRow,
-        outcome: CheckOutcome,
-        presented_at: i64,
-        response_code_hash: Option<String>,
-    ) -> Result<bool, WalletError> {
-        let template = self
-            .template_of(check)
-            .map_err(|e| WalletError::Internal(e.to_string()))?;
-        let now = self.clock.now();
-        let evidence = self
-            .sign_evidence(&outcome, template, &check.check_id, &check.tenant_id, now)
-            .await
-            .map_err(|e| WalletError::Internal(e.to_string()))?;
-        let state = if outcome.state == OutcomeState::Rejected {
-            CheckState::Failed
-        } else {
-            CheckState::Completed
-        };
-        let record = OutcomeRecord::of(&outcome);
-        let claims = (!outcome.claims.is_empty())
-            .then(|| serde_json::to_string(&outcome.claims))
-            .transpose()
-            .map_err(|e| WalletError::Internal(e.to_string()))?;
-        let finish = Finish {
-            presented_at,
-            response_code_hash,
-            state: state.as_str(),
-            outcome: serde_json::to_string(&record)
-                .map_err(|e| WalletError::Internal(e.to_string()))?,
-            claims,
-            evidence: Some(evidence),
-            finished_at: now,
-            retain_until: now + self.retention_secs(template),
-        };
-        let event = self.check_event(check, state.as_str(), state, &record, now);
-        let finished = self
-            .store
-            .finish_check(&check.check_id, &finish, event.as_ref())
-            .await?;
-        self.open_requests.remove(&check.request_id);
-        if finished {
-            let codes: Vec<&str> = record.codes().map(ReasonCode::as_str).collect();
-            tracing::info!(
-                check.id = %check.check_id, check.state = state.as_str(),
-                check.outcome = record.outcome.as_str(), check.reasons = ?codes,
-                "check finished"
-            );
-            metrics::counter!(
-                "idv_verifier_checks_ended_total",
-                "template" => template.id(), "state" => state.as_str(),
-                "outcome" => record.outcome.as_str()
-            )
-            .increment(1);
-            for code in codes {
-                metrics::counter!(
-                    "idv_verifier_check_reasons_total",
-                    "template" => template.id(), "reason" => code
-                )
-                .increment(1);
-            }
-        }
-        Ok(finished)
-    }
-
-    /// `created → expired` (with its event), for a response that came too late.
-    pub(crate) async fn expire(&self, check: &CheckRow, now: i64) -> Result<bool, WalletError> {
-        let record = OutcomeRecord::rejected(ReasonCode::RequestExpired, now);
-        let outcome =
-            serde_json::to_string(&record).map_err(|e| WalletError::Internal(e.to_string()))?;
-        let event = self.check_event(
-            check,
-            CheckState::Expired.as_str(),
-            CheckState::Expired,
-            &record,
-            now,
-        );
-        let expired = self
-            .store
-            .expire_check(&check.check_id, now, &outcome, event.as_ref())
-            .await?;
-        self.open_requests.remove(&check.request_id);
-        if expired {
-            tracing::info!(check.id = %check.check_id, "check expired");
-            metrics::counter!(
-                "idv_verifier_checks_ended_total",
-                "template" => check.template.clone(), "state" => CheckState::Expired.as_str(),
-                "outcome" => record.outcome.as_str()
-            )
-            .increment(1);
-        }
-        Ok(expired)
-    }
 }
 
 /// Reads the form in the check's response mode: the `state` it names and what it answers. A
@@ -280,23 +180,23 @@ fn read(
     keys: &KeyCustody,
     check: &CheckRow,
     form: ResponseForm,
-) -> Result<(Option<String>, Answer), WalletError> {
+) -> Result<(Option<String>, Answer), ExchangeError> {
     match response_mode(check)? {
         ResponseMode::DirectPostJwt => {
             if form.vp_token.is_some() || form.error.is_some() {
-                return Err(WalletError::Unencrypted);
+                return Err(ExchangeError::Unencrypted);
             }
             let jwe = form
                 .response
-                .ok_or_else(|| WalletError::InvalidResponse("missing `response`".into()))?;
+                .ok_or_else(|| ExchangeError::InvalidResponse("missing `response`".into()))?;
             let key = decryption_key(keys, check)?;
-            let decrypted =
-                jwe::decrypt(jwe.trim(), &key, &ENC_VALUES).map_err(|_| WalletError::Decryption)?;
+            let decrypted = jwe::decrypt(jwe.trim(), &key, &ENC_VALUES)
+                .map_err(|_| ExchangeError::Decryption)?;
             read_decrypted(&decrypted.plaintext)
         }
         ResponseMode::DirectPost => {
             if form.response.is_some() {
-                return Err(WalletError::InvalidResponse(
+                return Err(ExchangeError::InvalidResponse(
                     "`response` is for direct_post.jwt; this request uses direct_post".into(),
                 ));
             }
@@ -306,23 +206,23 @@ fn read(
                 .map(VpToken::from_json_str)
                 .transpose()
                 .map_err(|_| {
-                    WalletError::InvalidResponse(
+                    ExchangeError::InvalidResponse(
                         "`vp_token` is not a JSON object of presentations".into(),
                     )
                 })?;
             Ok((form.state, answer(vp_token, form.error)?))
         }
-        _ => Err(WalletError::Internal(
-            "stored response mode is unknown".into(),
-        )),
+        _ => Err(ExchangeError::Corrupt {
+            what: "response mode",
+        }),
     }
 }
 
 /// Reads the decrypted payload of a `direct_post.jwt` response: its `state` and what it
 /// answers.
-fn read_decrypted(plaintext: &[u8]) -> Result<(Option<String>, Answer), WalletError> {
+fn read_decrypted(plaintext: &[u8]) -> Result<(Option<String>, Answer), ExchangeError> {
     let response: AuthorizationResponse = serde_json::from_slice(plaintext).map_err(|_| {
-        WalletError::InvalidResponse(
+        ExchangeError::InvalidResponse(
             "the decrypted payload is not an Authorization Response".into(),
         )
     })?;
@@ -330,14 +230,14 @@ fn read_decrypted(plaintext: &[u8]) -> Result<(Option<String>, Answer), WalletEr
 }
 
 /// A VP Token or an error code, not both and not neither.
-fn answer(vp_token: Option<VpToken>, error: Option<String>) -> Result<Answer, WalletError> {
+fn answer(vp_token: Option<VpToken>, error: Option<String>) -> Result<Answer, ExchangeError> {
     match (vp_token, error) {
         (Some(token), None) => Ok(Answer::Presentation(token)),
         (None, Some(code)) if !code.is_empty() => Ok(Answer::Error(code)),
-        (Some(_), Some(_)) => Err(WalletError::InvalidResponse(
+        (Some(_), Some(_)) => Err(ExchangeError::InvalidResponse(
             "`vp_token` and `error` together".into(),
         )),
-        _ => Err(WalletError::InvalidResponse(
+        _ => Err(ExchangeError::InvalidResponse(
             "missing `vp_token` or `error`".into(),
         )),
     }
@@ -375,7 +275,7 @@ mod tests {
             assert!(
                 matches!(
                     read_decrypted(payload),
-                    Err(WalletError::InvalidResponse(_))
+                    Err(ExchangeError::InvalidResponse(_))
                 ),
                 "{}",
                 String::from_utf8_lossy(payload)

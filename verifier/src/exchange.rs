@@ -1,4 +1,7 @@
-//! The wallet-facing side of OpenID4VP 1.0: the signed request object and the response.
+//! The wallet-facing exchange of OpenID4VP 1.0 ([`Exchange`]): the endpoints a wallet calls,
+//! serving the signed request object and receiving the response. (Not the wallet itself: that
+//! is the citizen's, `wallet-sim` simulates one.) This area reads what the wallet sent and
+//! verifies it; ending the check with the outcome is [`crate::checks`]' (`Checks::finish`).
 //!
 //! 1. The wallet opens `openid4vp://?client_id=verifier_attestation:<client_id>&request_uri=…`
 //!    and fetches the request object ([`request_object`]): `GET` (or `POST` with
@@ -10,7 +13,8 @@
 //!    ([`response`]): `response=<JWE>` (`direct_post.jwt`), or `vp_token` and `state`
 //!    (`direct_post`), or an error (`error`, `error_description`, `state`).
 //! 3. A response carrying the request's `state` is verified ([`verification`]) and its
-//!    outcome stored (`created → completed | failed`, once: that consumes the request). The
+//!    outcome stored by the checks (`created → completed | failed`, once, with the signed
+//!    record and the webhook event: that consumes the request). The
 //!    reply is `{}` (cross-device) or `{"redirect_uri": "…#response_code=…"}` (same-device).
 //!
 //! A response that cannot be tied to the request (unknown request, JWE that does not decrypt,
@@ -23,38 +27,67 @@
 //! OAuth error body, `error_description` starting with the stable reason code.
 
 mod error;
-mod open_requests;
 pub mod request_object;
 pub mod response;
 mod verification;
 
-pub use error::WalletError;
-pub(crate) use open_requests::OpenRequests;
+pub use error::ExchangeError;
 pub use response::ResponseForm;
 
 use std::sync::Arc;
 
-use crate::service::Verifier;
-use crate::store::checks::CheckRow;
+use idv_jose::{Clock, Random};
 
-impl Verifier {
+use crate::checks::Checks;
+use crate::config::Settings;
+use crate::store::Store;
+use crate::store::checks::CheckRow;
+use crate::tenants::Tenants;
+use crate::trust::TrustSources;
+
+/// The wallet-facing use cases, over the checks they answer. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    settings: Arc<Settings>,
+    tenants: Tenants,
+    trust: TrustSources,
+    checks: Checks,
+}
+
+impl Exchange {
+    /// The exchange for `checks`, verifying presentations with `trust`.
+    pub(crate) fn new(checks: Checks, trust: TrustSources) -> Self {
+        Self {
+            store: checks.store.clone(),
+            clock: Arc::clone(&checks.clock),
+            random: Arc::clone(&checks.random),
+            settings: Arc::clone(&checks.settings),
+            tenants: checks.tenants.clone(),
+            trust,
+            checks,
+        }
+    }
+
     /// The check whose wallet request is `request_id`, in its state in the database now. The
     /// request material of an open request this instance created is held in memory; its state
     /// is still read at every use (one primary-key read), so a check completed, expired or
     /// erased through any instance sharing the database is seen at once. Anything else is read
     /// whole from the database.
-    async fn check_by_request(&self, request_id: &str) -> Result<Arc<CheckRow>, WalletError> {
-        if let Some(open) = self.open_requests.get(request_id) {
+    async fn check_by_request(&self, request_id: &str) -> Result<Arc<CheckRow>, ExchangeError> {
+        if let Some(open) = self.checks.open_requests.get(request_id) {
             match self.store.check_state(&open.check_id).await? {
                 Some(state) if state == open.state => return Ok(open),
                 // Closed (or gone) meanwhile: no longer held; read what there is now.
-                _ => self.open_requests.remove(request_id),
+                _ => self.checks.open_requests.remove(request_id),
             }
         }
         self.store
             .load_check_by_request(request_id)
             .await?
             .map(Arc::new)
-            .ok_or(WalletError::UnknownRequest)
+            .ok_or(ExchangeError::UnknownRequest)
     }
 }

@@ -1,6 +1,8 @@
-//! The evidence signing key and its history: the key that signs check records now, rotation
-//! (`verifier keys rotate-evidence`), and every key that ever signed, published with its
-//! validity (`GET /.well-known/evidence-keys.json`).
+//! [`ServiceKeys`]: the verifier's own signing keys. The ID token key of the OpenID Provider
+//! bridge, and the evidence signing key and its history: the key that signs check records now,
+//! rotation (`verifier keys rotate-evidence`), and every key that ever signed, published with
+//! its validity (`GET /.well-known/evidence-keys.json`). Both are created once, on the first
+//! start on a database, and published in `GET /.well-known/jwks.json`.
 //!
 //! The database is the truth. Every signature reads the active key's row (one small indexed
 //! read), so a rotation made by the command line, or by another instance, takes effect at the
@@ -15,13 +17,17 @@ use idv_checks::evidence::{
     EvidenceError, EvidenceKey, EvidenceKeys, RecordContext, sign_check_record,
 };
 use idv_checks::{CheckOutcome, Template};
-use idv_jose::{JoseError, Jwk, SigningKey};
+use idv_jose::{Clock, JoseError, Jwk, JwkSet, SigningKey};
 use idv_keystore::KeyCustody;
 use serde::Serialize;
 
-use crate::service::{EVIDENCE_KEY, Verifier};
-use crate::store::StoreError;
 use crate::store::keys::NewKey;
+use crate::store::{Store, StoreError};
+
+/// `service_keys.purpose` of the key that signs check records.
+const EVIDENCE_KEY: &str = "evidence";
+/// `service_keys.purpose` of the key that signs ID tokens (the OpenID Provider bridge).
+const ID_TOKEN_KEY: &str = "id_token";
 
 /// Why an evidence key operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +57,18 @@ pub enum KeyError {
     /// Signing a check record failed.
     #[error(transparent)]
     Signing(#[from] EvidenceError),
+}
+
+/// The verifier's signing keys, as this process holds them. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ServiceKeys {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    /// The verifier's `public_url`: the `iss` of its records and key sets.
+    issuer: Arc<str>,
+    /// The evidence key this process last read.
+    evidence: Arc<EvidenceSigner>,
+    id_token: Arc<SigningKey>,
 }
 
 /// The active evidence key as this process last read it.
@@ -138,7 +156,39 @@ pub(crate) fn parse_private(
     Ok(key)
 }
 
-impl Verifier {
+impl ServiceKeys {
+    /// Loads the evidence and ID token keys from `store`, creating (once) those missing.
+    pub(crate) async fn open(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        issuer: &str,
+    ) -> Result<Self, KeyError> {
+        let (evidence, since) = load_or_create_key(&store, EVIDENCE_KEY, clock.now()).await?;
+        let (id_token, _) = load_or_create_key(&store, ID_TOKEN_KEY, clock.now()).await?;
+        Ok(Self {
+            store,
+            clock,
+            issuer: Arc::from(issuer),
+            evidence: Arc::new(EvidenceSigner::new(evidence, since)),
+            id_token: Arc::new(id_token),
+        })
+    }
+
+    /// The key ID tokens are signed with.
+    pub(crate) fn id_token_key(&self) -> &SigningKey {
+        &self.id_token
+    }
+
+    /// The verifier's signing keys in use (`kid` = thumbprint): first the key evidence
+    /// records are signed with now, then the ID token key of the OpenID Provider bridge.
+    /// Retired evidence keys are in [`Self::evidence_keys`], with their validity.
+    pub async fn jwks(&self) -> Result<JwkSet, KeyError> {
+        let evidence = self.evidence_signing_key().await?;
+        Ok(JwkSet {
+            keys: vec![published_jwk(&evidence.key), published_jwk(&self.id_token)],
+        })
+    }
+
     /// The evidence key to sign with now: the active key in the database.
     pub(crate) async fn evidence_signing_key(&self) -> Result<Arc<ActiveKey>, KeyError> {
         let row = self
@@ -146,7 +196,7 @@ impl Verifier {
             .active_service_key(EVIDENCE_KEY)
             .await?
             .ok_or(KeyError::NoActiveKey)?;
-        let held = self.evidence_key.get();
+        let held = self.evidence.get();
         if held.kid == row.kid {
             return Ok(held);
         }
@@ -155,7 +205,7 @@ impl Verifier {
             kid: row.kid,
             not_before: row.created_at,
         });
-        self.evidence_key.set(Arc::clone(&key));
+        self.evidence.set(Arc::clone(&key));
         Ok(key)
     }
 
@@ -175,7 +225,7 @@ impl Verifier {
             outcome,
             template,
             &RecordContext {
-                issuer: &self.settings.public_url,
+                issuer: &self.issuer,
                 check_id,
                 tenant: tenant_id,
                 issued_at: now.max(signer.not_before),
@@ -207,7 +257,7 @@ impl Verifier {
             })
             .collect::<Result<Vec<_>, KeyError>>()?;
         Ok(EvidenceKeys {
-            issuer: self.settings.public_url.clone(),
+            issuer: self.issuer.to_string(),
             keys,
         })
     }
@@ -260,7 +310,7 @@ impl Verifier {
         tracing::info!(
             key.retired = %old.kid, key.current = %new_kid, "evidence signing key rotated"
         );
-        self.evidence_key.set(Arc::new(ActiveKey {
+        self.evidence.set(Arc::new(ActiveKey {
             key: new_key,
             kid: new_kid.clone(),
             not_before: now,
@@ -280,4 +330,46 @@ impl Verifier {
             },
         })
     }
+}
+
+/// The active key for `purpose` and when it became active, read once; created and stored if
+/// there is none. A key stored before public keys were gets its public JWK recorded.
+async fn load_or_create_key(
+    store: &Store,
+    purpose: &'static str,
+    now: i64,
+) -> Result<(SigningKey, i64), KeyError> {
+    let unusable = |source| KeyError::Unusable {
+        kid: String::new(),
+        source,
+    };
+    let active = match store.active_service_key(purpose).await? {
+        Some(active) => active,
+        None => {
+            let (key, private) = store
+                .keys()
+                .new_signing_key(&format!("verifier-{purpose}"))
+                .map_err(StoreError::from)?;
+            let public = jwk_text(&published_jwk(&key)).map_err(unusable)?;
+            let new = NewKey {
+                kid: &key.kid(),
+                private_jwk: &private,
+                public_jwk: &public,
+            };
+            if store.insert_service_key_if_none(purpose, &new, now).await? {
+                return Ok((key, now));
+            }
+            // Another instance won the race: use the key it stored.
+            store
+                .active_service_key(purpose)
+                .await?
+                .ok_or(KeyError::NoActiveKey)?
+        }
+    };
+    let key = parse_private(store.keys(), &active.kid, &active.private_jwk)?;
+    if active.public_jwk.is_none() {
+        let public = jwk_text(&published_jwk(&key)).map_err(unusable)?;
+        store.fill_public_jwk(&active.kid, &public).await?;
+    }
+    Ok((key, active.created_at))
 }

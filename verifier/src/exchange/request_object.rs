@@ -21,9 +21,8 @@ use idv_proto::oid4vp::authorization_request::{
 use idv_proto::oid4vp::verifier_metadata::{ClientMetadata, SdJwtVcFormat, VpFormatsSupported};
 use idv_proto::trust::verifier_attestation::VERIFIER_ATTESTATION_HEADER;
 
-use super::WalletError;
+use super::{Exchange, ExchangeError};
 use crate::checks::{CheckState, response_uri};
-use crate::service::Verifier;
 use crate::store::checks::CheckRow;
 use crate::tenants::full_client_id;
 
@@ -35,20 +34,20 @@ const MAX_WALLET_NONCE: usize = 256;
 pub const ENC_VALUES: [ContentEncryption; 2] =
     [ContentEncryption::A128Gcm, ContentEncryption::A256Gcm];
 
-impl Verifier {
+impl Exchange {
     /// The signed request object of an open request. `wallet_nonce` is echoed when the wallet
     /// fetched with `request_uri_method=post`.
     pub async fn request_object(
         &self,
         request_id: &str,
         wallet_nonce: Option<&str>,
-    ) -> Result<String, WalletError> {
+    ) -> Result<String, ExchangeError> {
         if let Some(nonce) = wallet_nonce
             && (nonce.is_empty()
                 || nonce.len() > MAX_WALLET_NONCE
                 || !nonce.bytes().all(|b| b.is_ascii_graphic()))
         {
-            return Err(WalletError::InvalidResponse(
+            return Err(ExchangeError::InvalidResponse(
                 "wallet_nonce: 1 to 256 printable ASCII characters".into(),
             ));
         }
@@ -56,14 +55,14 @@ impl Verifier {
         let now = self.clock.now();
         match CheckState::parse(&check.state) {
             Some(CheckState::Created) if now < check.expires_at => {}
-            Some(CheckState::Created | CheckState::Expired) => return Err(WalletError::Expired),
-            Some(CheckState::Completed | CheckState::Failed) => return Err(WalletError::Replayed),
-            Some(CheckState::Erased) | None => return Err(WalletError::UnknownRequest),
+            Some(CheckState::Created | CheckState::Expired) => return Err(ExchangeError::Expired),
+            Some(CheckState::Completed | CheckState::Failed) => {
+                return Err(ExchangeError::Replayed);
+            }
+            Some(CheckState::Erased) | None => return Err(ExchangeError::UnknownRequest),
         }
-        let template = self
-            .template_of(&check)
-            .map_err(|e| WalletError::Internal(e.to_string()))?;
-        let material = self.signing_material(&check.tenant_id).await?;
+        let template = self.checks.template_of(&check)?;
+        let material = self.tenants.signing_material(&check.tenant_id).await?;
         let client_id = full_client_id(material.attestation.sub());
         let claims = self.request_claims(&check, &client_id, template.dcql_query().clone(), now)?;
         let claims = RequestObject {
@@ -72,8 +71,7 @@ impl Verifier {
         };
         let header = Header::es256(REQUEST_OBJECT_TYP)
             .with(VERIFIER_ATTESTATION_HEADER, material.attestation_jwt);
-        jws::sign_claims(&header, &claims, &material.key)
-            .map_err(|e| WalletError::Internal(e.to_string()))
+        jws::sign_claims(&header, &claims, &material.key).map_err(ExchangeError::Signing)
     }
 
     fn request_claims(
@@ -82,7 +80,7 @@ impl Verifier {
         client_id: &str,
         dcql_query: idv_proto::oid4vp::dcql::DcqlQuery,
         now: i64,
-    ) -> Result<RequestObject, WalletError> {
+    ) -> Result<RequestObject, ExchangeError> {
         let response_mode = response_mode(check)?;
         let sd_jwt = SdJwtVcFormat {
             sd_jwt_alg_values: Some(vec![jws::ES256.into()]),
@@ -101,10 +99,9 @@ impl Verifier {
             metadata.encrypted_response_enc_values_supported =
                 Some(ENC_VALUES.iter().map(|e| e.as_str().to_owned()).collect());
         }
-        let nonce = check
-            .nonce
-            .clone()
-            .ok_or_else(|| WalletError::Internal("open request without a nonce".into()))?;
+        let nonce = check.nonce.clone().ok_or(ExchangeError::Corrupt {
+            what: "request nonce",
+        })?;
         Ok(RequestObject {
             client_id: Some(client_id.to_owned()),
             response_type: VP_TOKEN_RESPONSE_TYPE.into(),
@@ -129,13 +126,13 @@ impl Verifier {
 }
 
 /// The check's stored response mode.
-pub(super) fn response_mode(check: &CheckRow) -> Result<ResponseMode, WalletError> {
+pub(super) fn response_mode(check: &CheckRow) -> Result<ResponseMode, ExchangeError> {
     match check.response_mode.as_str() {
         "direct_post.jwt" => Ok(ResponseMode::DirectPostJwt),
         "direct_post" => Ok(ResponseMode::DirectPost),
-        _ => Err(WalletError::Internal(
-            "stored response mode is unknown".into(),
-        )),
+        _ => Err(ExchangeError::Corrupt {
+            what: "response mode",
+        }),
     }
 }
 
@@ -144,24 +141,30 @@ pub(super) fn response_mode(check: &CheckRow) -> Result<ResponseMode, WalletErro
 fn public_encryption_jwk(
     keys: &KeyCustody,
     check: &CheckRow,
-) -> Result<serde_json::Value, WalletError> {
-    let text = check.decryption_key.as_deref().ok_or_else(|| {
-        WalletError::Internal("open direct_post.jwt request without a key".into())
-    })?;
+) -> Result<serde_json::Value, ExchangeError> {
     let jwk = keys
-        .public_jwk(text)
-        .map_err(|e| WalletError::Internal(e.to_string()))?;
-    serde_json::to_value(jwk).map_err(|e| WalletError::Internal(e.to_string()))
+        .public_jwk(stored_key(check)?)
+        .map_err(ExchangeError::RequestKey)?;
+    serde_json::to_value(jwk).map_err(|_| ExchangeError::Corrupt {
+        what: "request key",
+    })
 }
 
 /// The request's stored ECDH-ES key.
 pub(super) fn decryption_key(
     keys: &KeyCustody,
     check: &CheckRow,
-) -> Result<DecryptionKey, WalletError> {
-    let text = check.decryption_key.as_deref().ok_or_else(|| {
-        WalletError::Internal("open direct_post.jwt request without a key".into())
-    })?;
-    keys.decryption_key(text)
-        .map_err(|e| WalletError::Internal(e.to_string()))
+) -> Result<DecryptionKey, ExchangeError> {
+    keys.decryption_key(stored_key(check)?)
+        .map_err(ExchangeError::RequestKey)
+}
+
+/// The sealed ECDH-ES key a `direct_post.jwt` request is stored with.
+fn stored_key(check: &CheckRow) -> Result<&str, ExchangeError> {
+    check
+        .decryption_key
+        .as_deref()
+        .ok_or(ExchangeError::Corrupt {
+            what: "request key",
+        })
 }

@@ -8,9 +8,9 @@ use idv_checks::templates::Template;
 use idv_checks::verify::{Expected, verify_presentation};
 use idv_proto::oid4vp::authorization_response::VpToken;
 
-use crate::service::Verifier;
+use super::Exchange;
 
-impl Verifier {
+impl Exchange {
     /// The outcome of `vp_token` for `template`, bound to `client_id` (full) and `nonce`.
     pub(super) async fn verify(
         &self,
@@ -20,7 +20,7 @@ impl Verifier {
         vp_token: &VpToken,
     ) -> CheckOutcome {
         let now = self.clock.now();
-        let list = match self.current_trust_list().await {
+        let list = match self.trust.current().await {
             Ok(list) => list,
             Err(error) => {
                 tracing::warn!(%error, "no usable trust list");
@@ -31,7 +31,7 @@ impl Verifier {
                 );
             }
         };
-        let types = self.types.types(&list).await;
+        let types = self.trust.types.types(&list).await;
         let expected = Expected::new(client_id, nonce, now).with_credential_types(&types);
         let verified = match verify_presentation(template, &expected, vp_token, &list) {
             Ok(verified) => verified,
@@ -50,6 +50,7 @@ impl Verifier {
         let mut status_list_iat = None;
         for request in verified.status_requests() {
             match self
+                .trust
                 .status
                 .status(&request.reference, &request.iss, &list)
                 .await

@@ -68,23 +68,12 @@ mod tests {
     use super::*;
 
     fn open(request_id: &str, check_id: &str, expires_at: i64) -> CheckRow {
-        crate::store::checks::NewCheck {
+        CheckRow {
             check_id: check_id.into(),
-            tenant_id: "tn_1".into(),
-            template: "age_over_18".into(),
-            template_version: 1,
-            reference: None,
-            webhook_url: None,
-            response_mode: "direct_post.jwt".into(),
-            redirect_uri: None,
             request_id: request_id.into(),
-            request_state: "state".into(),
-            nonce: "nonce".into(),
-            decryption_key: None,
-            created_at: 0,
             expires_at,
+            ..CheckRow::default()
         }
-        .to_row()
     }
 
     #[test]
