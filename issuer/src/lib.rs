@@ -22,6 +22,8 @@
 //!   the CLI.
 //! - [`store`]: the only SQL.
 //! - [`cli`]: the command line (`init`, `serve`, `keys rotate|list`, `registration`).
+//! - `testing` (feature `testing`): the service's configuration in tests, for its own tests and
+//!   the federation harness.
 
 pub mod cli;
 pub mod config;
@@ -29,3 +31,5 @@ pub mod http;
 pub mod issuance;
 pub mod startup;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;

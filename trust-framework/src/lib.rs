@@ -18,6 +18,8 @@
 //! - [`register`]: the use cases, shared by the API and the CLI.
 //! - [`store`]: the only SQL.
 //! - [`cli`]: the command line (`init`, `serve`, `provider …`, `rp …`, `list show`).
+//! - `testing` (feature `testing`): the service's configuration in tests, for its own tests and
+//!   the federation harness.
 
 pub mod cli;
 pub mod config;
@@ -26,3 +28,5 @@ pub mod http;
 pub mod register;
 pub mod startup;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -18,12 +18,12 @@ pub mod trust_list;
 
 use idv_keystore::KeyStoreError;
 use idv_service_kit::db::{
-    DbError, Migrations, PrivateKeyColumn, StoreSpec, WriteTx, is_unique_violation,
+    Column, DbError, Migrations, PrivateKeyColumn, StoreSpec, WriteTx, is_unique_violation,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sqlx::Row as _;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row as _};
 
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
 pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
@@ -129,10 +129,7 @@ fn enum_from_text<T: DeserializeOwned>(text: String, what: &'static str) -> Resu
     })
 }
 
-fn get<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
-where
-    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
-{
+fn get<T: Column>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
     Ok(row.try_get(column)?)
 }
 

@@ -210,6 +210,29 @@ fn toml_literal(raw: &str) -> Option<Value> {
     table.remove("v")
 }
 
+/// What every service's configuration has besides its own sections: a `[database]` and the
+/// `[keys]` custody of the private keys it stores; and what follows from them (the database
+/// URL, the store, see `keyed_store!`'s `open_configured`).
+pub trait ServiceConfig: Serialize + DeserializeOwned + Default {
+    /// The default SQLite file's name in `database.data_dir` (`issuer.sqlite`).
+    const SQLITE_FILE: &'static str;
+
+    /// `[database]`.
+    fn database(&self) -> &DatabaseSettings;
+    /// `[keys]`: where the private keys live.
+    fn keys(&self) -> &crate::db::KeysConfig;
+
+    /// Loads defaults, then `file`, then the environment ([`load`]).
+    fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        load(file)
+    }
+
+    /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
+    fn database_url(&self) -> Secret {
+        self.database().url_or_sqlite_file(Self::SQLITE_FILE)
+    }
+}
+
 /// A secret setting (a password in a URL, an API key): `Debug` and `Display` show
 /// `[redacted]`; [`Secret::expose`] is the one way to the value.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -56,6 +56,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard, mpsc};
 mod group_commit;
 mod handles;
 mod keyed;
+pub mod operator_tokens;
 mod private_keys;
 pub mod trust_list_state;
 mod unavailable;
@@ -443,6 +444,12 @@ impl Database {
         self.pool.close().await;
     }
 }
+
+/// A value a column decodes to through the `Any` driver: the bound of a service store's
+/// `get(row, column)`.
+pub trait Column: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any> {}
+
+impl<T> Column for T where T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any> {}
 
 /// Whether `error` is a unique constraint's violation (a value another writer took first).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {

@@ -18,8 +18,15 @@
 //!
 //! [`server`]: a server task a test starts and stops.
 //!
+//! [`api`]: a service's operator API as a test calls it, the body of a refusal, and the operator
+//! API through a database outage.
+//!
+//! [`cli`]: a service's command line as a test runs it.
+//!
 //! [`softhsm`]: a SoftHSM2 token in a temporary folder, for keys held through PKCS#11.
 
+pub mod api;
+pub mod cli;
 pub mod oidc_provider;
 pub mod openid_client;
 pub mod server;

@@ -1,4 +1,4 @@
-//! The anchor signing key and the operator tokens.
+//! The anchor signing key (the operator tokens are `idv_service_kit::db::operator_tokens`).
 
 use super::{Store, StoreError, get};
 
@@ -33,29 +33,5 @@ impl Store {
                 .bind(now),
             )
             .await?)
-    }
-
-    /// Hashes of every operator token.
-    pub async fn operator_token_hashes(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT token_hash FROM operator_tokens ORDER BY created_at")
-            .fetch_all(self.db.pool())
-            .await?;
-        rows.iter().map(|row| get(row, "token_hash")).collect()
-    }
-
-    /// Stores an operator token's hash.
-    pub async fn insert_operator_token(
-        &self,
-        token_hash: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.db
-            .write(
-                sqlx::query("INSERT INTO operator_tokens (token_hash, created_at) VALUES ($1, $2)")
-                    .bind(token_hash)
-                    .bind(now),
-            )
-            .await?;
-        Ok(())
     }
 }
