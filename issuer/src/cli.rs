@@ -24,8 +24,8 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use idv_jose::{SystemClock, SystemRandom};
 pub use idv_service_kit::cli::report;
-use idv_service_kit::cli::{InputError, ServeError, pretty, read_json, serve};
-use idv_service_kit::config::{ConfigError, ServiceConfig as _};
+use idv_service_kit::cli::{InputError, pretty, read_json, serve};
+use idv_service_kit::config::ServiceConfig as _;
 use idv_service_kit::telemetry;
 use serde_json::Value;
 
@@ -89,32 +89,24 @@ pub struct RegistrationArgs {
     pub entry_template: Option<PathBuf>,
 }
 
-/// Why a command failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CliError {
-    /// A signing key operation failed.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Bad configuration.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// `serve` failed.
-    #[error(transparent)]
-    Serve(#[from] ServeError<StartupError>),
-    /// An input file cannot be used.
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// Writing the output failed.
-    #[error("cannot write output")]
-    Output(#[from] std::io::Error),
-    /// `serve` and `init` open the database themselves: they are not run on an open issuer.
-    #[error("`{0}` is not a command on an open issuer")]
-    NotOnOpenIssuer(&'static str),
-}
+idv_service_kit::cli_error!(
+    /// Why a command failed.
+    #[derive(Debug, thiserror::Error)]
+    pub enum CliError(StartupError) {
+        /// A signing key operation failed.
+        #[error(transparent)]
+        Key(#[from] KeyError),
+        /// The database failed.
+        #[error(transparent)]
+        Store(#[from] StoreError),
+        /// An input file cannot be used.
+        #[error(transparent)]
+        Input(#[from] InputError),
+        /// `serve` and `init` open the database themselves: they are not run on an open issuer.
+        #[error("`{0}` is not a command on an open issuer")]
+        NotOnOpenIssuer(&'static str),
+    }
+);
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
 pub async fn run(cli: Cli) -> Result<(), CliError> {

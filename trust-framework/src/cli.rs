@@ -26,8 +26,8 @@ use idv_jose::{SystemClock, SystemRandom};
 use idv_proto::trust::entry::{IssuerBinding, SchemeCode, ServiceEntry};
 use idv_proto::trust::relying_party::RelyingPartyEntry;
 pub use idv_service_kit::cli::report;
-use idv_service_kit::cli::{InputError, ServeError, pretty, read_json, serve};
-use idv_service_kit::config::{ConfigError, ServiceConfig as _};
+use idv_service_kit::cli::{InputError, pretty, read_json, serve};
+use idv_service_kit::config::ServiceConfig as _;
 use idv_service_kit::telemetry;
 use serde::Serialize;
 
@@ -166,29 +166,21 @@ pub enum ListCommand {
     Show,
 }
 
-/// Why a command failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CliError {
-    /// A use case refused or failed.
-    #[error(transparent)]
-    Register(#[from] RegisterError),
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Bad configuration.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// `serve` failed.
-    #[error(transparent)]
-    Serve(#[from] ServeError<StartupError>),
-    /// An input file cannot be used.
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// Writing the output failed.
-    #[error("cannot write output")]
-    Output(#[from] std::io::Error),
-}
+idv_service_kit::cli_error!(
+    /// Why a command failed.
+    #[derive(Debug, thiserror::Error)]
+    pub enum CliError(StartupError) {
+        /// A use case refused or failed.
+        #[error(transparent)]
+        Register(#[from] RegisterError),
+        /// The database failed.
+        #[error(transparent)]
+        Store(#[from] StoreError),
+        /// An input file cannot be used.
+        #[error(transparent)]
+        Input(#[from] InputError),
+    }
+);
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
 pub async fn run(cli: Cli) -> Result<(), CliError> {

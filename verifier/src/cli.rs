@@ -35,8 +35,8 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use idv_jose::{Clock, Random, SystemClock, SystemRandom};
 pub use idv_service_kit::cli::report;
-use idv_service_kit::cli::{ServeError, pretty, serve};
-use idv_service_kit::config::{ConfigError, ServiceConfig as _};
+use idv_service_kit::cli::{pretty, serve};
+use idv_service_kit::config::ServiceConfig as _;
 use idv_service_kit::telemetry;
 
 use crate::config::VerifierConfig;
@@ -202,54 +202,46 @@ pub enum TrustCommand {
     Refresh,
 }
 
-/// Why a command failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CliError {
-    /// A tenant use case refused or failed.
-    #[error(transparent)]
-    Tenant(#[from] TenantError),
-    /// An OpenID Connect client command refused or failed.
-    #[error(transparent)]
-    Oidc(#[from] OidcError),
-    /// The trust list could not be refreshed.
-    #[error(transparent)]
-    Trust(#[from] idv_fetch::TrustClientError),
-    /// The sweep failed.
-    #[error(transparent)]
-    Sweep(#[from] SweepError),
-    /// An evidence key operation failed.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// The evidence did not verify.
-    #[error(transparent)]
-    Evidence(#[from] EvidenceCheckError),
-    /// The verifier could not be opened.
-    #[error(transparent)]
-    Startup(#[from] StartupError),
-    /// Bad configuration.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// `serve` failed.
-    #[error(transparent)]
-    Serve(#[from] ServeError<StartupError>),
-    /// A file could not be read or written.
-    #[error("cannot access {}", path.display())]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Writing the output failed.
-    #[error("cannot write output")]
-    Output(#[from] std::io::Error),
-    /// `serve` and `evidence` are not run on an open verifier (`serve` opens the database
-    /// itself, `evidence` needs none).
-    #[error("`{0}` is not a command on an open verifier")]
-    NotOnOpenVerifier(&'static str),
-}
+idv_service_kit::cli_error!(
+    /// Why a command failed.
+    #[derive(Debug, thiserror::Error)]
+    pub enum CliError(StartupError) {
+        /// A tenant use case refused or failed.
+        #[error(transparent)]
+        Tenant(#[from] TenantError),
+        /// An OpenID Connect client command refused or failed.
+        #[error(transparent)]
+        Oidc(#[from] OidcError),
+        /// The trust list could not be refreshed.
+        #[error(transparent)]
+        Trust(#[from] idv_fetch::TrustClientError),
+        /// The sweep failed.
+        #[error(transparent)]
+        Sweep(#[from] SweepError),
+        /// An evidence key operation failed.
+        #[error(transparent)]
+        Key(#[from] KeyError),
+        /// The evidence did not verify.
+        #[error(transparent)]
+        Evidence(#[from] EvidenceCheckError),
+        /// The verifier could not be opened.
+        #[error(transparent)]
+        Startup(#[from] StartupError),
+        /// A file could not be read or written.
+        #[error("cannot access {}", path.display())]
+        File {
+            /// The file.
+            path: PathBuf,
+            /// Why.
+            #[source]
+            source: std::io::Error,
+        },
+        /// `serve` and `evidence` are not run on an open verifier (`serve` opens the database
+        /// itself, `evidence` needs none).
+        #[error("`{0}` is not a command on an open verifier")]
+        NotOnOpenVerifier(&'static str),
+    }
+);
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
