@@ -9,11 +9,12 @@ use std::sync::Arc;
 use idv_jose::Random;
 use idv_service_kit::config::ConfigError;
 use idv_service_kit::http::Listener;
+use idv_service_kit::limits::ServiceLimits;
 use idv_service_kit::metrics::Metrics;
 use idv_service_kit::startup::Service;
 
 use crate::config::TrustFrameworkConfig;
-use crate::http::{AppState, Limits, router};
+use crate::http::{AppState, router};
 use crate::register::{Register, RegisterError};
 use crate::store::{Store, StoreError};
 
@@ -52,8 +53,13 @@ impl Application {
             .await
             .map_err(StartupError::Store)?;
         let settings = config.register_settings()?;
-        let limits = Limits::new(&config.limits)
-            .map_err(|e| ConfigError::Rejected(format!("limits: {e}")))?;
+        let limits = ServiceLimits::new(
+            config.limits.trusted_proxies.clone(),
+            config.limits.per_ip,
+            config.limits.operator_per_ip,
+            config.limits.max_body_bytes,
+        )
+        .map_err(|e| ConfigError::Rejected(format!("limits: {e}")))?;
         let register = Register::open(store, parts.clock, settings)
             .await
             .map_err(StartupError::Open)?;

@@ -97,6 +97,10 @@ async fn bump_revision(tx: &mut WriteTx) -> Result<(), StoreError> {
     Ok(())
 }
 
+fn get<T: Column>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
+    Ok(row.try_get(column)?)
+}
+
 fn to_json<T: Serialize + ?Sized>(value: &T, what: &'static str) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
         what,
@@ -127,10 +131,6 @@ fn enum_from_text<T: DeserializeOwned>(text: String, what: &'static str) -> Resu
         what,
         reason: e.to_string(),
     })
-}
-
-fn get<T: Column>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
-    Ok(row.try_get(column)?)
 }
 
 #[cfg(test)]

@@ -15,10 +15,12 @@ pub async fn printed<E: Debug>(command: impl AsyncFnOnce(&mut Vec<u8>) -> Result
     }
 }
 
-/// Checks the outputs of `init` run twice: the first says `created` and shows the operator
-/// token once; the second changes nothing and shows no token. Returns the key id both print
-/// after `kid_label`, which must be the same.
-pub fn init_twice(first: &str, second: &str, created: &str, kid_label: &str) -> String {
+/// Runs `init` twice and checks what it printed: the first run says `created` and shows the
+/// operator token once; the second changes nothing and shows no token. Returns the key id both
+/// print after `kid_label`, which must be the same.
+pub async fn init_twice(init: impl AsyncFn() -> String, created: &str, kid_label: &str) -> String {
+    let first = init().await;
+    let second = init().await;
     assert!(first.contains(created), "{first}");
     assert!(first.contains("Operator API token (shown once"), "{first}");
     assert!(second.contains("was not changed"), "{second}");
@@ -29,7 +31,7 @@ pub fn init_twice(first: &str, second: &str, created: &str, kid_label: &str) -> 
             .map(str::to_owned)
             .unwrap_or_else(|| panic!("no `{kid_label}` in {out}"))
     };
-    let kid_first = kid(first);
-    assert_eq!(kid_first, kid(second), "init keeps the key");
+    let kid_first = kid(&first);
+    assert_eq!(kid_first, kid(&second), "init keeps the key");
     kid_first
 }

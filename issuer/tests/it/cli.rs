@@ -18,14 +18,13 @@ async fn run(config: &IssuerConfig, command: Command) -> String {
 
 async fn init_is_idempotent_and_registration_is_what_the_trust_framework_takes(db: TestDb) {
     let config = test_config(&db);
-    let first = run(&config, Command::Init).await;
-    let second = run(&config, Command::Init).await;
+    let init = async || run(&config, Command::Init).await;
     let kid = init_twice(
-        &first,
-        &second,
+        init,
         "Created the credential signing key.",
         "Signing key id (kid): ",
-    );
+    )
+    .await;
 
     let registration = run(
         &config,

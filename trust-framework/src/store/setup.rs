@@ -21,17 +21,13 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         // The partial unique index allows one active key: another `init` won.
-        Ok(self
-            .db
-            .write_unless_taken(
-                sqlx::query(
-                    "INSERT INTO anchor_keys (kid, private_jwk, status, created_at) \
+        let insert = sqlx::query(
+            "INSERT INTO anchor_keys (kid, private_jwk, status, created_at) \
              VALUES ($1, $2, 'active', $3)",
-                )
-                .bind(kid)
-                .bind(private_jwk)
-                .bind(now),
-            )
-            .await?)
+        )
+        .bind(kid)
+        .bind(private_jwk)
+        .bind(now);
+        Ok(self.db.write_unless_taken(insert).await?)
     }
 }

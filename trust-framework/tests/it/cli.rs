@@ -17,14 +17,13 @@ async fn run(config: &TrustFrameworkConfig, command: Command) -> String {
 
 async fn init_is_idempotent_and_the_cli_manages_the_register(db: TestDb) {
     let config = test_config(&db);
-    let first = run(&config, Command::Init).await;
-    let second = run(&config, Command::Init).await;
+    let init = async || run(&config, Command::Init).await;
     let kid = init_twice(
-        &first,
-        &second,
+        init,
         "Created the anchor signing key.",
         "Anchor thumbprint (kid): ",
-    );
+    )
+    .await;
 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
