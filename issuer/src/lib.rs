@@ -16,7 +16,7 @@
 //! receives (see [`issuance::authorization`]).
 //!
 //! - [`config`]: settings and their environment variables.
-//! - [`startup`]: [`startup::Application::build`], the seam tests and `main` use.
+//! - [`startup`]: [`startup::Application::build`] (`main`) and `build_with` (tests, the harness).
 //! - [`http`]: the route table and thin handlers.
 //! - [`issuance`]: the use cases (the protocol flow is described there), shared by the API and
 //!   the CLI.

@@ -1,7 +1,8 @@
-//! The startup seam: [`Application::build`] connects the database, opens the issuer (creating
-//! its signing key on first start), binds the listener (port 0 picks a free one, see
-//! [`Application::port`]) and builds the router; `run_until_stopped` serves until ctrl-c or
-//! SIGTERM, with the trust list refresher (with `[trust]`) beside the server.
+//! The startup seam: [`Application::build`] (production) and [`Application::build_with`] (the
+//! parts tests inject: listener, store, clock, randomness) bind the listener (port 0 picks a
+//! free one, see `Service::port`), connect the database, open the issuer (creating its signing
+//! key on first start) and build the router; `Service::run_until_stopped` serves until ctrl-c
+//! or SIGTERM, with the trust list refresher (with `[trust]`) beside the server.
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -13,7 +13,7 @@
 //! Metadata and a JSON Schema per `vct`, pinned by digest in the list's `type_metadata`.
 //!
 //! - [`config`]: settings and their environment variables.
-//! - [`startup`]: [`startup::Application::build`], the seam tests and `main` use.
+//! - [`startup`]: [`startup::Application::build`] (`main`) and `build_with` (tests, the harness).
 //! - [`http`]: the route table and thin handlers.
 //! - [`register`]: the use cases, shared by the API and the CLI.
 //! - [`store`]: the only SQL.

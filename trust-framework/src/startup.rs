@@ -1,6 +1,7 @@
-//! The startup seam: [`Application::build`] connects the database, opens the register, binds
-//! the listener (port 0 picks a free one, see [`Application::port`]) and builds the router;
-//! `run_until_stopped` serves until ctrl-c or SIGTERM.
+//! The startup seam: [`Application::build`] (production) and [`Application::build_with`] (the
+//! parts tests inject: listener, store, clock) bind the listener (port 0 picks a free one, see
+//! `Service::port`), connect the database, open the register and build the router;
+//! `Service::run_until_stopped` serves until ctrl-c or SIGTERM.
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -1,10 +1,12 @@
-//! The startup seam: [`Application::build`] checks the settings, connects and migrates the
-//! database, opens the [`Verifier`] and binds the listener (port 0 picks a free one, see
-//! [`Application::port`]). [`Application::run_until`] serves, with three background tasks
-//! beside the server: the webhook outbox worker, the retention sweeper and the trust list
-//! refresher (every second it starts a refresh if one is due: `next_update`, `trust.refresh_secs`
-//! since the last fetch, back-off after failures; the fetch itself runs in its own task). On shutdown the server finishes in-flight requests,
-//! the tasks stop after their current pass, and the database pool closes.
+//! The startup seam: [`Application::build`] (production) and [`Application::build_with`] (the
+//! parts tests inject: listener, store, clock, randomness) bind the listener (port 0 picks a
+//! free one, see `Service::port`), check the settings, connect and migrate the database and
+//! open the [`Verifier`]. `Service::run_until` serves, with three background tasks beside the
+//! server: the webhook outbox worker, the retention sweeper and the trust list refresher (every
+//! second it starts a refresh if one is due: `next_update`, `trust.refresh_secs` since the last
+//! fetch, back-off after failures; the fetch itself runs in its own task). On shutdown the
+//! server finishes in-flight requests, the tasks stop after their current pass, and the
+//! database pool closes.
 
 use std::future::Future;
 use std::net::SocketAddr;
