@@ -459,18 +459,10 @@ impl ServiceConfig for IssuerConfig {
 impl IssuerConfig {
     /// Checks the settings the use cases depend on and returns them as one value.
     pub fn issuer_settings(&self) -> Result<IssuerSettings, ConfigError> {
-        let public_url = self.http.public_url.trim_end_matches('/').to_owned();
-        let parsed = url::Url::parse(&public_url)
-            .map_err(|e| ConfigError::Rejected(format!("http.public_url: {e}")))?;
+        let public_url = self.http.checked_public_url()?;
         // OpenID4VCI: the Credential Issuer Identifier has no query and no fragment.
-        if !matches!(parsed.scheme(), "http" | "https")
-            || parsed.host().is_none()
-            || parsed.query().is_some()
-            || parsed.fragment().is_some()
-        {
-            return reject(
-                "http.public_url must be an http(s) URL with a host, no query or fragment",
-            );
+        if public_url.contains(['?', '#']) {
+            return reject("http.public_url must have no query or fragment");
         }
         let display_name = self.metadata.display_name.trim();
         if display_name.is_empty() || display_name.chars().any(char::is_control) {

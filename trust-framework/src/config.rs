@@ -208,14 +208,7 @@ impl ServiceConfig for TrustFrameworkConfig {
 impl TrustFrameworkConfig {
     /// Checks the settings the register depends on and returns them as one value.
     pub fn register_settings(&self) -> Result<RegisterSettings, ConfigError> {
-        let public_url = self.http.public_url.trim_end_matches('/').to_owned();
-        let parsed = url::Url::parse(&public_url)
-            .map_err(|e| ConfigError::Rejected(format!("http.public_url: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-            return Err(ConfigError::Rejected(
-                "http.public_url must be an http(s) URL with a host".into(),
-            ));
-        }
+        let public_url = self.http.checked_public_url()?;
         if self.list.list_id.trim().is_empty() {
             return Err(ConfigError::Rejected(
                 "list.list_id must not be empty".into(),

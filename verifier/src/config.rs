@@ -130,7 +130,7 @@ use std::time::Duration;
 use idv_fetch::http::PlainHttp;
 use idv_jose::{Jwk, PublicKey};
 use idv_proto::oid4vp::authorization_request::ResponseMode;
-use idv_service_kit::config::{ConfigError, ServiceConfig};
+use idv_service_kit::config::{ConfigError, ServiceConfig, http_url};
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
 use idv_service_kit::metrics::MetricsSettings;
@@ -450,8 +450,7 @@ impl VerifierConfig {
     /// Checks every setting and returns them as one value.
     pub fn settings(&self) -> Result<Settings, ConfigError> {
         let reject = |m: String| Err(ConfigError::Rejected(m));
-        let public_url = self.http.public_url.trim_end_matches('/').to_owned();
-        http_url("http.public_url", &public_url)?;
+        let public_url = self.http.checked_public_url()?;
         http_url("trust.list_url", &self.trust.list_url)?;
         let plain_http = match self.trust.plain_http.as_str() {
             "loopback" => PlainHttp::Loopback,
@@ -581,17 +580,6 @@ impl VerifierConfig {
             limits: limits.clone(),
         })
     }
-}
-
-fn http_url(name: &str, value: &str) -> Result<(), ConfigError> {
-    let parsed =
-        url::Url::parse(value).map_err(|e| ConfigError::Rejected(format!("{name}: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(ConfigError::Rejected(format!(
-            "{name} must be an http(s) URL with a host"
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -281,6 +281,14 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
+    /// `public_url` without a trailing slash, checked to be an absolute http(s) URL with a host
+    /// ([`http_url`]).
+    pub fn checked_public_url(&self) -> Result<String, ConfigError> {
+        let public_url = self.public_url.trim_end_matches('/').to_owned();
+        http_url("http.public_url", &public_url)?;
+        Ok(public_url)
+    }
+
     /// Listening on `127.0.0.1:port`, reached at `http://127.0.0.1:port`.
     pub fn loopback(port: u16) -> Self {
         Self {
@@ -288,6 +296,19 @@ impl HttpSettings {
             public_url: format!("http://127.0.0.1:{port}"),
         }
     }
+}
+
+/// Checks that `value`, the setting `name`, is an absolute http(s) URL with a host; returns it
+/// parsed.
+pub fn http_url(name: &str, value: &str) -> Result<url::Url, ConfigError> {
+    let parsed =
+        url::Url::parse(value).map_err(|e| ConfigError::Rejected(format!("{name}: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(ConfigError::Rejected(format!(
+            "{name} must be an http(s) URL with a host"
+        )));
+    }
+    Ok(parsed)
 }
 
 /// `[database]` of every service.

@@ -758,6 +758,11 @@ mod tests {
     use super::*;
     use sqlx::error::ErrorKind;
 
+    /// The one value `sql` selects from `db`.
+    async fn select<T: Column + Send + Unpin>(db: &Database, sql: &'static str) -> T {
+        sqlx::query_scalar(sql).fetch_one(db.pool()).await.unwrap()
+    }
+
     #[test]
     fn backend_is_read_from_the_url_scheme() {
         assert_eq!(
@@ -856,10 +861,7 @@ mod tests {
             .unwrap();
         assert_eq!(next, 8);
         if db.backend() == Backend::Sqlite {
-            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-                .fetch_one(db.pool())
-                .await
-                .unwrap();
+            let mode: String = select(&db, "PRAGMA journal_mode").await;
             assert_eq!(mode, "wal");
         }
         db.close().await;
@@ -905,10 +907,7 @@ mod tests {
             .write(sqlx::query("INSERT INTO t (v) VALUES (2)"))
             .await
             .unwrap();
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
-            .fetch_one(running.pool())
-            .await
-            .unwrap();
+        let count: i64 = select(&running, "SELECT count(*) FROM t").await;
         assert_eq!(count, 2);
         running.close().await;
     }
@@ -1094,10 +1093,7 @@ mod tests {
 
         test_db.end_outage().await;
         write().await.unwrap();
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let count: i64 = select(&db, "SELECT count(*) FROM t").await;
         assert_eq!(count, 1, "the same handle serves again");
         db.close().await;
     }
@@ -1143,10 +1139,7 @@ mod tests {
         let tx = db.begin_write().await.expect_err("locked");
         assert_eq!(Unavailable::of(&tx), Some(Unavailable::Locked), "{tx:?}");
         // Readers are not blocked by a writer under WAL.
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let count: i64 = select(&db, "SELECT count(*) FROM t").await;
         assert_eq!(count, 0);
 
         drop(holder.stdin.take());
@@ -1229,10 +1222,7 @@ mod tests {
     }
 
     async fn counter(db: &Database) -> i64 {
-        sqlx::query_scalar("SELECT n FROM t WHERE id = 1")
-            .fetch_one(db.pool())
-            .await
-            .unwrap()
+        select(&db, "SELECT n FROM t WHERE id = 1").await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1451,10 +1441,7 @@ mod tests {
             assert_eq!(task.await.unwrap().unwrap().rows_affected(), 1);
         }
         assert_eq!(counter(&db).await, 400);
-        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let rows: i64 = select(&db, "SELECT COUNT(*) FROM t").await;
         assert_eq!(rows, 401);
         db.close().await;
         let after_close = db.write(sqlx::query("UPDATE t SET n = 0")).await;
@@ -1493,10 +1480,7 @@ mod tests {
         tx.commit().await.unwrap();
         let rolled_back = db.begin_write().await.unwrap();
         rolled_back.rollback().await.unwrap();
-        let v: String = sqlx::query_scalar("SELECT v FROM t WHERE id = 1")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let v: String = select(&db, "SELECT v FROM t WHERE id = 1").await;
         assert_eq!(v, "kept");
         db.close().await;
     }
@@ -1515,10 +1499,7 @@ mod tests {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let count: i64 = select(&db, "SELECT COUNT(*) FROM t").await;
         assert_eq!(count, 2);
     }
 }
