@@ -1222,7 +1222,7 @@ mod tests {
     }
 
     async fn counter(db: &Database) -> i64 {
-        select(&db, "SELECT n FROM t WHERE id = 1").await
+        select(db, "SELECT n FROM t WHERE id = 1").await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
