@@ -211,11 +211,10 @@ pub fn router(state: AppState) -> Router {
             &format!("{STATUS_LIST_PATH_PREFIX}{{list_id}}"),
             get(status_list::get_status_list),
         )
-        .route("/metrics", get(operations::get_metrics))
-        .merge(writes);
+        .route("/metrics", get(operations::get_metrics));
     let limits = state.limits.service.clone();
     service_router_with_operator_api(
-        public,
+        public.merge(writes),
         operator,
         get(operations::get_readiness),
         state,

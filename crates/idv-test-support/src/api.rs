@@ -1,6 +1,6 @@
-//! A service's API as a test calls it: the operator's requests with a bearer token, and the
-//! `{error, error_description}` body of a refusal, and a service's answers through an outage of
-//! its database. Responses are returned as they came, for the test to assert on.
+//! A service's API as a test calls it: the operator's requests with a bearer token, and a
+//! service's answers through an outage of its database. Responses are returned as they came,
+//! for the test to assert on.
 
 use std::future::Future;
 
@@ -59,21 +59,6 @@ async fn send(request: RequestBuilder) -> Response {
         Ok(response) => response,
         Err(error) => panic!("the service did not answer: {error}"),
     }
-}
-
-/// The `error` and `error_description` (empty when absent) of an error response, after
-/// checking its status.
-pub async fn error_body(response: Response, status: StatusCode) -> (String, String) {
-    assert_eq!(response.status(), status);
-    let body: Value = match response.json().await {
-        Ok(body) => body,
-        Err(error) => panic!("the error body is not JSON: {error}"),
-    };
-    let Some(error) = body["error"].as_str() else {
-        panic!("the error body has no `error`: {body}")
-    };
-    let description = body["error_description"].as_str().unwrap_or_default();
-    (error.to_owned(), description.to_owned())
 }
 
 /// A database outage under a running service: `request` (a call that reads the database)

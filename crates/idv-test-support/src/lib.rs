@@ -18,8 +18,10 @@
 //!
 //! [`server`]: a server task a test starts and stops.
 //!
-//! [`api`]: a service's operator API as a test calls it, the body of a refusal, and the operator
-//! API through a database outage.
+//! [`responses`]: the `{error, error_description}` of a service's error response.
+//!
+//! [`api`]: a service's operator API as a test calls it, and its answers through a database
+//! outage.
 //!
 //! [`cli`]: a service's command line as a test runs it.
 //!
@@ -29,6 +31,7 @@ pub mod api;
 pub mod cli;
 pub mod oidc_provider;
 pub mod openid_client;
+pub mod responses;
 pub mod server;
 pub mod softhsm;
 

@@ -181,7 +181,7 @@ impl TestApp {
 /// that it is not cached.
 pub(crate) async fn error_body(response: Response, status: StatusCode) -> (String, String) {
     let cache_control = response.headers().get("cache-control").cloned();
-    let body = idv_test_support::api::error_body(response, status).await;
+    let body = idv_test_support::responses::error_body(response, status).await;
     assert_eq!(cache_control.unwrap(), "no-store");
     body
 }

@@ -9,7 +9,7 @@ use idv_service_kit::startup::Service as _;
 use idv_service_kit::testing::Storage;
 use idv_test_support::TestDb;
 use idv_test_support::api::OperatorApi;
-pub(crate) use idv_test_support::api::error_body;
+pub(crate) use idv_test_support::responses::error_body;
 use idv_test_support::server::TestServer;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
