@@ -103,13 +103,10 @@ fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     #[test]
     fn every_migration_file_is_embedded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/issuer");
-        idv_service_kit::db::check_migration_folders(&MIGRATIONS, &dir).unwrap();
+        MIGRATIONS.check_folder().unwrap();
     }
 }

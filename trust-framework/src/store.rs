@@ -135,13 +135,10 @@ fn enum_from_text<T: DeserializeOwned>(text: String, what: &'static str) -> Resu
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     #[test]
     fn every_migration_file_is_embedded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/trust-framework");
-        idv_service_kit::db::check_migration_folders(&MIGRATIONS, &dir).unwrap();
+        MIGRATIONS.check_folder().unwrap();
     }
 }

@@ -93,16 +93,13 @@ fn get<T: Column>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use idv_service_kit::db::Database;
 
     use super::*;
 
     #[test]
     fn every_migration_file_is_embedded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/verifier");
-        idv_service_kit::db::check_migration_folders(&MIGRATIONS, &dir).unwrap();
+        MIGRATIONS.check_folder().unwrap();
     }
 
     idv_test_support::test_on_both_databases!(
@@ -116,6 +113,7 @@ mod tests {
         let before = Migrations {
             sqlite: &MIGRATIONS.sqlite[..2],
             postgres: &MIGRATIONS.postgres[..2],
+            ..MIGRATIONS
         };
         db.migrate(&before).await.unwrap();
         db.write(sqlx::query(

@@ -695,12 +695,21 @@ pub struct Migrations {
     pub sqlite: &'static [MigrationFile],
     /// Files for PostgreSQL, in order.
     pub postgres: &'static [MigrationFile],
+    /// The folder they were embedded from (holding `sqlite/` and `postgres/`), as the source
+    /// tree had it at build time.
+    pub folder: &'static str,
 }
 
 impl Migrations {
     /// The file names, in order (the same for both backends).
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.sqlite.iter().map(|f| f.name)
+    }
+
+    /// Checks that the folder they were embedded from holds exactly these files (a service's
+    /// test; see [`check_migration_folders`]).
+    pub fn check_folder(&self) -> Result<(), String> {
+        check_migration_folders(self, Path::new(self.folder))
     }
 }
 
@@ -712,8 +721,8 @@ impl Migrations {
 ///     "../migrations/trust-framework", ["0001_create_register.sql"]);
 /// ```
 ///
-/// List every file: a service test should compare the list with the folders (see
-/// [`check_migration_folders`]).
+/// List every file: a service test compares the list with the folders
+/// ([`Migrations::check_folder`]).
 #[macro_export]
 macro_rules! migrations {
     ($dir:literal, [$($file:literal),+ $(,)?]) => {
@@ -726,6 +735,7 @@ macro_rules! migrations {
                 name: $file,
                 sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $dir, "/postgres/", $file)),
             }),+],
+            folder: concat!(env!("CARGO_MANIFEST_DIR"), "/", $dir),
         }
     };
 }
@@ -817,6 +827,7 @@ mod tests {
             name: "0001_create_t.sql",
             sql: "CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT NOT NULL, n BIGINT);",
         }],
+        folder: "",
     };
 
     idv_test_support::test_on_both_databases!(
