@@ -24,15 +24,16 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use idv_jose::{SystemClock, SystemRandom};
 pub use idv_service_kit::cli::report;
-use idv_service_kit::cli::{InputError, pretty, read_json};
-use idv_service_kit::config::ConfigError;
+use idv_service_kit::cli::{InputError, pretty, read_json, serve};
+use idv_service_kit::config::ServiceConfig as _;
+use idv_service_kit::telemetry;
 use serde_json::Value;
 
 use crate::config::IssuerConfig;
 use crate::issuance::setup::initialise;
 use crate::issuance::{Issuer, KeyError};
 use crate::startup::{Application, StartupError};
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 /// `issuer`: a certified identity provider's OpenID4VCI credential issuer.
 #[derive(Debug, Parser)]
@@ -88,41 +89,29 @@ pub struct RegistrationArgs {
     pub entry_template: Option<PathBuf>,
 }
 
-/// Why a command failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CliError {
-    /// Bad configuration.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The server could not start.
-    #[error(transparent)]
-    Startup(#[from] StartupError),
-    /// The server stopped with an I/O error.
-    #[error("the server failed")]
-    Serve(#[source] std::io::Error),
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A signing key operation failed.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// An input file cannot be used.
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// Writing the output failed.
-    #[error("cannot write output")]
-    Output(#[from] std::io::Error),
-    /// `serve` and `init` open the database themselves: they are not run on an open issuer.
-    #[error("`{0}` is not a command on an open issuer")]
-    NotOnOpenIssuer(&'static str),
-}
+idv_service_kit::cli_error!(
+    /// Why a command failed.
+    #[derive(Debug, thiserror::Error)]
+    pub enum CliError(StartupError) {
+        /// A signing key operation failed.
+        #[error(transparent)]
+        Key(#[from] KeyError),
+        /// The database failed.
+        #[error(transparent)]
+        Store(#[from] StoreError),
+        /// An input file cannot be used.
+        #[error(transparent)]
+        Input(#[from] InputError),
+        /// `serve` and `init` open the database themselves: they are not run on an open issuer.
+        #[error("`{0}` is not a command on an open issuer")]
+        NotOnOpenIssuer(&'static str),
+    }
+);
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let config = IssuerConfig::load(cli.config.as_deref())?;
-    let serving = matches!(cli.command, Command::Serve);
-    idv_service_kit::telemetry::init_for_command(config.log, serving);
+    telemetry::init_for_command(config.log, matches!(cli.command, Command::Serve));
     execute(config, cli.command, &mut std::io::stdout().lock()).await
 }
 
@@ -133,15 +122,11 @@ pub async fn execute(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     match command {
-        Command::Serve => Application::build(config)
-            .await?
-            .run_until_stopped()
-            .await
-            .map_err(CliError::Serve),
+        Command::Serve => Ok(serve(Application::build(config)).await?),
         Command::Init => init(&config, out).await,
         command => {
             let settings = config.issuer_settings()?;
-            let store = config.connect_store().await?;
+            let store = Store::open_configured(&config).await?;
             let issuer = Issuer::open(
                 store.clone(),
                 Arc::new(SystemClock),
@@ -176,7 +161,7 @@ pub async fn execute_on(
 
 async fn init(config: &IssuerConfig, out: &mut dyn Write) -> Result<(), CliError> {
     let settings = config.issuer_settings()?;
-    let store = config.connect_store().await?;
+    let store = Store::open_configured(config).await?;
     let initialised = initialise(&store, &SystemClock, &SystemRandom).await;
     store.close().await;
     let initialised = initialised?;

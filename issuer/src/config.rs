@@ -133,7 +133,7 @@ use idv_fetch::{FetchPolicy, Fetcher};
 use idv_jose::{Jwk, PublicKey};
 use idv_profiles::LevelOfConfidence;
 use idv_service_kit::Secret;
-use idv_service_kit::config::ConfigError;
+use idv_service_kit::config::{ConfigError, ServiceConfig};
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
 use idv_service_kit::metrics::MetricsSettings;
@@ -328,7 +328,7 @@ fn default_plain_http() -> String {
     "loopback".into()
 }
 
-fn default_trust_refresh() -> u64 {
+pub(crate) fn default_trust_refresh() -> u64 {
     60
 }
 
@@ -444,36 +444,25 @@ fn within(
     }
 }
 
+impl ServiceConfig for IssuerConfig {
+    const SQLITE_FILE: &'static str = "issuer.sqlite";
+
+    fn database(&self) -> &DatabaseSettings {
+        &self.database
+    }
+
+    fn keys(&self) -> &idv_keystore::KeysConfig {
+        &self.keys
+    }
+}
+
 impl IssuerConfig {
-    /// Loads defaults, then `file`, then the environment.
-    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
-        idv_service_kit::config::load(file)
-    }
-
-    /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
-    pub fn database_url(&self) -> Secret {
-        self.database.url_or_sqlite_file("issuer.sqlite")
-    }
-
-    /// Opens the store with the configured `[database]` and `[keys]`.
-    pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
-        crate::store::Store::open(&self.database_url(), &self.database, &self.keys).await
-    }
-
     /// Checks the settings the use cases depend on and returns them as one value.
     pub fn issuer_settings(&self) -> Result<IssuerSettings, ConfigError> {
-        let public_url = self.http.public_url.trim_end_matches('/').to_owned();
-        let parsed = url::Url::parse(&public_url)
-            .map_err(|e| ConfigError::Rejected(format!("http.public_url: {e}")))?;
+        let public_url = self.http.checked_public_url()?;
         // OpenID4VCI: the Credential Issuer Identifier has no query and no fragment.
-        if !matches!(parsed.scheme(), "http" | "https")
-            || parsed.host().is_none()
-            || parsed.query().is_some()
-            || parsed.fragment().is_some()
-        {
-            return reject(
-                "http.public_url must be an http(s) URL with a host, no query or fragment",
-            );
+        if public_url.contains(['?', '#']) {
+            return reject("http.public_url must have no query or fragment");
         }
         let display_name = self.metadata.display_name.trim();
         if display_name.is_empty() || display_name.chars().any(char::is_control) {

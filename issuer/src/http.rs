@@ -57,15 +57,13 @@ mod operations;
 mod status_list;
 mod token;
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, put};
 use idv_proto::oid4vci::authorization_server_metadata::AUTHORIZATION_SERVER_WELL_KNOWN;
 use idv_proto::oid4vci::issuer_metadata::CREDENTIAL_ISSUER_WELL_KNOWN;
-use idv_service_kit::http::{require_bearer, service_router};
-use idv_service_kit::limits::{InvalidRate, IpLimit, TrustedProxies, limit_by_client_ip};
+use idv_service_kit::http::service_router_with_operator_api;
+use idv_service_kit::limits::{InvalidRate, IpLimit, ServiceLimits, limit_by_client_ip};
 use idv_service_kit::metrics::Metrics;
 
 use crate::config::LimitSettings;
@@ -89,24 +87,26 @@ pub struct AppState {
     pub limits: Limits,
 }
 
-/// The rate limiters of one server (`[limits]`), shared by its routes.
+/// The rate limiters of one server (`[limits]`), shared by its routes: the public and
+/// operator ones every service has, and the anonymous writes'.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    per_ip: IpLimit,
+    service: ServiceLimits,
     writes_per_ip: IpLimit,
-    operator_per_ip: IpLimit,
-    max_body_bytes: usize,
 }
 
 impl Limits {
     /// The limiters `settings` describe.
     pub fn new(settings: &LimitSettings) -> Result<Self, InvalidRate> {
-        let proxies = Arc::new(TrustedProxies::new(settings.trusted_proxies.clone()));
+        let service = ServiceLimits::new(
+            settings.trusted_proxies.clone(),
+            settings.per_ip,
+            settings.operator_per_ip,
+            settings.max_body_bytes,
+        )?;
         Ok(Self {
-            per_ip: IpLimit::new(settings.per_ip, Arc::clone(&proxies))?,
-            writes_per_ip: IpLimit::new(settings.writes_per_ip, Arc::clone(&proxies))?,
-            operator_per_ip: IpLimit::new(settings.operator_per_ip, proxies)?,
-            max_body_bytes: settings.max_body_bytes,
+            writes_per_ip: service.per_client(settings.writes_per_ip)?,
+            service,
         })
     }
 }
@@ -165,15 +165,7 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/credentials/{credential_id}/reinstate",
             post(issued_credentials::reinstate_credential),
-        )
-        .route_layer(from_fn_with_state(
-            state.clone(),
-            require_bearer::<AppState>,
-        ))
-        .route_layer(from_fn_with_state(
-            state.limits.operator_per_ip.clone(),
-            limit_by_client_ip,
-        ));
+        );
 
     // Each of these writes a row for an anonymous caller.
     let mut writes = Router::new()
@@ -219,18 +211,15 @@ pub fn router(state: AppState) -> Router {
             &format!("{STATUS_LIST_PATH_PREFIX}{{list_id}}"),
             get(status_list::get_status_list),
         )
-        // Scrapes share the per-client limit; probes (/readyz, /healthz) are never throttled.
-        .route("/metrics", get(operations::get_metrics))
-        .merge(writes)
-        .route_layer(from_fn_with_state(
-            state.limits.per_ip.clone(),
-            limit_by_client_ip,
-        ));
-    let max_body_bytes = state.limits.max_body_bytes;
-    let routes = public
-        .merge(operator)
-        .route("/readyz", get(operations::get_readiness));
-    service_router(routes, state, max_body_bytes)
+        .route("/metrics", get(operations::get_metrics));
+    let limits = state.limits.service.clone();
+    service_router_with_operator_api(
+        public.merge(writes),
+        operator,
+        get(operations::get_readiness),
+        state,
+        &limits,
+    )
 }
 
 #[cfg(test)]

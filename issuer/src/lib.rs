@@ -16,12 +16,14 @@
 //! receives (see [`issuance::authorization`]).
 //!
 //! - [`config`]: settings and their environment variables.
-//! - [`startup`]: [`startup::Application::build`], the seam tests and `main` use.
+//! - [`startup`]: [`startup::Application::build`] (`main`) and `build_with` (tests, the harness).
 //! - [`http`]: the route table and thin handlers.
 //! - [`issuance`]: the use cases (the protocol flow is described there), shared by the API and
 //!   the CLI.
 //! - [`store`]: the only SQL.
 //! - [`cli`]: the command line (`init`, `serve`, `keys rotate|list`, `registration`).
+//! - `testing` (feature `testing`): the service's configuration in tests, for its own tests and
+//!   the federation harness.
 
 pub mod cli;
 pub mod config;
@@ -29,3 +31,5 @@ pub mod http;
 pub mod issuance;
 pub mod startup;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,40 +1,28 @@
-//! The startup seam: [`Application::build`] connects the database, opens the issuer (creating
-//! its signing key on first start), binds the listener (port 0 picks a free one, see
-//! [`Application::port`]) and builds the router; `run_until_stopped` serves until ctrl-c or
-//! SIGTERM, with the trust list refresher (with `[trust]`) beside the server.
+//! The startup seam: [`Application::build`] (production) and [`Application::build_with`] (the
+//! parts tests inject: listener, store, clock, randomness) bind the listener (port 0 picks a
+//! free one, see `Service::port`), connect the database, open the issuer (creating its signing
+//! key on first start) and build the router; `Service::run_until_stopped` serves until ctrl-c
+//! or SIGTERM, with the trust list refresher (with `[trust]`) beside the server.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use idv_jose::{Clock, Random, SystemClock, SystemRandom};
 use idv_service_kit::config::ConfigError;
-use idv_service_kit::http::{BindError, Listener};
+use idv_service_kit::http::Listener;
 use idv_service_kit::metrics::Metrics;
-use tokio::net::TcpListener;
+use idv_service_kit::startup::Service;
 
 use crate::config::IssuerConfig;
 use crate::http::{AppState, Limits, router};
 use crate::issuance::{Issuer, KeyError, OperatorError};
 use crate::store::{Store, StoreError};
 
-/// Why the service could not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StartupError {
-    /// The configuration is invalid.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The database is unreachable or its migrations fail.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The signing key cannot be created or loaded.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// The listen address cannot be bound.
-    #[error(transparent)]
-    Bind(#[from] BindError),
-}
+/// Why the service could not start: the configuration, the store, the signing key, the listen
+/// address.
+pub type StartupError = idv_service_kit::startup::StartupError<StoreError, KeyError>;
+
+/// What the service is built from besides its configuration (tests inject theirs).
+pub type Parts = idv_service_kit::startup::Parts<Store>;
 
 /// A built, not yet serving, issuer service.
 #[derive(Debug)]
@@ -44,74 +32,32 @@ pub struct Application {
 }
 
 impl Application {
-    /// Builds the service with the system clock and randomness.
+    /// Builds the service as `serve` does: `http.listen` bound, the configured database, the
+    /// system clock and randomness.
     pub async fn build(config: IssuerConfig) -> Result<Self, StartupError> {
-        Self::build_with(config, Arc::new(SystemClock), Arc::new(SystemRandom)).await
+        Self::build_with(config, Parts::default()).await
     }
 
-    /// Builds the service with an injected clock (tests use `ManualClock`).
-    pub async fn build_with_clock(
-        config: IssuerConfig,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, StartupError> {
-        Self::build_with(config, clock, Arc::new(SystemRandom)).await
-    }
-
-    /// Builds the service with an injected clock and randomness.
-    pub async fn build_with(
-        config: IssuerConfig,
-        clock: Arc<dyn Clock>,
-        random: Arc<dyn Random>,
-    ) -> Result<Self, StartupError> {
-        let listener = Listener::bind(config.http.listen).await?;
-        let store = config.connect_store().await?;
-        Self::assemble(config, listener, store, clock, random).await
-    }
-
-    /// Builds the service on a listener already bound (tests that must know the port before
-    /// the service starts keep it bound meanwhile).
-    pub async fn build_on(
-        config: IssuerConfig,
-        listener: TcpListener,
-        clock: Arc<dyn Clock>,
-        random: Arc<dyn Random>,
-    ) -> Result<Self, StartupError> {
-        let listener = Listener::bound(listener, config.http.listen)?;
-        let store = config.connect_store().await?;
-        Self::assemble(config, listener, store, clock, random).await
-    }
-
-    /// Builds the service on a bound listener and a store already open in this process (the
-    /// in-process launcher's, which ran `init` on it): one database handle per process.
-    pub async fn build_on_store(
-        config: IssuerConfig,
-        listener: TcpListener,
-        store: Store,
-        clock: Arc<dyn Clock>,
-        random: Arc<dyn Random>,
-    ) -> Result<Self, StartupError> {
-        let listener = Listener::bound(listener, config.http.listen)?;
-        Self::assemble(config, listener, store, clock, random).await
-    }
-
-    /// Opens the issuer on `store` and readies serving it on `listener`.
-    async fn assemble(
-        config: IssuerConfig,
-        listener: Listener,
-        store: Store,
-        clock: Arc<dyn Clock>,
-        random: Arc<dyn Random>,
-    ) -> Result<Self, StartupError> {
+    /// Builds the service from `parts`: a listener bound beforehand, a store already open in
+    /// this process (the harness's, which ran `init` on it), an injected clock and randomness.
+    pub async fn build_with(config: IssuerConfig, mut parts: Parts) -> Result<Self, StartupError> {
+        let listener = parts.listener(config.http.listen).await?;
+        let store = parts
+            .store_or(Store::open_configured(&config))
+            .await
+            .map_err(StartupError::Store)?;
         let settings = config.issuer_settings()?;
         let limits = Limits::new(&config.limits)
             .map_err(|e| ConfigError::Rejected(format!("limits: {e}")))?;
-        let issuer = Issuer::open(store, clock, random, settings).await?;
+        let issuer = Issuer::open(store, parts.clock, parts.random, settings)
+            .await
+            .map_err(StartupError::Open)?;
         match issuer.has_operator_token().await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(
                 "no operator token exists: run `issuer init` to create one for the operator API"
             ),
-            Err(OperatorError::Store(e)) => return Err(e.into()),
+            Err(OperatorError::Store(e)) => return Err(StartupError::Store(e)),
             Err(_) => {}
         }
         match &config.trust {
@@ -141,26 +87,10 @@ impl Application {
     pub fn issuer(&self) -> &Issuer {
         &self.state.issuer
     }
+}
 
-    /// The bound port.
-    pub fn port(&self) -> u16 {
-        self.listener.address().port()
-    }
-
-    /// The bound address.
-    pub fn address(&self) -> SocketAddr {
-        self.listener.address()
-    }
-
-    /// Serves until ctrl-c or SIGTERM.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(idv_service_kit::http::shutdown_signal())
-            .await
-    }
-
-    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the
-    /// database pool.
-    pub async fn run_until<F>(self, shutdown: F) -> std::io::Result<()>
+impl Service for Application {
+    async fn run_until<F>(self, shutdown: F) -> std::io::Result<()>
     where
         F: Future<Output = ()> + Send + 'static,
     {
@@ -190,5 +120,9 @@ impl Application {
         refresher.abort();
         issuer.close().await;
         served
+    }
+
+    fn address(&self) -> SocketAddr {
+        self.listener.address()
     }
 }

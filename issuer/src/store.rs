@@ -31,9 +31,11 @@ pub mod setup;
 pub mod status_lists;
 
 use idv_keystore::KeyStoreError;
-use idv_service_kit::db::{DbError, Migrations, PrivateKeyColumn, StoreSpec, is_unique_violation};
+use idv_service_kit::db::{
+    Column, DbError, Migrations, PrivateKeyColumn, StoreSpec, is_unique_violation,
+};
+use sqlx::Row as _;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row as _};
 
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
 pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
@@ -88,10 +90,7 @@ idv_service_kit::keyed_store!(
     pub struct Store(SPEC) -> StoreError;
 );
 
-fn get<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
-where
-    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
-{
+fn get<T: Column>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
     Ok(row.try_get(column)?)
 }
 
@@ -104,13 +103,10 @@ fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     #[test]
     fn every_migration_file_is_embedded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/issuer");
-        idv_service_kit::db::check_migration_folders(&MIGRATIONS, &dir).unwrap();
+        MIGRATIONS.check_folder().unwrap();
     }
 }

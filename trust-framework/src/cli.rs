@@ -26,8 +26,9 @@ use idv_jose::{SystemClock, SystemRandom};
 use idv_proto::trust::entry::{IssuerBinding, SchemeCode, ServiceEntry};
 use idv_proto::trust::relying_party::RelyingPartyEntry;
 pub use idv_service_kit::cli::report;
-use idv_service_kit::cli::{InputError, pretty, read_json};
-use idv_service_kit::config::ConfigError;
+use idv_service_kit::cli::{InputError, pretty, read_json, serve};
+use idv_service_kit::config::ServiceConfig as _;
+use idv_service_kit::telemetry;
 use serde::Serialize;
 
 use crate::config::TrustFrameworkConfig;
@@ -36,7 +37,7 @@ use crate::register::relying_parties::{AttestationRequest, NewRelyingParty};
 use crate::register::setup::initialise;
 use crate::register::{Register, RegisterError};
 use crate::startup::{Application, StartupError};
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 /// `trust-framework`: the DVS register operator.
 #[derive(Debug, Parser)]
@@ -165,38 +166,26 @@ pub enum ListCommand {
     Show,
 }
 
-/// Why a command failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CliError {
-    /// Bad configuration.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The server could not start.
-    #[error(transparent)]
-    Startup(#[from] StartupError),
-    /// The server stopped with an I/O error.
-    #[error("the server failed")]
-    Serve(#[source] std::io::Error),
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A use case refused or failed.
-    #[error(transparent)]
-    Register(#[from] RegisterError),
-    /// An input file cannot be used.
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// Writing the output failed.
-    #[error("cannot write output")]
-    Output(#[from] std::io::Error),
-}
+idv_service_kit::cli_error!(
+    /// Why a command failed.
+    #[derive(Debug, thiserror::Error)]
+    pub enum CliError(StartupError) {
+        /// A use case refused or failed.
+        #[error(transparent)]
+        Register(#[from] RegisterError),
+        /// The database failed.
+        #[error(transparent)]
+        Store(#[from] StoreError),
+        /// An input file cannot be used.
+        #[error(transparent)]
+        Input(#[from] InputError),
+    }
+);
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let config = TrustFrameworkConfig::load(cli.config.as_deref())?;
-    let serving = matches!(cli.command, Command::Serve);
-    idv_service_kit::telemetry::init_for_command(config.log, serving);
+    telemetry::init_for_command(config.log, matches!(cli.command, Command::Serve));
     execute(config, cli.command, &mut std::io::stdout().lock()).await
 }
 
@@ -207,15 +196,11 @@ pub async fn execute(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     match command {
-        Command::Serve => Application::build(config)
-            .await?
-            .run_until_stopped()
-            .await
-            .map_err(CliError::Serve),
+        Command::Serve => Ok(serve(Application::build(config)).await?),
         Command::Init => init(&config, out).await,
         command => {
             let settings = config.register_settings()?;
-            let store = config.connect_store().await?;
+            let store = Store::open_configured(&config).await?;
             let register = Register::open(store, Arc::new(SystemClock), settings).await?;
             let result = dispatch(&register, command, out).await;
             register.close().await;
@@ -226,7 +211,7 @@ pub async fn execute(
 
 async fn init(config: &TrustFrameworkConfig, out: &mut dyn Write) -> Result<(), CliError> {
     config.register_settings()?;
-    let store = config.connect_store().await?;
+    let store = Store::open_configured(config).await?;
     let initialised = initialise(&store, &SystemClock, &SystemRandom).await;
     store.close().await;
     let initialised = initialised?;

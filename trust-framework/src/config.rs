@@ -65,8 +65,7 @@
 use std::collections::BTreeMap;
 
 use idv_proto::trust::trust_list::FrameworkValidity;
-use idv_service_kit::Secret;
-use idv_service_kit::config::ConfigError;
+use idv_service_kit::config::{ConfigError, ServiceConfig};
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
 use idv_service_kit::metrics::MetricsSettings;
@@ -194,32 +193,22 @@ impl Default for TrustFrameworkConfig {
     }
 }
 
+impl ServiceConfig for TrustFrameworkConfig {
+    const SQLITE_FILE: &'static str = "trust-framework.sqlite";
+
+    fn database(&self) -> &DatabaseSettings {
+        &self.database
+    }
+
+    fn keys(&self) -> &idv_keystore::KeysConfig {
+        &self.keys
+    }
+}
+
 impl TrustFrameworkConfig {
-    /// Loads defaults, then `file`, then the environment.
-    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
-        idv_service_kit::config::load(file)
-    }
-
-    /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
-    pub fn database_url(&self) -> Secret {
-        self.database.url_or_sqlite_file("trust-framework.sqlite")
-    }
-
-    /// Opens the store with the configured `[database]` and `[keys]`.
-    pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
-        crate::store::Store::open(&self.database_url(), &self.database, &self.keys).await
-    }
-
     /// Checks the settings the register depends on and returns them as one value.
     pub fn register_settings(&self) -> Result<RegisterSettings, ConfigError> {
-        let public_url = self.http.public_url.trim_end_matches('/').to_owned();
-        let parsed = url::Url::parse(&public_url)
-            .map_err(|e| ConfigError::Rejected(format!("http.public_url: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-            return Err(ConfigError::Rejected(
-                "http.public_url must be an http(s) URL with a host".into(),
-            ));
-        }
+        let public_url = self.http.checked_public_url()?;
         if self.list.list_id.trim().is_empty() {
             return Err(ConfigError::Rejected(
                 "list.list_id must not be empty".into(),

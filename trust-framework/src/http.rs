@@ -33,16 +33,12 @@ mod relying_parties;
 mod trust_list;
 mod type_metadata;
 
-use std::sync::Arc;
-
 use axum::Router;
-use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, put};
-use idv_service_kit::http::{require_bearer, service_router};
-use idv_service_kit::limits::{InvalidRate, IpLimit, TrustedProxies, limit_by_client_ip};
+use idv_service_kit::http::service_router_with_operator_api;
+use idv_service_kit::limits::ServiceLimits;
 use idv_service_kit::metrics::Metrics;
 
-use crate::config::LimitSettings;
 use crate::register::Register;
 
 /// What every handler can reach.
@@ -52,28 +48,8 @@ pub struct AppState {
     pub register: Register,
     /// The process's metrics, as `/metrics` serves them.
     pub metrics: Metrics,
-    /// The rate limiters and body cap.
-    pub limits: Limits,
-}
-
-/// The rate limiters of one server (`[limits]`), shared by its routes.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    per_ip: IpLimit,
-    operator_per_ip: IpLimit,
-    max_body_bytes: usize,
-}
-
-impl Limits {
-    /// The limiters `settings` describe.
-    pub fn new(settings: &LimitSettings) -> Result<Self, InvalidRate> {
-        let proxies = Arc::new(TrustedProxies::new(settings.trusted_proxies.clone()));
-        Ok(Self {
-            per_ip: IpLimit::new(settings.per_ip, Arc::clone(&proxies))?,
-            operator_per_ip: IpLimit::new(settings.operator_per_ip, proxies)?,
-            max_body_bytes: settings.max_body_bytes,
-        })
-    }
+    /// The rate limiters and body cap (`[limits]`).
+    pub limits: ServiceLimits,
 }
 
 /// The route table.
@@ -111,15 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/relying-parties/{rp_id}/attestations",
             post(relying_parties::attest_relying_party),
-        )
-        .route_layer(from_fn_with_state(
-            state.clone(),
-            require_bearer::<AppState>,
-        ))
-        .route_layer(from_fn_with_state(
-            state.limits.operator_per_ip.clone(),
-            limit_by_client_ip,
-        ));
+        );
 
     let public = Router::new()
         .route("/trust-list", get(trust_list::get_trust_list))
@@ -135,15 +103,13 @@ pub fn router(state: AppState) -> Router {
             "/type-metadata/{name}/schema",
             get(type_metadata::get_schema),
         )
-        // Scrapes share the per-client limit; probes (/readyz, /healthz) are never throttled.
-        .route("/metrics", get(operations::get_metrics))
-        .route_layer(from_fn_with_state(
-            state.limits.per_ip.clone(),
-            limit_by_client_ip,
-        ));
-    let max_body_bytes = state.limits.max_body_bytes;
-    let routes = public
-        .merge(operator)
-        .route("/readyz", get(operations::get_readiness));
-    service_router(routes, state, max_body_bytes)
+        .route("/metrics", get(operations::get_metrics));
+    let limits = state.limits.clone();
+    service_router_with_operator_api(
+        public,
+        operator,
+        get(operations::get_readiness),
+        state,
+        &limits,
+    )
 }

@@ -13,11 +13,13 @@
 //! Metadata and a JSON Schema per `vct`, pinned by digest in the list's `type_metadata`.
 //!
 //! - [`config`]: settings and their environment variables.
-//! - [`startup`]: [`startup::Application::build`], the seam tests and `main` use.
+//! - [`startup`]: [`startup::Application::build`] (`main`) and `build_with` (tests, the harness).
 //! - [`http`]: the route table and thin handlers.
 //! - [`register`]: the use cases, shared by the API and the CLI.
 //! - [`store`]: the only SQL.
 //! - [`cli`]: the command line (`init`, `serve`, `provider …`, `rp …`, `list show`).
+//! - `testing` (feature `testing`): the service's configuration in tests, for its own tests and
+//!   the federation harness.
 
 pub mod cli;
 pub mod config;
@@ -26,3 +28,5 @@ pub mod http;
 pub mod register;
 pub mod startup;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -24,10 +24,11 @@ use std::sync::Arc;
 use idv_jose::{Clock, Jwk, SigningKey};
 use idv_proto::trust::credential_type::TypeMetadataReference;
 use idv_proto::trust::trust_list::FrameworkValidity;
+use idv_service_kit::db::operator_tokens;
 
 pub use error::RegisterError;
 
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Checked settings the use cases need (from [`crate::config::TrustFrameworkConfig`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +68,10 @@ impl Register {
         settings: RegisterSettings,
     ) -> Result<Self, RegisterError> {
         let anchor = setup::load_anchor(&store).await?;
-        let operator_token_hashes = store.operator_token_hashes().await?.into();
+        let operator_token_hashes = operator_tokens::hashes(&store)
+            .await
+            .map_err(StoreError::from)?
+            .into();
         store.ensure_list(&settings.list_id).await?;
         Ok(Self {
             store,

@@ -18,12 +18,12 @@ pub mod trust_list;
 
 use idv_keystore::KeyStoreError;
 use idv_service_kit::db::{
-    DbError, Migrations, PrivateKeyColumn, StoreSpec, WriteTx, is_unique_violation,
+    Column, DbError, Migrations, PrivateKeyColumn, StoreSpec, WriteTx, is_unique_violation,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sqlx::Row as _;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row as _};
 
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
 pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
@@ -97,6 +97,10 @@ async fn bump_revision(tx: &mut WriteTx) -> Result<(), StoreError> {
     Ok(())
 }
 
+fn get<T: Column>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
+    Ok(row.try_get(column)?)
+}
+
 fn to_json<T: Serialize + ?Sized>(value: &T, what: &'static str) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
         what,
@@ -129,22 +133,12 @@ fn enum_from_text<T: DeserializeOwned>(text: String, what: &'static str) -> Resu
     })
 }
 
-fn get<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
-where
-    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
-{
-    Ok(row.try_get(column)?)
-}
-
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     #[test]
     fn every_migration_file_is_embedded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/trust-framework");
-        idv_service_kit::db::check_migration_folders(&MIGRATIONS, &dir).unwrap();
+        MIGRATIONS.check_folder().unwrap();
     }
 }

@@ -34,9 +34,10 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use idv_jose::{Clock, Random, SystemClock, SystemRandom};
-use idv_service_kit::cli::pretty;
 pub use idv_service_kit::cli::report;
-use idv_service_kit::config::ConfigError;
+use idv_service_kit::cli::{pretty, serve};
+use idv_service_kit::config::ServiceConfig as _;
+use idv_service_kit::telemetry;
 
 use crate::config::VerifierConfig;
 use crate::evidence::offline::{EvidenceCheckError, KeysSource, verify_evidence_file};
@@ -45,7 +46,7 @@ use crate::oidc::OidcError;
 use crate::oidc::clients::NewOidcClient;
 use crate::retention::SweepError;
 use crate::service::Verifier;
-use crate::startup::{Application, StartupError};
+use crate::startup::{Application, Parts, StartupError};
 use crate::tenants::{NewTenant, TenantError, TenantInfo};
 
 /// `verifier`: identity checks over OpenID4VP for employers and shops.
@@ -201,60 +202,51 @@ pub enum TrustCommand {
     Refresh,
 }
 
-/// Why a command failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CliError {
-    /// Bad configuration.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The service could not start or open.
-    #[error(transparent)]
-    Startup(#[from] StartupError),
-    /// The server stopped with an I/O error.
-    #[error("the server failed")]
-    Serve(#[source] std::io::Error),
-    /// A tenant use case refused or failed.
-    #[error(transparent)]
-    Tenant(#[from] TenantError),
-    /// An OpenID Connect client command refused or failed.
-    #[error(transparent)]
-    Oidc(#[from] OidcError),
-    /// The trust list could not be refreshed.
-    #[error(transparent)]
-    Trust(#[from] idv_fetch::TrustClientError),
-    /// The sweep failed.
-    #[error(transparent)]
-    Sweep(#[from] SweepError),
-    /// An evidence key operation failed.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// The evidence did not verify.
-    #[error(transparent)]
-    Evidence(#[from] EvidenceCheckError),
-    /// A file could not be read or written.
-    #[error("cannot access {}", path.display())]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Writing the output failed.
-    #[error("cannot write output")]
-    Output(#[from] std::io::Error),
-    /// `serve` and `evidence` are not run on an open verifier (`serve` opens the database
-    /// itself, `evidence` needs none).
-    #[error("`{0}` is not a command on an open verifier")]
-    NotOnOpenVerifier(&'static str),
-}
+idv_service_kit::cli_error!(
+    /// Why a command failed.
+    #[derive(Debug, thiserror::Error)]
+    pub enum CliError(StartupError) {
+        /// A tenant use case refused or failed.
+        #[error(transparent)]
+        Tenant(#[from] TenantError),
+        /// An OpenID Connect client command refused or failed.
+        #[error(transparent)]
+        Oidc(#[from] OidcError),
+        /// The trust list could not be refreshed.
+        #[error(transparent)]
+        Trust(#[from] idv_fetch::TrustClientError),
+        /// The sweep failed.
+        #[error(transparent)]
+        Sweep(#[from] SweepError),
+        /// An evidence key operation failed.
+        #[error(transparent)]
+        Key(#[from] KeyError),
+        /// The evidence did not verify.
+        #[error(transparent)]
+        Evidence(#[from] EvidenceCheckError),
+        /// The verifier could not be opened.
+        #[error(transparent)]
+        Startup(#[from] StartupError),
+        /// A file could not be read or written.
+        #[error("cannot access {}", path.display())]
+        File {
+            /// The file.
+            path: PathBuf,
+            /// Why.
+            #[source]
+            source: std::io::Error,
+        },
+        /// `serve` and `evidence` are not run on an open verifier (`serve` opens the database
+        /// itself, `evidence` needs none).
+        #[error("`{0}` is not a command on an open verifier")]
+        NotOnOpenVerifier(&'static str),
+    }
+);
 
 /// Parses the command line's configuration and runs the command, printing to stdout.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let config = VerifierConfig::load(cli.config.as_deref())?;
-    let serving = matches!(cli.command, Command::Serve);
-    idv_service_kit::telemetry::init_for_command(config.log, serving);
+    telemetry::init_for_command(config.log, matches!(cli.command, Command::Serve));
     execute(config, cli.command, &mut std::io::stdout().lock()).await
 }
 
@@ -282,17 +274,18 @@ pub async fn execute_with(
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
 ) -> Result<(), CliError> {
+    let parts = Parts {
+        clock,
+        random,
+        ..Parts::default()
+    };
     if let Command::Serve = command {
-        return Application::build_with(config, clock, random)
-            .await?
-            .run_until_stopped()
-            .await
-            .map_err(CliError::Serve);
+        return Ok(serve(Application::build_with(config, parts)).await?);
     }
     if let Command::Evidence(command) = command {
         return evidence(&config, command, out).await;
     }
-    let verifier = crate::startup::open(&config, clock, random).await?;
+    let verifier = crate::startup::open_with(&config, parts).await?;
     let result = dispatch(&verifier, command, out).await;
     verifier.close().await;
     result

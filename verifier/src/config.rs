@@ -130,8 +130,7 @@ use std::time::Duration;
 use idv_fetch::http::PlainHttp;
 use idv_jose::{Jwk, PublicKey};
 use idv_proto::oid4vp::authorization_request::ResponseMode;
-use idv_service_kit::Secret;
-use idv_service_kit::config::ConfigError;
+use idv_service_kit::config::{ConfigError, ServiceConfig, http_url};
 pub use idv_service_kit::config::{DatabaseSettings, HttpSettings};
 use idv_service_kit::limits::{DEFAULT_MAX_BODY_BYTES, IpNet, Rate};
 use idv_service_kit::metrics::MetricsSettings;
@@ -406,22 +405,19 @@ const MAX_STATUS_CACHE: u64 = 24 * 60 * 60;
 /// longer).
 const MAX_TENANT_CACHE: u64 = 60 * 60;
 
+impl ServiceConfig for VerifierConfig {
+    const SQLITE_FILE: &'static str = "verifier.sqlite";
+
+    fn database(&self) -> &DatabaseSettings {
+        &self.database
+    }
+
+    fn keys(&self) -> &idv_keystore::KeysConfig {
+        &self.keys
+    }
+}
+
 impl VerifierConfig {
-    /// Loads defaults, then `file`, then the environment.
-    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
-        idv_service_kit::config::load(file)
-    }
-
-    /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
-    pub fn database_url(&self) -> Secret {
-        self.database.url_or_sqlite_file("verifier.sqlite")
-    }
-
-    /// Opens the store with the configured `[database]` and `[keys]`.
-    pub async fn connect_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
-        crate::store::Store::open(&self.database_url(), &self.database, &self.keys).await
-    }
-
     /// The pinned anchors: `trust.anchors` plus the keys in `trust.anchors_file`.
     pub fn anchors(&self) -> Result<TrustAnchors, ConfigError> {
         let mut keys = Vec::new();
@@ -454,8 +450,7 @@ impl VerifierConfig {
     /// Checks every setting and returns them as one value.
     pub fn settings(&self) -> Result<Settings, ConfigError> {
         let reject = |m: String| Err(ConfigError::Rejected(m));
-        let public_url = self.http.public_url.trim_end_matches('/').to_owned();
-        http_url("http.public_url", &public_url)?;
+        let public_url = self.http.checked_public_url()?;
         http_url("trust.list_url", &self.trust.list_url)?;
         let plain_http = match self.trust.plain_http.as_str() {
             "loopback" => PlainHttp::Loopback,
@@ -585,17 +580,6 @@ impl VerifierConfig {
             limits: limits.clone(),
         })
     }
-}
-
-fn http_url(name: &str, value: &str) -> Result<(), ConfigError> {
-    let parsed =
-        url::Url::parse(value).map_err(|e| ConfigError::Rejected(format!("{name}: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(ConfigError::Rejected(format!(
-            "{name} must be an http(s) URL with a host"
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

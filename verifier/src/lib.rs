@@ -34,6 +34,8 @@
 //! - [`store`]: the only SQL.
 //! - [`cli`]: the command line (`serve`, `tenant …`, `oidc-client …`, `trust refresh`, `sweep`,
 //!   `keys rotate-evidence`, `evidence verify`).
+//! - `testing` (feature `testing`): the service's configuration in tests, for its own tests and
+//!   the federation harness.
 
 pub mod checks;
 pub mod cli;
@@ -50,5 +52,7 @@ pub mod service;
 pub mod startup;
 pub mod store;
 pub mod tenants;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod trust;
 pub mod webhooks;

@@ -1,46 +1,36 @@
-//! The startup seam: [`Application::build`] checks the settings, connects and migrates the
-//! database, opens the [`Verifier`] and binds the listener (port 0 picks a free one, see
-//! [`Application::port`]). [`Application::run_until`] serves, with three background tasks
-//! beside the server: the webhook outbox worker, the retention sweeper and the trust list
-//! refresher (every second it starts a refresh if one is due: `next_update`, `trust.refresh_secs`
-//! since the last fetch, back-off after failures; the fetch itself runs in its own task). On shutdown the server finishes in-flight requests,
-//! the tasks stop after their current pass, and the database pool closes.
+//! The startup seam: [`Application::build`] (production) and [`Application::build_with`] (the
+//! parts tests inject: listener, store, clock, randomness) bind the listener (port 0 picks a
+//! free one, see `Service::port`), check the settings, connect and migrate the database and
+//! open the [`Verifier`]. `Service::run_until` serves, with three background tasks beside the
+//! server: the webhook outbox worker, the retention sweeper and the trust list refresher (every
+//! second it starts a refresh if one is due: `next_update`, `trust.refresh_secs` since the last
+//! fetch, back-off after failures; the fetch itself runs in its own task). On shutdown the
+//! server finishes in-flight requests, the tasks stop after their current pass, and the
+//! database pool closes.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use idv_jose::{Clock, Random, SystemClock, SystemRandom};
 use idv_service_kit::config::ConfigError;
-use idv_service_kit::http::{BindError, Listener};
+use idv_service_kit::http::Listener;
 use idv_service_kit::metrics::Metrics;
-use tokio::net::TcpListener;
+use idv_service_kit::startup::Service;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::VerifierConfig;
 use crate::http::{AppState, router};
 use crate::service::{OpenError, Verifier};
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
-/// Why the service could not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StartupError {
-    /// The configuration is invalid.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The database is unreachable or its migrations fail.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The verifier could not be opened.
-    #[error(transparent)]
-    Open(#[from] OpenError),
-    /// The listen address cannot be bound.
-    #[error(transparent)]
-    Bind(#[from] BindError),
-}
+/// Why the service could not start: the configuration, the store, opening the verifier, the
+/// listen address.
+pub type StartupError = idv_service_kit::startup::StartupError<StoreError, OpenError>;
+
+/// What the service is built from besides its configuration (tests inject theirs).
+pub type Parts = idv_service_kit::startup::Parts<Store>;
 
 /// A built, not yet serving, verifier service.
 #[derive(Debug)]
@@ -51,42 +41,21 @@ pub struct Application {
 }
 
 impl Application {
-    /// Builds the service with the system clock and CSPRNG.
+    /// Builds the service as `serve` does: `http.listen` bound, the configured database, the
+    /// system clock and CSPRNG.
     pub async fn build(config: VerifierConfig) -> Result<Self, StartupError> {
-        Self::build_with(config, Arc::new(SystemClock), Arc::new(SystemRandom)).await
+        Self::build_with(config, Parts::default()).await
     }
 
-    /// Builds the service with an injected clock and randomness (tests use `ManualClock`).
+    /// Builds the service from `parts`: a listener bound by the caller (`http.listen` is then
+    /// unused: tests, which must know the port before `http.public_url` is set, and socket
+    /// activation), a store already open, an injected clock and randomness.
     pub async fn build_with(
         config: VerifierConfig,
-        clock: Arc<dyn Clock>,
-        random: Arc<dyn Random>,
+        mut parts: Parts,
     ) -> Result<Self, StartupError> {
-        let listener = Listener::bind(config.http.listen).await?;
-        Self::assemble(config, listener, clock, random).await
-    }
-
-    /// Builds the service on a listener bound by the caller (`http.listen` is then unused):
-    /// for tests, which must know the port before `http.public_url` is set, and for socket
-    /// activation.
-    pub async fn build_on(
-        config: VerifierConfig,
-        listener: TcpListener,
-        clock: Arc<dyn Clock>,
-        random: Arc<dyn Random>,
-    ) -> Result<Self, StartupError> {
-        let listener = Listener::bound(listener, config.http.listen)?;
-        Self::assemble(config, listener, clock, random).await
-    }
-
-    /// Opens the verifier `config` describes and readies serving it on `listener`.
-    async fn assemble(
-        config: VerifierConfig,
-        listener: Listener,
-        clock: Arc<dyn Clock>,
-        random: Arc<dyn Random>,
-    ) -> Result<Self, StartupError> {
-        let verifier = open(&config, clock, random).await?;
+        let listener = parts.listener(config.http.listen).await?;
+        let verifier = open_with(&config, parts).await?;
         let metrics = Metrics::install(&config.metrics);
         crate::operations::describe_metrics();
         let state = AppState::new(verifier.clone(), metrics)
@@ -98,30 +67,14 @@ impl Application {
         })
     }
 
-    /// The bound port.
-    pub fn port(&self) -> u16 {
-        self.listener.address().port()
-    }
-
-    /// The bound address.
-    pub fn address(&self) -> SocketAddr {
-        self.listener.address()
-    }
-
     /// The use cases (for the CLI and tests working beside the server).
     pub fn verifier(&self) -> &Verifier {
         &self.verifier
     }
+}
 
-    /// Serves until ctrl-c or SIGTERM.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(idv_service_kit::http::shutdown_signal())
-            .await
-    }
-
-    /// Serves, with the background tasks, until `shutdown` completes; then finishes in-flight
-    /// requests, stops the tasks and closes the database pool.
-    pub async fn run_until<F>(self, shutdown: F) -> std::io::Result<()>
+impl Service for Application {
+    async fn run_until<F>(self, shutdown: F) -> std::io::Result<()>
     where
         F: Future<Output = ()> + Send + 'static,
     {
@@ -154,17 +107,32 @@ impl Application {
         verifier.close().await;
         served
     }
+
+    fn address(&self) -> SocketAddr {
+        self.listener.address()
+    }
 }
 
-/// Opens the verifier a configuration describes (the server's and the CLI's way in).
-pub async fn open(
+/// Opens the verifier a configuration describes, with the system clock and CSPRNG (the
+/// command line's way in).
+pub async fn open(config: &VerifierConfig) -> Result<Verifier, StartupError> {
+    open_with(config, Parts::default()).await
+}
+
+/// Opens the verifier `config` describes on the store and with the clock and randomness of
+/// `parts` (its listener is not used).
+pub async fn open_with(
     config: &VerifierConfig,
-    clock: Arc<dyn Clock>,
-    random: Arc<dyn Random>,
+    mut parts: Parts,
 ) -> Result<Verifier, StartupError> {
     let settings = config.settings()?;
-    let store = config.connect_store().await?;
-    Ok(Verifier::open(store, clock, random, settings).await?)
+    let store = parts
+        .store_or(Store::open_configured(config))
+        .await
+        .map_err(StartupError::Store)?;
+    Verifier::open(store, parts.clock, parts.random, settings)
+        .await
+        .map_err(StartupError::Open)
 }
 
 fn spawn_background_tasks(

@@ -18,10 +18,10 @@ pub mod tenants;
 
 use idv_keystore::KeyStoreError;
 use idv_service_kit::db::{
-    DbError, Migrations, PrivateKeyColumn, Statement, StoreSpec, is_unique_violation,
+    Column, DbError, Migrations, PrivateKeyColumn, Statement, StoreSpec, is_unique_violation,
 };
+use sqlx::Row as _;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row as _};
 
 /// The service's migrations, embedded (see `idv_service_kit::migrations!`).
 pub static MIGRATIONS: Migrations = idv_service_kit::migrations!(
@@ -87,10 +87,7 @@ idv_service_kit::keyed_store!(
     pub struct Store(SPEC) -> StoreError;
 );
 
-fn get<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
-where
-    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
-{
+fn get<T: Column>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
     Ok(row.try_get(column)?)
 }
 
@@ -104,16 +101,13 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use idv_service_kit::db::Database;
 
     use super::*;
 
     #[test]
     fn every_migration_file_is_embedded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/verifier");
-        idv_service_kit::db::check_migration_folders(&MIGRATIONS, &dir).unwrap();
+        MIGRATIONS.check_folder().unwrap();
     }
 
     idv_test_support::test_on_both_databases!(
@@ -127,6 +121,7 @@ mod tests {
         let before = Migrations {
             sqlite: &MIGRATIONS.sqlite[..2],
             postgres: &MIGRATIONS.postgres[..2],
+            ..MIGRATIONS
         };
         db.migrate(&before).await.unwrap();
         db.write(sqlx::query(

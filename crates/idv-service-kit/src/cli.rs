@@ -1,5 +1,6 @@
-//! What every service's command line shares: its `main` ([`run_main`]), reading a JSON input
-//! file, printing JSON, and reporting an error with its causes on the terminal.
+//! What every service's command line shares: its `main` ([`run_main`]), `serve` ([`serve`]),
+//! reading a JSON input file, printing JSON, and reporting an error with its causes on the
+//! terminal.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -7,6 +8,8 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use crate::startup::Service;
 
 /// An input file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +32,74 @@ pub enum InputError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// Why `serve` failed: the service did not start (`S`, its startup error), or the server
+/// stopped with an I/O error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError<S> {
+    /// The service could not start.
+    #[error(transparent)]
+    Startup(S),
+    /// The server stopped with an I/O error.
+    #[error("the server failed")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Declares a service's command-line error: the variants the service lists (its use cases'
+/// failures), then the failures every service's commands share, converting with `?`:
+/// - `Config`: bad configuration ([`crate::config::ConfigError`]);
+/// - `Serve`: `serve` failed ([`ServeError`] of the startup error named in parentheses);
+/// - `Output`: writing the output failed (`std::io::Error`).
+///
+/// The caller writes the `derive` (so that `thiserror` sees its variants' attributes and the
+/// derive in one hygiene context):
+/// ```ignore
+/// idv_service_kit::cli_error!(
+///     /// Why a command failed.
+///     #[derive(Debug, thiserror::Error)]
+///     pub enum CliError(StartupError) {
+///         /// A signing key operation failed.
+///         #[error(transparent)]
+///         Key(#[from] KeyError),
+///     }
+/// );
+/// ```
+#[macro_export]
+macro_rules! cli_error {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident($startup:ty) { $($variants:tt)* }
+    ) => {
+        $(#[$meta])*
+        #[non_exhaustive]
+        $vis enum $name {
+            $($variants)*
+            /// Bad configuration.
+            #[error("bad configuration")]
+            Config(#[from] $crate::config::ConfigError),
+            /// `serve` failed: the service did not start, or the server stopped with an I/O error.
+            #[error("serve failed")]
+            Serve(#[from] $crate::cli::ServeError<$startup>),
+            /// Writing the output failed.
+            #[error("cannot write output")]
+            Output(#[from] ::std::io::Error),
+        }
+    };
+}
+
+/// Every service's `serve` command: builds the service and serves it until ctrl-c or SIGTERM.
+pub async fn serve<A, S>(build: impl Future<Output = Result<A, S>>) -> Result<(), ServeError<S>>
+where
+    A: Service,
+{
+    build
+        .await
+        .map_err(ServeError::Startup)?
+        .run_until_stopped()
+        .await
+        .map_err(ServeError::Serve)
 }
 
 /// Reads `path` as JSON of type `T`.

@@ -210,6 +210,29 @@ fn toml_literal(raw: &str) -> Option<Value> {
     table.remove("v")
 }
 
+/// What every service's configuration has besides its own sections: a `[database]` and the
+/// `[keys]` custody of the private keys it stores; and what follows from them (the database
+/// URL, the store, see `keyed_store!`'s `open_configured`).
+pub trait ServiceConfig: Serialize + DeserializeOwned + Default {
+    /// The default SQLite file's name in `database.data_dir` (`issuer.sqlite`).
+    const SQLITE_FILE: &'static str;
+
+    /// `[database]`.
+    fn database(&self) -> &DatabaseSettings;
+    /// `[keys]`: where the private keys live.
+    fn keys(&self) -> &crate::db::KeysConfig;
+
+    /// Loads defaults, then `file`, then the environment ([`load`]).
+    fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        load(file)
+    }
+
+    /// The database URL: `database.url`, or the SQLite file in `database.data_dir`.
+    fn database_url(&self) -> Secret {
+        self.database().url_or_sqlite_file(Self::SQLITE_FILE)
+    }
+}
+
 /// A secret setting (a password in a URL, an API key): `Debug` and `Display` show
 /// `[redacted]`; [`Secret::expose`] is the one way to the value.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -258,6 +281,14 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
+    /// `public_url` without a trailing slash, checked to be an absolute http(s) URL with a host
+    /// ([`http_url`]).
+    pub fn checked_public_url(&self) -> Result<String, ConfigError> {
+        let public_url = self.public_url.trim_end_matches('/').to_owned();
+        http_url("http.public_url", &public_url)?;
+        Ok(public_url)
+    }
+
     /// Listening on `127.0.0.1:port`, reached at `http://127.0.0.1:port`.
     pub fn loopback(port: u16) -> Self {
         Self {
@@ -265,6 +296,19 @@ impl HttpSettings {
             public_url: format!("http://127.0.0.1:{port}"),
         }
     }
+}
+
+/// Checks that `value`, the setting `name`, is an absolute http(s) URL with a host; returns it
+/// parsed.
+pub fn http_url(name: &str, value: &str) -> Result<url::Url, ConfigError> {
+    let parsed =
+        url::Url::parse(value).map_err(|e| ConfigError::Rejected(format!("{name}: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(ConfigError::Rejected(format!(
+            "{name} must be an http(s) URL with a host"
+        )));
+    }
+    Ok(parsed)
 }
 
 /// `[database]` of every service.

@@ -56,6 +56,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard, mpsc};
 mod group_commit;
 mod handles;
 mod keyed;
+pub mod operator_tokens;
 mod private_keys;
 pub mod trust_list_state;
 mod unavailable;
@@ -444,6 +445,12 @@ impl Database {
     }
 }
 
+/// A value a column decodes to through the `Any` driver: the bound of a service store's
+/// `get(row, column)`.
+pub trait Column: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any> {}
+
+impl<T> Column for T where T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any> {}
+
 /// Whether `error` is a unique constraint's violation (a value another writer took first).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     error
@@ -688,12 +695,21 @@ pub struct Migrations {
     pub sqlite: &'static [MigrationFile],
     /// Files for PostgreSQL, in order.
     pub postgres: &'static [MigrationFile],
+    /// The folder they were embedded from (holding `sqlite/` and `postgres/`), as the source
+    /// tree had it at build time.
+    pub folder: &'static str,
 }
 
 impl Migrations {
     /// The file names, in order (the same for both backends).
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.sqlite.iter().map(|f| f.name)
+    }
+
+    /// Checks that the folder they were embedded from holds exactly these files (a service's
+    /// test; see [`check_migration_folders`]).
+    pub fn check_folder(&self) -> Result<(), String> {
+        check_migration_folders(self, Path::new(self.folder))
     }
 }
 
@@ -705,8 +721,8 @@ impl Migrations {
 ///     "../migrations/trust-framework", ["0001_create_register.sql"]);
 /// ```
 ///
-/// List every file: a service test should compare the list with the folders (see
-/// [`check_migration_folders`]).
+/// List every file: a service test compares the list with the folders
+/// ([`Migrations::check_folder`]).
 #[macro_export]
 macro_rules! migrations {
     ($dir:literal, [$($file:literal),+ $(,)?]) => {
@@ -719,6 +735,7 @@ macro_rules! migrations {
                 name: $file,
                 sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $dir, "/postgres/", $file)),
             }),+],
+            folder: concat!(env!("CARGO_MANIFEST_DIR"), "/", $dir),
         }
     };
 }
@@ -750,6 +767,11 @@ pub fn check_migration_folders(migrations: &Migrations, dir: &Path) -> Result<()
 mod tests {
     use super::*;
     use sqlx::error::ErrorKind;
+
+    /// The one value `sql` selects from `db`.
+    async fn select<T: Column + Send + Unpin>(db: &Database, sql: &'static str) -> T {
+        sqlx::query_scalar(sql).fetch_one(db.pool()).await.unwrap()
+    }
 
     #[test]
     fn backend_is_read_from_the_url_scheme() {
@@ -805,6 +827,7 @@ mod tests {
             name: "0001_create_t.sql",
             sql: "CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT NOT NULL, n BIGINT);",
         }],
+        folder: "",
     };
 
     idv_test_support::test_on_both_databases!(
@@ -849,10 +872,7 @@ mod tests {
             .unwrap();
         assert_eq!(next, 8);
         if db.backend() == Backend::Sqlite {
-            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-                .fetch_one(db.pool())
-                .await
-                .unwrap();
+            let mode: String = select(&db, "PRAGMA journal_mode").await;
             assert_eq!(mode, "wal");
         }
         db.close().await;
@@ -898,10 +918,7 @@ mod tests {
             .write(sqlx::query("INSERT INTO t (v) VALUES (2)"))
             .await
             .unwrap();
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
-            .fetch_one(running.pool())
-            .await
-            .unwrap();
+        let count: i64 = select(&running, "SELECT count(*) FROM t").await;
         assert_eq!(count, 2);
         running.close().await;
     }
@@ -1087,10 +1104,7 @@ mod tests {
 
         test_db.end_outage().await;
         write().await.unwrap();
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let count: i64 = select(&db, "SELECT count(*) FROM t").await;
         assert_eq!(count, 1, "the same handle serves again");
         db.close().await;
     }
@@ -1118,10 +1132,7 @@ mod tests {
         let tx = db.begin_write().await.expect_err("locked");
         assert_eq!(Unavailable::of(&tx), Some(Unavailable::Locked), "{tx:?}");
         // Readers are not blocked by a writer under WAL.
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let count: i64 = select(&db, "SELECT count(*) FROM t").await;
         assert_eq!(count, 0);
 
         holder.release();
@@ -1203,10 +1214,7 @@ mod tests {
     }
 
     async fn counter(db: &Database) -> i64 {
-        sqlx::query_scalar("SELECT n FROM t WHERE id = 1")
-            .fetch_one(db.pool())
-            .await
-            .unwrap()
+        select(db, "SELECT n FROM t WHERE id = 1").await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1425,10 +1433,7 @@ mod tests {
             assert_eq!(task.await.unwrap().unwrap().rows_affected(), 1);
         }
         assert_eq!(counter(&db).await, 400);
-        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let rows: i64 = select(&db, "SELECT COUNT(*) FROM t").await;
         assert_eq!(rows, 401);
         db.close().await;
         let after_close = db.write(sqlx::query("UPDATE t SET n = 0")).await;
@@ -1467,10 +1472,7 @@ mod tests {
         tx.commit().await.unwrap();
         let rolled_back = db.begin_write().await.unwrap();
         rolled_back.rollback().await.unwrap();
-        let v: String = sqlx::query_scalar("SELECT v FROM t WHERE id = 1")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let v: String = select(&db, "SELECT v FROM t WHERE id = 1").await;
         assert_eq!(v, "kept");
         db.close().await;
     }
@@ -1489,10 +1491,7 @@ mod tests {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let count: i64 = select(&db, "SELECT COUNT(*) FROM t").await;
         assert_eq!(count, 2);
     }
 }

@@ -23,8 +23,9 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::middleware::Next;
+use axum::middleware::from_fn_with_state;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use idv_jose::{Random, SystemRandom};
 use tokio::net::TcpListener;
 
@@ -37,6 +38,7 @@ pub use request_id::{RequestId, RequestIds, X_REQUEST_ID};
 
 use error::ServerErrorCause;
 
+use crate::limits::{ServiceLimits, limit_by_client_ip};
 use crate::metrics::{Metrics, MetricsSettings};
 
 /// The route label of requests no route matched (404s of unknown paths): one label for all,
@@ -66,6 +68,34 @@ where
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
     crate::limits::with_body_limit(router, max_body_bytes)
+}
+
+/// The route table of a service with an operator API: `operator` behind the bearer token
+/// ([`require_bearer`] of the state) and its per-client limit; `public` (the service's
+/// `/metrics` among them, so scrapes share the limit) behind the per-client limit of every
+/// public endpoint; `/readyz` (`readiness`, never throttled); then [`service_router`].
+pub fn service_router_with_operator_api<S>(
+    public: Router<S>,
+    operator: Router<S>,
+    readiness: MethodRouter<S>,
+    state: S,
+    limits: &ServiceLimits,
+) -> Router
+where
+    S: BearerAuth + Clone + Send + Sync + 'static,
+{
+    let operator = operator
+        .route_layer(from_fn_with_state(state.clone(), require_bearer::<S>))
+        .route_layer(from_fn_with_state(
+            limits.operator_per_ip.clone(),
+            limit_by_client_ip,
+        ));
+    let public = public.route_layer(from_fn_with_state(
+        limits.per_ip.clone(),
+        limit_by_client_ip,
+    ));
+    let routes = public.merge(operator).route("/readyz", readiness);
+    service_router(routes, state, limits.max_body_bytes)
 }
 
 /// Fallback for unknown paths: 404 `not_found` in our error format.

@@ -29,6 +29,9 @@
 //! - [`cli`]: the services' `main`, JSON input files, JSON output and error reports for their
 //!   commands.
 //! - [`secrets`]: the stored form of bearer secrets (base64url SHA-256).
+//! - [`testing`]: what the services' test configurations share (where their data is).
+//! - [`startup`]: why a service fails to start, and the parts it is built from (injected by
+//!   tests).
 //!
 //! `axum`, `sqlx` and `tokio` appear only here and in the services; protocol crates stay sans-I/O.
 
@@ -41,7 +44,9 @@ pub mod markup;
 pub mod metrics;
 pub mod qr;
 pub mod secrets;
+pub mod startup;
 pub mod telemetry;
+pub mod testing;
 pub mod tls;
 
 pub use config::Secret;

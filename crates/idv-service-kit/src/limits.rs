@@ -141,6 +141,43 @@ async fn reject_oversized_body(
     next.run(request).await
 }
 
+/// The limits of a service with an operator API (its `[limits]`): every public endpoint and the
+/// operator API, each per client address behind the same trusted proxies, and the body cap.
+#[derive(Debug, Clone)]
+pub struct ServiceLimits {
+    /// Every public endpoint, per client address.
+    pub per_ip: IpLimit,
+    /// The operator API, per client address.
+    pub operator_per_ip: IpLimit,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    proxies: Arc<TrustedProxies>,
+}
+
+impl ServiceLimits {
+    /// `per_ip` and `operator_per_ip` per client address behind `trusted_proxies`, bodies up to
+    /// `max_body_bytes`.
+    pub fn new(
+        trusted_proxies: Vec<IpNet>,
+        per_ip: Rate,
+        operator_per_ip: Rate,
+        max_body_bytes: usize,
+    ) -> Result<Self, InvalidRate> {
+        let proxies = Arc::new(TrustedProxies::new(trusted_proxies));
+        Ok(Self {
+            per_ip: IpLimit::new(per_ip, Arc::clone(&proxies))?,
+            operator_per_ip: IpLimit::new(operator_per_ip, Arc::clone(&proxies))?,
+            max_body_bytes,
+            proxies,
+        })
+    }
+
+    /// Another class of endpoints at `rate` per client address, behind the same proxies.
+    pub fn per_client(&self, rate: Rate) -> Result<IpLimit, InvalidRate> {
+        IpLimit::new(rate, Arc::clone(&self.proxies))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::routing::{get, post};

@@ -20,10 +20,17 @@
 //!
 //! [`responses`]: the `{error, error_description}` of a service's error response.
 //!
+//! [`api`]: a service's operator API as a test calls it, and its answers through a database
+//! outage.
+//!
+//! [`cli`]: a service's command line as a test runs it.
+//!
 //! [`softhsm`]: a SoftHSM2 token in a temporary folder, for keys held through PKCS#11.
 //!
 //! [`sqlite_lock`]: another process holding a SQLite file's write lock.
 
+pub mod api;
+pub mod cli;
 pub mod oidc_provider;
 pub mod openid_client;
 pub mod responses;

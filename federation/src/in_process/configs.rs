@@ -1,33 +1,17 @@
-//! Each service's configuration in a federation started in process: the one place that wires
-//! a service to its address, its database and the register. A new service setting a federation
-//! needs goes here; a setting only some tests need goes through the builder's hooks
-//! ([`super::FederationBuilder::verifier_config`] and its siblings).
+//! Each service's configuration in a federation started in process: the services' own test
+//! configurations (`<service>::testing`, the one place that wires a service to its address, its
+//! database and the register), given the federation's addresses and register. A new setting
+//! every deployment needs goes in the service's `testing` module; a setting only some tests
+//! need goes through the builder's hooks ([`super::FederationBuilder::verifier_config`] and its
+//! siblings).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use idv_service_kit::Secret;
-use idv_service_kit::config::DatabaseSettings;
-use issuer::config::{IssuerConfig, LoginSettings, TrustSettings, WalletClientSettings};
+pub use idv_service_kit::testing::Storage;
+use issuer::config::{IssuerConfig, LoginSettings};
 use trust_framework::config::TrustFrameworkConfig;
 use verifier::config::VerifierConfig;
-
-/// Pool size of a test database (several services and tests share the machine and the
-/// PostgreSQL server).
-const TEST_POOL_SIZE: u32 = 2;
-
-/// The issuer's own default `[trust] refresh_secs` (issuer/src/config.rs), used when the
-/// federation does not set one.
-const ISSUER_TRUST_REFRESH_SECS: u64 = 60;
-
-/// Where a service keeps its data.
-#[derive(Debug, Clone)]
-pub enum Storage {
-    /// Its default SQLite file in this folder (as `init` and `serve` would create it).
-    DataDir(PathBuf),
-    /// A test database (`TestDb::url`), on a small pool.
-    Url(String),
-}
 
 /// Where a service listens and what it calls itself.
 #[derive(Debug, Clone)]
@@ -45,25 +29,10 @@ pub(crate) struct Register {
     pub(crate) refresh_secs: Option<u64>,
 }
 
-fn database(settings: &mut DatabaseSettings, storage: &Storage) {
-    match storage {
-        Storage::DataDir(dir) => dir.clone_into(&mut settings.data_dir),
-        Storage::Url(url) => {
-            settings.url = Some(Secret::new(url));
-            settings.max_connections = TEST_POOL_SIZE;
-        }
-    }
-}
-
-/// The trust framework's.
+/// The trust framework's. Its public URL is its real address: the trust list points verifiers
+/// at the credential types it publishes there.
 pub(crate) fn trust_framework(address: &Address, storage: &Storage) -> TrustFrameworkConfig {
-    let mut config = TrustFrameworkConfig::default();
-    config.http.listen = address.listen;
-    // Its public URL is its real address: the trust list points verifiers at the credential
-    // types it publishes there.
-    config.http.public_url = address.url.clone();
-    database(&mut config.database, storage);
-    config
+    trust_framework::testing::config(address.listen, &address.url, storage)
 }
 
 /// The issuer's: with `register`, it checks its own register entry before it offers or
@@ -74,16 +43,13 @@ pub(crate) fn issuer(
     register: Option<&Register>,
     login: Option<LoginSettings>,
 ) -> IssuerConfig {
-    let mut config = IssuerConfig::default();
-    config.http.listen = address.listen;
-    config.http.public_url = address.url.clone();
-    database(&mut config.database, storage);
-    config.trust = register.map(|register| TrustSettings {
-        list_url: register.list_url.clone(),
-        anchors_file: Some(register.anchor_file.clone()),
-        anchors: Vec::new(),
-        plain_http: "loopback".into(),
-        refresh_secs: register.refresh_secs.unwrap_or(ISSUER_TRUST_REFRESH_SECS),
+    let mut config = issuer::testing::config(address.listen, &address.url, storage);
+    config.trust = register.map(|register| {
+        issuer::testing::trust(
+            &register.list_url,
+            &register.anchor_file,
+            register.refresh_secs,
+        )
     });
     config.login = login;
     config
@@ -97,18 +63,7 @@ pub fn issuer_login(
     client_secret: &str,
     wallet_client_id: &str,
 ) -> LoginSettings {
-    LoginSettings {
-        issuer_url: op_url.to_owned(),
-        client_id: client_id.to_owned(),
-        client_secret: Secret::new(client_secret),
-        scopes: vec!["openid".into()],
-        request_lifetime_secs: 60,
-        sign_in_timeout_secs: 600,
-        wallet_clients: vec![WalletClientSettings {
-            client_id: wallet_client_id.to_owned(),
-            redirect_uris: vec!["http://127.0.0.1/callback".into()],
-        }],
-    }
+    issuer::testing::login(op_url, client_id, client_secret, wallet_client_id)
 }
 
 /// The verifier's, pinning the register's anchor from its file.
@@ -117,16 +72,14 @@ pub(crate) fn verifier(
     storage: &Storage,
     register: &Register,
 ) -> VerifierConfig {
-    let mut config = VerifierConfig::default();
-    config.http.listen = address.listen;
-    config.http.public_url = address.url.clone();
-    database(&mut config.database, storage);
-    config.trust.list_url = register.list_url.clone();
-    config.trust.anchors_file = Some(register.anchor_file.clone());
-    if let Some(refresh_secs) = register.refresh_secs {
-        config.trust.refresh_secs = refresh_secs;
-    }
-    config
+    verifier::testing::config(
+        address.listen,
+        &address.url,
+        storage,
+        &register.list_url,
+        &register.anchor_file,
+        register.refresh_secs,
+    )
 }
 
 /// The anchor file of a federation whose files are in `dir`.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use idv_jose::{Clock, Jwk, SystemRandom};
 use idv_service_kit::Secret;
+use idv_service_kit::startup::Service as _;
 use idv_test_support::server::TestServer;
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -48,7 +49,9 @@ impl TrustFrameworkService {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, LaunchError> {
         let what = "trust-framework init";
-        let store = config.connect_store().await.map_err(|e| fail(what, &e))?;
+        let store = trust_framework::store::Store::open_configured(&config)
+            .await
+            .map_err(|e| fail(what, &e))?;
         let initialised =
             trust_framework::register::setup::initialise(&store, clock.as_ref(), &SystemRandom)
                 .await;
@@ -64,10 +67,12 @@ impl TrustFrameworkService {
             .ok_or_else(|| LaunchError::failed(what, "the register existed"))?;
         let anchor =
             serde_json::to_value(&initialised.anchor).map_err(|e| LaunchError::failed(what, e))?;
-        let app =
-            trust_framework::startup::Application::build_on_store(config, listener, store, clock)
-                .await
-                .map_err(|e| fail("starting the trust framework", &e))?;
+        let parts = trust_framework::startup::Parts::with_clock(clock)
+            .on(listener)
+            .on_store(store);
+        let app = trust_framework::startup::Application::build_with(config, parts)
+            .await
+            .map_err(|e| fail("starting the trust framework", &e))?;
         Ok(Self {
             url,
             token,
@@ -110,7 +115,9 @@ impl IssuerService {
     ) -> Result<Self, LaunchError> {
         let what = "issuer init";
         let url = config.http.public_url.clone();
-        let store = config.connect_store().await.map_err(|e| fail(what, &e))?;
+        let store = issuer::store::Store::open_configured(&config)
+            .await
+            .map_err(|e| fail(what, &e))?;
         let initialised =
             issuer::issuance::setup::initialise(&store, clock.as_ref(), &SystemRandom).await;
         let initialised = match initialised {
@@ -124,15 +131,12 @@ impl IssuerService {
             store.close().await;
             return Err(LaunchError::failed(what, "the issuer existed"));
         };
-        let app = issuer::startup::Application::build_on_store(
-            config,
-            listener,
-            store,
-            clock,
-            Arc::new(SystemRandom),
-        )
-        .await
-        .map_err(|e| fail("starting the issuer", &e))?;
+        let parts = issuer::startup::Parts::with_clock(clock)
+            .on(listener)
+            .on_store(store);
+        let app = issuer::startup::Application::build_with(config, parts)
+            .await
+            .map_err(|e| fail("starting the issuer", &e))?;
         Ok(Self {
             url,
             token,
@@ -184,14 +188,10 @@ impl VerifierService {
         listener: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> Result<(verifier::service::Verifier, TestServer), LaunchError> {
-        let app = verifier::startup::Application::build_on(
-            config,
-            listener,
-            clock,
-            Arc::new(SystemRandom),
-        )
-        .await
-        .map_err(|e| fail("starting the verifier", &e))?;
+        let parts = verifier::startup::Parts::with_clock(clock).on(listener);
+        let app = verifier::startup::Application::build_with(config, parts)
+            .await
+            .map_err(|e| fail("starting the verifier", &e))?;
         let verifier = app.verifier().clone();
         Ok((
             verifier,
@@ -202,13 +202,10 @@ impl VerifierService {
     /// The verifier its configuration describes, opened anew (as its command line opens it
     /// beside the running server); close it after use.
     pub async fn open(&self) -> Result<verifier::service::Verifier, LaunchError> {
-        verifier::startup::open(
-            &self.config,
-            Arc::clone(&self.clock),
-            Arc::new(SystemRandom),
-        )
-        .await
-        .map_err(|e| fail("opening the verifier", &e))
+        let parts = verifier::startup::Parts::with_clock(Arc::clone(&self.clock));
+        verifier::startup::open_with(&self.config, parts)
+            .await
+            .map_err(|e| fail("opening the verifier", &e))
     }
 
     /// Stops it (in-flight requests finish, background tasks stop, the pool closes) and

@@ -11,13 +11,11 @@
 
 use idv_jose::{Clock, Jwk, Random};
 use idv_service_kit::Secret;
+use idv_service_kit::db::operator_tokens;
 
 use super::keys::{ensure_signing_key, published_jwk};
-use super::{Issuer, KeyError, OperatorError, hash_secret};
-use crate::store::Store;
-
-/// Bytes of entropy in an operator token.
-const TOKEN_BYTES: usize = 32;
+use super::{Issuer, KeyError, OperatorError};
+use crate::store::{Store, StoreError};
 
 /// What `init` found or created.
 #[derive(Debug, Clone)]
@@ -43,15 +41,9 @@ pub async fn initialise(
         .await?
         .ok_or(KeyError::NoActiveKey)?;
     let key = super::keys::parse_key(store, &active.kid, &active.private_jwk)?;
-    let operator_token = if store.has_operator_token().await? {
-        None
-    } else {
-        let token = idv_jose::random::token(random, TOKEN_BYTES);
-        store
-            .insert_operator_token(&hash_secret(&token), now)
-            .await?;
-        Some(Secret::new(token))
-    };
+    let operator_token = operator_tokens::create_if_none(store, random, now)
+        .await
+        .map_err(StoreError::from)?;
     Ok(Initialised {
         signing_key: published_jwk(key.public_key()),
         created_signing_key,
@@ -62,10 +54,9 @@ pub async fn initialise(
 impl Issuer {
     /// Accepts a bearer token that is one of the operator tokens.
     pub async fn authenticate_operator(&self, token: &Secret) -> Result<(), OperatorError> {
-        if self
-            .store
-            .operator_token_exists(&hash_secret(token.expose()))
-            .await?
+        if operator_tokens::exists(&self.store, token)
+            .await
+            .map_err(StoreError::from)?
         {
             Ok(())
         } else {
@@ -75,6 +66,8 @@ impl Issuer {
 
     /// Whether any operator token exists (the API is unusable until `init` creates one).
     pub async fn has_operator_token(&self) -> Result<bool, OperatorError> {
-        Ok(self.store.has_operator_token().await?)
+        Ok(operator_tokens::any(&self.store)
+            .await
+            .map_err(StoreError::from)?)
     }
 }

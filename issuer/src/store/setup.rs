@@ -1,4 +1,4 @@
-//! Signing keys and operator tokens.
+//! Signing keys (the operator tokens are `idv_service_kit::db::operator_tokens`).
 
 use idv_service_kit::db::Statement;
 
@@ -117,40 +117,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Whether an operator token with this hash exists.
-    pub async fn operator_token_exists(&self, token_hash: &str) -> Result<bool, StoreError> {
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM operator_tokens WHERE token_hash = $1")
-                .bind(token_hash)
-                .fetch_one(self.db.pool())
-                .await?;
-        Ok(count > 0)
-    }
-
-    /// Whether any operator token exists.
-    pub async fn has_operator_token(&self) -> Result<bool, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operator_tokens")
-            .fetch_one(self.db.pool())
-            .await?;
-        Ok(count > 0)
-    }
-
-    /// Stores an operator token's hash.
-    pub async fn insert_operator_token(
-        &self,
-        token_hash: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.db
-            .write(
-                sqlx::query("INSERT INTO operator_tokens (token_hash, created_at) VALUES ($1, $2)")
-                    .bind(token_hash)
-                    .bind(now),
-            )
-            .await?;
-        Ok(())
     }
 }
 

@@ -79,21 +79,17 @@ impl Store {
         capacity: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        Ok(self
-            .db
-            .write_once(
-                sqlx::query(
-                    "INSERT INTO status_lists \
+        let insert = sqlx::query(
+            "INSERT INTO status_lists \
              (list_id, bits, size, capacity, allocated, revision, state, created_at) \
              VALUES ($1, $2, $3, $4, 0, 0, 'active', $5) ON CONFLICT DO NOTHING",
-                )
-                .bind(list_id)
-                .bind(bits)
-                .bind(size)
-                .bind(capacity)
-                .bind(now),
-            )
-            .await?)
+        )
+        .bind(list_id)
+        .bind(bits)
+        .bind(size)
+        .bind(capacity)
+        .bind(now);
+        Ok(self.db.write_once(insert).await?)
     }
 
     /// The entries of `list_id` that are not valid, as `(index, status)`; every other entry is

@@ -3,7 +3,9 @@
 //! nonce → credential; and every refusal on the way, with the codes RFC 6749, RFC 9126 and
 //! RFC 9207 name.
 
-use idv_jose::SigningKey;
+use std::sync::Arc;
+
+use idv_jose::{ManualClock, SigningKey};
 use idv_test_support::{TestDb, test_on_both_databases};
 use issuer::config::IssuerConfig;
 use issuer::startup::Application;
@@ -650,7 +652,7 @@ async fn an_unreachable_provider_is_a_server_error_for_the_wallet(db: TestDb) {
     let (mut config, listener) = config_on_own_port(&db).await;
     // Nothing listens on port 9 of 127.0.0.1.
     config.login = Some(login_settings("http://127.0.0.1:9"));
-    let app = TestApp::spawn_on(config, listener, T0).await;
+    let app = TestApp::spawn_with_clock(config, listener, Arc::new(ManualClock::new(T0))).await;
     let wallet = WalletRequest::new();
     let response = crate::helpers::login::no_redirects()
         .post(app.url("/par"))

@@ -2,6 +2,7 @@
 
 use idv_jose::PublicKey;
 use idv_proto::trust::entry::IssuerBinding;
+use idv_test_support::cli::{init_twice, printed};
 use idv_test_support::{TestDb, test_on_both_databases};
 use issuer::cli::{Command, KeysCommand, ListArgs, RegistrationArgs, execute};
 use issuer::config::IssuerConfig;
@@ -12,29 +13,18 @@ use crate::helpers::{PUBLIC_URL, test_config};
 test_on_both_databases!(init_is_idempotent_and_registration_is_what_the_trust_framework_takes);
 
 async fn run(config: &IssuerConfig, command: Command) -> String {
-    let mut out = Vec::new();
-    execute(config.clone(), command, &mut out).await.unwrap();
-    String::from_utf8(out).unwrap()
+    printed(async |out| execute(config.clone(), command, out).await).await
 }
 
 async fn init_is_idempotent_and_registration_is_what_the_trust_framework_takes(db: TestDb) {
     let config = test_config(&db);
-    let first = run(&config, Command::Init).await;
-    assert!(
-        first.contains("Created the credential signing key."),
-        "{first}"
-    );
-    assert!(first.contains("Operator API token (shown once"), "{first}");
-    let second = run(&config, Command::Init).await;
-    assert!(second.contains("was not changed"), "{second}");
-    assert!(second.contains("not shown again"), "{second}");
-    let kid = |out: &str| {
-        out.lines()
-            .find_map(|l| l.strip_prefix("Signing key id (kid): "))
-            .unwrap()
-            .to_owned()
-    };
-    assert_eq!(kid(&first), kid(&second), "init keeps the signing key");
+    let init = async || run(&config, Command::Init).await;
+    let kid = init_twice(
+        init,
+        "Created the credential signing key.",
+        "Signing key id (kid): ",
+    )
+    .await;
 
     let registration = run(
         &config,
@@ -56,7 +46,7 @@ async fn init_is_idempotent_and_registration_is_what_the_trust_framework_takes(d
     assert_eq!(binding.jwks.keys.len(), 1);
     let key = PublicKey::from_jwk_value(&binding.jwks.keys[0]).unwrap();
     assert_eq!(binding.jwks.keys[0]["kid"], key.thumbprint());
-    assert_eq!(key.thumbprint(), kid(&first));
+    assert_eq!(key.thumbprint(), kid);
 
     let tmp = tempfile::tempdir().unwrap();
     let template = tmp.path().join("entry.json");
@@ -83,7 +73,7 @@ async fn init_is_idempotent_and_registration_is_what_the_trust_framework_takes(d
 
     let rotated: Value =
         serde_json::from_str(&run(&config, Command::Keys(KeysCommand::Rotate)).await).unwrap();
-    assert_eq!(rotated["retired_kid"], kid(&first));
+    assert_eq!(rotated["retired_kid"], kid);
     let keys: Value = serde_json::from_str(
         &run(
             &config,
@@ -104,5 +94,5 @@ async fn init_is_idempotent_and_registration_is_what_the_trust_framework_takes(d
         Command::Keys(KeysCommand::List(ListArgs { json: false })),
     )
     .await;
-    assert!(table.contains(&kid(&first)), "{table}");
+    assert!(table.contains(&kid), "{table}");
 }

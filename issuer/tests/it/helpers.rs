@@ -11,16 +11,18 @@ mod wallet;
 pub(crate) use offers::person;
 pub(crate) use wallet::{Wallet, proof_with};
 
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 
 use idv_jose::{Clock, ManualClock, SystemRandom};
-use idv_service_kit::Secret;
-use idv_service_kit::db::PoolSettings;
+use idv_service_kit::startup::Service as _;
+use idv_service_kit::testing::Storage;
 use idv_test_support::TestDb;
+use idv_test_support::api::OperatorApi;
 use idv_test_support::server::TestServer;
 use issuer::config::IssuerConfig;
 use issuer::issuance::setup::initialise;
-use issuer::startup::Application;
+use issuer::startup::{Application, Parts};
 use issuer::store::Store;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
@@ -34,20 +36,23 @@ pub(crate) const DAY: i64 = 24 * 60 * 60;
 pub(crate) const IDENTITY: &str = "uk_identity";
 pub(crate) const AGE: &str = "uk_age";
 
+/// Where the service listens: a free port of 127.0.0.1.
+const LOCAL: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0));
+
 pub(crate) struct TestApp {
     pub(crate) address: String,
     pub(crate) client: reqwest::Client,
     pub(crate) token: String,
     pub(crate) clock: Arc<ManualClock>,
     pub(crate) config: IssuerConfig,
+    operator: OperatorApi,
     server: TestServer,
 }
 
+/// The service's test configuration (`issuer::testing`) on `db`.
 pub(crate) fn test_config(db: &TestDb) -> IssuerConfig {
-    let mut config = IssuerConfig::default();
-    config.http.listen = "127.0.0.1:0".parse().unwrap();
-    config.http.public_url = PUBLIC_URL.into();
-    config.database.url = Some(Secret::new(db.url()));
+    let storage = Storage::Url(db.url().to_owned());
+    let mut config = issuer::testing::config(LOCAL, PUBLIC_URL, &storage);
     config.database.max_connections = 4;
     // Small lists keep token building cheap; still random over 1024 entries.
     config.status.list_size = 1024;
@@ -60,41 +65,28 @@ impl TestApp {
         Self::spawn_with(test_config(db)).await
     }
 
-    /// `init` with `config`, then the service.
+    /// `init` with `config`, then the service, its clock at [`T0`].
     pub(crate) async fn spawn_with(config: IssuerConfig) -> Self {
-        Self::spawn_at(config, T0).await
-    }
-
-    /// `init` with `config`, then the service, its clock at `now`.
-    pub(crate) async fn spawn_at(config: IssuerConfig, now: i64) -> Self {
         let listener = TcpListener::bind(config.http.listen).await.unwrap();
-        Self::spawn_on(config, listener, now).await
-    }
-
-    /// `init` with `config`, then the service on `listener`, its clock at `now`.
-    pub(crate) async fn spawn_on(config: IssuerConfig, listener: TcpListener, now: i64) -> Self {
-        Self::spawn_with_clock(config, listener, Arc::new(ManualClock::new(now))).await
+        Self::spawn_with_clock(config, listener, Arc::new(ManualClock::new(T0))).await
     }
 
     /// `init` with `config`, then the service on `listener` and `clock` (shared with other
-    /// services of the test).
+    /// services of the test), on the store `init` ran on.
     pub(crate) async fn spawn_with_clock(
         config: IssuerConfig,
         listener: TcpListener,
         clock: Arc<ManualClock>,
     ) -> Self {
-        let store = Store::connect(
-            config.database_url().expose(),
-            PoolSettings::with_max_connections(2),
-        )
-        .await
-        .unwrap();
+        let store = Store::open_configured(&config).await.unwrap();
         let initialised = initialise(&store, clock.as_ref(), &SystemRandom)
             .await
             .unwrap();
-        store.close().await;
         let token = initialised.operator_token.unwrap().expose().to_owned();
-        Self::start(config, listener, clock, token).await
+        let parts = Parts::with_clock(Arc::clone(&clock) as Arc<dyn Clock>)
+            .on(listener)
+            .on_store(store);
+        Self::start(config, parts, clock, token).await
     }
 
     /// Another instance of the same service on the same database and clock.
@@ -103,40 +95,32 @@ impl TestApp {
     }
 
     /// Another instance on the same database and clock, with `config` (as after a restart
-    /// with changed settings).
+    /// with changed settings), on the configured address: the same port again after a
+    /// restart, a new one for 0.
     pub(crate) async fn another_instance_with(&self, config: IssuerConfig) -> Self {
-        // On the configured address: the same port again after a restart, a new one for 0.
-        let listener = TcpListener::bind(config.http.listen).await.unwrap();
-        Self::start(
-            config,
-            listener,
-            Arc::clone(&self.clock),
-            self.token.clone(),
-        )
-        .await
+        let parts = Parts::with_clock(Arc::clone(&self.clock) as Arc<dyn Clock>);
+        Self::start(config, parts, Arc::clone(&self.clock), self.token.clone()).await
     }
 
     async fn start(
         config: IssuerConfig,
-        listener: TcpListener,
+        parts: Parts,
         clock: Arc<ManualClock>,
         token: String,
     ) -> Self {
-        let app = Application::build_on(
-            config.clone(),
-            listener,
-            Arc::clone(&clock) as Arc<dyn Clock>,
-            Arc::new(SystemRandom),
-        )
-        .await
-        .unwrap();
+        let app = Application::build_with(config.clone(), parts)
+            .await
+            .unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
+        let client = reqwest::Client::new();
+        let operator = OperatorApi::new(client.clone(), &address, &token);
         Self {
             address,
-            client: reqwest::Client::new(),
+            client,
             token,
             clock,
             config,
+            operator,
             server: TestServer::spawn(|stopped| app.run_until(stopped)),
         }
     }
@@ -166,23 +150,14 @@ impl TestApp {
         self.url(&path)
     }
 
-    /// An operator request: `method` on `path`, with the operator's token.
-    fn operator_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .request(method, self.url(path))
-            .bearer_auth(&self.token)
-    }
-
     /// An operator `POST` with a JSON body.
     pub(crate) async fn post(&self, path: &str, body: &Value) -> Response {
-        let request = self.operator_request(reqwest::Method::POST, path);
-        request.json(body).send().await.unwrap()
+        self.operator.post(path, body).await
     }
 
     /// An operator `GET`.
     pub(crate) async fn get(&self, path: &str) -> Response {
-        let request = self.operator_request(reqwest::Method::GET, path);
-        request.send().await.unwrap()
+        self.operator.get(path).await
     }
 
     /// An unauthenticated `GET` of a public JSON document, its body parsed.
@@ -202,18 +177,13 @@ impl TestApp {
     }
 }
 
-/// The `error` and `error_description` of an error response, after checking its status.
+/// The `error` and `error_description` of an error response, after checking its status and
+/// that it is not cached.
 pub(crate) async fn error_body(response: Response, status: StatusCode) -> (String, String) {
-    assert_eq!(response.status(), status);
-    assert_eq!(response.headers()["cache-control"], "no-store");
-    let body: Value = response.json().await.unwrap();
-    (
-        body["error"].as_str().unwrap().to_owned(),
-        body["error_description"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
+    let cache_control = response.headers().get("cache-control").cloned();
+    let body = idv_test_support::responses::error_body(response, status).await;
+    assert_eq!(cache_control.unwrap(), "no-store");
+    body
 }
 
 /// Asserts `response` is `status` with OAuth `error` code `code`; returns the description.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use idv_jose::{Clock, SigningKey, SystemRandom};
+use idv_service_kit::config::ServiceConfig as _;
 use idv_test_support::{TestDb, test_on_both_databases};
 use issuer::issuance::Issuer;
 use issuer::store::Store;
@@ -121,7 +122,7 @@ async fn keys_are_sealed_at_rest_and_keys_in_clear_are_sealed_at_start_up(db: Te
         )
     };
 
-    let store = config.connect_store().await.unwrap();
+    let store = Store::open_configured(&config).await.unwrap();
     let issuer = open(store.clone()).await.unwrap();
     let first = issuer.active_key().await.unwrap();
     let stored = stored_keys(&store).await;
@@ -143,7 +144,7 @@ async fn keys_are_sealed_at_rest_and_keys_in_clear_are_sealed_at_start_up(db: Te
     store.close().await;
 
     // Start-up seals it, and the same key signs on.
-    let store = config.connect_store().await.unwrap();
+    let store = Store::open_configured(&config).await.unwrap();
     let stored = stored_keys(&store).await;
     assert_eq!(
         idv_jose::kek::sealed_with(&stored[0]).as_deref(),
@@ -165,7 +166,7 @@ async fn keys_are_sealed_at_rest_and_keys_in_clear_are_sealed_at_start_up(db: Te
     let (other, text) = idv_jose::KeyEncryptionKey::generate().unwrap();
     std::fs::write(dir.path().join("other.kek"), text).unwrap();
     config.keys.kek_file = Some(dir.path().join("other.kek"));
-    let error = config.connect_store().await.unwrap_err();
+    let error = Store::open_configured(&config).await.unwrap_err();
     assert!(
         matches!(
             &error,

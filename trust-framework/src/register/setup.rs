@@ -10,13 +10,11 @@
 use idv_jose::digest::constant_time_eq;
 use idv_jose::{Clock, Jwk, Random, SigningKey};
 use idv_service_kit::Secret;
+use idv_service_kit::db::operator_tokens;
 use idv_service_kit::secrets::hash_secret;
 
 use super::{Register, RegisterError};
 use crate::store::{Store, StoreError};
-
-/// Bytes of entropy in an operator token.
-const TOKEN_BYTES: usize = 32;
 
 /// What `init` found or created.
 #[derive(Debug, Clone)]
@@ -48,15 +46,9 @@ pub async fn initialise(
             .await?;
     }
     let anchor = load_anchor(store).await?;
-    let operator_token = if store.operator_token_hashes().await?.is_empty() {
-        let token = idv_jose::random::token(random, TOKEN_BYTES);
-        store
-            .insert_operator_token(&hash_secret(&token), now)
-            .await?;
-        Some(Secret::new(token))
-    } else {
-        None
-    };
+    let operator_token = operator_tokens::create_if_none(store, random, now)
+        .await
+        .map_err(StoreError::from)?;
     Ok(Initialised {
         anchor: public_anchor_jwk(&anchor),
         created_anchor,

@@ -1,4 +1,4 @@
-//! The anchor signing key and the operator tokens.
+//! The anchor signing key (the operator tokens are `idv_service_kit::db::operator_tokens`).
 
 use super::{Store, StoreError, get};
 
@@ -21,41 +21,13 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         // The partial unique index allows one active key: another `init` won.
-        Ok(self
-            .db
-            .write_unless_taken(
-                sqlx::query(
-                    "INSERT INTO anchor_keys (kid, private_jwk, status, created_at) \
+        let insert = sqlx::query(
+            "INSERT INTO anchor_keys (kid, private_jwk, status, created_at) \
              VALUES ($1, $2, 'active', $3)",
-                )
-                .bind(kid)
-                .bind(private_jwk)
-                .bind(now),
-            )
-            .await?)
-    }
-
-    /// Hashes of every operator token.
-    pub async fn operator_token_hashes(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT token_hash FROM operator_tokens ORDER BY created_at")
-            .fetch_all(self.db.pool())
-            .await?;
-        rows.iter().map(|row| get(row, "token_hash")).collect()
-    }
-
-    /// Stores an operator token's hash.
-    pub async fn insert_operator_token(
-        &self,
-        token_hash: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.db
-            .write(
-                sqlx::query("INSERT INTO operator_tokens (token_hash, created_at) VALUES ($1, $2)")
-                    .bind(token_hash)
-                    .bind(now),
-            )
-            .await?;
-        Ok(())
+        )
+        .bind(kid)
+        .bind(private_jwk)
+        .bind(now);
+        Ok(self.db.write_unless_taken(insert).await?)
     }
 }

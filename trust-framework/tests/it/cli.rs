@@ -1,6 +1,7 @@
 //! The command line drives the same register as the API, on the same database.
 
 use idv_jose::SigningKey;
+use idv_test_support::cli::{init_twice, printed};
 use idv_test_support::{TestDb, test_on_both_databases};
 use serde_json::Value;
 use trust_framework::cli::{Command, ListArgs, ListCommand, ProviderCommand, RpCommand, execute};
@@ -11,26 +12,18 @@ use crate::helpers::{provider_body, relying_party_body, test_config};
 test_on_both_databases!(init_is_idempotent_and_the_cli_manages_the_register);
 
 async fn run(config: &TrustFrameworkConfig, command: Command) -> String {
-    let mut out = Vec::new();
-    execute(config.clone(), command, &mut out).await.unwrap();
-    String::from_utf8(out).unwrap()
+    printed(async |out| execute(config.clone(), command, out).await).await
 }
 
 async fn init_is_idempotent_and_the_cli_manages_the_register(db: TestDb) {
     let config = test_config(&db);
-    let first = run(&config, Command::Init).await;
-    assert!(first.contains("Created the anchor signing key."), "{first}");
-    assert!(first.contains("Operator API token (shown once"), "{first}");
-    let second = run(&config, Command::Init).await;
-    assert!(second.contains("was not changed"), "{second}");
-    assert!(second.contains("not shown again"), "{second}");
-    let kid = |out: &str| {
-        out.lines()
-            .find_map(|l| l.strip_prefix("Anchor thumbprint (kid): "))
-            .unwrap()
-            .to_owned()
-    };
-    assert_eq!(kid(&first), kid(&second), "init keeps the anchor key");
+    let init = async || run(&config, Command::Init).await;
+    let kid = init_twice(
+        init,
+        "Created the anchor signing key.",
+        "Anchor thumbprint (kid): ",
+    )
+    .await;
 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -81,7 +74,7 @@ async fn init_is_idempotent_and_the_cli_manages_the_register(db: TestDb) {
     let shown: Value =
         serde_json::from_str(&run(&config, Command::List(ListCommand::Show)).await).unwrap();
     assert_eq!(shown["header"]["typ"], "dvs-trust-list+jwt");
-    assert_eq!(shown["header"]["kid"], kid(&first));
+    assert_eq!(shown["header"]["kid"], kid);
     assert_eq!(shown["payload"]["entries"][0]["entry_id"], "dvs-000001");
     assert_eq!(
         shown["payload"]["relying_parties"][0]["client_id"],

@@ -1,12 +1,15 @@
 //! `TestApp`: the real service on 127.0.0.1 port 0 over a fresh database, a manual clock, the
 //! operator token and the anchor key pinned from `init`, as a verifier would.
 
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 
 use idv_jose::{Clock, ManualClock, PublicKey, SigningKey, SystemRandom};
-use idv_service_kit::Secret;
-use idv_service_kit::db::PoolSettings;
+use idv_service_kit::startup::Service as _;
+use idv_service_kit::testing::Storage;
 use idv_test_support::TestDb;
+use idv_test_support::api::OperatorApi;
+pub(crate) use idv_test_support::responses::error_body;
 use idv_test_support::server::TestServer;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
@@ -14,7 +17,7 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use trust_framework::config::TrustFrameworkConfig;
 use trust_framework::register::setup::initialise;
-use trust_framework::startup::Application;
+use trust_framework::startup::{Application, Parts};
 use trust_framework::store::Store;
 
 /// The tests' "now": 2026-05-28, after framework 1.0 came into force.
@@ -23,6 +26,9 @@ pub(crate) const T0: i64 = 1_780_000_000;
 pub(crate) const PUBLIC_URL: &str = "https://trust.sim.ofdia.example";
 pub(crate) const DAY: i64 = 24 * 60 * 60;
 
+/// Where the service listens: a free port of 127.0.0.1.
+const LOCAL: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0));
+
 pub(crate) struct TestApp {
     pub(crate) address: String,
     pub(crate) client: reqwest::Client,
@@ -30,42 +36,39 @@ pub(crate) struct TestApp {
     pub(crate) anchor: PublicKey,
     pub(crate) clock: Arc<ManualClock>,
     pub(crate) config: TrustFrameworkConfig,
+    operator: OperatorApi,
     server: TestServer,
 }
 
+/// The service's test configuration (`trust_framework::testing`) on `db`.
 pub(crate) fn test_config(db: &TestDb) -> TrustFrameworkConfig {
-    let mut config = TrustFrameworkConfig::default();
-    config.http.listen = "127.0.0.1:0".parse().unwrap();
-    config.http.public_url = PUBLIC_URL.into();
-    config.database.url = Some(Secret::new(db.url()));
+    let storage = Storage::Url(db.url().to_owned());
+    let mut config = trust_framework::testing::config(LOCAL, PUBLIC_URL, &storage);
     config.database.max_connections = 4;
     config
 }
 
 impl TestApp {
-    /// `init` on a fresh database, then the service.
+    /// `init` on a fresh database, then the service on the same store.
     pub(crate) async fn spawn(db: &TestDb) -> Self {
         let config = test_config(db);
         let clock = Arc::new(ManualClock::new(T0));
-        let store = Store::connect(
-            config.database_url().expose(),
-            PoolSettings::with_max_connections(2),
-        )
-        .await
-        .unwrap();
+        let store = Store::open_configured(&config).await.unwrap();
         let initialised = initialise(&store, clock.as_ref(), &SystemRandom)
             .await
             .unwrap();
-        store.close().await;
         let token = initialised.operator_token.unwrap().expose().to_owned();
         let anchor = PublicKey::from_jwk(&initialised.anchor.public()).unwrap();
-        Self::start(config, clock, token, anchor).await
+        let parts = Parts::with_clock(Arc::clone(&clock) as Arc<dyn Clock>).on_store(store);
+        Self::start(config, parts, clock, token, anchor).await
     }
 
     /// Another instance of the same service on the same database and clock.
     pub(crate) async fn another_instance(&self) -> Self {
+        let parts = Parts::with_clock(Arc::clone(&self.clock) as Arc<dyn Clock>);
         Self::start(
             self.config.clone(),
+            parts,
             Arc::clone(&self.clock),
             self.token.clone(),
             self.anchor.clone(),
@@ -75,24 +78,26 @@ impl TestApp {
 
     async fn start(
         config: TrustFrameworkConfig,
+        parts: Parts,
         clock: Arc<ManualClock>,
         token: String,
         anchor: PublicKey,
     ) -> Self {
-        let app =
-            Application::build_with_clock(config.clone(), Arc::clone(&clock) as Arc<dyn Clock>)
-                .await
-                .unwrap();
+        let app = Application::build_with(config.clone(), parts)
+            .await
+            .unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
-        let server = TestServer::spawn(|stopped| app.run_until(stopped));
+        let client = reqwest::Client::new();
+        let operator = OperatorApi::new(client.clone(), &address, &token);
         Self {
             address,
-            client: reqwest::Client::new(),
+            client,
             token,
             anchor,
             clock,
             config,
-            server,
+            operator,
+            server: TestServer::spawn(|stopped| app.run_until(stopped)),
         }
     }
 
@@ -111,23 +116,14 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    /// An operator request: `method` on `path`, with the operator's token.
-    fn operator_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .request(method, self.url(path))
-            .bearer_auth(&self.token)
-    }
-
     /// An operator `POST` with a JSON body.
     pub(crate) async fn post(&self, path: &str, body: &Value) -> Response {
-        let request = self.operator_request(reqwest::Method::POST, path);
-        request.json(body).send().await.unwrap()
+        self.operator.post(path, body).await
     }
 
     /// An operator `GET`.
     pub(crate) async fn get(&self, path: &str) -> Response {
-        let request = self.operator_request(reqwest::Method::GET, path);
-        request.send().await.unwrap()
+        self.operator.get(path).await
     }
 
     /// Registers a valid provider named `name`; returns its entry id.
@@ -213,17 +209,4 @@ pub(crate) fn relying_party_body(client_id: &str) -> Value {
         "client_id": client_id,
         "purposes": [{"code": "AGE", "claims": [["age_over_18"]]}]
     })
-}
-
-/// The `error` and `error_description` of an error response, after checking its status.
-pub(crate) async fn error_body(response: Response, status: StatusCode) -> (String, String) {
-    assert_eq!(response.status(), status);
-    let body: Value = response.json().await.unwrap();
-    (
-        body["error"].as_str().unwrap().to_owned(),
-        body["error_description"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
 }

@@ -3,8 +3,7 @@
 //! serves again once the database is back.
 
 use idv_test_support::TestDb;
-use reqwest::StatusCode;
-use serde_json::{Value, json};
+use idv_test_support::api::through_an_outage;
 
 use crate::helpers::TestApp;
 
@@ -12,20 +11,6 @@ use crate::helpers::TestApp;
 async fn a_postgres_outage_answers_503_and_the_register_recovers_without_a_restart() {
     let db = TestDb::postgres().await;
     let mut app = TestApp::spawn(&db).await;
-    assert_eq!(app.get("/v1/providers").await.status(), StatusCode::OK);
-
-    db.start_outage().await;
-    for _ in 0..2 {
-        let response = app.get("/v1/providers").await;
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(response.headers()["retry-after"], "5");
-        assert_eq!(
-            response.json::<Value>().await.unwrap(),
-            json!({"error": "temporarily_unavailable"})
-        );
-    }
-
-    db.end_outage().await;
-    assert_eq!(app.get("/v1/providers").await.status(), StatusCode::OK);
+    through_an_outage(&db, || app.get("/v1/providers")).await;
     app.stop().await;
 }

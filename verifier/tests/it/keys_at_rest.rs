@@ -42,7 +42,7 @@ async fn keys_in_clear_are_sealed_at_start_up_and_an_open_check_completes(db: Te
         .create_check(&json!({"template": "right_to_work"}))
         .await;
 
-    let store = fed.verifier_config.connect_store().await.unwrap();
+    let store = Store::open_configured(&fed.verifier_config).await.unwrap();
     let sealed = stored_keys(&store).await;
     let tables: Vec<&str> = sealed.iter().map(|(table, _, _)| *table).collect();
     for table in ["service_keys", "tenants", "checks"] {
@@ -84,7 +84,7 @@ async fn keys_in_clear_are_sealed_at_start_up_and_an_open_check_completes(db: Te
 
     // The restart seals them again: the same keys, sealed.
     fed.restart_verifier().await;
-    let store = fed.verifier_config.connect_store().await.unwrap();
+    let store = Store::open_configured(&fed.verifier_config).await.unwrap();
     let resealed = stored_keys(&store).await;
     assert_eq!(resealed.len(), sealed.len());
     for ((table, id, text), (_, before_id, before)) in resealed.iter().zip(&sealed) {

@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
+use idv_jose::Clock;
 use idv_jose::jws::UnverifiedJws;
-use idv_jose::{Clock, SystemRandom};
 use idv_proto::oid4vp::authorization_request::REQUEST_OBJECT_MEDIA_TYPE;
+use idv_service_kit::config::ServiceConfig as _;
 use idv_service_kit::db::PoolSettings;
+use idv_service_kit::startup::Service as _;
 use idv_test_support::server::TestServer;
 use idv_test_support::{TestDb, test_on_both_databases};
 use idv_trust::attestation::ATTESTATION_SKEW;
@@ -17,7 +19,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use verifier::config::VerifierConfig;
 use verifier::service::Verifier;
-use verifier::startup::Application;
+use verifier::startup::{Application, Parts};
 use verifier::store::Store;
 
 use crate::helpers::{Federation, TenantCredentials, error_body};
@@ -33,13 +35,8 @@ test_on_both_databases!(
 
 /// A `Verifier` on the federation's database, as the CLI opens one.
 async fn another_process(config: &VerifierConfig, fed: &Federation) -> Verifier {
-    verifier::startup::open(
-        config,
-        Arc::clone(&fed.clock) as Arc<dyn Clock>,
-        Arc::new(SystemRandom),
-    )
-    .await
-    .unwrap()
+    let parts = Parts::with_clock(Arc::clone(&fed.clock) as Arc<dyn Clock>);
+    verifier::startup::open_with(config, parts).await.unwrap()
 }
 
 fn cache_secs(fed: &Federation) -> i64 {
@@ -146,14 +143,8 @@ impl OwnServer {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut config = fed.verifier_config.clone();
         config.http.public_url = base.clone();
-        let app = Application::build_on(
-            config,
-            listener,
-            Arc::clone(&fed.clock) as Arc<dyn Clock>,
-            Arc::new(SystemRandom),
-        )
-        .await
-        .unwrap();
+        let parts = Parts::with_clock(Arc::clone(&fed.clock) as Arc<dyn Clock>).on(listener);
+        let app = Application::build_with(config, parts).await.unwrap();
         let verifier = app.verifier().clone();
         Self {
             verifier,

@@ -105,6 +105,7 @@ impl Deref for KeyedDatabase {
 /// to) for the service's `SQL` methods, with
 /// - `connect(url, pool)`: the database at `url` with the default `[keys]` (tests);
 /// - `open(url, database, keys)`: the configured `[database]` and `[keys]`;
+/// - `open_configured(config)`: the same from a [`crate::config::ServiceConfig`];
 /// - a private `begin()`: a write transaction (see [`Database::begin_write`]);
 ///
 /// all failing with the service's store error, which converts from [`DbError`],
@@ -152,6 +153,14 @@ macro_rules! keyed_store {
                 )
                 .await?;
                 Ok(Self { db })
+            }
+
+            /// [`Self::open`] with a service configuration's database URL, `[database]` and
+            /// `[keys]`.
+            pub async fn open_configured(
+                config: &impl $crate::config::ServiceConfig,
+            ) -> ::std::result::Result<Self, $error> {
+                Self::open(&config.database_url(), config.database(), config.keys()).await
             }
 
             /// A write transaction: on SQLite one at a time per database, taking the write

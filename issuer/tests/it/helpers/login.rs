@@ -4,9 +4,9 @@
 //! the authorization code flow, written from RFC 9126, RFC 7636 and RFC 9207.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use idv_jose::{Clock as _, SystemClock};
-use idv_service_kit::Secret;
+use idv_jose::{Clock as _, ManualClock, SystemClock};
 use idv_test_support::TestDb;
 use idv_test_support::oidc_provider::{OidcClient, OidcProvider};
 use issuer::config::{IssuerConfig, LoginSettings, WalletClientSettings};
@@ -32,26 +32,15 @@ pub(crate) const WEB_WALLET_REDIRECT: &str = "https://wallet.example/cb";
 const OP_CLIENT_ID: &str = "credential-issuer";
 const OP_CLIENT_SECRET: &str = "issuer-secret-0123456789abcdef";
 
-/// The `[login]` settings for an OP at `op_issuer_url`.
+/// The `[login]` settings for an OP at `op_issuer_url` (`issuer::testing::login`), with a
+/// second wallet whose redirect URI is an exact https one.
 pub(crate) fn login_settings(op_issuer_url: &str) -> LoginSettings {
-    LoginSettings {
-        issuer_url: op_issuer_url.to_owned(),
-        client_id: OP_CLIENT_ID.into(),
-        client_secret: Secret::new(OP_CLIENT_SECRET),
-        scopes: vec!["openid".into()],
-        request_lifetime_secs: 60,
-        sign_in_timeout_secs: 600,
-        wallet_clients: vec![
-            WalletClientSettings {
-                client_id: WALLET.into(),
-                redirect_uris: vec!["http://127.0.0.1/callback".into()],
-            },
-            WalletClientSettings {
-                client_id: WEB_WALLET.into(),
-                redirect_uris: vec![WEB_WALLET_REDIRECT.into()],
-            },
-        ],
-    }
+    let mut login = issuer::testing::login(op_issuer_url, OP_CLIENT_ID, OP_CLIENT_SECRET, WALLET);
+    login.wallet_clients.push(WalletClientSettings {
+        client_id: WEB_WALLET.into(),
+        redirect_uris: vec![WEB_WALLET_REDIRECT.into()],
+    });
+    login
 }
 
 /// A test config listening on a fixed free port, which is also its public URL.
@@ -82,7 +71,12 @@ impl LoginApp {
             OidcProvider::start(&[OidcClient::new(OP_CLIENT_ID, OP_CLIENT_SECRET, [callback])])
                 .await;
         config.login = Some(login_settings(op.issuer_url()));
-        let app = TestApp::spawn_on(config, listener, SystemClock.now()).await;
+        let app = TestApp::spawn_with_clock(
+            config,
+            listener,
+            Arc::new(ManualClock::new(SystemClock.now())),
+        )
+        .await;
         Self {
             app,
             op,

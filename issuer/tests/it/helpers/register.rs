@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use idv_jose::{Clock, Jwk, ManualClock};
+use idv_service_kit::config::ServiceConfig as _;
 use idv_test_support::TestDb;
 use issuer::config::{IssuerConfig, TrustSettings};
 use reqwest::{Response, StatusCode};
