@@ -123,7 +123,11 @@ async fn renewed_attestation(
 
 /// The federation's tenant with a new API key, added through `verifier`.
 async fn new_api_key(fed: &Federation, verifier: &Verifier) -> TenantCredentials {
-    let api_key = verifier.tenants().new_api_key(&fed.tenant.tenant_id).await.unwrap();
+    let api_key = verifier
+        .tenants()
+        .new_api_key(&fed.tenant.tenant_id)
+        .await
+        .unwrap();
     TenantCredentials {
         api_key: api_key.expose().to_owned(),
         ..fed.tenant.clone()
