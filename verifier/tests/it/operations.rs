@@ -36,11 +36,19 @@ async fn the_webhook_backlog_and_attempts_show_in_the_metrics(db: TestDb) {
     let presentation = present(&federation, &credential, &request);
     respond(&federation, &request, vp_token(&request, presentation)).await;
 
-    // The first attempt fails (500): the event waits for its retry.
+    // The first attempt fails (500): the event waits for its retry. The attempt is counted
+    // just after its failure is stored, so both are waited for.
     receiver.wait_for(1).await;
+    let failed = |text: &str| {
+        sample(
+            text,
+            "idv_verifier_webhook_attempts_total{result=\"failed\"}",
+        )
+        .is_some_and(|n| n >= 1.0)
+    };
     let mut text = scrape(&federation).await;
     for _ in 0..50 {
-        if sample(&text, "idv_verifier_webhook_events_retrying") == Some(1.0) {
+        if sample(&text, "idv_verifier_webhook_events_retrying") == Some(1.0) && failed(&text) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -55,14 +63,7 @@ async fn the_webhook_backlog_and_attempts_show_in_the_metrics(db: TestDb) {
         sample(&text, "idv_verifier_webhook_events_retrying"),
         Some(1.0)
     );
-    assert!(
-        sample(
-            &text,
-            "idv_verifier_webhook_attempts_total{result=\"failed\"}"
-        )
-        .is_some_and(|n| n >= 1.0),
-        "{text}"
-    );
+    assert!(failed(&text), "{text}");
 
     // The retry is acknowledged: nothing pending any more.
     federation.clock.advance(5);
