@@ -12,7 +12,7 @@ use idv_checks::{CheckOutcome, Template, Templates};
 use idv_jose::jws::{Header, sign_claims};
 use idv_jose::random::DeterministicRandom;
 use idv_jose::{JwkSet, ManualClock, PublicKey, SigningKey};
-use idv_profiles::{Envelope, IdentityDocument, ProofedIdentity, issue_identity};
+use idv_profiles::{Envelope, ProofedIdentity, issue_identity};
 use idv_proto::oid4vci::proof::PROOF_JWT_TYP;
 use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::sd_jwt_vc::status::StatusListReference;
@@ -228,31 +228,15 @@ pub(crate) fn envelope(holder: &PublicKey) -> Envelope<'_> {
     }
 }
 
-/// A British passport holder proofed to medium, with a 3 KB portrait.
+/// The federation's citizen, a British passport holder proofed to medium, with a 3 KB
+/// portrait.
 fn person() -> ProofedIdentity {
     ProofedIdentity {
-        given_name: "Ada".into(),
-        family_name: "Lovelace".into(),
-        birthdate: "1990-12-10".into(),
-        nationalities: vec!["GB".into()],
-        document: IdentityDocument {
-            document_type: "passport".into(),
-            issuing_country: "GB".into(),
-            date_of_expiry: "2031-01-31".into(),
-        },
         portrait: Some(format!(
             "data:image/jpeg;base64,{}",
             STANDARD.encode(jpeg_like(PORTRAIT_BYTES))
         )),
-        address: Some(
-            json!({ "street_address": "12 Analytical Row", "locality": "London", "postal_code": "N1 9GU" })
-                .as_object()
-                .unwrap()
-                .clone(),
-        ),
-        level_of_confidence: "medium".into(),
-        gpg45_profile: "M1B".into(),
-        proofed_at: NOW - 600,
+        ..idv_test_support::citizen::ada_lovelace(NOW - 600)
     }
 }
 

@@ -16,12 +16,18 @@
 //! [`oidc_provider`]: a real OpenID Provider (the npm `oidc-provider`, run by node) and a
 //! citizen's browser that signs in there, for relying parties under test.
 //!
+//! [`citizen`]: the fictional citizen every test proofs.
+//!
+//! [`register`]: a certified provider's trust list entry and the list around it.
+//!
 //! [`server`]: a server task a test starts and stops.
 //!
 //! [`softhsm`]: a SoftHSM2 token in a temporary folder, for keys held through PKCS#11.
 
+pub mod citizen;
 pub mod oidc_provider;
 pub mod openid_client;
+pub mod register;
 pub mod server;
 pub mod softhsm;
 

@@ -5,7 +5,7 @@ use idv_checks::verify::{Expected, VerifiedPresentation, verify_presentation};
 use idv_checks::{CheckFailure, CheckOutcome, Template, Templates};
 use idv_jose::random::DeterministicRandom;
 use idv_jose::{JwkSet, ManualClock, SigningKey};
-use idv_profiles::{IdentityDocument, ProofedIdentity};
+use idv_profiles::ProofedIdentity;
 use idv_proto::claims_path::ClaimsPath;
 use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::sd_jwt_vc::status::StatusListReference;
@@ -13,7 +13,6 @@ use idv_sdjwt::holder::HeldSdJwt;
 use idv_status_list::{Status, StatusBits, StatusListBuf, StatusPolicy};
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::VerifiedTrustList;
-use serde_json::json;
 
 mod credentials;
 mod register;
@@ -176,29 +175,9 @@ pub(crate) fn token(template: &Template, presentation: String) -> VpToken {
     )
 }
 
-/// A British passport holder proofed to medium.
+/// The federation's citizen, a British passport holder, proofed to medium before [`NOW`].
 pub(crate) fn person() -> ProofedIdentity {
-    ProofedIdentity {
-        given_name: "Ada".into(),
-        family_name: "Lovelace".into(),
-        birthdate: "1990-12-10".into(),
-        nationalities: vec!["GB".into()],
-        document: IdentityDocument {
-            document_type: "passport".into(),
-            issuing_country: "GB".into(),
-            date_of_expiry: "2031-01-31".into(),
-        },
-        portrait: Some("data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==".into()),
-        address: Some(
-            json!({ "street_address": "12 Analytical Row", "locality": "London", "postal_code": "N1 9GU" })
-                .as_object()
-                .unwrap()
-                .clone(),
-        ),
-        level_of_confidence: "medium".into(),
-        gpg45_profile: "M1B".into(),
-        proofed_at: NOW - 600,
-    }
+    idv_test_support::citizen::ada_lovelace(NOW - 600)
 }
 
 pub(crate) fn path(json: serde_json::Value) -> ClaimsPath {

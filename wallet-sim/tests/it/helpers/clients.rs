@@ -97,19 +97,9 @@ impl Issuer {
     }
 }
 
-/// A proofed identity as the issuer's operator records it.
+/// A proofed identity as the issuer's operator records it (proofed before `now`).
 pub(crate) fn person(now: i64) -> Value {
-    json!({
-        "given_name": "Ada",
-        "family_name": "Lovelace",
-        "birthdate": "1990-12-10",
-        "nationalities": ["GB"],
-        "document": {"type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31"},
-        "portrait": "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBD",
-        "level_of_confidence": "medium",
-        "gpg45_profile": "M1B",
-        "proofed_at": now - 600
-    })
+    idv_federation::provider::proofed_citizen(now)
 }
 
 /// The verifier service and the employer tenant's API key.
