@@ -139,7 +139,7 @@ impl Wallet {
             Ok(list) => (list, None),
             Err(error) => (None, Some(format!("trust list unavailable: {error}"))),
         };
-        let issuer_key = serde_json::from_str::<Jwk>(&batch.issuer_jwk)
+        let issuer_key = serde_json::from_str::<Jwk>(&batch.stored.issuer_jwk)
             .ok()
             .and_then(|jwk| PublicKey::from_jwk(&jwk).ok())
             .ok_or_else(|| WalletError::Internal("stored issuer key unusable".into()))?;
@@ -153,9 +153,9 @@ impl Wallet {
             .flatten();
         let standing = issuer_standing(
             list.as_deref(),
-            batch.iss.as_deref(),
+            batch.stored.iss.as_deref(),
             &issuer_key,
-            &batch.vct,
+            &batch.stored.vct,
             issued_at,
             now,
         );
@@ -174,11 +174,11 @@ impl Wallet {
             .collect();
         Ok(CredentialDetails {
             summary: summary(&batch, now),
-            credential_issuer: batch.credential_issuer.clone(),
-            configuration_id: batch.configuration_id.clone(),
-            issuer_name: standing.describe(batch.iss.as_deref()),
+            credential_issuer: batch.stored.credential_issuer.clone(),
+            configuration_id: batch.stored.configuration_id.clone(),
+            issuer_name: standing.describe(batch.stored.iss.as_deref()),
             issuer_standing: standing,
-            issuer_key_source: batch.issuer_key_source.clone(),
+            issuer_key_source: batch.stored.issuer_key_source.clone(),
             claims,
             status,
             copies: copies
@@ -235,7 +235,7 @@ impl Wallet {
                 });
                 continue;
             };
-            let (Some(list), Some(iss)) = (list, batch.iss.as_deref()) else {
+            let (Some(list), Some(iss)) = (list, batch.stored.iss.as_deref()) else {
                 out.push(unknown(
                     "not checked: the status list is trusted only through the trust list".into(),
                 ));
@@ -285,20 +285,22 @@ fn worst(statuses: &[StatusView]) -> StatusView {
 
 fn summary(batch: &Batch, now: i64) -> CredentialSummary {
     CredentialSummary {
-        id: batch.batch_id.clone(),
+        id: batch.stored.batch_id.clone(),
         name: batch
+            .stored
             .display_name
             .clone()
-            .unwrap_or_else(|| batch.vct.clone()),
-        vct: batch.vct.clone(),
+            .unwrap_or_else(|| batch.stored.vct.clone()),
+        vct: batch.stored.vct.clone(),
         issuer: batch
+            .stored
             .iss
             .clone()
-            .unwrap_or_else(|| batch.credential_issuer.clone()),
+            .unwrap_or_else(|| batch.stored.credential_issuer.clone()),
         copies: batch.copies,
         unused: batch.unused,
         expires_at: batch.expires_at,
         expired: batch.expires_at.is_some_and(|exp| exp <= now),
-        received_at: batch.received_at,
+        received_at: batch.stored.received_at,
     }
 }

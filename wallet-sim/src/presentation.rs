@@ -282,22 +282,23 @@ impl Wallet {
                 .flatten();
             let standing = issuer_standing(
                 Some(list),
-                plan.batch.iss.as_deref(),
+                plan.batch.stored.iss.as_deref(),
                 &plan.issuer_key,
-                &plan.batch.vct,
+                &plan.batch.stored.vct,
                 issued_at,
                 now,
             );
             credentials.push(SharedCredential {
                 query_id: plan.query_id.clone(),
-                credential_id: plan.batch.batch_id.clone(),
+                credential_id: plan.batch.stored.batch_id.clone(),
                 copy_id: plan.copy.credential_id.clone(),
                 name: plan
                     .batch
+                    .stored
                     .display_name
                     .clone()
-                    .unwrap_or_else(|| plan.batch.vct.clone()),
-                issuer: standing.describe(plan.batch.iss.as_deref()),
+                    .unwrap_or_else(|| plan.batch.stored.vct.clone()),
+                issuer: standing.describe(plan.batch.stored.iss.as_deref()),
                 disclosed,
                 copy_reused: plan.copy.presentations > 0,
             });
@@ -328,14 +329,14 @@ impl Wallet {
     ) -> Result<(Vec<Planned>, Vec<String>), WalletError> {
         let mut held = self.store.presentable_copies(now).await?;
         // The wallet's preference: batches with a never-presented copy, then the newest.
-        held.sort_by_key(|(batch, copy)| (copy.presentations > 0, -batch.received_at));
+        held.sort_by_key(|(batch, copy)| (copy.presentations > 0, -batch.stored.received_at));
         let candidates: Vec<Candidate<'_, usize>> = held
             .iter()
             .enumerate()
             .map(|(index, (batch, copy))| Candidate {
                 handle: index,
-                format: &batch.format,
-                vct: &batch.vct,
+                format: &batch.stored.format,
+                vct: &batch.stored.vct,
                 claims: &copy.claims,
                 holder_binding: true,
             })
@@ -362,7 +363,7 @@ impl Wallet {
                         "every copy of credential {} has been presented before: presenting \
                          copy {} again lets verifiers link these presentations; receive a \
                          fresh batch to avoid this",
-                        batch.batch_id, copy.position
+                        batch.stored.batch_id, copy.position
                     ));
                 }
                 planned.push(Planned {
@@ -434,7 +435,7 @@ impl Wallet {
                 self.store
                     .log_presentation(&PresentationRecord {
                         presentation_id: self.new_id(8),
-                        batch_id: plan.batch.batch_id.clone(),
+                        batch_id: plan.batch.stored.batch_id.clone(),
                         credential_id: plan.copy.credential_id.clone(),
                         client_id: client_id.clone(),
                         organisation: summary.verifier.organisation.clone(),
@@ -546,13 +547,13 @@ fn describe_unsatisfied(query: &DcqlQuery, error: &DcqlError) -> String {
 }
 
 fn issuer_key(batch: &Batch) -> Result<PublicKey, WalletError> {
-    serde_json::from_str::<Jwk>(&batch.issuer_jwk)
+    serde_json::from_str::<Jwk>(&batch.stored.issuer_jwk)
         .ok()
         .and_then(|jwk| PublicKey::from_jwk(&jwk).ok())
         .ok_or_else(|| {
             WalletError::Internal(format!(
                 "batch {}: stored issuer key unusable",
-                batch.batch_id
+                batch.stored.batch_id
             ))
         })
 }

@@ -21,7 +21,7 @@ use idv_test_support::oidc_provider::OidcProvider;
 
 pub(crate) use clients::{Issuer, Verifier};
 pub(crate) use idv_test_support::server::TestServer as Server;
-pub(crate) use wallet::Wallet;
+pub(crate) use wallet::{Run, Wallet};
 
 const DAY: i64 = 24 * 60 * 60;
 /// The employer's client identifier on the trust list.

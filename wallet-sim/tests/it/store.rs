@@ -95,7 +95,7 @@ async fn expired_copies_are_not_presentable(db: TestDb) {
     let presentable = store.presentable_copies(1000).await.unwrap();
     let ids: Vec<&str> = presentable
         .iter()
-        .map(|(b, _)| b.batch_id.as_str())
+        .map(|(b, _)| b.stored.batch_id.as_str())
         .collect();
     assert_eq!(ids, ["new"]);
     store.close().await;
