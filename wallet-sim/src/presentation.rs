@@ -53,7 +53,7 @@ use request::AuthenticatedRequest;
 use response::Responder;
 
 use crate::error::WalletError;
-use crate::http::host_of;
+use crate::http_client::host_of;
 use crate::links::parse_presentation_link;
 use crate::store::credentials::{Batch, Copy};
 use crate::store::presentations::PresentationRecord;

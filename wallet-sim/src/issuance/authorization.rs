@@ -11,7 +11,7 @@ use idv_proto::oid4vci::issuer_metadata::CredentialIssuerMetadata;
 
 use super::discovery::AuthorizationServer;
 use crate::error::{Party, WalletError};
-use crate::http::{Http, JSON, parse_json, status_error};
+use crate::http_client::{Http, JSON, parse_json, status_error};
 
 /// A PKCE verifier and its S256 challenge (RFC 7636 §4.1, §4.2).
 pub(crate) struct Pkce {

@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 
 use super::Browser;
 use crate::error::{RemoteError, WalletError};
-use crate::http::printable;
+use crate::http_client::printable;
 
 /// The path of the redirect URI.
 pub(crate) const CALLBACK_PATH: &str = "/callback";

@@ -12,7 +12,7 @@ use idv_proto::oid4vp::verifier_metadata::DC_SD_JWT_FORMAT;
 
 use super::token::fetch_nonce;
 use crate::error::{Party, WalletError};
-use crate::http::{Http, parse_json, status_error};
+use crate::http_client::{Http, parse_json, status_error};
 
 /// The only proof type and algorithm this wallet uses.
 const JWT_PROOF: &str = "jwt";

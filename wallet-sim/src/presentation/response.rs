@@ -15,7 +15,7 @@ use idv_proto::oid4vp::authorization_response::{AuthorizationResponse, ResponseU
 use serde_json::Value;
 
 use crate::error::{Party, WalletError};
-use crate::http::{Http, JSON};
+use crate::http_client::{Http, JSON};
 
 /// The key and algorithms a `direct_post.jwt` response is encrypted with.
 #[derive(Debug, Clone)]

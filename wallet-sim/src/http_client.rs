@@ -1,4 +1,4 @@
-//! HTTP for the wallet, all through one `idv_fetch::Fetcher`: bounded GETs, and POSTs (token,
+//! The wallet's HTTP client (it serves no routes), all through one `idv_fetch::Fetcher`: bounded GETs, and POSTs (token,
 //! nonce, credential, request URI, response URI) with the same URL policy, timeout, no
 //! redirects, body cap and `https` trust (the system's roots and `ca_file`; a failed handshake
 //! says why).
