@@ -276,9 +276,54 @@ pub enum WalletError {
         /// Its OAuth error body.
         remote: Option<RemoteError>,
     },
-    /// A defect or an unexpected local failure.
+    /// Encoding a message or a key as JSON, or decoding one the wallet stored, failed.
+    #[error("internal error: {what} is not the JSON it must be: {source}")]
+    Json {
+        /// What was encoded or decoded.
+        what: &'static str,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A key operation failed: generating, signing, encrypting, or using a stored key.
+    #[error("internal error: {what} failed: {source}")]
+    Jose {
+        /// The operation.
+        what: &'static str,
+        /// The JOSE error.
+        #[source]
+        source: idv_jose::JoseError,
+    },
+    /// Presenting or reading one of the wallet's own credentials failed.
+    #[error("internal error: {what} failed: {source}")]
+    SdJwt {
+        /// The operation.
+        what: &'static str,
+        /// The SD-JWT error.
+        #[source]
+        source: idv_sdjwt::SdJwtError,
+    },
+    /// A stored credential no longer verifies with its stored issuer key.
+    #[error("internal error: stored credential {credential_id} no longer verifies: {source}")]
+    StoredCredential {
+        /// The copy's id.
+        credential_id: String,
+        /// Why it does not verify.
+        #[source]
+        source: idv_sdjwt::SdJwtError,
+    },
+    /// A claims path of a request could not be applied to a credential's claims.
     #[error("internal error: {0}")]
-    Internal(String),
+    ClaimsPath(#[source] idv_dcql::DcqlError),
+    /// The HTTP client could not be built or failed locally.
+    #[error("internal error: the HTTP client failed: {0}")]
+    HttpClient(#[source] idv_fetch::FetchError),
+    /// The loopback listener for the sign-in's redirect failed.
+    #[error("internal error: the sign-in's redirect listener on 127.0.0.1 failed: {0}")]
+    Listener(#[source] std::io::Error),
+    /// The loopback listener stopped before the browser came back.
+    #[error("internal error: the redirect listener stopped before an answer")]
+    ListenerStopped(#[source] tokio::sync::oneshot::error::RecvError),
 }
 
 fn grant_message(tx_code_sent: bool, remote: &RemoteError) -> String {
@@ -333,14 +378,28 @@ impl WalletError {
             Self::NoMatchingCredential { .. } => "no_matching_credential",
             Self::ConsentRequired => "consent_required",
             Self::VerifierRejected { .. } => "verifier_rejected",
-            Self::Internal(_) => "internal",
+            Self::Json { .. }
+            | Self::Jose { .. }
+            | Self::SdJwt { .. }
+            | Self::StoredCredential { .. }
+            | Self::ClaimsPath(_)
+            | Self::HttpClient(_)
+            | Self::Listener(_)
+            | Self::ListenerStopped(_) => "internal",
         }
     }
 
     /// The process exit status (see the module documentation).
     pub fn exit_status(&self) -> u8 {
         match self {
-            Self::Internal(_) => 1,
+            Self::Json { .. }
+            | Self::Jose { .. }
+            | Self::SdJwt { .. }
+            | Self::StoredCredential { .. }
+            | Self::ClaimsPath(_)
+            | Self::HttpClient(_)
+            | Self::Listener(_)
+            | Self::ListenerStopped(_) => 1,
             Self::InvalidLink { .. }
             | Self::Usage(_)
             | Self::TxCodeRequired { .. }

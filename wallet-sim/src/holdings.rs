@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use idv_fetch::StatusListClient;
-use idv_jose::{Jwk, PublicKey};
 use idv_proto::sd_jwt_vc::status::StatusListReference;
 use idv_status_list::codec::Status;
 use idv_status_list::verify::StatusPolicy;
@@ -139,10 +138,7 @@ impl Wallet {
             Ok(list) => (list, None),
             Err(error) => (None, Some(format!("trust list unavailable: {error}"))),
         };
-        let issuer_key = serde_json::from_str::<Jwk>(&batch.stored.issuer_jwk)
-            .ok()
-            .and_then(|jwk| PublicKey::from_jwk(&jwk).ok())
-            .ok_or_else(|| WalletError::Internal("stored issuer key unusable".into()))?;
+        let issuer_key = crate::presentation::issuer_key(&batch)?;
         let first_claims = copies
             .first()
             .and_then(|c| c.claims.as_object())

@@ -68,8 +68,7 @@ impl Http {
 
     /// A client enforcing `policy` on every exchange, its `https` trusting `tls`.
     pub fn with_tls(policy: FetchPolicy, tls: &ClientTls) -> Result<Self, WalletError> {
-        let fetcher =
-            Fetcher::with_tls(policy, tls).map_err(|e| WalletError::Internal(e.to_string()))?;
+        let fetcher = Fetcher::with_tls(policy, tls).map_err(WalletError::HttpClient)?;
         Ok(Self { fetcher })
     }
 
@@ -134,7 +133,10 @@ impl Http {
         bearer: Option<&str>,
         party: Party,
     ) -> Result<Reply, WalletError> {
-        let body = serde_json::to_vec(body).map_err(|e| WalletError::Internal(e.to_string()))?;
+        let body = serde_json::to_vec(body).map_err(|source| WalletError::Json {
+            what: "a request body",
+            source,
+        })?;
         self.post(url, JSON, body, JSON, bearer, party).await
     }
 
@@ -244,7 +246,7 @@ pub fn fetch_error(error: FetchError, party: Party) -> WalletError {
             party,
             reason: reason.to_owned(),
         },
-        other => WalletError::Internal(other.to_string()),
+        other => WalletError::HttpClient(other),
     }
 }
 

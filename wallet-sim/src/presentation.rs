@@ -413,13 +413,22 @@ impl Wallet {
         let mut vp_token: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for plan in &planned {
             let held = held(&plan.copy, &plan.issuer_key, now)?;
-            let jwk: Jwk = serde_json::from_str(&plan.copy.holder_key)
-                .map_err(|_| WalletError::Internal("a stored holder key does not decode".into()))?;
-            let holder = SigningKey::from_jwk(&jwk)
-                .map_err(|_| WalletError::Internal("a stored holder key is unusable".into()))?;
+            let jwk: Jwk = serde_json::from_str(&plan.copy.holder_key).map_err(|source| {
+                WalletError::Json {
+                    what: "a stored holder key",
+                    source,
+                }
+            })?;
+            let holder = SigningKey::from_jwk(&jwk).map_err(|source| WalletError::Jose {
+                what: "reading a stored holder key",
+                source,
+            })?;
             let presentation = held
                 .present_bound(&plan.paths, &holder, &client_id, &nonce, now)
-                .map_err(|e| WalletError::Internal(e.to_string()))?;
+                .map_err(|source| WalletError::SdJwt {
+                    what: "presenting with key binding",
+                    source,
+                })?;
             vp_token
                 .entry(plan.query_id.clone())
                 .or_default()
@@ -546,23 +555,24 @@ fn describe_unsatisfied(query: &DcqlQuery, error: &DcqlError) -> String {
     format!("{error}; the verifier asks for {}", wanted.join(", "))
 }
 
-fn issuer_key(batch: &Batch) -> Result<PublicKey, WalletError> {
-    serde_json::from_str::<Jwk>(&batch.stored.issuer_jwk)
-        .ok()
-        .and_then(|jwk| PublicKey::from_jwk(&jwk).ok())
-        .ok_or_else(|| {
-            WalletError::Internal(format!(
-                "batch {}: stored issuer key unusable",
-                batch.stored.batch_id
-            ))
-        })
+/// The issuer key `batch` was verified with when it was received.
+pub(crate) fn issuer_key(batch: &Batch) -> Result<PublicKey, WalletError> {
+    let jwk: Jwk =
+        serde_json::from_str(&batch.stored.issuer_jwk).map_err(|source| WalletError::Json {
+            what: "a stored issuer key",
+            source,
+        })?;
+    PublicKey::from_jwk(&jwk).map_err(|source| WalletError::Jose {
+        what: "reading a stored issuer key",
+        source,
+    })
 }
 
 fn held(copy: &Copy, issuer_key: &PublicKey, now: i64) -> Result<HeldSdJwt, WalletError> {
-    HeldSdJwt::receive(&copy.sd_jwt, issuer_key, vc::accepted_typ(true), now).map_err(|e| {
-        WalletError::Internal(format!(
-            "stored credential {} no longer verifies: {e}",
-            copy.credential_id
-        ))
+    HeldSdJwt::receive(&copy.sd_jwt, issuer_key, vc::accepted_typ(true), now).map_err(|source| {
+        WalletError::StoredCredential {
+            credential_id: copy.credential_id.clone(),
+            source,
+        }
     })
 }

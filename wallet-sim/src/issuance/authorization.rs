@@ -108,7 +108,10 @@ pub(crate) fn credentials(
             credential_identifiers: None,
         })
         .collect();
-    let json = serde_json::to_string(&details).map_err(|e| WalletError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(&details).map_err(|source| WalletError::Json {
+        what: "the authorization details",
+        source,
+    })?;
     Ok(("authorization_details", json))
 }
 

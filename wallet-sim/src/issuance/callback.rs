@@ -79,11 +79,8 @@ impl Callback {
     pub(crate) async fn listen(expected: Expected) -> Result<Self, WalletError> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .await
-            .map_err(|e| WalletError::Internal(format!("cannot listen on 127.0.0.1: {e}")))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| WalletError::Internal(e.to_string()))?
-            .port();
+            .map_err(WalletError::Listener)?;
+        let port = listener.local_addr().map_err(WalletError::Listener)?.port();
         let (sender, outcome) = oneshot::channel();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let shared = Arc::new(Shared {
@@ -124,9 +121,7 @@ impl Callback {
         let outcome = &mut self.outcome;
         let waited = tokio::time::timeout(timeout, async {
             browser.open(url).await.map_err(WalletError::Browser)?;
-            outcome.await.map_err(|_| {
-                WalletError::Internal("the redirect listener stopped before an answer".into())
-            })?
+            outcome.await.map_err(WalletError::ListenerStopped)?
         })
         .await;
         // The browser gets its page before the listener goes.

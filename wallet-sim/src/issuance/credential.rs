@@ -183,8 +183,10 @@ pub(crate) fn proof(
 ) -> Result<String, WalletError> {
     let header = Header::es256(PROOF_JWT_TYP).with(
         "jwk",
-        serde_json::to_value(key.public_key().to_jwk())
-            .map_err(|e| WalletError::Internal(e.to_string()))?,
+        serde_json::to_value(key.public_key().to_jwk()).map_err(|source| WalletError::Json {
+            what: "the proof's public key",
+            source,
+        })?,
     );
     let claims = JwtProofClaims {
         iss: None,
@@ -192,7 +194,10 @@ pub(crate) fn proof(
         iat: now,
         nonce: nonce.map(str::to_owned),
     };
-    jws::sign_claims(&header, &claims, key).map_err(|e| WalletError::Internal(e.to_string()))
+    jws::sign_claims(&header, &claims, key).map_err(|source| WalletError::Jose {
+        what: "signing the key proof",
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -117,7 +117,10 @@ pub(crate) fn disclosed_view(
     paths: &[ClaimsPath],
     now: i64,
 ) -> Result<DisclosedView, WalletError> {
-    let internal = |e: idv_sdjwt::SdJwtError| WalletError::Internal(e.to_string());
+    let internal = |source| WalletError::SdJwt {
+        what: "re-reading the claims a presentation discloses",
+        source,
+    };
     let policy = VerifyPolicy {
         typ: vc::accepted_typ(true),
         now,
@@ -135,7 +138,7 @@ pub(crate) fn disclosed_view(
     let selected = paths
         .iter()
         .map(|path| {
-            let values = process(path, &view).map_err(|e| WalletError::Internal(e.to_string()))?;
+            let values = process(path, &view).map_err(WalletError::ClaimsPath)?;
             let value = match values.as_slice() {
                 [one] if !path.elements().iter().any(is_wildcard) => (*one).clone(),
                 many => Value::Array(many.iter().map(|v| (*v).clone()).collect()),

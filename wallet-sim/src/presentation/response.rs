@@ -120,15 +120,20 @@ impl Responder {
     ) -> Result<Delivered, WalletError> {
         let fields: Vec<(&str, String)> = match (&self.mode, &self.encryption) {
             (ResponseMode::DirectPostJwt, Ok(encryption)) => {
-                let payload = serde_json::to_vec(response)
-                    .map_err(|e| WalletError::Internal(e.to_string()))?;
+                let payload = serde_json::to_vec(response).map_err(|source| WalletError::Json {
+                    what: "the authorization response",
+                    source,
+                })?;
                 let jwe = jwe::encrypt(
                     &payload,
                     &encryption.key,
                     encryption.kid.as_deref(),
                     encryption.enc,
                 )
-                .map_err(|e| WalletError::Internal(e.to_string()))?;
+                .map_err(|source| WalletError::Jose {
+                    what: "encrypting the authorization response",
+                    source,
+                })?;
                 vec![("response", jwe)]
             }
             (ResponseMode::DirectPostJwt, Err(why)) if must_encrypt => {
