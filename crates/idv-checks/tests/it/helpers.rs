@@ -74,9 +74,20 @@ impl Fixture {
 
     /// A VP Token answering `template` with `held`, disclosing what the template requests.
     pub(crate) fn vp_token(&self, template: &Template, held: &HeldSdJwt) -> VpToken {
-        let presentation =
-            self.present_to(held, template.requested_claims(), CLIENT_ID, NONCE, NOW);
-        token(template, presentation)
+        self.vp_token_disclosing(template, held, template.requested_claims())
+    }
+
+    /// A VP Token for `template` presenting `held` to the verifier, disclosing `paths`.
+    pub(crate) fn vp_token_disclosing(
+        &self,
+        template: &Template,
+        held: &HeldSdJwt,
+        paths: &[ClaimsPath],
+    ) -> VpToken {
+        token(
+            template,
+            self.present_to(held, paths, CLIENT_ID, NONCE, NOW),
+        )
     }
 
     /// A signed status list token with `status` at [`IDX`], verified as the service would,
