@@ -2,45 +2,26 @@
 
 use std::sync::Arc;
 
+use idv_federation::api::Api;
 use idv_jose::{Clock, ManualClock};
 use serde_json::{Value, json};
 
 /// The issuer service and its operator API.
 pub(crate) struct Issuer {
     pub(crate) address: String,
-    pub(super) token: String,
+    pub(super) api: Api,
     pub(crate) clock: Arc<ManualClock>,
-    pub(super) client: reqwest::Client,
 }
 
 impl Issuer {
+    /// An operator `POST`, which must succeed.
     pub(crate) async fn post(&self, path: &str, body: &Value) -> Value {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.address))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.unwrap()
+        self.api.post(path, body).await.unwrap()
     }
 
+    /// An operator `GET`, which must succeed.
     pub(crate) async fn get(&self, path: &str) -> Value {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{path}");
-        response.json().await.unwrap()
+        self.api.get(path).await.unwrap()
     }
 
     /// Records a proofed British citizen; returns the identity id.
