@@ -276,8 +276,17 @@ pub enum WalletError {
         /// Its OAuth error body.
         remote: Option<RemoteError>,
     },
+    /// A defect or an unexpected local failure.
+    #[error("internal error: {0}")]
+    Internal(#[from] InternalError),
+}
+
+/// A defect or an unexpected local failure, and what caused it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InternalError {
     /// Encoding a message or a key as JSON, or decoding one the wallet stored, failed.
-    #[error("internal error: {what} is not the JSON it must be: {source}")]
+    #[error("{what} is not the JSON it must be: {source}")]
     Json {
         /// What was encoded or decoded.
         what: &'static str,
@@ -286,7 +295,7 @@ pub enum WalletError {
         source: serde_json::Error,
     },
     /// A key operation failed: generating, signing, encrypting, or using a stored key.
-    #[error("internal error: {what} failed: {source}")]
+    #[error("{what} failed: {source}")]
     Jose {
         /// The operation.
         what: &'static str,
@@ -295,7 +304,7 @@ pub enum WalletError {
         source: idv_jose::JoseError,
     },
     /// Presenting or reading one of the wallet's own credentials failed.
-    #[error("internal error: {what} failed: {source}")]
+    #[error("{what} failed: {source}")]
     SdJwt {
         /// The operation.
         what: &'static str,
@@ -304,7 +313,7 @@ pub enum WalletError {
         source: idv_sdjwt::SdJwtError,
     },
     /// A stored credential no longer verifies with its stored issuer key.
-    #[error("internal error: stored credential {credential_id} no longer verifies: {source}")]
+    #[error("stored credential {credential_id} no longer verifies: {source}")]
     StoredCredential {
         /// The copy's id.
         credential_id: String,
@@ -313,16 +322,16 @@ pub enum WalletError {
         source: idv_sdjwt::SdJwtError,
     },
     /// A claims path of a request could not be applied to a credential's claims.
-    #[error("internal error: {0}")]
+    #[error("{0}")]
     ClaimsPath(#[source] idv_dcql::DcqlError),
     /// The HTTP client could not be built or failed locally.
-    #[error("internal error: the HTTP client failed: {0}")]
+    #[error("the HTTP client failed: {0}")]
     HttpClient(#[source] idv_fetch::FetchError),
     /// The loopback listener for the sign-in's redirect failed.
-    #[error("internal error: the sign-in's redirect listener on 127.0.0.1 failed: {0}")]
+    #[error("the sign-in's redirect listener on 127.0.0.1 failed: {0}")]
     Listener(#[source] std::io::Error),
     /// The loopback listener stopped before the browser came back.
-    #[error("internal error: the redirect listener stopped before an answer")]
+    #[error("the redirect listener stopped before an answer")]
     ListenerStopped(#[source] tokio::sync::oneshot::error::RecvError),
 }
 
@@ -378,28 +387,14 @@ impl WalletError {
             Self::NoMatchingCredential { .. } => "no_matching_credential",
             Self::ConsentRequired => "consent_required",
             Self::VerifierRejected { .. } => "verifier_rejected",
-            Self::Json { .. }
-            | Self::Jose { .. }
-            | Self::SdJwt { .. }
-            | Self::StoredCredential { .. }
-            | Self::ClaimsPath(_)
-            | Self::HttpClient(_)
-            | Self::Listener(_)
-            | Self::ListenerStopped(_) => "internal",
+            Self::Internal(_) => "internal",
         }
     }
 
     /// The process exit status (see the module documentation).
     pub fn exit_status(&self) -> u8 {
         match self {
-            Self::Json { .. }
-            | Self::Jose { .. }
-            | Self::SdJwt { .. }
-            | Self::StoredCredential { .. }
-            | Self::ClaimsPath(_)
-            | Self::HttpClient(_)
-            | Self::Listener(_)
-            | Self::ListenerStopped(_) => 1,
+            Self::Internal(_) => 1,
             Self::InvalidLink { .. }
             | Self::Usage(_)
             | Self::TxCodeRequired { .. }

@@ -12,7 +12,7 @@ use idv_service_kit::tls::ClientTls;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
-use crate::error::{Party, RemoteError, WalletError};
+use crate::error::{InternalError, Party, RemoteError, WalletError};
 
 /// `application/json`.
 pub const JSON: &str = "application/json";
@@ -68,7 +68,7 @@ impl Http {
 
     /// A client enforcing `policy` on every exchange, its `https` trusting `tls`.
     pub fn with_tls(policy: FetchPolicy, tls: &ClientTls) -> Result<Self, WalletError> {
-        let fetcher = Fetcher::with_tls(policy, tls).map_err(WalletError::HttpClient)?;
+        let fetcher = Fetcher::with_tls(policy, tls).map_err(InternalError::HttpClient)?;
         Ok(Self { fetcher })
     }
 
@@ -133,7 +133,7 @@ impl Http {
         bearer: Option<&str>,
         party: Party,
     ) -> Result<Reply, WalletError> {
-        let body = serde_json::to_vec(body).map_err(|source| WalletError::Json {
+        let body = serde_json::to_vec(body).map_err(|source| InternalError::Json {
             what: "a request body",
             source,
         })?;
@@ -246,7 +246,7 @@ pub fn fetch_error(error: FetchError, party: Party) -> WalletError {
             party,
             reason: reason.to_owned(),
         },
-        other => WalletError::HttpClient(other),
+        other => InternalError::HttpClient(other).into(),
     }
 }
 

@@ -59,7 +59,7 @@ use discovery::Discovered;
 use offer::Flow;
 use token::CodeExchange;
 
-use crate::error::WalletError;
+use crate::error::{InternalError, WalletError};
 use crate::issuer_key;
 use crate::links::{OfferLink, parse_offer_link};
 use crate::store::credentials::{NewBatch, NewCopy};
@@ -426,7 +426,7 @@ impl Wallet {
         let keys = (0..requested)
             .map(|_| SigningKey::generate())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| WalletError::Jose {
+            .map_err(|source| InternalError::Jose {
                 what: "generating holder keys",
                 source,
             })?;
@@ -465,7 +465,7 @@ impl Wallet {
             vct: verified.vct.clone(),
             iss: verified.iss.clone(),
             issuer_jwk: serde_json::to_string(&issuer_key.to_jwk()).map_err(|source| {
-                WalletError::Json {
+                InternalError::Json {
                     what: "the issuer key",
                     source,
                 }
@@ -625,7 +625,7 @@ fn verify_copies(
             sd_jwt: credential.clone(),
             claims: Value::Object(claims.clone()),
             holder_key: serde_json::to_string(&keys[key_index].to_private_jwk()).map_err(
-                |source| WalletError::Json {
+                |source| InternalError::Json {
                     what: "a holder key",
                     source,
                 },

@@ -52,7 +52,7 @@ use consent::{covering_purpose, disclosed_view, requested_claims};
 use request::AuthenticatedRequest;
 use response::Responder;
 
-use crate::error::WalletError;
+use crate::error::{InternalError, WalletError};
 use crate::http_client::host_of;
 use crate::links::parse_presentation_link;
 use crate::store::credentials::{Batch, Copy};
@@ -414,18 +414,18 @@ impl Wallet {
         for plan in &planned {
             let held = held(&plan.copy, &plan.issuer_key, now)?;
             let jwk: Jwk = serde_json::from_str(&plan.copy.holder_key).map_err(|source| {
-                WalletError::Json {
+                InternalError::Json {
                     what: "a stored holder key",
                     source,
                 }
             })?;
-            let holder = SigningKey::from_jwk(&jwk).map_err(|source| WalletError::Jose {
+            let holder = SigningKey::from_jwk(&jwk).map_err(|source| InternalError::Jose {
                 what: "reading a stored holder key",
                 source,
             })?;
             let presentation = held
                 .present_bound(&plan.paths, &holder, &client_id, &nonce, now)
-                .map_err(|source| WalletError::SdJwt {
+                .map_err(|source| InternalError::SdJwt {
                     what: "presenting with key binding",
                     source,
                 })?;
@@ -558,21 +558,23 @@ fn describe_unsatisfied(query: &DcqlQuery, error: &DcqlError) -> String {
 /// The issuer key `batch` was verified with when it was received.
 pub(crate) fn issuer_key(batch: &Batch) -> Result<PublicKey, WalletError> {
     let jwk: Jwk =
-        serde_json::from_str(&batch.stored.issuer_jwk).map_err(|source| WalletError::Json {
+        serde_json::from_str(&batch.stored.issuer_jwk).map_err(|source| InternalError::Json {
             what: "a stored issuer key",
             source,
         })?;
-    PublicKey::from_jwk(&jwk).map_err(|source| WalletError::Jose {
+    let key = PublicKey::from_jwk(&jwk).map_err(|source| InternalError::Jose {
         what: "reading a stored issuer key",
         source,
-    })
+    })?;
+    Ok(key)
 }
 
 fn held(copy: &Copy, issuer_key: &PublicKey, now: i64) -> Result<HeldSdJwt, WalletError> {
-    HeldSdJwt::receive(&copy.sd_jwt, issuer_key, vc::accepted_typ(true), now).map_err(|source| {
-        WalletError::StoredCredential {
+    let held = HeldSdJwt::receive(&copy.sd_jwt, issuer_key, vc::accepted_typ(true), now).map_err(
+        |source| InternalError::StoredCredential {
             credential_id: copy.credential_id.clone(),
             source,
-        }
-    })
+        },
+    )?;
+    Ok(held)
 }

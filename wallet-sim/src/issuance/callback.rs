@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::Browser;
-use crate::error::{RemoteError, WalletError};
+use crate::error::{InternalError, RemoteError, WalletError};
 use crate::http_client::printable;
 
 /// The path of the redirect URI.
@@ -79,8 +79,11 @@ impl Callback {
     pub(crate) async fn listen(expected: Expected) -> Result<Self, WalletError> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .await
-            .map_err(WalletError::Listener)?;
-        let port = listener.local_addr().map_err(WalletError::Listener)?.port();
+            .map_err(InternalError::Listener)?;
+        let port = listener
+            .local_addr()
+            .map_err(InternalError::Listener)?
+            .port();
         let (sender, outcome) = oneshot::channel();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let shared = Arc::new(Shared {
@@ -121,7 +124,7 @@ impl Callback {
         let outcome = &mut self.outcome;
         let waited = tokio::time::timeout(timeout, async {
             browser.open(url).await.map_err(WalletError::Browser)?;
-            outcome.await.map_err(WalletError::ListenerStopped)?
+            outcome.await.map_err(InternalError::ListenerStopped)?
         })
         .await;
         // The browser gets its page before the listener goes.
