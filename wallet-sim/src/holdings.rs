@@ -141,7 +141,7 @@ impl Wallet {
         let issuer_key = crate::presentation::issuer_key(&batch)?;
         let first_claims = copies
             .first()
-            .and_then(|c| c.claims.as_object())
+            .and_then(|c| c.stored.claims.as_object())
             .cloned()
             .unwrap_or_default();
         let issued_at = idv_jose::jwt::numeric_date(&first_claims, "iat")
@@ -224,7 +224,7 @@ impl Wallet {
         );
         let mut out = Vec::with_capacity(copies.len());
         for copy in copies {
-            let Some((uri, idx)) = &copy.status else {
+            let Some((uri, idx)) = &copy.stored.status else {
                 out.push(StatusView {
                     state: "none".into(),
                     detail: None,

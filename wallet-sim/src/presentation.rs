@@ -337,7 +337,7 @@ impl Wallet {
                 handle: index,
                 format: &batch.stored.format,
                 vct: &batch.stored.vct,
-                claims: &copy.claims,
+                claims: &copy.stored.claims,
                 holder_binding: true,
             })
             .collect();
@@ -363,7 +363,7 @@ impl Wallet {
                         "every copy of credential {} has been presented before: presenting \
                          copy {} again lets verifiers link these presentations; receive a \
                          fresh batch to avoid this",
-                        batch.stored.batch_id, copy.position
+                        batch.stored.batch_id, copy.stored.position
                     ));
                 }
                 planned.push(Planned {
@@ -413,12 +413,13 @@ impl Wallet {
         let mut vp_token: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for plan in &planned {
             let held = held(&plan.copy, &plan.issuer_key, now)?;
-            let jwk: Jwk = serde_json::from_str(&plan.copy.holder_key).map_err(|source| {
-                InternalError::Json {
-                    what: "a stored holder key",
-                    source,
-                }
-            })?;
+            let jwk: Jwk =
+                serde_json::from_str(&plan.copy.stored.holder_key).map_err(|source| {
+                    InternalError::Json {
+                        what: "a stored holder key",
+                        source,
+                    }
+                })?;
             let holder = SigningKey::from_jwk(&jwk).map_err(|source| InternalError::Jose {
                 what: "reading a stored holder key",
                 source,
@@ -570,11 +571,10 @@ pub(crate) fn issuer_key(batch: &Batch) -> Result<PublicKey, WalletError> {
 }
 
 fn held(copy: &Copy, issuer_key: &PublicKey, now: i64) -> Result<HeldSdJwt, WalletError> {
-    let held = HeldSdJwt::receive(&copy.sd_jwt, issuer_key, vc::accepted_typ(true), now).map_err(
-        |source| InternalError::StoredCredential {
+    let held = HeldSdJwt::receive(&copy.stored.sd_jwt, issuer_key, vc::accepted_typ(true), now)
+        .map_err(|source| InternalError::StoredCredential {
             credential_id: copy.credential_id.clone(),
             source,
-        },
-    )?;
+        })?;
     Ok(held)
 }

@@ -37,7 +37,7 @@ pub struct NewBatch {
     pub received_at: i64,
 }
 
-/// One copy to store.
+/// One copy to store, or as stored ([`Copy::stored`]).
 #[derive(Clone)]
 pub struct NewCopy {
     /// 1-based position in the batch.
@@ -83,18 +83,8 @@ pub struct Copy {
     pub credential_id: String,
     /// Its batch.
     pub batch_id: String,
-    /// 1-based position.
-    pub position: i64,
-    /// The SD-JWT VC as issued.
-    pub sd_jwt: String,
-    /// Processed claims.
-    pub claims: Value,
-    /// The holder's private JWK (JSON).
-    pub holder_key: String,
-    /// `exp`.
-    pub expires_at: Option<i64>,
-    /// Status list reference (`uri`, `idx`).
-    pub status: Option<(String, i64)>,
+    /// The copy as it was stored.
+    pub stored: NewCopy,
     /// Times presented.
     pub presentations: i64,
     /// Last presentation time.
@@ -106,7 +96,7 @@ impl fmt::Debug for Copy {
         f.debug_struct("Copy")
             .field("credential_id", &self.credential_id)
             .field("presentations", &self.presentations)
-            .field("expires_at", &self.expires_at)
+            .field("expires_at", &self.stored.expires_at)
             .finish_non_exhaustive()
     }
 }
@@ -303,12 +293,14 @@ fn copy_from_row(row: &AnyRow) -> Result<Copy, StoreError> {
     Ok(Copy {
         credential_id: get(row, "credential_id")?,
         batch_id: get(row, "batch_id")?,
-        position: get(row, "position")?,
-        sd_jwt: get(row, "sd_jwt")?,
-        claims: from_json(&get::<String>(row, "claims")?, "claims")?,
-        holder_key: get(row, "holder_key")?,
-        expires_at: get(row, "expires_at")?,
-        status: status_uri.zip(status_idx),
+        stored: NewCopy {
+            position: get(row, "position")?,
+            sd_jwt: get(row, "sd_jwt")?,
+            claims: from_json(&get::<String>(row, "claims")?, "claims")?,
+            holder_key: get(row, "holder_key")?,
+            expires_at: get(row, "expires_at")?,
+            status: status_uri.zip(status_idx),
+        },
         presentations: get(row, "presentations")?,
         last_presented_at: get(row, "last_presented_at")?,
     })
