@@ -20,6 +20,7 @@ use idv_proto::trust::trust_list::TRUST_LIST_TYP;
 use idv_sdjwt::holder::HeldSdJwt;
 use idv_sdjwt::vc;
 use idv_status_list::{Status, StatusBits, StatusListBuf, StatusPolicy, VerifiedStatusList};
+use idv_test_support::status_list::signed_status_list;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
 use serde_json::{Value, json};
@@ -202,14 +203,7 @@ fn status_list_token(issuer: &SigningKey) -> (String, StatusListReference) {
         };
         list.set(idx, status).unwrap();
     }
-    let claims = idv_status_list::token::token_claims(
-        STATUS_URI,
-        NOW - 60,
-        Some(NOW + DAY),
-        Some(3600),
-        &list,
-    );
-    let token = idv_status_list::token::issue_token(&claims, issuer, None, None).unwrap();
+    let token = signed_status_list(STATUS_URI, &list, issuer, NOW);
     let reference = StatusListReference {
         idx: IDX,
         uri: STATUS_URI.into(),

@@ -22,6 +22,8 @@
 //!
 //! [`server`]: a server task a test starts and stops.
 //!
+//! [`status_list`]: an issuer's signed status list.
+//!
 //! [`softhsm`]: a SoftHSM2 token in a temporary folder, for keys held through PKCS#11.
 
 pub mod citizen;
@@ -30,6 +32,7 @@ pub mod openid_client;
 pub mod register;
 pub mod server;
 pub mod softhsm;
+pub mod status_list;
 
 use std::fmt;
 

@@ -11,6 +11,7 @@ use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::sd_jwt_vc::status::StatusListReference;
 use idv_sdjwt::holder::HeldSdJwt;
 use idv_status_list::{Status, StatusBits, StatusListBuf, StatusPolicy};
+use idv_test_support::status_list::signed_status_list;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::VerifiedTrustList;
 
@@ -99,14 +100,7 @@ impl Fixture {
     ) -> Vec<(StatusListReference, Status)> {
         let mut list = StatusListBuf::new(StatusBits::Two, 1024).unwrap();
         list.set(IDX, status).unwrap();
-        let claims = idv_status_list::token::token_claims(
-            STATUS_URI,
-            NOW - 60,
-            Some(NOW + DAY),
-            Some(3600),
-            &list,
-        );
-        let token = idv_status_list::token::issue_token(&claims, &self.issuer, None, None).unwrap();
+        let token = signed_status_list(STATUS_URI, &list, &self.issuer, NOW);
         let clock = ManualClock::new(NOW);
         verified
             .status_requests()
