@@ -1,13 +1,14 @@
 //! A certified service's entry in the register's trust list (docs/trust-list.md), built the
 //! same way by the libraries' tests and the benchmarks, and the list around such entries.
 
-use idv_jose::{Jwk, PublicKey};
+use idv_jose::{Jwk, PublicKey, SigningKey};
 use idv_proto::jwk_set::JwkSet;
 use idv_proto::trust::entry::{
     Certificate, CodeStatus, IssuerBinding, LevelOfConfidence, Organisation, Role, SchemeCode,
     Service, ServiceEntry, ServiceStatus, StatusChange, SupplementaryCode,
 };
 use idv_proto::trust::trust_list::{FrameworkValidity, TrustListClaims};
+use idv_trust::anchors::TrustAnchors;
 
 /// Seconds in a day.
 const DAY: i64 = 24 * 60 * 60;
@@ -159,4 +160,16 @@ pub fn list_claims(now: i64, entries: Vec<ServiceEntry>) -> TrustListClaims {
         relying_parties: Vec::new(),
         type_metadata: Default::default(),
     }
+}
+
+/// A new register signing key, and the trust anchors a relying party pins it with.
+#[allow(
+    clippy::expect_used,
+    reason = "a fresh P-256 key generates and is a valid anchor"
+)]
+pub fn pinned_anchor() -> (SigningKey, TrustAnchors) {
+    let anchor = SigningKey::generate().expect("a P-256 key generates");
+    let anchors =
+        TrustAnchors::from_keys([anchor.public_key().clone()]).expect("one key is an anchor set");
+    (anchor, anchors)
 }

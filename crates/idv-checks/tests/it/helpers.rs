@@ -4,7 +4,7 @@
 use idv_checks::verify::{Expected, VerifiedPresentation, verify_presentation};
 use idv_checks::{CheckFailure, CheckOutcome, Template, Templates};
 use idv_jose::random::DeterministicRandom;
-use idv_jose::{JwkSet, ManualClock, SigningKey};
+use idv_jose::{ManualClock, SigningKey};
 use idv_profiles::ProofedIdentity;
 use idv_proto::claims_path::ClaimsPath;
 use idv_proto::oid4vp::authorization_response::VpToken;
@@ -41,11 +41,7 @@ pub(crate) struct Fixture {
 
 impl Fixture {
     pub(crate) fn new() -> Self {
-        let anchor = SigningKey::generate().unwrap();
-        let anchors = TrustAnchors::from_jwks(&JwkSet {
-            keys: vec![anchor.public_key().to_jwk()],
-        })
-        .unwrap();
+        let (anchor, anchors) = idv_test_support::register::pinned_anchor();
         Self {
             anchor,
             anchors,

@@ -1,6 +1,6 @@
 //! Fixed fixtures: an operator anchor, an issuer, and a §8.3-style list signed on demand.
 
-use idv_jose::{JwkSet, PublicKey, SigningKey};
+use idv_jose::{PublicKey, SigningKey};
 use idv_proto::claims_path::ClaimsPath;
 use idv_proto::trust::entry::{LevelOfConfidence, Organisation, Role, SchemeCode, ServiceEntry};
 use idv_proto::trust::relying_party::{Purpose, RelyingPartyEntry, RelyingPartyStatus};
@@ -29,11 +29,7 @@ pub(crate) struct Fixture {
 
 impl Fixture {
     pub(crate) fn new() -> Self {
-        let anchor = SigningKey::generate().unwrap();
-        let anchors = TrustAnchors::from_jwks(&JwkSet {
-            keys: vec![anchor.public_key().to_jwk()],
-        })
-        .unwrap();
+        let (anchor, anchors) = idv_test_support::register::pinned_anchor();
         Self {
             anchor,
             anchors,
