@@ -32,13 +32,7 @@ mod register;
 
 pub(crate) use corpus::{CorpusCase, corpus_dir};
 
-pub(crate) const DAY: i64 = 24 * 60 * 60;
-/// 2026-01-01T12:00:00Z: the verifier's, issuer's and holder's clock in every benchmark.
-pub(crate) const NOW: i64 = 1_767_225_600 + 12 * 3600;
-pub(crate) const ISS: &str = "https://id.example-idsp.co.uk";
-pub(crate) const STATUS_URI: &str = "https://id.example-idsp.co.uk/status/1";
-pub(crate) const CLIENT_ID: &str = "verifier_attestation:hr.employer.example.co.uk";
-pub(crate) const NONCE: &str = "n-0S6_WzA2Mj-4f7d";
+pub(crate) use idv_test_support::example::{CLIENT_ID, DAY, ISS, NONCE, NOW, STATUS_URI};
 /// Providers on the trust list.
 pub(crate) const TRUST_LIST_ENTRIES: usize = 10_000;
 /// Where our IDSP sits on the list (any position costs the same: lookups go through indexes).

@@ -18,6 +18,8 @@
 //!
 //! [`citizen`]: the fictional citizen every test proofs.
 //!
+//! [`example`]: the example federation's names and clock.
+//!
 //! [`register`]: a certified provider's trust list entry and the list around it.
 //!
 //! [`server`]: a server task a test starts and stops.
@@ -27,6 +29,7 @@
 //! [`softhsm`]: a SoftHSM2 token in a temporary folder, for keys held through PKCS#11.
 
 pub mod citizen;
+pub mod example;
 pub mod oidc_provider;
 pub mod openid_client;
 pub mod register;

@@ -18,13 +18,7 @@ use idv_trust::list::VerifiedTrustList;
 mod credentials;
 mod register;
 
-pub(crate) const DAY: i64 = 24 * 60 * 60;
-/// 2026-01-01T12:00:00Z.
-pub(crate) const NOW: i64 = 1_767_225_600 + 12 * 3600;
-pub(crate) const ISS: &str = "https://id.example-idsp.co.uk";
-pub(crate) const STATUS_URI: &str = "https://id.example-idsp.co.uk/status/1";
-pub(crate) const CLIENT_ID: &str = "verifier_attestation:hr.employer.example.co.uk";
-pub(crate) const NONCE: &str = "n-0S6_WzA2Mj-4f7d";
+pub(crate) use idv_test_support::example::{CLIENT_ID, DAY, ISS, NONCE, NOW, STATUS_URI};
 pub(crate) const REGISTER_ID: &str = "dvs-000123";
 /// The status list index of the credential under test.
 pub(crate) const IDX: u64 = 77;
