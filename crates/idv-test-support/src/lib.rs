@@ -24,9 +24,9 @@
 //!
 //! [`server`]: a server task a test starts and stops.
 //!
-//! [`status_list`]: an issuer's signed status list.
-//!
 //! [`softhsm`]: a SoftHSM2 token in a temporary folder, for keys held through PKCS#11.
+//!
+//! [`status_list`]: an issuer's signed status list.
 
 pub mod citizen;
 pub mod example;
