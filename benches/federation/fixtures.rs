@@ -12,7 +12,7 @@ use idv_checks::{CheckOutcome, Template, Templates};
 use idv_jose::jws::{Header, sign_claims};
 use idv_jose::random::DeterministicRandom;
 use idv_jose::{JwkSet, ManualClock, PublicKey, SigningKey};
-use idv_profiles::{Envelope, IdentityDocument, ProofedIdentity, issue_identity};
+use idv_profiles::{Envelope, ProofedIdentity, issue_identity};
 use idv_proto::oid4vci::proof::PROOF_JWT_TYP;
 use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::sd_jwt_vc::status::StatusListReference;
@@ -20,6 +20,7 @@ use idv_proto::trust::trust_list::TRUST_LIST_TYP;
 use idv_sdjwt::holder::HeldSdJwt;
 use idv_sdjwt::vc;
 use idv_status_list::{Status, StatusBits, StatusListBuf, StatusPolicy, VerifiedStatusList};
+use idv_test_support::status_list::signed_status_list;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::{ListPolicy, VerifiedTrustList, verify_trust_list};
 use serde_json::{Value, json};
@@ -31,13 +32,7 @@ mod register;
 
 pub(crate) use corpus::{CorpusCase, corpus_dir};
 
-pub(crate) const DAY: i64 = 24 * 60 * 60;
-/// 2026-01-01T12:00:00Z: the verifier's, issuer's and holder's clock in every benchmark.
-pub(crate) const NOW: i64 = 1_767_225_600 + 12 * 3600;
-pub(crate) const ISS: &str = "https://id.example-idsp.co.uk";
-pub(crate) const STATUS_URI: &str = "https://id.example-idsp.co.uk/status/1";
-pub(crate) const CLIENT_ID: &str = "verifier_attestation:hr.employer.example.co.uk";
-pub(crate) const NONCE: &str = "n-0S6_WzA2Mj-4f7d";
+pub(crate) use idv_test_support::example::{CLIENT_ID, DAY, ISS, NONCE, NOW, STATUS_URI};
 /// Providers on the trust list.
 pub(crate) const TRUST_LIST_ENTRIES: usize = 10_000;
 /// Where our IDSP sits on the list (any position costs the same: lookups go through indexes).
@@ -202,14 +197,7 @@ fn status_list_token(issuer: &SigningKey) -> (String, StatusListReference) {
         };
         list.set(idx, status).unwrap();
     }
-    let claims = idv_status_list::token::token_claims(
-        STATUS_URI,
-        NOW - 60,
-        Some(NOW + DAY),
-        Some(3600),
-        &list,
-    );
-    let token = idv_status_list::token::issue_token(&claims, issuer, None, None).unwrap();
+    let token = signed_status_list(STATUS_URI, &list, issuer, NOW);
     let reference = StatusListReference {
         idx: IDX,
         uri: STATUS_URI.into(),
@@ -228,31 +216,15 @@ pub(crate) fn envelope(holder: &PublicKey) -> Envelope<'_> {
     }
 }
 
-/// A British passport holder proofed to medium, with a 3 KB portrait.
+/// The federation's citizen, a British passport holder proofed to medium, with a 3 KB
+/// portrait.
 fn person() -> ProofedIdentity {
     ProofedIdentity {
-        given_name: "Ada".into(),
-        family_name: "Lovelace".into(),
-        birthdate: "1990-12-10".into(),
-        nationalities: vec!["GB".into()],
-        document: IdentityDocument {
-            document_type: "passport".into(),
-            issuing_country: "GB".into(),
-            date_of_expiry: "2031-01-31".into(),
-        },
         portrait: Some(format!(
             "data:image/jpeg;base64,{}",
             STANDARD.encode(jpeg_like(PORTRAIT_BYTES))
         )),
-        address: Some(
-            json!({ "street_address": "12 Analytical Row", "locality": "London", "postal_code": "N1 9GU" })
-                .as_object()
-                .unwrap()
-                .clone(),
-        ),
-        level_of_confidence: "medium".into(),
-        gpg45_profile: "M1B".into(),
-        proofed_at: NOW - 600,
+        ..idv_test_support::citizen::ada_lovelace(NOW - 600)
     }
 }
 

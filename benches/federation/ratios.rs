@@ -10,15 +10,15 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey, UnparsedPub
 use idv_jose::ManualClock;
 use idv_jose::jws::UnverifiedJws;
 use idv_proto::status_list::StatusListTokenClaims;
-use idv_proto::trust::entry::{LevelOfConfidence, SchemeCode};
 use idv_sdjwt::verify::UnverifiedSdJwt;
 use idv_status_list::{StatusBits, StatusListBuf, StatusPolicy};
-use idv_trust::evaluate::{IssuanceWindow, IssuerQuery, evaluate_issuer, find_issuer_key};
+use idv_trust::evaluate::find_issuer_key;
 
 use crate::bound::{AwsLcRs, Ring, minimum_work};
 use crate::fixtures::{CorpusCase, ISS, NOW, STATUS_URI, World, trust_list_policy};
 use crate::paired;
 use crate::presentation::{Corpus, Rtw};
+use crate::trust_list::lookup_and_evaluate;
 
 /// Which bound a figure is divided by.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -118,23 +118,7 @@ impl<'w> Prepared<'w> {
     }
 
     fn lookup(&self) {
-        let world = self.world;
-        let key = find_issuer_key(&world.trust_list, black_box(ISS), Some(&self.kid)).unwrap();
-        black_box(
-            evaluate_issuer(
-                &world.trust_list,
-                &IssuerQuery {
-                    iss: ISS,
-                    issuer_key: key,
-                    vct: idv_checks::templates::IDENTITY_VCT,
-                    scheme: SchemeCode::Rtw,
-                    required_loc: LevelOfConfidence::Medium,
-                    now: NOW,
-                    issued: Some(IssuanceWindow::from_iat(NOW - 3600, NOW)),
-                },
-            )
-            .unwrap(),
-        );
+        black_box(lookup_and_evaluate(self.world, &self.kid));
     }
 
     /// Every figure with its bound and the function measured.

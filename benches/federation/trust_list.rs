@@ -6,30 +6,36 @@ use std::time::Duration;
 
 use criterion::Criterion;
 use idv_proto::trust::entry::{LevelOfConfidence, SchemeCode};
-use idv_trust::evaluate::{IssuanceWindow, IssuerQuery, evaluate_issuer, find_issuer_key};
+use idv_trust::evaluate::{
+    IssuanceWindow, IssuerQuery, TrustDecision, evaluate_issuer, find_issuer_key,
+};
 use idv_trust::list::verify_trust_list;
 
 use crate::fixtures::{ISS, NOW, World, trust_list_policy};
 
+/// What each presentation does with the list: finds our issuer's key by `kid` and evaluates
+/// the issuer for a right-to-work credential issued an hour ago.
+pub(crate) fn lookup_and_evaluate(world: &World, kid: &str) -> TrustDecision {
+    let key = find_issuer_key(&world.trust_list, black_box(ISS), Some(kid)).unwrap();
+    evaluate_issuer(
+        &world.trust_list,
+        &IssuerQuery {
+            iss: ISS,
+            issuer_key: key,
+            vct: idv_checks::templates::IDENTITY_VCT,
+            scheme: SchemeCode::Rtw,
+            required_loc: LevelOfConfidence::Medium,
+            now: NOW,
+            issued: Some(IssuanceWindow::from_iat(NOW - 3600, NOW)),
+        },
+    )
+    .unwrap()
+}
+
 pub(crate) fn trust_list(c: &mut Criterion, world: &World) {
     let policy = trust_list_policy();
     let kid = world.issuer.public_key().thumbprint();
-    let lookup = || {
-        let key = find_issuer_key(&world.trust_list, black_box(ISS), Some(&kid)).unwrap();
-        evaluate_issuer(
-            &world.trust_list,
-            &IssuerQuery {
-                iss: ISS,
-                issuer_key: key,
-                vct: idv_checks::templates::IDENTITY_VCT,
-                scheme: SchemeCode::Rtw,
-                required_loc: LevelOfConfidence::Medium,
-                now: NOW,
-                issued: Some(IssuanceWindow::from_iat(NOW - 3600, NOW)),
-            },
-        )
-        .unwrap()
-    };
+    let lookup = || lookup_and_evaluate(world, &kid);
     lookup();
 
     let mut group = c.benchmark_group("trust_list");

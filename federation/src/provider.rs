@@ -128,18 +128,15 @@ impl IssuerOperator {
 /// real person), as a provider holds it for the relying party's photo match.
 const PORTRAIT: &[u8] = include_bytes!("../../testdata/portrait/specimen.jpg");
 
-/// A fictional British citizen with a valid passport, proofed to GPG 45 medium (profile M1B)
-/// an hour before `now`: the record the provider keeps and issues from.
+/// The fictional citizen ([`idv_test_support::citizen::ada_lovelace`]) with her specimen
+/// photo and no address, proofed an hour before `now`: the record the provider keeps and
+/// issues from, as its operator API takes it.
 pub fn proofed_citizen(now: i64) -> Value {
-    json!({
-        "given_name": "Ada",
-        "family_name": "Lovelace",
-        "birthdate": "1990-12-10",
-        "nationalities": ["GB"],
-        "document": {"type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31"},
-        "portrait": format!("data:image/jpeg;base64,{}", STANDARD.encode(PORTRAIT)),
-        "level_of_confidence": "medium",
-        "gpg45_profile": "M1B",
-        "proofed_at": now - 3600
-    })
+    let mut citizen = idv_test_support::citizen::ada_lovelace(now - 3600);
+    citizen.portrait = Some(format!(
+        "data:image/jpeg;base64,{}",
+        STANDARD.encode(PORTRAIT)
+    ));
+    citizen.address = None;
+    json!(citizen)
 }

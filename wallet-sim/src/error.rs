@@ -278,7 +278,61 @@ pub enum WalletError {
     },
     /// A defect or an unexpected local failure.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[from] InternalError),
+}
+
+/// A defect or an unexpected local failure, and what caused it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InternalError {
+    /// Encoding a message or a key as JSON, or decoding one the wallet stored, failed.
+    #[error("{what} is not the JSON it must be: {source}")]
+    Json {
+        /// What was encoded or decoded.
+        what: &'static str,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A key operation failed: generating, signing, encrypting, or using a stored key.
+    #[error("{what} failed: {source}")]
+    Jose {
+        /// The operation.
+        what: &'static str,
+        /// The JOSE error.
+        #[source]
+        source: idv_jose::JoseError,
+    },
+    /// Presenting or reading one of the wallet's own credentials failed.
+    #[error("{what} failed: {source}")]
+    SdJwt {
+        /// The operation.
+        what: &'static str,
+        /// The SD-JWT error.
+        #[source]
+        source: idv_sdjwt::SdJwtError,
+    },
+    /// A stored credential no longer verifies with its stored issuer key.
+    #[error("stored credential {credential_id} no longer verifies: {source}")]
+    StoredCredential {
+        /// The copy's id.
+        credential_id: String,
+        /// Why it does not verify.
+        #[source]
+        source: idv_sdjwt::SdJwtError,
+    },
+    /// A claims path of a request could not be applied to a credential's claims.
+    #[error("{0}")]
+    ClaimsPath(#[source] idv_dcql::DcqlError),
+    /// The HTTP client could not be built or failed locally.
+    #[error("the HTTP client failed: {0}")]
+    HttpClient(#[source] idv_fetch::FetchError),
+    /// The loopback listener for the sign-in's redirect failed.
+    #[error("the sign-in's redirect listener on 127.0.0.1 failed: {0}")]
+    Listener(#[source] std::io::Error),
+    /// The loopback listener stopped before the browser came back.
+    #[error("the redirect listener stopped before an answer")]
+    ListenerStopped(#[source] tokio::sync::oneshot::error::RecvError),
 }
 
 fn grant_message(tx_code_sent: bool, remote: &RemoteError) -> String {

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use idv_fetch::StatusListClient;
-use idv_jose::{Jwk, PublicKey};
 use idv_proto::sd_jwt_vc::status::StatusListReference;
 use idv_status_list::codec::Status;
 use idv_status_list::verify::StatusPolicy;
@@ -139,13 +138,10 @@ impl Wallet {
             Ok(list) => (list, None),
             Err(error) => (None, Some(format!("trust list unavailable: {error}"))),
         };
-        let issuer_key = serde_json::from_str::<Jwk>(&batch.issuer_jwk)
-            .ok()
-            .and_then(|jwk| PublicKey::from_jwk(&jwk).ok())
-            .ok_or_else(|| WalletError::Internal("stored issuer key unusable".into()))?;
+        let issuer_key = crate::presentation::issuer_key(&batch)?;
         let first_claims = copies
             .first()
-            .and_then(|c| c.claims.as_object())
+            .and_then(|c| c.stored.claims.as_object())
             .cloned()
             .unwrap_or_default();
         let issued_at = idv_jose::jwt::numeric_date(&first_claims, "iat")
@@ -153,9 +149,9 @@ impl Wallet {
             .flatten();
         let standing = issuer_standing(
             list.as_deref(),
-            batch.iss.as_deref(),
+            batch.stored.iss.as_deref(),
             &issuer_key,
-            &batch.vct,
+            &batch.stored.vct,
             issued_at,
             now,
         );
@@ -174,11 +170,11 @@ impl Wallet {
             .collect();
         Ok(CredentialDetails {
             summary: summary(&batch, now),
-            credential_issuer: batch.credential_issuer.clone(),
-            configuration_id: batch.configuration_id.clone(),
-            issuer_name: standing.describe(batch.iss.as_deref()),
+            credential_issuer: batch.stored.credential_issuer.clone(),
+            configuration_id: batch.stored.configuration_id.clone(),
+            issuer_name: standing.describe(batch.stored.iss.as_deref()),
             issuer_standing: standing,
-            issuer_key_source: batch.issuer_key_source.clone(),
+            issuer_key_source: batch.stored.issuer_key_source.clone(),
             claims,
             status,
             copies: copies
@@ -228,14 +224,14 @@ impl Wallet {
         );
         let mut out = Vec::with_capacity(copies.len());
         for copy in copies {
-            let Some((uri, idx)) = &copy.status else {
+            let Some((uri, idx)) = &copy.stored.status else {
                 out.push(StatusView {
                     state: "none".into(),
                     detail: None,
                 });
                 continue;
             };
-            let (Some(list), Some(iss)) = (list, batch.iss.as_deref()) else {
+            let (Some(list), Some(iss)) = (list, batch.stored.iss.as_deref()) else {
                 out.push(unknown(
                     "not checked: the status list is trusted only through the trust list".into(),
                 ));
@@ -285,20 +281,22 @@ fn worst(statuses: &[StatusView]) -> StatusView {
 
 fn summary(batch: &Batch, now: i64) -> CredentialSummary {
     CredentialSummary {
-        id: batch.batch_id.clone(),
+        id: batch.stored.batch_id.clone(),
         name: batch
+            .stored
             .display_name
             .clone()
-            .unwrap_or_else(|| batch.vct.clone()),
-        vct: batch.vct.clone(),
+            .unwrap_or_else(|| batch.stored.vct.clone()),
+        vct: batch.stored.vct.clone(),
         issuer: batch
+            .stored
             .iss
             .clone()
-            .unwrap_or_else(|| batch.credential_issuer.clone()),
+            .unwrap_or_else(|| batch.stored.credential_issuer.clone()),
         copies: batch.copies,
         unused: batch.unused,
         expires_at: batch.expires_at,
         expired: batch.expires_at.is_some_and(|exp| exp <= now),
-        received_at: batch.received_at,
+        received_at: batch.stored.received_at,
     }
 }

@@ -59,7 +59,7 @@ use discovery::Discovered;
 use offer::Flow;
 use token::CodeExchange;
 
-use crate::error::WalletError;
+use crate::error::{InternalError, WalletError};
 use crate::issuer_key;
 use crate::links::{OfferLink, parse_offer_link};
 use crate::store::credentials::{NewBatch, NewCopy};
@@ -426,7 +426,10 @@ impl Wallet {
         let keys = (0..requested)
             .map(|_| SigningKey::generate())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| WalletError::Internal(e.to_string()))?;
+            .map_err(|source| InternalError::Jose {
+                what: "generating holder keys",
+                source,
+            })?;
         let now = self.clock.now();
         let issued = request_credentials(
             &self.http,
@@ -461,8 +464,12 @@ impl Wallet {
             format: config.format.clone(),
             vct: verified.vct.clone(),
             iss: verified.iss.clone(),
-            issuer_jwk: serde_json::to_string(&issuer_key.to_jwk())
-                .map_err(|e| WalletError::Internal(e.to_string()))?,
+            issuer_jwk: serde_json::to_string(&issuer_key.to_jwk()).map_err(|source| {
+                InternalError::Json {
+                    what: "the issuer key",
+                    source,
+                }
+            })?,
             issuer_key_source: key_source.as_str().to_owned(),
             display_name: Some(name.clone()),
             received_at,
@@ -617,8 +624,12 @@ fn verify_copies(
             position: i64::try_from(position).unwrap_or(i64::MAX),
             sd_jwt: credential.clone(),
             claims: Value::Object(claims.clone()),
-            holder_key: serde_json::to_string(&keys[key_index].to_private_jwk())
-                .map_err(|e| WalletError::Internal(e.to_string()))?,
+            holder_key: serde_json::to_string(&keys[key_index].to_private_jwk()).map_err(
+                |source| InternalError::Json {
+                    what: "a holder key",
+                    source,
+                },
+            )?,
             expires_at,
             status,
         };

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Party, WalletError};
-use crate::http::Http;
+use crate::http_client::Http;
 use crate::{well_known, x509};
 
 /// Where an issuer key came from.

@@ -28,7 +28,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod holdings;
-pub mod http;
+pub mod http_client;
 pub mod issuance;
 pub mod issuer_key;
 pub mod links;

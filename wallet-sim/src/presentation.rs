@@ -52,8 +52,8 @@ use consent::{covering_purpose, disclosed_view, requested_claims};
 use request::AuthenticatedRequest;
 use response::Responder;
 
-use crate::error::WalletError;
-use crate::http::host_of;
+use crate::error::{InternalError, WalletError};
+use crate::http_client::host_of;
 use crate::links::parse_presentation_link;
 use crate::store::credentials::{Batch, Copy};
 use crate::store::presentations::PresentationRecord;
@@ -282,22 +282,23 @@ impl Wallet {
                 .flatten();
             let standing = issuer_standing(
                 Some(list),
-                plan.batch.iss.as_deref(),
+                plan.batch.stored.iss.as_deref(),
                 &plan.issuer_key,
-                &plan.batch.vct,
+                &plan.batch.stored.vct,
                 issued_at,
                 now,
             );
             credentials.push(SharedCredential {
                 query_id: plan.query_id.clone(),
-                credential_id: plan.batch.batch_id.clone(),
+                credential_id: plan.batch.stored.batch_id.clone(),
                 copy_id: plan.copy.credential_id.clone(),
                 name: plan
                     .batch
+                    .stored
                     .display_name
                     .clone()
-                    .unwrap_or_else(|| plan.batch.vct.clone()),
-                issuer: standing.describe(plan.batch.iss.as_deref()),
+                    .unwrap_or_else(|| plan.batch.stored.vct.clone()),
+                issuer: standing.describe(plan.batch.stored.iss.as_deref()),
                 disclosed,
                 copy_reused: plan.copy.presentations > 0,
             });
@@ -328,15 +329,15 @@ impl Wallet {
     ) -> Result<(Vec<Planned>, Vec<String>), WalletError> {
         let mut held = self.store.presentable_copies(now).await?;
         // The wallet's preference: batches with a never-presented copy, then the newest.
-        held.sort_by_key(|(batch, copy)| (copy.presentations > 0, -batch.received_at));
+        held.sort_by_key(|(batch, copy)| (copy.presentations > 0, -batch.stored.received_at));
         let candidates: Vec<Candidate<'_, usize>> = held
             .iter()
             .enumerate()
             .map(|(index, (batch, copy))| Candidate {
                 handle: index,
-                format: &batch.format,
-                vct: &batch.vct,
-                claims: &copy.claims,
+                format: &batch.stored.format,
+                vct: &batch.stored.vct,
+                claims: &copy.stored.claims,
                 holder_binding: true,
             })
             .collect();
@@ -362,7 +363,7 @@ impl Wallet {
                         "every copy of credential {} has been presented before: presenting \
                          copy {} again lets verifiers link these presentations; receive a \
                          fresh batch to avoid this",
-                        batch.batch_id, copy.position
+                        batch.stored.batch_id, copy.stored.position
                     ));
                 }
                 planned.push(Planned {
@@ -412,13 +413,23 @@ impl Wallet {
         let mut vp_token: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for plan in &planned {
             let held = held(&plan.copy, &plan.issuer_key, now)?;
-            let jwk: Jwk = serde_json::from_str(&plan.copy.holder_key)
-                .map_err(|_| WalletError::Internal("a stored holder key does not decode".into()))?;
-            let holder = SigningKey::from_jwk(&jwk)
-                .map_err(|_| WalletError::Internal("a stored holder key is unusable".into()))?;
+            let jwk: Jwk =
+                serde_json::from_str(&plan.copy.stored.holder_key).map_err(|source| {
+                    InternalError::Json {
+                        what: "a stored holder key",
+                        source,
+                    }
+                })?;
+            let holder = SigningKey::from_jwk(&jwk).map_err(|source| InternalError::Jose {
+                what: "reading a stored holder key",
+                source,
+            })?;
             let presentation = held
                 .present_bound(&plan.paths, &holder, &client_id, &nonce, now)
-                .map_err(|e| WalletError::Internal(e.to_string()))?;
+                .map_err(|source| InternalError::SdJwt {
+                    what: "presenting with key binding",
+                    source,
+                })?;
             vp_token
                 .entry(plan.query_id.clone())
                 .or_default()
@@ -434,7 +445,7 @@ impl Wallet {
                 self.store
                     .log_presentation(&PresentationRecord {
                         presentation_id: self.new_id(8),
-                        batch_id: plan.batch.batch_id.clone(),
+                        batch_id: plan.batch.stored.batch_id.clone(),
                         credential_id: plan.copy.credential_id.clone(),
                         client_id: client_id.clone(),
                         organisation: summary.verifier.organisation.clone(),
@@ -545,23 +556,25 @@ fn describe_unsatisfied(query: &DcqlQuery, error: &DcqlError) -> String {
     format!("{error}; the verifier asks for {}", wanted.join(", "))
 }
 
-fn issuer_key(batch: &Batch) -> Result<PublicKey, WalletError> {
-    serde_json::from_str::<Jwk>(&batch.issuer_jwk)
-        .ok()
-        .and_then(|jwk| PublicKey::from_jwk(&jwk).ok())
-        .ok_or_else(|| {
-            WalletError::Internal(format!(
-                "batch {}: stored issuer key unusable",
-                batch.batch_id
-            ))
-        })
+/// The issuer key `batch` was verified with when it was received.
+pub(crate) fn issuer_key(batch: &Batch) -> Result<PublicKey, WalletError> {
+    let jwk: Jwk =
+        serde_json::from_str(&batch.stored.issuer_jwk).map_err(|source| InternalError::Json {
+            what: "a stored issuer key",
+            source,
+        })?;
+    let key = PublicKey::from_jwk(&jwk).map_err(|source| InternalError::Jose {
+        what: "reading a stored issuer key",
+        source,
+    })?;
+    Ok(key)
 }
 
 fn held(copy: &Copy, issuer_key: &PublicKey, now: i64) -> Result<HeldSdJwt, WalletError> {
-    HeldSdJwt::receive(&copy.sd_jwt, issuer_key, vc::accepted_typ(true), now).map_err(|e| {
-        WalletError::Internal(format!(
-            "stored credential {} no longer verifies: {e}",
-            copy.credential_id
-        ))
-    })
+    let held = HeldSdJwt::receive(&copy.stored.sd_jwt, issuer_key, vc::accepted_typ(true), now)
+        .map_err(|source| InternalError::StoredCredential {
+            credential_id: copy.credential_id.clone(),
+            source,
+        })?;
+    Ok(held)
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::config::WalletSettings;
 use crate::error::{Party, WalletError};
-use crate::http::Http;
+use crate::http_client::Http;
 use crate::store::Store;
 
 /// Largest anchor file read.
@@ -107,7 +107,7 @@ pub async fn fetch_trust_list(
             Ok(list)
         }
         Err(TrustClientError::Fetch(fetch)) => {
-            let unreachable = || crate::http::fetch_error(fetch, Party::TrustFramework);
+            let unreachable = || crate::http_client::fetch_error(fetch, Party::TrustFramework);
             let Ok(compact) = std::fs::read_to_string(&settings.held_list) else {
                 return Err(unreachable());
             };

@@ -13,7 +13,7 @@ use idv_trust::list::VerifiedTrustList;
 
 use crate::config::{CONFIG_FILE, DATABASE_FILE, WalletSettings, database_url};
 use crate::error::WalletError;
-use crate::http::Http;
+use crate::http_client::Http;
 use crate::store::Store;
 use crate::trust::{TrustSettings, fetch_trust_list};
 

@@ -223,21 +223,9 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_days_since_the_epoch() {
-        assert_eq!(days_from_date("1970-01-01"), Some(0));
+    fn the_test_clock_reads_2026_01_01() {
+        // Dates themselves are tested where they are parsed, in idv_proto::calendar.
         assert_eq!(days_from_date("2026-01-01"), Some(NOW.div_euclid(DAY)));
-        assert_eq!(days_from_date("2000-03-01"), Some(11_017));
-        assert_eq!(days_from_date("2024-02-29"), Some(19_782));
-        for bad in [
-            "2023-02-29",
-            "2026-13-01",
-            "2026-1-01",
-            "+026-01-01",
-            "2026-01-00",
-            "1990-13-45",
-        ] {
-            assert_eq!(days_from_date(bad), None, "{bad}");
-        }
     }
 
     #[test]

@@ -68,14 +68,7 @@ pub struct TemplateRef {
 /// A compiled check template.
 #[derive(Clone)]
 pub struct Template {
-    id: &'static str,
-    version: u32,
-    title: &'static str,
-    scheme: SchemeCode,
-    required_loc: LevelOfConfidence,
-    default_retention_secs: i64,
-    evidence_includes_claims: bool,
-    confirmation_required: bool,
+    terms: Terms,
     query: DcqlQuery,
     credential_query_id: String,
     requested: Vec<ClaimsPath>,
@@ -86,9 +79,9 @@ pub struct Template {
 impl fmt::Debug for Template {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Template")
-            .field("id", &self.id)
-            .field("version", &self.version)
-            .field("scheme", &self.scheme)
+            .field("id", &self.terms.id)
+            .field("version", &self.terms.version)
+            .field("scheme", &self.terms.scheme)
             .finish_non_exhaustive()
     }
 }
@@ -96,55 +89,55 @@ impl fmt::Debug for Template {
 impl Template {
     /// The template id, e.g. `right_to_work`.
     pub fn id(&self) -> &'static str {
-        self.id
+        self.terms.id
     }
 
     /// The version (from 1).
     pub fn version(&self) -> u32 {
-        self.version
+        self.terms.version
     }
 
     /// Id and version, as recorded in outcomes.
     pub fn reference(&self) -> TemplateRef {
         TemplateRef {
-            id: self.id.to_owned(),
-            version: self.version,
+            id: self.terms.id.to_owned(),
+            version: self.terms.version,
         }
     }
 
     /// A short human-readable title.
     pub fn title(&self) -> &'static str {
-        self.title
+        self.terms.title
     }
 
     /// The scheme the issuer must be certified for (trust list supplementary code).
     pub fn scheme(&self) -> SchemeCode {
-        self.scheme
+        self.terms.scheme
     }
 
     /// The least level of confidence accepted, from the provider's certification and (where
     /// the credential states one) from the credential.
     pub fn required_loc(&self) -> LevelOfConfidence {
-        self.required_loc
+        self.terms.required_loc
     }
 
     /// How long the verifier keeps the personal data of a finished check by default, in
     /// seconds. The employer keeps the evidence record for its own legal period (RTW:
     /// employment + 2 years); the verifier's copy is short-lived. Services may configure it.
     pub fn default_retention_secs(&self) -> i64 {
-        self.default_retention_secs
+        self.terms.default_retention_secs
     }
 
     /// Whether the evidence record carries the disclosed claims (the employer must retain the
     /// IDVT output for right to work; an age check keeps only the answer).
     pub fn evidence_includes_claims(&self) -> bool {
-        self.evidence_includes_claims
+        self.terms.evidence_includes_claims
     }
 
     /// Whether a verified presentation still needs the relying party's confirmation that the
     /// person is the holder ([`crate::confirmation`]) before it is compliant.
     pub fn confirmation_required(&self) -> bool {
-        self.confirmation_required
+        self.terms.confirmation_required
     }
 
     /// The DCQL query to put in the request object (validated).
@@ -166,7 +159,7 @@ impl Template {
     /// the scheme and the requested claims (for `idv_trust::attestation::check_within_purpose`).
     pub fn purpose(&self) -> Purpose {
         Purpose {
-            code: self.scheme,
+            code: self.terms.scheme,
             claims: self.requested.clone(),
         }
     }
@@ -234,20 +227,20 @@ impl Templates {
     pub fn get(&self, id: &str) -> Result<&Template, TemplateError> {
         self.templates
             .iter()
-            .filter(|t| t.id == id)
-            .max_by_key(|t| t.version)
+            .filter(|t| t.id() == id)
+            .max_by_key(|t| t.version())
             .ok_or_else(|| TemplateError::Unknown { id: id.to_owned() })
     }
 
     /// The template `id` at `version` (a check created before an upgrade finishes on the
     /// version it was created with).
     pub fn get_version(&self, id: &str, version: u32) -> Result<&Template, TemplateError> {
-        let mut same_id = self.templates.iter().filter(|t| t.id == id).peekable();
+        let mut same_id = self.templates.iter().filter(|t| t.id() == id).peekable();
         if same_id.peek().is_none() {
             return Err(TemplateError::Unknown { id: id.to_owned() });
         }
         same_id
-            .find(|t| t.version == version)
+            .find(|t| t.version() == version)
             .ok_or_else(|| TemplateError::UnknownVersion {
                 id: id.to_owned(),
                 version,
@@ -260,7 +253,9 @@ impl Templates {
     }
 }
 
-struct Definition {
+/// What a template states of itself, as written in its definition.
+#[derive(Clone, Copy)]
+struct Terms {
     id: &'static str,
     version: u32,
     title: &'static str,
@@ -269,18 +264,22 @@ struct Definition {
     default_retention_secs: i64,
     evidence_includes_claims: bool,
     confirmation_required: bool,
+}
+
+struct Definition {
+    terms: Terms,
     query: serde_json::Value,
     rule: Rule,
 }
 
 fn compile(definition: Definition) -> Result<Template, TemplateError> {
     let invalid = |source| TemplateError::Invalid {
-        id: definition.id,
+        id: definition.terms.id,
         source,
     };
     let query: DcqlQuery =
         serde_json::from_value(definition.query).map_err(|e| TemplateError::Invalid {
-            id: definition.id,
+            id: definition.terms.id,
             source: DcqlError::InvalidQuery {
                 reason: e.to_string(),
             },
@@ -302,14 +301,7 @@ fn compile(definition: Definition) -> Result<Template, TemplateError> {
     let requested =
         idv_dcql::check::requested_paths(&query, &credential_query_id).map_err(invalid)?;
     Ok(Template {
-        id: definition.id,
-        version: definition.version,
-        title: definition.title,
-        scheme: definition.scheme,
-        required_loc: definition.required_loc,
-        default_retention_secs: definition.default_retention_secs,
-        evidence_includes_claims: definition.evidence_includes_claims,
-        confirmation_required: definition.confirmation_required,
+        terms: definition.terms,
         retain: RetainPlan::new(&requested),
         query,
         credential_query_id,
@@ -348,14 +340,16 @@ fn idvt_document(
         _ => "Right to work (British or Irish citizen, identity document validation technology)",
     };
     compile(Definition {
-        id,
-        version,
-        title,
-        scheme,
-        required_loc: LevelOfConfidence::Medium,
-        default_retention_secs: 30 * DAY,
-        evidence_includes_claims: true,
-        confirmation_required: true,
+        terms: Terms {
+            id,
+            version,
+            title,
+            scheme,
+            required_loc: LevelOfConfidence::Medium,
+            default_retention_secs: 30 * DAY,
+            evidence_includes_claims: true,
+            confirmation_required: true,
+        },
         query: json!({ "credentials": [{
             "id": "identity",
             "format": idv_proto::oid4vp::verifier_metadata::DC_SD_JWT_FORMAT,
@@ -371,17 +365,19 @@ fn idvt_document(
 /// and the level of confidence it rests on.
 fn age_over(claim: &'static str, title: &'static str) -> Result<Template, TemplateError> {
     compile(Definition {
-        id: claim,
-        version: 2,
-        title,
-        scheme: SchemeCode::Age,
-        // An age attestation for a sale of alcohol or other age-restricted goods must rest on
-        // an identity verified to at least GPG 45 medium confidence; the credential states its
-        // level, and the provider's certified maximum caps it.
-        required_loc: LevelOfConfidence::Medium,
-        default_retention_secs: DAY,
-        evidence_includes_claims: false,
-        confirmation_required: false,
+        terms: Terms {
+            id: claim,
+            version: 2,
+            title,
+            scheme: SchemeCode::Age,
+            // An age attestation for a sale of alcohol or other age-restricted goods must rest
+            // on an identity verified to at least GPG 45 medium confidence; the credential
+            // states its level, and the provider's certified maximum caps it.
+            required_loc: LevelOfConfidence::Medium,
+            default_retention_secs: DAY,
+            evidence_includes_claims: false,
+            confirmation_required: false,
+        },
         query: json!({ "credentials": [{
             "id": "age",
             "format": idv_proto::oid4vp::verifier_metadata::DC_SD_JWT_FORMAT,

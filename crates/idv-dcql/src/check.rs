@@ -205,16 +205,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const RTW: &str = "https://trust.example.uk/vct/rtw/1";
-    const AGE: &str = "https://trust.example.uk/vct/age/1";
-
-    fn parse(json: Value) -> DcqlQuery {
-        serde_json::from_value(json).unwrap()
-    }
-
-    fn paths(json: Value) -> Vec<ClaimsPath> {
-        serde_json::from_value(json).unwrap()
-    }
+    use crate::test_fixtures::{AGE, RTW, parse, paths};
 
     fn presented<'a>(vct: &'a str, claims: &'a Value) -> PresentedCredential<'a> {
         PresentedCredential {

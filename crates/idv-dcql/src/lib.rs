@@ -21,6 +21,8 @@ pub mod claims_path;
 pub mod error;
 pub mod matching;
 pub mod select;
+#[cfg(test)]
+mod test_fixtures;
 pub mod validate;
 
 pub use error::{DcqlError, PathErrorReason};

@@ -134,11 +134,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn query(json: Value) -> CredentialQuery {
-        serde_json::from_value(json).unwrap()
-    }
+    use crate::test_fixtures::paths;
 
-    fn paths(json: Value) -> Vec<ClaimsPath> {
+    fn query(json: Value) -> CredentialQuery {
         serde_json::from_value(json).unwrap()
     }
 

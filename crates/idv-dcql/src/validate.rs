@@ -191,9 +191,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parse(json: Value) -> DcqlQuery {
-        serde_json::from_value(json).unwrap()
-    }
+    use crate::test_fixtures::parse;
 
     fn reason(json: Value) -> String {
         match validate(&parse(json)) {

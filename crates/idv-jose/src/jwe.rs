@@ -1,19 +1,19 @@
 //! Compact JWE with direct key agreement `ECDH-ES` on P-256 and `A128GCM`/`A256GCM`
 //! (RFC 7516, RFC 7518 §4.6 and §5.3): the encryption of OpenID4VP `direct_post.jwt` responses.
 
-use aws_lc_rs::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::aead::{AES_128_GCM, AES_256_GCM, LessSafeKey, UnboundKey};
 use aws_lc_rs::agreement::{self, ECDH_P256, EphemeralPrivateKey};
 use aws_lc_rs::digest;
 use serde_json::{Map, Value, json};
 
 use crate::base64url;
+use crate::compact;
 use crate::error::JoseError;
 use crate::jwk::Jwk;
 use crate::keys::{DecryptionKey, PublicKey};
 
 /// The key-management algorithm: direct ECDH-ES, no key wrapping.
 pub const ECDH_ES: &str = "ECDH-ES";
-const TAG_LEN: usize = 16;
 
 /// The content-encryption algorithms HAIP requires verifiers to support.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,11 +106,7 @@ pub fn encrypt(
         header.insert("kid".into(), kid.into());
     }
     header.insert("epk".into(), json!(epk));
-    let header_b64 =
-        base64url::encode(serde_json::to_vec(&header).map_err(|e| JoseError::Json {
-            part: "header",
-            reason: e.to_string(),
-        })?);
+    let header_b64 = compact::encode_header(&header)?;
 
     let cek = agreement::agree_ephemeral(
         ephemeral,
@@ -120,24 +116,7 @@ pub fn encrypt(
         },
         |z| Ok(concat_kdf(z, enc, &[], &[])),
     )?;
-    let mut iv = [0u8; NONCE_LEN];
-    aws_lc_rs::rand::fill(&mut iv).map_err(|_| JoseError::InvalidKey {
-        reason: "random IV generation failed",
-    })?;
-    let mut buffer = plaintext.to_vec();
-    let tag = content_key(&cek, enc)?
-        .seal_in_place_separate_tag(
-            Nonce::assume_unique_for_key(iv),
-            Aad::from(header_b64.as_bytes()),
-            &mut buffer,
-        )
-        .map_err(|_| JoseError::DecryptionFailed)?;
-    Ok(format!(
-        "{header_b64}..{}.{}.{}",
-        base64url::encode(iv),
-        base64url::encode(&buffer),
-        base64url::encode(tag.as_ref())
-    ))
+    compact::seal(&content_key(&cek, enc)?, &header_b64, plaintext)
 }
 
 /// The protected header of a decrypted JWE.
@@ -160,23 +139,8 @@ pub fn decrypt(
     key: &DecryptionKey,
     accepted: &[ContentEncryption],
 ) -> Result<DecryptedJwe, JoseError> {
-    let mut parts = compact.split('.');
-    let (Some(h), Some(ek), Some(iv), Some(ct), Some(tag), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(JoseError::Malformed { expected: 5 });
-    };
-    let header_bytes = base64url::decode(h).ok_or(JoseError::Base64 { part: "header" })?;
-    let header: Map<String, Value> =
-        serde_json::from_slice(&header_bytes).map_err(|e| JoseError::Json {
-            part: "header",
-            reason: e.to_string(),
-        })?;
+    let [h, ek, iv, ct, tag] = compact::parts::<5>(compact)?;
+    let header = compact::decode_header(h)?;
     let alg = header
         .get("alg")
         .and_then(Value::as_str)
@@ -226,26 +190,10 @@ pub fn decrypt(
     let (apu, apv) = (party_info("apu")?, party_info("apv")?);
     let cek = key.agree(&epk, |z| Ok(concat_kdf(z, enc, &apu, &apv)))?;
 
-    let iv: [u8; NONCE_LEN] = base64url::decode(iv)
-        .and_then(|b| b.try_into().ok())
-        .ok_or(JoseError::Base64 { part: "iv" })?;
-    let tag = base64url::decode(tag)
-        .filter(|t| t.len() == TAG_LEN)
-        .ok_or(JoseError::Base64 { part: "tag" })?;
-    let mut buffer = base64url::decode(ct).ok_or(JoseError::Base64 { part: "ciphertext" })?;
-    buffer.extend_from_slice(&tag);
-    let plaintext_len = content_key(&cek, enc)?
-        .open_in_place(
-            Nonce::assume_unique_for_key(iv),
-            Aad::from(h.as_bytes()),
-            &mut buffer,
-        )
-        .map_err(|_| JoseError::DecryptionFailed)?
-        .len();
-    buffer.truncate(plaintext_len);
+    let plaintext = compact::open(&content_key(&cek, enc)?, h, iv, ct, tag)?;
     Ok(DecryptedJwe {
         header,
-        plaintext: buffer,
+        plaintext,
         enc,
     })
 }

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::base64url;
+use crate::compact;
 use crate::error::JoseError;
 use crate::keys::{PublicKey, SigningKey};
 
@@ -139,18 +140,8 @@ pub struct UnverifiedJws<'a> {
 impl<'a> UnverifiedJws<'a> {
     /// Splits and decodes a compact JWS. Only the structure is checked here.
     pub fn parse(compact: &'a str) -> Result<Self, JoseError> {
-        let mut parts = compact.split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(JoseError::Malformed { expected: 3 });
-        };
-        let header_bytes = base64url::decode(h).ok_or(JoseError::Base64 { part: "header" })?;
-        let header: Map<String, Value> =
-            serde_json::from_slice(&header_bytes).map_err(|e| JoseError::Json {
-                part: "header",
-                reason: e.to_string(),
-            })?;
+        let [h, p, s] = compact::parts::<3>(compact)?;
+        let header = compact::decode_header(h)?;
         let payload = base64url::decode(p).ok_or(JoseError::Base64 { part: "payload" })?;
         let signature = base64url::decode(s).ok_or(JoseError::Base64 { part: "signature" })?;
         Ok(Self {

@@ -4,10 +4,11 @@
 
 use std::fmt;
 
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
 use serde_json::{Map, Value};
 
 use crate::base64url;
+use crate::compact;
 use crate::error::JoseError;
 use crate::jwk::Jwk;
 
@@ -19,7 +20,6 @@ pub const DIR: &str = "dir";
 pub const A256GCM: &str = "A256GCM";
 /// The JWE `cty` of a sealed private JWK (RFC 7517 §8.5 registers `jwk+json`).
 const CTY: &str = "jwk+json";
-const TAG_LEN: usize = 16;
 
 /// An AES-256 key-encryption key. Its `Debug` shows only its id.
 pub struct KeyEncryptionKey {
@@ -100,40 +100,13 @@ impl KeyEncryptionKey {
         header.insert("enc".into(), A256GCM.into());
         header.insert("kid".into(), self.id.clone().into());
         header.insert("cty".into(), CTY.into());
-        let header_b64 =
-            base64url::encode(serde_json::to_vec(&header).map_err(|e| JoseError::Json {
-                part: "header",
-                reason: e.to_string(),
-            })?);
-        let mut iv = [0u8; NONCE_LEN];
-        aws_lc_rs::rand::fill(&mut iv).map_err(|_| JoseError::InvalidKey {
-            reason: "random IV generation failed",
-        })?;
-        let mut buffer = plaintext.to_vec();
-        // RFC 7516 §5.1 step 14: the AAD is ASCII(BASE64URL(UTF8(JWE Protected Header))).
-        let tag = self
-            .key
-            .seal_in_place_separate_tag(
-                Nonce::assume_unique_for_key(iv),
-                Aad::from(header_b64.as_bytes()),
-                &mut buffer,
-            )
-            .map_err(|_| JoseError::DecryptionFailed)?;
         // RFC 7516 §7.1: with `dir` the JWE Encrypted Key is empty.
-        Ok(format!(
-            "{header_b64}..{}.{}.{}",
-            base64url::encode(iv),
-            base64url::encode(&buffer),
-            base64url::encode(tag.as_ref())
-        ))
+        compact::seal(&self.key, &compact::encode_header(&header)?, plaintext)
     }
 
     fn open(&self, compact: &str) -> Result<Vec<u8>, JoseError> {
-        let parts: Vec<&str> = compact.split('.').collect();
-        let [h, ek, iv, ct, tag] = parts[..] else {
-            return Err(JoseError::Malformed { expected: 5 });
-        };
-        let header = sealed_header(h)?;
+        let [h, ek, iv, ct, tag] = compact::parts::<5>(compact)?;
+        let header = compact::decode_header(h)?;
         let member = |name: &str| header.get(name).and_then(Value::as_str).unwrap_or_default();
         if member("alg") != DIR {
             return Err(JoseError::UnsupportedAlgorithm {
@@ -157,40 +130,16 @@ impl KeyEncryptionKey {
         if !ek.is_empty() {
             return Err(JoseError::Malformed { expected: 5 });
         }
-        let iv: [u8; NONCE_LEN] = base64url::decode(iv)
-            .and_then(|iv| iv.try_into().ok())
-            .ok_or(JoseError::Base64 { part: "iv" })?;
-        let tag = base64url::decode(tag)
-            .filter(|tag| tag.len() == TAG_LEN)
-            .ok_or(JoseError::Base64 { part: "tag" })?;
-        let mut buffer = base64url::decode(ct).ok_or(JoseError::Base64 { part: "ciphertext" })?;
-        buffer.extend_from_slice(&tag);
-        let plaintext = self
-            .key
-            .open_in_place(
-                Nonce::assume_unique_for_key(iv),
-                Aad::from(h.as_bytes()),
-                &mut buffer,
-            )
-            .map_err(|_| JoseError::DecryptionFailed)?;
-        Ok(plaintext.to_vec())
+        compact::open(&self.key, h, iv, ct, tag)
     }
 }
 
 /// The `kid` (the sealing KEK's id) of a sealed key, or `None` when `compact` is not one.
 pub fn sealed_with(compact: &str) -> Option<String> {
-    let header = sealed_header(compact.split('.').next()?).ok()?;
+    let header = compact::decode_header(compact.split('.').next()?).ok()?;
     (header.get("alg")?.as_str()? == DIR)
         .then(|| header.get("kid")?.as_str().map(str::to_owned))
         .flatten()
-}
-
-fn sealed_header(h: &str) -> Result<Map<String, Value>, JoseError> {
-    let bytes = base64url::decode(h).ok_or(JoseError::Base64 { part: "header" })?;
-    serde_json::from_slice(&bytes).map_err(|e| JoseError::Json {
-        part: "header",
-        reason: e.to_string(),
-    })
 }
 
 #[cfg(test)]

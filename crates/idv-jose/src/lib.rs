@@ -17,6 +17,7 @@
 
 pub mod base64url;
 pub mod clock;
+mod compact;
 pub mod digest;
 mod error;
 pub mod integrity;

@@ -143,10 +143,7 @@ impl KeyCustody {
     pub fn signing_key(&self, stored: &str) -> Result<SigningKey, KeyStoreError> {
         match StoredKey::parse(stored)? {
             StoredKey::Sealed(sealed) => {
-                let jwk = self
-                    .kek
-                    .open_jwk(&sealed)
-                    .map_err(KeyStoreError::from_sealed)?;
+                let jwk = self.open_sealed(&sealed)?;
                 SigningKey::from_jwk(&jwk).map_err(KeyStoreError::Unusable)
             }
             StoredKey::Plain(jwk) => SigningKey::from_jwk(&jwk).map_err(KeyStoreError::Unusable),
@@ -183,10 +180,7 @@ impl KeyCustody {
     /// as stored, without importing the private key (nor asking the HSM).
     pub fn public_jwk(&self, stored: &str) -> Result<Jwk, KeyStoreError> {
         let jwk = match StoredKey::parse(stored)? {
-            StoredKey::Sealed(sealed) => self
-                .kek
-                .open_jwk(&sealed)
-                .map_err(KeyStoreError::from_sealed)?,
+            StoredKey::Sealed(sealed) => self.open_sealed(&sealed)?,
             StoredKey::Plain(jwk) => jwk,
             StoredKey::Hsm(reference) => reference.public_jwk,
         };
@@ -203,10 +197,7 @@ impl KeyCustody {
     /// The decryption key stored as `stored`.
     pub fn decryption_key(&self, stored: &str) -> Result<DecryptionKey, KeyStoreError> {
         let jwk = match StoredKey::parse(stored)? {
-            StoredKey::Sealed(sealed) => self
-                .kek
-                .open_jwk(&sealed)
-                .map_err(KeyStoreError::from_sealed)?,
+            StoredKey::Sealed(sealed) => self.open_sealed(&sealed)?,
             StoredKey::Plain(jwk) => jwk,
             StoredKey::Hsm(_) => {
                 return Err(KeyStoreError::Unusable(idv_jose::JoseError::InvalidKey {
@@ -237,9 +228,7 @@ impl KeyCustody {
                     .map_err(KeyStoreError::Unusable)
             }
             StoredKey::Sealed(sealed) => {
-                self.kek
-                    .open_jwk(&sealed)
-                    .map_err(KeyStoreError::from_sealed)?;
+                self.open_sealed(&sealed)?;
                 Ok(None)
             }
             StoredKey::Hsm(reference) => {
@@ -247,6 +236,13 @@ impl KeyCustody {
                 Ok(None)
             }
         }
+    }
+
+    /// The private JWK sealed under the KEK as `sealed`.
+    fn open_sealed(&self, sealed: &str) -> Result<Jwk, KeyStoreError> {
+        self.kek
+            .open_jwk(sealed)
+            .map_err(KeyStoreError::from_sealed)
     }
 
     /// Destroys a retired key's private part where it is in the HSM (a sealed key is erased

@@ -317,10 +317,10 @@ fn check_structure(metadata: &TypeMetadata) -> Result<(), TypeMetadataError> {
             continue;
         };
         let templates = rendering.svg_templates.as_deref().unwrap_or_default();
-        let mut uris: Vec<&str> = templates.iter().map(|t| t.uri.as_str()).collect();
+        let mut uris: Vec<&str> = templates.iter().map(|t| t.template.uri.as_str()).collect();
         if let Some(simple) = &rendering.simple {
-            uris.extend(simple.logo.iter().map(|l| l.uri.as_str()));
-            uris.extend(simple.background_image.iter().map(|b| b.uri.as_str()));
+            uris.extend(simple.logo.iter().map(|l| l.image.uri.as_str()));
+            uris.extend(simple.background_image.iter().map(|b| b.image.uri.as_str()));
         }
         if !uris
             .iter()

@@ -16,6 +16,12 @@
 //! [`oidc_provider`]: a real OpenID Provider (the npm `oidc-provider`, run by node) and a
 //! citizen's browser that signs in there, for relying parties under test.
 //!
+//! [`citizen`]: the fictional citizen every test proofs.
+//!
+//! [`example`]: the example federation's names and clock.
+//!
+//! [`register`]: a certified provider's trust list entry and the list around it.
+//!
 //! [`server`]: a server task a test starts and stops.
 //!
 //! [`responses`]: the `{error, error_description}` of a service's error response.
@@ -28,15 +34,21 @@
 //! [`softhsm`]: a SoftHSM2 token in a temporary folder, for keys held through PKCS#11.
 //!
 //! [`sqlite_lock`]: another process holding a SQLite file's write lock.
+//!
+//! [`status_list`]: an issuer's signed status list.
 
 pub mod api;
+pub mod citizen;
 pub mod cli;
+pub mod example;
 pub mod oidc_provider;
 pub mod openid_client;
+pub mod register;
 pub mod responses;
 pub mod server;
 pub mod softhsm;
 pub mod sqlite_lock;
+pub mod status_list;
 
 use std::fmt;
 

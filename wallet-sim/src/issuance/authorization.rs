@@ -10,8 +10,8 @@ use idv_proto::oid4vci::authorization_server_metadata::PushedAuthorizationRespon
 use idv_proto::oid4vci::issuer_metadata::CredentialIssuerMetadata;
 
 use super::discovery::AuthorizationServer;
-use crate::error::{Party, WalletError};
-use crate::http::{Http, JSON, parse_json, status_error};
+use crate::error::{InternalError, Party, WalletError};
+use crate::http_client::{Http, JSON, parse_json, status_error};
 
 /// A PKCE verifier and its S256 challenge (RFC 7636 §4.1, §4.2).
 pub(crate) struct Pkce {
@@ -108,7 +108,10 @@ pub(crate) fn credentials(
             credential_identifiers: None,
         })
         .collect();
-    let json = serde_json::to_string(&details).map_err(|e| WalletError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(&details).map_err(|source| InternalError::Json {
+        what: "the authorization details",
+        source,
+    })?;
     Ok(("authorization_details", json))
 }
 

@@ -22,8 +22,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::Browser;
-use crate::error::{RemoteError, WalletError};
-use crate::http::printable;
+use crate::error::{InternalError, RemoteError, WalletError};
+use crate::http_client::printable;
 
 /// The path of the redirect URI.
 pub(crate) const CALLBACK_PATH: &str = "/callback";
@@ -79,10 +79,10 @@ impl Callback {
     pub(crate) async fn listen(expected: Expected) -> Result<Self, WalletError> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .await
-            .map_err(|e| WalletError::Internal(format!("cannot listen on 127.0.0.1: {e}")))?;
+            .map_err(InternalError::Listener)?;
         let port = listener
             .local_addr()
-            .map_err(|e| WalletError::Internal(e.to_string()))?
+            .map_err(InternalError::Listener)?
             .port();
         let (sender, outcome) = oneshot::channel();
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -124,9 +124,7 @@ impl Callback {
         let outcome = &mut self.outcome;
         let waited = tokio::time::timeout(timeout, async {
             browser.open(url).await.map_err(WalletError::Browser)?;
-            outcome.await.map_err(|_| {
-                WalletError::Internal("the redirect listener stopped before an answer".into())
-            })?
+            outcome.await.map_err(InternalError::ListenerStopped)?
         })
         .await;
         // The browser gets its page before the listener goes.

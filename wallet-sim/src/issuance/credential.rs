@@ -11,8 +11,8 @@ use idv_proto::oid4vci::proof::{JwtProofClaims, PROOF_JWT_TYP};
 use idv_proto::oid4vp::verifier_metadata::DC_SD_JWT_FORMAT;
 
 use super::token::fetch_nonce;
-use crate::error::{Party, WalletError};
-use crate::http::{Http, parse_json, status_error};
+use crate::error::{InternalError, Party, WalletError};
+use crate::http_client::{Http, parse_json, status_error};
 
 /// The only proof type and algorithm this wallet uses.
 const JWT_PROOF: &str = "jwt";
@@ -183,8 +183,10 @@ pub(crate) fn proof(
 ) -> Result<String, WalletError> {
     let header = Header::es256(PROOF_JWT_TYP).with(
         "jwk",
-        serde_json::to_value(key.public_key().to_jwk())
-            .map_err(|e| WalletError::Internal(e.to_string()))?,
+        serde_json::to_value(key.public_key().to_jwk()).map_err(|source| InternalError::Json {
+            what: "the proof's public key",
+            source,
+        })?,
     );
     let claims = JwtProofClaims {
         iss: None,
@@ -192,7 +194,11 @@ pub(crate) fn proof(
         iat: now,
         nonce: nonce.map(str::to_owned),
     };
-    jws::sign_claims(&header, &claims, key).map_err(|e| WalletError::Internal(e.to_string()))
+    let proof = jws::sign_claims(&header, &claims, key).map_err(|source| InternalError::Jose {
+        what: "signing the key proof",
+        source,
+    })?;
+    Ok(proof)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::offer::Flow;
 use crate::error::{Party, WalletError};
-use crate::http::Http;
+use crate::http_client::Http;
 use crate::well_known;
 
 /// What the wallet needs from discovery.

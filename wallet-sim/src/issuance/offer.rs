@@ -9,7 +9,7 @@ use idv_proto::oid4vci::credential_offer::{
 
 use super::GrantChoice;
 use crate::error::{Party, WalletError};
-use crate::http::{Http, JSON, parse_json};
+use crate::http_client::{Http, JSON, parse_json};
 use crate::links::OfferLink;
 use crate::well_known;
 

@@ -9,7 +9,7 @@ use idv_proto::oid4vci::nonce::NonceResponse;
 use idv_proto::oid4vci::token::TokenResponse;
 
 use crate::error::{Party, WalletError};
-use crate::http::{Http, JSON, Reply, parse_json, status_error};
+use crate::http_client::{Http, JSON, Reply, parse_json, status_error};
 
 /// Exchanges the offer's pre-authorized code (and `tx_code`, iff the offer asks for one) for
 /// an access token.

@@ -21,7 +21,7 @@ use idv_trust::attestation::check_within_purpose;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::WalletError;
+use crate::error::{InternalError, WalletError};
 
 /// Every claims path the query names, in query order, without repeats.
 pub(crate) fn requested_claims(query: &DcqlQuery) -> Vec<ClaimsPath> {
@@ -117,7 +117,10 @@ pub(crate) fn disclosed_view(
     paths: &[ClaimsPath],
     now: i64,
 ) -> Result<DisclosedView, WalletError> {
-    let internal = |e: idv_sdjwt::SdJwtError| WalletError::Internal(e.to_string());
+    let internal = |source| InternalError::SdJwt {
+        what: "re-reading the claims a presentation discloses",
+        source,
+    };
     let policy = VerifyPolicy {
         typ: vc::accepted_typ(true),
         now,
@@ -135,7 +138,7 @@ pub(crate) fn disclosed_view(
     let selected = paths
         .iter()
         .map(|path| {
-            let values = process(path, &view).map_err(|e| WalletError::Internal(e.to_string()))?;
+            let values = process(path, &view).map_err(InternalError::ClaimsPath)?;
             let value = match values.as_slice() {
                 [one] if !path.elements().iter().any(is_wildcard) => (*one).clone(),
                 many => Value::Array(many.iter().map(|v| (*v).clone()).collect()),

@@ -25,7 +25,7 @@ use idv_trust::attestation::{VerifiedAttestation, verify_verifier_attestation};
 use serde_json::json;
 
 use crate::error::{Party, WalletError};
-use crate::http::{Http, status_error};
+use crate::http_client::{Http, status_error};
 use crate::links::{PresentationLink, RequestSource};
 
 /// Clock skew tolerated on the request object's `iat` and `exp`.

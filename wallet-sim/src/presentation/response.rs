@@ -14,8 +14,8 @@ use idv_proto::oid4vp::authorization_request::{RequestObject, ResponseMode};
 use idv_proto::oid4vp::authorization_response::{AuthorizationResponse, ResponseUriReply, VpToken};
 use serde_json::Value;
 
-use crate::error::{Party, WalletError};
-use crate::http::{Http, JSON};
+use crate::error::{InternalError, Party, WalletError};
+use crate::http_client::{Http, JSON};
 
 /// The key and algorithms a `direct_post.jwt` response is encrypted with.
 #[derive(Debug, Clone)]
@@ -120,15 +120,21 @@ impl Responder {
     ) -> Result<Delivered, WalletError> {
         let fields: Vec<(&str, String)> = match (&self.mode, &self.encryption) {
             (ResponseMode::DirectPostJwt, Ok(encryption)) => {
-                let payload = serde_json::to_vec(response)
-                    .map_err(|e| WalletError::Internal(e.to_string()))?;
+                let payload =
+                    serde_json::to_vec(response).map_err(|source| InternalError::Json {
+                        what: "the authorization response",
+                        source,
+                    })?;
                 let jwe = jwe::encrypt(
                     &payload,
                     &encryption.key,
                     encryption.kid.as_deref(),
                     encryption.enc,
                 )
-                .map_err(|e| WalletError::Internal(e.to_string()))?;
+                .map_err(|source| InternalError::Jose {
+                    what: "encrypting the authorization response",
+                    source,
+                })?;
                 vec![("response", jwe)]
             }
             (ResponseMode::DirectPostJwt, Err(why)) if must_encrypt => {

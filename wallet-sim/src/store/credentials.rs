@@ -12,8 +12,8 @@ use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, from_json, get};
 
-/// A batch to store.
-#[derive(Debug, Clone)]
+/// A batch to store, or as stored ([`Batch::stored`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBatch {
     /// Short local identifier shown to the user.
     pub batch_id: String,
@@ -37,7 +37,7 @@ pub struct NewBatch {
     pub received_at: i64,
 }
 
-/// One copy to store.
+/// One copy to store, or as stored ([`Copy::stored`]).
 #[derive(Clone)]
 pub struct NewCopy {
     /// 1-based position in the batch.
@@ -66,26 +66,8 @@ impl fmt::Debug for NewCopy {
 /// A stored batch with counts over its copies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
-    /// Local identifier.
-    pub batch_id: String,
-    /// The Credential Issuer Identifier.
-    pub credential_issuer: String,
-    /// The credential configuration.
-    pub configuration_id: String,
-    /// Credential format.
-    pub format: String,
-    /// SD-JWT VC type.
-    pub vct: String,
-    /// The credentials' `iss`.
-    pub iss: Option<String>,
-    /// The issuer's public JWK (JSON).
-    pub issuer_jwk: String,
-    /// Where that key came from.
-    pub issuer_key_source: String,
-    /// Display name from the issuer metadata.
-    pub display_name: Option<String>,
-    /// When received.
-    pub received_at: i64,
+    /// The batch as it was stored.
+    pub stored: NewBatch,
     /// Number of copies.
     pub copies: i64,
     /// Copies never presented.
@@ -101,18 +83,8 @@ pub struct Copy {
     pub credential_id: String,
     /// Its batch.
     pub batch_id: String,
-    /// 1-based position.
-    pub position: i64,
-    /// The SD-JWT VC as issued.
-    pub sd_jwt: String,
-    /// Processed claims.
-    pub claims: Value,
-    /// The holder's private JWK (JSON).
-    pub holder_key: String,
-    /// `exp`.
-    pub expires_at: Option<i64>,
-    /// Status list reference (`uri`, `idx`).
-    pub status: Option<(String, i64)>,
+    /// The copy as it was stored.
+    pub stored: NewCopy,
     /// Times presented.
     pub presentations: i64,
     /// Last presentation time.
@@ -124,7 +96,7 @@ impl fmt::Debug for Copy {
         f.debug_struct("Copy")
             .field("credential_id", &self.credential_id)
             .field("presentations", &self.presentations)
-            .field("expires_at", &self.expires_at)
+            .field("expires_at", &self.stored.expires_at)
             .finish_non_exhaustive()
     }
 }
@@ -251,7 +223,9 @@ impl Store {
         Ok(chosen
             .into_iter()
             .filter_map(|copy| {
-                let batch = batches.iter().find(|b| b.batch_id == copy.batch_id)?;
+                let batch = batches
+                    .iter()
+                    .find(|b| b.stored.batch_id == copy.batch_id)?;
                 Some((batch.clone(), copy))
             })
             .collect())
@@ -295,16 +269,18 @@ impl Store {
 
 fn batch_from_row(row: &AnyRow) -> Result<Batch, StoreError> {
     Ok(Batch {
-        batch_id: get(row, "batch_id")?,
-        credential_issuer: get(row, "credential_issuer")?,
-        configuration_id: get(row, "configuration_id")?,
-        format: get(row, "format")?,
-        vct: get(row, "vct")?,
-        iss: get(row, "iss")?,
-        issuer_jwk: get(row, "issuer_jwk")?,
-        issuer_key_source: get(row, "issuer_key_source")?,
-        display_name: get(row, "display_name")?,
-        received_at: get(row, "received_at")?,
+        stored: NewBatch {
+            batch_id: get(row, "batch_id")?,
+            credential_issuer: get(row, "credential_issuer")?,
+            configuration_id: get(row, "configuration_id")?,
+            format: get(row, "format")?,
+            vct: get(row, "vct")?,
+            iss: get(row, "iss")?,
+            issuer_jwk: get(row, "issuer_jwk")?,
+            issuer_key_source: get(row, "issuer_key_source")?,
+            display_name: get(row, "display_name")?,
+            received_at: get(row, "received_at")?,
+        },
         copies: get(row, "copies")?,
         unused: get::<Option<i64>>(row, "unused")?.unwrap_or(0),
         expires_at: get(row, "expires_at")?,
@@ -317,12 +293,14 @@ fn copy_from_row(row: &AnyRow) -> Result<Copy, StoreError> {
     Ok(Copy {
         credential_id: get(row, "credential_id")?,
         batch_id: get(row, "batch_id")?,
-        position: get(row, "position")?,
-        sd_jwt: get(row, "sd_jwt")?,
-        claims: from_json(&get::<String>(row, "claims")?, "claims")?,
-        holder_key: get(row, "holder_key")?,
-        expires_at: get(row, "expires_at")?,
-        status: status_uri.zip(status_idx),
+        stored: NewCopy {
+            position: get(row, "position")?,
+            sd_jwt: get(row, "sd_jwt")?,
+            claims: from_json(&get::<String>(row, "claims")?, "claims")?,
+            holder_key: get(row, "holder_key")?,
+            expires_at: get(row, "expires_at")?,
+            status: status_uri.zip(status_idx),
+        },
         presentations: get(row, "presentations")?,
         last_presented_at: get(row, "last_presented_at")?,
     })

@@ -15,13 +15,14 @@ mod wallet;
 
 use std::sync::Arc;
 
+use idv_federation::api::Api;
 use idv_federation::in_process::{ISSUER_ORGANISATION, relying_party_entry};
 use idv_jose::{Clock, ManualClock, PublicKey, SystemClock};
 use idv_test_support::oidc_provider::OidcProvider;
 
 pub(crate) use clients::{Issuer, Verifier};
 pub(crate) use idv_test_support::server::TestServer as Server;
-pub(crate) use wallet::Wallet;
+pub(crate) use wallet::{Run, Wallet};
 
 const DAY: i64 = 24 * 60 * 60;
 /// The employer's client identifier on the trust list.
@@ -87,9 +88,8 @@ impl Federation {
         let started = harness.issuer.as_ref().unwrap();
         let issuer = Issuer {
             address: started.url.clone(),
-            token: started.token.expose().to_owned(),
+            api: Api::new(client.clone(), started.url.clone(), started.token.clone()),
             clock: issuer_clock,
-            client: client.clone(),
         };
         let verifier = Verifier {
             address: harness.verifier.as_ref().unwrap().url.clone(),

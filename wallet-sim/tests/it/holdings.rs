@@ -114,7 +114,7 @@ async fn human_output_is_the_default_and_never_shows_keys() {
     );
     let store = wallet.store().await;
     let copy = &store.copies(id).await.unwrap()[0];
-    let jwk: idv_jose::Jwk = serde_json::from_str(&copy.holder_key).unwrap();
+    let jwk: idv_jose::Jwk = serde_json::from_str(&copy.stored.holder_key).unwrap();
     assert!(!text.contains(jwk.d.as_deref().unwrap()));
     store.close().await;
     federation.stop().await;

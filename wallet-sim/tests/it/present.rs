@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    AGE, EMPLOYER, EMPLOYER_NAME, Federation, IDENTITY, IDSP_NAME, Wallet, closed_port,
+    AGE, EMPLOYER, EMPLOYER_NAME, Federation, IDENTITY, IDSP_NAME, Run, Wallet, closed_port,
 };
 
 fn selected_paths(shared: &Value) -> Vec<String> {
@@ -236,15 +236,12 @@ async fn a_wallet_without_a_pinned_trust_list_does_not_present() {
     assert!(message.contains("--trust-anchor"), "{message}");
 }
 
-#[tokio::test]
-async fn a_wallet_presents_with_the_list_it_kept_while_the_register_refuses() {
-    let federation = Federation::start().await;
-    let wallet = federation.wallet();
-    let (offer, _) = federation.issuer.offer(&[AGE]).await;
-    wallet.receive(&offer, 2).await;
-    assert!(wallet.dir().join("trust-list.jwt").exists());
-    let unreachable = format!("http://127.0.0.1:{}/trust-list", closed_port());
-
+/// Approves a new age check from `wallet`, fetching the trust list from `trust_list_url`.
+async fn present_age_check(
+    federation: &Federation,
+    wallet: &Wallet,
+    trust_list_url: &str,
+) -> (Value, Run) {
     let check = federation
         .verifier
         .create_from_template("age_over_18")
@@ -255,9 +252,22 @@ async fn a_wallet_presents_with_the_list_it_kept_while_the_register_refuses() {
             check["wallet_url"].as_str().unwrap(),
             "--approve",
             "--trust-list-url",
-            &unreachable,
+            trust_list_url,
         ])
         .await;
+    (check, run)
+}
+
+#[tokio::test]
+async fn a_wallet_presents_with_the_list_it_kept_while_the_register_refuses() {
+    let federation = Federation::start().await;
+    let wallet = federation.wallet();
+    let (offer, _) = federation.issuer.offer(&[AGE]).await;
+    wallet.receive(&offer, 2).await;
+    assert!(wallet.dir().join("trust-list.jwt").exists());
+    let unreachable = format!("http://127.0.0.1:{}/trust-list", closed_port());
+
+    let (check, run) = present_age_check(&federation, &wallet, &unreachable).await;
     assert!(
         run.stderr.contains("using the trust list accepted last"),
         "{}",
@@ -269,19 +279,7 @@ async fn a_wallet_presents_with_the_list_it_kept_while_the_register_refuses() {
 
     // With no list kept, the wallet cannot judge the verifier: it refuses, saying why.
     std::fs::remove_file(wallet.dir().join("trust-list.jwt")).unwrap();
-    let check = federation
-        .verifier
-        .create_from_template("age_over_18")
-        .await;
-    let run = wallet
-        .run(&[
-            "present",
-            check["wallet_url"].as_str().unwrap(),
-            "--approve",
-            "--trust-list-url",
-            &unreachable,
-        ])
-        .await;
+    let (_, run) = present_age_check(&federation, &wallet, &unreachable).await;
     let (_, code, message) = run.err();
     assert_eq!(code, "unreachable", "{message}");
     federation.stop().await;

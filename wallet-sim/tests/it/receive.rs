@@ -57,9 +57,10 @@ async fn a_batch_of_credentials_with_distinct_holder_keys_is_received() {
             .await
             .unwrap()
         {
-            let jwk: idv_jose::Jwk = serde_json::from_str(&copy.holder_key).unwrap();
+            let jwk: idv_jose::Jwk = serde_json::from_str(&copy.stored.holder_key).unwrap();
             let key = idv_jose::SigningKey::from_jwk(&jwk).unwrap();
-            let cnf = idv_jose::PublicKey::from_jwk_value(&copy.claims["cnf"]["jwk"]).unwrap();
+            let cnf =
+                idv_jose::PublicKey::from_jwk_value(&copy.stored.claims["cnf"]["jwk"]).unwrap();
             assert_eq!(
                 key.public_key(),
                 &cnf,

@@ -61,22 +61,22 @@ async fn batches_count_their_copies_and_present_unused_ones_first(db: TestDb) {
         presentable[0].1.clone()
     };
     let first = next(store.clone()).await;
-    assert_eq!(first.position, 1);
+    assert_eq!(first.stored.position, 1);
     assert_eq!(
-        first.status,
+        first.stored.status,
         Some(("http://127.0.0.1:9/status-lists/1".into(), 41))
     );
-    assert_eq!(first.claims["position"], 1);
+    assert_eq!(first.stored.claims["position"], 1);
     store
         .mark_presented(&first.credential_id, 1000)
         .await
         .unwrap();
-    assert_eq!(next(store.clone()).await.position, 2);
+    assert_eq!(next(store.clone()).await.stored.position, 2);
     store.mark_presented("aaaa-2", 1001).await.unwrap();
     store.mark_presented("aaaa-3", 1002).await.unwrap();
     // All used: the least presented, then the earliest, again.
     let again = next(store.clone()).await;
-    assert_eq!((again.position, again.presentations), (1, 1));
+    assert_eq!((again.stored.position, again.presentations), (1, 1));
     assert_eq!(store.batch("aaaa").await.unwrap().unwrap().unused, 0);
     assert!(store.batch("bbbb").await.unwrap().is_none());
     store.close().await;
@@ -95,7 +95,7 @@ async fn expired_copies_are_not_presentable(db: TestDb) {
     let presentable = store.presentable_copies(1000).await.unwrap();
     let ids: Vec<&str> = presentable
         .iter()
-        .map(|(b, _)| b.batch_id.as_str())
+        .map(|(b, _)| b.stored.batch_id.as_str())
         .collect();
     assert_eq!(ids, ["new"]);
     store.close().await;

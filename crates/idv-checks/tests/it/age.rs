@@ -57,8 +57,7 @@ fn an_age_check_keeps_only_its_threshold_when_the_wallet_discloses_more() {
         .into_iter()
         .map(|claim| path(json!([claim])))
         .collect();
-    let presentation = f.present_to(&held, &all, CLIENT_ID, NONCE, NOW);
-    let outcome = f.check(over18, &token(over18, presentation));
+    let outcome = f.check(over18, &f.vp_token_disclosing(over18, &held, &all));
     assert!(outcome.compliant);
     assert_eq!(
         outcome.claims.keys().collect::<Vec<_>>(),
@@ -98,15 +97,9 @@ fn an_age_credential_stating_no_level_does_not_answer_the_request() {
     let f = Fixture::new();
     let over18 = f.template("age_over_18");
     let held = f.age_with_claims(json!({ "age_over_18": true }));
-    let presentation = f.present_to(
-        &held,
-        &[path(json!(["age_over_18"]))],
-        CLIENT_ID,
-        NONCE,
-        NOW,
-    );
+    let vp_token = f.vp_token_disclosing(over18, &held, &[path(json!(["age_over_18"]))]);
     assert_eq!(
-        f.rejection(over18, &token(over18, presentation)).code(),
+        f.rejection(over18, &vp_token).code(),
         ReasonCode::DcqlNotSatisfied
     );
 }
@@ -133,14 +126,8 @@ fn an_identity_credential_does_not_answer_an_age_check() {
     let f = Fixture::new();
     let over18 = f.template("age_over_18");
     let identity = f.identity(&person());
-    let presentation = f.present_to(
-        &identity,
-        &[path(json!(["birthdate"]))],
-        CLIENT_ID,
-        NONCE,
-        NOW,
-    );
-    let failure = f.rejection(over18, &token(over18, presentation));
+    let vp_token = f.vp_token_disclosing(over18, &identity, &[path(json!(["birthdate"]))]);
+    let failure = f.rejection(over18, &vp_token);
     assert_eq!(failure.code(), ReasonCode::DcqlNotSatisfied);
     let outcome = failure.into_outcome();
     assert!(outcome.claims.is_empty());
@@ -152,15 +139,9 @@ fn an_age_credential_without_the_threshold_disclosed_is_rejected() {
     let f = Fixture::new();
     let over18 = f.template("age_over_18");
     let held = f.age("2000-05-05");
-    let presentation = f.present_to(
-        &held,
-        &[path(json!(["age_over_16"]))],
-        CLIENT_ID,
-        NONCE,
-        NOW,
-    );
+    let vp_token = f.vp_token_disclosing(over18, &held, &[path(json!(["age_over_16"]))]);
     assert_eq!(
-        f.rejection(over18, &token(over18, presentation)).code(),
+        f.rejection(over18, &vp_token).code(),
         ReasonCode::DcqlNotSatisfied
     );
 }

@@ -4,27 +4,21 @@
 use idv_checks::verify::{Expected, VerifiedPresentation, verify_presentation};
 use idv_checks::{CheckFailure, CheckOutcome, Template, Templates};
 use idv_jose::random::DeterministicRandom;
-use idv_jose::{JwkSet, ManualClock, SigningKey};
-use idv_profiles::{IdentityDocument, ProofedIdentity};
+use idv_jose::{ManualClock, SigningKey};
+use idv_profiles::ProofedIdentity;
 use idv_proto::claims_path::ClaimsPath;
 use idv_proto::oid4vp::authorization_response::VpToken;
 use idv_proto::sd_jwt_vc::status::StatusListReference;
 use idv_sdjwt::holder::HeldSdJwt;
 use idv_status_list::{Status, StatusBits, StatusListBuf, StatusPolicy};
+use idv_test_support::status_list::signed_status_list;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::VerifiedTrustList;
-use serde_json::json;
 
 mod credentials;
 mod register;
 
-pub(crate) const DAY: i64 = 24 * 60 * 60;
-/// 2026-01-01T12:00:00Z.
-pub(crate) const NOW: i64 = 1_767_225_600 + 12 * 3600;
-pub(crate) const ISS: &str = "https://id.example-idsp.co.uk";
-pub(crate) const STATUS_URI: &str = "https://id.example-idsp.co.uk/status/1";
-pub(crate) const CLIENT_ID: &str = "verifier_attestation:hr.employer.example.co.uk";
-pub(crate) const NONCE: &str = "n-0S6_WzA2Mj-4f7d";
+pub(crate) use idv_test_support::example::{CLIENT_ID, DAY, ISS, NONCE, NOW, STATUS_URI};
 pub(crate) const REGISTER_ID: &str = "dvs-000123";
 /// The status list index of the credential under test.
 pub(crate) const IDX: u64 = 77;
@@ -41,11 +35,7 @@ pub(crate) struct Fixture {
 
 impl Fixture {
     pub(crate) fn new() -> Self {
-        let anchor = SigningKey::generate().unwrap();
-        let anchors = TrustAnchors::from_jwks(&JwkSet {
-            keys: vec![anchor.public_key().to_jwk()],
-        })
-        .unwrap();
+        let (anchor, anchors) = idv_test_support::register::pinned_anchor();
         Self {
             anchor,
             anchors,
@@ -75,9 +65,20 @@ impl Fixture {
 
     /// A VP Token answering `template` with `held`, disclosing what the template requests.
     pub(crate) fn vp_token(&self, template: &Template, held: &HeldSdJwt) -> VpToken {
-        let presentation =
-            self.present_to(held, template.requested_claims(), CLIENT_ID, NONCE, NOW);
-        token(template, presentation)
+        self.vp_token_disclosing(template, held, template.requested_claims())
+    }
+
+    /// A VP Token for `template` presenting `held` to the verifier, disclosing `paths`.
+    pub(crate) fn vp_token_disclosing(
+        &self,
+        template: &Template,
+        held: &HeldSdJwt,
+        paths: &[ClaimsPath],
+    ) -> VpToken {
+        token(
+            template,
+            self.present_to(held, paths, CLIENT_ID, NONCE, NOW),
+        )
     }
 
     /// A signed status list token with `status` at [`IDX`], verified as the service would,
@@ -89,14 +90,7 @@ impl Fixture {
     ) -> Vec<(StatusListReference, Status)> {
         let mut list = StatusListBuf::new(StatusBits::Two, 1024).unwrap();
         list.set(IDX, status).unwrap();
-        let claims = idv_status_list::token::token_claims(
-            STATUS_URI,
-            NOW - 60,
-            Some(NOW + DAY),
-            Some(3600),
-            &list,
-        );
-        let token = idv_status_list::token::issue_token(&claims, &self.issuer, None, None).unwrap();
+        let token = signed_status_list(STATUS_URI, &list, &self.issuer, NOW);
         let clock = ManualClock::new(NOW);
         verified
             .status_requests()
@@ -176,29 +170,9 @@ pub(crate) fn token(template: &Template, presentation: String) -> VpToken {
     )
 }
 
-/// A British passport holder proofed to medium.
+/// The federation's citizen, a British passport holder, proofed to medium before [`NOW`].
 pub(crate) fn person() -> ProofedIdentity {
-    ProofedIdentity {
-        given_name: "Ada".into(),
-        family_name: "Lovelace".into(),
-        birthdate: "1990-12-10".into(),
-        nationalities: vec!["GB".into()],
-        document: IdentityDocument {
-            document_type: "passport".into(),
-            issuing_country: "GB".into(),
-            date_of_expiry: "2031-01-31".into(),
-        },
-        portrait: Some("data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==".into()),
-        address: Some(
-            json!({ "street_address": "12 Analytical Row", "locality": "London", "postal_code": "N1 9GU" })
-                .as_object()
-                .unwrap()
-                .clone(),
-        ),
-        level_of_confidence: "medium".into(),
-        gpg45_profile: "M1B".into(),
-        proofed_at: NOW - 600,
-    }
+    idv_test_support::citizen::ada_lovelace(NOW - 600)
 }
 
 pub(crate) fn path(json: serde_json::Value) -> ClaimsPath {

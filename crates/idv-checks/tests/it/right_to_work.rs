@@ -22,7 +22,7 @@ fn a_british_passport_holder_proofed_to_medium_is_compliant() {
             "given_name": "Ada",
             "family_name": "Lovelace",
             "birthdate": "1990-12-10",
-            "portrait": "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==",
+            "portrait": idv_test_support::citizen::PORTRAIT,
             "nationalities": ["GB"],
             "document": {
                 "type": "passport",

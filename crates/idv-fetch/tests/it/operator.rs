@@ -12,12 +12,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use idv_jose::{Clock, ManualClock, PublicKey, SigningKey};
-use idv_proto::jwk_set::JwkSet;
-use idv_proto::trust::entry::{
-    Certificate, IssuerBinding, LevelOfConfidence, Organisation, Role, Service, ServiceEntry,
-    ServiceStatus, StatusChange,
-};
+use idv_proto::trust::entry::{ServiceEntry, ServiceStatus, StatusChange};
 use idv_proto::trust::trust_list::{FrameworkValidity, TrustListClaims};
+use idv_test_support::register::CertifiedEntry;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::list::sign_trust_list;
 
@@ -185,42 +182,11 @@ async fn serve_trust_list(State(register): State<Arc<Register>>, headers: Header
 
 /// A certified IDSP entry (certified since 30 days before [`T0`]).
 fn issuer_entry(entry_id: &str, iss: &str, key: &PublicKey, status_prefix: &str) -> ServiceEntry {
-    let mut jwk = serde_json::to_value(key.to_jwk()).unwrap();
-    jwk["kid"] = key.thumbprint().into();
-    let since = T0 - 30 * DAY;
-    ServiceEntry {
-        entry_id: entry_id.to_owned(),
-        organisation: Organisation {
-            name: "Example IDSP Ltd".into(),
-            company_number: Some("01234567".into()),
-        },
-        service: Service {
-            service_id: format!("svc-{entry_id}"),
-            name: "Example Reusable ID".into(),
-        },
-        roles: vec![Role::Idsp],
-        framework_version: "1.0".into(),
-        certificate: Certificate {
-            id: format!("CAB-7-{entry_id}"),
-            cab: "Example CAB (UKAS 1234)".into(),
-            issued: since,
-            expires: T0 + 3 * 365 * DAY,
-        },
-        supplementary_codes: Vec::new(),
-        max_loc: LevelOfConfidence::Medium,
-        status: ServiceStatus::Certified,
-        status_since: since,
-        status_history: vec![StatusChange {
-            status: ServiceStatus::Certified,
-            since,
-            reason: None,
-        }],
-        issuer: IssuerBinding {
-            iss: vec![iss.to_owned()],
-            jwks: JwkSet { keys: vec![jwk] },
-            x5c_roots_sha256: Vec::new(),
-            status_list_uris_prefix: vec![status_prefix.to_owned()],
-            vct: vec!["urn:dvs:vct:uk-identity:1".into()],
-        },
-    }
+    CertifiedEntry::new(entry_id, iss, key)
+        .service_id(format!("svc-{entry_id}"))
+        .certificate_id(format!("CAB-7-{entry_id}"))
+        .certified(T0 - 30 * DAY, T0 + 3 * 365 * DAY)
+        .status_list_prefix(status_prefix)
+        .vct(&["urn:dvs:vct:uk-identity:1"])
+        .build()
 }

@@ -39,12 +39,15 @@ impl fmt::Debug for VpToken {
     }
 }
 
-/// Form fields of a `direct_post` Authorization Response (success or error).
+/// Authorization Response parameters (success or error). `V` is how the VP Token travels: a
+/// JSON object ([`VpToken`]) in the payload of the encrypted JWT in `direct_post.jwt` /
+/// `dc_api.jwt`, JSON text in the form fields of `direct_post` ([`DirectPostForm`]). `Debug`
+/// hides the VP Token.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct DirectPostForm {
-    /// The VP Token as JSON text; see [`VpToken::from_json_str`].
+pub struct AuthorizationResponse<V = VpToken> {
+    /// The VP Token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vp_token: Option<String>,
+    pub vp_token: Option<V>,
     /// The request's `state`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
@@ -56,9 +59,9 @@ pub struct DirectPostForm {
     pub error_description: Option<String>,
 }
 
-impl fmt::Debug for DirectPostForm {
+impl<V> fmt::Debug for AuthorizationResponse<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DirectPostForm")
+        f.debug_struct("AuthorizationResponse")
             .field("vp_token", &self.vp_token.as_ref().map(|_| "<redacted>"))
             .field("state", &self.state)
             .field("error", &self.error)
@@ -67,29 +70,15 @@ impl fmt::Debug for DirectPostForm {
     }
 }
 
+/// Form fields of a `direct_post` Authorization Response: the VP Token as JSON text (see
+/// [`VpToken::from_json_str`]).
+pub type DirectPostForm = AuthorizationResponse<String>;
+
 /// Form field of a `direct_post.jwt` Authorization Response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectPostJwtForm {
     /// Compact JWE whose payload is an [`AuthorizationResponse`].
     pub response: String,
-}
-
-/// Authorization Response parameters as a JSON object: the payload of the encrypted JWT in
-/// `direct_post.jwt` / `dc_api.jwt`, where `vp_token` is a JSON object rather than text.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct AuthorizationResponse {
-    /// The VP Token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vp_token: Option<VpToken>,
-    /// The request's `state`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// Error code, kept as text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Error detail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
 }
 
 /// The verifier's JSON reply to a `direct_post`/`direct_post.jwt` POST.
@@ -133,6 +122,11 @@ mod tests {
             ..DirectPostForm::default()
         };
         assert!(!format!("{form:?}").contains("secret"));
+        let response = AuthorizationResponse {
+            vp_token: Some(token),
+            ..AuthorizationResponse::default()
+        };
+        assert!(!format!("{response:?}").contains("secret"));
     }
 
     #[test]

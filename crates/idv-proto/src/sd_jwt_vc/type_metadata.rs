@@ -86,18 +86,27 @@ pub struct SimpleRendering {
     pub text_color: Option<String>,
 }
 
-/// A logo ("Logo Metadata").
+/// A resource a Type Metadata document links to (a logo, a background image, an SVG
+/// template): its `uri` and, optionally, `uri#integrity`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Logo {
-    /// An HTTPS URL or `data:` URI of the image.
+pub struct LinkedResource {
+    /// An HTTPS URL or `data:` URI of the resource.
     pub uri: String,
-    /// Integrity metadata (W3C SRI) of the image.
+    /// Integrity metadata (W3C SRI) of the resource.
     #[serde(
         rename = "uri#integrity",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub uri_integrity: Option<String>,
+}
+
+/// A logo ("Logo Metadata").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Logo {
+    /// The image.
+    #[serde(flatten)]
+    pub image: LinkedResource,
     /// Alternative text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_text: Option<String>,
@@ -106,29 +115,17 @@ pub struct Logo {
 /// A background image ("Background Image Metadata").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackgroundImage {
-    /// An HTTPS URL or `data:` URI of the image.
-    pub uri: String,
-    /// Integrity metadata (W3C SRI) of the image.
-    #[serde(
-        rename = "uri#integrity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub uri_integrity: Option<String>,
+    /// The image.
+    #[serde(flatten)]
+    pub image: LinkedResource,
 }
 
 /// An SVG template (rendering method `svg_templates`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SvgTemplate {
-    /// An HTTPS URL or `data:` URI of the template.
-    pub uri: String,
-    /// Integrity metadata (W3C SRI) of the template.
-    #[serde(
-        rename = "uri#integrity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub uri_integrity: Option<String>,
+    /// The template.
+    #[serde(flatten)]
+    pub template: LinkedResource,
     /// What the template is optimised for; required when there is more than one template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<SvgTemplateProperties>,

@@ -1,14 +1,11 @@
 //! Fixed fixtures: an operator anchor, an issuer, and a §8.3-style list signed on demand.
 
-use idv_jose::{JwkSet, PublicKey, SigningKey};
+use idv_jose::{PublicKey, SigningKey};
 use idv_proto::claims_path::ClaimsPath;
-use idv_proto::jwk_set;
-use idv_proto::trust::entry::{
-    Certificate, CodeStatus, IssuerBinding, LevelOfConfidence, Organisation, Role, SchemeCode,
-    Service, ServiceEntry, ServiceStatus, StatusChange, SupplementaryCode,
-};
+use idv_proto::trust::entry::{LevelOfConfidence, Organisation, Role, SchemeCode, ServiceEntry};
 use idv_proto::trust::relying_party::{Purpose, RelyingPartyEntry, RelyingPartyStatus};
 use idv_proto::trust::trust_list::{FrameworkValidity, TrustListClaims};
+use idv_test_support::register::CertifiedEntry;
 use idv_trust::anchors::TrustAnchors;
 use idv_trust::evaluate::{IssuanceWindow, IssuerQuery};
 use idv_trust::list::{ListPolicy, VerifiedTrustList, sign_trust_list, verify_trust_list};
@@ -32,11 +29,7 @@ pub(crate) struct Fixture {
 
 impl Fixture {
     pub(crate) fn new() -> Self {
-        let anchor = SigningKey::generate().unwrap();
-        let anchors = TrustAnchors::from_jwks(&JwkSet {
-            keys: vec![anchor.public_key().to_jwk()],
-        })
-        .unwrap();
+        let (anchor, anchors) = idv_test_support::register::pinned_anchor();
         Self {
             anchor,
             anchors,
@@ -88,15 +81,13 @@ pub(crate) fn path(json: &str) -> ClaimsPath {
 }
 
 pub(crate) fn list_claims(issuer_key: &PublicKey) -> TrustListClaims {
-    let mut jwk = serde_json::to_value(issuer_key.to_jwk()).unwrap();
-    jwk["kid"] = issuer_key.thumbprint().into();
+    let entry = CertifiedEntry::new("dvs-000123", ISS, issuer_key)
+        .certified(CERTIFIED_SINCE, NOW + 900 * DAY)
+        .roles(&[Role::Idsp, Role::Hsp])
+        .codes(&[SchemeCode::Rtw, SchemeCode::Rtr, SchemeCode::Age])
+        .vct(&[RTW_VCT, AGE_VCT])
+        .build();
     TrustListClaims {
-        iss: "https://trust.sim.ofdia.example".into(),
-        iat: NOW - 60,
-        exp: NOW + DAY,
-        next_update: NOW + 3600,
-        list_id: "uk-dvs-register".into(),
-        sequence: 42,
         framework_versions_valid: [
             (
                 "0.3".to_owned(),
@@ -116,47 +107,6 @@ pub(crate) fn list_claims(issuer_key: &PublicKey) -> TrustListClaims {
         ]
         .into_iter()
         .collect(),
-        entries: vec![ServiceEntry {
-            entry_id: "dvs-000123".into(),
-            organisation: Organisation {
-                name: "Example IDSP Ltd".into(),
-                company_number: Some("01234567".into()),
-            },
-            service: Service {
-                service_id: "svc-01".into(),
-                name: "Example Reusable ID".into(),
-            },
-            roles: vec![Role::Idsp, Role::Hsp],
-            framework_version: "1.0".into(),
-            certificate: Certificate {
-                id: "CAB-7-2026-55".into(),
-                cab: "Example CAB (UKAS 1234)".into(),
-                issued: CERTIFIED_SINCE,
-                expires: NOW + 900 * DAY,
-            },
-            supplementary_codes: [SchemeCode::Rtw, SchemeCode::Rtr, SchemeCode::Age]
-                .into_iter()
-                .map(|code| SupplementaryCode {
-                    code,
-                    status: CodeStatus::Certified,
-                })
-                .collect(),
-            max_loc: LevelOfConfidence::Medium,
-            status: ServiceStatus::Certified,
-            status_since: CERTIFIED_SINCE,
-            status_history: vec![StatusChange {
-                status: ServiceStatus::Certified,
-                since: CERTIFIED_SINCE,
-                reason: None,
-            }],
-            issuer: IssuerBinding {
-                iss: vec![ISS.into()],
-                jwks: jwk_set::JwkSet { keys: vec![jwk] },
-                x5c_roots_sha256: Vec::new(),
-                status_list_uris_prefix: vec![format!("{ISS}/status/")],
-                vct: vec![RTW_VCT.into(), AGE_VCT.into()],
-            },
-        }],
         relying_parties: vec![
             RelyingPartyEntry {
                 rp_id: "rp-000007".into(),
@@ -188,7 +138,7 @@ pub(crate) fn list_claims(issuer_key: &PublicKey) -> TrustListClaims {
                 }],
             },
         ],
-        type_metadata: Default::default(),
+        ..idv_test_support::register::list_claims(NOW, vec![entry])
     }
 }
 

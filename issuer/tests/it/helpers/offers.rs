@@ -94,17 +94,7 @@ pub(crate) struct Offer {
     pub(crate) tx_code: Option<String>,
 }
 
-/// A valid proofed identity.
+/// A valid proofed identity: the federation's citizen, proofed before [`T0`].
 pub(crate) fn person() -> Value {
-    json!({
-        "given_name": "Ada",
-        "family_name": "Lovelace",
-        "birthdate": "1990-12-10",
-        "nationalities": ["GB"],
-        "document": {"type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31"},
-        "portrait": "data:image/jpeg;base64,/9j/4AAQSkZJRg==",
-        "level_of_confidence": "medium",
-        "gpg45_profile": "M1B",
-        "proofed_at": T0 - 600
-    })
+    idv_federation::provider::proofed_citizen(T0)
 }

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use idv_federation::in_process::{ProviderRegistration, idsp_entry};
 use idv_jose::{Clock, ManualClock, PublicKey, SigningKey, SystemRandom};
-use idv_profiles::{Envelope, IdentityDocument, ProofedIdentity, issue_age, issue_identity};
+use idv_profiles::{Envelope, ProofedIdentity, issue_age, issue_identity};
 use idv_status_list::codec::{Status, StatusBits, StatusListBuf};
 use idv_test_support::server::TestServer;
 use serde_json::{Value, json};
@@ -150,29 +150,9 @@ pub(crate) struct IssuedCredential {
     pub(crate) status_idx: u64,
 }
 
-/// A British citizen with a valid passport, proofed to medium.
+/// A British citizen with a valid passport, proofed to medium 30 days before [`T0`].
 pub(crate) fn british_citizen() -> ProofedIdentity {
-    ProofedIdentity {
-        given_name: "Ada".into(),
-        family_name: "Lovelace".into(),
-        birthdate: "1990-12-10".into(),
-        nationalities: vec!["GB".into()],
-        document: IdentityDocument {
-            document_type: "passport".into(),
-            issuing_country: "GB".into(),
-            date_of_expiry: "2031-01-31".into(),
-        },
-        portrait: Some("data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBD".into()),
-        address: Some(
-            json!({"locality": "London", "postal_code": "SW1A 1AA"})
-                .as_object()
-                .unwrap()
-                .clone(),
-        ),
-        level_of_confidence: "medium".into(),
-        gpg45_profile: "M1B".into(),
-        proofed_at: T0 - 30 * DAY,
-    }
+    idv_test_support::citizen::ada_lovelace(T0 - 30 * DAY)
 }
 
 /// Lets a test hold the status list server's answers, to catch a verification half-way.

@@ -2,45 +2,26 @@
 
 use std::sync::Arc;
 
+use idv_federation::api::Api;
 use idv_jose::{Clock, ManualClock};
 use serde_json::{Value, json};
 
 /// The issuer service and its operator API.
 pub(crate) struct Issuer {
     pub(crate) address: String,
-    pub(super) token: String,
+    pub(super) api: Api,
     pub(crate) clock: Arc<ManualClock>,
-    pub(super) client: reqwest::Client,
 }
 
 impl Issuer {
+    /// An operator `POST`, which must succeed.
     pub(crate) async fn post(&self, path: &str, body: &Value) -> Value {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.address))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.unwrap()
+        self.api.post(path, body).await.unwrap()
     }
 
+    /// An operator `GET`, which must succeed.
     pub(crate) async fn get(&self, path: &str) -> Value {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{path}");
-        response.json().await.unwrap()
+        self.api.get(path).await.unwrap()
     }
 
     /// Records a proofed British citizen; returns the identity id.
@@ -97,19 +78,9 @@ impl Issuer {
     }
 }
 
-/// A proofed identity as the issuer's operator records it.
+/// A proofed identity as the issuer's operator records it (proofed before `now`).
 pub(crate) fn person(now: i64) -> Value {
-    json!({
-        "given_name": "Ada",
-        "family_name": "Lovelace",
-        "birthdate": "1990-12-10",
-        "nationalities": ["GB"],
-        "document": {"type": "passport", "issuing_country": "GB", "date_of_expiry": "2031-01-31"},
-        "portrait": "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBD",
-        "level_of_confidence": "medium",
-        "gpg45_profile": "M1B",
-        "proofed_at": now - 600
-    })
+    idv_federation::provider::proofed_citizen(now)
 }
 
 /// The verifier service and the employer tenant's API key.

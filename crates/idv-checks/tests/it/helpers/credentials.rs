@@ -24,7 +24,7 @@ impl Fixture {
     /// An identity credential for `person`, issued by `signer`, as the holder received it.
     pub(crate) fn identity_from(&self, person: &ProofedIdentity, signer: &SigningKey) -> HeldSdJwt {
         let issued = issue_identity(person, &self.envelope(365 * DAY), signer, &self.rng).unwrap();
-        HeldSdJwt::receive(&issued, signer.public_key(), vc::accepted_typ(false), NOW).unwrap()
+        received(&issued, signer)
     }
 
     pub(crate) fn identity(&self, person: &ProofedIdentity) -> HeldSdJwt {
@@ -92,13 +92,7 @@ impl Fixture {
         conceal: &[ClaimsPath],
     ) -> HeldSdJwt {
         let issued = vc::issue(&self.issuer, &self.rng, claims, conceal).unwrap();
-        HeldSdJwt::receive(
-            &issued,
-            self.issuer.public_key(),
-            vc::accepted_typ(false),
-            NOW,
-        )
-        .unwrap()
+        received(&issued, &self.issuer)
     }
 
     /// An identity credential whose status entry is `status_claim`.
@@ -106,26 +100,14 @@ impl Fixture {
         let mut envelope = self.envelope(365 * DAY);
         envelope.status = status_claim;
         let issued = issue_identity(&person(), &envelope, &self.issuer, &self.rng).unwrap();
-        HeldSdJwt::receive(
-            &issued,
-            self.issuer.public_key(),
-            vc::accepted_typ(false),
-            NOW,
-        )
-        .unwrap()
+        received(&issued, &self.issuer)
     }
 
     pub(crate) fn age(&self, birthdate: &str) -> HeldSdJwt {
         let mut person = person();
         person.birthdate = birthdate.into();
         let issued = issue_age(&person, &self.envelope(90 * DAY), &self.issuer, &self.rng).unwrap();
-        HeldSdJwt::receive(
-            &issued,
-            self.issuer.public_key(),
-            vc::accepted_typ(false),
-            NOW,
-        )
-        .unwrap()
+        received(&issued, &self.issuer)
     }
 
     /// An age credential with `extra` claims (`age_over_NN` selectively disclosable, the rest
@@ -141,4 +123,9 @@ impl Fixture {
         }
         self.signed(claims, &conceal)
     }
+}
+
+/// `issued` as the holder received it from `signer` at [`NOW`].
+fn received(issued: &str, signer: &SigningKey) -> HeldSdJwt {
+    HeldSdJwt::receive(issued, signer.public_key(), vc::accepted_typ(false), NOW).unwrap()
 }

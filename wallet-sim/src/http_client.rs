@@ -1,4 +1,4 @@
-//! HTTP for the wallet, all through one `idv_fetch::Fetcher`: bounded GETs, and POSTs (token,
+//! The wallet's HTTP client (it serves no routes), all through one `idv_fetch::Fetcher`: bounded GETs, and POSTs (token,
 //! nonce, credential, request URI, response URI) with the same URL policy, timeout, no
 //! redirects, body cap and `https` trust (the system's roots and `ca_file`; a failed handshake
 //! says why).
@@ -12,7 +12,7 @@ use idv_service_kit::tls::ClientTls;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
-use crate::error::{Party, RemoteError, WalletError};
+use crate::error::{InternalError, Party, RemoteError, WalletError};
 
 /// `application/json`.
 pub const JSON: &str = "application/json";
@@ -68,8 +68,7 @@ impl Http {
 
     /// A client enforcing `policy` on every exchange, its `https` trusting `tls`.
     pub fn with_tls(policy: FetchPolicy, tls: &ClientTls) -> Result<Self, WalletError> {
-        let fetcher =
-            Fetcher::with_tls(policy, tls).map_err(|e| WalletError::Internal(e.to_string()))?;
+        let fetcher = Fetcher::with_tls(policy, tls).map_err(InternalError::HttpClient)?;
         Ok(Self { fetcher })
     }
 
@@ -134,7 +133,10 @@ impl Http {
         bearer: Option<&str>,
         party: Party,
     ) -> Result<Reply, WalletError> {
-        let body = serde_json::to_vec(body).map_err(|e| WalletError::Internal(e.to_string()))?;
+        let body = serde_json::to_vec(body).map_err(|source| InternalError::Json {
+            what: "a request body",
+            source,
+        })?;
         self.post(url, JSON, body, JSON, bearer, party).await
     }
 
@@ -244,7 +246,7 @@ pub fn fetch_error(error: FetchError, party: Party) -> WalletError {
             party,
             reason: reason.to_owned(),
         },
-        other => WalletError::Internal(other.to_string()),
+        other => InternalError::HttpClient(other).into(),
     }
 }
 
