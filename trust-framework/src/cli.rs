@@ -35,7 +35,10 @@ use crate::config::TrustFrameworkConfig;
 use crate::register::providers::{NewServiceEntry, StatusAction};
 use crate::register::relying_parties::{AttestationRequest, NewRelyingParty};
 use crate::register::setup::initialise;
-use crate::register::{Register, RegisterError};
+use crate::register::{
+    ProviderError, Providers, Register, RelyingParties, RelyingPartyError, SetupError,
+    TrustListError,
+};
 use crate::startup::{Application, StartupError};
 use crate::store::{Store, StoreError};
 
@@ -170,9 +173,18 @@ idv_service_kit::cli_error!(
     /// Why a command failed.
     #[derive(Debug, thiserror::Error)]
     pub enum CliError(StartupError) {
-        /// A use case refused or failed.
+        /// The register could not be initialised or opened.
         #[error(transparent)]
-        Register(#[from] RegisterError),
+        Setup(#[from] SetupError),
+        /// A certified service's command was refused or failed.
+        #[error(transparent)]
+        Provider(#[from] ProviderError),
+        /// A relying party's command was refused or failed.
+        #[error(transparent)]
+        RelyingParty(#[from] RelyingPartyError),
+        /// The trust list could not be published or decoded.
+        #[error(transparent)]
+        TrustList(#[from] TrustListError),
         /// The database failed.
         #[error(transparent)]
         Store(#[from] StoreError),
@@ -247,14 +259,14 @@ async fn dispatch(
 ) -> Result<(), CliError> {
     match command {
         Command::Init | Command::Serve => Ok(()),
-        Command::Provider(command) => provider(register, command, out).await,
-        Command::Rp(command) => relying_party(register, command, out).await,
+        Command::Provider(command) => provider(register.providers(), command, out).await,
+        Command::Rp(command) => relying_party(register.relying_parties(), command, out).await,
         Command::List(ListCommand::Show) => {
-            let list = register.current_list().await?;
+            let list = register.trust_list().current().await?;
             let header = idv_jose::jws::UnverifiedJws::parse(&list.jws)
                 .map(|jws| jws.header().as_map().clone())
-                .map_err(|e| RegisterError::Signing(e.to_string()))?;
-            let claims = list.claims(register)?;
+                .map_err(TrustListError::Decode)?;
+            let claims = list.claims(register.trust_list())?;
             let decoded = serde_json::json!({
                 "etag": list.etag(),
                 "header": header,
@@ -267,14 +279,14 @@ async fn dispatch(
 }
 
 async fn provider(
-    register: &Register,
+    register: &Providers,
     command: ProviderCommand,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let entry = match command {
         ProviderCommand::Add { file } => {
             let new: NewServiceEntry = read_json(&file)?;
-            register.add_provider(new).await?
+            register.add(new).await?
         }
         ProviderCommand::Certify { entry_id, code } => {
             register.certify_code(&entry_id, code).await?
@@ -290,9 +302,9 @@ async fn provider(
         ProviderCommand::Suspend(args) => change(register, args, StatusAction::Suspend).await?,
         ProviderCommand::Reinstate(args) => change(register, args, StatusAction::Reinstate).await?,
         ProviderCommand::Withdraw(args) => change(register, args, StatusAction::Withdraw).await?,
-        ProviderCommand::Show { entry_id } => register.provider(&entry_id).await?,
+        ProviderCommand::Show { entry_id } => register.get(&entry_id).await?,
         ProviderCommand::List(ListArgs { json }) => {
-            let entries = register.providers().await?;
+            let entries = register.all().await?;
             if json {
                 writeln!(out, "{}", pretty(&entries)?)?;
             } else {
@@ -306,28 +318,28 @@ async fn provider(
 }
 
 async fn change(
-    register: &Register,
+    register: &Providers,
     args: StatusArgs,
     action: StatusAction,
-) -> Result<ServiceEntry, RegisterError> {
+) -> Result<ServiceEntry, ProviderError> {
     register
         .change_status(&args.entry_id, action, &args.reason)
         .await
 }
 
 async fn relying_party(
-    register: &Register,
+    register: &RelyingParties,
     command: RpCommand,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     match command {
         RpCommand::Add { file } => {
             let new: NewRelyingParty = read_json(&file)?;
-            let rp = register.add_relying_party(new).await?;
+            let rp = register.add(new).await?;
             writeln!(out, "{}", pretty(&rp)?)?;
         }
         RpCommand::List(ListArgs { json }) => {
-            let rps = register.relying_parties().await?;
+            let rps = register.all().await?;
             if json {
                 writeln!(out, "{}", pretty(&rps)?)?;
             } else {
@@ -345,7 +357,7 @@ async fn relying_party(
                 jwk,
                 redirect_uris: (!redirect_uris.is_empty()).then_some(redirect_uris),
             };
-            let issued = register.attest_relying_party(&rp_id, request).await?;
+            let issued = register.attest(&rp_id, request).await?;
             if json {
                 writeln!(out, "{}", pretty(&issued)?)?;
             } else {

@@ -1,12 +1,17 @@
-//! The register's use cases, shared by the HTTP API and the CLI: no axum, no SQL.
+//! [`Register`]: the register's use-case areas composed on one store and clock, shared by the
+//! HTTP API and the CLI: no axum, no SQL. Each area is a type owning the state it needs (clones
+//! of the store handle and clock, the settings, the anchor key), with its own error type, and no
+//! area depends on another:
 //!
-//! - [`setup`]: `init` (anchor key, operator token) and operator authentication.
-//! - [`providers`]: register a certified service, certify supplementary codes, and the status
+//! - [`setup`]: `init` (anchor key, operator token), the [`Anchor`] and the [`Operators`]'
+//!   authentication.
+//! - [`Providers`]: register a certified service, certify supplementary codes, and the status
 //!   lifecycle `certified → suspended → certified → withdrawn` (and `expired` when the
 //!   certificate lapses), each change recorded with its time and reason.
-//! - [`relying_parties`]: register relying parties and issue their Verifier Attestations.
-//! - [`trust_list`]: sign and publish the list: a new `sequence` whenever the register changed
+//! - [`RelyingParties`]: register relying parties and issue their Verifier Attestations.
+//! - [`TrustList`]: sign and publish the list: a new `sequence` whenever the register changed
 //!   or `next_update` passed, otherwise the stored list, so every instance serves the same one.
+//! - [`Operations`]: readiness and the list's gauges.
 //!
 //! Every mutation marks the list dirty in the same database transaction (see
 //! [`crate::store`]), so the next publication shows it.
@@ -17,18 +22,25 @@ pub mod providers;
 pub mod relying_parties;
 pub mod setup;
 pub mod trust_list;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use idv_jose::{Clock, Jwk, SigningKey};
+use idv_jose::Clock;
 use idv_proto::trust::credential_type::TypeMetadataReference;
 use idv_proto::trust::trust_list::FrameworkValidity;
-use idv_service_kit::db::operator_tokens;
 
-pub use error::RegisterError;
+pub use error::{
+    InvalidInput, ProviderError, RelyingPartyError, SetupError, TrustListError, Unauthenticated,
+};
+pub use operations::Operations;
+pub use providers::Providers;
+pub use relying_parties::RelyingParties;
+pub use setup::{Anchor, Operators};
+pub use trust_list::TrustList;
 
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 /// Checked settings the use cases need (from [`crate::config::TrustFrameworkConfig`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,43 +61,86 @@ pub struct RegisterSettings {
     pub type_metadata: BTreeMap<String, TypeMetadataReference>,
 }
 
-/// The register of an initialised database: cheap to clone, shared by every request.
+/// The register of an initialised database, composing its areas: cheap to clone, shared by
+/// every request.
 #[derive(Debug, Clone)]
 pub struct Register {
     store: Store,
-    clock: Arc<dyn Clock>,
     settings: Arc<RegisterSettings>,
-    anchor: Arc<SigningKey>,
-    operator_token_hashes: Arc<[String]>,
+    anchor: Anchor,
+    operators: Operators,
+    providers: Providers,
+    relying_parties: RelyingParties,
+    trust_list: TrustList,
+    operations: Operations,
 }
 
 impl Register {
     /// Opens the register: loads the anchor key and operator token hashes. Fails with
-    /// [`RegisterError::NotInitialised`] before `trust-framework init`.
+    /// [`SetupError::NotInitialised`] before `trust-framework init`.
     pub async fn open(
         store: Store,
         clock: Arc<dyn Clock>,
         settings: RegisterSettings,
-    ) -> Result<Self, RegisterError> {
-        let anchor = setup::load_anchor(&store).await?;
-        let operator_token_hashes = operator_tokens::hashes(&store)
-            .await
-            .map_err(StoreError::from)?
-            .into();
+    ) -> Result<Self, SetupError> {
+        let anchor = Anchor::load(&store).await?;
+        let operators = Operators::load(&store).await?;
         store.ensure_list(&settings.list_id).await?;
+        let settings = Arc::new(settings);
+        let providers = Providers::new(store.clone(), Arc::clone(&clock), Arc::clone(&settings));
+        let relying_parties = RelyingParties::new(
+            store.clone(),
+            Arc::clone(&clock),
+            Arc::clone(&settings),
+            anchor.clone(),
+        );
+        let trust_list = TrustList::new(
+            store.clone(),
+            Arc::clone(&clock),
+            Arc::clone(&settings),
+            anchor.clone(),
+        );
+        let operations = Operations::new(store.clone(), clock, &settings.list_id);
         Ok(Self {
             store,
-            clock,
-            settings: Arc::new(settings),
-            anchor: Arc::new(anchor),
-            operator_token_hashes,
+            settings,
+            anchor,
+            operators,
+            providers,
+            relying_parties,
+            trust_list,
+            operations,
         })
     }
 
-    /// The anchor's public JWK (`kid` = thumbprint, `alg` ES256, `use` sig), for out-of-band
-    /// pinning.
-    pub fn anchor_public_jwk(&self) -> Jwk {
-        setup::public_anchor_jwk(&self.anchor)
+    /// The anchor key that signs lists and attestations.
+    pub fn anchor(&self) -> &Anchor {
+        &self.anchor
+    }
+
+    /// The operator tokens: authentication of the operator API.
+    pub fn operators(&self) -> &Operators {
+        &self.operators
+    }
+
+    /// Certified services and their lifecycle.
+    pub fn providers(&self) -> &Providers {
+        &self.providers
+    }
+
+    /// Relying parties and their attestations.
+    pub fn relying_parties(&self) -> &RelyingParties {
+        &self.relying_parties
+    }
+
+    /// The signed trust list.
+    pub fn trust_list(&self) -> &TrustList {
+        &self.trust_list
+    }
+
+    /// Readiness and the gauges read at scrape time.
+    pub fn operations(&self) -> &Operations {
+        &self.operations
     }
 
     /// The settings in force.

@@ -16,12 +16,12 @@ use idv_service_kit::startup::Service;
 
 use crate::config::TrustFrameworkConfig;
 use crate::http::{AppState, router};
-use crate::register::{Register, RegisterError};
+use crate::register::{Register, SetupError};
 use crate::store::{Store, StoreError};
 
 /// Why the service could not start: the configuration, the store, the register (e.g. not
 /// initialised), the listen address.
-pub type StartupError = idv_service_kit::startup::StartupError<StoreError, RegisterError>;
+pub type StartupError = idv_service_kit::startup::StartupError<StoreError, SetupError>;
 
 /// What the service is built from besides its configuration (tests inject theirs).
 pub type Parts = idv_service_kit::startup::Parts<Store>;

@@ -11,6 +11,6 @@ impl BearerAuth for AppState {
     type Principal = ();
 
     async fn authenticate(&self, token: &Secret) -> Result<(), ApiError> {
-        Ok(self.register.authenticate_operator(token)?)
+        Ok(self.register.operators().authenticate(token)?)
     }
 }

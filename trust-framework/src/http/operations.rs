@@ -11,7 +11,7 @@ use super::AppState;
 
 /// `GET /readyz`: 200 when the database answers, else 503 naming it.
 pub(super) async fn get_readiness(State(state): State<AppState>) -> Readiness {
-    state.register.readiness().await
+    state.register.operations().readiness().await
 }
 
 /// `GET /metrics`: the Prometheus text exposition, with the published list's gauges read now.
@@ -20,6 +20,6 @@ pub(super) async fn get_metrics(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     state.metrics.authorize(&headers)?;
-    state.register.record_list_gauges().await;
+    state.register.operations().record_list_gauges().await;
     Ok(state.metrics.render())
 }

@@ -43,7 +43,7 @@ pub(super) async fn add_provider(
     State(state): State<AppState>,
     Json(new): Json<NewServiceEntry>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let entry = state.register.add_provider(new).await?;
+    let entry = state.register.providers().add(new).await?;
     let location = format!("/v1/providers/{}", entry.entry_id);
     Ok((
         StatusCode::CREATED,
@@ -55,7 +55,7 @@ pub(super) async fn add_provider(
 pub(super) async fn list_providers(
     State(state): State<AppState>,
 ) -> Result<Json<Providers>, ApiError> {
-    let providers = state.register.providers().await?;
+    let providers = state.register.providers().all().await?;
     Ok(Json(Providers { providers }))
 }
 
@@ -63,7 +63,7 @@ pub(super) async fn get_provider(
     State(state): State<AppState>,
     Path(entry_id): Path<String>,
 ) -> Result<Json<ServiceEntry>, ApiError> {
-    Ok(Json(state.register.provider(&entry_id).await?))
+    Ok(Json(state.register.providers().get(&entry_id).await?))
 }
 
 pub(super) async fn certify_code(
@@ -72,7 +72,11 @@ pub(super) async fn certify_code(
     Json(body): Json<CertifyCode>,
 ) -> Result<Json<ServiceEntry>, ApiError> {
     Ok(Json(
-        state.register.certify_code(&entry_id, body.code).await?,
+        state
+            .register
+            .providers()
+            .certify_code(&entry_id, body.code)
+            .await?,
     ))
 }
 
@@ -108,6 +112,7 @@ async fn change_status(
 ) -> Result<Json<ServiceEntry>, ApiError> {
     let entry = state
         .register
+        .providers()
         .change_status(&entry_id, action, &body.reason)
         .await?;
     Ok(Json(entry))
@@ -121,6 +126,7 @@ pub(super) async fn update_issuer(
     Ok(Json(
         state
             .register
+            .providers()
             .update_issuer(&entry_id, update.issuer, &update.reason)
             .await?,
     ))

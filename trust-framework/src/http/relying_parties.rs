@@ -22,7 +22,7 @@ pub(super) async fn add_relying_party(
     State(state): State<AppState>,
     Json(new): Json<NewRelyingParty>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let rp = state.register.add_relying_party(new).await?;
+    let rp = state.register.relying_parties().add(new).await?;
     let location = format!("/v1/relying-parties/{}", rp.rp_id);
     Ok((
         StatusCode::CREATED,
@@ -34,7 +34,7 @@ pub(super) async fn add_relying_party(
 pub(super) async fn list_relying_parties(
     State(state): State<AppState>,
 ) -> Result<Json<RelyingParties>, ApiError> {
-    let relying_parties = state.register.relying_parties().await?;
+    let relying_parties = state.register.relying_parties().all().await?;
     Ok(Json(RelyingParties { relying_parties }))
 }
 
@@ -44,6 +44,10 @@ pub(super) async fn attest_relying_party(
     Path(rp_id): Path<String>,
     Json(request): Json<AttestationRequest>,
 ) -> Result<(StatusCode, Json<IssuedAttestation>), ApiError> {
-    let issued = state.register.attest_relying_party(&rp_id, request).await?;
+    let issued = state
+        .register
+        .relying_parties()
+        .attest(&rp_id, request)
+        .await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }

@@ -19,7 +19,7 @@ pub(super) async fn get_trust_list(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let list = state.register.current_list().await?;
+    let list = state.register.trust_list().current().await?;
     let etag = list.etag();
     let cache_control = format!("public, max-age={}", list.max_age);
     let not_modified = headers
@@ -48,6 +48,6 @@ pub(super) async fn get_trust_list(
 /// see the module doc of `crate::http`.
 pub(super) async fn get_trust_anchor(State(state): State<AppState>) -> Json<JwkSet> {
     Json(JwkSet {
-        keys: vec![state.register.anchor_public_jwk()],
+        keys: vec![state.register.anchor().public_jwk()],
     })
 }

@@ -12,7 +12,6 @@ use idv_proto::trust::credential_type::JSON_SCHEMA_MEDIA_TYPE;
 use idv_service_kit::ApiError;
 
 use crate::credential_types::{self, PublishedType};
-use crate::register::RegisterError;
 
 /// `GET /type-metadata/{name}`.
 pub(super) async fn get_type_metadata(Path(name): Path<String>) -> Result<Response, ApiError> {
@@ -26,10 +25,9 @@ pub(super) async fn get_schema(Path(name): Path<String>) -> Result<Response, Api
     Ok(document(published.schema, JSON_SCHEMA_MEDIA_TYPE))
 }
 
-fn find(name: &str) -> Result<&'static PublishedType, RegisterError> {
-    credential_types::find(name).ok_or_else(|| RegisterError::CredentialTypeNotFound {
-        name: name.to_owned(),
-    })
+fn find(name: &str) -> Result<&'static PublishedType, ApiError> {
+    credential_types::find(name)
+        .ok_or_else(|| ApiError::not_found(format!("no credential type is published as `{name}`")))
 }
 
 fn document(body: &'static str, media_type: &'static str) -> Response {

@@ -12,8 +12,9 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
-use idv_jose::PublicKey;
+use idv_jose::{Clock, PublicKey};
 use idv_proto::trust::entry::{
     Certificate, IssuerBinding, LevelOfConfidence, Organisation, Role, SchemeCode, Service,
     ServiceEntry, ServiceStatus,
@@ -21,12 +22,10 @@ use idv_proto::trust::entry::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Register, RegisterError, RegisterSettings};
-use crate::store::StoreError;
+use super::validate::{MAX_TEXT, http_url, invalid, text, unique};
+use super::{InvalidInput, ProviderError, RegisterSettings};
 use crate::store::providers::NewEntry;
-
-/// Longest free-text field (names, reasons) accepted.
-const MAX_TEXT: usize = 500;
+use crate::store::{Store, StoreError};
 
 /// `POST /v1/providers` body and `provider add --file` content: a service to register as
 /// certified.
@@ -91,9 +90,30 @@ impl fmt::Display for StatusAction {
     }
 }
 
-impl Register {
+/// Certified services: registration, supplementary codes, issuer bindings and the status
+/// lifecycle. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Providers {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    settings: Arc<RegisterSettings>,
+}
+
+impl Providers {
+    pub(super) fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        settings: Arc<RegisterSettings>,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            settings,
+        }
+    }
+
     /// Registers a certified service; returns the entry with its new `entry_id`.
-    pub async fn add_provider(&self, new: NewServiceEntry) -> Result<ServiceEntry, RegisterError> {
+    pub async fn add(&self, new: NewServiceEntry) -> Result<ServiceEntry, ProviderError> {
         let now = self.clock.now();
         let new = validate(new, &self.settings, now)?;
         let entry_id = self
@@ -111,42 +131,42 @@ impl Register {
             })
             .await
             .map_err(|e| match e {
-                StoreError::IssuerTaken { iss, entry_id } => RegisterError::Conflict(format!(
+                StoreError::IssuerTaken { iss, entry_id } => ProviderError::Conflict(format!(
                     "issuer `{iss}` is already bound to entry `{entry_id}`"
                 )),
                 other => other.into(),
             })?;
         tracing::info!(register.entry_id = %entry_id, "service entry registered");
-        self.load_provider(&entry_id).await
+        self.load(&entry_id).await
     }
 
     /// Every entry.
-    pub async fn providers(&self) -> Result<Vec<ServiceEntry>, RegisterError> {
+    pub async fn all(&self) -> Result<Vec<ServiceEntry>, ProviderError> {
         self.store.expire_lapsed_entries(self.clock.now()).await?;
         Ok(self.store.load_entries().await?)
     }
 
     /// One entry.
-    pub async fn provider(&self, entry_id: &str) -> Result<ServiceEntry, RegisterError> {
+    pub async fn get(&self, entry_id: &str) -> Result<ServiceEntry, ProviderError> {
         self.store.expire_lapsed_entries(self.clock.now()).await?;
-        self.load_provider(entry_id).await
+        self.load(entry_id).await
     }
 
     /// The entry, once lapsed certificates have expired, if it is current (certified or
     /// suspended), with the time it was read at; otherwise a conflict saying `refusal`.
-    async fn current_provider(
+    async fn current(
         &self,
         entry_id: &str,
         refusal: &str,
-    ) -> Result<(ServiceEntry, i64), RegisterError> {
+    ) -> Result<(ServiceEntry, i64), ProviderError> {
         let now = self.clock.now();
         self.store.expire_lapsed_entries(now).await?;
-        let entry = self.load_provider(entry_id).await?;
+        let entry = self.load(entry_id).await?;
         if !matches!(
             entry.status,
             ServiceStatus::Certified | ServiceStatus::Suspended
         ) {
-            return Err(RegisterError::Conflict(format!(
+            return Err(ProviderError::Conflict(format!(
                 "entry `{entry_id}` is {}: {refusal}",
                 entry.status
             )));
@@ -154,11 +174,11 @@ impl Register {
         Ok((entry, now))
     }
 
-    async fn load_provider(&self, entry_id: &str) -> Result<ServiceEntry, RegisterError> {
+    async fn load(&self, entry_id: &str) -> Result<ServiceEntry, ProviderError> {
         self.store
             .load_entry(entry_id)
             .await?
-            .ok_or_else(|| RegisterError::EntryNotFound {
+            .ok_or_else(|| ProviderError::EntryNotFound {
                 entry_id: entry_id.to_owned(),
             })
     }
@@ -168,17 +188,17 @@ impl Register {
         &self,
         entry_id: &str,
         code: SchemeCode,
-    ) -> Result<ServiceEntry, RegisterError> {
+    ) -> Result<ServiceEntry, ProviderError> {
         let (_, now) = self
-            .current_provider(entry_id, "codes can only be added to a current entry")
+            .current(entry_id, "codes can only be added to a current entry")
             .await?;
         if !self.store.insert_code(entry_id, code, now).await? {
-            return Err(RegisterError::Conflict(format!(
+            return Err(ProviderError::Conflict(format!(
                 "entry `{entry_id}` is already certified for {code}"
             )));
         }
         tracing::info!(register.entry_id = %entry_id, register.code = %code, "supplementary code certified");
-        self.load_provider(entry_id).await
+        self.load(entry_id).await
     }
 
     /// Applies a lifecycle action, recording `reason`.
@@ -187,13 +207,13 @@ impl Register {
         entry_id: &str,
         action: StatusAction,
         reason: &str,
-    ) -> Result<ServiceEntry, RegisterError> {
+    ) -> Result<ServiceEntry, ProviderError> {
         reason_text(reason)?;
         let reason = reason.trim();
         let now = self.clock.now();
         self.store.expire_lapsed_entries(now).await?;
-        let entry = self.load_provider(entry_id).await?;
-        let illegal = || RegisterError::IllegalTransition {
+        let entry = self.load(entry_id).await?;
+        let illegal = || ProviderError::IllegalTransition {
             entry_id: entry_id.to_owned(),
             action,
             status: entry.status,
@@ -204,16 +224,14 @@ impl Register {
             .record_status(entry_id, entry.status, to, now, reason)
             .await?
         {
-            return Err(RegisterError::Conflict(format!(
+            return Err(ProviderError::Conflict(format!(
                 "entry `{entry_id}` changed concurrently; read it again and retry"
             )));
         }
         tracing::info!(register.entry_id = %entry_id, register.status = %to, "service status changed");
-        self.load_provider(entry_id).await
+        self.load(entry_id).await
     }
-}
 
-impl Register {
     /// Replaces an entry's issuer binding (new keys after a rotation, another status-list
     /// prefix, more credential types), recording `reason`. The `iss` values cannot change:
     /// credentials already issued name them, so another identity is another entry.
@@ -222,33 +240,32 @@ impl Register {
         entry_id: &str,
         mut issuer: IssuerBinding,
         reason: &str,
-    ) -> Result<ServiceEntry, RegisterError> {
+    ) -> Result<ServiceEntry, ProviderError> {
         reason_text(reason)?;
         validate_issuer(&mut issuer)?;
         let (entry, now) = self
-            .current_provider(entry_id, "only a current entry's issuer binding can change")
+            .current(entry_id, "only a current entry's issuer binding can change")
             .await?;
         let new_iss: BTreeSet<&String> = issuer.iss.iter().collect();
         if new_iss != entry.issuer.iss.iter().collect() {
-            return invalid(
-                "issuer.iss: cannot change (credentials already issued name it); register a new entry for another issuer identifier",
-            );
+            return Err(InvalidInput(
+                "issuer.iss: cannot change (credentials already issued name it); register a new entry for another issuer identifier".into(),
+            )
+            .into());
         }
         self.store
             .replace_issuer(entry_id, &issuer, now, reason.trim())
             .await?;
         tracing::info!(register.entry_id = %entry_id, "issuer binding updated");
-        self.load_provider(entry_id).await
+        self.load(entry_id).await
     }
 }
 
 /// A required reason: non-blank, bounded.
-fn reason_text(reason: &str) -> Result<(), RegisterError> {
+fn reason_text(reason: &str) -> Result<(), InvalidInput> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_TEXT {
-        return Err(RegisterError::InvalidInput(format!(
-            "reason: required, at most {MAX_TEXT} characters"
-        )));
+        return invalid(format!("reason: required, at most {MAX_TEXT} characters"));
     }
     Ok(())
 }
@@ -259,7 +276,7 @@ fn validate(
     mut new: NewServiceEntry,
     settings: &RegisterSettings,
     now: i64,
-) -> Result<NewServiceEntry, RegisterError> {
+) -> Result<NewServiceEntry, InvalidInput> {
     text("organisation.name", &new.organisation.name)?;
     if let Some(number) = &new.organisation.company_number {
         // Companies House numbers: eight characters, digits or a two-letter prefix.
@@ -278,17 +295,17 @@ fn validate(
         .get(&new.framework_version)
     {
         None => {
-            return Err(RegisterError::InvalidInput(format!(
+            return invalid(format!(
                 "framework_version: `{}` is not one of {:?}",
                 new.framework_version,
                 settings.framework_versions_valid.keys().collect::<Vec<_>>()
-            )));
+            ));
         }
         Some(validity) if validity.until.is_some_and(|until| until <= now) => {
-            return Err(RegisterError::InvalidInput(format!(
+            return invalid(format!(
                 "framework_version: certificates against `{}` are no longer accepted",
                 new.framework_version
-            )));
+            ));
         }
         Some(_) => {}
     }
@@ -305,7 +322,7 @@ fn validate(
     Ok(new)
 }
 
-fn validate_issuer(issuer: &mut IssuerBinding) -> Result<(), RegisterError> {
+fn validate_issuer(issuer: &mut IssuerBinding) -> Result<(), InvalidInput> {
     if issuer.iss.is_empty() {
         return invalid("issuer.iss: at least one issuer identifier is required");
     }
@@ -319,23 +336,21 @@ fn validate_issuer(issuer: &mut IssuerBinding) -> Result<(), RegisterError> {
     let mut kids = BTreeSet::new();
     for (i, key) in issuer.jwks.keys.iter_mut().enumerate() {
         let public = PublicKey::from_jwk_value(key)
-            .map_err(|e| RegisterError::InvalidInput(format!("issuer.jwks.keys[{i}]: {e}")))?;
+            .map_err(|e| InvalidInput(format!("issuer.jwks.keys[{i}]: {e}")))?;
         if let Value::Object(members) = key {
             let kid = members
                 .entry("kid")
                 .or_insert_with(|| Value::String(public.thumbprint()));
             if !kids.insert(kid.to_string()) {
-                return Err(RegisterError::InvalidInput(format!(
-                    "issuer.jwks.keys[{i}]: duplicate kid {kid}"
-                )));
+                return invalid(format!("issuer.jwks.keys[{i}]: duplicate kid {kid}"));
             }
         }
     }
     for (i, pin) in issuer.x5c_roots_sha256.iter().enumerate() {
         if idv_jose::base64url::decode(pin).is_none_or(|d| d.len() != 32) {
-            return Err(RegisterError::InvalidInput(format!(
+            return invalid(format!(
                 "issuer.x5c_roots_sha256[{i}]: not a base64url SHA-256 digest"
-            )));
+            ));
         }
     }
     for (i, prefix) in issuer.status_list_uris_prefix.iter().enumerate() {
@@ -348,50 +363,6 @@ fn validate_issuer(issuer: &mut IssuerBinding) -> Result<(), RegisterError> {
         text(&format!("issuer.vct[{i}]"), vct)?;
     }
     unique("issuer.vct", issuer.vct.iter())?;
-    Ok(())
-}
-
-fn invalid<T>(message: &str) -> Result<T, RegisterError> {
-    Err(RegisterError::InvalidInput(message.to_owned()))
-}
-
-/// A required, bounded, single-line text.
-pub(crate) fn text(field: &str, value: &str) -> Result<(), RegisterError> {
-    if value.trim().is_empty() {
-        return Err(RegisterError::InvalidInput(format!("{field}: required")));
-    }
-    if value.chars().count() > MAX_TEXT || value.chars().any(char::is_control) {
-        return Err(RegisterError::InvalidInput(format!(
-            "{field}: at most {MAX_TEXT} characters, no control characters"
-        )));
-    }
-    Ok(())
-}
-
-/// An absolute `http(s)` URL with a host and no fragment.
-pub(crate) fn http_url(field: &str, value: &str) -> Result<(), RegisterError> {
-    let bad = |why: &str| Err(RegisterError::InvalidInput(format!("{field}: {why}")));
-    match url::Url::parse(value) {
-        Err(e) => bad(&format!("not a URL ({e})")),
-        Ok(url) if !matches!(url.scheme(), "https" | "http") => bad("must be an http(s) URL"),
-        Ok(url) if url.host().is_none() => bad("must have a host"),
-        Ok(url) if url.fragment().is_some() => bad("must not have a fragment"),
-        Ok(_) => Ok(()),
-    }
-}
-
-pub(crate) fn unique<T: Ord + fmt::Debug>(
-    field: &str,
-    values: impl Iterator<Item = T>,
-) -> Result<(), RegisterError> {
-    let mut seen = BTreeSet::new();
-    for value in values {
-        if let Some(duplicate) = seen.replace(value) {
-            return Err(RegisterError::InvalidInput(format!(
-                "{field}: {duplicate:?} appears twice"
-            )));
-        }
-    }
     Ok(())
 }
 
@@ -421,18 +392,5 @@ mod tests {
         }
         assert_eq!(StatusAction::Reinstate.next(Certified), None);
         assert_eq!(StatusAction::Suspend.next(Suspended), None);
-    }
-
-    #[test]
-    fn urls_must_be_absolute_http_without_fragment() {
-        assert!(http_url("f", "https://id.example/").is_ok());
-        for bad in [
-            "id.example",
-            "ftp://id.example",
-            "https://id.example/#x",
-            "https://",
-        ] {
-            assert!(http_url("f", bad).is_err(), "{bad}");
-        }
     }
 }

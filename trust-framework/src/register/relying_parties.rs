@@ -2,7 +2,9 @@
 //! `verifier_attestation:` client identifier prefix) binding a relying party's request-signing
 //! key to its registered purposes.
 
-use idv_jose::PublicKey;
+use std::sync::Arc;
+
+use idv_jose::{Clock, PublicKey};
 use idv_proto::trust::entry::Organisation;
 use idv_proto::trust::relying_party::{Purpose, RelyingPartyEntry, RelyingPartyStatus};
 use idv_proto::trust::verifier_attestation::{
@@ -10,9 +12,10 @@ use idv_proto::trust::verifier_attestation::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::providers::{text, unique};
-use super::{Register, RegisterError};
-use crate::store::StoreError;
+use super::setup::Anchor;
+use super::validate::{invalid, text, unique};
+use super::{InvalidInput, RegisterSettings, RelyingPartyError};
+use crate::store::{Store, StoreError};
 
 /// Longest `client_id` accepted.
 const MAX_CLIENT_ID: usize = 255;
@@ -49,12 +52,32 @@ pub struct IssuedAttestation {
     pub expires_at: i64,
 }
 
-impl Register {
+/// Relying parties and their Verifier Attestations, signed by the anchor. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct RelyingParties {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    settings: Arc<RegisterSettings>,
+    anchor: Anchor,
+}
+
+impl RelyingParties {
+    pub(super) fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        settings: Arc<RegisterSettings>,
+        anchor: Anchor,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            settings,
+            anchor,
+        }
+    }
+
     /// Registers an active relying party.
-    pub async fn add_relying_party(
-        &self,
-        new: NewRelyingParty,
-    ) -> Result<RelyingPartyEntry, RegisterError> {
+    pub async fn add(&self, new: NewRelyingParty) -> Result<RelyingPartyEntry, RelyingPartyError> {
         validate(&new)?;
         let rp_id = self
             .store
@@ -66,24 +89,24 @@ impl Register {
             )
             .await
             .map_err(|e| match e {
-                StoreError::ClientIdTaken { client_id } => RegisterError::Conflict(format!(
+                StoreError::ClientIdTaken { client_id } => RelyingPartyError::Conflict(format!(
                     "client_id `{client_id}` is already registered"
                 )),
                 other => other.into(),
             })?;
         tracing::info!(register.rp_id = %rp_id, "relying party registered");
-        self.relying_party(&rp_id).await
+        self.get(&rp_id).await
     }
 
     /// Every relying party.
-    pub async fn relying_parties(&self) -> Result<Vec<RelyingPartyEntry>, RegisterError> {
+    pub async fn all(&self) -> Result<Vec<RelyingPartyEntry>, RelyingPartyError> {
         Ok(self.store.load_relying_parties().await?)
     }
 
     /// One relying party.
-    pub async fn relying_party(&self, rp_id: &str) -> Result<RelyingPartyEntry, RegisterError> {
+    pub async fn get(&self, rp_id: &str) -> Result<RelyingPartyEntry, RelyingPartyError> {
         self.store.load_relying_party(rp_id).await?.ok_or_else(|| {
-            RegisterError::RelyingPartyNotFound {
+            RelyingPartyError::RelyingPartyNotFound {
                 rp_id: rp_id.to_owned(),
             }
         })
@@ -91,26 +114,27 @@ impl Register {
 
     /// Signs a Verifier Attestation for an active relying party's key: `iss` = public URL,
     /// `sub` = its `client_id`, `cnf.jwk`, its purposes, `exp` after the configured lifetime.
-    pub async fn attest_relying_party(
+    pub async fn attest(
         &self,
         rp_id: &str,
         request: AttestationRequest,
-    ) -> Result<IssuedAttestation, RegisterError> {
+    ) -> Result<IssuedAttestation, RelyingPartyError> {
         let key = PublicKey::from_jwk_value(&request.jwk)
-            .map_err(|e| RegisterError::InvalidInput(format!("jwk: {e}")))?;
+            .map_err(|e| InvalidInput(format!("jwk: {e}")))?;
         if let Some(uris) = &request.redirect_uris {
             if uris.is_empty() {
-                return Err(RegisterError::InvalidInput(
+                return Err(InvalidInput(
                     "redirect_uris: omit it, or list at least one URI".into(),
-                ));
+                )
+                .into());
             }
             for (i, uri) in uris.iter().enumerate() {
                 absolute_uri(&format!("redirect_uris[{i}]"), uri)?;
             }
         }
-        let rp = self.relying_party(rp_id).await?;
+        let rp = self.get(rp_id).await?;
         if rp.status != RelyingPartyStatus::Active {
-            return Err(RegisterError::Conflict(format!(
+            return Err(RelyingPartyError::Conflict(format!(
                 "relying party `{rp_id}` is {}: only active ones are attested",
                 rp.status
             )));
@@ -126,16 +150,15 @@ impl Register {
             iat,
             exp,
             cnf: Confirmation {
-                jwk: serde_json::to_value(&jwk)
-                    .map_err(|e| RegisterError::Signing(e.to_string()))?,
+                jwk: serde_json::to_value(&jwk).map_err(RelyingPartyError::EncodeKey)?,
             },
             redirect_uris: request.redirect_uris,
             rp_id: rp.rp_id,
             organisation: rp.organisation,
             purposes: rp.purposes,
         };
-        let jwt = idv_trust::attestation::issue_verifier_attestation(&claims, &self.anchor)
-            .map_err(|e| RegisterError::Signing(e.to_string()))?;
+        let jwt = idv_trust::attestation::issue_verifier_attestation(&claims, self.anchor.key())
+            .map_err(RelyingPartyError::Signing)?;
         self.store
             .record_attestation(rp_id, &thumbprint, iat, exp)
             .await?;
@@ -147,7 +170,7 @@ impl Register {
     }
 }
 
-fn validate(new: &NewRelyingParty) -> Result<(), RegisterError> {
+fn validate(new: &NewRelyingParty) -> Result<(), InvalidInput> {
     text("organisation.name", &new.organisation.name)?;
     let client_id = &new.client_id;
     if client_id.is_empty()
@@ -156,26 +179,24 @@ fn validate(new: &NewRelyingParty) -> Result<(), RegisterError> {
             .chars()
             .any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err(RegisterError::InvalidInput(format!(
+        return invalid(format!(
             "client_id: 1 to {MAX_CLIENT_ID} characters without spaces"
-        )));
+        ));
     }
     if client_id.starts_with(VERIFIER_ATTESTATION_CLIENT_ID_PREFIX) {
-        return Err(RegisterError::InvalidInput(format!(
+        return invalid(format!(
             "client_id: give the original identifier, without `{VERIFIER_ATTESTATION_CLIENT_ID_PREFIX}`"
-        )));
+        ));
     }
     if new.purposes.is_empty() {
-        return Err(RegisterError::InvalidInput(
-            "purposes: at least one purpose is required".into(),
-        ));
+        return invalid("purposes: at least one purpose is required");
     }
     unique("purposes", new.purposes.iter().map(|p| p.code))?;
     for (i, purpose) in new.purposes.iter().enumerate() {
         if purpose.claims.is_empty() {
-            return Err(RegisterError::InvalidInput(format!(
+            return invalid(format!(
                 "purposes[{i}].claims: at least one claims path is required"
-            )));
+            ));
         }
         unique(&format!("purposes[{i}].claims"), purpose.claims.iter())?;
     }
@@ -183,14 +204,10 @@ fn validate(new: &NewRelyingParty) -> Result<(), RegisterError> {
 }
 
 /// An absolute URI (any scheme: apps use custom ones) without a fragment.
-fn absolute_uri(field: &str, value: &str) -> Result<(), RegisterError> {
+fn absolute_uri(field: &str, value: &str) -> Result<(), InvalidInput> {
     match url::Url::parse(value) {
         Ok(url) if url.fragment().is_none() => Ok(()),
-        Ok(_) => Err(RegisterError::InvalidInput(format!(
-            "{field}: must not have a fragment"
-        ))),
-        Err(e) => Err(RegisterError::InvalidInput(format!(
-            "{field}: not an absolute URI ({e})"
-        ))),
+        Ok(_) => invalid(format!("{field}: must not have a fragment")),
+        Err(e) => invalid(format!("{field}: not an absolute URI ({e})")),
     }
 }

@@ -7,10 +7,15 @@
 //! a restart, serves the same bytes under one `sequence`, and a `sequence` never names two
 //! contents.
 
+use std::sync::Arc;
+
+use idv_jose::Clock;
 use idv_jose::jws::{self, Header};
 use idv_proto::trust::trust_list::{TRUST_LIST_TYP, TrustListClaims};
 
-use super::{Register, RegisterError};
+use super::setup::Anchor;
+use super::{RegisterSettings, TrustListError};
+use crate::store::Store;
 use crate::store::trust_list::StoredList;
 
 /// Attempts to sign before falling back to the stored list when other instances or mutations
@@ -43,18 +48,42 @@ impl PublishedList {
     }
 
     /// The decoded claims, checked against the anchor key that signed them.
-    pub fn claims(&self, register: &Register) -> Result<TrustListClaims, RegisterError> {
+    pub fn claims(&self, lists: &TrustList) -> Result<TrustListClaims, TrustListError> {
         jws::UnverifiedJws::parse(&self.jws)
-            .and_then(|jws| jws.verify(register.anchor.public_key(), &[TRUST_LIST_TYP]))
+            .and_then(|jws| jws.verify(lists.anchor.key().public_key(), &[TRUST_LIST_TYP]))
             .and_then(|jws| jws.claims())
-            .map_err(|e| RegisterError::Signing(e.to_string()))
+            .map_err(TrustListError::Decode)
     }
 }
 
-impl Register {
+/// Publishing the signed list: the stored one, or a new `sequence` signed by the anchor.
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct TrustList {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    settings: Arc<RegisterSettings>,
+    anchor: Anchor,
+}
+
+impl TrustList {
+    pub(super) fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        settings: Arc<RegisterSettings>,
+        anchor: Anchor,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            settings,
+            anchor,
+        }
+    }
+
     /// The current signed list, re-signed first when the register changed or `next_update`
     /// passed.
-    pub async fn current_list(&self) -> Result<PublishedList, RegisterError> {
+    pub async fn current(&self) -> Result<PublishedList, TrustListError> {
         let now = self.clock.now();
         self.store.expire_lapsed_entries(now).await?;
         let list_id = &self.settings.list_id;
@@ -80,10 +109,10 @@ impl Register {
                 relying_parties: self.store.load_relying_parties().await?,
                 type_metadata: self.settings.type_metadata.clone(),
             };
-            let header = Header::es256(TRUST_LIST_TYP).with("kid", self.anchor.kid());
+            let header = Header::es256(TRUST_LIST_TYP).with("kid", self.anchor.key().kid());
             let signed = StoredList {
-                jws: jws::sign_claims(&header, &claims, &self.anchor)
-                    .map_err(|e| RegisterError::Signing(e.to_string()))?,
+                jws: jws::sign_claims(&header, &claims, self.anchor.key())
+                    .map_err(TrustListError::Signing)?,
                 iat: claims.iat,
                 exp: claims.exp,
                 next_update: claims.next_update,
@@ -112,7 +141,7 @@ impl Register {
                 );
                 self.published(&stored, seq, now)
             }
-            _ => Err(RegisterError::Contention),
+            _ => Err(TrustListError::Contention),
         }
     }
 
@@ -121,7 +150,7 @@ impl Register {
         stored: &StoredList,
         seq: i64,
         now: i64,
-    ) -> Result<PublishedList, RegisterError> {
+    ) -> Result<PublishedList, TrustListError> {
         Ok(PublishedList {
             jws: stored.jws.clone(),
             list_id: self.settings.list_id.clone(),
@@ -134,6 +163,6 @@ impl Register {
     }
 }
 
-fn sequence(stored: i64) -> Result<u64, RegisterError> {
-    u64::try_from(stored).map_err(|_| RegisterError::Signing("negative list sequence".into()))
+fn sequence(stored: i64) -> Result<u64, TrustListError> {
+    u64::try_from(stored).map_err(TrustListError::Sequence)
 }
