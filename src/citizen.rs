@@ -104,7 +104,10 @@ impl Citizen {
             tx_code: tx_code.map(str::to_owned),
             copies: None,
         };
-        self.wallet.receive(offer_link, &options, &NoPrompt).await
+        self.wallet
+            .issuance()
+            .receive(offer_link, &options, &NoPrompt)
+            .await
     }
 
     /// Opens a request link: authenticates who asks and works out what would be shared.
@@ -112,7 +115,7 @@ impl Citizen {
         &self,
         wallet_url: &str,
     ) -> Result<PreparedPresentation, WalletError> {
-        self.wallet.prepare_presentation(wallet_url).await
+        self.wallet.presentations().prepare(wallet_url).await
     }
 
     /// Answers a prepared request.
@@ -126,7 +129,10 @@ impl Citizen {
         } else {
             Decision::Decline
         };
-        self.wallet.respond(prepared, decision).await
+        self.wallet
+            .presentations()
+            .respond(prepared, decision)
+            .await
     }
 
     /// Closes the wallet's database.

@@ -210,22 +210,23 @@ async fn command(wallet: &Wallet, cli: &Cli) -> Result<(), WalletError> {
                 browser: &PrintUrl { json: cli.json },
             };
             let outcome = wallet
+                .issuance()
                 .receive_from(source, &options, &sign_in, &TerminalPrompt)
                 .await?;
             output(cli.json, &outcome, || render::received(&outcome, now));
         }
         Command::List => {
-            let credentials = wallet.list().await?;
+            let credentials = wallet.holdings().list().await?;
             output(cli.json, &json!({ "credentials": credentials }), || {
                 render::list(&credentials)
             });
         }
         Command::Show { id } => {
-            let details = wallet.show(id).await?;
+            let details = wallet.holdings().show(id).await?;
             output(cli.json, &details, || render::details(&details));
         }
         Command::Delete { id } => {
-            let deleted = wallet.delete(id).await?;
+            let deleted = wallet.holdings().delete(id).await?;
             output(cli.json, &json!({ "deleted": deleted }), || {
                 format!(
                     "Deleted {} ({}) and its {} holder key(s).\n",
@@ -238,7 +239,7 @@ async fn command(wallet: &Wallet, cli: &Cli) -> Result<(), WalletError> {
             approve,
             decline,
         } => {
-            let prepared = wallet.prepare_presentation(link).await?;
+            let prepared = wallet.presentations().prepare(link).await?;
             let consent = render::consent(prepared.summary());
             let decision = match (approve, decline) {
                 (true, _) => Decision::Approve,
@@ -255,7 +256,7 @@ async fn command(wallet: &Wallet, cli: &Cli) -> Result<(), WalletError> {
             if !cli.json && (*approve || *decline) {
                 print!("{consent}");
             }
-            let outcome = wallet.respond(prepared, decision).await?;
+            let outcome = wallet.presentations().respond(prepared, decision).await?;
             output(cli.json, &outcome, || render::presented(&outcome));
         }
     }

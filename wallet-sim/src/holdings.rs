@@ -15,8 +15,9 @@ use serde_json::{Map, Value};
 use crate::error::WalletError;
 use crate::store::credentials::{Batch, Copy};
 use crate::store::presentations::PresentationRecord;
+use crate::trust::TrustSource;
 use crate::trust::{IssuerStanding, issuer_standing};
-use crate::wallet::Wallet;
+use crate::wallet::Handles;
 
 /// Claims about the credential rather than the person: shown apart from the person's claims.
 const REGISTERED: &[&str] = &[
@@ -115,11 +116,23 @@ impl std::fmt::Debug for CredentialDetails {
     }
 }
 
-impl Wallet {
+/// What the wallet holds: list, show and delete its credentials. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Holdings {
+    handles: Handles,
+    trust: TrustSource,
+}
+
+impl Holdings {
+    pub(crate) fn new(handles: Handles, trust: TrustSource) -> Self {
+        Self { handles, trust }
+    }
+
     /// Every credential held.
     pub async fn list(&self) -> Result<Vec<CredentialSummary>, WalletError> {
-        let now = self.clock.now();
+        let now = self.handles.clock.now();
         Ok(self
+            .handles
             .store
             .batches()
             .await?
@@ -131,10 +144,10 @@ impl Wallet {
     /// The credential `id`, its issuer as named on the trust list and its status.
     pub async fn show(&self, id: &str) -> Result<CredentialDetails, WalletError> {
         let batch = self.batch(id).await?;
-        let copies = self.store.copies(id).await?;
-        let now = self.clock.now();
+        let copies = self.handles.store.copies(id).await?;
+        let now = self.handles.clock.now();
         // The credential stays readable when the trust framework cannot be reached.
-        let (list, trust_problem) = match self.trust_list().await {
+        let (list, trust_problem) = match self.trust.current().await {
             Ok(list) => (list, None),
             Err(error) => (None, Some(format!("trust list unavailable: {error}"))),
         };
@@ -187,19 +200,20 @@ impl Wallet {
                     status,
                 })
                 .collect(),
-            presentations: self.store.presentations(id).await?,
+            presentations: self.handles.store.presentations(id).await?,
         })
     }
 
     /// Deletes the credential `id`: every copy, its holder keys and its presentation log.
     pub async fn delete(&self, id: &str) -> Result<CredentialSummary, WalletError> {
         let batch = self.batch(id).await?;
-        self.store.delete_batch(id).await?;
-        Ok(summary(&batch, self.clock.now()))
+        self.handles.store.delete_batch(id).await?;
+        Ok(summary(&batch, self.handles.clock.now()))
     }
 
     async fn batch(&self, id: &str) -> Result<Batch, WalletError> {
-        self.store
+        self.handles
+            .store
             .batch(id)
             .await?
             .ok_or_else(|| WalletError::NotFound { id: id.to_owned() })
@@ -216,9 +230,9 @@ impl Wallet {
             detail: Some(detail),
         };
         let client = StatusListClient::new(
-            self.http.fetcher().clone(),
-            Arc::clone(&self.clock),
-            Arc::clone(&self.random),
+            self.handles.http.fetcher().clone(),
+            Arc::clone(&self.handles.clock),
+            Arc::clone(&self.handles.random),
             StatusPolicy::default(),
             16,
         );

@@ -38,6 +38,7 @@ mod discovery;
 mod offer;
 mod token;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use idv_jose::SigningKey;
@@ -59,12 +60,13 @@ use discovery::Discovered;
 use offer::Flow;
 use token::CodeExchange;
 
+use crate::config::WalletSettings;
 use crate::error::{InternalError, WalletError};
 use crate::issuer_key;
 use crate::links::{OfferLink, parse_offer_link};
 use crate::store::credentials::{NewBatch, NewCopy};
-use crate::trust::{IssuerStanding, issuer_standing};
-use crate::wallet::Wallet;
+use crate::trust::{IssuerStanding, TrustSource, issuer_standing};
+use crate::wallet::Handles;
 
 /// Asks the person for the transaction code when none was given.
 pub trait TxCodePrompt {
@@ -191,10 +193,27 @@ impl Browser for NoBrowser {
     }
 }
 
-impl Wallet {
+/// Receiving credentials: offers, the issuer's metadata, the token and the credential
+/// requests, each credential verified and stored on receipt. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Issuance {
+    handles: Handles,
+    trust: TrustSource,
+    settings: Arc<WalletSettings>,
+}
+
+impl Issuance {
+    pub(crate) fn new(handles: Handles, trust: TrustSource, settings: Arc<WalletSettings>) -> Self {
+        Self {
+            handles,
+            trust,
+            settings,
+        }
+    }
+
     /// Receives the credentials of the offer `link` and stores them, with its pre-authorized
     /// code; an offer that needs a sign-in at the provider is refused (see
-    /// [`Wallet::receive_from`]).
+    /// [`Issuance::receive_from`]).
     pub async fn receive(
         &self,
         link: &str,
@@ -239,10 +258,10 @@ impl Wallet {
                 grants: None,
             }),
         };
-        let trust_list = self.trust_list().await?;
-        let offer = offer::resolve(link, &self.http).await?;
+        let trust_list = self.trust.current().await?;
+        let offer = offer::resolve(link, &self.handles.http).await?;
         let flow = offer::check(&offer, sign_in.map(|s| s.grant).unwrap_or_default())?;
-        let discovered = discovery::discover(&offer, &flow, &self.http).await?;
+        let discovered = discovery::discover(&offer, &flow, &self.handles.http).await?;
         let metadata = &discovered.metadata;
         for id in &offer.credential_configuration_ids {
             check_configuration(id, configuration(metadata, id)?, metadata)?;
@@ -269,7 +288,7 @@ impl Wallet {
                     (None, None) => None,
                 };
                 token::redeem(
-                    &self.http,
+                    &self.handles.http,
                     &discovered.server.token_endpoint,
                     grant,
                     tx_code.as_deref(),
@@ -368,7 +387,7 @@ impl Wallet {
             &offer.credential_configuration_ids,
             sign_in.by_scope,
         )?;
-        let state = self.new_id(16);
+        let state = self.handles.new_id(16);
         let callback = Callback::listen(Expected {
             state: state.clone(),
             issuer: server.issuer.clone(),
@@ -376,7 +395,7 @@ impl Wallet {
         })
         .await?;
         let redirect_uri = callback.redirect_uri().to_owned();
-        let pkce = Pkce::new(self.random.as_ref());
+        let pkce = Pkce::new(self.handles.random.as_ref());
         let client_id = &self.settings.client_id;
         let request = AuthorizationRequest {
             client_id,
@@ -386,11 +405,11 @@ impl Wallet {
             credentials,
             issuer_state: grant.issuer_state.as_deref(),
         };
-        let url = authorization::authorization_url(&self.http, server, &request).await?;
+        let url = authorization::authorization_url(&self.handles.http, server, &request).await?;
         let timeout = Duration::from_secs(self.settings.sign_in_timeout_secs);
         let code = callback.wait(sign_in.browser, &url, timeout).await?;
         token::exchange_code(
-            &self.http,
+            &self.handles.http,
             &server.token_endpoint,
             code.secret(),
             CodeExchange {
@@ -430,9 +449,9 @@ impl Wallet {
                 what: "generating holder keys",
                 source,
             })?;
-        let now = self.clock.now();
+        let now = self.handles.clock.now();
         let issued = request_credentials(
-            &self.http,
+            &self.handles.http,
             metadata,
             access_token,
             c_nonce,
@@ -451,11 +470,18 @@ impl Wallet {
         let first = issued.first().ok_or_else(|| {
             WalletError::CredentialRejected("the credential response holds none".into())
         })?;
-        let (issuer_key, key_source) = issuer_key::resolve(first, trust_list, &self.http).await?;
-        let verified = verify_copies(&issued, &keys, &issuer_key, config, self.clock.now())?;
+        let (issuer_key, key_source) =
+            issuer_key::resolve(first, trust_list, &self.handles.http).await?;
+        let verified = verify_copies(
+            &issued,
+            &keys,
+            &issuer_key,
+            config,
+            self.handles.clock.now(),
+        )?;
 
-        let batch_id = self.new_id(5);
-        let received_at = self.clock.now();
+        let batch_id = self.handles.new_id(5);
+        let received_at = self.handles.clock.now();
         let name = display_name(config).unwrap_or_else(|| verified.vct.clone());
         let batch = NewBatch {
             batch_id: batch_id.clone(),
@@ -474,7 +500,10 @@ impl Wallet {
             display_name: Some(name.clone()),
             received_at,
         };
-        self.store.insert_batch(&batch, &verified.copies).await?;
+        self.handles
+            .store
+            .insert_batch(&batch, &verified.copies)
+            .await?;
         let issuer = issuer_standing(
             trust_list,
             verified.iss.as_deref(),

@@ -1,7 +1,7 @@
 //! Presenting credentials: OpenID4VP 1.0 with DCQL, `verifier_attestation:` client
 //! identifiers and `direct_post` / `direct_post.jwt` responses.
 //!
-//! [`Wallet::prepare_presentation`] does everything up to the consent question:
+//! [`Presentations::prepare`] does everything up to the consent question:
 //! 1. fetch the request object (`GET`, or `POST` with `wallet_metadata` and a `wallet_nonce`
 //!    when `request_uri_method=post`) and authenticate it (`request`); until that succeeds
 //!    nothing is ever sent to the verifier;
@@ -16,7 +16,7 @@
 //!    answered with `access_denied`;
 //! 5. compute exactly what the verifier would see (`consent::disclosed_view`).
 //!
-//! [`Wallet::respond`] then sends, on approval, one SD-JWT+KB per selected credential (KB-JWT
+//! [`Presentations::respond`] then sends, on approval, one SD-JWT+KB per selected credential (KB-JWT
 //! `aud` = the full client identifier, `nonce` = the request's), marks the copies used and
 //! logs what was shared; on refusal it sends `access_denied`.
 //!
@@ -57,8 +57,9 @@ use crate::http_client::host_of;
 use crate::links::parse_presentation_link;
 use crate::store::credentials::{Batch, Copy};
 use crate::store::presentations::PresentationRecord;
+use crate::trust::TrustSource;
 use crate::trust::issuer_standing;
-use crate::wallet::Wallet;
+use crate::wallet::Handles;
 
 /// Who asks.
 #[derive(Debug, Clone, Serialize)]
@@ -168,27 +169,27 @@ pub struct PresentationOutcome {
     pub warnings: Vec<String>,
 }
 
-impl Wallet {
+/// Presenting credentials: the verifier's request authenticated and checked, the consent
+/// question prepared, and the answer sent and logged. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Presentations {
+    handles: Handles,
+    trust: TrustSource,
+}
+
+impl Presentations {
+    pub(crate) fn new(handles: Handles, trust: TrustSource) -> Self {
+        Self { handles, trust }
+    }
+
     /// Authenticates and checks the request of `link` and prepares what would be shared.
-    pub async fn prepare_presentation(
-        &self,
-        link: &str,
-    ) -> Result<PreparedPresentation, WalletError> {
+    pub async fn prepare(&self, link: &str) -> Result<PreparedPresentation, WalletError> {
         let link = parse_presentation_link(link)?;
-        let trust = self
-            .trust
-            .as_ref()
-            .ok_or_else(|| WalletError::TrustNotConfigured {
-                config_file: self
-                    .data_dir()
-                    .join(crate::config::CONFIG_FILE)
-                    .display()
-                    .to_string(),
-            })?;
-        let list = self.require_trust_list().await?;
-        let wallet_nonce = idv_jose::random::token(self.random.as_ref(), 16);
-        let (jwt, sent_nonce) = request::fetch(&link, &self.http, wallet_nonce).await?;
-        let now = self.clock.now();
+        let trust = self.trust.settings()?;
+        let list = self.trust.require().await?;
+        let wallet_nonce = idv_jose::random::token(self.handles.random.as_ref(), 16);
+        let (jwt, sent_nonce) = request::fetch(&link, &self.handles.http, wallet_nonce).await?;
+        let now = self.handles.clock.now();
         let authenticated = request::authenticate(
             &jwt,
             &link.client_id,
@@ -197,23 +198,21 @@ impl Wallet {
             now,
         )?;
         // The verifier is authenticated: from here on, refusals are also told to it.
-        let responder =
-            Responder::for_request(&authenticated.object, &self.http).ok_or_else(|| {
-                WalletError::InvalidRequest {
-                    reason: format!(
-                        "response_mode `{}` with response_uri {:?} cannot be answered: this \
+        let responder = Responder::for_request(&authenticated.object, &self.handles.http)
+            .ok_or_else(|| WalletError::InvalidRequest {
+                reason: format!(
+                    "response_mode `{}` with response_uri {:?} cannot be answered: this \
                          wallet answers direct_post and direct_post.jwt at an http(s) \
                          response_uri",
-                        authenticated.object.response_mode, authenticated.object.response_uri
-                    ),
-                }
+                    authenticated.object.response_mode, authenticated.object.response_uri
+                ),
             })?;
         match self.check_request(&authenticated, &responder, &list).await {
             Ok(prepared) => Ok(prepared),
             Err((error, Some(code))) => {
                 // Best effort: the local refusal stands whether or not the verifier hears it.
                 if let Err(send_error) = responder
-                    .send_error(&self.http, code, &error.to_string())
+                    .send_error(&self.handles.http, code, &error.to_string())
                     .await
                 {
                     tracing::warn!(error = %send_error, "could not tell the verifier");
@@ -267,7 +266,7 @@ impl Wallet {
         )
         .map_err(|e| (e, Some(OAuthErrorCode::AccessDenied)))?;
 
-        let now = self.clock.now();
+        let now = self.handles.clock.now();
         let (planned, warnings) = self.plan(&query, now).await.map_err(|e| match e {
             e @ WalletError::NoMatchingCredential { .. } => (e, Some(OAuthErrorCode::AccessDenied)),
             other => (other, None),
@@ -327,7 +326,7 @@ impl Wallet {
         query: &DcqlQuery,
         now: i64,
     ) -> Result<(Vec<Planned>, Vec<String>), WalletError> {
-        let mut held = self.store.presentable_copies(now).await?;
+        let mut held = self.handles.store.presentable_copies(now).await?;
         // The wallet's preference: batches with a never-presented copy, then the newest.
         held.sort_by_key(|(batch, copy)| (copy.presentations > 0, -batch.stored.received_at));
         let candidates: Vec<Candidate<'_, usize>> = held
@@ -394,7 +393,7 @@ impl Wallet {
         if decision == Decision::Decline {
             let delivered = responder
                 .send_error(
-                    &self.http,
+                    &self.handles.http,
                     OAuthErrorCode::AccessDenied,
                     "the holder declined to share the requested credentials",
                 )
@@ -409,7 +408,7 @@ impl Wallet {
             });
         }
 
-        let now = self.clock.now();
+        let now = self.handles.clock.now();
         let mut vp_token: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for plan in &planned {
             let held = held(&plan.copy, &plan.issuer_key, now)?;
@@ -435,16 +434,20 @@ impl Wallet {
                 .or_default()
                 .push(presentation);
         }
-        let sent = responder.send_vp_token(&self.http, VpToken(vp_token)).await;
+        let sent = responder
+            .send_vp_token(&self.handles.http, VpToken(vp_token))
+            .await;
         // Once the verifier has answered at all, the copies have left the wallet.
         if matches!(sent, Ok(_) | Err(WalletError::VerifierRejected { .. })) {
             for plan in &planned {
-                self.store
+                self.handles
+                    .store
                     .mark_presented(&plan.copy.credential_id, now)
                     .await?;
-                self.store
+                self.handles
+                    .store
                     .log_presentation(&PresentationRecord {
-                        presentation_id: self.new_id(8),
+                        presentation_id: self.handles.new_id(8),
                         batch_id: plan.batch.stored.batch_id.clone(),
                         credential_id: plan.copy.credential_id.clone(),
                         client_id: client_id.clone(),

@@ -17,6 +17,7 @@ use crate::config::WalletSettings;
 use crate::error::{Party, WalletError};
 use crate::http_client::Http;
 use crate::store::Store;
+use crate::wallet::Handles;
 
 /// Largest anchor file read.
 const MAX_ANCHOR_FILE: u64 = 64 * 1024;
@@ -74,6 +75,59 @@ pub fn read_anchors(path: &Path) -> Result<TrustAnchors, WalletError> {
     let jwks = idv_trust::anchors::jwks_from_json(&text)
         .map_err(|e| config_error(format!("not a JWK or JWK Set ({e})")))?;
     TrustAnchors::from_jwks(&jwks).map_err(|e| config_error(e.to_string()))
+}
+
+/// The trust list as the wallet reaches it: fetched and verified when asked for, under the
+/// configured [`TrustSettings`] (none: no trust list). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct TrustSource {
+    settings: Option<Arc<TrustSettings>>,
+    handles: Handles,
+    config_file: PathBuf,
+}
+
+impl TrustSource {
+    /// `settings` reached through `handles`; `config_file` is named when none is configured.
+    pub(crate) fn new(
+        settings: Option<TrustSettings>,
+        handles: Handles,
+        config_file: PathBuf,
+    ) -> Self {
+        Self {
+            settings: settings.map(Arc::new),
+            handles,
+            config_file,
+        }
+    }
+
+    /// The trust settings; an error when none are configured.
+    pub fn settings(&self) -> Result<&TrustSettings, WalletError> {
+        self.settings
+            .as_deref()
+            .ok_or_else(|| WalletError::TrustNotConfigured {
+                config_file: self.config_file.display().to_string(),
+            })
+    }
+
+    /// The current trust list, or `None` when no trust list is configured.
+    pub async fn current(&self) -> Result<Option<Arc<VerifiedTrustList>>, WalletError> {
+        if self.settings.is_none() {
+            return Ok(None);
+        }
+        self.require().await.map(Some)
+    }
+
+    /// The current trust list; an error when none is configured.
+    pub async fn require(&self) -> Result<Arc<VerifiedTrustList>, WalletError> {
+        fetch_trust_list(
+            self.settings()?,
+            &self.handles.http,
+            &self.handles.store,
+            Arc::clone(&self.handles.clock),
+            Arc::clone(&self.handles.random),
+        )
+        .await
+    }
 }
 
 /// Fetches and verifies the trust list now: pinned anchors, time window, and no rollback

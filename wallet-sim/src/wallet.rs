@@ -1,5 +1,11 @@
-//! The wallet as the commands see it: its database, HTTP client, clock, randomness and trust
-//! settings, opened once per command from the data directory.
+//! [`Wallet`]: the wallet's use-case areas composed on one database, HTTP client, clock,
+//! randomness and trust settings, opened once per command from the data directory. Each area
+//! is a type owning clones of the [`Handles`] it needs and the [`TrustSource`], and no area
+//! depends on another:
+//!
+//! - [`Holdings`]: what the wallet holds (`list`, `show`, `delete`);
+//! - [`Issuance`]: receiving credentials (OpenID4VCI);
+//! - [`Presentations`]: presenting them (OpenID4VP).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,23 +15,43 @@ use idv_fetch::FetchPolicy;
 use idv_fetch::http::PlainHttp;
 use idv_jose::{Clock, Random};
 use idv_service_kit::tls::ClientTls;
-use idv_trust::list::VerifiedTrustList;
 
 use crate::config::{CONFIG_FILE, DATABASE_FILE, WalletSettings, database_url};
 use crate::error::WalletError;
+use crate::holdings::Holdings;
 use crate::http_client::Http;
+use crate::issuance::Issuance;
+use crate::presentation::Presentations;
 use crate::store::Store;
-use crate::trust::{TrustSettings, fetch_trust_list};
+use crate::trust::{TrustSettings, TrustSource};
 
-/// An open wallet.
-#[derive(Debug)]
-pub struct Wallet {
+/// The handles every area works with: the database, the HTTP client, the clock and the
+/// randomness. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Handles {
     pub(crate) store: Store,
     pub(crate) http: Http,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) random: Arc<dyn Random>,
-    pub(crate) trust: Option<TrustSettings>,
-    pub(crate) settings: WalletSettings,
+}
+
+impl Handles {
+    /// A fresh random identifier of `bytes` bytes, lowercase hex.
+    pub(crate) fn new_id(&self, bytes: usize) -> String {
+        let mut buf = vec![0u8; bytes];
+        self.random.fill(&mut buf);
+        buf.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// An open wallet.
+#[derive(Debug)]
+pub struct Wallet {
+    store: Store,
+    trust: TrustSource,
+    holdings: Holdings,
+    issuance: Issuance,
+    presentations: Presentations,
     data_dir: PathBuf,
 }
 
@@ -68,13 +94,19 @@ impl Wallet {
             },
             &tls,
         )?;
-        Ok(Self {
-            store,
+        let handles = Handles {
+            store: store.clone(),
             http,
             clock,
             random,
+        };
+        let trust = TrustSource::new(trust, handles.clone(), data_dir.join(CONFIG_FILE));
+        Ok(Self {
+            holdings: Holdings::new(handles.clone(), trust.clone()),
+            issuance: Issuance::new(handles.clone(), trust.clone(), Arc::new(settings)),
+            presentations: Presentations::new(handles, trust.clone()),
+            store,
             trust,
-            settings,
             data_dir: data_dir.to_owned(),
         })
     }
@@ -84,42 +116,29 @@ impl Wallet {
         &self.data_dir
     }
 
-    /// The current trust list, or `None` when no trust list is configured.
-    pub async fn trust_list(&self) -> Result<Option<Arc<VerifiedTrustList>>, WalletError> {
-        match &self.trust {
-            Some(trust) => Ok(Some(
-                fetch_trust_list(
-                    trust,
-                    &self.http,
-                    &self.store,
-                    Arc::clone(&self.clock),
-                    Arc::clone(&self.random),
-                )
-                .await?,
-            )),
-            None => Ok(None),
-        }
+    /// The trust list, fetched when asked for.
+    pub fn trust(&self) -> &TrustSource {
+        &self.trust
     }
 
-    /// The current trust list; an error when none is configured.
-    pub async fn require_trust_list(&self) -> Result<Arc<VerifiedTrustList>, WalletError> {
-        self.trust_list()
-            .await?
-            .ok_or_else(|| WalletError::TrustNotConfigured {
-                config_file: self.data_dir.join(CONFIG_FILE).display().to_string(),
-            })
+    /// What the wallet holds: list, show, delete.
+    pub fn holdings(&self) -> &Holdings {
+        &self.holdings
+    }
+
+    /// Receiving credentials.
+    pub fn issuance(&self) -> &Issuance {
+        &self.issuance
+    }
+
+    /// Presenting credentials.
+    pub fn presentations(&self) -> &Presentations {
+        &self.presentations
     }
 
     /// Closes the database.
     pub async fn close(&self) {
         self.store.close().await;
-    }
-
-    /// A fresh random identifier of `bytes` bytes, lowercase hex.
-    pub(crate) fn new_id(&self, bytes: usize) -> String {
-        let mut buf = vec![0u8; bytes];
-        self.random.fill(&mut buf);
-        buf.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -163,7 +182,7 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&data_dir), 0o700);
         assert_eq!(mode(&data_dir.join(DATABASE_FILE)), 0o600);
-        assert_eq!(wallet.list().await.unwrap().len(), 0);
+        assert_eq!(wallet.holdings().list().await.unwrap().len(), 0);
         wallet.close().await;
     }
 }

@@ -83,6 +83,7 @@ async fn receive(
     };
     let library = wallet.open().await;
     let outcome = library
+        .issuance()
         .receive_from(
             source,
             &ReceiveOptions {
@@ -115,6 +116,7 @@ async fn an_offer_is_received_after_the_citizen_signs_in_at_the_provider_and_is_
     // A receive without a browser cannot sign anyone in, and says so.
     let library = wallet.open().await;
     let refused = library
+        .issuance()
         .receive(link, &ReceiveOptions::default(), &NoPrompt)
         .await
         .unwrap_err();
@@ -329,6 +331,7 @@ async fn forged_or_mixed_up_responses_at_the_redirect_uri_are_refused_before_any
         };
         let library = wallet.open().await;
         let outcome = library
+            .issuance()
             .receive_from(
                 Source::Offer(offer["offer_link"].as_str().unwrap()),
                 &ReceiveOptions::default(),
