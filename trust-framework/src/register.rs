@@ -61,6 +61,14 @@ pub struct RegisterSettings {
     pub type_metadata: BTreeMap<String, TypeMetadataReference>,
 }
 
+/// What every area works with: the store handle, the clock and the settings. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Handles {
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: Arc<RegisterSettings>,
+}
+
 /// The register of an initialised database, composing its areas: cheap to clone, shared by
 /// every request.
 #[derive(Debug, Clone)]
@@ -86,30 +94,20 @@ impl Register {
         let anchor = Anchor::load(&store).await?;
         let operators = Operators::load(&store).await?;
         store.ensure_list(&settings.list_id).await?;
-        let settings = Arc::new(settings);
-        let providers = Providers::new(store.clone(), Arc::clone(&clock), Arc::clone(&settings));
-        let relying_parties = RelyingParties::new(
-            store.clone(),
-            Arc::clone(&clock),
-            Arc::clone(&settings),
-            anchor.clone(),
-        );
-        let trust_list = TrustList::new(
-            store.clone(),
-            Arc::clone(&clock),
-            Arc::clone(&settings),
-            anchor.clone(),
-        );
-        let operations = Operations::new(store.clone(), clock, &settings.list_id);
+        let handles = Handles {
+            store: store.clone(),
+            clock,
+            settings: Arc::new(settings),
+        };
         Ok(Self {
+            providers: Providers::new(handles.clone()),
+            relying_parties: RelyingParties::new(handles.clone(), anchor.clone()),
+            trust_list: TrustList::new(handles.clone(), anchor.clone()),
+            operations: Operations::new(handles.clone()),
             store,
-            settings,
+            settings: handles.settings,
             anchor,
             operators,
-            providers,
-            relying_parties,
-            trust_list,
-            operations,
         })
     }
 

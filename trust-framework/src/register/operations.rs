@@ -1,41 +1,40 @@
 //! What the register tells the operator's monitoring: whether it can serve (`/readyz`) and the
 //! published trust list's gauges (`/metrics`), read from the stored list, never signing one.
 
-use std::sync::Arc;
-
-use idv_jose::Clock;
 use idv_service_kit::http::Readiness;
 use idv_service_kit::http::readiness::database_answers;
 
-use crate::store::Store;
+use super::Handles;
 
 /// Readiness and the gauges read at scrape time. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Operations {
-    store: Store,
-    clock: Arc<dyn Clock>,
-    list_id: Arc<str>,
+    handles: Handles,
 }
 
 impl Operations {
-    pub(super) fn new(store: Store, clock: Arc<dyn Clock>, list_id: &str) -> Self {
-        Self {
-            store,
-            clock,
-            list_id: list_id.into(),
-        }
+    pub(super) fn new(handles: Handles) -> Self {
+        Self { handles }
     }
 
     /// Ready when the register's database answers.
     pub async fn readiness(&self) -> Readiness {
-        Readiness::new().with("database", database_answers(self.store.database()).await)
+        Readiness::new().with(
+            "database",
+            database_answers(self.handles.store.database()).await,
+        )
     }
 
     /// Sets the gauges of the last signed list: `idv_trust_list_sequence`,
     /// `idv_trust_list_age_seconds` (now − `iat`) and `idv_trust_list_expires_in_seconds`
     /// (`exp` − now). Before the first list is signed only the sequence (0) is set.
     pub async fn record_list_gauges(&self) {
-        let state = match self.store.list_state(&self.list_id).await {
+        let state = match self
+            .handles
+            .store
+            .list_state(&self.handles.settings.list_id)
+            .await
+        {
             Ok(state) => state,
             Err(error) => {
                 tracing::warn!(%error, "metrics: the trust list state could not be read");
@@ -44,7 +43,7 @@ impl Operations {
         };
         metrics::gauge!("idv_trust_list_sequence").set(state.sequence as f64);
         if let Some(signed) = state.signed {
-            let now = self.clock.now();
+            let now = self.handles.clock.now();
             metrics::gauge!("idv_trust_list_age_seconds").set((now - signed.iat) as f64);
             metrics::gauge!("idv_trust_list_expires_in_seconds").set((signed.exp - now) as f64);
         }

@@ -12,9 +12,8 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::Arc;
 
-use idv_jose::{Clock, PublicKey};
+use idv_jose::PublicKey;
 use idv_proto::trust::entry::{
     Certificate, IssuerBinding, LevelOfConfidence, Organisation, Role, SchemeCode, Service,
     ServiceEntry, ServiceStatus,
@@ -23,9 +22,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::validate::{MAX_TEXT, http_url, invalid, text, unique};
-use super::{InvalidInput, ProviderError, RegisterSettings};
-use crate::store::providers::NewEntry;
-use crate::store::{Store, StoreError};
+use super::{Handles, InvalidInput, ProviderError, RegisterSettings};
+use crate::store::StoreError;
+use crate::store::providers::{NewEntry, Transition};
 
 /// `POST /v1/providers` body and `provider add --file` content: a service to register as
 /// certified.
@@ -94,29 +93,20 @@ impl fmt::Display for StatusAction {
 /// lifecycle. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Providers {
-    store: Store,
-    clock: Arc<dyn Clock>,
-    settings: Arc<RegisterSettings>,
+    handles: Handles,
 }
 
 impl Providers {
-    pub(super) fn new(
-        store: Store,
-        clock: Arc<dyn Clock>,
-        settings: Arc<RegisterSettings>,
-    ) -> Self {
-        Self {
-            store,
-            clock,
-            settings,
-        }
+    pub(super) fn new(handles: Handles) -> Self {
+        Self { handles }
     }
 
     /// Registers a certified service; returns the entry with its new `entry_id`.
     pub async fn add(&self, new: NewServiceEntry) -> Result<ServiceEntry, ProviderError> {
-        let now = self.clock.now();
-        let new = validate(new, &self.settings, now)?;
+        let now = self.handles.clock.now();
+        let new = validate(new, &self.handles.settings, now)?;
         let entry_id = self
+            .handles
             .store
             .insert_entry(&NewEntry {
                 organisation: &new.organisation,
@@ -142,13 +132,19 @@ impl Providers {
 
     /// Every entry.
     pub async fn all(&self) -> Result<Vec<ServiceEntry>, ProviderError> {
-        self.store.expire_lapsed_entries(self.clock.now()).await?;
-        Ok(self.store.load_entries().await?)
+        self.handles
+            .store
+            .expire_lapsed_entries(self.handles.clock.now())
+            .await?;
+        Ok(self.handles.store.load_entries().await?)
     }
 
     /// One entry.
     pub async fn get(&self, entry_id: &str) -> Result<ServiceEntry, ProviderError> {
-        self.store.expire_lapsed_entries(self.clock.now()).await?;
+        self.handles
+            .store
+            .expire_lapsed_entries(self.handles.clock.now())
+            .await?;
         self.load(entry_id).await
     }
 
@@ -159,8 +155,8 @@ impl Providers {
         entry_id: &str,
         refusal: &str,
     ) -> Result<(ServiceEntry, i64), ProviderError> {
-        let now = self.clock.now();
-        self.store.expire_lapsed_entries(now).await?;
+        let now = self.handles.clock.now();
+        self.handles.store.expire_lapsed_entries(now).await?;
         let entry = self.load(entry_id).await?;
         if !matches!(
             entry.status,
@@ -175,7 +171,8 @@ impl Providers {
     }
 
     async fn load(&self, entry_id: &str) -> Result<ServiceEntry, ProviderError> {
-        self.store
+        self.handles
+            .store
             .load_entry(entry_id)
             .await?
             .ok_or_else(|| ProviderError::EntryNotFound {
@@ -192,7 +189,7 @@ impl Providers {
         let (_, now) = self
             .current(entry_id, "codes can only be added to a current entry")
             .await?;
-        if !self.store.insert_code(entry_id, code, now).await? {
+        if !self.handles.store.insert_code(entry_id, code, now).await? {
             return Err(ProviderError::Conflict(format!(
                 "entry `{entry_id}` is already certified for {code}"
             )));
@@ -210,8 +207,8 @@ impl Providers {
     ) -> Result<ServiceEntry, ProviderError> {
         reason_text(reason)?;
         let reason = reason.trim();
-        let now = self.clock.now();
-        self.store.expire_lapsed_entries(now).await?;
+        let now = self.handles.clock.now();
+        self.handles.store.expire_lapsed_entries(now).await?;
         let entry = self.load(entry_id).await?;
         let illegal = || ProviderError::IllegalTransition {
             entry_id: entry_id.to_owned(),
@@ -220,8 +217,17 @@ impl Providers {
         };
         let to = action.next(entry.status).ok_or_else(illegal)?;
         if !self
+            .handles
             .store
-            .record_status(entry_id, entry.status, to, now, reason)
+            .record_status(
+                entry_id,
+                &Transition {
+                    from: entry.status,
+                    to,
+                    since: now,
+                    reason,
+                },
+            )
             .await?
         {
             return Err(ProviderError::Conflict(format!(
@@ -253,7 +259,8 @@ impl Providers {
             )
             .into());
         }
-        self.store
+        self.handles
+            .store
             .replace_issuer(entry_id, &issuer, now, reason.trim())
             .await?;
         tracing::info!(register.entry_id = %entry_id, "issuer binding updated");

@@ -2,9 +2,7 @@
 //! `verifier_attestation:` client identifier prefix) binding a relying party's request-signing
 //! key to its registered purposes.
 
-use std::sync::Arc;
-
-use idv_jose::{Clock, PublicKey};
+use idv_jose::PublicKey;
 use idv_proto::trust::entry::Organisation;
 use idv_proto::trust::relying_party::{Purpose, RelyingPartyEntry, RelyingPartyStatus};
 use idv_proto::trust::verifier_attestation::{
@@ -14,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::setup::Anchor;
 use super::validate::{invalid, text, unique};
-use super::{InvalidInput, RegisterSettings, RelyingPartyError};
-use crate::store::{Store, StoreError};
+use super::{Handles, InvalidInput, RelyingPartyError};
+use crate::store::StoreError;
 
 /// Longest `client_id` accepted.
 const MAX_CLIENT_ID: usize = 255;
@@ -55,37 +53,26 @@ pub struct IssuedAttestation {
 /// Relying parties and their Verifier Attestations, signed by the anchor. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct RelyingParties {
-    store: Store,
-    clock: Arc<dyn Clock>,
-    settings: Arc<RegisterSettings>,
+    handles: Handles,
     anchor: Anchor,
 }
 
 impl RelyingParties {
-    pub(super) fn new(
-        store: Store,
-        clock: Arc<dyn Clock>,
-        settings: Arc<RegisterSettings>,
-        anchor: Anchor,
-    ) -> Self {
-        Self {
-            store,
-            clock,
-            settings,
-            anchor,
-        }
+    pub(super) fn new(handles: Handles, anchor: Anchor) -> Self {
+        Self { handles, anchor }
     }
 
     /// Registers an active relying party.
     pub async fn add(&self, new: NewRelyingParty) -> Result<RelyingPartyEntry, RelyingPartyError> {
         validate(&new)?;
         let rp_id = self
+            .handles
             .store
             .insert_relying_party(
                 &new.organisation,
                 &new.client_id,
                 &new.purposes,
-                self.clock.now(),
+                self.handles.clock.now(),
             )
             .await
             .map_err(|e| match e {
@@ -100,16 +87,18 @@ impl RelyingParties {
 
     /// Every relying party.
     pub async fn all(&self) -> Result<Vec<RelyingPartyEntry>, RelyingPartyError> {
-        Ok(self.store.load_relying_parties().await?)
+        Ok(self.handles.store.load_relying_parties().await?)
     }
 
     /// One relying party.
     pub async fn get(&self, rp_id: &str) -> Result<RelyingPartyEntry, RelyingPartyError> {
-        self.store.load_relying_party(rp_id).await?.ok_or_else(|| {
-            RelyingPartyError::RelyingPartyNotFound {
+        self.handles
+            .store
+            .load_relying_party(rp_id)
+            .await?
+            .ok_or_else(|| RelyingPartyError::RelyingPartyNotFound {
                 rp_id: rp_id.to_owned(),
-            }
-        })
+            })
     }
 
     /// Signs a Verifier Attestation for an active relying party's key: `iss` = public URL,
@@ -139,13 +128,13 @@ impl RelyingParties {
                 rp.status
             )));
         }
-        let iat = self.clock.now();
-        let exp = iat + self.settings.attestation_lifetime_secs;
+        let iat = self.handles.clock.now();
+        let exp = iat + self.handles.settings.attestation_lifetime_secs;
         let thumbprint = key.thumbprint();
         let mut jwk = key.to_jwk();
         jwk.kid = Some(thumbprint.clone());
         let claims = VerifierAttestationClaims {
-            iss: self.settings.public_url.clone(),
+            iss: self.handles.settings.public_url.clone(),
             sub: rp.client_id,
             iat,
             exp,
@@ -159,7 +148,8 @@ impl RelyingParties {
         };
         let jwt = idv_trust::attestation::issue_verifier_attestation(&claims, self.anchor.key())
             .map_err(RelyingPartyError::Signing)?;
-        self.store
+        self.handles
+            .store
             .record_attestation(rp_id, &thumbprint, iat, exp)
             .await?;
         tracing::info!(register.rp_id = %rp_id, "verifier attestation issued");

@@ -7,15 +7,11 @@
 //! a restart, serves the same bytes under one `sequence`, and a `sequence` never names two
 //! contents.
 
-use std::sync::Arc;
-
-use idv_jose::Clock;
 use idv_jose::jws::{self, Header};
 use idv_proto::trust::trust_list::{TRUST_LIST_TYP, TrustListClaims};
 
 use super::setup::Anchor;
-use super::{RegisterSettings, TrustListError};
-use crate::store::Store;
+use super::{Handles, TrustListError};
 use crate::store::trust_list::StoredList;
 
 /// Attempts to sign before falling back to the stored list when other instances or mutations
@@ -60,36 +56,24 @@ impl PublishedList {
 /// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct TrustList {
-    store: Store,
-    clock: Arc<dyn Clock>,
-    settings: Arc<RegisterSettings>,
+    handles: Handles,
     anchor: Anchor,
 }
 
 impl TrustList {
-    pub(super) fn new(
-        store: Store,
-        clock: Arc<dyn Clock>,
-        settings: Arc<RegisterSettings>,
-        anchor: Anchor,
-    ) -> Self {
-        Self {
-            store,
-            clock,
-            settings,
-            anchor,
-        }
+    pub(super) fn new(handles: Handles, anchor: Anchor) -> Self {
+        Self { handles, anchor }
     }
 
     /// The current signed list, re-signed first when the register changed or `next_update`
     /// passed.
     pub async fn current(&self) -> Result<PublishedList, TrustListError> {
-        let now = self.clock.now();
-        self.store.expire_lapsed_entries(now).await?;
-        let list_id = &self.settings.list_id;
+        let now = self.handles.clock.now();
+        self.handles.store.expire_lapsed_entries(now).await?;
+        let list_id = &self.handles.settings.list_id;
         let mut last_stored = None;
         for _ in 0..MAX_SIGNING_ATTEMPTS {
-            let state = self.store.list_state(list_id).await?;
+            let state = self.handles.store.list_state(list_id).await?;
             if let Some(stored) = &state.signed
                 && state.signed_revision == state.revision
                 && now < stored.next_update
@@ -98,16 +82,16 @@ impl TrustList {
             }
             let iat = state.signed.as_ref().map_or(now, |s| now.max(s.iat));
             let claims = TrustListClaims {
-                iss: self.settings.public_url.clone(),
+                iss: self.handles.settings.public_url.clone(),
                 iat,
-                exp: iat + self.settings.list_validity_secs,
-                next_update: iat + self.settings.next_update_secs,
+                exp: iat + self.handles.settings.list_validity_secs,
+                next_update: iat + self.handles.settings.next_update_secs,
                 list_id: list_id.clone(),
                 sequence: sequence(state.sequence + 1)?,
-                framework_versions_valid: self.settings.framework_versions_valid.clone(),
-                entries: self.store.load_entries().await?,
-                relying_parties: self.store.load_relying_parties().await?,
-                type_metadata: self.settings.type_metadata.clone(),
+                framework_versions_valid: self.handles.settings.framework_versions_valid.clone(),
+                entries: self.handles.store.load_entries().await?,
+                relying_parties: self.handles.store.load_relying_parties().await?,
+                type_metadata: self.handles.settings.type_metadata.clone(),
             };
             let header = Header::es256(TRUST_LIST_TYP).with("kid", self.anchor.key().kid());
             let signed = StoredList {
@@ -118,6 +102,7 @@ impl TrustList {
                 next_update: claims.next_update,
             };
             if self
+                .handles
                 .store
                 .save_signed_list(list_id, state.sequence, state.revision, &signed)
                 .await?
@@ -153,7 +138,7 @@ impl TrustList {
     ) -> Result<PublishedList, TrustListError> {
         Ok(PublishedList {
             jws: stored.jws.clone(),
-            list_id: self.settings.list_id.clone(),
+            list_id: self.handles.settings.list_id.clone(),
             sequence: sequence(seq)?,
             iat: stored.iat,
             exp: stored.exp,

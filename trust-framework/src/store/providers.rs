@@ -170,19 +170,17 @@ impl Store {
         Ok(assemble(&entries, &codes, &history)?.pop())
     }
 
-    /// Moves an entry from status `from` to `to` and records it in the history. Returns
-    /// `false`, changing nothing, when the entry is no longer in `from` (a concurrent change).
+    /// Moves an entry from status `change.from` to `change.to` and records it in the history.
+    /// Returns `false`, changing nothing, when the entry is no longer in `change.from` (a
+    /// concurrent change).
     pub async fn record_status(
         &self,
         entry_id: &str,
-        from: ServiceStatus,
-        to: ServiceStatus,
-        since: i64,
-        reason: &str,
+        change: &Transition<'_>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         bump_revision(&mut tx).await?;
-        let changed = change_status(&mut tx, entry_id, from, to, since, reason).await?;
+        let changed = change_status(&mut tx, entry_id, change).await?;
         if changed {
             tx.commit().await?;
         }
@@ -265,16 +263,13 @@ impl Store {
             let entry_id: String = get(row, "entry_id")?;
             let from: ServiceStatus = enum_from_text(get(row, "status")?, "status")?;
             let since: i64 = get(row, "certificate_expires")?;
-            if change_status(
-                &mut tx,
-                &entry_id,
+            let change = Transition {
                 from,
-                ServiceStatus::Expired,
+                to: ServiceStatus::Expired,
                 since,
-                CERTIFICATE_EXPIRED_REASON,
-            )
-            .await?
-            {
+                reason: CERTIFICATE_EXPIRED_REASON,
+            };
+            if change_status(&mut tx, &entry_id, &change).await? {
                 expired += 1;
             }
         }
@@ -283,13 +278,28 @@ impl Store {
     }
 }
 
+/// A status change of one entry, as the history records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Transition<'a> {
+    /// The status the entry must still have.
+    pub from: ServiceStatus,
+    /// The status it moves to.
+    pub to: ServiceStatus,
+    /// When, in seconds since the epoch.
+    pub since: i64,
+    /// Why.
+    pub reason: &'a str,
+}
+
 async fn change_status(
     tx: &mut WriteTx,
     entry_id: &str,
-    from: ServiceStatus,
-    to: ServiceStatus,
-    since: i64,
-    reason: &str,
+    &Transition {
+        from,
+        to,
+        since,
+        reason,
+    }: &Transition<'_>,
 ) -> Result<bool, StoreError> {
     let updated = sqlx::query(
         "UPDATE service_entries SET status = $1, status_since = $2 \
