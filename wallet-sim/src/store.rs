@@ -30,13 +30,14 @@ pub enum StoreError {
     /// A statement failed.
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
-    /// A stored value does not decode.
-    #[error("stored {what} does not decode: {reason}")]
-    Corrupt {
+    /// A stored value does not decode, or a value to store does not encode, as JSON.
+    #[error("{what} does not convert to or from its stored JSON")]
+    Json {
         /// Which value.
         what: &'static str,
-        /// Why.
-        reason: String,
+        /// The parser's or serializer's error.
+        #[source]
+        source: serde_json::Error,
     },
 }
 
@@ -80,20 +81,14 @@ fn from_json<T: serde::de::DeserializeOwned>(
     text: &str,
     what: &'static str,
 ) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
-        what,
-        reason: e.to_string(),
-    })
+    serde_json::from_str(text).map_err(|source| StoreError::Json { what, source })
 }
 
 fn to_json<T: serde::Serialize + ?Sized>(
     value: &T,
     what: &'static str,
 ) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
-        what,
-        reason: e.to_string(),
-    })
+    serde_json::to_string(value).map_err(|source| StoreError::Json { what, source })
 }
 
 #[cfg(test)]
