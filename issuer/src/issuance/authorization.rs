@@ -29,15 +29,20 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use idv_proto::oid4vci::authorization_details::{AuthorizationDetail, OPENID_CREDENTIAL_TYPE};
 pub use idv_proto::oid4vci::authorization_server_metadata::PushedAuthorizationResponse;
 use idv_service_kit::Secret;
 use serde::Deserialize;
 
-use super::configurations::Configuration;
-use super::{AuthorizationError, Issuer, hash_secret};
+use super::IssuerSettings;
+use super::configurations::{Configuration, parse_authorization_details};
+use super::login::RelyingParty;
+use super::tokens::Tokens;
+use super::{AuthorizationError, hash_secret};
+use crate::store::Store;
 use crate::store::authorization::NewAuthorizationRequest;
 use crate::store::offers::StoredOffer;
+use idv_jose::{Clock, Random};
+use std::sync::Arc;
 
 /// Path of the pushed authorization request endpoint.
 pub const PAR_PATH: &str = "/par";
@@ -202,32 +207,6 @@ impl fmt::Debug for PushedAuthorizationRequest {
     }
 }
 
-/// The configuration ids RFC 9396 `authorization_details` asks for, deduplicated, in order;
-/// `Err` says what is malformed.
-pub(crate) fn parse_authorization_details(details: &str) -> Result<Vec<String>, String> {
-    let details: Vec<AuthorizationDetail> = serde_json::from_str(details).map_err(|_| {
-        "authorization_details must be a JSON array of objects with type and \
-         credential_configuration_id"
-            .to_owned()
-    })?;
-    if details.is_empty() {
-        return Err("authorization_details must not be empty".into());
-    }
-    let mut ids: Vec<String> = Vec::with_capacity(details.len());
-    for detail in details {
-        if detail.detail_type != OPENID_CREDENTIAL_TYPE {
-            return Err(format!(
-                "authorization_details type `{}` is not supported; use openid_credential",
-                detail.detail_type
-            ));
-        }
-        if !ids.contains(&detail.credential_configuration_id) {
-            ids.push(detail.credential_configuration_id);
-        }
-    }
-    Ok(ids)
-}
-
 /// The `issuer_state` served in an authorization code offer with this handle.
 pub(crate) fn issuer_state(offer_handle: &str) -> String {
     hash_secret(&format!("issuer_state:{offer_handle}"))
@@ -279,7 +258,19 @@ fn requested_configurations(
     }
 }
 
-impl Issuer {
+/// The authorization code flow: pushed authorization requests and the citizen's sign-in at the
+/// provider's OpenID Provider, ending in an authorization code ([`Tokens`] issues it).
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) random: Arc<dyn Random>,
+    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) login: Option<Arc<RelyingParty>>,
+    pub(super) tokens: Tokens,
+}
+
+impl Authorization {
     /// The authorization code flow's settings; `NotConfigured` without `[login]`.
     pub(crate) fn authorization_settings(
         &self,

@@ -17,9 +17,10 @@
 
 use idv_proto::oid4vci::token::{TokenRequest, TokenResponse};
 
-use super::authorization::parse_authorization_details;
+use super::configurations::parse_authorization_details;
+use super::tokens::Tokens;
 use super::tokens::token_response;
-use super::{Issuer, TokenError, hash_secret, random_id};
+use super::{TokenError, hash_secret, random_id};
 use crate::store::StoreError;
 use crate::store::authorization::CodeClaim;
 use crate::store::offers::{AUTHORIZATION_CODE_GRANT, NewAccessToken, NewOffer};
@@ -29,7 +30,7 @@ pub const CODE_LIFETIME_SECS: i64 = 60;
 /// Bytes of entropy in an authorization code.
 const CODE_BYTES: usize = 32;
 
-impl Issuer {
+impl Tokens {
     /// Issues an authorization code for the request `request_ref` and the person signed in.
     pub(crate) async fn issue_authorization_code(
         &self,

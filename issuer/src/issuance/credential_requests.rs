@@ -36,13 +36,20 @@ use idv_service_kit::Secret;
 use idv_status_list::allocate::random_free_index;
 use serde_json::json;
 
+use super::IssuerSettings;
+use super::certification::Certification;
 use super::configurations::Configuration;
 use super::identities::parse_identity;
 use super::keys::ActiveKey;
+use super::keys::Keys;
 use super::proof::{ProofPolicy, VerifiedProof, verify_proofs};
-use super::{IssuanceError, Issuer, hash_secret, random_id};
+use super::status_lists::StatusLists;
+use super::{IssuanceError, hash_secret, random_id};
+use crate::store::Store;
 use crate::store::credentials::{IssuanceTx, NewCredential};
 use crate::store::offers::StoredAccessToken;
+use idv_jose::{Clock, Random};
+use std::sync::Arc;
 
 /// Draws of a random index before giving up on a list (each failure means the index was
 /// taken; with the list at most half full, 64 failures in a row have probability 2^-64).
@@ -56,7 +63,20 @@ pub struct CredentialGrant {
     token: StoredAccessToken,
 }
 
-impl Issuer {
+/// The credential endpoint: access tokens checked, key proofs verified, credentials signed,
+/// allocated on a status list and recorded.
+#[derive(Debug, Clone)]
+pub struct CredentialRequests {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) random: Arc<dyn Random>,
+    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) keys: Keys,
+    pub(super) certification: Certification,
+    pub(super) status_lists: StatusLists,
+}
+
+impl CredentialRequests {
     /// Checks the bearer access token of a Credential Request.
     pub async fn authorize_credential_request(
         &self,
@@ -132,12 +152,14 @@ impl Issuer {
             })?;
         let person = parse_identity(&stored.record)?;
         configuration.check_confidence(&person, &self.settings)?;
-        let key = self.active_key().await?;
-        if let Some(list) = self.certification_list().await? {
+        let key = self.keys.active_key().await?;
+        if let Some(list) = self.certification.certification_list().await? {
             let list = self
+                .certification
                 .list_for(list, &[configuration], key.key.public_key())
                 .await?;
-            self.check_certified(&list, configuration, key.key.public_key())?;
+            self.certification
+                .check_certified(&list, configuration, key.key.public_key())?;
         }
 
         let credentials = self
@@ -183,6 +205,7 @@ impl Issuer {
         let count = i64::try_from(proofs.len()).unwrap_or(i64::MAX);
         for _ in 0..RESERVE_ATTEMPTS {
             let list = self
+                .status_lists
                 .status_list_with_room(count)
                 .await?
                 .ok_or(IssuanceError::StatusAllocation)?;
@@ -255,7 +278,7 @@ impl Issuer {
             validity: batch.configuration.validity(&self.settings),
             not_after: batch.configuration.not_after(batch.person, batch.now),
             holder,
-            status: json!({"status_list": {"idx": idx, "uri": self.status_list_uri(batch.list_id)}}),
+            status: json!({"status_list": {"idx": idx, "uri": self.status_lists.status_list_uri(batch.list_id)}}),
         };
         let jwt = batch.configuration.issue(
             batch.person,

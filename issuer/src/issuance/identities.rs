@@ -11,9 +11,13 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Issuer, OperatorError, random_id};
+use super::IssuerSettings;
+use super::{OperatorError, random_id};
+use crate::store::Store;
 use crate::store::StoreError;
 use crate::store::identities::Linked;
+use idv_jose::{Clock, Random};
+use std::sync::Arc;
 
 /// Longest `login_subject` (OpenID Connect Core §2: `sub` is at most 255 ASCII characters).
 const MAX_LOGIN_SUBJECT: usize = 255;
@@ -113,7 +117,16 @@ pub struct IdentityRecord {
     pub identity: ProofedIdentity,
 }
 
-impl Issuer {
+/// Proofed identities the operator records, and the sign-in account linked to each.
+#[derive(Debug, Clone)]
+pub struct Identities {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) random: Arc<dyn Random>,
+    pub(super) settings: Arc<IssuerSettings>,
+}
+
+impl Identities {
     /// Validates and stores a proofed identity.
     pub async fn record_identity(
         &self,

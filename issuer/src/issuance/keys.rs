@@ -16,10 +16,12 @@ use idv_jose::{Jwk, JwkSet, PublicKey, SigningKey};
 use idv_proto::trust::entry::IssuerBinding;
 use serde::Serialize;
 
+use super::IssuerSettings;
+use super::KeyError;
 use super::configurations::Configuration;
-use super::{Issuer, KeyError};
 use crate::store::setup::PublicKeyRecord;
 use crate::store::{Store, StoreError};
+use idv_jose::Clock;
 
 /// The active signing key.
 #[derive(Clone)]
@@ -40,7 +42,7 @@ impl std::fmt::Debug for ActiveKey {
 
 /// The parsed active key, cached by `kid`.
 #[derive(Debug, Default)]
-pub struct KeyRing {
+pub(super) struct KeyRing {
     cached: RwLock<Option<ActiveKey>>,
 }
 
@@ -144,7 +146,17 @@ pub(super) fn parse_key(
     Ok(key)
 }
 
-impl Issuer {
+/// Signing keys: the active one (parsed once, cached by `kid`), rotation, the published JWK
+/// Set and the register entry that binds them to this issuer.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) ring: Arc<KeyRing>,
+}
+
+impl Keys {
     /// The active signing key.
     pub async fn active_key(&self) -> Result<ActiveKey, KeyError> {
         let stored = self
@@ -153,7 +165,7 @@ impl Issuer {
             .await?
             .ok_or(KeyError::NoActiveKey)?;
         if let Some(cached) = self
-            .keys
+            .ring
             .cached
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -167,7 +179,7 @@ impl Issuer {
             kid: stored.kid,
         };
         *self
-            .keys
+            .ring
             .cached
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some(key.clone());

@@ -43,8 +43,9 @@ use tokio::sync::RwLock;
 
 use op_http::OpHttpError;
 
+use super::authorization::Authorization;
 use super::authorization::{AuthorizationSettings, REQUEST_URI_PREFIX, WalletRedirect};
-use super::{AuthorizationError, Issuer, SignInFailure, constant_time_eq, hash_secret};
+use super::{AuthorizationError, SignInFailure, constant_time_eq, hash_secret};
 use crate::store::authorization::{NewSignIn, StoredAuthorizationRequest};
 
 /// Path of the OP's redirect back to the issuer (register `<public_url>/login/callback` at the
@@ -212,7 +213,7 @@ fn op_error_code(error: &str) -> String {
         .collect()
 }
 
-impl Issuer {
+impl Authorization {
     fn relying_party(&self) -> Result<&RelyingParty, AuthorizationError> {
         self.login
             .as_deref()
@@ -446,6 +447,7 @@ impl Issuer {
             }
         }
         let code = self
+            .tokens
             .issue_authorization_code(&sign_in.request.request_ref, &identity.identity_id, now)
             .await?;
         tracing::info!(identity.id = %identity.identity_id, "signed in; authorization code issued");

@@ -4,13 +4,26 @@
 
 use idv_proto::oid4vci::nonce::NonceResponse;
 
-use super::{Issuer, hash_secret};
+use super::IssuerSettings;
+use super::hash_secret;
+use crate::store::Store;
 use crate::store::StoreError;
+use idv_jose::{Clock, Random};
+use std::sync::Arc;
 
 /// Bytes of entropy in a `c_nonce`.
 const NONCE_BYTES: usize = 32;
 
-impl Issuer {
+/// The nonce endpoint's `c_nonce`s.
+#[derive(Debug, Clone)]
+pub struct Nonces {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) random: Arc<dyn Random>,
+    pub(super) settings: Arc<IssuerSettings>,
+}
+
+impl Nonces {
     /// Issues a `c_nonce`.
     pub async fn new_nonce(&self) -> Result<NonceResponse, StoreError> {
         let now = self.clock.now();

@@ -33,12 +33,18 @@ use idv_proto::oid4vci::credential_offer::{
 use idv_service_kit::qr;
 use serde::{Deserialize, Serialize};
 
+use super::IssuerSettings;
 use super::authorization::issuer_state;
+use super::certification::Certification;
 use super::configurations::Configuration;
 use super::identities::parse_identity;
-use super::{Issuer, OperatorError, hash_secret};
+use super::keys::Keys;
+use super::{OperatorError, hash_secret};
+use crate::store::Store;
 use crate::store::StoreError;
 use crate::store::offers::{AUTHORIZATION_CODE_GRANT, NewOffer, PRE_AUTHORIZED_GRANT, StoredOffer};
+use idv_jose::{Clock, Random};
+use std::sync::Arc;
 
 /// Path prefix of `credential_offer_uri`s.
 pub const PATH_PREFIX: &str = "/credential-offer/";
@@ -145,7 +151,18 @@ impl StoredOffer {
     }
 }
 
-impl Issuer {
+/// Credential offers: created by the operator for a recorded identity, fetched by the wallet.
+#[derive(Debug, Clone)]
+pub struct Offers {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) random: Arc<dyn Random>,
+    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) keys: Keys,
+    pub(super) certification: Certification,
+}
+
+impl Offers {
     /// Creates an offer of `request.credential_configuration_ids` for a proofed identity.
     pub async fn create_offer(
         &self,
@@ -200,13 +217,15 @@ impl Issuer {
                 .check_confidence(&person, &self.settings)
                 .map_err(|source| OperatorError::InsufficientConfidence { index, source })?;
         }
-        if let Some(list) = self.certification_list().await? {
-            let key = self.active_key().await?;
+        if let Some(list) = self.certification.certification_list().await? {
+            let key = self.keys.active_key().await?;
             let list = self
+                .certification
                 .list_for(list, &configurations, key.key.public_key())
                 .await?;
             for (index, configuration) in configurations.iter().enumerate() {
-                self.check_certified(&list, *configuration, key.key.public_key())
+                self.certification
+                    .check_certified(&list, *configuration, key.key.public_key())
                     .map_err(|source| OperatorError::NotCertified { index, source })?;
             }
         }

@@ -22,9 +22,14 @@ use std::sync::{Mutex, PoisonError};
 use idv_status_list::token::{issue_token, token_claims};
 use idv_status_list::{Status, StatusBits, StatusListBuf};
 
-use super::{Issuer, KeyError, random_id};
+use super::IssuerSettings;
+use super::keys::Keys;
+use super::{KeyError, random_id};
+use crate::store::Store;
 use crate::store::StoreError;
 use crate::store::status_lists::StoredList;
+use idv_jose::{Clock, Random};
+use std::sync::Arc;
 
 /// Path prefix of status list URIs (the prefix the trust framework registers).
 pub const PATH_PREFIX: &str = "/status-lists/";
@@ -134,7 +139,18 @@ fn build_list(size: u64, entries: &[(i64, String)]) -> Result<StatusListBuf, Key
     Ok(statuses)
 }
 
-impl Issuer {
+/// Token Status Lists: the lists credentials are allocated on and their signed tokens (cached).
+#[derive(Debug, Clone)]
+pub struct StatusLists {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) random: Arc<dyn Random>,
+    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) keys: Keys,
+    pub(super) status_tokens: Arc<TokenCache>,
+}
+
+impl StatusLists {
     /// The URI of list `list_id`.
     pub fn status_list_uri(&self, list_id: &str) -> String {
         self.settings.url(&format!("{PATH_PREFIX}{list_id}"))
@@ -179,7 +195,7 @@ impl Issuer {
         let Some(list) = self.store.status_list(list_id).await? else {
             return Ok(None);
         };
-        let key = self.active_key().await?;
+        let key = self.keys.active_key().await?;
         let now = self.clock.now();
         let ttl = self.settings.status_token_ttl_secs;
         let ttl_secs = i64::try_from(ttl).unwrap_or(i64::MAX);

@@ -33,10 +33,14 @@ use idv_proto::oid4vci::credential_offer::{
 use idv_proto::oid4vci::token::{TokenRequest, TokenResponse};
 use serde::Deserialize;
 
-use super::authorization::parse_authorization_details;
+use super::IssuerSettings;
+use super::configurations::parse_authorization_details;
 use super::offers::tx_code_hash;
-use super::{Issuer, TokenError, constant_time_eq, hash_secret};
+use super::{TokenError, constant_time_eq, hash_secret};
+use crate::store::Store;
 use crate::store::offers::{NewAccessToken, PRE_AUTHORIZED_GRANT};
+use idv_jose::{Clock, Random};
+use std::sync::Arc;
 
 /// Bytes of entropy in an access token.
 const ACCESS_TOKEN_BYTES: usize = 32;
@@ -58,7 +62,16 @@ fn requested_configurations(details: &str) -> Result<Vec<String>, TokenError> {
     parse_authorization_details(details).map_err(TokenError::InvalidAuthorizationDetails)
 }
 
-impl Issuer {
+/// The token endpoint: pre-authorized and authorization codes exchanged for access tokens.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) random: Arc<dyn Random>,
+    pub(super) settings: Arc<IssuerSettings>,
+}
+
+impl Tokens {
     /// Exchanges a pre-authorized code, or an authorization code, for an access token.
     pub async fn exchange_token(
         &self,
