@@ -4,7 +4,7 @@
 //! The flow, end to end (enabled by `[login]`, see [`crate::config`]):
 //!
 //! 1. The wallet (a public client registered in `[[login.wallet_clients]]`) pushes its request
-//!    to `POST /par` ([`Issuer::push_authorization_request`]): `client_id`, `redirect_uri`
+//!    to `POST /par` ([`Authorization::push_authorization_request`]): `client_id`, `redirect_uri`
 //!    (registered; a loopback one matches any port, RFC 8252 §7.3), PKCE `code_challenge` with
 //!    `S256` only, `state`, what it wants (`authorization_details` of type `openid_credential`,
 //!    or `scope`s naming credential configurations; unknown scopes are ignored) and, when it
@@ -205,11 +205,6 @@ impl fmt::Debug for PushedAuthorizationRequest {
             )
             .finish_non_exhaustive()
     }
-}
-
-/// The `issuer_state` served in an authorization code offer with this handle.
-pub(crate) fn issuer_state(offer_handle: &str) -> String {
-    hash_secret(&format!("issuer_state:{offer_handle}"))
 }
 
 /// What a pushed request asks for: configuration ids, and whether by `authorization_details`.

@@ -1,8 +1,8 @@
 //! The credential endpoint (OpenID4VCI 1.0 "Credential Endpoint"): one SD-JWT VC per proven
 //! holder key.
 //!
-//! [`Issuer::authorize_credential_request`] checks the bearer access token first (RFC 6750:
-//! `invalid_token`), then [`Issuer::issue_credentials`] checks the request, in this order:
+//! [`CredentialRequests::authorize_credential_request`] checks the bearer access token first (RFC 6750:
+//! `invalid_token`), then [`CredentialRequests::issue_credentials`] checks the request, in this order:
 //!
 //! 1. no `credential_response_encryption` (not offered: `invalid_encryption_parameters`);
 //! 2. exactly the identifier the token calls for: `credential_configuration_id` normally,

@@ -305,7 +305,7 @@ impl Lifecycle {
         })
     }
 
-    /// [`Issuer::change_status`] of the batch of `credential_id`, answered with that
+    /// [`Lifecycle::change_status`] of the batch of `credential_id`, answered with that
     /// credential's details.
     pub async fn change_batch_status(
         &self,

@@ -2,10 +2,10 @@
 //! party of it, through the `openidconnect` crate (OpenID Connect Core, authorization code
 //! flow, confidential client with `client_secret_basic`).
 //!
-//! - `GET /authorize?client_id&request_uri` ([`Issuer::start_sign_in`]) spends the pushed
+//! - `GET /authorize?client_id&request_uri` ([`Authorization::start_sign_in`]) spends the pushed
 //!   request's `request_uri` and sends the browser to the OP with a fresh `state`, `nonce`
 //!   and PKCE S256 challenge, all recorded with the request (state and nonce hashed).
-//! - `GET /login/callback?code&state` ([`Issuer::finish_sign_in`]) claims the sign-in by its
+//! - `GET /login/callback?code&state` ([`Authorization::finish_sign_in`]) claims the sign-in by its
 //!   `state` (once), checks RFC 9207 `iss` when the OP sends it (required when its metadata
 //!   says it does), exchanges the code with the PKCE verifier, and verifies the ID token with
 //!   `openidconnect`'s verifier: signature by the OP's JWKS (ES256, RS256 or PS256), `iss`,

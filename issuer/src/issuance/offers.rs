@@ -34,7 +34,6 @@ use idv_service_kit::qr;
 use serde::{Deserialize, Serialize};
 
 use super::IssuerSettings;
-use super::authorization::issuer_state;
 use super::certification::Certification;
 use super::configurations::Configuration;
 use super::identities::parse_identity;
@@ -118,6 +117,11 @@ impl fmt::Debug for CreatedOffer {
 /// The pre-authorized code of the offer with this handle.
 fn pre_authorized_code(handle: &str) -> String {
     hash_secret(&format!("pre-authorized_code:{handle}"))
+}
+
+/// The `issuer_state` served in an authorization code offer with this handle.
+fn issuer_state(offer_handle: &str) -> String {
+    hash_secret(&format!("issuer_state:{offer_handle}"))
 }
 
 /// The stored form of a `tx_code`, salted with its offer.

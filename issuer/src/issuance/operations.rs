@@ -1,7 +1,7 @@
 //! What the issuer tells its operator's monitoring: whether it can serve (`/readyz`) and the
 //! gauges `/metrics` reads at scrape time. The issuer's counters are recorded where things
 //! happen: `idv_issuer_offers_created_total` ([`super::offers`]),
-//! `idv_issuer_credentials_issued_total` ([`super::credentials`]), and the token and credential
+//! `idv_issuer_credentials_issued_total` ([`super::credential_requests`]), and the token and credential
 //! endpoints' errors by code (`crate::http`'s error mapping).
 
 use idv_service_kit::http::Readiness;
