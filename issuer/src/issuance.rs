@@ -125,6 +125,15 @@ impl IssuerSettings {
     }
 }
 
+/// What most areas share: clones of the store handle, clock, randomness and settings.
+#[derive(Debug, Clone)]
+struct Base {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    settings: Arc<IssuerSettings>,
+}
+
 /// The issuer over an initialised database: its use-case areas composed on one store, clock
 /// and randomness; cheap to clone, shared by every request. Each area owns the state it needs
 /// (clones of the store handle, clock, randomness and settings, and its own keys and caches),
@@ -133,7 +142,7 @@ impl IssuerSettings {
 /// - at the bottom, [`Keys`] (signing keys, the register entry), [`Certification`] (the
 ///   provider's own certification on the trust list), [`Identities`], [`Nonces`], [`Tokens`]
 ///   and [`OperatorAccess`];
-/// - on those: [`Offers`], [`StatusLists`], [`Authorization`] (issues its codes through
+/// - on those: [`Offers`] (for a recorded identity), [`StatusLists`], [`Authorization`] (issues its codes through
 ///   [`Tokens`]), [`Metadata`] and [`Operations`];
 /// - on [`StatusLists`]: [`CredentialRequests`] and [`Lifecycle`].
 #[derive(Debug, Clone)]
@@ -180,11 +189,15 @@ impl Issuer {
                 Arc::clone(&random),
             ))
         });
-        let settings = Arc::new(settings);
-        let keys = Keys {
+        let base = Base {
             store: store.clone(),
             clock: Arc::clone(&clock),
-            settings: Arc::clone(&settings),
+            random: Arc::clone(&random),
+            settings: Arc::new(settings),
+        };
+        let settings = Arc::clone(&base.settings);
+        let keys = Keys {
+            base: base.clone(),
             ring: Arc::default(),
         };
         let certification = Certification {
@@ -192,60 +205,34 @@ impl Issuer {
             clock: Arc::clone(&clock),
             settings: Arc::clone(&settings),
         };
-        let identities = Identities {
-            store: store.clone(),
-            clock: Arc::clone(&clock),
-            random: Arc::clone(&random),
-            settings: Arc::clone(&settings),
-        };
+        let identities = Identities { base: base.clone() };
         let offers = Offers {
-            store: store.clone(),
-            clock: Arc::clone(&clock),
-            random: Arc::clone(&random),
-            settings: Arc::clone(&settings),
+            base: base.clone(),
+            identities: identities.clone(),
             keys: keys.clone(),
             certification: certification.clone(),
         };
-        let tokens = Tokens {
-            store: store.clone(),
-            clock: Arc::clone(&clock),
-            random: Arc::clone(&random),
-            settings: Arc::clone(&settings),
-        };
+        let tokens = Tokens { base: base.clone() };
         let authorization = Authorization {
-            store: store.clone(),
-            clock: Arc::clone(&clock),
-            random: Arc::clone(&random),
-            settings: Arc::clone(&settings),
+            base: base.clone(),
             login,
             tokens: tokens.clone(),
         };
-        let nonces = Nonces {
-            store: store.clone(),
-            clock: Arc::clone(&clock),
-            random: Arc::clone(&random),
-            settings: Arc::clone(&settings),
-        };
+        let nonces = Nonces { base: base.clone() };
         let status_lists = StatusLists {
-            store: store.clone(),
-            clock: Arc::clone(&clock),
-            random: Arc::clone(&random),
-            settings: Arc::clone(&settings),
+            base: base.clone(),
             keys: keys.clone(),
             status_tokens: Arc::default(),
         };
         let credential_requests = CredentialRequests {
-            store: store.clone(),
-            clock: Arc::clone(&clock),
-            random: Arc::clone(&random),
-            settings: Arc::clone(&settings),
+            base,
             keys: keys.clone(),
             certification: certification.clone(),
             status_lists: status_lists.clone(),
         };
         let lifecycle = Lifecycle {
             store: store.clone(),
-            clock: Arc::clone(&clock),
+            clock,
             status_lists: status_lists.clone(),
         };
         let metadata = Metadata {

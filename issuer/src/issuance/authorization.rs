@@ -33,15 +33,13 @@ pub use idv_proto::oid4vci::authorization_server_metadata::PushedAuthorizationRe
 use idv_service_kit::Secret;
 use serde::Deserialize;
 
-use super::IssuerSettings;
+use super::Base;
 use super::configurations::{Configuration, parse_authorization_details};
 use super::login::RelyingParty;
 use super::tokens::Tokens;
 use super::{AuthorizationError, hash_secret};
-use crate::store::Store;
 use crate::store::authorization::NewAuthorizationRequest;
 use crate::store::offers::StoredOffer;
-use idv_jose::{Clock, Random};
 use std::sync::Arc;
 
 /// Path of the pushed authorization request endpoint.
@@ -257,10 +255,7 @@ fn requested_configurations(
 /// provider's OpenID Provider, ending in an authorization code ([`Tokens`] issues it).
 #[derive(Debug, Clone)]
 pub struct Authorization {
-    pub(super) store: Store,
-    pub(super) clock: Arc<dyn Clock>,
-    pub(super) random: Arc<dyn Random>,
-    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) base: Base,
     pub(super) login: Option<Arc<RelyingParty>>,
     pub(super) tokens: Tokens,
 }
@@ -270,7 +265,8 @@ impl Authorization {
     pub(crate) fn authorization_settings(
         &self,
     ) -> Result<&AuthorizationSettings, AuthorizationError> {
-        self.settings
+        self.base
+            .settings
             .authorization
             .as_ref()
             .ok_or(AuthorizationError::NotConfigured)
@@ -332,11 +328,12 @@ impl Authorization {
         {
             return Err(invalid("state is too long or has control characters"));
         }
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let offer = match request.issuer_state.as_deref() {
             None => None,
             Some(issuer_state) => {
                 let offer = self
+                    .base
                     .store
                     .offer_by_issuer_state(&hash_secret(issuer_state))
                     .await?
@@ -349,9 +346,10 @@ impl Authorization {
         };
         let (configuration_ids, uses_details) = requested_configurations(&request, offer.as_ref())?;
 
-        let handle = idv_jose::random::token(self.random.as_ref(), REQUEST_HANDLE_BYTES);
+        let handle = idv_jose::random::token(self.base.random.as_ref(), REQUEST_HANDLE_BYTES);
         let lifetime = settings.request_lifetime_secs;
-        self.store
+        self.base
+            .store
             .insert_authorization_request(&NewAuthorizationRequest {
                 request_ref: &hash_secret(&handle),
                 client_id,

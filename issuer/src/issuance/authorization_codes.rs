@@ -38,8 +38,9 @@ impl Tokens {
         identity_id: &str,
         now: i64,
     ) -> Result<String, StoreError> {
-        let code = idv_jose::random::token(self.random.as_ref(), CODE_BYTES);
-        self.store
+        let code = idv_jose::random::token(self.base.random.as_ref(), CODE_BYTES);
+        self.base
+            .store
             .insert_authorization_code(
                 &hash_secret(&code),
                 request_ref,
@@ -58,6 +59,7 @@ impl Tokens {
         authorization_details: Option<String>,
     ) -> Result<TokenResponse, TokenError> {
         let settings = self
+            .base
             .settings
             .authorization
             .as_ref()
@@ -87,16 +89,21 @@ impl Tokens {
             .transpose()
             .map_err(TokenError::InvalidAuthorizationDetails)?;
 
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let code_hash = hash_secret(code);
-        let (claimed, mut tx) = match self.store.claim_authorization_code(&code_hash, now).await? {
+        let (claimed, mut tx) = match self
+            .base
+            .store
+            .claim_authorization_code(&code_hash, now)
+            .await?
+        {
             CodeClaim::Unknown => {
                 return Err(TokenError::InvalidGrant(
                     "unknown authorization code".into(),
                 ));
             }
             CodeClaim::Replayed => {
-                let revoked = self.store.revoke_code_tokens(&code_hash).await?;
+                let revoked = self.base.store.revoke_code_tokens(&code_hash).await?;
                 tracing::warn!(
                     tokens.revoked = revoked,
                     "authorization code replayed; its access token is revoked"
@@ -152,7 +159,7 @@ impl Tokens {
                 offer_ref.clone()
             }
             None => {
-                let offer_ref = hash_secret(&random_id(self.random.as_ref()));
+                let offer_ref = hash_secret(&random_id(self.base.random.as_ref()));
                 tx.create_grant(&NewOffer {
                     offer_ref: &offer_ref,
                     identity_id: &claimed.identity_id,
@@ -170,7 +177,7 @@ impl Tokens {
             }
         };
         let access_token = self.new_access_token();
-        let lifetime = self.settings.access_token_lifetime_secs;
+        let lifetime = self.base.settings.access_token_lifetime_secs;
         tx.insert_access_token(
             &offer_ref,
             &NewAccessToken {

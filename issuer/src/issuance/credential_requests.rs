@@ -36,7 +36,7 @@ use idv_service_kit::Secret;
 use idv_status_list::allocate::random_free_index;
 use serde_json::json;
 
-use super::IssuerSettings;
+use super::Base;
 use super::certification::Certification;
 use super::configurations::Configuration;
 use super::identities::parse_identity;
@@ -45,11 +45,8 @@ use super::keys::Keys;
 use super::proof::{ProofPolicy, VerifiedProof, verify_proofs};
 use super::status_lists::StatusLists;
 use super::{IssuanceError, hash_secret, random_id};
-use crate::store::Store;
 use crate::store::credentials::{IssuanceTx, NewCredential};
 use crate::store::offers::StoredAccessToken;
-use idv_jose::{Clock, Random};
-use std::sync::Arc;
 
 /// Draws of a random index before giving up on a list (each failure means the index was
 /// taken; with the list at most half full, 64 failures in a row have probability 2^-64).
@@ -67,10 +64,7 @@ pub struct CredentialGrant {
 /// allocated on a status list and recorded.
 #[derive(Debug, Clone)]
 pub struct CredentialRequests {
-    pub(super) store: Store,
-    pub(super) clock: Arc<dyn Clock>,
-    pub(super) random: Arc<dyn Random>,
-    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) base: Base,
     pub(super) keys: Keys,
     pub(super) certification: Certification,
     pub(super) status_lists: StatusLists,
@@ -83,13 +77,14 @@ impl CredentialRequests {
         access_token: &Secret,
     ) -> Result<CredentialGrant, IssuanceError> {
         let token = self
+            .base
             .store
             .access_token(&hash_secret(access_token.expose()))
             .await?
             .ok_or(IssuanceError::InvalidToken {
                 reason: "unknown access token",
             })?;
-        if self.clock.now() >= token.expires_at {
+        if self.base.clock.now() >= token.expires_at {
             return Err(IssuanceError::InvalidToken {
                 reason: "the access token expired",
             });
@@ -127,23 +122,24 @@ impl CredentialRequests {
                 });
             }
         };
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let verified = verify_proofs(
             &proofs,
             &ProofPolicy {
-                credential_issuer: &self.settings.public_url,
+                credential_issuer: &self.base.settings.public_url,
                 now,
-                max_age: self.settings.proof_max_age_secs,
-                skew: self.settings.clock_skew_secs,
-                batch_size: usize::try_from(self.settings.batch_size).unwrap_or(usize::MAX),
+                max_age: self.base.settings.proof_max_age_secs,
+                skew: self.base.settings.clock_skew_secs,
+                batch_size: usize::try_from(self.base.settings.batch_size).unwrap_or(usize::MAX),
             },
         )?;
         let nonces: BTreeSet<String> = verified.iter().map(|p| hash_secret(&p.nonce)).collect();
         let nonces: Vec<String> = nonces.into_iter().collect();
-        if !self.store.consume_nonces(&nonces, now).await? {
+        if !self.base.store.consume_nonces(&nonces, now).await? {
             return Err(IssuanceError::InvalidNonce);
         }
         let stored = self
+            .base
             .store
             .identity(&grant.token.identity_id)
             .await?
@@ -151,7 +147,7 @@ impl CredentialRequests {
                 reason: "the proofing record behind this offer no longer exists".into(),
             })?;
         let person = parse_identity(&stored.record)?;
-        configuration.check_confidence(&person, &self.settings)?;
+        configuration.check_confidence(&person, &self.base.settings)?;
         let key = self.keys.active_key().await?;
         if let Some(list) = self.certification.certification_list().await? {
             let list = self
@@ -227,6 +223,7 @@ impl CredentialRequests {
             }
 
             let mut tx = self
+                .base
                 .store
                 .begin_issuance(&grant.token.offer_ref, configuration.id(), now)
                 .await?
@@ -269,13 +266,13 @@ impl CredentialRequests {
         let idx = random_free_index(
             batch.list_size,
             |i| taken.contains(&i),
-            self.random.as_ref(),
+            self.base.random.as_ref(),
         )
         .ok_or(IssuanceError::StatusAllocation)?;
         let envelope = Envelope {
-            issuer: &self.settings.public_url,
+            issuer: &self.base.settings.public_url,
             now: batch.now,
-            validity: batch.configuration.validity(&self.settings),
+            validity: batch.configuration.validity(&self.base.settings),
             not_after: batch.configuration.not_after(batch.person, batch.now),
             holder,
             status: json!({"status_list": {"idx": idx, "uri": self.status_lists.status_list_uri(batch.list_id)}}),
@@ -284,10 +281,10 @@ impl CredentialRequests {
             batch.person,
             &envelope,
             &batch.key.key,
-            self.random.as_ref(),
+            self.base.random.as_ref(),
         )?;
         Ok(SignedCredential {
-            credential_id: random_id(self.random.as_ref()),
+            credential_id: random_id(self.base.random.as_ref()),
             holder_thumbprint: holder.thumbprint(),
             expires_at: envelope.exp(),
             idx,

@@ -11,13 +11,10 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::IssuerSettings;
+use super::Base;
 use super::{OperatorError, random_id};
-use crate::store::Store;
 use crate::store::StoreError;
-use crate::store::identities::Linked;
-use idv_jose::{Clock, Random};
-use std::sync::Arc;
+use crate::store::identities::{Linked, StoredIdentity};
 
 /// Longest `login_subject` (OpenID Connect Core §2: `sub` is at most 255 ASCII characters).
 const MAX_LOGIN_SUBJECT: usize = 255;
@@ -120,10 +117,7 @@ pub struct IdentityRecord {
 /// Proofed identities the operator records, and the sign-in account linked to each.
 #[derive(Debug, Clone)]
 pub struct Identities {
-    pub(super) store: Store,
-    pub(super) clock: Arc<dyn Clock>,
-    pub(super) random: Arc<dyn Random>,
-    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) base: Base,
 }
 
 impl Identities {
@@ -139,7 +133,7 @@ impl Identities {
         if let Some(subject) = &login_subject {
             check_login_subject(subject)?;
         }
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         identity
             .validate()
             .map_err(|invalid| OperatorError::InvalidInput(invalid.reason.to_owned()))?;
@@ -148,7 +142,7 @@ impl Identities {
                 "gpg45_profile is required".into(),
             ));
         }
-        if identity.proofed_at > now + self.settings.clock_skew_secs {
+        if identity.proofed_at > now + self.base.settings.clock_skew_secs {
             return Err(OperatorError::InvalidInput(
                 "proofed_at is in the future".into(),
             ));
@@ -157,8 +151,9 @@ impl Identities {
             what: "identity",
             reason: "cannot be serialised".into(),
         })?;
-        let identity_id = random_id(self.random.as_ref());
+        let identity_id = random_id(self.base.random.as_ref());
         let inserted = self
+            .base
             .store
             .insert_identity(
                 &identity_id,
@@ -179,16 +174,21 @@ impl Identities {
         })
     }
 
+    /// The stored record of `identity_id`; `NotFound` when there is none.
+    pub(super) async fn stored(&self, identity_id: &str) -> Result<StoredIdentity, OperatorError> {
+        self.base
+            .store
+            .identity(identity_id)
+            .await?
+            .ok_or_else(|| OperatorError::NotFound {
+                what: "identity",
+                id: identity_id.to_owned(),
+            })
+    }
+
     /// One proofed identity.
     pub async fn identity(&self, identity_id: &str) -> Result<IdentityRecord, OperatorError> {
-        let stored =
-            self.store
-                .identity(identity_id)
-                .await?
-                .ok_or_else(|| OperatorError::NotFound {
-                    what: "identity",
-                    id: identity_id.to_owned(),
-                })?;
+        let stored = self.stored(identity_id).await?;
         Ok(IdentityRecord {
             identity: parse_identity(&stored.record)?,
             identity_id: stored.identity_id,
@@ -207,6 +207,7 @@ impl Identities {
             check_login_subject(subject)?;
         }
         match self
+            .base
             .store
             .set_login_subject(identity_id, update.login_subject.as_deref())
             .await?

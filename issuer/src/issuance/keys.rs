@@ -16,12 +16,11 @@ use idv_jose::{Jwk, JwkSet, PublicKey, SigningKey};
 use idv_proto::trust::entry::IssuerBinding;
 use serde::Serialize;
 
-use super::IssuerSettings;
+use super::Base;
 use super::KeyError;
 use super::configurations::Configuration;
 use crate::store::setup::PublicKeyRecord;
 use crate::store::{Store, StoreError};
-use idv_jose::Clock;
 
 /// The active signing key.
 #[derive(Clone)]
@@ -150,9 +149,7 @@ pub(super) fn parse_key(
 /// Set and the register entry that binds them to this issuer.
 #[derive(Debug, Clone)]
 pub struct Keys {
-    pub(super) store: Store,
-    pub(super) clock: Arc<dyn Clock>,
-    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) base: Base,
     pub(super) ring: Arc<KeyRing>,
 }
 
@@ -160,6 +157,7 @@ impl Keys {
     /// The active signing key.
     pub async fn active_key(&self) -> Result<ActiveKey, KeyError> {
         let stored = self
+            .base
             .store
             .active_signing_key()
             .await?
@@ -175,7 +173,11 @@ impl Keys {
             return Ok(cached.clone());
         }
         let key = ActiveKey {
-            key: Arc::new(parse_key(&self.store, &stored.kid, &stored.private_jwk)?),
+            key: Arc::new(parse_key(
+                &self.base.store,
+                &stored.kid,
+                &stored.private_jwk,
+            )?),
             kid: stored.kid,
         };
         *self
@@ -188,9 +190,10 @@ impl Keys {
 
     /// Every key, with whether it is published now.
     async fn keys_with_publication(&self) -> Result<Vec<(PublicKeyRecord, bool)>, KeyError> {
-        let now = self.clock.now();
-        let grace = self.settings.status_token_validity_secs;
+        let now = self.base.clock.now();
+        let grace = self.base.settings.status_token_validity_secs;
         Ok(self
+            .base
             .store
             .signing_keys()
             .await?
@@ -240,14 +243,15 @@ impl Keys {
 
     /// Makes a new key active; the old one stays published as long as it is needed.
     pub async fn rotate_signing_key(&self) -> Result<Rotation, KeyError> {
-        let material = generate(&self.store)?;
+        let material = generate(&self.base.store)?;
         let retired_kid = self
+            .base
             .store
             .rotate_signing_key(
                 &material.kid,
                 &material.private_jwk,
                 &material.public_jwk,
-                self.clock.now(),
+                self.base.clock.now(),
             )
             .await?;
         tracing::info!(key.kid = %material.kid, "signing key rotated");
@@ -271,10 +275,10 @@ impl Keys {
                 reason: e.to_string(),
             })?;
         Ok(IssuerBinding {
-            iss: vec![self.settings.public_url.clone()],
+            iss: vec![self.base.settings.public_url.clone()],
             jwks: idv_proto::jwk_set::JwkSet { keys },
             x5c_roots_sha256: Vec::new(),
-            status_list_uris_prefix: vec![self.settings.url(super::status_lists::PATH_PREFIX)],
+            status_list_uris_prefix: vec![self.base.settings.url(super::status_lists::PATH_PREFIX)],
             vct: Configuration::ALL
                 .iter()
                 .map(|c| c.vct().to_owned())

@@ -224,7 +224,7 @@ impl Authorization {
         WalletRedirect {
             redirect_uri: request.redirect_uri.clone(),
             state: request.state.clone(),
-            iss: self.settings.public_url.clone(),
+            iss: self.base.settings.public_url.clone(),
         }
     }
 
@@ -249,6 +249,7 @@ impl Authorization {
             .ok_or_else(|| invalid("unknown request_uri"))?;
         let request_ref = hash_secret(handle);
         let request = self
+            .base
             .store
             .authorization_request(&request_ref)
             .await?
@@ -257,10 +258,11 @@ impl Authorization {
             return Err(invalid("client_id does not match the pushed request"));
         }
 
-        let now = self.clock.now();
-        let token = || idv_jose::random::token(self.random.as_ref(), SECRET_BYTES);
+        let now = self.base.clock.now();
+        let token = || idv_jose::random::token(self.base.random.as_ref(), SECRET_BYTES);
         let (state, nonce, verifier) = (token(), token(), token());
         let started = self
+            .base
             .store
             .start_sign_in(
                 &request_ref,
@@ -304,7 +306,7 @@ impl Authorization {
     }
 
     fn callback_url(&self, to: &WalletRedirect) -> Result<RedirectUrl, AuthorizationError> {
-        RedirectUrl::new(self.settings.url(CALLBACK_PATH)).map_err(|_| {
+        RedirectUrl::new(self.base.settings.url(CALLBACK_PATH)).map_err(|_| {
             AuthorizationError::redirect(
                 to,
                 SignInFailure::ServerError("the issuer's callback URL is invalid".into()),
@@ -322,8 +324,9 @@ impl Authorization {
         let state = callback.state.as_deref().ok_or_else(|| {
             AuthorizationError::InvalidRequest("the sign-in callback has no state".into())
         })?;
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let sign_in = self
+            .base
             .store
             .claim_sign_in(&hash_secret(state), now)
             .await?
@@ -425,6 +428,7 @@ impl Authorization {
         })?;
 
         let identity = self
+            .base
             .store
             .identity_by_login_subject(&subject)
             .await?
@@ -435,7 +439,7 @@ impl Authorization {
                 )
             })?;
         if let Some(offer_ref) = &sign_in.request.offer_ref {
-            let offer = self.store.offer(offer_ref).await?;
+            let offer = self.base.store.offer(offer_ref).await?;
             match offer {
                 Some(offer) if offer.identity_id != identity.identity_id => {
                     return Err(denied(

@@ -4,12 +4,9 @@
 
 use idv_proto::oid4vci::nonce::NonceResponse;
 
-use super::IssuerSettings;
+use super::Base;
 use super::hash_secret;
-use crate::store::Store;
 use crate::store::StoreError;
-use idv_jose::{Clock, Random};
-use std::sync::Arc;
 
 /// Bytes of entropy in a `c_nonce`.
 const NONCE_BYTES: usize = 32;
@@ -17,22 +14,20 @@ const NONCE_BYTES: usize = 32;
 /// The nonce endpoint's `c_nonce`s.
 #[derive(Debug, Clone)]
 pub struct Nonces {
-    pub(super) store: Store,
-    pub(super) clock: Arc<dyn Clock>,
-    pub(super) random: Arc<dyn Random>,
-    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) base: Base,
 }
 
 impl Nonces {
     /// Issues a `c_nonce`.
     pub async fn new_nonce(&self) -> Result<NonceResponse, StoreError> {
-        let now = self.clock.now();
-        let c_nonce = idv_jose::random::token(self.random.as_ref(), NONCE_BYTES);
-        self.store
+        let now = self.base.clock.now();
+        let c_nonce = idv_jose::random::token(self.base.random.as_ref(), NONCE_BYTES);
+        self.base
+            .store
             .insert_nonce(
                 &hash_secret(&c_nonce),
                 now,
-                now + self.settings.c_nonce_lifetime_secs,
+                now + self.base.settings.c_nonce_lifetime_secs,
             )
             .await?;
         Ok(NonceResponse { c_nonce })

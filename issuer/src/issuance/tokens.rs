@@ -33,14 +33,11 @@ use idv_proto::oid4vci::credential_offer::{
 use idv_proto::oid4vci::token::{TokenRequest, TokenResponse};
 use serde::Deserialize;
 
-use super::IssuerSettings;
+use super::Base;
 use super::configurations::parse_authorization_details;
 use super::offers::tx_code_hash;
 use super::{TokenError, constant_time_eq, hash_secret};
-use crate::store::Store;
 use crate::store::offers::{NewAccessToken, PRE_AUTHORIZED_GRANT};
-use idv_jose::{Clock, Random};
-use std::sync::Arc;
 
 /// Bytes of entropy in an access token.
 const ACCESS_TOKEN_BYTES: usize = 32;
@@ -65,10 +62,7 @@ fn requested_configurations(details: &str) -> Result<Vec<String>, TokenError> {
 /// The token endpoint: pre-authorized and authorization codes exchanged for access tokens.
 #[derive(Debug, Clone)]
 pub struct Tokens {
-    pub(super) store: Store,
-    pub(super) clock: Arc<dyn Clock>,
-    pub(super) random: Arc<dyn Random>,
-    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) base: Base,
 }
 
 impl Tokens {
@@ -111,9 +105,10 @@ impl Tokens {
             .map(requested_configurations)
             .transpose()?;
 
-        let now = self.clock.now();
-        let max_attempts = self.settings.max_tx_code_attempts;
+        let now = self.base.clock.now();
+        let max_attempts = self.base.settings.max_tx_code_attempts;
         let offer = self
+            .base
             .store
             .offer_by_code(&hash_secret(code))
             .await?
@@ -161,6 +156,7 @@ impl Tokens {
             }
             (Some(expected), Some(presented)) => {
                 let Some(attempt) = self
+                    .base
                     .store
                     .reserve_tx_code_attempt(&offer.offer_ref, max_attempts)
                     .await?
@@ -183,8 +179,9 @@ impl Tokens {
         }
 
         let access_token = self.new_access_token();
-        let lifetime = self.settings.access_token_lifetime_secs;
+        let lifetime = self.base.settings.access_token_lifetime_secs;
         let redeemed = self
+            .base
             .store
             .redeem_offer(
                 &offer.offer_ref,
@@ -209,7 +206,7 @@ impl Tokens {
 
     /// A fresh access token (stored hashed by the caller).
     pub(super) fn new_access_token(&self) -> String {
-        idv_jose::random::token(self.random.as_ref(), ACCESS_TOKEN_BYTES)
+        idv_jose::random::token(self.base.random.as_ref(), ACCESS_TOKEN_BYTES)
     }
 }
 
