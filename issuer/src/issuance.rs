@@ -142,8 +142,8 @@ struct Base {
 /// - at the bottom, [`Keys`] (signing keys, the register entry), [`Certification`] (the
 ///   provider's own certification on the trust list), [`Identities`], [`Nonces`], [`Tokens`]
 ///   and [`OperatorAccess`];
-/// - on those: [`Offers`] (for a recorded identity), [`StatusLists`], [`Authorization`] (issues its codes through
-///   [`Tokens`]), [`Metadata`] and [`Operations`];
+/// - on those: [`Offers`] (for a recorded identity), [`StatusLists`], [`Authorization`]
+///   (issues its codes through [`Tokens`]), [`Metadata`] and [`Operations`];
 /// - on [`StatusLists`]: [`CredentialRequests`] and [`Lifecycle`].
 #[derive(Debug, Clone)]
 pub struct Issuer {
