@@ -95,10 +95,10 @@ fn generate(store: &Store) -> Result<KeyMaterial, KeyError> {
         .keys()
         .new_signing_key("issuer-credential")
         .map_err(StoreError::from)?;
-    let public_jwk = serde_json::to_string(&published_jwk(key.public_key())).map_err(|e| {
-        KeyError::Store(StoreError::Corrupt {
+    let public_jwk = serde_json::to_string(&published_jwk(key.public_key())).map_err(|source| {
+        KeyError::Store(StoreError::Json {
             what: "signing key",
-            reason: e.to_string(),
+            source,
         })
     })?;
     Ok(KeyMaterial {
@@ -230,11 +230,12 @@ impl Keys {
         let mut keys = Vec::new();
         for (record, published) in self.keys_with_publication().await? {
             if published {
-                let jwk: Jwk =
-                    serde_json::from_str(&record.public_jwk).map_err(|e| StoreError::Corrupt {
+                let jwk: Jwk = serde_json::from_str(&record.public_jwk).map_err(|source| {
+                    StoreError::Json {
                         what: "public signing key",
-                        reason: e.to_string(),
-                    })?;
+                        source,
+                    }
+                })?;
                 keys.push(jwk);
             }
         }
@@ -270,9 +271,9 @@ impl Keys {
             .iter()
             .map(serde_json::to_value)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Corrupt {
+            .map_err(|source| StoreError::Json {
                 what: "public signing key",
-                reason: e.to_string(),
+                source,
             })?;
         Ok(IssuerBinding {
             iss: vec![self.base.settings.public_url.clone()],
