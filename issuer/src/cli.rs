@@ -201,12 +201,12 @@ async fn dispatch(issuer: &Issuer, command: Command, out: &mut dyn Write) -> Res
     match command {
         Command::Init | Command::Serve => Ok(()),
         Command::Keys(KeysCommand::Rotate) => {
-            let rotation = issuer.rotate_signing_key().await?;
+            let rotation = issuer.keys().rotate_signing_key().await?;
             writeln!(out, "{}", pretty(&rotation)?)?;
             Ok(())
         }
         Command::Keys(KeysCommand::List(ListArgs { json })) => {
-            let keys = issuer.signing_keys().await?;
+            let keys = issuer.keys().signing_keys().await?;
             if json {
                 writeln!(out, "{}", pretty(&keys)?)?;
             } else {
@@ -231,7 +231,7 @@ async fn dispatch(issuer: &Issuer, command: Command, out: &mut dyn Write) -> Res
             Ok(())
         }
         Command::Registration(RegistrationArgs { entry_template }) => {
-            let binding = issuer.registration().await?;
+            let binding = issuer.keys().registration().await?;
             let binding = serde_json::to_value(&binding)
                 .map_err(|e| CliError::Output(std::io::Error::other(e.to_string())))?;
             let output = match entry_template {

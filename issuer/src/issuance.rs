@@ -59,6 +59,19 @@ pub use error::{
     RedirectedError, SignInFailure, TokenError,
 };
 
+use self::authorization::Authorization;
+use self::certification::Certification;
+use self::credential_requests::CredentialRequests;
+use self::identities::Identities;
+use self::keys::Keys;
+use self::lifecycle::Lifecycle;
+use self::metadata::Metadata;
+use self::nonces::Nonces;
+use self::offers::Offers;
+use self::operations::Operations;
+use self::setup::OperatorAccess;
+use self::status_lists::StatusLists;
+use self::tokens::Tokens;
 use crate::store::Store;
 
 /// Checked settings the use cases need (from [`crate::config::IssuerConfig`]).
@@ -112,17 +125,44 @@ impl IssuerSettings {
     }
 }
 
-/// The issuer over an initialised database: cheap to clone, shared by every request.
+/// What most areas share: clones of the store handle, clock, randomness and settings.
 #[derive(Debug, Clone)]
-pub struct Issuer {
+struct Base {
     store: Store,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     settings: Arc<IssuerSettings>,
-    keys: Arc<keys::KeyRing>,
-    status_tokens: Arc<status_lists::TokenCache>,
-    login: Option<Arc<login::RelyingParty>>,
-    register: Option<Arc<certification::Register>>,
+}
+
+/// The issuer over an initialised database: its use-case areas composed on one store, clock
+/// and randomness; cheap to clone, shared by every request. Each area owns the state it needs
+/// (clones of the store handle, clock, randomness and settings, and its own keys and caches),
+/// and areas depend on each other one way only:
+///
+/// - at the bottom, [`Keys`] (signing keys, the register entry), [`Certification`] (the
+///   provider's own certification on the trust list), [`Identities`], [`Nonces`], [`Tokens`]
+///   and [`OperatorAccess`];
+/// - on those: [`Offers`] (for a recorded identity), [`StatusLists`], [`Authorization`]
+///   (issues its codes through [`Tokens`]), [`Metadata`] and [`Operations`];
+/// - on [`StatusLists`]: [`CredentialRequests`] and [`Lifecycle`].
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    store: Store,
+    settings: Arc<IssuerSettings>,
+    random: Arc<dyn Random>,
+    keys: Keys,
+    certification: Certification,
+    identities: Identities,
+    offers: Offers,
+    tokens: Tokens,
+    authorization: Authorization,
+    nonces: Nonces,
+    credential_requests: CredentialRequests,
+    status_lists: StatusLists,
+    lifecycle: Lifecycle,
+    metadata: Metadata,
+    operations: Operations,
+    operator_access: OperatorAccess,
 }
 
 impl Issuer {
@@ -149,15 +189,80 @@ impl Issuer {
                 Arc::clone(&random),
             ))
         });
-        Ok(Self {
-            login,
-            register,
-            store,
-            clock,
-            random,
+        let base = Base {
+            store: store.clone(),
+            clock: Arc::clone(&clock),
+            random: Arc::clone(&random),
             settings: Arc::new(settings),
-            keys: Arc::new(keys::KeyRing::default()),
-            status_tokens: Arc::new(status_lists::TokenCache::default()),
+        };
+        let settings = Arc::clone(&base.settings);
+        let keys = Keys {
+            base: base.clone(),
+            ring: Arc::default(),
+        };
+        let certification = Certification {
+            register,
+            clock: Arc::clone(&clock),
+            settings: Arc::clone(&settings),
+        };
+        let identities = Identities { base: base.clone() };
+        let offers = Offers {
+            base: base.clone(),
+            identities: identities.clone(),
+            keys: keys.clone(),
+            certification: certification.clone(),
+        };
+        let tokens = Tokens { base: base.clone() };
+        let authorization = Authorization {
+            base: base.clone(),
+            login,
+            tokens: tokens.clone(),
+        };
+        let nonces = Nonces { base: base.clone() };
+        let status_lists = StatusLists {
+            base: base.clone(),
+            keys: keys.clone(),
+            status_tokens: Arc::default(),
+        };
+        let credential_requests = CredentialRequests {
+            base,
+            keys: keys.clone(),
+            certification: certification.clone(),
+            status_lists: status_lists.clone(),
+        };
+        let lifecycle = Lifecycle {
+            store: store.clone(),
+            clock,
+            status_lists: status_lists.clone(),
+        };
+        let metadata = Metadata {
+            settings: Arc::clone(&settings),
+            keys: keys.clone(),
+        };
+        let operations = Operations {
+            store: store.clone(),
+            certification: certification.clone(),
+        };
+        let operator_access = OperatorAccess {
+            store: store.clone(),
+        };
+        Ok(Self {
+            store,
+            settings,
+            random,
+            keys,
+            certification,
+            identities,
+            offers,
+            tokens,
+            authorization,
+            nonces,
+            credential_requests,
+            status_lists,
+            lifecycle,
+            metadata,
+            operations,
+            operator_access,
         })
     }
 
@@ -166,9 +271,74 @@ impl Issuer {
         &self.settings
     }
 
-    /// The clock in use.
-    pub fn now(&self) -> i64 {
-        self.clock.now()
+    /// The randomness the issuer was opened with (request ids use it too).
+    pub fn random(&self) -> Arc<dyn Random> {
+        Arc::clone(&self.random)
+    }
+
+    /// Signing keys: the active key, rotation, the published JWK Set, the register entry.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The provider's own certification on the trust list.
+    pub fn certification(&self) -> &Certification {
+        &self.certification
+    }
+
+    /// Proofed identities.
+    pub fn identities(&self) -> &Identities {
+        &self.identities
+    }
+
+    /// Credential offers.
+    pub fn offers(&self) -> &Offers {
+        &self.offers
+    }
+
+    /// The token endpoint.
+    pub fn tokens(&self) -> &Tokens {
+        &self.tokens
+    }
+
+    /// The authorization code flow: pushed requests and the citizen's sign-in.
+    pub fn authorization(&self) -> &Authorization {
+        &self.authorization
+    }
+
+    /// The nonce endpoint.
+    pub fn nonces(&self) -> &Nonces {
+        &self.nonces
+    }
+
+    /// The credential endpoint.
+    pub fn credential_requests(&self) -> &CredentialRequests {
+        &self.credential_requests
+    }
+
+    /// Token Status Lists.
+    pub fn status_lists(&self) -> &StatusLists {
+        &self.status_lists
+    }
+
+    /// Issued credentials and their revocation, suspension and reinstatement.
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    /// The metadata documents that need the published keys.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// Readiness and the gauges read at scrape time.
+    pub fn operations(&self) -> &Operations {
+        &self.operations
+    }
+
+    /// The operator API's bearer tokens.
+    pub fn operator_access(&self) -> &OperatorAccess {
+        &self.operator_access
     }
 
     /// Closes the database pool.

@@ -52,7 +52,7 @@ impl Application {
         let issuer = Issuer::open(store, parts.clock, parts.random, settings)
             .await
             .map_err(StartupError::Open)?;
-        match issuer.has_operator_token().await {
+        match issuer.operator_access().has_operator_token().await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(
                 "no operator token exists: run `issuer init` to create one for the operator API"
@@ -104,7 +104,7 @@ impl Service for Application {
                 let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
                 loop {
                     ticks.tick().await;
-                    issuer.refresh_trust_list_if_due();
+                    issuer.certification().refresh_trust_list_if_due();
                 }
             })
         };

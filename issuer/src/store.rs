@@ -62,6 +62,15 @@ pub enum StoreError {
     /// The private keys cannot be kept or used (wrong key-encryption key, HSM unavailable).
     #[error("the issuer's keys are unusable: {0}")]
     Keys(#[from] KeyStoreError),
+    /// A key's JWK does not convert to or from JSON.
+    #[error("{what} does not convert to or from JSON")]
+    Json {
+        /// Which value.
+        what: &'static str,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
     /// A stored value does not decode.
     #[error("stored {what} does not decode: {reason}")]
     Corrupt {

@@ -11,6 +11,10 @@ impl BearerAuth for AppState {
     type Principal = ();
 
     async fn authenticate(&self, token: &Secret) -> Result<(), ApiError> {
-        Ok(self.issuer.authenticate_operator(token).await?)
+        Ok(self
+            .issuer
+            .operator_access()
+            .authenticate_operator(token)
+            .await?)
     }
 }

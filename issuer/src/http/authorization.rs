@@ -31,7 +31,12 @@ pub(super) async fn push_authorization_request(
     State(state): State<AppState>,
     Form(request): Form<PushedAuthorizationRequest>,
 ) -> Response {
-    match state.issuer.push_authorization_request(request).await {
+    match state
+        .issuer
+        .authorization()
+        .push_authorization_request(request)
+        .await
+    {
         Ok(pushed) => (
             StatusCode::CREATED,
             [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
@@ -48,6 +53,7 @@ pub(super) async fn authorize(
 ) -> Response {
     match state
         .issuer
+        .authorization()
         .start_sign_in(query.client_id.as_deref(), query.request_uri.as_deref())
         .await
     {
@@ -60,7 +66,7 @@ pub(super) async fn login_callback(
     State(state): State<AppState>,
     Query(callback): Query<SignInCallback>,
 ) -> Response {
-    match state.issuer.finish_sign_in(callback).await {
+    match state.issuer.authorization().finish_sign_in(callback).await {
         Ok(location) => see_other(&location),
         Err(error) => authorization_error(error),
     }

@@ -28,7 +28,12 @@ pub(super) async fn issue_credential(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let grant = match state.issuer.authorize_credential_request(&token).await {
+    let grant = match state
+        .issuer
+        .credential_requests()
+        .authorize_credential_request(&token)
+        .await
+    {
         Ok(grant) => grant,
         Err(error) => return credential_error(error),
     };
@@ -61,7 +66,12 @@ pub(super) async fn issue_credential(
         Ok(request) => request,
         Err(error) => return invalid(format!("not a Credential Request: {error}")),
     };
-    match state.issuer.issue_credentials(&grant, request).await {
+    match state
+        .issuer
+        .credential_requests()
+        .issue_credentials(&grant, request)
+        .await
+    {
         Ok(response) => (
             [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
             Json(response),

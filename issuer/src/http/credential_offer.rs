@@ -16,6 +16,7 @@ pub(super) async fn get_credential_offer(
 ) -> Result<Response, ApiError> {
     let offer = state
         .issuer
+        .offers()
         .credential_offer(&offer_id)
         .await?
         .ok_or_else(|| ApiError::not_found("no live credential offer at this URI"))?;

@@ -56,7 +56,9 @@ impl From<IssuanceError> for ApiError {
             IssuanceError::UnknownIdentifier { .. } => {
                 bad_request(OAuthErrorCode::UnknownCredentialIdentifier, description)
             }
-            IssuanceError::InvalidProof { .. } | IssuanceError::InvalidProofs { .. } => {
+            IssuanceError::InvalidProof { .. }
+            | IssuanceError::UnverifiableProof { .. }
+            | IssuanceError::InvalidProofs { .. } => {
                 bad_request(OAuthErrorCode::InvalidProof, description)
             }
             IssuanceError::InvalidNonce => bad_request(OAuthErrorCode::InvalidNonce, description),

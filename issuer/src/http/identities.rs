@@ -21,7 +21,7 @@ pub(super) async fn record_identity(
     State(state): State<AppState>,
     Json(identity): Json<NewIdentity>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let recorded = state.issuer.record_identity(identity).await?;
+    let recorded = state.issuer.identities().record_identity(identity).await?;
     let location = format!("/v1/identities/{}", recorded.identity_id);
     Ok((
         StatusCode::CREATED,
@@ -35,7 +35,9 @@ pub(super) async fn get_identity(
     State(state): State<AppState>,
     Path(identity_id): Path<String>,
 ) -> Result<Json<IdentityRecord>, ApiError> {
-    Ok(Json(state.issuer.identity(&identity_id).await?))
+    Ok(Json(
+        state.issuer.identities().identity(&identity_id).await?,
+    ))
 }
 
 /// `PUT /v1/identities/{identity_id}/login-subject` `{login_subject}` (`null` unlinks): 200.
@@ -45,7 +47,11 @@ pub(super) async fn set_login_subject(
     Json(update): Json<LoginSubjectUpdate>,
 ) -> Result<Json<LinkedIdentity>, ApiError> {
     Ok(Json(
-        state.issuer.set_login_subject(&identity_id, update).await?,
+        state
+            .issuer
+            .identities()
+            .set_login_subject(&identity_id, update)
+            .await?,
     ))
 }
 
@@ -55,7 +61,11 @@ pub(super) async fn create_offer(
     Path(identity_id): Path<String>,
     Json(request): Json<OfferRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let offer = state.issuer.create_offer(&identity_id, request).await?;
+    let offer = state
+        .issuer
+        .offers()
+        .create_offer(&identity_id, request)
+        .await?;
     Ok((
         StatusCode::CREATED,
         [(header::CACHE_CONTROL, "no-store")],

@@ -42,6 +42,7 @@ pub(super) async fn list_credentials(
 ) -> Result<Json<Credentials>, ApiError> {
     let credentials = state
         .issuer
+        .lifecycle()
         .credentials(filter.identity_id.as_deref())
         .await?;
     Ok(Json(Credentials { credentials }))
@@ -51,7 +52,9 @@ pub(super) async fn get_credential(
     State(state): State<AppState>,
     Path(credential_id): Path<String>,
 ) -> Result<Json<CredentialDetails>, ApiError> {
-    Ok(Json(state.issuer.credential(&credential_id).await?))
+    Ok(Json(
+        state.issuer.lifecycle().credential(&credential_id).await?,
+    ))
 }
 
 pub(super) async fn revoke_credential(
@@ -87,6 +90,7 @@ async fn change_batch_status(
     Ok(Json(
         state
             .issuer
+            .lifecycle()
             .change_batch_status(&credential_id, action, &body.reason)
             .await?,
     ))
@@ -102,6 +106,7 @@ pub(super) async fn change_status(
     Ok(Json(
         state
             .issuer
+            .lifecycle()
             .change_status(scope, action, &body.reason)
             .await?,
     ))

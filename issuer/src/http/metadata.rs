@@ -29,5 +29,7 @@ pub(super) async fn get_authorization_server_metadata(
 pub(super) async fn get_jwt_vc_issuer_metadata(
     State(state): State<AppState>,
 ) -> Result<Json<JwtVcIssuerMetadata>, ApiError> {
-    Ok(Json(state.issuer.jwt_vc_issuer_metadata().await?))
+    Ok(Json(
+        state.issuer.metadata().jwt_vc_issuer_metadata().await?,
+    ))
 }

@@ -10,7 +10,7 @@ use idv_service_kit::http::Json;
 use super::AppState;
 
 pub(super) async fn create_nonce(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let nonce = state.issuer.new_nonce().await?;
+    let nonce = state.issuer.nonces().new_nonce().await?;
     Ok((
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         Json(nonce),

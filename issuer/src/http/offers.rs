@@ -13,7 +13,7 @@ pub(super) async fn get_qr_svg(
     State(state): State<AppState>,
     Path(offer_id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let svg = state.issuer.offer_qr_svg(&offer_id).await?;
+    let svg = state.issuer.offers().offer_qr_svg(&offer_id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -27,7 +27,7 @@ pub(super) async fn get_qr_png(
     State(state): State<AppState>,
     Path(offer_id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let png = state.issuer.offer_qr_png(&offer_id).await?;
+    let png = state.issuer.offers().offer_qr_png(&offer_id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/png"),

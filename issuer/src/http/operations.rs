@@ -11,7 +11,7 @@ use super::AppState;
 
 /// `GET /readyz`: 200 when the database answers, else 503 naming it.
 pub(super) async fn get_readiness(State(state): State<AppState>) -> Readiness {
-    state.issuer.readiness().await
+    state.issuer.operations().readiness().await
 }
 
 /// `GET /metrics`: the Prometheus text exposition, with the trust list gauges read now.
@@ -20,6 +20,6 @@ pub(super) async fn get_metrics(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     state.metrics.authorize(&headers)?;
-    state.issuer.record_gauges().await;
+    state.issuer.operations().record_gauges().await;
     Ok(state.metrics.render())
 }

@@ -17,6 +17,7 @@ pub(super) async fn get_status_list(
 ) -> Result<Response, ApiError> {
     let signed = state
         .issuer
+        .status_lists()
         .status_list_token(&list_id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such status list"))?;

@@ -17,6 +17,7 @@ pub(super) async fn exchange_token(
 ) -> Result<Response, ApiError> {
     let response = state
         .issuer
+        .tokens()
         .exchange_token(exchange)
         .await
         .map_err(token_error)?;

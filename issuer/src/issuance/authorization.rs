@@ -4,7 +4,7 @@
 //! The flow, end to end (enabled by `[login]`, see [`crate::config`]):
 //!
 //! 1. The wallet (a public client registered in `[[login.wallet_clients]]`) pushes its request
-//!    to `POST /par` ([`Issuer::push_authorization_request`]): `client_id`, `redirect_uri`
+//!    to `POST /par` ([`Authorization::push_authorization_request`]): `client_id`, `redirect_uri`
 //!    (registered; a loopback one matches any port, RFC 8252 §7.3), PKCE `code_challenge` with
 //!    `S256` only, `state`, what it wants (`authorization_details` of type `openid_credential`,
 //!    or `scope`s naming credential configurations; unknown scopes are ignored) and, when it
@@ -29,15 +29,18 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use idv_proto::oid4vci::authorization_details::{AuthorizationDetail, OPENID_CREDENTIAL_TYPE};
 pub use idv_proto::oid4vci::authorization_server_metadata::PushedAuthorizationResponse;
 use idv_service_kit::Secret;
 use serde::Deserialize;
 
-use super::configurations::Configuration;
-use super::{AuthorizationError, Issuer, hash_secret};
+use super::Base;
+use super::configurations::{Configuration, parse_authorization_details};
+use super::login::RelyingParty;
+use super::tokens::Tokens;
+use super::{AuthorizationError, hash_secret};
 use crate::store::authorization::NewAuthorizationRequest;
 use crate::store::offers::StoredOffer;
+use std::sync::Arc;
 
 /// Path of the pushed authorization request endpoint.
 pub const PAR_PATH: &str = "/par";
@@ -202,37 +205,6 @@ impl fmt::Debug for PushedAuthorizationRequest {
     }
 }
 
-/// The configuration ids RFC 9396 `authorization_details` asks for, deduplicated, in order;
-/// `Err` says what is malformed.
-pub(crate) fn parse_authorization_details(details: &str) -> Result<Vec<String>, String> {
-    let details: Vec<AuthorizationDetail> = serde_json::from_str(details).map_err(|_| {
-        "authorization_details must be a JSON array of objects with type and \
-         credential_configuration_id"
-            .to_owned()
-    })?;
-    if details.is_empty() {
-        return Err("authorization_details must not be empty".into());
-    }
-    let mut ids: Vec<String> = Vec::with_capacity(details.len());
-    for detail in details {
-        if detail.detail_type != OPENID_CREDENTIAL_TYPE {
-            return Err(format!(
-                "authorization_details type `{}` is not supported; use openid_credential",
-                detail.detail_type
-            ));
-        }
-        if !ids.contains(&detail.credential_configuration_id) {
-            ids.push(detail.credential_configuration_id);
-        }
-    }
-    Ok(ids)
-}
-
-/// The `issuer_state` served in an authorization code offer with this handle.
-pub(crate) fn issuer_state(offer_handle: &str) -> String {
-    hash_secret(&format!("issuer_state:{offer_handle}"))
-}
-
 /// What a pushed request asks for: configuration ids, and whether by `authorization_details`.
 fn requested_configurations(
     request: &PushedAuthorizationRequest,
@@ -279,12 +251,22 @@ fn requested_configurations(
     }
 }
 
-impl Issuer {
+/// The authorization code flow: pushed authorization requests and the citizen's sign-in at the
+/// provider's OpenID Provider, ending in an authorization code ([`Tokens`] issues it).
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    pub(super) base: Base,
+    pub(super) login: Option<Arc<RelyingParty>>,
+    pub(super) tokens: Tokens,
+}
+
+impl Authorization {
     /// The authorization code flow's settings; `NotConfigured` without `[login]`.
     pub(crate) fn authorization_settings(
         &self,
     ) -> Result<&AuthorizationSettings, AuthorizationError> {
-        self.settings
+        self.base
+            .settings
             .authorization
             .as_ref()
             .ok_or(AuthorizationError::NotConfigured)
@@ -346,11 +328,12 @@ impl Issuer {
         {
             return Err(invalid("state is too long or has control characters"));
         }
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let offer = match request.issuer_state.as_deref() {
             None => None,
             Some(issuer_state) => {
                 let offer = self
+                    .base
                     .store
                     .offer_by_issuer_state(&hash_secret(issuer_state))
                     .await?
@@ -363,9 +346,10 @@ impl Issuer {
         };
         let (configuration_ids, uses_details) = requested_configurations(&request, offer.as_ref())?;
 
-        let handle = idv_jose::random::token(self.random.as_ref(), REQUEST_HANDLE_BYTES);
+        let handle = idv_jose::random::token(self.base.random.as_ref(), REQUEST_HANDLE_BYTES);
         let lifetime = settings.request_lifetime_secs;
-        self.store
+        self.base
+            .store
             .insert_authorization_request(&NewAuthorizationRequest {
                 request_ref: &hash_secret(&handle),
                 client_id,

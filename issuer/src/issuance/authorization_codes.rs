@@ -17,9 +17,10 @@
 
 use idv_proto::oid4vci::token::{TokenRequest, TokenResponse};
 
-use super::authorization::parse_authorization_details;
+use super::configurations::parse_authorization_details;
+use super::tokens::Tokens;
 use super::tokens::token_response;
-use super::{Issuer, TokenError, hash_secret, random_id};
+use super::{TokenError, hash_secret, random_id};
 use crate::store::StoreError;
 use crate::store::authorization::CodeClaim;
 use crate::store::offers::{AUTHORIZATION_CODE_GRANT, NewAccessToken, NewOffer};
@@ -29,7 +30,7 @@ pub const CODE_LIFETIME_SECS: i64 = 60;
 /// Bytes of entropy in an authorization code.
 const CODE_BYTES: usize = 32;
 
-impl Issuer {
+impl Tokens {
     /// Issues an authorization code for the request `request_ref` and the person signed in.
     pub(crate) async fn issue_authorization_code(
         &self,
@@ -37,8 +38,9 @@ impl Issuer {
         identity_id: &str,
         now: i64,
     ) -> Result<String, StoreError> {
-        let code = idv_jose::random::token(self.random.as_ref(), CODE_BYTES);
-        self.store
+        let code = idv_jose::random::token(self.base.random.as_ref(), CODE_BYTES);
+        self.base
+            .store
             .insert_authorization_code(
                 &hash_secret(&code),
                 request_ref,
@@ -57,6 +59,7 @@ impl Issuer {
         authorization_details: Option<String>,
     ) -> Result<TokenResponse, TokenError> {
         let settings = self
+            .base
             .settings
             .authorization
             .as_ref()
@@ -86,16 +89,21 @@ impl Issuer {
             .transpose()
             .map_err(TokenError::InvalidAuthorizationDetails)?;
 
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let code_hash = hash_secret(code);
-        let (claimed, mut tx) = match self.store.claim_authorization_code(&code_hash, now).await? {
+        let (claimed, mut tx) = match self
+            .base
+            .store
+            .claim_authorization_code(&code_hash, now)
+            .await?
+        {
             CodeClaim::Unknown => {
                 return Err(TokenError::InvalidGrant(
                     "unknown authorization code".into(),
                 ));
             }
             CodeClaim::Replayed => {
-                let revoked = self.store.revoke_code_tokens(&code_hash).await?;
+                let revoked = self.base.store.revoke_code_tokens(&code_hash).await?;
                 tracing::warn!(
                     tokens.revoked = revoked,
                     "authorization code replayed; its access token is revoked"
@@ -151,7 +159,7 @@ impl Issuer {
                 offer_ref.clone()
             }
             None => {
-                let offer_ref = hash_secret(&random_id(self.random.as_ref()));
+                let offer_ref = hash_secret(&random_id(self.base.random.as_ref()));
                 tx.create_grant(&NewOffer {
                     offer_ref: &offer_ref,
                     identity_id: &claimed.identity_id,
@@ -169,7 +177,7 @@ impl Issuer {
             }
         };
         let access_token = self.new_access_token();
-        let lifetime = self.settings.access_token_lifetime_secs;
+        let lifetime = self.base.settings.access_token_lifetime_secs;
         tx.insert_access_token(
             &offer_ref,
             &NewAccessToken {

@@ -32,9 +32,10 @@ use idv_trust::evaluate::{IssuerQuery, evaluate_issuer};
 use idv_trust::list::{ListPolicy, VerifiedTrustList};
 use thiserror::Error;
 
-use super::Issuer;
+use super::IssuerSettings;
 use super::configurations::Configuration;
 use crate::store::Store;
+use idv_jose::Clock;
 
 /// `[trust]`, checked: where the register is and how it is trusted.
 #[derive(Debug, Clone)]
@@ -83,11 +84,6 @@ impl Register {
             )
             .with_max_age(settings.refresh_secs),
         }
-    }
-
-    /// The trust list client (for readiness and gauges).
-    pub(super) fn trust_list(&self) -> &TrustListClient {
-        &self.client
     }
 }
 
@@ -143,7 +139,16 @@ fn describe(cause: &TrustError) -> String {
     }
 }
 
-impl Issuer {
+/// The provider's own certification on the trust list, when `[trust]` is configured: the list
+/// held and refreshed, and the verifier's issuer rules applied to this provider.
+#[derive(Debug, Clone)]
+pub struct Certification {
+    pub(super) register: Option<Arc<Register>>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) settings: Arc<IssuerSettings>,
+}
+
+impl Certification {
     /// The trust list the provider's certification is judged on now: the held one until its
     /// `exp`, refreshed in the background (conditionally) when no fetch was attempted in the
     /// last `refresh_secs` or after `next_update`, so a hung register never delays an offer or
@@ -170,6 +175,14 @@ impl Issuer {
     pub fn refresh_trust_list_if_due(&self) {
         if let Some(register) = &self.register {
             register.client.refresh_if_due();
+        }
+    }
+
+    /// Sets the gauges of the trust list held (`idv_trust_list_*`), when `[trust]` is
+    /// configured.
+    pub(super) fn record_gauges(&self) {
+        if let Some(register) = &self.register {
+            register.client.record_gauges();
         }
     }
 

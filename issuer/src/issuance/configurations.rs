@@ -19,6 +19,7 @@ use idv_profiles::age::age_expiry_cap;
 use idv_profiles::{
     AGE_VCT, Envelope, IDENTITY_VCT, LevelOfConfidence, ProofedIdentity, issue_age, issue_identity,
 };
+use idv_proto::oid4vci::authorization_details::{AuthorizationDetail, OPENID_CREDENTIAL_TYPE};
 use idv_proto::trust::entry::SchemeCode;
 
 use super::{InsufficientConfidence, IssuanceError, IssuerSettings};
@@ -135,6 +136,32 @@ impl Configuration {
         }
         .map_err(IssuanceError::from)
     }
+}
+
+/// The configuration ids RFC 9396 `authorization_details` asks for, deduplicated, in order;
+/// `Err` says what is malformed.
+pub(crate) fn parse_authorization_details(details: &str) -> Result<Vec<String>, String> {
+    let details: Vec<AuthorizationDetail> = serde_json::from_str(details).map_err(|_| {
+        "authorization_details must be a JSON array of objects with type and \
+         credential_configuration_id"
+            .to_owned()
+    })?;
+    if details.is_empty() {
+        return Err("authorization_details must not be empty".into());
+    }
+    let mut ids: Vec<String> = Vec::with_capacity(details.len());
+    for detail in details {
+        if detail.detail_type != OPENID_CREDENTIAL_TYPE {
+            return Err(format!(
+                "authorization_details type `{}` is not supported; use openid_credential",
+                detail.detail_type
+            ));
+        }
+        if !ids.contains(&detail.credential_configuration_id) {
+            ids.push(detail.credential_configuration_id);
+        }
+    }
+    Ok(ids)
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The credential endpoint (OpenID4VCI 1.0 "Credential Endpoint"): one SD-JWT VC per proven
 //! holder key.
 //!
-//! [`Issuer::authorize_credential_request`] checks the bearer access token first (RFC 6750:
-//! `invalid_token`), then [`Issuer::issue_credentials`] checks the request, in this order:
+//! [`CredentialRequests::authorize_credential_request`] checks the bearer access token first (RFC 6750:
+//! `invalid_token`), then [`CredentialRequests::issue_credentials`] checks the request, in this order:
 //!
 //! 1. no `credential_response_encryption` (not offered: `invalid_encryption_parameters`);
 //! 2. exactly the identifier the token calls for: `credential_configuration_id` normally,
@@ -36,11 +36,15 @@ use idv_service_kit::Secret;
 use idv_status_list::allocate::random_free_index;
 use serde_json::json;
 
+use super::Base;
+use super::certification::Certification;
 use super::configurations::Configuration;
 use super::identities::parse_identity;
 use super::keys::ActiveKey;
+use super::keys::Keys;
 use super::proof::{ProofPolicy, VerifiedProof, verify_proofs};
-use super::{IssuanceError, Issuer, hash_secret, random_id};
+use super::status_lists::StatusLists;
+use super::{IssuanceError, hash_secret, random_id};
 use crate::store::credentials::{IssuanceTx, NewCredential};
 use crate::store::offers::StoredAccessToken;
 
@@ -56,20 +60,31 @@ pub struct CredentialGrant {
     token: StoredAccessToken,
 }
 
-impl Issuer {
+/// The credential endpoint: access tokens checked, key proofs verified, credentials signed,
+/// allocated on a status list and recorded.
+#[derive(Debug, Clone)]
+pub struct CredentialRequests {
+    pub(super) base: Base,
+    pub(super) keys: Keys,
+    pub(super) certification: Certification,
+    pub(super) status_lists: StatusLists,
+}
+
+impl CredentialRequests {
     /// Checks the bearer access token of a Credential Request.
     pub async fn authorize_credential_request(
         &self,
         access_token: &Secret,
     ) -> Result<CredentialGrant, IssuanceError> {
         let token = self
+            .base
             .store
             .access_token(&hash_secret(access_token.expose()))
             .await?
             .ok_or(IssuanceError::InvalidToken {
                 reason: "unknown access token",
             })?;
-        if self.clock.now() >= token.expires_at {
+        if self.base.clock.now() >= token.expires_at {
             return Err(IssuanceError::InvalidToken {
                 reason: "the access token expired",
             });
@@ -107,23 +122,24 @@ impl Issuer {
                 });
             }
         };
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let verified = verify_proofs(
             &proofs,
             &ProofPolicy {
-                credential_issuer: &self.settings.public_url,
+                credential_issuer: &self.base.settings.public_url,
                 now,
-                max_age: self.settings.proof_max_age_secs,
-                skew: self.settings.clock_skew_secs,
-                batch_size: usize::try_from(self.settings.batch_size).unwrap_or(usize::MAX),
+                max_age: self.base.settings.proof_max_age_secs,
+                skew: self.base.settings.clock_skew_secs,
+                batch_size: usize::try_from(self.base.settings.batch_size).unwrap_or(usize::MAX),
             },
         )?;
         let nonces: BTreeSet<String> = verified.iter().map(|p| hash_secret(&p.nonce)).collect();
         let nonces: Vec<String> = nonces.into_iter().collect();
-        if !self.store.consume_nonces(&nonces, now).await? {
+        if !self.base.store.consume_nonces(&nonces, now).await? {
             return Err(IssuanceError::InvalidNonce);
         }
         let stored = self
+            .base
             .store
             .identity(&grant.token.identity_id)
             .await?
@@ -131,13 +147,15 @@ impl Issuer {
                 reason: "the proofing record behind this offer no longer exists".into(),
             })?;
         let person = parse_identity(&stored.record)?;
-        configuration.check_confidence(&person, &self.settings)?;
-        let key = self.active_key().await?;
-        if let Some(list) = self.certification_list().await? {
+        configuration.check_confidence(&person, &self.base.settings)?;
+        let key = self.keys.active_key().await?;
+        if let Some(list) = self.certification.certification_list().await? {
             let list = self
+                .certification
                 .list_for(list, &[configuration], key.key.public_key())
                 .await?;
-            self.check_certified(&list, configuration, key.key.public_key())?;
+            self.certification
+                .check_certified(&list, configuration, key.key.public_key())?;
         }
 
         let credentials = self
@@ -183,6 +201,7 @@ impl Issuer {
         let count = i64::try_from(proofs.len()).unwrap_or(i64::MAX);
         for _ in 0..RESERVE_ATTEMPTS {
             let list = self
+                .status_lists
                 .status_list_with_room(count)
                 .await?
                 .ok_or(IssuanceError::StatusAllocation)?;
@@ -204,6 +223,7 @@ impl Issuer {
             }
 
             let mut tx = self
+                .base
                 .store
                 .begin_issuance(&grant.token.offer_ref, configuration.id(), now)
                 .await?
@@ -246,25 +266,25 @@ impl Issuer {
         let idx = random_free_index(
             batch.list_size,
             |i| taken.contains(&i),
-            self.random.as_ref(),
+            self.base.random.as_ref(),
         )
         .ok_or(IssuanceError::StatusAllocation)?;
         let envelope = Envelope {
-            issuer: &self.settings.public_url,
+            issuer: &self.base.settings.public_url,
             now: batch.now,
-            validity: batch.configuration.validity(&self.settings),
+            validity: batch.configuration.validity(&self.base.settings),
             not_after: batch.configuration.not_after(batch.person, batch.now),
             holder,
-            status: json!({"status_list": {"idx": idx, "uri": self.status_list_uri(batch.list_id)}}),
+            status: json!({"status_list": {"idx": idx, "uri": self.status_lists.status_list_uri(batch.list_id)}}),
         };
         let jwt = batch.configuration.issue(
             batch.person,
             &envelope,
             &batch.key.key,
-            self.random.as_ref(),
+            self.base.random.as_ref(),
         )?;
         Ok(SignedCredential {
-            credential_id: random_id(self.random.as_ref()),
+            credential_id: random_id(self.base.random.as_ref()),
             holder_thumbprint: holder.thumbprint(),
             expires_at: envelope.exp(),
             idx,

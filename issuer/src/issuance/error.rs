@@ -76,6 +76,16 @@ pub enum IssuanceError {
         /// What is wrong.
         reason: String,
     },
+    /// A key proof fails JOSE processing: not a JWS, an unusable `jwk`, a bad signature, the
+    /// wrong `typ`/`alg`, unreadable claims or an `iat` outside the window (`invalid_proof`).
+    #[error("invalid proof {index}: {source}")]
+    UnverifiableProof {
+        /// Position of the proof in `proofs.jwt`.
+        index: usize,
+        /// What JOSE processing refused.
+        #[source]
+        source: JoseError,
+    },
     /// The `proofs` parameter is missing or of an unsupported proof type (`invalid_proof`).
     #[error("{reason}")]
     InvalidProofs {
@@ -163,8 +173,8 @@ impl IssuanceError {
         }
     }
 
-    pub(crate) fn jose(index: usize, error: &JoseError) -> Self {
-        Self::proof(index, error.to_string())
+    pub(crate) fn jose(index: usize, source: JoseError) -> Self {
+        Self::UnverifiableProof { index, source }
     }
 }
 

@@ -11,9 +11,10 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Issuer, OperatorError, random_id};
+use super::Base;
+use super::{OperatorError, random_id};
 use crate::store::StoreError;
-use crate::store::identities::Linked;
+use crate::store::identities::{Linked, StoredIdentity};
 
 /// Longest `login_subject` (OpenID Connect Core §2: `sub` is at most 255 ASCII characters).
 const MAX_LOGIN_SUBJECT: usize = 255;
@@ -113,7 +114,13 @@ pub struct IdentityRecord {
     pub identity: ProofedIdentity,
 }
 
-impl Issuer {
+/// Proofed identities the operator records, and the sign-in account linked to each.
+#[derive(Debug, Clone)]
+pub struct Identities {
+    pub(super) base: Base,
+}
+
+impl Identities {
     /// Validates and stores a proofed identity.
     pub async fn record_identity(
         &self,
@@ -126,7 +133,7 @@ impl Issuer {
         if let Some(subject) = &login_subject {
             check_login_subject(subject)?;
         }
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         identity
             .validate()
             .map_err(|invalid| OperatorError::InvalidInput(invalid.reason.to_owned()))?;
@@ -135,7 +142,7 @@ impl Issuer {
                 "gpg45_profile is required".into(),
             ));
         }
-        if identity.proofed_at > now + self.settings.clock_skew_secs {
+        if identity.proofed_at > now + self.base.settings.clock_skew_secs {
             return Err(OperatorError::InvalidInput(
                 "proofed_at is in the future".into(),
             ));
@@ -144,8 +151,9 @@ impl Issuer {
             what: "identity",
             reason: "cannot be serialised".into(),
         })?;
-        let identity_id = random_id(self.random.as_ref());
+        let identity_id = random_id(self.base.random.as_ref());
         let inserted = self
+            .base
             .store
             .insert_identity(
                 &identity_id,
@@ -166,16 +174,21 @@ impl Issuer {
         })
     }
 
+    /// The stored record of `identity_id`; `NotFound` when there is none.
+    pub(super) async fn stored(&self, identity_id: &str) -> Result<StoredIdentity, OperatorError> {
+        self.base
+            .store
+            .identity(identity_id)
+            .await?
+            .ok_or_else(|| OperatorError::NotFound {
+                what: "identity",
+                id: identity_id.to_owned(),
+            })
+    }
+
     /// One proofed identity.
     pub async fn identity(&self, identity_id: &str) -> Result<IdentityRecord, OperatorError> {
-        let stored =
-            self.store
-                .identity(identity_id)
-                .await?
-                .ok_or_else(|| OperatorError::NotFound {
-                    what: "identity",
-                    id: identity_id.to_owned(),
-                })?;
+        let stored = self.stored(identity_id).await?;
         Ok(IdentityRecord {
             identity: parse_identity(&stored.record)?,
             identity_id: stored.identity_id,
@@ -194,6 +207,7 @@ impl Issuer {
             check_login_subject(subject)?;
         }
         match self
+            .base
             .store
             .set_login_subject(identity_id, update.login_subject.as_deref())
             .await?

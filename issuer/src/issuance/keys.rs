@@ -16,8 +16,9 @@ use idv_jose::{Jwk, JwkSet, PublicKey, SigningKey};
 use idv_proto::trust::entry::IssuerBinding;
 use serde::Serialize;
 
+use super::Base;
+use super::KeyError;
 use super::configurations::Configuration;
-use super::{Issuer, KeyError};
 use crate::store::setup::PublicKeyRecord;
 use crate::store::{Store, StoreError};
 
@@ -40,7 +41,7 @@ impl std::fmt::Debug for ActiveKey {
 
 /// The parsed active key, cached by `kid`.
 #[derive(Debug, Default)]
-pub struct KeyRing {
+pub(super) struct KeyRing {
     cached: RwLock<Option<ActiveKey>>,
 }
 
@@ -94,10 +95,10 @@ fn generate(store: &Store) -> Result<KeyMaterial, KeyError> {
         .keys()
         .new_signing_key("issuer-credential")
         .map_err(StoreError::from)?;
-    let public_jwk = serde_json::to_string(&published_jwk(key.public_key())).map_err(|e| {
-        KeyError::Store(StoreError::Corrupt {
+    let public_jwk = serde_json::to_string(&published_jwk(key.public_key())).map_err(|source| {
+        KeyError::Store(StoreError::Json {
             what: "signing key",
-            reason: e.to_string(),
+            source,
         })
     })?;
     Ok(KeyMaterial {
@@ -144,16 +145,25 @@ pub(super) fn parse_key(
     Ok(key)
 }
 
-impl Issuer {
+/// Signing keys: the active one (parsed once, cached by `kid`), rotation, the published JWK
+/// Set and the register entry that binds them to this issuer.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub(super) base: Base,
+    pub(super) ring: Arc<KeyRing>,
+}
+
+impl Keys {
     /// The active signing key.
     pub async fn active_key(&self) -> Result<ActiveKey, KeyError> {
         let stored = self
+            .base
             .store
             .active_signing_key()
             .await?
             .ok_or(KeyError::NoActiveKey)?;
         if let Some(cached) = self
-            .keys
+            .ring
             .cached
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -163,11 +173,15 @@ impl Issuer {
             return Ok(cached.clone());
         }
         let key = ActiveKey {
-            key: Arc::new(parse_key(&self.store, &stored.kid, &stored.private_jwk)?),
+            key: Arc::new(parse_key(
+                &self.base.store,
+                &stored.kid,
+                &stored.private_jwk,
+            )?),
             kid: stored.kid,
         };
         *self
-            .keys
+            .ring
             .cached
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some(key.clone());
@@ -176,9 +190,10 @@ impl Issuer {
 
     /// Every key, with whether it is published now.
     async fn keys_with_publication(&self) -> Result<Vec<(PublicKeyRecord, bool)>, KeyError> {
-        let now = self.clock.now();
-        let grace = self.settings.status_token_validity_secs;
+        let now = self.base.clock.now();
+        let grace = self.base.settings.status_token_validity_secs;
         Ok(self
+            .base
             .store
             .signing_keys()
             .await?
@@ -215,11 +230,12 @@ impl Issuer {
         let mut keys = Vec::new();
         for (record, published) in self.keys_with_publication().await? {
             if published {
-                let jwk: Jwk =
-                    serde_json::from_str(&record.public_jwk).map_err(|e| StoreError::Corrupt {
+                let jwk: Jwk = serde_json::from_str(&record.public_jwk).map_err(|source| {
+                    StoreError::Json {
                         what: "public signing key",
-                        reason: e.to_string(),
-                    })?;
+                        source,
+                    }
+                })?;
                 keys.push(jwk);
             }
         }
@@ -228,14 +244,15 @@ impl Issuer {
 
     /// Makes a new key active; the old one stays published as long as it is needed.
     pub async fn rotate_signing_key(&self) -> Result<Rotation, KeyError> {
-        let material = generate(&self.store)?;
+        let material = generate(&self.base.store)?;
         let retired_kid = self
+            .base
             .store
             .rotate_signing_key(
                 &material.kid,
                 &material.private_jwk,
                 &material.public_jwk,
-                self.clock.now(),
+                self.base.clock.now(),
             )
             .await?;
         tracing::info!(key.kid = %material.kid, "signing key rotated");
@@ -254,15 +271,15 @@ impl Issuer {
             .iter()
             .map(serde_json::to_value)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Corrupt {
+            .map_err(|source| StoreError::Json {
                 what: "public signing key",
-                reason: e.to_string(),
+                source,
             })?;
         Ok(IssuerBinding {
-            iss: vec![self.settings.public_url.clone()],
+            iss: vec![self.base.settings.public_url.clone()],
             jwks: idv_proto::jwk_set::JwkSet { keys },
             x5c_roots_sha256: Vec::new(),
-            status_list_uris_prefix: vec![self.settings.url(super::status_lists::PATH_PREFIX)],
+            status_list_uris_prefix: vec![self.base.settings.url(super::status_lists::PATH_PREFIX)],
             vct: Configuration::ALL
                 .iter()
                 .map(|c| c.vct().to_owned())

@@ -30,10 +30,14 @@ use std::fmt;
 use idv_proto::sd_jwt_vc::status::StatusListReference;
 use serde::Serialize;
 
+use super::OperatorError;
 use super::status_lists::CredentialStatus;
-use super::{Issuer, OperatorError};
+use super::status_lists::StatusLists;
+use crate::store::Store;
 use crate::store::StoreError;
 use crate::store::credentials::{StatusChange, StoredCredential};
+use idv_jose::Clock;
+use std::sync::Arc;
 
 /// Longest reason accepted.
 const MAX_REASON: usize = 500;
@@ -222,12 +226,21 @@ pub struct CredentialDetails {
     pub status_history: Vec<StatusHistoryEntry>,
 }
 
-impl Issuer {
+/// Issued credentials as the operator sees them, and their revocation, suspension and
+/// reinstatement.
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) status_lists: StatusLists,
+}
+
+impl Lifecycle {
     fn summary(&self, credential: StoredCredential) -> CredentialSummary {
         CredentialSummary {
             status_list: StatusListReference {
                 idx: u64::try_from(credential.status_idx).unwrap_or_default(),
-                uri: self.status_list_uri(&credential.list_id),
+                uri: self.status_lists.status_list_uri(&credential.list_id),
             },
             expired: self.clock.now() >= credential.expires_at,
             credential_id: credential.credential_id,
@@ -292,7 +305,7 @@ impl Issuer {
         })
     }
 
-    /// [`Issuer::change_status`] of the batch of `credential_id`, answered with that
+    /// [`Lifecycle::change_status`] of the batch of `credential_id`, answered with that
     /// credential's details.
     pub async fn change_batch_status(
         &self,

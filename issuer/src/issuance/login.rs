@@ -2,10 +2,10 @@
 //! party of it, through the `openidconnect` crate (OpenID Connect Core, authorization code
 //! flow, confidential client with `client_secret_basic`).
 //!
-//! - `GET /authorize?client_id&request_uri` ([`Issuer::start_sign_in`]) spends the pushed
+//! - `GET /authorize?client_id&request_uri` ([`Authorization::start_sign_in`]) spends the pushed
 //!   request's `request_uri` and sends the browser to the OP with a fresh `state`, `nonce`
 //!   and PKCE S256 challenge, all recorded with the request (state and nonce hashed).
-//! - `GET /login/callback?code&state` ([`Issuer::finish_sign_in`]) claims the sign-in by its
+//! - `GET /login/callback?code&state` ([`Authorization::finish_sign_in`]) claims the sign-in by its
 //!   `state` (once), checks RFC 9207 `iss` when the OP sends it (required when its metadata
 //!   says it does), exchanges the code with the PKCE verifier, and verifies the ID token with
 //!   `openidconnect`'s verifier: signature by the OP's JWKS (ES256, RS256 or PS256), `iss`,
@@ -43,8 +43,9 @@ use tokio::sync::RwLock;
 
 use op_http::OpHttpError;
 
+use super::authorization::Authorization;
 use super::authorization::{AuthorizationSettings, REQUEST_URI_PREFIX, WalletRedirect};
-use super::{AuthorizationError, Issuer, SignInFailure, constant_time_eq, hash_secret};
+use super::{AuthorizationError, SignInFailure, constant_time_eq, hash_secret};
 use crate::store::authorization::{NewSignIn, StoredAuthorizationRequest};
 
 /// Path of the OP's redirect back to the issuer (register `<public_url>/login/callback` at the
@@ -212,7 +213,7 @@ fn op_error_code(error: &str) -> String {
         .collect()
 }
 
-impl Issuer {
+impl Authorization {
     fn relying_party(&self) -> Result<&RelyingParty, AuthorizationError> {
         self.login
             .as_deref()
@@ -223,7 +224,7 @@ impl Issuer {
         WalletRedirect {
             redirect_uri: request.redirect_uri.clone(),
             state: request.state.clone(),
-            iss: self.settings.public_url.clone(),
+            iss: self.base.settings.public_url.clone(),
         }
     }
 
@@ -248,6 +249,7 @@ impl Issuer {
             .ok_or_else(|| invalid("unknown request_uri"))?;
         let request_ref = hash_secret(handle);
         let request = self
+            .base
             .store
             .authorization_request(&request_ref)
             .await?
@@ -256,10 +258,11 @@ impl Issuer {
             return Err(invalid("client_id does not match the pushed request"));
         }
 
-        let now = self.clock.now();
-        let token = || idv_jose::random::token(self.random.as_ref(), SECRET_BYTES);
+        let now = self.base.clock.now();
+        let token = || idv_jose::random::token(self.base.random.as_ref(), SECRET_BYTES);
         let (state, nonce, verifier) = (token(), token(), token());
         let started = self
+            .base
             .store
             .start_sign_in(
                 &request_ref,
@@ -303,7 +306,7 @@ impl Issuer {
     }
 
     fn callback_url(&self, to: &WalletRedirect) -> Result<RedirectUrl, AuthorizationError> {
-        RedirectUrl::new(self.settings.url(CALLBACK_PATH)).map_err(|_| {
+        RedirectUrl::new(self.base.settings.url(CALLBACK_PATH)).map_err(|_| {
             AuthorizationError::redirect(
                 to,
                 SignInFailure::ServerError("the issuer's callback URL is invalid".into()),
@@ -321,8 +324,9 @@ impl Issuer {
         let state = callback.state.as_deref().ok_or_else(|| {
             AuthorizationError::InvalidRequest("the sign-in callback has no state".into())
         })?;
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let sign_in = self
+            .base
             .store
             .claim_sign_in(&hash_secret(state), now)
             .await?
@@ -424,6 +428,7 @@ impl Issuer {
         })?;
 
         let identity = self
+            .base
             .store
             .identity_by_login_subject(&subject)
             .await?
@@ -434,7 +439,7 @@ impl Issuer {
                 )
             })?;
         if let Some(offer_ref) = &sign_in.request.offer_ref {
-            let offer = self.store.offer(offer_ref).await?;
+            let offer = self.base.store.offer(offer_ref).await?;
             match offer {
                 Some(offer) if offer.identity_id != identity.identity_id => {
                     return Err(denied(
@@ -446,6 +451,7 @@ impl Issuer {
             }
         }
         let code = self
+            .tokens
             .issue_authorization_code(&sign_in.request.request_ref, &identity.identity_id, now)
             .await?;
         tracing::info!(identity.id = %identity.identity_id, "signed in; authorization code issued");

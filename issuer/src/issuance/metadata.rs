@@ -32,7 +32,10 @@ use serde::{Deserialize, Serialize};
 
 use super::authorization::{AUTHORIZATION_CODE_GRANT_TYPE, AUTHORIZE_PATH, PAR_PATH};
 use super::configurations::Configuration;
-use super::{Issuer, IssuerSettings, KeyError};
+use super::{IssuerSettings, KeyError};
+
+use super::keys::Keys;
+use std::sync::Arc;
 
 /// Path of the token endpoint.
 pub const TOKEN_PATH: &str = "/token";
@@ -247,12 +250,19 @@ pub fn authorization_server_metadata(settings: &IssuerSettings) -> Authorization
     }
 }
 
-impl Issuer {
+/// The metadata documents that need more than the settings (the published keys).
+#[derive(Debug, Clone)]
+pub struct Metadata {
+    pub(super) settings: Arc<IssuerSettings>,
+    pub(super) keys: Keys,
+}
+
+impl Metadata {
     /// The JWT VC Issuer Metadata document.
     pub async fn jwt_vc_issuer_metadata(&self) -> Result<JwtVcIssuerMetadata, KeyError> {
         Ok(JwtVcIssuerMetadata {
             issuer: self.settings.public_url.clone(),
-            jwks: self.published_keys().await?,
+            jwks: self.keys.published_keys().await?,
         })
     }
 }

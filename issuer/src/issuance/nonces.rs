@@ -4,22 +4,30 @@
 
 use idv_proto::oid4vci::nonce::NonceResponse;
 
-use super::{Issuer, hash_secret};
+use super::Base;
+use super::hash_secret;
 use crate::store::StoreError;
 
 /// Bytes of entropy in a `c_nonce`.
 const NONCE_BYTES: usize = 32;
 
-impl Issuer {
+/// The nonce endpoint's `c_nonce`s.
+#[derive(Debug, Clone)]
+pub struct Nonces {
+    pub(super) base: Base,
+}
+
+impl Nonces {
     /// Issues a `c_nonce`.
     pub async fn new_nonce(&self) -> Result<NonceResponse, StoreError> {
-        let now = self.clock.now();
-        let c_nonce = idv_jose::random::token(self.random.as_ref(), NONCE_BYTES);
-        self.store
+        let now = self.base.clock.now();
+        let c_nonce = idv_jose::random::token(self.base.random.as_ref(), NONCE_BYTES);
+        self.base
+            .store
             .insert_nonce(
                 &hash_secret(&c_nonce),
                 now,
-                now + self.settings.c_nonce_lifetime_secs,
+                now + self.base.settings.c_nonce_lifetime_secs,
             )
             .await?;
         Ok(NonceResponse { c_nonce })

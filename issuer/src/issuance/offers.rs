@@ -33,10 +33,12 @@ use idv_proto::oid4vci::credential_offer::{
 use idv_service_kit::qr;
 use serde::{Deserialize, Serialize};
 
-use super::authorization::issuer_state;
+use super::Base;
+use super::certification::Certification;
 use super::configurations::Configuration;
-use super::identities::parse_identity;
-use super::{Issuer, OperatorError, hash_secret};
+use super::identities::{Identities, parse_identity};
+use super::keys::Keys;
+use super::{OperatorError, hash_secret};
 use crate::store::StoreError;
 use crate::store::offers::{AUTHORIZATION_CODE_GRANT, NewOffer, PRE_AUTHORIZED_GRANT, StoredOffer};
 
@@ -114,6 +116,11 @@ fn pre_authorized_code(handle: &str) -> String {
     hash_secret(&format!("pre-authorized_code:{handle}"))
 }
 
+/// The `issuer_state` served in an authorization code offer with this handle.
+fn issuer_state(offer_handle: &str) -> String {
+    hash_secret(&format!("issuer_state:{offer_handle}"))
+}
+
 /// The stored form of a `tx_code`, salted with its offer.
 pub(crate) fn tx_code_hash(offer_ref: &str, tx_code: &str) -> String {
     hash_secret(&format!("tx_code:{offer_ref}:{tx_code}"))
@@ -145,7 +152,16 @@ impl StoredOffer {
     }
 }
 
-impl Issuer {
+/// Credential offers: created by the operator for a recorded identity, fetched by the wallet.
+#[derive(Debug, Clone)]
+pub struct Offers {
+    pub(super) base: Base,
+    pub(super) identities: Identities,
+    pub(super) keys: Keys,
+    pub(super) certification: Certification,
+}
+
+impl Offers {
     /// Creates an offer of `request.credential_configuration_ids` for a proofed identity.
     pub async fn create_offer(
         &self,
@@ -179,39 +195,34 @@ impl Issuer {
                     "tx_code applies to pre-authorized code offers only".into(),
                 ));
             }
-            (OfferGrant::AuthorizationCode, _) if self.settings.authorization.is_none() => {
+            (OfferGrant::AuthorizationCode, _) if self.base.settings.authorization.is_none() => {
                 return Err(OperatorError::InvalidInput(
                     "the authorization_code grant needs the [login] settings".into(),
                 ));
             }
             (OfferGrant::AuthorizationCode, _) => false,
         };
-        let stored =
-            self.store
-                .identity(identity_id)
-                .await?
-                .ok_or_else(|| OperatorError::NotFound {
-                    what: "identity",
-                    id: identity_id.to_owned(),
-                })?;
+        let stored = self.identities.stored(identity_id).await?;
         let person = parse_identity(&stored.record)?;
         for (index, configuration) in configurations.iter().enumerate() {
             configuration
-                .check_confidence(&person, &self.settings)
+                .check_confidence(&person, &self.base.settings)
                 .map_err(|source| OperatorError::InsufficientConfidence { index, source })?;
         }
-        if let Some(list) = self.certification_list().await? {
-            let key = self.active_key().await?;
+        if let Some(list) = self.certification.certification_list().await? {
+            let key = self.keys.active_key().await?;
             let list = self
+                .certification
                 .list_for(list, &configurations, key.key.public_key())
                 .await?;
             for (index, configuration) in configurations.iter().enumerate() {
-                self.check_certified(&list, *configuration, key.key.public_key())
+                self.certification
+                    .check_certified(&list, *configuration, key.key.public_key())
                     .map_err(|source| OperatorError::NotCertified { index, source })?;
             }
         }
-        let now = self.clock.now();
-        let handle = idv_jose::random::token(self.random.as_ref(), HANDLE_BYTES);
+        let now = self.base.clock.now();
+        let handle = idv_jose::random::token(self.base.random.as_ref(), HANDLE_BYTES);
         let offer_ref = hash_secret(&handle);
         let tx_code = wants_tx_code.then(|| self.new_tx_code());
         let tx_code_hash = tx_code
@@ -219,8 +230,9 @@ impl Issuer {
             .map(|code| tx_code_hash(&offer_ref, code));
         let issuer_state_hash = (request.grant == OfferGrant::AuthorizationCode)
             .then(|| hash_secret(&issuer_state(&handle)));
-        let expires_at = now + self.settings.offer_lifetime_secs;
-        self.store
+        let expires_at = now + self.base.settings.offer_lifetime_secs;
+        self.base
+            .store
             .insert_offer(&NewOffer {
                 offer_ref: &offer_ref,
                 identity_id,
@@ -248,7 +260,7 @@ impl Issuer {
             OfferGrant::AuthorizationCode => AUTHORIZATION_CODE_GRANT,
         })
         .increment(1);
-        let credential_offer_uri = self.settings.url(&format!("{PATH_PREFIX}{handle}"));
+        let credential_offer_uri = self.base.settings.url(&format!("{PATH_PREFIX}{handle}"));
         Ok(CreatedOffer {
             offer_link: offer_link(&credential_offer_uri),
             offer_id: handle,
@@ -261,17 +273,20 @@ impl Issuer {
     }
 
     fn new_tx_code(&self) -> String {
-        (0..self.settings.tx_code_length)
+        (0..self.base.settings.tx_code_length)
             .map(|_| {
-                let digit = idv_jose::random::below(self.random.as_ref(), 10);
+                let digit = idv_jose::random::below(self.base.random.as_ref(), 10);
                 char::from(b'0' + u8::try_from(digit).unwrap_or(0))
             })
             .collect()
     }
 
     async fn live_offer(&self, handle: &str) -> Result<Option<StoredOffer>, StoreError> {
-        let offer = self.store.offer(&hash_secret(handle)).await?;
-        let (now, max) = (self.clock.now(), self.settings.max_tx_code_attempts);
+        let offer = self.base.store.offer(&hash_secret(handle)).await?;
+        let (now, max) = (
+            self.base.clock.now(),
+            self.base.settings.max_tx_code_attempts,
+        );
         Ok(offer.filter(|offer| offer.is_live(now, max)))
     }
 
@@ -294,8 +309,8 @@ impl Issuer {
         } else {
             let tx_code = offer.tx_code_hash.as_ref().map(|_| TxCode {
                 input_mode: Some(InputMode::Numeric),
-                length: Some(self.settings.tx_code_length),
-                description: Some(tx_code_description(self.settings.tx_code_length)),
+                length: Some(self.base.settings.tx_code_length),
+                description: Some(tx_code_description(self.base.settings.tx_code_length)),
             });
             Grants {
                 authorization_code: None,
@@ -307,7 +322,7 @@ impl Issuer {
             }
         };
         Ok(Some(CredentialOffer {
-            credential_issuer: self.settings.public_url.clone(),
+            credential_issuer: self.base.settings.public_url.clone(),
             credential_configuration_ids: offer.configuration_ids,
             grants: Some(grants),
         }))
@@ -321,7 +336,7 @@ impl Issuer {
             });
         }
         Ok(offer_link(
-            &self.settings.url(&format!("{PATH_PREFIX}{handle}")),
+            &self.base.settings.url(&format!("{PATH_PREFIX}{handle}")),
         ))
     }
 

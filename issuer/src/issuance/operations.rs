@@ -1,18 +1,23 @@
 //! What the issuer tells its operator's monitoring: whether it can serve (`/readyz`) and the
 //! gauges `/metrics` reads at scrape time. The issuer's counters are recorded where things
 //! happen: `idv_issuer_offers_created_total` ([`super::offers`]),
-//! `idv_issuer_credentials_issued_total` ([`super::credentials`]), and the token and credential
+//! `idv_issuer_credentials_issued_total` ([`super::credential_requests`]), and the token and credential
 //! endpoints' errors by code (`crate::http`'s error mapping).
 
-use std::sync::Arc;
-
-use idv_jose::Random;
 use idv_service_kit::http::Readiness;
 use idv_service_kit::http::readiness::database_answers;
 
-use super::Issuer;
+use super::certification::Certification;
+use crate::store::Store;
 
-impl Issuer {
+/// Readiness and the gauges read at scrape time.
+#[derive(Debug, Clone)]
+pub struct Operations {
+    pub(super) store: Store,
+    pub(super) certification: Certification,
+}
+
+impl Operations {
     /// Ready when the database answers. The trust list is not a condition: without a usable
     /// one the issuer still serves metadata, status lists and its operator API, and refuses
     /// offers and issuance itself (503 / `credential_request_denied`).
@@ -23,14 +28,7 @@ impl Issuer {
     /// Sets the gauges of the trust list the provider's certification is checked on, when
     /// `[trust]` is configured (`idv_trust_list_*`, see `idv_fetch::TrustListClient::record_gauges`).
     pub async fn record_gauges(&self) {
-        if let Some(register) = &self.register {
-            register.trust_list().record_gauges();
-        }
-    }
-
-    /// The randomness the issuer was opened with (request ids use it too).
-    pub fn random(&self) -> Arc<dyn Random> {
-        Arc::clone(&self.random)
+        self.certification.record_gauges();
     }
 }
 

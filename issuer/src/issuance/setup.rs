@@ -14,7 +14,7 @@ use idv_service_kit::Secret;
 use idv_service_kit::db::operator_tokens;
 
 use super::keys::{ensure_signing_key, published_jwk};
-use super::{Issuer, KeyError, OperatorError};
+use super::{KeyError, OperatorError};
 use crate::store::{Store, StoreError};
 
 /// What `init` found or created.
@@ -51,7 +51,13 @@ pub async fn initialise(
     })
 }
 
-impl Issuer {
+/// The operator API's bearer tokens.
+#[derive(Debug, Clone)]
+pub struct OperatorAccess {
+    pub(super) store: Store,
+}
+
+impl OperatorAccess {
     /// Accepts a bearer token that is one of the operator tokens.
     pub async fn authenticate_operator(&self, token: &Secret) -> Result<(), OperatorError> {
         if operator_tokens::exists(&self.store, token)

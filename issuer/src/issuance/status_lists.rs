@@ -22,9 +22,12 @@ use std::sync::{Mutex, PoisonError};
 use idv_status_list::token::{issue_token, token_claims};
 use idv_status_list::{Status, StatusBits, StatusListBuf};
 
-use super::{Issuer, KeyError, random_id};
+use super::Base;
+use super::keys::Keys;
+use super::{KeyError, random_id};
 use crate::store::StoreError;
 use crate::store::status_lists::StoredList;
+use std::sync::Arc;
 
 /// Path prefix of status list URIs (the prefix the trust framework registers).
 pub const PATH_PREFIX: &str = "/status-lists/";
@@ -134,10 +137,18 @@ fn build_list(size: u64, entries: &[(i64, String)]) -> Result<StatusListBuf, Key
     Ok(statuses)
 }
 
-impl Issuer {
+/// Token Status Lists: the lists credentials are allocated on and their signed tokens (cached).
+#[derive(Debug, Clone)]
+pub struct StatusLists {
+    pub(super) base: Base,
+    pub(super) keys: Keys,
+    pub(super) status_tokens: Arc<TokenCache>,
+}
+
+impl StatusLists {
     /// The URI of list `list_id`.
     pub fn status_list_uri(&self, list_id: &str) -> String {
-        self.settings.url(&format!("{PATH_PREFIX}{list_id}"))
+        self.base.settings.url(&format!("{PATH_PREFIX}{list_id}"))
     }
 
     /// The active list, with room for `count` more credentials: rolls over to a new list when
@@ -147,21 +158,22 @@ impl Issuer {
         count: i64,
     ) -> Result<Option<StoredList>, StoreError> {
         for _ in 0..ROLLOVER_ATTEMPTS {
-            match self.store.active_status_list().await? {
+            match self.base.store.active_status_list().await? {
                 Some(list) if list.allocated + count <= list.capacity => return Ok(Some(list)),
-                Some(full) => self.store.mark_status_list_full(&full.list_id).await?,
+                Some(full) => self.base.store.mark_status_list_full(&full.list_id).await?,
                 None => {}
             }
-            let size = i64::try_from(self.settings.status_list_size).unwrap_or(i64::MAX);
-            let list_id = random_id(self.random.as_ref());
+            let size = i64::try_from(self.base.settings.status_list_size).unwrap_or(i64::MAX);
+            let list_id = random_id(self.base.random.as_ref());
             if self
+                .base
                 .store
                 .insert_active_status_list(
                     &list_id,
                     i64::from(BITS.get()),
                     size,
                     size / 2,
-                    self.clock.now(),
+                    self.base.clock.now(),
                 )
                 .await?
             {
@@ -176,12 +188,12 @@ impl Issuer {
         &self,
         list_id: &str,
     ) -> Result<Option<SignedStatusList>, KeyError> {
-        let Some(list) = self.store.status_list(list_id).await? else {
+        let Some(list) = self.base.store.status_list(list_id).await? else {
             return Ok(None);
         };
-        let key = self.active_key().await?;
-        let now = self.clock.now();
-        let ttl = self.settings.status_token_ttl_secs;
+        let key = self.keys.active_key().await?;
+        let now = self.base.clock.now();
+        let ttl = self.base.settings.status_token_ttl_secs;
         let ttl_secs = i64::try_from(ttl).unwrap_or(i64::MAX);
         let remaining = |iat: i64| u64::try_from(iat + ttl_secs - now).unwrap_or(0);
         let cached = self
@@ -204,11 +216,11 @@ impl Issuer {
         }
 
         let size = u64::try_from(list.size).unwrap_or(0);
-        let statuses = build_list(size, &self.store.non_valid_entries(list_id).await?)?;
+        let statuses = build_list(size, &self.base.store.non_valid_entries(list_id).await?)?;
         let claims = token_claims(
             self.status_list_uri(list_id),
             now,
-            Some(now + self.settings.status_token_validity_secs),
+            Some(now + self.base.settings.status_token_validity_secs),
             Some(ttl),
             &statuses,
         );

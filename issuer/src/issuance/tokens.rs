@@ -33,9 +33,10 @@ use idv_proto::oid4vci::credential_offer::{
 use idv_proto::oid4vci::token::{TokenRequest, TokenResponse};
 use serde::Deserialize;
 
-use super::authorization::parse_authorization_details;
+use super::Base;
+use super::configurations::parse_authorization_details;
 use super::offers::tx_code_hash;
-use super::{Issuer, TokenError, constant_time_eq, hash_secret};
+use super::{TokenError, constant_time_eq, hash_secret};
 use crate::store::offers::{NewAccessToken, PRE_AUTHORIZED_GRANT};
 
 /// Bytes of entropy in an access token.
@@ -58,7 +59,13 @@ fn requested_configurations(details: &str) -> Result<Vec<String>, TokenError> {
     parse_authorization_details(details).map_err(TokenError::InvalidAuthorizationDetails)
 }
 
-impl Issuer {
+/// The token endpoint: pre-authorized and authorization codes exchanged for access tokens.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub(super) base: Base,
+}
+
+impl Tokens {
     /// Exchanges a pre-authorized code, or an authorization code, for an access token.
     pub async fn exchange_token(
         &self,
@@ -98,9 +105,10 @@ impl Issuer {
             .map(requested_configurations)
             .transpose()?;
 
-        let now = self.clock.now();
-        let max_attempts = self.settings.max_tx_code_attempts;
+        let now = self.base.clock.now();
+        let max_attempts = self.base.settings.max_tx_code_attempts;
         let offer = self
+            .base
             .store
             .offer_by_code(&hash_secret(code))
             .await?
@@ -148,6 +156,7 @@ impl Issuer {
             }
             (Some(expected), Some(presented)) => {
                 let Some(attempt) = self
+                    .base
                     .store
                     .reserve_tx_code_attempt(&offer.offer_ref, max_attempts)
                     .await?
@@ -170,8 +179,9 @@ impl Issuer {
         }
 
         let access_token = self.new_access_token();
-        let lifetime = self.settings.access_token_lifetime_secs;
+        let lifetime = self.base.settings.access_token_lifetime_secs;
         let redeemed = self
+            .base
             .store
             .redeem_offer(
                 &offer.offer_ref,
@@ -196,7 +206,7 @@ impl Issuer {
 
     /// A fresh access token (stored hashed by the caller).
     pub(super) fn new_access_token(&self) -> String {
-        idv_jose::random::token(self.random.as_ref(), ACCESS_TOKEN_BYTES)
+        idv_jose::random::token(self.base.random.as_ref(), ACCESS_TOKEN_BYTES)
     }
 }
 

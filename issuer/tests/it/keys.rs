@@ -63,7 +63,7 @@ async fn rotated_keys_stay_published_until_their_credentials_expire(db: TestDb) 
     let first = issue_one(&app).await;
     assert_eq!(kids(&app).await, std::slice::from_ref(&first));
 
-    let rotation = issuer.rotate_signing_key().await.unwrap();
+    let rotation = issuer.keys().rotate_signing_key().await.unwrap();
     assert_eq!(rotation.retired_kid.as_deref(), Some(first.as_str()));
     let second = issue_one(&app).await;
     assert_eq!(
@@ -79,12 +79,12 @@ async fn rotated_keys_stay_published_until_their_credentials_expire(db: TestDb) 
     );
 
     // A key that signed nothing stays only as long as status tokens it signed may be cached.
-    let third = issuer.rotate_signing_key().await.unwrap().active_kid;
+    let third = issuer.keys().rotate_signing_key().await.unwrap().active_kid;
     app.clock.advance(2 * DAY);
     let mut live = vec![first.clone(), second.clone(), third.clone()];
     live.sort();
     assert_eq!(kids(&app).await, live, "both signed live credentials");
-    let fourth = issuer.rotate_signing_key().await.unwrap().active_kid;
+    let fourth = issuer.keys().rotate_signing_key().await.unwrap().active_kid;
     app.clock.advance(2 * DAY);
     let mut expected = vec![first.clone(), second.clone(), fourth.clone()];
     expected.sort();
@@ -124,7 +124,7 @@ async fn keys_are_sealed_at_rest_and_keys_in_clear_are_sealed_at_start_up(db: Te
 
     let store = Store::open_configured(&config).await.unwrap();
     let issuer = open(store.clone()).await.unwrap();
-    let first = issuer.active_key().await.unwrap();
+    let first = issuer.keys().active_key().await.unwrap();
     let stored = stored_keys(&store).await;
     assert_eq!(stored.len(), 1);
     assert_eq!(
@@ -151,12 +151,15 @@ async fn keys_are_sealed_at_rest_and_keys_in_clear_are_sealed_at_start_up(db: Te
         Some(kek.id())
     );
     let issuer = open(store.clone()).await.unwrap();
-    assert_eq!(issuer.active_key().await.unwrap().kid, first.kid);
+    assert_eq!(issuer.keys().active_key().await.unwrap().kid, first.kid);
 
     // Rotation seals the new key too.
-    let rotation = issuer.rotate_signing_key().await.unwrap();
+    let rotation = issuer.keys().rotate_signing_key().await.unwrap();
     assert_eq!(rotation.retired_kid.as_deref(), Some(first.kid.as_str()));
-    assert_eq!(issuer.active_key().await.unwrap().kid, rotation.active_kid);
+    assert_eq!(
+        issuer.keys().active_key().await.unwrap().kid,
+        rotation.active_kid
+    );
     for text in stored_keys(&store).await {
         assert_eq!(idv_jose::kek::sealed_with(&text).as_deref(), Some(kek.id()));
     }
