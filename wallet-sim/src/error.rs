@@ -7,7 +7,9 @@
 //! refused (the sign-in at the provider included) or sent something unusable, `6` this wallet
 //! refused a presentation request or a sign-in response that does not answer its own request,
 //! `7` the verifier refused the response, `8` local configuration or storage, `9` the sign-in
-//! at the provider did not finish (timed out, or the browser could not be opened).
+//! at the provider did not finish (timed out, or the browser could not be opened), `10` the
+//! response could not be delivered to the verifier (it failed with a 5xx, or the connection
+//! broke, once more after one retry): nothing was refused.
 
 use std::fmt;
 
@@ -276,6 +278,19 @@ pub enum WalletError {
         /// Its OAuth error body.
         remote: Option<RemoteError>,
     },
+    /// The response could not be delivered: the verifier failed (HTTP 5xx) or could not be
+    /// reached, or the connection broke with the response sent, also on the one retry.
+    /// Nothing was refused.
+    #[error(
+        "the response could not be delivered to the verifier at {host}: {reason}. Nothing \
+         was refused; ask the verifier for a new request and present again"
+    )]
+    VerifierFailed {
+        /// The response URI's host.
+        host: String,
+        /// What failed: the status and error body, or the transport failure.
+        reason: String,
+    },
     /// A defect or an unexpected local failure.
     #[error("internal error: {0}")]
     Internal(#[from] InternalError),
@@ -387,6 +402,7 @@ impl WalletError {
             Self::NoMatchingCredential { .. } => "no_matching_credential",
             Self::ConsentRequired => "consent_required",
             Self::VerifierRejected { .. } => "verifier_rejected",
+            Self::VerifierFailed { .. } => "verifier_failed",
             Self::Internal(_) => "internal",
         }
     }
@@ -429,6 +445,7 @@ impl WalletError {
             Self::VerifierRejected { .. } => 7,
             Self::Config(_) | Self::TrustNotConfigured { .. } | Self::Storage(_) => 8,
             Self::SignInTimeout { .. } | Self::Browser(_) => 9,
+            Self::VerifierFailed { .. } => 10,
         }
     }
 }

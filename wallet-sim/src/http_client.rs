@@ -81,21 +81,19 @@ impl Http {
     pub fn check_url(&self, url: &str, party: Party) -> Result<url::Url, WalletError> {
         self.fetcher
             .check_url(url)
-            .map_err(|e| fetch_error(e, party))
+            .map_err(|e| fetch_error(e, party, url))
     }
 
-    /// `GET url`; a non-2xx status is an error.
+    /// `GET url`; a non-2xx status is an error carrying the OAuth error body when there is
+    /// one (e.g. `invalid_request_uri` with `response_replayed: …` at a request URI).
     pub async fn get(&self, url: &str, accept: &str, party: Party) -> Result<Reply, WalletError> {
-        let fetched = self
-            .fetcher
-            .get(url, accept)
-            .await
-            .map_err(|e| fetch_error(e, party))?;
-        Ok(Reply {
-            status: 200,
-            content_type: fetched.content_type,
-            body: fetched.body,
-        })
+        let reply = self
+            .send(reqwest::Method::GET, url, None, accept, None, party)
+            .await?;
+        if !reply.is_success() {
+            return Err(status_error(&reply, url, party));
+        }
+        Ok(reply)
     }
 
     /// `GET url` as JSON of type `T`.
@@ -149,6 +147,27 @@ impl Http {
         bearer: Option<&str>,
         party: Party,
     ) -> Result<Reply, WalletError> {
+        self.send(
+            reqwest::Method::POST,
+            url,
+            Some((content_type, body)),
+            accept,
+            bearer,
+            party,
+        )
+        .await
+    }
+
+    /// One exchange: any status is returned; only transport failures are errors.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<(&str, Vec<u8>)>,
+        accept: &str,
+        bearer: Option<&str>,
+        party: Party,
+    ) -> Result<Reply, WalletError> {
         let parsed = self.check_url(url, party)?;
         let host = parsed.host_str().unwrap_or_default().to_owned();
         // A value with control characters (say, a malformed token) is refused unsent.
@@ -160,21 +179,23 @@ impl Http {
             })
         };
         let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, header(content_type)?);
         headers.insert(ACCEPT, header(accept)?);
         if let Some(token) = bearer {
             let mut value = header(&format!("Bearer {token}"))?;
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
-        let mut request = reqwest::Request::new(reqwest::Method::POST, parsed);
+        let mut request = reqwest::Request::new(method, parsed);
+        if let Some((content_type, body)) = body {
+            headers.insert(CONTENT_TYPE, header(content_type)?);
+            *request.body_mut() = Some(body.into());
+        }
         *request.headers_mut() = headers;
-        *request.body_mut() = Some(body.into());
         let response = self
             .fetcher
             .send(request)
             .await
-            .map_err(|e| fetch_error(e, party))?;
+            .map_err(|e| fetch_error(e, party, url))?;
         Ok(Reply {
             status: response.status.as_u16(),
             content_type: response.content_type(),
@@ -217,13 +238,15 @@ pub fn host_of(url: &str) -> String {
         .unwrap_or_else(|| "(invalid URL)".to_owned())
 }
 
-/// A fetch failure as the wallet reports it, naming the party.
-pub fn fetch_error(error: FetchError, party: Party) -> WalletError {
+/// A fetch failure of `url` as the wallet reports it, naming the party and, where the
+/// HTTP client's text has its `<url>` placeholder, the URL called (without its query, which
+/// may carry identifiers).
+pub fn fetch_error(error: FetchError, party: Party, url: &str) -> WalletError {
     match error {
         FetchError::Unreachable { host, reason } => WalletError::Unreachable {
             party,
             host,
-            reason,
+            reason: reason.replace("<url>", &without_query(url)),
         },
         FetchError::Status { host, status } => WalletError::HttpStatus {
             party,
@@ -250,9 +273,71 @@ pub fn fetch_error(error: FetchError, party: Party) -> WalletError {
     }
 }
 
+/// `url` without its query and fragment (and any userinfo), for messages.
+fn without_query(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        Err(_) => "(invalid URL)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod canned;
+
 #[cfg(test)]
 mod tests {
+    use super::canned::{Canned, serve};
     use super::*;
+
+    #[tokio::test]
+    async fn an_error_status_on_a_get_shows_the_oauth_error_of_the_body() {
+        let (base, _server) = serve(vec![Canned::Reply(
+            400,
+            r#"{"error":"invalid_request_uri","error_description":"response_replayed: this request was answered already"}"#,
+        )])
+        .await;
+        let http = Http::new(FetchPolicy::default()).unwrap();
+
+        let error = http
+            .get(&format!("{base}/requests/r1"), JSON, Party::Verifier)
+            .await
+            .unwrap_err();
+
+        let text = error.to_string();
+        assert!(
+            text.contains("HTTP 400 (invalid_request_uri: response_replayed: this request"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_party_is_named_with_the_url_called_not_a_placeholder() {
+        let closed = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let http = Http::new(FetchPolicy::default()).unwrap();
+        let url = format!("http://{closed}/responses/r1?secret=1");
+
+        let error = http
+            .post_form(&url, &[("a", "b")], JSON, None, Party::Verifier)
+            .await
+            .unwrap_err();
+
+        let text = error.to_string();
+        assert!(!text.contains("<url>"), "{text}");
+        assert!(
+            text.contains(&format!("http://{closed}/responses/r1")),
+            "{text}"
+        );
+        assert!(!text.contains("secret"), "the query stays out: {text}");
+    }
 
     #[test]
     fn oauth_error_bodies_are_read_and_descriptions_sanitised() {

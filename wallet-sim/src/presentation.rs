@@ -32,6 +32,7 @@ mod response;
 use std::collections::BTreeMap;
 
 use idv_dcql::DcqlError;
+use idv_dcql::matching::{claim_satisfied, satisfies};
 use idv_dcql::select::{Candidate, select};
 use idv_jose::{Jwk, PublicKey, SigningKey};
 use idv_proto::claims_path::ClaimsPath;
@@ -46,6 +47,7 @@ use idv_sdjwt::vc;
 use idv_trust::attestation::check_relying_party_listed;
 use idv_trust::list::VerifiedTrustList;
 use serde::Serialize;
+use serde_json::Value;
 
 pub use consent::{DisclosedClaim, DisclosedView};
 use consent::{covering_purpose, disclosed_view, requested_claims};
@@ -343,7 +345,7 @@ impl Presentations {
         let selection = select(query, &candidates).map_err(|e| match e {
             DcqlError::NotSatisfiable { .. } | DcqlError::CredentialSetNotSatisfied { .. } => {
                 WalletError::NoMatchingCredential {
-                    reason: describe_unsatisfied(query, &e),
+                    reason: describe_unsatisfied(query, &candidates, &e),
                 }
             }
             other => WalletError::InvalidRequest {
@@ -437,8 +439,12 @@ impl Presentations {
         let sent = responder
             .send_vp_token(&self.handles.http, VpToken(vp_token))
             .await;
-        // Once the verifier has answered at all, the copies have left the wallet.
-        if matches!(sent, Ok(_) | Err(WalletError::VerifierRejected { .. })) {
+        // Once the verifier has answered at all, or may have read the response before it
+        // failed, the copies have left the wallet.
+        if matches!(
+            sent,
+            Ok(_) | Err(WalletError::VerifierRejected { .. } | WalletError::VerifierFailed { .. })
+        ) {
             for plan in &planned {
                 self.handles
                     .store
@@ -543,20 +549,64 @@ fn check_parameters(
     Ok((query, object.nonce.clone()))
 }
 
-fn describe_unsatisfied(query: &DcqlQuery, error: &DcqlError) -> String {
-    let wanted: Vec<String> = query
-        .credentials
-        .iter()
-        .map(|c| {
-            let types = c
-                .meta
-                .vct_values
-                .as_ref()
-                .map_or_else(|| c.format.clone(), |v| v.join(" or "));
-            format!("`{}` ({types})", c.id)
-        })
-        .collect();
-    format!("{error}; the verifier asks for {}", wanted.join(", "))
+/// Why no held credential answers `query`: for every Credential Query none answers, the
+/// credential type asked for and either that none of that type is held or every requested
+/// claim (with its accepted values) that no held credential of that type has, all at once.
+fn describe_unsatisfied<H>(
+    query: &DcqlQuery,
+    candidates: &[Candidate<'_, H>],
+    error: &DcqlError,
+) -> String {
+    let mut unanswered = Vec::new();
+    for credential in &query.credentials {
+        let of_type: Vec<&Candidate<'_, H>> = candidates
+            .iter()
+            .filter(|c| {
+                c.format == credential.format
+                    && (c.holder_binding || !credential.require_cryptographic_holder_binding)
+                    && credential
+                        .meta
+                        .vct_values
+                        .as_ref()
+                        .is_none_or(|vcts| vcts.iter().any(|vct| vct == c.vct))
+            })
+            .collect();
+        if of_type.iter().any(|c| satisfies(credential, c.claims)) {
+            continue;
+        }
+        let types = credential
+            .meta
+            .vct_values
+            .as_ref()
+            .map_or_else(|| credential.format.clone(), |v| v.join(" or "));
+        let missing: Vec<String> = credential
+            .claims
+            .iter()
+            .flatten()
+            .filter(|claim| !of_type.iter().any(|c| claim_satisfied(claim, c.claims)))
+            .map(|claim| match &claim.values {
+                None => claim.path.to_string(),
+                Some(values) => format!(
+                    "{} with one of {}",
+                    claim.path,
+                    Value::Array(values.clone())
+                ),
+            })
+            .collect();
+        let why = if of_type.is_empty() {
+            "no credential of that type is held".to_owned()
+        } else if missing.is_empty() {
+            "no one held credential has all the requested claims together".to_owned()
+        } else {
+            format!("the held credentials lack {}", missing.join(", "))
+        };
+        unanswered.push(format!("`{}` asks for {types}: {why}", credential.id));
+    }
+    if unanswered.is_empty() {
+        // A credential set none of whose options is held in full.
+        return error.to_string();
+    }
+    unanswered.join("; ")
 }
 
 /// The issuer key `batch` was verified with when it was received.
@@ -580,4 +630,45 @@ fn held(copy: &Copy, issuer_key: &PublicKey, now: i64) -> Result<HeldSdJwt, Wall
             source,
         })?;
     Ok(held)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const IDENTITY: &str = "urn:example:uk_identity";
+
+    #[test]
+    fn a_refusal_names_every_missing_claim_of_every_unanswered_query() {
+        let query: DcqlQuery = serde_json::from_value(json!({"credentials": [
+            {"id": "rtw", "format": "dc+sd-jwt", "meta": {"vct_values": [IDENTITY]},
+             "claims": [{"path": ["given_name"]}, {"path": ["portrait"]},
+                        {"path": ["nationalities"]}, {"path": ["age_over_18"], "values": [true]}]},
+            {"id": "age", "format": "dc+sd-jwt", "meta": {"vct_values": ["urn:example:age"]},
+             "claims": [{"path": ["age_over_18"]}]}
+        ]}))
+        .unwrap();
+        let claims = json!({"given_name": "Ada", "age_over_18": false});
+        let candidates = [Candidate {
+            handle: 0,
+            format: "dc+sd-jwt",
+            vct: IDENTITY,
+            claims: &claims,
+            holder_binding: true,
+        }];
+        let error = select(&query, &candidates).unwrap_err();
+
+        let text = describe_unsatisfied(&query, &candidates, &error);
+
+        assert_eq!(
+            text,
+            format!(
+                "`rtw` asks for {IDENTITY}: the held credentials lack [\"portrait\"], \
+                 [\"nationalities\"], [\"age_over_18\"] with one of [true]; `age` asks for \
+                 urn:example:age: no credential of that type is held"
+            )
+        );
+    }
 }

@@ -161,7 +161,13 @@ pub async fn fetch_trust_list(
             Ok(list)
         }
         Err(TrustClientError::Fetch(fetch)) => {
-            let unreachable = || crate::http_client::fetch_error(fetch, Party::TrustFramework);
+            let unreachable = || {
+                crate::http_client::fetch_error(
+                    fetch,
+                    Party::TrustFramework,
+                    settings.list_url.as_str(),
+                )
+            };
             let Ok(compact) = std::fs::read_to_string(&settings.held_list) else {
                 return Err(unreachable());
             };

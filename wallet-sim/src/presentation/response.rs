@@ -15,7 +15,7 @@ use idv_proto::oid4vp::authorization_response::{AuthorizationResponse, ResponseU
 use serde_json::Value;
 
 use crate::error::{InternalError, Party, WalletError};
-use crate::http_client::{Http, JSON};
+use crate::http_client::{Http, JSON, host_of};
 
 /// The key and algorithms a `direct_post.jwt` response is encrypted with.
 #[derive(Debug, Clone)]
@@ -147,9 +147,31 @@ impl Responder {
             _ => plain_fields(response),
         };
         let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let reply = http
-            .post_form(&self.response_uri, &borrowed, JSON, None, Party::Verifier)
-            .await?;
+        let post = || http.post_form(&self.response_uri, &borrowed, JSON, None, Party::Verifier);
+        let reply = match post().await {
+            // A kept-alive connection the verifier closed (say, on a restart) fails without
+            // the response having been read: one more try, on a new connection. Should the
+            // first have arrived after all, the verifier refuses the second as a replay.
+            Err(WalletError::Unreachable { .. }) => post().await,
+            other => other,
+        };
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(WalletError::Unreachable { host, reason, .. }) => {
+                return Err(WalletError::VerifierFailed { host, reason });
+            }
+            Err(other) => return Err(other),
+        };
+        if reply.status >= 500 {
+            let remote = reply
+                .oauth_error()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            return Err(WalletError::VerifierFailed {
+                host: host_of(&self.response_uri),
+                reason: format!("it answered HTTP {}{remote}", reply.status),
+            });
+        }
         if !reply.is_success() {
             return Err(WalletError::VerifierRejected {
                 status: reply.status,
@@ -234,6 +256,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::http_client::canned::{Canned, serve};
 
     fn request(client_metadata: Value) -> RequestObject {
         serde_json::from_value(json!({
@@ -311,6 +334,71 @@ mod tests {
         assert_eq!(
             payload,
             json!({"vp_token": {"age": ["x~y~z"]}, "state": "s"})
+        );
+    }
+
+    /// Sends an `access_denied` to a verifier playing `script`.
+    async fn answer(script: Vec<Canned>) -> Result<Delivered, WalletError> {
+        let (base, server) = serve(script).await;
+        let responder = Responder {
+            response_uri: format!("{base}/responses/r1"),
+            mode: ResponseMode::DirectPost,
+            state: Some("s".into()),
+            encryption: Err("not needed".into()),
+        };
+        let http = Http::new(idv_fetch::FetchPolicy::default()).unwrap();
+        let sent = responder
+            .send_error(&http, OAuthErrorCode::AccessDenied, "declined")
+            .await;
+        server.abort();
+        sent
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_verifier_rejected_and_shows_the_verifiers_error() {
+        let sent = answer(vec![Canned::Reply(
+            400,
+            r#"{"error":"invalid_request","error_description":"response_replayed: answered already"}"#,
+        )])
+        .await;
+        let error = sent.unwrap_err();
+        assert_eq!(
+            (error.code(), error.exit_status()),
+            ("verifier_rejected", 7)
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("invalid_request: response_replayed: answered already"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_verifier_is_not_a_refusal() {
+        let sent = answer(vec![Canned::Reply(
+            503,
+            r#"{"error":"temporarily_unavailable","error_description":"database down"}"#,
+        )])
+        .await;
+        let error = sent.unwrap_err();
+        assert_eq!((error.code(), error.exit_status()), ("verifier_failed", 10));
+        let text = error.to_string();
+        assert!(text.contains("HTTP 503 (temporarily_unavailable"), "{text}");
+        assert!(text.contains("Nothing was refused"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_connection_is_retried_once_on_a_new_one() {
+        let sent = answer(vec![Canned::Drop, Canned::Reply(200, "{}")]).await;
+        assert_eq!(sent.unwrap(), Delivered { redirect_uri: None });
+
+        let sent = answer(vec![Canned::Drop, Canned::Drop, Canned::Reply(200, "{}")]).await;
+        let error = sent.unwrap_err();
+        assert_eq!(
+            (error.code(), error.exit_status()),
+            ("verifier_failed", 10),
+            "{error}"
         );
     }
 
