@@ -2,14 +2,16 @@
 //! (`--json` prints `{"error": {"code", "message"}}`) and an exit status: the one place errors
 //! are classified.
 //!
-//! Exit statuses: `1` internal, `2` bad input (link, arguments, missing `--tx-code`, no consent
-//! answer), `3` unknown credential id, `4` a party or the trust list unreachable, `5` the issuer
-//! refused (the sign-in at the provider included) or sent something unusable, `6` this wallet
-//! refused a presentation request or a sign-in response that does not answer its own request,
-//! `7` the verifier refused the response, `8` local configuration or storage, `9` the sign-in
-//! at the provider did not finish (timed out, or the browser could not be opened), `10` the
-//! response could not be delivered to the verifier (it failed with a 5xx, or the connection
-//! broke, once more after one retry): nothing was refused.
+//! Exit statuses: `0` done (for `present`: the verifier received the answer, which says
+//! nothing of its check's result, told to the relying party), `1` internal, `2` bad input
+//! (link, arguments, missing `--tx-code`, no consent answer), `3` unknown credential id, `4` a
+//! party or the trust list unreachable, `5` the issuer refused (the sign-in at the provider
+//! included) or sent something unusable, `6` this wallet refused a presentation request or a
+//! sign-in response that does not answer its own request, `7` the verifier refused the
+//! response, `8` local configuration or storage, `9` the sign-in at the provider did not
+//! finish (timed out, or the browser could not be opened), `10` the response could not be
+//! delivered to the verifier (it failed with a 5xx, or the connection broke, also on one
+//! retry): nothing was refused.
 
 use std::fmt;
 

@@ -156,7 +156,7 @@ pub enum Decision {
 /// What happened.
 #[derive(Debug, Clone, Serialize)]
 pub struct PresentationOutcome {
-    /// `shared` or `declined`.
+    /// `shared` (the verifier received the response; not that its check passed) or `declined`.
     pub outcome: &'static str,
     /// Who was answered.
     pub verifier: Requester,

@@ -221,11 +221,15 @@ pub(crate) fn consent(summary: &ConsentSummary) -> String {
 /// `present`'s result.
 pub(crate) fn presented(outcome: &PresentationOutcome) -> String {
     let mut out = match outcome.outcome {
+        // The verifier's answer says the response arrived, not how the check came out
+        // (OpenID4VP's response URI reply carries no result): say no more than that.
         "shared" => format!(
-            "Shared with {} ({}) for {}.\n",
-            clean(&outcome.verifier.organisation),
+            "Sent to {organisation} ({}) for {}: the verifier received the credentials. \
+             Whether the check passed is for {organisation} to tell you; the verifier reports \
+             the result to it, not to this wallet.\n",
             clean(&outcome.verifier.client_id),
-            outcome.purpose
+            outcome.purpose,
+            organisation = clean(&outcome.verifier.organisation),
         ),
         _ => format!(
             "Declined: {} was told access_denied.\n",
@@ -249,6 +253,33 @@ mod tests {
         assert_eq!(time(0), "1970-01-01 00:00 UTC");
         assert_eq!(time(1_780_000_000), "2026-05-28 20:26 UTC");
         assert_eq!(time(951_782_400), "2000-02-29 00:00 UTC");
+    }
+
+    #[test]
+    fn a_sent_response_is_not_reported_as_a_passed_check() {
+        let outcome = PresentationOutcome {
+            outcome: "shared",
+            verifier: crate::presentation::Requester {
+                organisation: "Example Employer Ltd".into(),
+                rp_id: "rp-1".into(),
+                client_id: "verifier_attestation:employer.example".into(),
+                trust_list_sequence: 1,
+            },
+            purpose: idv_proto::trust::entry::SchemeCode::Rtw,
+            shared: Vec::new(),
+            redirect_uri: None,
+            warnings: Vec::new(),
+        };
+        let text = presented(&outcome);
+        assert!(!text.contains("Shared with"), "{text}");
+        assert!(
+            text.starts_with(
+                "Sent to Example Employer Ltd (verifier_attestation:employer.example) for RTW: \
+                 the verifier received the credentials. Whether the check passed is for \
+                 Example Employer Ltd to tell you"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
