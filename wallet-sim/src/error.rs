@@ -5,13 +5,14 @@
 //! Exit statuses: `0` done (for `present`: the verifier received the answer, which says
 //! nothing of its check's result, told to the relying party), `1` internal, `2` bad input
 //! (link, arguments, missing `--tx-code`, no consent answer), `3` unknown credential id, `4` a
-//! party or the trust list unreachable, `5` the issuer refused (the sign-in at the provider
-//! included) or sent something unusable, `6` this wallet refused a presentation request or a
-//! sign-in response that does not answer its own request, `7` the verifier refused the
-//! response, `8` local configuration or storage, `9` the sign-in at the provider did not
-//! finish (timed out, or the browser could not be opened), `10` the response could not be
-//! delivered to the verifier (it failed with a 5xx, or the connection broke, also on one
-//! retry): nothing was refused.
+//! party or the trust list unreachable (or the verifier failing, 5xx, at its request URI),
+//! `5` the issuer refused (the sign-in at the provider included) or sent something unusable,
+//! `6` this wallet refused a presentation request or a sign-in response that does not answer
+//! its own request, `7` the verifier refused the request URI fetch or the response, `8` local
+//! configuration or storage, `9` the sign-in at the provider did not finish (timed out, or
+//! the browser could not be opened), `10` the response could not be delivered to the
+//! verifier (it failed with a 5xx, or the connection broke, also on one retry): nothing was
+//! refused.
 
 use std::fmt;
 
@@ -419,6 +420,12 @@ impl WalletError {
             | Self::ConsentRequired => 2,
             Self::NotFound { .. } => 3,
             Self::Unreachable { .. } | Self::TrustList(_) => 4,
+            // A verifier failing at its request URI refused nothing: as if unreachable.
+            Self::HttpStatus { party, status, .. }
+                if *party == Party::Verifier && *status >= 500 =>
+            {
+                4
+            }
             Self::HttpStatus { party, .. }
             | Self::UrlNotAllowed { party, .. }
             | Self::InvalidResponse { party, .. }
@@ -470,6 +477,18 @@ mod tests {
         assert!(text.contains("the tx_code is wrong"), "{text}");
         assert!(text.contains("Check the transaction code"), "{text}");
         assert_eq!(error.exit_status(), 5);
+    }
+
+    #[test]
+    fn a_verifier_failing_at_its_request_uri_refused_nothing() {
+        let at = |status| WalletError::HttpStatus {
+            party: Party::Verifier,
+            host: "127.0.0.1".into(),
+            status,
+            remote: None,
+        };
+        assert_eq!(at(503).exit_status(), 4);
+        assert_eq!(at(400).exit_status(), 7);
     }
 
     #[test]
