@@ -331,6 +331,59 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_credential_issued_on_the_day_its_provider_was_certified_is_trusted() {
+        const DAY: i64 = 24 * 60 * 60;
+        let now = 1_800_000_000 - 1_800_000_000 % DAY + 15 * 3600;
+        let certified = now - 3 * 3600;
+        let day_rounded_iat = now - now % DAY;
+        let iss = "https://idsp.example";
+        let vct = "https://idsp.example/vct/age";
+        let issuer = SigningKey::generate().unwrap();
+        let entry =
+            idv_test_support::register::CertifiedEntry::new("dvs-1", iss, issuer.public_key())
+                .certified(certified, now + 365 * DAY)
+                .codes(&[SchemeCode::Age])
+                .vct(&[vct])
+                .build();
+        let (anchor, anchors) = idv_test_support::register::pinned_anchor();
+        let compact = idv_trust::list::sign_trust_list(
+            &idv_test_support::register::list_claims(now, vec![entry]),
+            &anchor,
+        )
+        .unwrap();
+        let list =
+            idv_trust::list::verify_trust_list(&compact, &anchors, now, &ListPolicy::default())
+                .unwrap();
+
+        for iat in [day_rounded_iat, certified, now - 60] {
+            let standing = issuer_standing(
+                Some(&list),
+                Some(iss),
+                issuer.public_key(),
+                vct,
+                Some(iat),
+                now,
+            );
+            assert_eq!(
+                standing.trusted_for,
+                [SchemeCode::Age],
+                "iat {iat}: {standing:?}"
+            );
+            assert_eq!(standing.note, None, "iat {iat}");
+        }
+        // Before the day of its certification, it was not certified.
+        let earlier = issuer_standing(
+            Some(&list),
+            Some(iss),
+            issuer.public_key(),
+            vct,
+            Some(day_rounded_iat - DAY),
+            now,
+        );
+        assert!(earlier.trusted_for.is_empty(), "{earlier:?}");
+    }
+
+    #[test]
     fn anchors_are_read_from_a_jwk_or_a_jwk_set() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (
