@@ -1,5 +1,6 @@
 //! The command line of the `issuer` binary. Every command except `serve` works directly on the
-//! database through the same use cases as the HTTP API ([`crate::issuance`]).
+//! database (every one but `init` refuses a database `init` has not created, naming where it
+//! looked) through the same use cases as the HTTP API ([`crate::issuance`]).
 //!
 //! ```text
 //! issuer [--config FILE] init          signing key + operator token (token shown once)
@@ -126,7 +127,7 @@ pub async fn execute(
         Command::Init => init(&config, out).await,
         command => {
             let settings = config.issuer_settings()?;
-            let store = Store::open_configured(&config).await?;
+            let store = Store::open_initialised(&config).await?;
             let issuer = Issuer::open(
                 store.clone(),
                 Arc::new(SystemClock),

@@ -148,6 +148,18 @@ pub enum DbError {
     /// Applying migrations failed (or an applied one was edited).
     #[error("database migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+    /// A command that only works on an initialised database found none: no SQLite file, or a
+    /// PostgreSQL database without the migrations table.
+    #[error("no {service} database: {looked_at}; run `{service} init` first")]
+    NotInitialised {
+        /// The service whose `init` creates it.
+        service: &'static str,
+        /// Where it looked (the SQLite file; never a PostgreSQL URL, which may hold a password).
+        looked_at: String,
+    },
+    /// Whether the PostgreSQL database was initialised could not be read.
+    #[error("cannot read whether the PostgreSQL database was initialised")]
+    Inspect(#[source] sqlx::Error),
 }
 
 /// SQLite's `PRAGMA synchronous` level: when a commit waits for the disk. Ignored for
@@ -249,6 +261,42 @@ impl Database {
         let db = Self::connect_with(url, settings).await?;
         db.migrate(migrations).await?;
         Ok(db)
+    }
+
+    /// Refuses a database `service`'s `init` has not created: a SQLite file that does not
+    /// exist, or a PostgreSQL database without the migrations table (empty, or another
+    /// program's). An in-memory SQLite database is always new and passes. Commands other than
+    /// `init` call this before opening, so that run in the wrong directory (or against the
+    /// wrong server) they stop instead of creating a new database and a new signing key.
+    pub async fn require_initialised(url: &str, service: &'static str) -> Result<(), DbError> {
+        match Backend::from_url(url)? {
+            Backend::Sqlite => match sqlite_file(url) {
+                Some(path) if !path.exists() => Err(DbError::NotInitialised {
+                    service,
+                    looked_at: format!("the SQLite file {} does not exist", path.display()),
+                }),
+                _ => Ok(()),
+            },
+            Backend::Postgres => {
+                let db = Self::connect_with(url, PoolSettings::with_max_connections(1)).await?;
+                let found: Result<i64, sqlx::Error> = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
+                )
+                .fetch_one(&db.pool)
+                .await;
+                db.pool.close().await;
+                match found.map_err(DbError::Inspect)? {
+                    0 => Err(DbError::NotInitialised {
+                        service,
+                        looked_at: "the PostgreSQL database `database.url` names has no tables \
+                                    of this service (not migrated)"
+                            .into(),
+                    }),
+                    _ => Ok(()),
+                }
+            }
+        }
     }
 
     /// Connects; for SQLite creates the file when missing, switches it to WAL and opens the

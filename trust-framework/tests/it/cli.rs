@@ -9,10 +9,47 @@ use trust_framework::config::TrustFrameworkConfig;
 
 use crate::helpers::{provider_body, relying_party_body, test_config};
 
-test_on_both_databases!(init_is_idempotent_and_the_cli_manages_the_register);
+test_on_both_databases!(
+    init_is_idempotent_and_the_cli_manages_the_register,
+    commands_but_init_refuse_a_database_init_did_not_create
+);
 
 async fn run(config: &TrustFrameworkConfig, command: Command) -> String {
     printed(async |out| execute(config.clone(), command, out).await).await
+}
+
+async fn commands_but_init_refuse_a_database_init_did_not_create(db: TestDb) {
+    let config = test_config(&db);
+    let sqlite_file = db.url().strip_prefix("sqlite://").map(str::to_owned);
+    let commands = [
+        ("list show", Command::List(ListCommand::Show)),
+        (
+            "provider list",
+            Command::Provider(ProviderCommand::List(ListArgs { json: true })),
+        ),
+    ];
+    for (name, command) in commands {
+        let mut out = Vec::new();
+        let error = execute(config.clone(), command, &mut out)
+            .await
+            .expect_err(name);
+        let message = trust_framework::cli::report(&error);
+        assert!(
+            message.contains("no trust-framework database")
+                && message.contains("run `trust-framework init` first"),
+            "{name}: {message}"
+        );
+        if let Some(file) = &sqlite_file {
+            assert!(message.contains(file.as_str()), "{name}: {message}");
+            assert!(
+                !std::path::Path::new(file).exists(),
+                "{name} created {file}"
+            );
+        }
+    }
+    // Nothing was created: `init` still creates the anchor key.
+    let init = run(&config, Command::Init).await;
+    assert!(init.contains("Created the anchor signing key."), "{init}");
 }
 
 async fn init_is_idempotent_and_the_cli_manages_the_register(db: TestDb) {
