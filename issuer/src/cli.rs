@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! issuer [--config FILE] init          signing key + operator token (token shown once)
-//! issuer [--config FILE] serve         the HTTP API (creates the signing key if missing)
+//! issuer [--config FILE] serve         the HTTP API (on the database `init` created)
 //! issuer keys rotate                   new active signing key; old ones stay published
 //! issuer keys list [--json]            every key, and whether it is published
 //! issuer registration [--entry-template FILE]

@@ -53,6 +53,18 @@ async fn commands_but_init_refuse_a_database_init_did_not_create(db: TestDb) {
             );
         }
     }
+    // `serve` does not start either.
+    let error = issuer::startup::Application::build(config.clone())
+        .await
+        .expect_err("serve");
+    let message = issuer::cli::report(&error);
+    assert!(
+        message.contains("run `issuer init` first"),
+        "serve: {message}"
+    );
+    if let Some(file) = &sqlite_file {
+        assert!(!std::path::Path::new(file).exists(), "serve created {file}");
+    }
     // Nothing was created: `init` still creates the key, and then the commands work.
     let init = run(&config, Command::Init).await;
     assert!(

@@ -47,6 +47,18 @@ async fn commands_but_init_refuse_a_database_init_did_not_create(db: TestDb) {
             );
         }
     }
+    // `serve` does not start either.
+    let error = trust_framework::startup::Application::build(config.clone())
+        .await
+        .expect_err("serve");
+    let message = trust_framework::cli::report(&error);
+    assert!(
+        message.contains("run `trust-framework init` first"),
+        "serve: {message}"
+    );
+    if let Some(file) = &sqlite_file {
+        assert!(!std::path::Path::new(file).exists(), "serve created {file}");
+    }
     // Nothing was created: `init` still creates the anchor key.
     let init = run(&config, Command::Init).await;
     assert!(init.contains("Created the anchor signing key."), "{init}");
