@@ -683,16 +683,28 @@ fn sqlite_file(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
-/// Creates the folder of a SQLite file. The file itself is SQLite's to create ([`creating`]):
+/// Mode of the folders created for a database (and its key-encryption key beside it): the
+/// owner's alone, as the files in them hold personal data and sealed keys.
+const DATA_DIR_MODE: u32 = 0o700;
+
+/// Creates the folder of a SQLite file (missing folders mode 0700, existing ones untouched).
+/// The file itself is SQLite's to create ([`creating`]):
 /// opening and closing it here would drop every POSIX lock this process holds on it (POSIX
 /// advisory locks belong to the process, and any `close` of the file releases them), so a second
 /// handle in a running service would let another process's SQLite delete the WAL under it.
 fn create_sqlite_folder(path: &Path) -> Result<(), DbError> {
     match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(parent) => std::fs::create_dir_all(parent).map_err(|source| DbError::CreateFile {
-            path: path.to_owned(),
-            source,
-        }),
+        Some(parent) => {
+            use std::os::unix::fs::DirBuilderExt as _;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(DATA_DIR_MODE)
+                .create(parent)
+                .map_err(|source| DbError::CreateFile {
+                    path: path.to_owned(),
+                    source,
+                })
+        }
         None => Ok(()),
     }
 }
@@ -815,6 +827,43 @@ pub fn check_migration_folders(migrations: &Migrations, dir: &Path) -> Result<()
 mod tests {
     use super::*;
     use sqlx::error::ErrorKind;
+
+    #[tokio::test]
+    async fn a_missing_sqlite_file_is_refused_by_name_and_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data/issuer.sqlite");
+        let url = format!("sqlite://{}", file.display());
+        let error = Database::require_initialised(&url, "issuer")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(&file.display().to_string()) && error.contains("run `issuer init`"),
+            "{error}"
+        );
+        assert!(!file.parent().unwrap().exists());
+        Database::require_initialised("sqlite::memory:", "issuer")
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn created_data_folders_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a/b/issuer.sqlite");
+        let db = Database::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        for folder in [dir.path().join("a"), dir.path().join("a/b")] {
+            let mode = std::fs::metadata(&folder).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "{}", folder.display());
+        }
+        Database::require_initialised(&format!("sqlite://{}", file.display()), "issuer")
+            .await
+            .unwrap();
+        db.close().await;
+    }
 
     /// The one value `sql` selects from `db`.
     async fn select<T: Column + Send + Unpin>(db: &Database, sql: &'static str) -> T {
