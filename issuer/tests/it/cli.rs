@@ -2,7 +2,7 @@
 
 use idv_jose::PublicKey;
 use idv_proto::trust::entry::IssuerBinding;
-use idv_test_support::cli::{init_twice, printed};
+use idv_test_support::cli::{assert_refused_before_init, init_twice, printed};
 use idv_test_support::{TestDb, test_on_both_databases};
 use issuer::cli::{Command, KeysCommand, ListArgs, RegistrationArgs, execute};
 use issuer::config::IssuerConfig;
@@ -21,7 +21,6 @@ async fn run(config: &IssuerConfig, command: Command) -> String {
 
 async fn commands_but_init_refuse_a_database_init_did_not_create(db: TestDb) {
     let config = test_config(&db);
-    let sqlite_file = db.url().strip_prefix("sqlite://").map(str::to_owned);
     let commands = [
         (
             "keys list",
@@ -41,30 +40,14 @@ async fn commands_but_init_refuse_a_database_init_did_not_create(db: TestDb) {
             .await
             .expect_err(name);
         let message = issuer::cli::report(&error);
-        assert!(
-            message.contains("no issuer database") && message.contains("run `issuer init` first"),
-            "{name}: {message}"
-        );
-        if let Some(file) = &sqlite_file {
-            assert!(message.contains(file.as_str()), "{name}: {message}");
-            assert!(
-                !std::path::Path::new(file).exists(),
-                "{name} created {file}"
-            );
-        }
+        assert_refused_before_init("issuer", &db, name, &message);
     }
     // `serve` does not start either.
     let error = issuer::startup::Application::build(config.clone())
         .await
         .expect_err("serve");
     let message = issuer::cli::report(&error);
-    assert!(
-        message.contains("run `issuer init` first"),
-        "serve: {message}"
-    );
-    if let Some(file) = &sqlite_file {
-        assert!(!std::path::Path::new(file).exists(), "serve created {file}");
-    }
+    assert_refused_before_init("issuer", &db, "serve", &message);
     // Nothing was created: `init` still creates the key, and then the commands work.
     let init = run(&config, Command::Init).await;
     assert!(

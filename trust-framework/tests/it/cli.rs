@@ -1,7 +1,7 @@
 //! The command line drives the same register as the API, on the same database.
 
 use idv_jose::SigningKey;
-use idv_test_support::cli::{init_twice, printed};
+use idv_test_support::cli::{assert_refused_before_init, init_twice, printed};
 use idv_test_support::{TestDb, test_on_both_databases};
 use serde_json::Value;
 use trust_framework::cli::{Command, ListArgs, ListCommand, ProviderCommand, RpCommand, execute};
@@ -20,7 +20,6 @@ async fn run(config: &TrustFrameworkConfig, command: Command) -> String {
 
 async fn commands_but_init_refuse_a_database_init_did_not_create(db: TestDb) {
     let config = test_config(&db);
-    let sqlite_file = db.url().strip_prefix("sqlite://").map(str::to_owned);
     let commands = [
         ("list show", Command::List(ListCommand::Show)),
         (
@@ -34,31 +33,14 @@ async fn commands_but_init_refuse_a_database_init_did_not_create(db: TestDb) {
             .await
             .expect_err(name);
         let message = trust_framework::cli::report(&error);
-        assert!(
-            message.contains("no trust-framework database")
-                && message.contains("run `trust-framework init` first"),
-            "{name}: {message}"
-        );
-        if let Some(file) = &sqlite_file {
-            assert!(message.contains(file.as_str()), "{name}: {message}");
-            assert!(
-                !std::path::Path::new(file).exists(),
-                "{name} created {file}"
-            );
-        }
+        assert_refused_before_init("trust-framework", &db, name, &message);
     }
     // `serve` does not start either.
     let error = trust_framework::startup::Application::build(config.clone())
         .await
         .expect_err("serve");
     let message = trust_framework::cli::report(&error);
-    assert!(
-        message.contains("run `trust-framework init` first"),
-        "serve: {message}"
-    );
-    if let Some(file) = &sqlite_file {
-        assert!(!std::path::Path::new(file).exists(), "serve created {file}");
-    }
+    assert_refused_before_init("trust-framework", &db, "serve", &message);
     // Nothing was created: `init` still creates the anchor key.
     let init = run(&config, Command::Init).await;
     assert!(init.contains("Created the anchor signing key."), "{init}");
