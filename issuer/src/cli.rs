@@ -1,9 +1,10 @@
 //! The command line of the `issuer` binary. Every command except `serve` works directly on the
-//! database through the same use cases as the HTTP API ([`crate::issuance`]).
+//! database (every one but `init` refuses a database `init` has not created, naming where it
+//! looked) through the same use cases as the HTTP API ([`crate::issuance`]).
 //!
 //! ```text
 //! issuer [--config FILE] init          signing key + operator token (token shown once)
-//! issuer [--config FILE] serve         the HTTP API (creates the signing key if missing)
+//! issuer [--config FILE] serve         the HTTP API (on the database `init` created)
 //! issuer keys rotate                   new active signing key; old ones stay published
 //! issuer keys list [--json]            every key, and whether it is published
 //! issuer registration [--entry-template FILE]
@@ -126,7 +127,7 @@ pub async fn execute(
         Command::Init => init(&config, out).await,
         command => {
             let settings = config.issuer_settings()?;
-            let store = Store::open_configured(&config).await?;
+            let store = Store::open_initialised(&config).await?;
             let issuer = Issuer::open(
                 store.clone(),
                 Arc::new(SystemClock),

@@ -1,7 +1,8 @@
 //! The startup seam: [`Application::build`] (production) and [`Application::build_with`] (the
 //! parts tests inject: listener, store, clock, randomness) bind the listener (port 0 picks a
-//! free one, see `Service::port`), connect the database, open the issuer (creating its signing
-//! key on first start) and build the router; `Service::run_until_stopped` serves until ctrl-c
+//! free one, see `Service::port`), open the database `issuer init` created (refusing to start
+//! on any other, so that run in the wrong directory it creates nothing), open the issuer and
+//! build the router; `Service::run_until_stopped` serves until ctrl-c
 //! or SIGTERM, with the trust list refresher (with `[trust]`) beside the server.
 
 use std::future::Future;
@@ -41,14 +42,14 @@ impl Application {
     /// Builds the service from `parts`: a listener bound beforehand, a store already open in
     /// this process (the harness's, which ran `init` on it), an injected clock and randomness.
     pub async fn build_with(config: IssuerConfig, mut parts: Parts) -> Result<Self, StartupError> {
-        let listener = parts.listener(config.http.listen).await?;
-        let store = parts
-            .store_or(Store::open_configured(&config))
-            .await
-            .map_err(StartupError::Store)?;
         let settings = config.issuer_settings()?;
         let limits = Limits::new(&config.limits)
             .map_err(|e| ConfigError::Rejected(format!("limits: {e}")))?;
+        let listener = parts.listener(config.http.listen).await?;
+        let store = parts
+            .store_or(Store::open_initialised(&config))
+            .await
+            .map_err(StartupError::Store)?;
         let issuer = Issuer::open(store, parts.clock, parts.random, settings)
             .await
             .map_err(StartupError::Open)?;

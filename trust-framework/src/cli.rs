@@ -1,5 +1,6 @@
 //! The command line of the `trust-framework` binary. Every command except `serve` works
-//! directly on the database through the same use cases as the HTTP API ([`crate::register`]).
+//! directly on the database (every one but `init` refuses a database `init` has not created,
+//! naming where it looked) through the same use cases as the HTTP API ([`crate::register`]).
 //!
 //! ```text
 //! trust-framework [--config FILE] init
@@ -212,7 +213,7 @@ pub async fn execute(
         Command::Init => init(&config, out).await,
         command => {
             let settings = config.register_settings()?;
-            let store = Store::open_configured(&config).await?;
+            let store = Store::open_initialised(&config).await?;
             let register = Register::open(store, Arc::new(SystemClock), settings).await?;
             let result = dispatch(&register, command, out).await;
             register.close().await;

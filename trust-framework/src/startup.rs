@@ -1,6 +1,8 @@
 //! The startup seam: [`Application::build`] (production) and [`Application::build_with`] (the
 //! parts tests inject: listener, store, clock) bind the listener (port 0 picks a free one, see
-//! `Service::port`), connect the database, open the register and build the router;
+//! `Service::port`), open the database `trust-framework init` created (refusing to start on any
+//! other, so that run in the wrong directory it creates nothing), open the register and build
+//! the router;
 //! `Service::run_until_stopped` serves until ctrl-c or SIGTERM.
 
 use std::future::Future;
@@ -48,12 +50,12 @@ impl Application {
         config: TrustFrameworkConfig,
         mut parts: Parts,
     ) -> Result<Self, StartupError> {
+        let settings = config.register_settings()?;
         let listener = parts.listener(config.http.listen).await?;
         let store = parts
-            .store_or(Store::open_configured(&config))
+            .store_or(Store::open_initialised(&config))
             .await
             .map_err(StartupError::Store)?;
-        let settings = config.register_settings()?;
         let limits = ServiceLimits::new(
             config.limits.trusted_proxies.clone(),
             config.limits.per_ip,

@@ -2,7 +2,7 @@
 //! file generated on first start beside the database.
 
 use std::io::Write as _;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use idv_jose::KeyEncryptionKey;
@@ -91,7 +91,12 @@ fn generate_kek_file(path: &Path) -> Result<KeyEncryptionKey, KeyStoreError> {
         move |source| KeyStoreError::File { path, source }
     };
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(file_error(dir))?;
+        // The folder is the owner's alone (0700), like the database folders.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(file_error(dir))?;
     }
     let (kek, text) = KeyEncryptionKey::generate().map_err(|source| KeyStoreError::InvalidKek {
         from: "the generator".into(),
@@ -162,6 +167,8 @@ mod tests {
         let first = load_kek(&KeysConfig::default(), &path).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+        let folder = std::fs::metadata(dir.path().join("sub")).unwrap();
+        assert_eq!(folder.permissions().mode() & 0o777, 0o700);
         let second = load_kek(&KeysConfig::default(), &path).unwrap();
         assert_eq!(first.id(), second.id());
         assert_eq!(

@@ -148,6 +148,18 @@ pub enum DbError {
     /// Applying migrations failed (or an applied one was edited).
     #[error("database migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+    /// A command that only works on an initialised database found none: no SQLite file, or a
+    /// PostgreSQL database without the migrations table.
+    #[error("no {service} database: {looked_at}; run `{service} init` first")]
+    NotInitialised {
+        /// The service whose `init` creates it.
+        service: &'static str,
+        /// Where it looked (the SQLite file; never a PostgreSQL URL, which may hold a password).
+        looked_at: String,
+    },
+    /// Whether the PostgreSQL database was initialised could not be read.
+    #[error("cannot read whether the PostgreSQL database was initialised")]
+    Inspect(#[source] sqlx::Error),
 }
 
 /// SQLite's `PRAGMA synchronous` level: when a commit waits for the disk. Ignored for
@@ -249,6 +261,42 @@ impl Database {
         let db = Self::connect_with(url, settings).await?;
         db.migrate(migrations).await?;
         Ok(db)
+    }
+
+    /// Refuses a database `service`'s `init` has not created: a SQLite file that does not
+    /// exist, or a PostgreSQL database without the migrations table (empty, or another
+    /// program's). An in-memory SQLite database is always new and passes. Commands other than
+    /// `init` call this before opening, so that run in the wrong directory (or against the
+    /// wrong server) they stop instead of creating a new database and a new signing key.
+    pub async fn require_initialised(url: &str, service: &'static str) -> Result<(), DbError> {
+        match Backend::from_url(url)? {
+            Backend::Sqlite => match sqlite_file(url) {
+                Some(path) if !path.exists() => Err(DbError::NotInitialised {
+                    service,
+                    looked_at: format!("the SQLite file {} does not exist", path.display()),
+                }),
+                _ => Ok(()),
+            },
+            Backend::Postgres => {
+                let db = Self::connect_with(url, PoolSettings::with_max_connections(1)).await?;
+                let found: Result<i64, sqlx::Error> = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
+                )
+                .fetch_one(&db.pool)
+                .await;
+                db.pool.close().await;
+                match found.map_err(DbError::Inspect)? {
+                    0 => Err(DbError::NotInitialised {
+                        service,
+                        looked_at: "the PostgreSQL database `database.url` names has no tables \
+                                    of this service (not migrated)"
+                            .into(),
+                    }),
+                    _ => Ok(()),
+                }
+            }
+        }
     }
 
     /// Connects; for SQLite creates the file when missing, switches it to WAL and opens the
@@ -635,16 +683,28 @@ fn sqlite_file(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
-/// Creates the folder of a SQLite file. The file itself is SQLite's to create ([`creating`]):
+/// Mode of the folders created for a database (and its key-encryption key beside it): the
+/// owner's alone, as the files in them hold personal data and sealed keys.
+const DATA_DIR_MODE: u32 = 0o700;
+
+/// Creates the folder of a SQLite file (missing folders mode 0700, existing ones untouched).
+/// The file itself is SQLite's to create ([`creating`]):
 /// opening and closing it here would drop every POSIX lock this process holds on it (POSIX
 /// advisory locks belong to the process, and any `close` of the file releases them), so a second
 /// handle in a running service would let another process's SQLite delete the WAL under it.
 fn create_sqlite_folder(path: &Path) -> Result<(), DbError> {
     match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(parent) => std::fs::create_dir_all(parent).map_err(|source| DbError::CreateFile {
-            path: path.to_owned(),
-            source,
-        }),
+        Some(parent) => {
+            use std::os::unix::fs::DirBuilderExt as _;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(DATA_DIR_MODE)
+                .create(parent)
+                .map_err(|source| DbError::CreateFile {
+                    path: path.to_owned(),
+                    source,
+                })
+        }
         None => Ok(()),
     }
 }
@@ -767,6 +827,43 @@ pub fn check_migration_folders(migrations: &Migrations, dir: &Path) -> Result<()
 mod tests {
     use super::*;
     use sqlx::error::ErrorKind;
+
+    #[tokio::test]
+    async fn a_missing_sqlite_file_is_refused_by_name_and_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data/issuer.sqlite");
+        let url = format!("sqlite://{}", file.display());
+        let error = Database::require_initialised(&url, "issuer")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(&file.display().to_string()) && error.contains("run `issuer init`"),
+            "{error}"
+        );
+        assert!(!file.parent().unwrap().exists());
+        Database::require_initialised("sqlite::memory:", "issuer")
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn created_data_folders_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a/b/issuer.sqlite");
+        let db = Database::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        for folder in [dir.path().join("a"), dir.path().join("a/b")] {
+            let mode = std::fs::metadata(&folder).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "{}", folder.display());
+        }
+        Database::require_initialised(&format!("sqlite://{}", file.display()), "issuer")
+            .await
+            .unwrap();
+        db.close().await;
+    }
 
     /// The one value `sql` selects from `db`.
     async fn select<T: Column + Send + Unpin>(db: &Database, sql: &'static str) -> T {

@@ -3,6 +3,24 @@
 
 use std::fmt::Debug;
 
+/// Asserts that `what` (a command, or `serve`) was refused because `db` was not initialised:
+/// `error` says to run `<service> init` first and, for SQLite, names the file, which it did not
+/// create.
+pub fn assert_refused_before_init(service: &str, db: &crate::TestDb, what: &str, error: &str) {
+    assert!(
+        error.contains(&format!("no {service} database"))
+            && error.contains(&format!("run `{service} init` first")),
+        "{what}: {error}"
+    );
+    if let Some(file) = db.url().strip_prefix("sqlite://") {
+        assert!(error.contains(file), "{what}: {error}");
+        assert!(
+            !std::path::Path::new(file).exists(),
+            "{what} created {file}"
+        );
+    }
+}
+
 /// What `command` printed to the output it is given; it must succeed.
 pub async fn printed<E: Debug>(command: impl AsyncFnOnce(&mut Vec<u8>) -> Result<(), E>) -> String {
     let mut out = Vec::new();

@@ -87,6 +87,19 @@ fn check_login_subject(subject: &str) -> Result<(), OperatorError> {
     Ok(())
 }
 
+/// What is wrong when the record lacks a claim optional in a proofing record that one of the
+/// credential configurations every identity can be offered (see [`super::configurations`])
+/// cannot do without: `uk_identity` carries the portrait that right to work and right to rent
+/// checks compare with the person, so an identity without one would give a credential every
+/// such check refuses.
+fn missing_claim(identity: &ProofedIdentity) -> Option<String> {
+    identity.portrait.is_none().then(|| {
+        "portrait is required: the uk_identity credential carries it for right to work and \
+         right to rent checks"
+            .to_owned()
+    })
+}
+
 fn subject_taken() -> OperatorError {
     OperatorError::Conflict("login_subject is already linked to another identity".into())
 }
@@ -141,6 +154,9 @@ impl Identities {
             return Err(OperatorError::InvalidInput(
                 "gpg45_profile is required".into(),
             ));
+        }
+        if let Some(claim) = missing_claim(&identity) {
+            return Err(OperatorError::InvalidInput(claim));
         }
         if identity.proofed_at > now + self.base.settings.clock_skew_secs {
             return Err(OperatorError::InvalidInput(

@@ -6,9 +6,10 @@
 //! Error Response" names: `grant_type` is supported (`unsupported_grant_type`); the code is
 //! present (`invalid_request`); it is known, unused, unexpired and the offer not locked
 //! (`invalid_grant`); a `tx_code` is sent exactly when the offer asked for one
-//! (`invalid_request`); the `tx_code` is right (`invalid_grant`).
+//! (`invalid_request`); the `tx_code` has `offers.tx_code_length` characters, the length the
+//! offer announced, and is right (`invalid_grant`).
 //!
-//! **Attempt limit.** Every token request carrying a `tx_code` is counted *before* the code is
+//! **Attempt limit.** Every token request carrying a `tx_code` of the right length is counted *before* the code is
 //! compared, by a conditional `UPDATE … WHERE tx_code_attempts < max`, so even parallel
 //! guesses get at most `offers.max_tx_code_attempts` comparisons in total. When they are spent
 //! without a redemption the offer is locked: every later request gets `invalid_grant` saying
@@ -155,6 +156,15 @@ impl Tokens {
                 ));
             }
             (Some(expected), Some(presented)) => {
+                // A code of the wrong length cannot be a guess at this offer's code (its length
+                // is in the offer, OpenID4VCI 1.0 section 4.1.1): refused without spending one
+                // of the offer's attempts.
+                let length = self.base.settings.tx_code_length;
+                if usize::try_from(length).ok() != Some(presented.chars().count()) {
+                    return Err(TokenError::InvalidGrant(format!(
+                        "the tx_code must be {length} digits long; no attempt was counted"
+                    )));
+                }
                 let Some(attempt) = self
                     .base
                     .store

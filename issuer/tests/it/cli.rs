@@ -2,7 +2,7 @@
 
 use idv_jose::PublicKey;
 use idv_proto::trust::entry::IssuerBinding;
-use idv_test_support::cli::{init_twice, printed};
+use idv_test_support::cli::{assert_refused_before_init, init_twice, printed};
 use idv_test_support::{TestDb, test_on_both_databases};
 use issuer::cli::{Command, KeysCommand, ListArgs, RegistrationArgs, execute};
 use issuer::config::IssuerConfig;
@@ -10,10 +10,63 @@ use serde_json::{Value, json};
 
 use crate::helpers::{PUBLIC_URL, test_config};
 
-test_on_both_databases!(init_is_idempotent_and_registration_is_what_the_trust_framework_takes);
+test_on_both_databases!(
+    init_is_idempotent_and_registration_is_what_the_trust_framework_takes,
+    commands_but_init_refuse_a_database_init_did_not_create
+);
 
 async fn run(config: &IssuerConfig, command: Command) -> String {
     printed(async |out| execute(config.clone(), command, out).await).await
+}
+
+async fn commands_but_init_refuse_a_database_init_did_not_create(db: TestDb) {
+    let config = test_config(&db);
+    let commands = [
+        (
+            "keys list",
+            Command::Keys(KeysCommand::List(ListArgs { json: true })),
+        ),
+        ("keys rotate", Command::Keys(KeysCommand::Rotate)),
+        (
+            "registration",
+            Command::Registration(RegistrationArgs {
+                entry_template: None,
+            }),
+        ),
+    ];
+    for (name, command) in commands {
+        let mut out = Vec::new();
+        let error = execute(config.clone(), command, &mut out)
+            .await
+            .expect_err(name);
+        let message = issuer::cli::report(&error);
+        assert_refused_before_init("issuer", &db, name, &message);
+    }
+    // `serve` does not start either.
+    let error = issuer::startup::Application::build(config.clone())
+        .await
+        .expect_err("serve");
+    let message = issuer::cli::report(&error);
+    assert_refused_before_init("issuer", &db, "serve", &message);
+    // Nothing was created: `init` still creates the key, and then the commands work.
+    let init = run(&config, Command::Init).await;
+    assert!(
+        init.contains("Created the credential signing key."),
+        "{init}"
+    );
+    let keys = run(
+        &config,
+        Command::Keys(KeysCommand::List(ListArgs { json: true })),
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&keys)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn init_is_idempotent_and_registration_is_what_the_trust_framework_takes(db: TestDb) {

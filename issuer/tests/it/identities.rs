@@ -88,6 +88,23 @@ async fn proofed_identities_are_validated_and_recorded(db: TestDb) {
         let description = expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
         assert!(description.contains(field), "{field}: {description}");
     }
+    // A record the uk_identity credential cannot be issued from: the portrait is missing.
+    for absent in [None, Some(Value::Null)] {
+        let mut body = person();
+        match absent {
+            None => body.as_object_mut().unwrap().remove("portrait"),
+            Some(null) => body
+                .as_object_mut()
+                .unwrap()
+                .insert("portrait".into(), null),
+        };
+        let response = app.post("/v1/identities", &body).await;
+        let description = expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+        assert!(
+            description.contains("portrait is required") && description.contains("uk_identity"),
+            "{description}"
+        );
+    }
     let mut body = person();
     body["favourite_colour"] = json!("green");
     let response = app.post("/v1/identities", &body).await;

@@ -73,9 +73,21 @@ async fn wrong_tx_codes_are_limited_and_then_lock_the_offer(db: TestDb) {
     let app = TestApp::spawn(&db).await;
     let wallet = app.wallet();
 
-    // Four wrong codes, then the right one: redeemed.
+    // Codes of the wrong length are refused, naming the length, without spending an attempt:
+    // more of them than the offer has attempts leave all four wrong guesses below.
     let offer = app.offer(&[AGE]).await;
     let tx_code = offer.tx_code.clone().unwrap();
+    let too_long = format!("{tx_code}0");
+    for presented in ["", "1", "12345", "1234567", &tx_code[..5], &too_long] {
+        let response = wallet.token(&offer.code, Some(presented)).await;
+        let description = expect_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;
+        assert!(
+            description.contains("must be 6 digits long"),
+            "{presented:?}: {description}"
+        );
+    }
+
+    // Four wrong codes, then the right one: redeemed.
     for left in (1..=4).rev() {
         let response = wallet.token(&offer.code, Some(&wrong(&tx_code))).await;
         let description = expect_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;

@@ -1,7 +1,7 @@
 //! The command line drives the same register as the API, on the same database.
 
 use idv_jose::SigningKey;
-use idv_test_support::cli::{init_twice, printed};
+use idv_test_support::cli::{assert_refused_before_init, init_twice, printed};
 use idv_test_support::{TestDb, test_on_both_databases};
 use serde_json::Value;
 use trust_framework::cli::{Command, ListArgs, ListCommand, ProviderCommand, RpCommand, execute};
@@ -9,10 +9,41 @@ use trust_framework::config::TrustFrameworkConfig;
 
 use crate::helpers::{provider_body, relying_party_body, test_config};
 
-test_on_both_databases!(init_is_idempotent_and_the_cli_manages_the_register);
+test_on_both_databases!(
+    init_is_idempotent_and_the_cli_manages_the_register,
+    commands_but_init_refuse_a_database_init_did_not_create
+);
 
 async fn run(config: &TrustFrameworkConfig, command: Command) -> String {
     printed(async |out| execute(config.clone(), command, out).await).await
+}
+
+async fn commands_but_init_refuse_a_database_init_did_not_create(db: TestDb) {
+    let config = test_config(&db);
+    let commands = [
+        ("list show", Command::List(ListCommand::Show)),
+        (
+            "provider list",
+            Command::Provider(ProviderCommand::List(ListArgs { json: true })),
+        ),
+    ];
+    for (name, command) in commands {
+        let mut out = Vec::new();
+        let error = execute(config.clone(), command, &mut out)
+            .await
+            .expect_err(name);
+        let message = trust_framework::cli::report(&error);
+        assert_refused_before_init("trust-framework", &db, name, &message);
+    }
+    // `serve` does not start either.
+    let error = trust_framework::startup::Application::build(config.clone())
+        .await
+        .expect_err("serve");
+    let message = trust_framework::cli::report(&error);
+    assert_refused_before_init("trust-framework", &db, "serve", &message);
+    // Nothing was created: `init` still creates the anchor key.
+    let init = run(&config, Command::Init).await;
+    assert!(init.contains("Created the anchor signing key."), "{init}");
 }
 
 async fn init_is_idempotent_and_the_cli_manages_the_register(db: TestDb) {

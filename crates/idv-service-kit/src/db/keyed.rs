@@ -106,6 +106,7 @@ impl Deref for KeyedDatabase {
 /// - `connect(url, pool)`: the database at `url` with the default `[keys]` (tests);
 /// - `open(url, database, keys)`: the configured `[database]` and `[keys]`;
 /// - `open_configured(config)`: the same from a [`crate::config::ServiceConfig`];
+/// - `open_initialised(config)`: the same, refusing a database `init` has not created;
 /// - a private `begin()`: a write transaction (see [`Database::begin_write`]);
 ///
 /// all failing with the service's store error, which converts from [`DbError`],
@@ -161,6 +162,20 @@ macro_rules! keyed_store {
                 config: &impl $crate::config::ServiceConfig,
             ) -> ::std::result::Result<Self, $error> {
                 Self::open(&config.database_url(), config.database(), config.keys()).await
+            }
+
+            /// [`Self::open_configured`] of a database the service's `init` created; refuses
+            /// any other (`DbError::NotInitialised`, naming where it looked) instead of
+            /// creating it. For every command but `init`.
+            pub async fn open_initialised(
+                config: &impl $crate::config::ServiceConfig,
+            ) -> ::std::result::Result<Self, $error> {
+                $crate::db::Database::require_initialised(
+                    config.database_url().expose(),
+                    $spec.service,
+                )
+                .await?;
+                Self::open_configured(config).await
             }
 
             /// A write transaction: on SQLite one at a time per database, taking the write
