@@ -85,17 +85,6 @@ impl SoftHsm {
         (CONF_ENV.to_owned(), self.conf().display().to_string())
     }
 
-    /// A service's `[keys.pkcs11]` as `IDV_*` variables (the PIN in `pin_env_name`, also set).
-    pub fn service_env(&self, pin_env_name: &str) -> Vec<(String, String)> {
-        vec![
-            self.env(),
-            ("IDV_KEYS__PKCS11__MODULE".into(), MODULE.into()),
-            ("IDV_KEYS__PKCS11__TOKEN_LABEL".into(), self.label.clone()),
-            ("IDV_KEYS__PKCS11__PIN_ENV".into(), pin_env_name.into()),
-            (pin_env_name.into(), self.pin.clone()),
-        ]
-    }
-
     /// Whether this process is a child started by [`SoftHsm::run_test_in_child`].
     pub fn in_child() -> bool {
         std::env::var_os(CHILD_ENV).is_some()
